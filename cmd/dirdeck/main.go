@@ -1,0 +1,127 @@
+// Command dirdeck is a terminal dashboard for Okta administrators: a local
+// cache of an Okta org's directory, kept fresh by background syncs, with
+// panes for browsing, scope checks, change review and signature previews.
+//
+// This package only wires flags and subcommands to the packages that do the
+// work, and maps their outcomes to exit codes.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"charm.land/fang/v2"
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Exit codes, as documented in the README and DESIGN.md.
+const (
+	exitOK       = 0
+	exitWarnings = 1
+	exitFailed   = 2
+	exitUsage    = 64
+)
+
+// exitError carries a specific exit code out of a command. A command that
+// finished its work but wants exit 1 (warnings) returns one with a nil err.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// withCode wraps err so that dirdeck exits with code.
+func withCode(code int, err error) error { return &exitError{code: code, err: err} }
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "dirdeck",
+		Short: "A terminal dashboard for Okta administrators",
+		Long: `dirdeck keeps a local cache of an Okta org's users, groups, memberships,
+apps and app assignments, syncs it in the background within the org's rate
+limits, and lets you browse it, check the credential's scopes and token age,
+review group changes before they are pushed, and preview email signatures.`,
+		Example: `  # open the dashboard (a simulated demo org when nothing is configured)
+  dirdeck
+
+  # serve a simulated Okta org for scripts and tests
+  dirdeck sim serve --addr 127.0.0.1:0 --scenario M --seed 7`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return cmd.Help()
+		},
+	}
+	root.AddCommand(newVersionCmd())
+	return root
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print dirdeck's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "dirdeck %s\n", version)
+			return err
+		},
+	}
+}
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:]))
+}
+
+// run executes the CLI with args and returns the process exit code.
+func run(ctx context.Context, args []string) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	err := fang.Execute(ctx, root, fang.WithVersion(version), fang.WithNotifySignal(os.Interrupt))
+	return exitCode(err)
+}
+
+// exitCode maps a command's error to the documented exit codes.
+func exitCode(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if isUsageError(err) {
+		return exitUsage
+	}
+	return exitFailed
+}
+
+// isUsageError reports whether cobra rejected the command line itself
+// (unknown command or flag, bad flag value, wrong number of arguments).
+func isUsageError(err error) bool {
+	msg := err.Error()
+	for _, prefix := range []string{
+		"unknown command", "unknown flag", "unknown shorthand flag",
+		"flag needs an argument", "invalid argument", "accepts ",
+		"requires at least", "requires at most", "required flag",
+		"if any flags in the group",
+	} {
+		if strings.HasPrefix(msg, prefix) {
+			return true
+		}
+	}
+	return false
+}

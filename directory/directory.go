@@ -1,0 +1,164 @@
+// Package directory holds dirdeck's domain types: the users, groups, apps,
+// memberships and app assignments of an Okta org as dirdeck caches them,
+// plus the change records a sync produces. It has no dependencies on the
+// Okta SDK, the cache or the UI so that every other package can share it.
+package directory
+
+import "time"
+
+// User statuses as Okta reports them.
+const (
+	StatusStaged          = "STAGED"
+	StatusProvisioned     = "PROVISIONED"
+	StatusActive          = "ACTIVE"
+	StatusRecovery        = "RECOVERY"
+	StatusPasswordExpired = "PASSWORD_EXPIRED"
+	StatusLockedOut       = "LOCKED_OUT"
+	StatusSuspended       = "SUSPENDED"
+	StatusDeprovisioned   = "DEPROVISIONED"
+)
+
+// Group types as Okta reports them. Only OKTA_GROUP memberships can be
+// changed through the API; the others are managed by apps or by Okta.
+const (
+	GroupTypeOkta    = "OKTA_GROUP"
+	GroupTypeApp     = "APP_GROUP"
+	GroupTypeBuiltIn = "BUILT_IN"
+)
+
+// User is one Okta user with the profile fields admins and signatures need.
+// Attributes keeps every other profile attribute as Okta returned it.
+type User struct {
+	ID              string         `json:"id"`
+	Status          string         `json:"status"`
+	Created         time.Time      `json:"created"`
+	Activated       *time.Time     `json:"activated,omitempty"`
+	StatusChanged   *time.Time     `json:"statusChanged,omitempty"`
+	LastLogin       *time.Time     `json:"lastLogin,omitempty"`
+	LastUpdated     time.Time      `json:"lastUpdated"`
+	PasswordChanged *time.Time     `json:"passwordChanged,omitempty"`
+	Login           string         `json:"login"`
+	Email           string         `json:"email"`
+	SecondEmail     string         `json:"secondEmail,omitempty"`
+	FirstName       string         `json:"firstName"`
+	LastName        string         `json:"lastName"`
+	DisplayName     string         `json:"displayName,omitempty"`
+	Title           string         `json:"title,omitempty"`
+	Department      string         `json:"department,omitempty"`
+	Division        string         `json:"division,omitempty"`
+	Organization    string         `json:"organization,omitempty"`
+	Manager         string         `json:"manager,omitempty"`
+	ManagerID       string         `json:"managerId,omitempty"`
+	EmployeeNumber  string         `json:"employeeNumber,omitempty"`
+	CostCenter      string         `json:"costCenter,omitempty"`
+	MobilePhone     string         `json:"mobilePhone,omitempty"`
+	PrimaryPhone    string         `json:"primaryPhone,omitempty"`
+	Locale          string         `json:"locale,omitempty"`
+	PreferredLang   string         `json:"preferredLanguage,omitempty"`
+	Timezone        string         `json:"timezone,omitempty"`
+	City            string         `json:"city,omitempty"`
+	State           string         `json:"state,omitempty"`
+	CountryCode     string         `json:"countryCode,omitempty"`
+	UserType        string         `json:"userType,omitempty"`
+	Attributes      map[string]any `json:"attributes,omitempty"`
+}
+
+// Name is what a person would call the user: the display name, else first
+// and last name, else the login.
+func (u User) Name() string {
+	if u.DisplayName != "" {
+		return u.DisplayName
+	}
+	switch {
+	case u.FirstName != "" && u.LastName != "":
+		return u.FirstName + " " + u.LastName
+	case u.FirstName != "":
+		return u.FirstName
+	case u.LastName != "":
+		return u.LastName
+	}
+	return u.Login
+}
+
+// Group is one Okta group.
+type Group struct {
+	ID                    string    `json:"id"`
+	Type                  string    `json:"type"`
+	Name                  string    `json:"name"`
+	Description           string    `json:"description,omitempty"`
+	Created               time.Time `json:"created"`
+	LastUpdated           time.Time `json:"lastUpdated"`
+	LastMembershipUpdated time.Time `json:"lastMembershipUpdated"`
+}
+
+// App is one Okta application instance.
+type App struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Label       string    `json:"label"`
+	Status      string    `json:"status"`
+	SignOnMode  string    `json:"signOnMode"`
+	Created     time.Time `json:"created"`
+	LastUpdated time.Time `json:"lastUpdated"`
+}
+
+// Membership says a user is a member of a group.
+type Membership struct {
+	GroupID string `json:"groupId"`
+	UserID  string `json:"userId"`
+}
+
+// Assignment scopes as Okta reports them on app users: USER for a direct
+// assignment, GROUP when the user holds the app through a group.
+const (
+	ScopeUser  = "USER"
+	ScopeGroup = "GROUP"
+)
+
+// AppUser says a user is assigned to an app, directly (Scope USER) or
+// through one of their groups (Scope GROUP).
+type AppUser struct {
+	AppID       string    `json:"appId"`
+	UserID      string    `json:"userId"`
+	Scope       string    `json:"scope"`
+	Status      string    `json:"status,omitempty"`
+	LastUpdated time.Time `json:"lastUpdated"`
+}
+
+// AppGroup says a group is assigned to an app; members of the group hold
+// the app. Priority orders conflicting group assignments (lower wins).
+type AppGroup struct {
+	AppID       string    `json:"appId"`
+	GroupID     string    `json:"groupId"`
+	Priority    int       `json:"priority"`
+	LastUpdated time.Time `json:"lastUpdated"`
+}
+
+// Kinds of objects a Change can be about.
+const (
+	KindUser       = "user"
+	KindGroup      = "group"
+	KindApp        = "app"
+	KindMembership = "member"
+	KindAppUser    = "appuser"
+	KindAppGroup   = "appgroup"
+)
+
+// Change operations.
+const (
+	OpAdded    = "added"
+	OpRemoved  = "removed"
+	OpUpdated  = "updated"
+	OpArchived = "archived"
+)
+
+// Change records one difference a sync found between the previous and the
+// new generation of the cache. For memberships and assignments ID is
+// "<parentId>/<childId>" (group/user, app/user, app/group).
+type Change struct {
+	Kind   string   `json:"kind"`
+	Op     string   `json:"op"`
+	ID     string   `json:"id"`
+	Label  string   `json:"label,omitempty"`
+	Fields []string `json:"fields,omitempty"`
+}
