@@ -162,3 +162,52 @@ type Change struct {
 	Label  string   `json:"label,omitempty"`
 	Fields []string `json:"fields,omitempty"`
 }
+
+// Request is one entry of a sync run's request journal: what was asked of
+// Okta and how it answered. It never holds tokens or response bodies.
+type Request struct {
+	Time          time.Time `json:"time"`
+	Method        string    `json:"method"`
+	Path          string    `json:"path"` // path template, e.g. /api/v1/groups/{groupId}/users
+	Bucket        string    `json:"bucket"`
+	Status        int       `json:"status"` // 0 when no response arrived (network error)
+	LatencyMS     int64     `json:"latency_ms"`
+	Attempt       int       `json:"attempt"`              // 1 for the first try, 2+ for retries
+	WaitedMS      int64     `json:"waited_ms"`            // time held back by the rate-limit governor before sending
+	RateLimit     int       `json:"rate_limit"`           // X-Rate-Limit-Limit
+	RateRemaining int       `json:"rate_remaining"`       // X-Rate-Limit-Remaining
+	RateReset     int64     `json:"rate_reset"`           // X-Rate-Limit-Reset (epoch seconds)
+	ErrorCode     string    `json:"error_code,omitempty"` // Okta errorCode, e.g. E0000047
+	ErrorID       string    `json:"error_id,omitempty"`
+	Network       string    `json:"network,omitempty"` // network error text, when Status is 0
+}
+
+// Partial records that a resource could not be read completely during a
+// sync, and why (typically a 403 for a scope the credential lacks).
+type Partial struct {
+	Resource  string `json:"resource"` // users, groups, memberships, apps, app_users, app_groups, logs
+	Reason    string `json:"reason"`
+	ErrorCode string `json:"error_code,omitempty"`
+}
+
+// Sync run outcomes.
+const (
+	RunOK      = "ok"
+	RunPartial = "partial"
+	RunFailed  = "failed"
+)
+
+// SyncRun summarises one sync: how it went, what it cost and what it changed.
+type SyncRun struct {
+	ID             uint64         `json:"id"`
+	Mode           string         `json:"mode"` // full or incremental
+	Started        time.Time      `json:"started"`
+	Finished       time.Time      `json:"finished"`
+	Status         string         `json:"status"`
+	Requests       int            `json:"requests"`
+	ThrottledWaits int            `json:"throttled_waits"`
+	Retries        int            `json:"retries"`
+	Changes        map[string]int `json:"changes,omitempty"` // "user.added" → n
+	Partial        []Partial      `json:"partial,omitempty"`
+	Error          string         `json:"error,omitempty"`
+}
