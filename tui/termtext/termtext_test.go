@@ -1,0 +1,97 @@
+package termtext
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+func TestCleanHostile(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plain", "Alice Smith", "Alice Smith"},
+		{"osc52 clipboard write", "x\x1b]52;c;cm0gLXJmIH4=\x07y", "x␛]52;c;cm0gLXJmIH4=␇y"},
+		{"osc52 with ST", "\x1b]52;c;Zm9v\x1b\\", "␛]52;c;Zm9v␛\\"},
+		{"clear screen", "\x1b[2Jboom", "␛[2Jboom"},
+		{"sgr", "\x1b[31mred\x1b[0m", "␛[31mred␛[0m"},
+		{"dcs", "\x1bP1$r0m\x1b\\", "␛P1$r0m␛\\"},
+		{"8-bit CSI", "a\u009b2Jb", "a\uFFFD2Jb"},
+		{"C1 NEL becomes space", "a\u0085b", "a b"},
+		{"newlines and tabs", "a\nb\r\nc\td", "a b  c d"},
+		{"NUL and DEL", "a\x00b\x7fc", "a␀b␡c"},
+		{"backspace overwrite trick", "admin\b\b\b\b\buser", "admin␈␈␈␈␈user"},
+		{"bidi override", "abc\u202egnp.exe", "abc\uFFFDgnp.exe"},
+		{"bidi isolate", "\u2066x\u2069", "\uFFFDx\uFFFD"},
+		{"direction marks dropped", "\u200fשלום\u200e", "שלום"},
+		{"html stays text", "<script>alert(1)</script>", "<script>alert(1)</script>"},
+		{"invalid utf8", "a\xffb", "a\uFFFDb"},
+		{"line separator", "a\u2028b", "a b"},
+		{"cjk untouched", "山田太郎", "山田太郎"},
+		{"combining untouched", "Zoe\u0308", "Zoe\u0308"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Clean(tt.in)
+			if got != tt.want {
+				t.Errorf("Clean(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			if strings.ContainsAny(got, "\x1b\x07\x00\u009b\u202e") {
+				t.Errorf("Clean(%q) left a control character: %q", tt.in, got)
+			}
+			if ansi.Strip(got) != got {
+				t.Errorf("Clean(%q) = %q still parses as containing escape sequences", tt.in, got)
+			}
+		})
+	}
+}
+
+func TestFitWidths(t *testing.T) {
+	tests := []struct {
+		name, in string
+		w        int
+		want     string
+	}{
+		{"pad ascii", "Bob", 6, "Bob   "},
+		{"exact", "Robert", 6, "Robert"},
+		{"truncate ascii", "Roberta Long", 6, "Rober…"},
+		{"cjk pads by cells", "山田", 6, "山田  "},
+		{"cjk truncates whole chars", "山田太郎さん", 7, "山田太…"},
+		{"cjk straddling char dropped", "山田太郎さん", 8, "山田太… "},
+		{"combining counts zero", "Zoe\u0308 Ba", 8, "Zoe\u0308 Ba  "},
+		{"zwj emoji is one wide cluster", "👩‍💻 dev", 8, "👩‍💻 dev  "},
+		{"zero width", "abc", 0, ""},
+		{"one cell", "abc", 1, "…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Fit(tt.in, tt.w)
+			if got != tt.want {
+				t.Errorf("Fit(%q, %d) = %q, want %q", tt.in, tt.w, got, tt.want)
+			}
+			if tt.w > 0 && Width(got) != tt.w {
+				t.Errorf("Fit(%q, %d) is %d cells wide", tt.in, tt.w, Width(got))
+			}
+		})
+	}
+}
+
+func TestFitRight(t *testing.T) {
+	if got := FitRight("42", 5); got != "   42" {
+		t.Errorf("FitRight = %q", got)
+	}
+}
+
+func TestLineNeutralisesAndFits(t *testing.T) {
+	got := Line("\x1b]52;c;ZXZpbA==\x07 Mallory", 12)
+	if strings.Contains(got, "\x1b") || Width(got) != 12 {
+		t.Errorf("Line = %q (%d cells)", got, Width(got))
+	}
+}
+
+func BenchmarkCleanASCII(b *testing.B) {
+	for b.Loop() {
+		Clean("alice.smith@example.com")
+	}
+}
