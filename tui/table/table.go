@@ -1,0 +1,493 @@
+// Package table is dirdeck's windowed table: rows are precomputed once per
+// cache generation (clean display cells plus a lowercase haystack), the
+// view renders only the rows on screen, and filtering and sorting run in
+// tea.Cmds off the UI goroutine, debounced and tagged with a sequence
+// number so that a slow result for an old query never overwrites a newer
+// one. bubbles/table renders every row on each frame, which is too slow
+// at a million users.
+package table
+
+import (
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dirdeck/dirdeck/themes"
+	"github.com/dirdeck/dirdeck/tui/termtext"
+)
+
+// Debounce is how long the table waits after the last keystroke before it
+// filters: typing "alice" costs one filter pass, not five.
+const Debounce = 30 * time.Millisecond
+
+// Row is one precomputed table row. Every string must already be clean
+// (termtext.Clean); Hay and Fields must be lowercase.
+type Row struct {
+	Key      string   // stable identity (an Okta ID) to keep the cursor across reloads
+	Cells    []string // display text per column
+	SortKeys []string // optional per-column sort keys (zero-padded numbers, RFC 3339 times); "" = cell text
+	Hay      string   // what free-text terms fuzzy-match
+	Fields   []string // values for field filters, indexed by the schema; multi-valued fields joined with "\n"
+}
+
+// Column describes one column. Width is the minimum width in cells; Flex
+// shares out the remaining width (0 = fixed).
+type Column struct {
+	Title  string
+	Width  int
+	Flex   int
+	Right  bool // right-align (counts)
+	Status bool // style cells with the theme's status colours
+}
+
+// KeyMap holds the table's bindings, exported so panes can show them in
+// help.
+type KeyMap struct {
+	Up, Down, PageUp, PageDown, Top, Bottom, Sort, Reverse key.Binding
+}
+
+// DefaultKeyMap returns the standard bindings.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f", "space"), key.WithHelp("pgdn", "page down")),
+		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "top")),
+		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "bottom")),
+		Sort:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort column")),
+		Reverse:  key.NewBinding(key.WithKeys("O"), key.WithHelp("O", "reverse sort")),
+	}
+}
+
+var nextID atomic.Int64
+
+// Model is a windowed table. The zero value is not usable; call New.
+type Model struct {
+	id     int64
+	cols   []Column
+	fields map[string]int
+	keys   KeyMap
+	theme  themes.Theme
+
+	rows     []Row
+	sorted   []int32 // base order for (rows, sortCol, desc); nil until computed
+	view     []int32 // rows shown, in order
+	gen      uint64  // bumps with SetRows so stale sorts are dropped
+	sortCol  int
+	desc     bool
+	query    string
+	seq      uint64 // bumps with every request; results with another seq are stale
+	pending  bool
+	wantKey  string // keep the cursor on this row when the next result lands
+	cursor   int
+	offset   int
+	width    int
+	height   int
+	loaded   bool
+	emptyMsg string
+}
+
+// New returns a table with the given columns. fields maps field-filter
+// names and aliases to Row.Fields indices (nil: no field filters).
+func New(cols []Column, fields map[string]int, theme themes.Theme) Model {
+	return Model{
+		id:       nextID.Add(1),
+		cols:     cols,
+		fields:   fields,
+		keys:     DefaultKeyMap(),
+		theme:    theme,
+		sortCol:  -1,
+		emptyMsg: "no rows",
+	}
+}
+
+// KeyMap returns the bindings for help.
+func (m Model) KeyMap() KeyMap { return m.keys }
+
+// SetTheme restyles the table.
+func (m *Model) SetTheme(t themes.Theme) { m.theme = t }
+
+// SetEmptyMessage sets what an empty table says.
+func (m *Model) SetEmptyMessage(s string) { m.emptyMsg = s }
+
+// SetSize sets the table's outer size in cells, header line included.
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = w, max(h, 2)
+	m.clamp()
+}
+
+// debounceMsg fires Debounce after a query change.
+type debounceMsg struct {
+	id  int64
+	seq uint64
+}
+
+// resultMsg carries a finished filter/sort pass.
+type resultMsg struct {
+	id      int64
+	seq     uint64
+	gen     uint64
+	sortCol int
+	desc    bool
+	sorted  []int32
+	view    []int32
+	cursor  int // -1: keep the current position
+}
+
+// SetRows installs a new generation of rows. The query, sort and the
+// selected row (by Key) are kept; the recomputation runs in the returned
+// command.
+func (m *Model) SetRows(rows []Row) tea.Cmd {
+	m.wantKey = m.selectedKey()
+	m.rows = rows
+	m.sorted = nil
+	m.gen++
+	m.loaded = true
+	return m.recompute()
+}
+
+// SetQuery changes the filter text; filtering starts after Debounce.
+func (m *Model) SetQuery(q string) tea.Cmd {
+	if q == m.query {
+		return nil
+	}
+	m.query = q
+	m.seq++
+	m.pending = true
+	m.wantKey = m.selectedKey()
+	id, seq := m.id, m.seq
+	return tea.Tick(Debounce, func(time.Time) tea.Msg { return debounceMsg{id: id, seq: seq} })
+}
+
+// ApplyQueryNow changes the filter text and filters without debouncing
+// (for tests, benchmarks and restoring state).
+func (m *Model) ApplyQueryNow(q string) tea.Cmd {
+	m.query = q
+	m.wantKey = m.selectedKey()
+	return m.recompute()
+}
+
+// SetSort sorts by column col (ascending unless desc). col < 0 restores
+// the natural order.
+func (m *Model) SetSort(col int, desc bool) tea.Cmd {
+	if col >= len(m.cols) {
+		col = -1
+	}
+	m.sortCol, m.desc = col, desc
+	m.sorted = nil
+	m.wantKey = m.selectedKey()
+	return m.recompute()
+}
+
+// Sort returns the sort column (-1 natural) and direction.
+func (m Model) Sort() (col int, desc bool) { return m.sortCol, m.desc }
+
+// Query returns the current filter text.
+func (m Model) Query() string { return m.query }
+
+// recompute starts a filter (and, if needed, sort) pass on a snapshot.
+func (m *Model) recompute() tea.Cmd {
+	m.seq++
+	m.pending = true
+	id, seq, gen := m.id, m.seq, m.gen
+	rows, sorted, col, desc := m.rows, m.sorted, m.sortCol, m.desc
+	q := ParseQuery(m.query, m.fields)
+	want := m.wantKey
+	return func() tea.Msg {
+		return compute(id, seq, gen, rows, sorted, col, desc, q, want)
+	}
+}
+
+func compute(id int64, seq, gen uint64, rows []Row, sorted []int32, col int, desc bool, q Query, want string) resultMsg {
+	if sorted == nil && col >= 0 {
+		sorted = SortOrder(rows, col, desc)
+	}
+	view := Filter(rows, sorted, q)
+	cursor := -1
+	if want != "" {
+		for i, ri := range view {
+			if rows[ri].Key == want {
+				cursor = i
+				break
+			}
+		}
+	}
+	return resultMsg{id: id, seq: seq, gen: gen, sortCol: col, desc: desc, sorted: sorted, view: view, cursor: cursor}
+}
+
+// Pending reports whether a filter or sort pass is outstanding.
+func (m Model) Pending() bool { return m.pending }
+
+// Update handles navigation keys, the mouse wheel and the table's own
+// messages. Keys the table does not use pass through untouched.
+func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case debounceMsg:
+		if msg.id == m.id && msg.seq == m.seq {
+			return m, m.recompute()
+		}
+	case resultMsg:
+		if msg.id != m.id || msg.seq != m.seq {
+			return m, nil // stale: a newer query or generation superseded it
+		}
+		m.pending = false
+		if msg.gen == m.gen && msg.sortCol == m.sortCol && msg.desc == m.desc {
+			m.sorted = msg.sorted
+		}
+		m.view = msg.view
+		if msg.cursor >= 0 {
+			m.cursor = msg.cursor
+		}
+		m.wantKey = ""
+		m.clamp()
+		m.center()
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			m.move(-3)
+		case tea.MouseWheelDown:
+			m.move(3)
+		}
+	case tea.KeyPressMsg:
+		page := max(m.height-1, 1)
+		switch {
+		case key.Matches(msg, m.keys.Up):
+			m.move(-1)
+		case key.Matches(msg, m.keys.Down):
+			m.move(1)
+		case key.Matches(msg, m.keys.PageUp):
+			m.move(-page)
+		case key.Matches(msg, m.keys.PageDown):
+			m.move(page)
+		case key.Matches(msg, m.keys.Top):
+			m.move(-len(m.view))
+		case key.Matches(msg, m.keys.Bottom):
+			m.move(len(m.view))
+		case key.Matches(msg, m.keys.Sort):
+			next := m.sortCol + 1
+			if next >= len(m.cols) {
+				next = -1
+			}
+			return m, m.SetSort(next, false)
+		case key.Matches(msg, m.keys.Reverse):
+			if m.sortCol >= 0 {
+				return m, m.SetSort(m.sortCol, !m.desc)
+			}
+		}
+	}
+	return m, nil
+}
+
+func (m *Model) move(d int) {
+	m.cursor += d
+	m.clamp()
+}
+
+// clamp keeps cursor and window inside the rows.
+func (m *Model) clamp() {
+	n := len(m.view)
+	m.cursor = max(min(m.cursor, n-1), 0)
+	body := m.bodyHeight()
+	if m.cursor < m.offset {
+		m.offset = m.cursor
+	}
+	if m.cursor >= m.offset+body {
+		m.offset = m.cursor - body + 1
+	}
+	m.offset = max(min(m.offset, n-body), 0)
+}
+
+// center scrolls so a cursor that jumped (after a reload) is not glued to
+// the window's edge.
+func (m *Model) center() {
+	body := m.bodyHeight()
+	if m.cursor >= m.offset+body || m.cursor < m.offset {
+		m.offset = m.cursor - body/2
+	}
+	m.clamp()
+}
+
+func (m Model) bodyHeight() int { return max(m.height-1, 1) }
+
+func (m Model) selectedKey() string {
+	if r, ok := m.Selected(); ok {
+		return r.Key
+	}
+	return m.wantKey
+}
+
+// Selected returns the row under the cursor.
+func (m Model) Selected() (Row, bool) {
+	if m.cursor < 0 || m.cursor >= len(m.view) {
+		return Row{}, false
+	}
+	return m.rows[m.view[m.cursor]], true
+}
+
+// Cursor returns the cursor position within the shown rows.
+func (m Model) Cursor() int { return m.cursor }
+
+// Len is the number of rows shown (after filtering).
+func (m Model) Len() int { return len(m.view) }
+
+// Total is the number of rows in the generation.
+func (m Model) Total() int { return len(m.rows) }
+
+// Loaded reports whether SetRows has been called.
+func (m Model) Loaded() bool { return m.loaded }
+
+// Visible returns the rows currently in the window, for tests.
+func (m Model) Visible() []Row {
+	body := m.bodyHeight()
+	end := min(m.offset+body, len(m.view))
+	out := make([]Row, 0, max(end-m.offset, 0))
+	for _, ri := range m.view[m.offset:end] {
+		out = append(out, m.rows[ri])
+	}
+	return out
+}
+
+// widths shares the table width out between the columns.
+func (m Model) widths() []int {
+	w := make([]int, len(m.cols))
+	used, flex := 0, 0
+	for i, c := range m.cols {
+		w[i] = c.Width
+		used += c.Width
+		flex += c.Flex
+	}
+	used += len(m.cols) - 1 // one-cell gaps
+	spare := m.width - used
+	if spare > 0 && flex > 0 {
+		given := 0
+		last := -1
+		for i, c := range m.cols {
+			if c.Flex > 0 {
+				add := spare * c.Flex / flex
+				w[i] += add
+				given += add
+				last = i
+			}
+		}
+		w[last] += spare - given
+	}
+	if spare < 0 {
+		// Too narrow: shrink flexible columns first, then drop trailing ones.
+		for i := len(w) - 1; i >= 0 && spare < 0; i-- {
+			if m.cols[i].Flex > 0 {
+				cut := min(-spare, w[i]-4)
+				if cut > 0 {
+					w[i] -= cut
+					spare += cut
+				}
+			}
+		}
+		for i := len(w) - 1; i > 0 && spare < 0; i-- {
+			spare += w[i] + 1
+			w[i] = 0
+		}
+	}
+	return w
+}
+
+// View renders the header and the visible rows only: its cost depends on
+// the window height, never on the number of rows.
+func (m Model) View() string {
+	if m.width <= 0 {
+		return ""
+	}
+	w := m.widths()
+	var b strings.Builder
+	var hdr strings.Builder
+	for i, c := range m.cols {
+		if w[i] == 0 {
+			continue
+		}
+		if hdr.Len() > 0 {
+			hdr.WriteByte(' ')
+		}
+		title := c.Title
+		if i == m.sortCol {
+			if m.desc {
+				title += "▼"
+			} else {
+				title += "▲"
+			}
+		}
+		if c.Right {
+			hdr.WriteString(termtext.FitRight(title, w[i]))
+		} else {
+			hdr.WriteString(termtext.Fit(title, w[i]))
+		}
+	}
+	b.WriteString(m.theme.TableHeader.Render(termtext.Fit(hdr.String(), m.width)))
+	body := m.bodyHeight()
+	if len(m.view) == 0 {
+		b.WriteByte('\n')
+		msg := m.emptyMsg
+		switch {
+		case !m.loaded || (m.pending && len(m.rows) > 0):
+			msg = "loading…"
+		case len(m.rows) > 0:
+			msg = "no rows match the filter"
+		}
+		b.WriteString(m.theme.Muted.Render(termtext.Fit(msg, m.width)))
+		return b.String()
+	}
+	end := min(m.offset+body, len(m.view))
+	for pos := m.offset; pos < end; pos++ {
+		b.WriteByte('\n')
+		m.renderRow(&b, &m.rows[m.view[pos]], w, pos == m.cursor)
+	}
+	return b.String()
+}
+
+func (m Model) renderRow(b *strings.Builder, r *Row, w []int, selected bool) {
+	if selected {
+		var line strings.Builder
+		m.cells(&line, r, w, func(_ int, s string) string { return s })
+		b.WriteString(m.theme.RowSelected.Render(termtext.Fit(line.String(), m.width)))
+		return
+	}
+	n := m.cells(b, r, w, func(i int, s string) string {
+		if m.cols[i].Status {
+			return m.theme.Status(strings.TrimSpace(s)).Render(s)
+		}
+		return m.theme.Row.Render(s)
+	})
+	if pad := m.width - n; pad > 0 {
+		b.WriteString(strings.Repeat(" ", pad))
+	}
+}
+
+// cells writes the fitted cells of r and returns their total width.
+func (m Model) cells(b *strings.Builder, r *Row, w []int, style func(int, string) string) int {
+	n := 0
+	first := true
+	for i, c := range m.cols {
+		if w[i] == 0 {
+			continue
+		}
+		if !first {
+			b.WriteByte(' ')
+			n++
+		}
+		first = false
+		var cell string
+		if i < len(r.Cells) {
+			cell = r.Cells[i]
+		}
+		if c.Right {
+			cell = termtext.FitRight(cell, w[i])
+		} else {
+			cell = termtext.Fit(cell, w[i])
+		}
+		b.WriteString(style(i, cell))
+		n += w[i]
+	}
+	return n
+}

@@ -1,0 +1,261 @@
+package table
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dirdeck/dirdeck/themes"
+	"github.com/dirdeck/dirdeck/tui/termtext"
+)
+
+var fields = map[string]int{"dept": 0, "department": 0, "status": 1, "group": 2}
+
+func row(key, name, login, dept, status string, groups ...string) Row {
+	return Row{
+		Key:    key,
+		Cells:  []string{name, login, dept, status},
+		Hay:    strings.ToLower(name + "\n" + login + "\n" + dept),
+		Fields: []string{strings.ToLower(dept), strings.ToLower(status), strings.ToLower(strings.Join(groups, "\n"))},
+	}
+}
+
+func sample() []Row {
+	return []Row{
+		row("u1", "Alice Smith", "alice@example.com", "Sales", "ACTIVE", "Everyone", "Sales EMEA"),
+		row("u2", "Bob Alison", "bob@example.com", "Engineering", "SUSPENDED", "Everyone"),
+		row("u3", "Carla Dali", "carla@example.com", "Sales", "SUSPENDED", "Everyone"),
+		row("u4", "Dan Brown", "dan@example.com", "Human Resources", "DEPROVISIONED"),
+		row("u5", "山田 太郎", "taro@example.jp", "営業", "ACTIVE", "Japan"),
+		row("u6", "Xavier Lima", "xl@example.com", "Support", "ACTIVE"),
+	}
+}
+
+func keys(rows []Row, idx []int32) []string {
+	var out []string
+	for _, i := range idx {
+		out = append(out, rows[i].Key)
+	}
+	return out
+}
+
+func TestFilter(t *testing.T) {
+	rows := sample()
+	tests := []struct {
+		q    string
+		want []string
+	}{
+		{"", []string{"u1", "u2", "u3", "u4", "u5", "u6"}},
+		{"alice", []string{"u1"}},
+		// word starts first (Alice, Alison), then inner substrings (Dali).
+		{"ali", []string{"u1", "u2", "u3"}},
+		// "asm" only matches as a subsequence of "alice smith".
+		{"asm", []string{"u1"}},
+		{"ALICE", []string{"u1"}},
+		{"dept:sales", []string{"u1", "u3"}},
+		{"DEPT:Sales status:SUSPENDED", []string{"u3"}},
+		{`department:"human resources"`, []string{"u4"}},
+		{"group:emea", []string{"u1"}},
+		{"group:everyone status:suspended", []string{"u2", "u3"}},
+		{"status:ACTIVE 山田", []string{"u5"}},
+		{"dept:営業", []string{"u5"}},
+		// unknown field names are plain text, so e-mail-ish input works.
+		{"mailto:x", nil},
+		{"dept:", nil}, // an empty value is a term "dept:" that matches nothing
+		{"zzz", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.q, func(t *testing.T) {
+			got := keys(rows, Filter(rows, nil, ParseQuery(tt.q, fields)))
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Filter(%q) = %v, want %v", tt.q, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFilterKeepsSortWithinRank(t *testing.T) {
+	rows := sample()
+	order := SortOrder(rows, 0, true) // by name, descending
+	got := keys(rows, Filter(rows, order, ParseQuery("dept:sales", fields)))
+	if want := []string{"u3", "u1"}; !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+func TestSortOrder(t *testing.T) {
+	rows := sample()
+	rows[0].SortKeys = []string{"", "", "", ""}
+	tests := []struct {
+		col  int
+		desc bool
+		want []string
+	}{
+		{0, false, []string{"u1", "u2", "u3", "u4", "u6", "u5"}},
+		{0, true, []string{"u5", "u6", "u4", "u3", "u2", "u1"}},
+		// ties (Sales twice, ACTIVE thrice) keep natural order.
+		{2, false, []string{"u2", "u4", "u1", "u3", "u6", "u5"}},
+		{3, false, []string{"u1", "u5", "u6", "u4", "u2", "u3"}},
+	}
+	for _, tt := range tests {
+		got := keys(rows, SortOrder(rows, tt.col, tt.desc))
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("SortOrder(col %d, desc %v) = %v, want %v", tt.col, tt.desc, got, tt.want)
+		}
+	}
+	// SortKeys override the cell text (e.g. numbers).
+	num := []Row{{Key: "a", Cells: []string{"10"}, SortKeys: []string{"010"}}, {Key: "b", Cells: []string{"9"}, SortKeys: []string{"009"}}}
+	if got := keys(num, SortOrder(num, 0, false)); !slices.Equal(got, []string{"b", "a"}) {
+		t.Errorf("numeric sort = %v", got)
+	}
+}
+
+func newTable(t *testing.T, rows []Row, w, h int) Model {
+	t.Helper()
+	th, _ := themes.ByName(themes.NoColor)
+	m := New([]Column{{Title: "NAME", Width: 8, Flex: 2}, {Title: "LOGIN", Width: 8, Flex: 2}, {Title: "DEPT", Width: 6, Flex: 1}, {Title: "STATUS", Width: 13, Status: true}}, fields, th)
+	m.SetSize(w, h)
+	m = run(t, m, m.SetRows(rows))
+	return m
+}
+
+// run executes cmd and feeds its message back, as the Bubble Tea runtime would.
+func run(t *testing.T, m Model, cmd tea.Cmd) Model {
+	t.Helper()
+	for cmd != nil {
+		msg := cmd()
+		m, cmd = m.Update(msg)
+	}
+	return m
+}
+
+func TestStaleResultsDropped(t *testing.T) {
+	m := newTable(t, sample(), 60, 10)
+	// The user types "a", then "al", then "bob" before any filter finishes.
+	c1 := m.SetQuery("a")
+	c2 := m.SetQuery("al")
+	c3 := m.SetQuery("bob")
+	d1, d2, d3 := c1(), c2(), c3()
+	m, _ = m.Update(d1) // stale debounce: no filter starts
+	m, r := m.Update(d2)
+	if r != nil {
+		t.Fatal("a superseded debounce started a filter")
+	}
+	m, f := m.Update(d3)
+	if f == nil {
+		t.Fatal("the latest debounce did not start a filter")
+	}
+	// A result computed for an older sequence number arrives late.
+	old := compute(m.id, m.seq-1, m.gen, m.rows, nil, -1, false, ParseQuery("a", fields), "")
+	m, _ = m.Update(old)
+	if !m.Pending() || m.Len() != 6 {
+		t.Fatalf("stale result was applied: pending=%v len=%d", m.Pending(), m.Len())
+	}
+	m, _ = m.Update(f())
+	if m.Pending() || m.Len() != 1 {
+		t.Fatalf("fresh result not applied: pending=%v len=%d", m.Pending(), m.Len())
+	}
+	if r, _ := m.Selected(); r.Key != "u2" {
+		t.Errorf("selected %q, want u2", r.Key)
+	}
+	// Another table's messages are ignored.
+	other := newTable(t, sample(), 60, 10)
+	otherRes := compute(other.id, m.seq, m.gen, m.rows, nil, -1, false, Query{}, "")
+	if m2, _ := m.Update(otherRes); m2.Len() != 1 {
+		t.Error("a result addressed to another table was applied")
+	}
+}
+
+func TestReloadKeepsCursorAndFilter(t *testing.T) {
+	m := newTable(t, sample(), 60, 10)
+	m = run(t, m, m.ApplyQueryNow("status:suspended"))
+	m, _ = m.Update(tea.KeyPressMsg{Code: 'j', Text: "j"})
+	if r, _ := m.Selected(); r.Key != "u3" {
+		t.Fatalf("selected %q, want u3", r.Key)
+	}
+	// A new generation: a new suspended user sorts before u3.
+	rows := append([]Row{row("u0", "Aaron Able", "aaron@example.com", "Sales", "SUSPENDED")}, sample()...)
+	m = run(t, m, m.SetRows(rows))
+	if m.Query() != "status:suspended" || m.Len() != 3 {
+		t.Fatalf("filter lost: query %q, %d rows", m.Query(), m.Len())
+	}
+	if r, _ := m.Selected(); r.Key != "u3" {
+		t.Errorf("cursor moved to %q, want u3", r.Key)
+	}
+}
+
+func TestViewWindowAndAlignment(t *testing.T) {
+	var rows []Row
+	for i := range 1000 {
+		rows = append(rows, row(fmt.Sprint(i), fmt.Sprintf("User %04d", i), fmt.Sprintf("u%d@example.com", i), "Sales", "ACTIVE"))
+	}
+	rows[1] = row("cjk", "山田 太郎 山田 太郎 山田", "taro@example.jp", "営業部", "ACTIVE")
+	rows[2] = row("hostile", termtext.Clean("\x1b[2J\x1b]52;c;eA==\x07evil"), "e@example.com", "Sales", "SUSPENDED")
+	m := newTable(t, rows, 70, 6)
+	out := m.View()
+	lines := strings.Split(out, "\n")
+	if len(lines) != 6 {
+		t.Fatalf("view has %d lines, want 6 (header + 5 rows):\n%s", len(lines), out)
+	}
+	for i, l := range lines {
+		if w := ansi.StringWidth(l); w != 70 {
+			t.Errorf("line %d is %d cells wide, want 70: %q", i, w, ansi.Strip(l))
+		}
+	}
+	plain := ansi.Strip(out)
+	if strings.Contains(plain, "\x1b") || !strings.Contains(plain, "␛[2J") {
+		t.Errorf("hostile cell not inert:\n%s", plain)
+	}
+	// Mouse wheel scrolls the window.
+	m, _ = m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+	m, _ = m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+	if m.Cursor() != 6 || m.Visible()[0].Key == "0" {
+		t.Errorf("wheel: cursor %d, first visible %q", m.Cursor(), m.Visible()[0].Key)
+	}
+	m, _ = m.Update(tea.KeyPressMsg{Code: tea.KeyEnd})
+	if r, _ := m.Selected(); r.Key != "999" {
+		t.Errorf("end selected %q", r.Key)
+	}
+	// Sorting by name descending via keys: o then O.
+	m, cmd := m.Update(tea.KeyPressMsg{Code: 'o', Text: "o"})
+	m = run(t, m, cmd)
+	m, cmd = m.Update(tea.KeyPressMsg{Code: 'O', Text: "O"})
+	m = run(t, m, cmd)
+	if col, desc := m.Sort(); col != 0 || !desc {
+		t.Errorf("sort = %d %v", col, desc)
+	}
+	if !strings.Contains(ansi.Strip(m.View()), "NAME▼") {
+		t.Error("header lacks the sort marker")
+	}
+}
+
+func TestNarrowDropsColumns(t *testing.T) {
+	m := newTable(t, sample(), 30, 4)
+	for i, l := range strings.Split(m.View(), "\n") {
+		if w := ansi.StringWidth(l); w != 30 {
+			t.Errorf("line %d is %d wide: %q", i, w, ansi.Strip(l))
+		}
+	}
+}
+
+func TestEmptyStates(t *testing.T) {
+	th, _ := themes.ByName(themes.NoColor)
+	m := New([]Column{{Title: "NAME", Width: 10}}, nil, th)
+	m.SetSize(40, 5)
+	if !strings.Contains(m.View(), "loading…") {
+		t.Error("unloaded table should say loading")
+	}
+	m = run(t, m, m.SetRows(nil))
+	if !strings.Contains(m.View(), "no rows") {
+		t.Error("empty table should say no rows")
+	}
+	m = newTable(t, sample(), 60, 5)
+	m = run(t, m, m.ApplyQueryNow("nothing-matches-this"))
+	if !strings.Contains(m.View(), "no rows match the filter") {
+		t.Error("filtered-out table should say so")
+	}
+}
