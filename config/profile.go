@@ -1,0 +1,262 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Auth methods a profile can use.
+const (
+	// AuthSSWS authenticates with an Okta API token ("SSWS <token>"), kept in
+	// the OS keyring or in DIRDECK_API_TOKEN.
+	AuthSSWS = "ssws"
+	// AuthOAuth authenticates as an OAuth 2.0 service app with
+	// private_key_jwt and scoped access tokens, the least-privilege option.
+	AuthOAuth = "oauth"
+)
+
+// Defaults applied to keys a profile leaves out.
+const (
+	DefaultSyncInterval      = time.Hour
+	DefaultBudgetShare       = 0.5
+	DefaultRotationDays      = 90
+	DefaultApprovalsRequired = 1
+)
+
+// DefaultOAuthScopes are requested when an OAuth profile names no scopes:
+// the read scopes a sync uses. A service app not granted one of them
+// (okta.apps.read, say) must list its scopes explicitly, because Okta
+// refuses the whole token request when one requested scope is not granted.
+var DefaultOAuthScopes = []string{"okta.users.read", "okta.groups.read", "okta.apps.read", "okta.logs.read"}
+
+// Profile is one Okta org as dirdeck talks to it. The TOML keys are those
+// of a [profiles.<name>] table in config.toml.
+type Profile struct {
+	// OrgURL is the org's base URL, normalised by NormalizeOrgURL.
+	OrgURL string `toml:"org_url" json:"org_url"`
+	// Auth is AuthSSWS (default) or AuthOAuth.
+	Auth string `toml:"auth" json:"auth"`
+	// ClientID, PrivateKeyFile, KeyID and Scopes are for AuthOAuth only.
+	ClientID       string   `toml:"client_id,omitempty" json:"client_id,omitempty"`
+	PrivateKeyFile string   `toml:"private_key_file,omitempty" json:"private_key_file,omitempty"`
+	KeyID          string   `toml:"key_id,omitempty" json:"key_id,omitempty"`
+	Scopes         []string `toml:"scopes,omitempty" json:"scopes,omitempty"`
+	// AllowWrites lets dirdeck push group changes to Okta; off unless the
+	// profile turns it on.
+	AllowWrites bool `toml:"allow_writes" json:"allow_writes"`
+	// SyncInterval is how often the background sync runs (at least a minute).
+	SyncInterval time.Duration `toml:"sync_interval" json:"sync_interval"`
+	// BudgetShare is the share of each rate-limit bucket dirdeck may use,
+	// in (0, 1]; other integrations share the rest.
+	BudgetShare float64 `toml:"budget_share" json:"budget_share"`
+	// RotationDays is the token age after which dirdeck warns to rotate.
+	RotationDays int `toml:"rotation_days" json:"rotation_days"`
+	// ApprovalsRequired is how many reviewers must approve a change plan.
+	ApprovalsRequired int `toml:"approvals_required" json:"approvals_required"`
+}
+
+// DefaultProfile returns a profile with every default set and no org URL.
+func DefaultProfile() Profile {
+	return Profile{
+		Auth:              AuthSSWS,
+		SyncInterval:      DefaultSyncInterval,
+		BudgetShare:       DefaultBudgetShare,
+		RotationDays:      DefaultRotationDays,
+		ApprovalsRequired: DefaultApprovalsRequired,
+	}
+}
+
+// profileNameRE is the shape of profile names; names become file names and
+// keyring users, so nothing that could be a path or need quoting.
+var profileNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// ValidateProfileName checks a name for a profile in config.toml.
+func ValidateProfileName(name string) error {
+	if !profileNameRE.MatchString(name) {
+		return fmt.Errorf("invalid profile name %q: use lowercase letters, digits, '-' and '_' (at most 63, starting with a letter or digit)", name)
+	}
+	if name == "env" || strings.HasPrefix(name, "env-") {
+		return fmt.Errorf("invalid profile name %q: \"env\" and names starting with \"env-\" are reserved for configuration from DIRDECK_* environment variables", name)
+	}
+	return nil
+}
+
+// Validate checks a profile's values and normalises its org URL in place.
+// Errors name the TOML key at fault.
+func (p *Profile) Validate() error {
+	u, err := NormalizeOrgURL(p.OrgURL)
+	if err != nil {
+		return fmt.Errorf("org_url: %w", err)
+	}
+	p.OrgURL = u
+	switch p.Auth {
+	case AuthSSWS:
+		for _, f := range []struct {
+			key string
+			set bool
+		}{
+			{"client_id", p.ClientID != ""}, {"private_key_file", p.PrivateKeyFile != ""},
+			{"key_id", p.KeyID != ""}, {"scopes", len(p.Scopes) > 0},
+		} {
+			if f.set {
+				return fmt.Errorf("%s: only used with auth = %q (this profile uses %q)", f.key, AuthOAuth, AuthSSWS)
+			}
+		}
+	case AuthOAuth:
+		if strings.TrimSpace(p.ClientID) == "" {
+			return errors.New("client_id: required with auth = \"oauth\"")
+		}
+		if strings.ContainsFunc(p.ClientID, isSpaceOrControl) {
+			return errors.New("client_id: must not contain spaces or control characters")
+		}
+		if strings.TrimSpace(p.PrivateKeyFile) == "" {
+			return errors.New("private_key_file: required with auth = \"oauth\"")
+		}
+		if strings.ContainsFunc(p.KeyID, isSpaceOrControl) {
+			return errors.New("key_id: must not contain spaces or control characters")
+		}
+		for _, s := range p.Scopes {
+			if err := validateScope(s); err != nil {
+				return fmt.Errorf("scopes: %w", err)
+			}
+		}
+	case "":
+		return fmt.Errorf("auth: required (%q or %q)", AuthSSWS, AuthOAuth)
+	default:
+		return fmt.Errorf("auth: %q is not %q or %q", p.Auth, AuthSSWS, AuthOAuth)
+	}
+	if p.SyncInterval < time.Minute {
+		return fmt.Errorf("sync_interval: %s is shorter than the minimum of 1m", p.SyncInterval)
+	}
+	if !(p.BudgetShare > 0 && p.BudgetShare <= 1) {
+		return fmt.Errorf("budget_share: %g is not in (0, 1]", p.BudgetShare)
+	}
+	if p.RotationDays < 1 || p.RotationDays > 3650 {
+		return fmt.Errorf("rotation_days: %d is not between 1 and 3650", p.RotationDays)
+	}
+	if p.ApprovalsRequired < 1 || p.ApprovalsRequired > 10 {
+		return fmt.Errorf("approvals_required: %d is not between 1 and 10", p.ApprovalsRequired)
+	}
+	return nil
+}
+
+// EffectiveScopes returns the scopes to request for an OAuth profile: its
+// own, or DefaultOAuthScopes when it names none. SSWS profiles have none.
+func (p Profile) EffectiveScopes() []string {
+	if p.Auth != AuthOAuth {
+		return nil
+	}
+	if len(p.Scopes) > 0 {
+		return append([]string(nil), p.Scopes...)
+	}
+	return append([]string(nil), DefaultOAuthScopes...)
+}
+
+// ParseScopes splits a comma- and/or space-separated scope list, as given
+// to --scopes or DIRDECK_SCOPES, dropping empty entries and duplicates.
+func ParseScopes(s string) ([]string, error) {
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range fields {
+		if err := validateScope(f); err != nil {
+			return nil, err
+		}
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// validateScope accepts Okta API scopes (okta.users.read, okta.logs.read…),
+// the only scopes a management client can be granted.
+func validateScope(s string) error {
+	if !scopeRE.MatchString(s) {
+		return fmt.Errorf("%q is not an Okta API scope (like okta.users.read)", s)
+	}
+	return nil
+}
+
+var scopeRE = regexp.MustCompile(`^okta\.[A-Za-z]+(\.[A-Za-z]+)+$`)
+
+func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }
+
+// oktaDomains are the domains of Okta-hosted orgs, whose Admin Console lives
+// at <org>-admin.<domain>.
+var oktaDomains = []string{"okta.com", "oktapreview.com", "okta-emea.com", "okta-gov.com", "okta.mil"}
+
+// NormalizeOrgURL checks an Okta org URL and returns it as
+// scheme://host[:port]: https is required unless the host is loopback,
+// a trailing "/" or "/api/v1" is dropped, and paths, queries, fragments and
+// user info are refused because the SDK would silently ignore or mangle them.
+func NormalizeOrgURL(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return "", errors.New("the org URL is empty (expected something like https://acme.okta.com)")
+	}
+	if !strings.Contains(s, "://") {
+		return "", fmt.Errorf("%q has no scheme: did you mean https://%s?", s, strings.TrimRight(s, "/"))
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "", fmt.Errorf("%q is not a URL: %w", s, err)
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "https" && scheme != "http" {
+		return "", fmt.Errorf("%q: the scheme must be https", s)
+	}
+	if u.Opaque != "" || u.Host == "" || u.Hostname() == "" {
+		return "", fmt.Errorf("%q has no host", s)
+	}
+	if u.User != nil {
+		return "", fmt.Errorf("%s://%s: the org URL must not contain a user name or password", scheme, u.Host)
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return "", fmt.Errorf("%s://%s: the org URL must not have a query or fragment", scheme, u.Host)
+	}
+	path := strings.TrimRight(u.Path, "/")
+	if strings.EqualFold(path, "/api/v1") {
+		path = ""
+	}
+	if path != "" {
+		return "", fmt.Errorf("%q: the org URL must be the org's base URL without a path (got path %q)", s, path)
+	}
+	host := strings.ToLower(u.Hostname())
+	for _, d := range oktaDomains {
+		if label, ok := strings.CutSuffix(host, "-admin."+d); ok && label != "" && !strings.Contains(label, ".") {
+			return "", fmt.Errorf("%s is the Admin Console URL: use the org URL without \"-admin\", https://%s.%s", host, label, d)
+		}
+	}
+	if scheme == "http" && !isLoopbackHost(host) {
+		return "", fmt.Errorf("%q: http:// is only allowed for loopback hosts (127.0.0.1, ::1, localhost); use https://%s", s, u.Host)
+	}
+	hostport := host
+	if strings.Contains(host, ":") {
+		hostport = "[" + host + "]"
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return "", fmt.Errorf("%q: port %s is not between 1 and 65535", s, port)
+		}
+		hostport = net.JoinHostPort(host, port)
+	}
+	return scheme + "://" + hostport, nil
+}
+
+// isLoopbackHost reports whether host is localhost or a loopback IP
+// (127.0.0.0/8, ::1), the only hosts where plain http cannot be sniffed.
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
