@@ -1,0 +1,68 @@
+// Package store is dirdeck's local cache of one Okta org: a bbolt file per
+// profile holding users, groups, apps, memberships and app assignments,
+// with the indexes the TUI needs, an archive of deleted objects, and the
+// history of sync runs (change logs and request journals).
+//
+// # Generations
+//
+// The directory data lives in a generation. A full sync streams into a
+// new, staging generation with FullWriter (batched transactions, so a
+// million users never sit in one transaction), and Commit flips the
+// current-generation pointer in one small transaction after computing the
+// change log and the digest. Readers (View) see one consistent generation
+// for the whole callback; a process killed at any point leaves the
+// previous generation current and intact, and the next write deletes the
+// abandoned staging data. An incremental sync (Delta) is applied to the
+// current generation in a single transaction: all or nothing.
+//
+//	s, err := store.Open(path, store.Options{})        // ErrLocked, ErrCorrupt, ErrNewerSchema
+//	w, err := s.BeginFull()
+//	w.PutUsers(page); w.PutMembers(groupID, ids); w.KeepFromPrevious("apps")
+//	run, err = w.Commit(run, journal)                  // or w.Abort()
+//	d, err := s.BeginIncremental()
+//	d.PutUser(u); d.RemoveMember(g, u); d.SetCursor("users", ts)
+//	run, err = d.Commit(run, journal)                  // or d.Abort()
+//	err = s.View(func(r *store.Reader) error { r.Counts(); r.Digest(); ... })
+//
+// Only one FullWriter or Delta is open per Store at a time (ErrBusy).
+// Cursors are part of the generation, so a failed or aborted run never
+// advances them; a full sync keeps the previous value of cursors it does
+// not set. Referential integrity (a membership naming an unknown user) is
+// the sync's business: the store keeps what it is given.
+//
+// # Change log and archive
+//
+// Each committed run records its changes (directory.Change: added,
+// removed, updated with the changed JSON field names; memberships and
+// assignments as "<parent>/<child>"). The first full sync records only
+// summary counts. Users, groups and apps that disappear are archived as
+// Tombstones (excluded from counts and the digest) and leave the archive
+// if they come back. Deleting a user or group in a Delta also removes its
+// memberships and assignments, as Okta does.
+//
+// # Counts and digest
+//
+// Counts are maintained on every write. The canonical digest (see
+// directory.Digester) is computed by streaming the generation in key order
+// — keys are the digest's sort order because ids may not contain control
+// characters (ErrInvalidID) — stored by full syncs and computed once per
+// process after incremental ones.
+//
+// # Files, locks and damage
+//
+// The file is created 0600 in a 0700 directory. bbolt locks it: a writer
+// (Open) takes an exclusive flock, readers (OpenReadOnly) a shared one, so
+// read-only access works only while no writer has the file open; a writer
+// must close it to let others in.
+// Waiting is bounded by Options.Timeout (2 s), after which Open returns
+// ErrLocked naming the writer's pid, read from "<path>.pid" (written while
+// a writer has it open). A file that is not a readable dirdeck cache
+// (random bytes, truncated, another program's bbolt file, a failing
+// consistency check on files up to 64 MiB) gives ErrCorrupt, and panics
+// bbolt raises on damaged pages are recovered into ErrCorrupt; Rebuild
+// moves such a file aside. A file from a newer dirdeck gives
+// ErrNewerSchema; older ones are migrated on open.
+//
+// Values are stored as given (JSON): HTML, escape sequences and very long
+// strings round-trip unchanged; sanitising is the UI's job.
+package store

@@ -1,0 +1,749 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"github.com/dirdeck/dirdeck/directory"
+	"go.etcd.io/bbolt"
+)
+
+// Batch sizes of a full write: one bbolt transaction per flush keeps memory
+// bounded (bbolt holds a transaction's dirty pages in memory) while
+// amortising the fsync of each commit. Variables so that the crash test
+// can make a small sync span many transactions.
+var (
+	flushItems = 50_000
+	flushBytes = 8 << 20
+	scanBatch  = 50_000
+)
+
+// Resources a full sync can ask to keep from the previous generation.
+const (
+	ResUsers       = "users"
+	ResGroups      = "groups"
+	ResApps        = "apps"
+	ResMemberships = "memberships"
+	ResAppUsers    = "app_users"
+	ResAppGroups   = "app_groups"
+)
+
+// FullWriter streams a full sync into a new (staging) generation. Readers
+// keep seeing the current generation until Commit flips to the new one; a
+// crash before that leaves the staging generation as garbage that the next
+// write deletes. Its methods are safe for concurrent use.
+type FullWriter struct {
+	s     *Store
+	gen   uint64
+	runID uint64
+
+	mu       gosync.Mutex
+	ops      []func(*genTx) error
+	items    int
+	bytes    int
+	keep     map[string]bool
+	cursors  map[string]string
+	err      error
+	finished bool
+}
+
+// BeginFull starts a new generation. Only one FullWriter or Delta may be
+// open on a Store at a time (ErrBusy).
+func (s *Store) BeginFull() (*FullWriter, error) {
+	if s.readOnly {
+		return nil, fmt.Errorf("begin full write: %w", ErrReadOnly)
+	}
+	if !s.writing.CompareAndSwap(false, true) {
+		return nil, fmt.Errorf("begin full write: %w", ErrBusy)
+	}
+	w := &FullWriter{s: s, keep: map[string]bool{}, cursors: map[string]string{}}
+	err := s.update(func(tx *bbolt.Tx) error {
+		if err := collectGarbage(tx); err != nil {
+			return err
+		}
+		meta := tx.Bucket(bMeta)
+		w.gen = max(getU64(meta, kNextGen), getU64(meta, kCurrent)) + 1
+		if err := meta.Put(kNextGen, u64(w.gen)); err != nil {
+			return err
+		}
+		var err error
+		if w.runID, err = allocRun(tx); err != nil {
+			return err
+		}
+		return createGen(tx, w.gen)
+	})
+	if err != nil {
+		s.writing.Store(false)
+		return nil, fmt.Errorf("begin full write: %w", err)
+	}
+	return w, nil
+}
+
+// add queues an operation, flushing when the batch is full.
+func (w *FullWriter) add(items, size int, op func(*genTx) error) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.finished {
+		return ErrDone
+	}
+	if w.err != nil {
+		return w.err
+	}
+	w.ops = append(w.ops, op)
+	w.items += items
+	w.bytes += size
+	if w.items >= flushItems || w.bytes >= flushBytes {
+		w.err = w.flushLocked()
+	}
+	return w.err
+}
+
+func (w *FullWriter) flushLocked() error {
+	if len(w.ops) == 0 {
+		return nil
+	}
+	err := w.s.update(func(tx *bbolt.Tx) error {
+		g, err := loadGen(tx, w.gen)
+		if err != nil {
+			return err
+		}
+		for _, op := range w.ops {
+			if err := op(g); err != nil {
+				return err
+			}
+		}
+		return g.saveCounts()
+	})
+	w.ops, w.items, w.bytes = w.ops[:0], 0, 0
+	if err != nil {
+		return fmt.Errorf("write generation %d: %w", w.gen, err)
+	}
+	return nil
+}
+
+// fail makes the writer's error sticky when validation fails.
+func (w *FullWriter) fail(err error) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err == nil {
+		w.err = err
+	}
+	return err
+}
+
+type encoded[T any] struct {
+	v   T
+	val []byte
+}
+
+func encodeAll[T any](kind string, vs []T, id func(T) string) ([]encoded[T], int, error) {
+	out := make([]encoded[T], len(vs))
+	size := 0
+	for i, v := range vs {
+		if err := checkID(kind, id(v)); err != nil {
+			return nil, 0, err
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, 0, fmt.Errorf("encode %s %s: %w", kind, id(v), err)
+		}
+		out[i] = encoded[T]{v, b}
+		size += len(b)
+	}
+	return out, size, nil
+}
+
+// PutUsers adds (or replaces) users in the new generation.
+func (w *FullWriter) PutUsers(users []directory.User) error {
+	enc, size, err := encodeAll("user", users, func(u directory.User) string { return u.ID })
+	if err != nil {
+		return w.fail(err)
+	}
+	return w.add(len(enc), size, func(g *genTx) error {
+		for _, e := range enc {
+			if _, err := g.putUser(e.v, e.val); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PutGroups adds (or replaces) groups in the new generation.
+func (w *FullWriter) PutGroups(groups []directory.Group) error {
+	enc, size, err := encodeAll("group", groups, func(g directory.Group) string { return g.ID })
+	if err != nil {
+		return w.fail(err)
+	}
+	return w.add(len(enc), size, func(g *genTx) error {
+		for _, e := range enc {
+			if _, err := g.putGroup(e.v, e.val); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PutApps adds (or replaces) apps in the new generation.
+func (w *FullWriter) PutApps(apps []directory.App) error {
+	enc, size, err := encodeAll("app", apps, func(a directory.App) string { return a.ID })
+	if err != nil {
+		return w.fail(err)
+	}
+	return w.add(len(enc), size, func(g *genTx) error {
+		for _, e := range enc {
+			if _, err := g.putApp(e.v, e.val); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PutMembers adds members of a group; call it once per page.
+func (w *FullWriter) PutMembers(groupID string, userIDs []string) error {
+	if err := checkID("group", groupID); err != nil {
+		return w.fail(err)
+	}
+	for _, u := range userIDs {
+		if err := checkID("user", u); err != nil {
+			return w.fail(err)
+		}
+	}
+	ids := append([]string(nil), userIDs...)
+	return w.add(len(ids), 40*len(ids), func(g *genTx) error {
+		for _, u := range ids {
+			if _, err := g.addMember(groupID, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PutAppUsers adds users assigned to an app; an empty AppID in an entry
+// means appID, a different one is an error.
+func (w *FullWriter) PutAppUsers(appID string, users []directory.AppUser) error {
+	users, err := fillParent(appID, users, func(a *directory.AppUser) (*string, string) { return &a.AppID, a.UserID })
+	if err != nil {
+		return w.fail(err)
+	}
+	enc, size, err := encodeAll("user", users, func(a directory.AppUser) string { return a.UserID })
+	if err != nil {
+		return w.fail(err)
+	}
+	return w.add(len(enc), size, func(g *genTx) error {
+		for _, e := range enc {
+			if _, err := g.putAppUser(e.v, e.val); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PutAppGroups adds groups assigned to an app (AppID as for PutAppUsers).
+func (w *FullWriter) PutAppGroups(appID string, groups []directory.AppGroup) error {
+	groups, err := fillParent(appID, groups, func(a *directory.AppGroup) (*string, string) { return &a.AppID, a.GroupID })
+	if err != nil {
+		return w.fail(err)
+	}
+	enc, size, err := encodeAll("group", groups, func(a directory.AppGroup) string { return a.GroupID })
+	if err != nil {
+		return w.fail(err)
+	}
+	return w.add(len(enc), size, func(g *genTx) error {
+		for _, e := range enc {
+			if _, err := g.putAppGroup(e.v, e.val); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// fillParent copies vs, setting the parent (app) id where it is empty.
+func fillParent[T any](parent string, vs []T, ref func(*T) (*string, string)) ([]T, error) {
+	if err := checkID("app", parent); err != nil {
+		return nil, err
+	}
+	out := append([]T(nil), vs...)
+	for i := range out {
+		p, child := ref(&out[i])
+		switch *p {
+		case "":
+			*p = parent
+		case parent:
+		default:
+			return nil, fmt.Errorf("assignment of %s lists app %s, expected %s", child, *p, parent)
+		}
+	}
+	return out, nil
+}
+
+// SetCursor records an incremental-sync cursor in the new generation;
+// cursors not set keep their previous value.
+func (w *FullWriter) SetCursor(name, value string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.cursors[name] = value
+}
+
+// KeepFromPrevious tells the writer a resource was not read completely
+// (typically a 403), so Commit keeps what the previous generation held
+// instead of treating the missing objects as deleted: kept items are
+// merged in (a new value wins), and no removal is recorded for them.
+// Resources: "users", "groups", "apps", "memberships", "app_users",
+// "app_groups", or one parent's edges: "memberships:<groupId>",
+// "app_users:<appId>", "app_groups:<appId>". Keeping is not transitive:
+// a sync that could not list apps should keep "apps", "app_users" and
+// "app_groups".
+func (w *FullWriter) KeepFromPrevious(resource string) error {
+	name, parent, hasParent := strings.Cut(resource, ":")
+	switch name {
+	case ResUsers, ResGroups, ResApps:
+		if hasParent {
+			return w.fail(fmt.Errorf("keep %q: %s cannot be kept per parent", resource, name))
+		}
+	case ResMemberships, ResAppUsers, ResAppGroups:
+		if hasParent {
+			if err := checkID("parent", parent); err != nil {
+				return w.fail(fmt.Errorf("keep %q: %w", resource, err))
+			}
+		}
+	default:
+		return w.fail(fmt.Errorf("keep %q: unknown resource", resource))
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.keep[resource] = true
+	return nil
+}
+
+// Abort drops the staging generation. The store accepts a new writer even
+// if deleting fails (the next write collects it).
+func (w *FullWriter) Abort() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.finished {
+		return nil
+	}
+	w.finished = true
+	defer w.s.writing.Store(false)
+	err := w.s.update(func(tx *bbolt.Tx) error {
+		if err := tx.Bucket(bGens).DeleteBucket(u64(w.gen)); err != nil {
+			return err
+		}
+		if tx.Bucket(bChanges).Bucket(u64(w.runID)) != nil {
+			return tx.Bucket(bChanges).DeleteBucket(u64(w.runID))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("abort full write: %w", err)
+	}
+	return nil
+}
+
+// Commit completes the new generation: it merges what KeepFromPrevious
+// named, computes the change log against the previous generation
+// (archiving deleted users, groups and apps), computes the digest, and
+// then flips the current generation in one small transaction together
+// with the run record and its journal. It returns run with ID and Changes
+// filled. On error nothing is visible; call Abort.
+//
+// The first full sync (no previous generation) records only the summary
+// counts ("user.added": n), not one change per object.
+func (w *FullWriter) Commit(run directory.SyncRun, journal []directory.Request) (directory.SyncRun, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.finished {
+		return run, ErrDone
+	}
+	if w.err != nil {
+		return run, w.err
+	}
+	if err := w.commitLocked(&run, journal); err != nil {
+		w.err = err
+		return run, err
+	}
+	w.finished = true
+	w.s.writing.Store(false)
+	return run, nil
+}
+
+func (w *FullWriter) commitLocked(run *directory.SyncRun, journal []directory.Request) error {
+	if err := w.flushLocked(); err != nil {
+		return err
+	}
+	var prev uint64
+	if err := w.s.view(func(tx *bbolt.Tx) error {
+		prev = getU64(tx.Bucket(bMeta), kCurrent)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	log := newChangeLog()
+	if prev != 0 {
+		if err := w.carryOver(prev); err != nil {
+			return fmt.Errorf("commit: keep from previous generation: %w", err)
+		}
+		if err := w.diff(prev, log, seenAt(*run)); err != nil {
+			return fmt.Errorf("commit: change log: %w", err)
+		}
+	} else if err := w.setCursors(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	var digest string
+	var counts directory.Counts
+	if err := w.s.view(func(tx *bbolt.Tx) error {
+		g, err := loadGen(tx, w.gen)
+		if err != nil {
+			return err
+		}
+		counts = g.counts
+		digest, err = digestGen(g)
+		return err
+	}); err != nil {
+		return fmt.Errorf("commit: digest: %w", err)
+	}
+	if prev == 0 {
+		for k, n := range map[string]int{
+			directory.KindUser: counts.Users, directory.KindGroup: counts.Groups, directory.KindApp: counts.Apps,
+			directory.KindMembership: counts.Memberships, directory.KindAppUser: counts.AppUsers, directory.KindAppGroup: counts.AppGroups,
+		} {
+			if n > 0 {
+				log.summary[k+"."+directory.OpAdded] = n
+			}
+		}
+	}
+	run.ID = w.runID
+	run.Changes = log.summary
+	if run.Mode == "" {
+		run.Mode = "full"
+	}
+	err := w.s.update(func(tx *bbolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		if cur := getU64(meta, kCurrent); cur != prev {
+			return fmt.Errorf("current generation moved from %d to %d during the full write", prev, cur)
+		}
+		g, err := loadGen(tx, w.gen)
+		if err != nil {
+			return err
+		}
+		if err := g.info.Put(kDigest, []byte(digest)); err != nil {
+			return err
+		}
+		if err := meta.Put(kCurrent, u64(w.gen)); err != nil {
+			return err
+		}
+		return putRun(tx, *run, journal)
+	})
+	if err != nil {
+		return fmt.Errorf("commit generation %d: %w", w.gen, err)
+	}
+	if prev != 0 {
+		// Open read transactions keep their snapshot of prev; bbolt reuses
+		// its pages only once they end. If this fails, the next write's
+		// garbage collection retries.
+		_ = w.s.update(func(tx *bbolt.Tx) error { return tx.Bucket(bGens).DeleteBucket(u64(prev)) })
+	}
+	return nil
+}
+
+// setCursors writes the cursors set during the run into the staging
+// generation.
+func (w *FullWriter) setCursors() error {
+	return w.s.update(func(tx *bbolt.Tx) error {
+		g, err := loadGen(tx, w.gen)
+		if err != nil {
+			return err
+		}
+		for k, v := range w.cursors {
+			if err := g.curs.Put([]byte(k), []byte(v)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// scanPrev calls fn for every key of the previous generation's bucket
+// under prefix, in key order, in write transactions of scanBatch keys.
+func (w *FullWriter) scanPrev(prev uint64, bucket, prefix []byte, fn func(g, p *genTx, k, v []byte) error) error {
+	var after []byte
+	for {
+		more := false
+		err := w.s.update(func(tx *bbolt.Tx) error {
+			p, err := loadGen(tx, prev)
+			if err != nil {
+				return err
+			}
+			g, err := loadGen(tx, w.gen)
+			if err != nil {
+				return err
+			}
+			c := p.bucket(bucket).Cursor()
+			k, v := c.Seek(prefix)
+			if after != nil {
+				k, v = c.Seek(after)
+				if bytes.Equal(k, after) {
+					k, v = c.Next()
+				}
+			}
+			for n := 0; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+				if n == scanBatch {
+					more = true
+					break
+				}
+				if err := fn(g, p, k, v); err != nil {
+					return err
+				}
+				after = append(after[:0], k...)
+				n++
+			}
+			return g.saveCounts()
+		})
+		if err != nil || !more {
+			return err
+		}
+	}
+}
+
+// carryOver copies kept resources, cursors and the archive from the
+// previous generation.
+func (w *FullWriter) carryOver(prev uint64) error {
+	keepObj := func(put func(g *genTx, k, v []byte) error) func(g, p *genTx, k, v []byte) error {
+		return func(g, _ *genTx, k, v []byte) error { return put(g, k, v) }
+	}
+	type job struct {
+		bucket, prefix []byte
+		fn             func(g, p *genTx, k, v []byte) error
+	}
+	var jobs []job
+	for res := range w.keep {
+		name, parent, _ := strings.Cut(res, ":")
+		var prefix []byte
+		if parent != "" {
+			prefix = ck(parent, "")
+		}
+		switch name {
+		case ResUsers:
+			jobs = append(jobs, job{bUsers, nil, keepObj(func(g *genTx, k, v []byte) error {
+				if g.users.Get(k) != nil {
+					return nil
+				}
+				u, err := decode[directory.User]("user "+string(k), v)
+				if err != nil {
+					return err
+				}
+				_, err = g.putUser(u, bytes.Clone(v))
+				return err
+			})})
+		case ResGroups:
+			jobs = append(jobs, job{bGroups, nil, keepObj(func(g *genTx, k, v []byte) error {
+				if g.groups.Get(k) != nil {
+					return nil
+				}
+				gr, err := decode[directory.Group]("group "+string(k), v)
+				if err != nil {
+					return err
+				}
+				_, err = g.putGroup(gr, bytes.Clone(v))
+				return err
+			})})
+		case ResApps:
+			jobs = append(jobs, job{bApps, nil, keepObj(func(g *genTx, k, v []byte) error {
+				if g.apps.Get(k) != nil {
+					return nil
+				}
+				a, err := decode[directory.App]("app "+string(k), v)
+				if err != nil {
+					return err
+				}
+				_, err = g.putApp(a, bytes.Clone(v))
+				return err
+			})})
+		case ResMemberships:
+			jobs = append(jobs, job{bMembers, prefix, keepObj(func(g *genTx, k, _ []byte) error {
+				gid, uid := splitKey(k)
+				_, err := g.addMember(gid, uid)
+				return err
+			})})
+		case ResAppUsers:
+			jobs = append(jobs, job{bAppUsers, prefix, keepObj(func(g *genTx, k, v []byte) error {
+				if g.appUsers.Get(k) != nil {
+					return nil
+				}
+				au, err := decode[directory.AppUser]("app user "+string(k), v)
+				if err != nil {
+					return err
+				}
+				_, err = g.putAppUser(au, bytes.Clone(v))
+				return err
+			})})
+		case ResAppGroups:
+			jobs = append(jobs, job{bAppGroups, prefix, keepObj(func(g *genTx, k, v []byte) error {
+				if g.appGroups.Get(k) != nil {
+					return nil
+				}
+				ag, err := decode[directory.AppGroup]("app group "+string(k), v)
+				if err != nil {
+					return err
+				}
+				_, err = g.putAppGroup(ag, bytes.Clone(v))
+				return err
+			})})
+		}
+	}
+	jobs = append(jobs,
+		job{bArchive, nil, keepObj(func(g *genTx, k, v []byte) error { return g.archive.Put(k, bytes.Clone(v)) })},
+		job{bCursors, nil, keepObj(func(g *genTx, k, v []byte) error {
+			if _, set := w.cursors[string(k)]; set {
+				return nil
+			}
+			return g.curs.Put(bytes.Clone(k), bytes.Clone(v))
+		})},
+	)
+	for _, j := range jobs {
+		if err := w.scanPrev(prev, j.bucket, j.prefix, j.fn); err != nil {
+			return err
+		}
+	}
+	return w.setCursors()
+}
+
+// diff walks the previous and the new generation side by side (both in key
+// order), recording changes and archiving what disappeared.
+func (w *FullWriter) diff(prev uint64, log *changeLog, seen time.Time) error {
+	kinds := []struct {
+		bucket []byte
+		kind   string
+		fields func(what string, a, b []byte) ([]string, error)
+	}{
+		{bUsers, directory.KindUser, diffEncoded[directory.User]},
+		{bGroups, directory.KindGroup, diffEncoded[directory.Group]},
+		{bApps, directory.KindApp, diffEncoded[directory.App]},
+		{bMembers, directory.KindMembership, nil},
+		{bAppUsers, directory.KindAppUser, diffEncoded[directory.AppUser]},
+		{bAppGroups, directory.KindAppGroup, diffEncoded[directory.AppGroup]},
+	}
+	for _, k := range kinds {
+		archived := k.kind == directory.KindUser || k.kind == directory.KindGroup || k.kind == directory.KindApp
+		err := w.mergeWalk(prev, k.bucket, log, func(g *genTx, key, oldV, newV []byte) error {
+			id := string(key)
+			if !archived {
+				a, b := splitKey(key)
+				id = a + "/" + b
+			}
+			switch {
+			case oldV == nil:
+				log.add(k.kind, directory.OpAdded, id, labelOf(k.kind, newV), nil)
+				if archived {
+					return g.unarchive(k.kind, id)
+				}
+			case newV == nil:
+				label := ""
+				if archived {
+					var err error
+					if label, err = g.tombstone(k.kind, id, oldV, seen, w.runID); err != nil {
+						return err
+					}
+				}
+				log.add(k.kind, directory.OpRemoved, id, label, nil)
+			case k.fields != nil && !bytes.Equal(oldV, newV):
+				f, err := k.fields(k.kind+" "+id, oldV, newV)
+				if err != nil {
+					return err
+				}
+				if len(f) > 0 {
+					log.add(k.kind, directory.OpUpdated, id, labelOf(k.kind, newV), f)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mergeWalk visits the union of keys of bucket in the previous and the new
+// generation, in order, scanBatch keys per write transaction (the change
+// records and tombstones are written as it goes).
+func (w *FullWriter) mergeWalk(prev uint64, bucket []byte, log *changeLog, fn func(g *genTx, k, oldV, newV []byte) error) error {
+	var after []byte
+	for {
+		more := false
+		err := w.s.update(func(tx *bbolt.Tx) error {
+			p, err := loadGen(tx, prev)
+			if err != nil {
+				return err
+			}
+			g, err := loadGen(tx, w.gen)
+			if err != nil {
+				return err
+			}
+			pc, nc := p.bucket(bucket).Cursor(), g.bucket(bucket).Cursor()
+			seek := func(c *bbolt.Cursor) ([]byte, []byte) {
+				if after == nil {
+					return c.First()
+				}
+				k, v := c.Seek(after)
+				if bytes.Equal(k, after) {
+					return c.Next()
+				}
+				return k, v
+			}
+			pk, pv := seek(pc)
+			nk, nv := seek(nc)
+			for n := 0; pk != nil || nk != nil; n++ {
+				if n == scanBatch {
+					more = true
+					break
+				}
+				var key []byte
+				switch c := compareKeys(pk, nk); {
+				case c < 0:
+					key = bytes.Clone(pk)
+					err = fn(g, key, pv, nil)
+					pk, pv = pc.Next()
+				case c > 0:
+					key = bytes.Clone(nk)
+					err = fn(g, key, nil, nv)
+					nk, nv = nc.Next()
+				default:
+					key = bytes.Clone(pk)
+					err = fn(g, key, pv, nv)
+					pk, pv = pc.Next()
+					nk, nv = nc.Next()
+				}
+				if err != nil {
+					return err
+				}
+				after = key
+			}
+			return log.flush(tx, w.runID)
+		})
+		if err != nil || !more {
+			return err
+		}
+	}
+}
+
+// compareKeys orders keys with nil (an exhausted cursor) last.
+func compareKeys(a, b []byte) int {
+	switch {
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	}
+	return bytes.Compare(a, b)
+}

@@ -1,0 +1,201 @@
+package store
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dirdeck/dirdeck/directory"
+)
+
+func TestRoundTrip(t *testing.T) {
+	path := tempCache(t)
+	s := openT(t, path)
+	o := genOrg(1, 300)
+	run := fullSync(t, s, o)
+	if run.ID == 0 || run.Changes["user.added"] != len(o.users) {
+		t.Fatalf("run = %+v", run)
+	}
+	wantState(t, s, o)
+
+	err := s.View(func(r *Reader) error {
+		var n int
+		prev := ""
+		for u := range r.Users() {
+			want := o.users[u.ID]
+			if !reflect.DeepEqual(u, want) {
+				t.Errorf("user %s = %+v\nwant %+v", u.ID, u, want)
+			}
+			if u.ID <= prev {
+				t.Errorf("users out of order: %s after %s", u.ID, prev)
+			}
+			prev = u.ID
+			n++
+		}
+		if n != len(o.users) {
+			t.Errorf("Users yielded %d, want %d", n, len(o.users))
+		}
+		for id, g := range o.groups {
+			if got, ok := r.Group(id); !ok || !reflect.DeepEqual(got, g) {
+				t.Errorf("group %s = %+v, %v", id, got, ok)
+			}
+			if got := slices.Collect(r.MembersOf(id)); !slices.Equal(got, o.members[id]) {
+				t.Errorf("members of %s = %v, want %v", id, got, o.members[id])
+			}
+			var apps []string
+			for _, ag := range r.AppsOfGroup(id) {
+				apps = append(apps, ag.AppID)
+			}
+			var want []string
+			for a, ags := range o.appGroups {
+				for _, ag := range ags {
+					if ag.GroupID == id {
+						want = append(want, a)
+					}
+				}
+			}
+			slices.Sort(want)
+			if !slices.Equal(apps, want) {
+				t.Errorf("apps of group %s = %v, want %v", id, apps, want)
+			}
+		}
+		for id, a := range o.apps {
+			if got, ok := r.App(id); !ok || got != a {
+				t.Errorf("app %s = %+v, %v", id, got, ok)
+			}
+			if got := slices.Collect(r.AppUsersOf(id)); !reflect.DeepEqual(got, o.appUsers[id]) {
+				t.Errorf("app users of %s differ: %d vs %d", id, len(got), len(o.appUsers[id]))
+			}
+			if got := r.AppGroupsOf(id); !reflect.DeepEqual(got, o.appGroups[id]) {
+				t.Errorf("app groups of %s differ", id)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestHostileValuesRoundTrip(t *testing.T) {
+	s := openT(t, tempCache(t))
+	u := directory.User{ID: "00uhostile", Status: directory.StatusActive, Login: hostile, Email: "a@b",
+		FirstName: strings.Repeat("Ω", 2000), DisplayName: "\x00\x07\x1b[2J<b>bold</b>\u202e",
+		Attributes: map[string]any{"html": "<img src=x onerror=alert(1)>", "ansi": "\x1b]0;title\x07"}}
+	o := &org{users: map[string]directory.User{u.ID: u}, groups: map[string]directory.Group{
+		"00g1": {ID: "00g1", Name: hostile, Description: strings.Repeat("x", 2000)}}}
+	fullSync(t, s, o)
+	err := s.View(func(r *Reader) error {
+		got, ok := r.User(u.ID)
+		if !ok || !reflect.DeepEqual(got, u) {
+			t.Errorf("user = %q, want %q", got.DisplayName, u.DisplayName)
+		}
+		if g, ok := r.GroupByName(strings.ToUpper(hostile)); !ok || g.Name != hostile {
+			t.Errorf("GroupByName = %q, %v", g.Name, ok)
+		}
+		if got := slices.Collect(r.UsersByPrefix("ΩΩΩ")); len(got) != 1 {
+			t.Errorf("UsersByPrefix(ΩΩΩ) = %d users", len(got))
+		}
+		if got := slices.Collect(r.UsersByPrefix(strings.Repeat("ω", 1500))); len(got) != 1 {
+			t.Errorf("UsersByPrefix(long lower-case) = %d users", len(got))
+		}
+		if got := slices.Collect(r.UsersByPrefix(strings.Repeat("ω", 1500) + "x")); len(got) != 0 {
+			t.Errorf("UsersByPrefix(long, mismatching beyond the index) = %d users", len(got))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestIndexes(t *testing.T) {
+	s := openT(t, tempCache(t))
+	o := genOrg(2, 200)
+	fullSync(t, s, o)
+	err := s.View(func(r *Reader) error {
+		tests := []struct {
+			prefix string
+			want   func(u directory.User) bool
+		}{
+			{"USER1", func(u directory.User) bool { return strings.HasPrefix(u.Login, "user1") }},
+			{"first19", func(u directory.User) bool { return strings.HasPrefix(u.FirstName, "First19") }},
+			{"last7", func(u directory.User) bool { return strings.HasPrefix(u.LastName, "Last7") }},
+			{"nobody", func(directory.User) bool { return false }},
+		}
+		for _, tt := range tests {
+			var want []string
+			for _, u := range o.users {
+				if tt.want(u) {
+					want = append(want, u.ID)
+				}
+			}
+			var got []string
+			for u := range r.UsersByPrefix(tt.prefix) {
+				got = append(got, u.ID)
+			}
+			slices.Sort(want)
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("UsersByPrefix(%q) = %v, want %v", tt.prefix, got, want)
+			}
+		}
+		var want, got []string
+		for _, u := range o.users {
+			if u.Department == "Sales" {
+				want = append(want, u.ID)
+			}
+		}
+		for u := range r.UsersInDepartment("sALES") {
+			got = append(got, u.ID)
+		}
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("UsersInDepartment = %d users, want %d", len(got), len(want))
+		}
+		for g, us := range o.members {
+			for _, u := range us {
+				if !slices.Contains(r.GroupsOf(u), g) {
+					t.Errorf("GroupsOf(%s) lacks %s", u, g)
+				}
+			}
+		}
+		for a, aus := range o.appUsers {
+			for _, au := range aus {
+				if !slices.ContainsFunc(r.AppsOfUser(au.UserID), func(x directory.AppUser) bool { return x.AppID == a }) {
+					t.Errorf("AppsOfUser(%s) lacks %s", au.UserID, a)
+				}
+			}
+		}
+		if g, ok := r.GroupByName("group 3"); !ok || g.ID != "00g000003" {
+			t.Errorf("GroupByName(group 3) = %+v, %v", g, ok)
+		}
+		if got := slices.Collect(r.GroupsByPrefix("Group 1")); len(got) != 11 {
+			t.Errorf("GroupsByPrefix(Group 1) = %d groups, want 11", len(got))
+		}
+		if got := slices.Collect(r.UsersAfter("00u0000197")); len(got) != 2 {
+			t.Errorf("UsersAfter = %d users, want 2", len(got))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFileModes(t *testing.T) {
+	path := tempCache(t)
+	openT(t, path)
+	for p, want := range map[string]os.FileMode{path: 0o600, filepath.Dir(path): 0o700, path + ".pid": 0o600} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != want {
+			t.Errorf("%s mode = %o, want %o", p, got, want)
+		}
+	}
+}
