@@ -1,0 +1,158 @@
+package okta
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Okta error codes dirdeck treats specially.
+const (
+	CodeInvalidToken = "E0000011" // invalid, expired or revoked token
+	CodeForbidden    = "E0000006" // the credential lacks the permission
+	CodeNotFound     = "E0000007"
+	CodeRateLimited  = "E0000047"
+)
+
+// APIError is an error answer from Okta (or from its OAuth token endpoint),
+// with the operation that failed. It never holds the token or a body.
+type APIError struct {
+	Op        string   // what dirdeck was doing, e.g. "list apps"
+	Status    int      // HTTP status
+	ErrorCode string   // Okta errorCode (E0000006) or OAuth error (invalid_client)
+	Summary   string   // errorSummary / error_description
+	ErrorID   string   // Okta errorId, to quote to Okta support
+	Causes    []string // errorCauses[].errorSummary
+}
+
+// Error is one readable line: operation, status, code, summary, errorId and
+// what to do about it.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	if e.Op != "" {
+		b.WriteString(e.Op)
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "%d", e.Status)
+	if e.ErrorCode != "" {
+		b.WriteString(" " + e.ErrorCode)
+	}
+	summary := e.Summary
+	if summary == "" {
+		summary = http.StatusText(e.Status)
+	}
+	b.WriteString(" " + summary)
+	if len(e.Causes) > 0 {
+		b.WriteString(" (" + strings.Join(e.Causes, "; ") + ")")
+	}
+	if e.ErrorID != "" {
+		b.WriteString(" (errorId " + e.ErrorID + ")")
+	}
+	if h := e.Hint(); h != "" {
+		b.WriteString(" — hint: " + h)
+	}
+	return b.String()
+}
+
+// scopeFor names the OAuth scope / admin permission an operation reads.
+func scopeFor(op string) string {
+	switch {
+	case strings.Contains(op, "app"):
+		return "okta.apps.read"
+	case strings.Contains(op, "group"):
+		return "okta.groups.read"
+	case strings.Contains(op, "log"):
+		return "okta.logs.read"
+	case strings.Contains(op, "user"):
+		return "okta.users.read"
+	}
+	return ""
+}
+
+// Hint says what the admin can do about the error.
+func (e *APIError) Hint() string {
+	switch {
+	case e.ErrorCode == CodeInvalidToken || e.Status == http.StatusUnauthorized && e.ErrorCode == "":
+		return "the API token is invalid, expired (30 days without use) or revoked: create a new token in the Okta Admin Console (Security › API › Tokens) and run `dirdeck profile set-token`"
+	case e.ErrorCode == CodeForbidden || e.Status == http.StatusForbidden:
+		if s := scopeFor(e.Op); s != "" {
+			return "the credential's admin role lacks " + s + " (grant the scope to the service app, or use a token of an admin whose role can read this resource)"
+		}
+		return "the credential's admin role lacks the permission for this call"
+	case e.ErrorCode == CodeRateLimited || e.Status == http.StatusTooManyRequests:
+		return "Okta's rate limit is exhausted (other integrations share it): lower dirdeck's budget share or wait for the window to reset"
+	case e.ErrorCode == "invalid_client":
+		return "the OAuth client id, key id or private key does not match the service app registered in Okta"
+	case e.ErrorCode == "invalid_scope":
+		return "request only scopes that are granted to the service app (Okta API Scopes tab)"
+	case e.Status >= 500:
+		return "an error on Okta's side; retry later and check status.okta.com"
+	}
+	return ""
+}
+
+// errorBody is the JSON shape of Okta's error answers, plus the OAuth
+// token endpoint's.
+type errorBody struct {
+	ErrorCode    string `json:"errorCode"`
+	ErrorSummary string `json:"errorSummary"`
+	ErrorID      string `json:"errorId"`
+	ErrorCauses  []struct {
+		ErrorSummary string `json:"errorSummary"`
+	} `json:"errorCauses"`
+	OAuthError       string `json:"error"`
+	OAuthDescription string `json:"error_description"`
+}
+
+// newAPIError builds an APIError from a status and an error body (which
+// may be empty or not JSON: the status alone still makes an APIError).
+func newAPIError(op string, status int, body []byte) *APIError {
+	e := &APIError{Op: op, Status: status}
+	var eb errorBody
+	if json.Unmarshal(body, &eb) == nil {
+		e.ErrorCode, e.Summary, e.ErrorID = eb.ErrorCode, eb.ErrorSummary, eb.ErrorID
+		for _, c := range eb.ErrorCauses {
+			if c.ErrorSummary != "" {
+				e.Causes = append(e.Causes, c.ErrorSummary)
+			}
+		}
+		if e.ErrorCode == "" && eb.OAuthError != "" {
+			e.ErrorCode, e.Summary = eb.OAuthError, eb.OAuthDescription
+		}
+	}
+	return e
+}
+
+// IsForbidden reports whether err is Okta refusing the call for lack of
+// permission (403, E0000006): the resource is out of the credential's reach.
+func IsForbidden(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && (e.Status == http.StatusForbidden || e.ErrorCode == CodeForbidden)
+}
+
+// IsUnauthorized reports whether err is Okta rejecting the credential
+// itself (401, E0000011): nothing will work until it is replaced.
+func IsUnauthorized(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && (e.Status == http.StatusUnauthorized || e.ErrorCode == CodeInvalidToken)
+}
+
+// IsNotFound reports whether err is a 404 (E0000007), e.g. a group deleted
+// between listing it and listing its members.
+func IsNotFound(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && (e.Status == http.StatusNotFound || e.ErrorCode == CodeNotFound)
+}
+
+// IsRateLimited reports whether err is a 429 that outlasted the retries.
+func IsRateLimited(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && (e.Status == http.StatusTooManyRequests || e.ErrorCode == CodeRateLimited)
+}
+
+// ErrMalformedResponse marks a response whose body could not be decoded
+// (truncated or not the JSON Okta sends). It is not retried beyond once:
+// a body that is broken twice is not a transient fault.
+var ErrMalformedResponse = errors.New("malformed response body from Okta")

@@ -1,0 +1,521 @@
+package okta
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	oktasdk "github.com/okta/okta-sdk-golang/v5/okta"
+
+	"github.com/dirdeck/dirdeck/directory"
+)
+
+// Page sizes: always the maximum Okta allows, so a full sync uses the
+// fewest requests.
+const (
+	UsersPageSize        = 200
+	GroupsPageSize       = 200
+	GroupMembersPageSize = 1000
+	AppsPageSize         = 200
+	AppUsersPageSize     = 500
+	AppGroupsPageSize    = 200
+	LogsPageSize         = 1000
+)
+
+// FilterDeprovisioned lists only DEPROVISIONED users, which a plain user
+// listing leaves out.
+const FilterDeprovisioned = `status eq "DEPROVISIONED"`
+
+// Query narrows a listing. Filter is Okta's filter expression (e.g.
+// `lastUpdated gt "2026-11-26T04:36:00.000Z"` or FilterDeprovisioned),
+// Search its search expression (users and groups only). Limit overrides
+// the page size (0: the maximum).
+type Query struct {
+	Filter string
+	Search string
+	Limit  int
+}
+
+func (q Query) limit(max int) (int32, error) {
+	switch {
+	case q.Limit == 0:
+		return int32(max), nil
+	case q.Limit < 0 || q.Limit > max:
+		return 0, fmt.Errorf("page size %d: must be between 1 and %d", q.Limit, max)
+	}
+	return int32(q.Limit), nil
+}
+
+// LogEvent is the part of a System Log event the sync needs.
+type LogEvent struct {
+	UUID      string
+	Published time.Time
+	EventType string
+	Outcome   string // SUCCESS, FAILURE, ...
+	Actor     LogTarget
+	Targets   []LogTarget
+}
+
+// LogTarget is an actor or target of a System Log event.
+type LogTarget struct {
+	ID          string
+	Type        string
+	AlternateID string
+	DisplayName string
+}
+
+// ListUsers streams users page by page. Without a filter Okta leaves out
+// DEPROVISIONED users; list them with Query{Filter: FilterDeprovisioned}.
+func (c *Client) ListUsers(ctx context.Context, q Query, fn func([]directory.User) error) error {
+	limit, err := q.limit(UsersPageSize)
+	if err != nil {
+		return fmt.Errorf("list users: %w", err)
+	}
+	return paginate(ctx, c, "list users", false, func(after string) ([]directory.User, *oktasdk.APIResponse, error) {
+		r := c.api.UserAPI.ListUsers(ctx).Limit(limit)
+		if q.Filter != "" {
+			r = r.Filter(q.Filter)
+		}
+		if q.Search != "" {
+			r = r.Search(q.Search)
+		}
+		if after != "" {
+			r = r.After(after)
+		}
+		users, resp, err := r.Execute()
+		if err != nil {
+			return nil, resp, err
+		}
+		out := make([]directory.User, 0, len(users))
+		for i := range users {
+			out = append(out, mapUser(&users[i]))
+		}
+		return out, resp, nil
+	}, fn)
+}
+
+// ListGroups streams groups page by page.
+func (c *Client) ListGroups(ctx context.Context, q Query, fn func([]directory.Group) error) error {
+	limit, err := q.limit(GroupsPageSize)
+	if err != nil {
+		return fmt.Errorf("list groups: %w", err)
+	}
+	return paginate(ctx, c, "list groups", false, func(after string) ([]directory.Group, *oktasdk.APIResponse, error) {
+		r := c.api.GroupAPI.ListGroups(ctx).Limit(limit)
+		if q.Filter != "" {
+			r = r.Filter(q.Filter)
+		}
+		if q.Search != "" {
+			r = r.Search(q.Search)
+		}
+		if after != "" {
+			r = r.After(after)
+		}
+		groups, resp, err := r.Execute()
+		if err != nil {
+			return nil, resp, err
+		}
+		out := make([]directory.Group, 0, len(groups))
+		for i := range groups {
+			out = append(out, mapGroup(&groups[i]))
+		}
+		return out, resp, nil
+	}, fn)
+}
+
+// ListGroupMembers streams the ids of a group's members page by page.
+func (c *Client) ListGroupMembers(ctx context.Context, groupID string, fn func(userIDs []string) error) error {
+	if groupID == "" {
+		return errors.New("list group members: empty group id")
+	}
+	return paginate(ctx, c, "list group members", false, func(after string) ([]string, *oktasdk.APIResponse, error) {
+		r := c.api.GroupAPI.ListGroupUsers(ctx, groupID).Limit(GroupMembersPageSize)
+		if after != "" {
+			r = r.After(after)
+		}
+		members, resp, err := r.Execute()
+		if err != nil {
+			return nil, resp, err
+		}
+		ids := make([]string, 0, len(members))
+		for i := range members {
+			if members[i].GetId() == "" {
+				return nil, resp, fmt.Errorf("%w: group member without id", ErrMalformedResponse)
+			}
+			ids = append(ids, members[i].GetId())
+		}
+		return ids, resp, nil
+	}, fn)
+}
+
+// ListApps streams apps page by page.
+func (c *Client) ListApps(ctx context.Context, q Query, fn func([]directory.App) error) error {
+	limit, err := q.limit(AppsPageSize)
+	if err != nil {
+		return fmt.Errorf("list apps: %w", err)
+	}
+	if q.Search != "" {
+		return errors.New("list apps: search is not supported for apps; use a filter")
+	}
+	return paginate(ctx, c, "list apps", false, func(after string) ([]directory.App, *oktasdk.APIResponse, error) {
+		r := c.api.ApplicationAPI.ListApplications(ctx).Limit(limit)
+		if q.Filter != "" {
+			r = r.Filter(q.Filter)
+		}
+		if after != "" {
+			r = r.After(after)
+		}
+		_, resp, err := r.Execute()
+		if err != nil {
+			return nil, resp, err
+		}
+		apps, err := decodeApps(resp)
+		return apps, resp, err
+	}, fn)
+}
+
+// decodeApps reads the page body directly: the SDK models apps as a oneOf
+// keyed by signOnMode and silently yields an empty value for any mode it
+// does not know, which would drop those apps from the cache.
+func decodeApps(resp *oktasdk.APIResponse) ([]directory.App, error) {
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("reading apps page: %w", err)
+	}
+	var raw []struct {
+		ID          string     `json:"id"`
+		Name        string     `json:"name"`
+		Label       string     `json:"label"`
+		Status      string     `json:"status"`
+		SignOnMode  string     `json:"signOnMode"`
+		Created     *time.Time `json:"created"`
+		LastUpdated *time.Time `json:"lastUpdated"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformedResponse, err)
+	}
+	out := make([]directory.App, 0, len(raw))
+	for _, a := range raw {
+		if a.ID == "" {
+			return nil, fmt.Errorf("%w: app without id", ErrMalformedResponse)
+		}
+		out = append(out, directory.App{
+			ID: a.ID, Name: a.Name, Label: a.Label, Status: a.Status, SignOnMode: a.SignOnMode,
+			Created: utc(a.Created), LastUpdated: utc(a.LastUpdated),
+		})
+	}
+	return out, nil
+}
+
+// ListAppUsers streams an app's user assignments page by page.
+func (c *Client) ListAppUsers(ctx context.Context, appID string, fn func([]directory.AppUser) error) error {
+	if appID == "" {
+		return errors.New("list app users: empty app id")
+	}
+	return paginate(ctx, c, "list app users", false, func(after string) ([]directory.AppUser, *oktasdk.APIResponse, error) {
+		r := c.api.ApplicationUsersAPI.ListApplicationUsers(ctx, appID).Limit(AppUsersPageSize)
+		if after != "" {
+			r = r.After(after)
+		}
+		users, resp, err := r.Execute()
+		if err != nil {
+			return nil, resp, err
+		}
+		out := make([]directory.AppUser, 0, len(users))
+		for i := range users {
+			u := &users[i]
+			if u.GetId() == "" {
+				return nil, resp, fmt.Errorf("%w: app user without id", ErrMalformedResponse)
+			}
+			out = append(out, directory.AppUser{
+				AppID: appID, UserID: u.GetId(), Scope: u.GetScope(), Status: u.GetStatus(),
+				LastUpdated: utc(u.LastUpdated),
+			})
+		}
+		return out, resp, nil
+	}, fn)
+}
+
+// ListAppGroups streams an app's group assignments page by page.
+func (c *Client) ListAppGroups(ctx context.Context, appID string, fn func([]directory.AppGroup) error) error {
+	if appID == "" {
+		return errors.New("list app groups: empty app id")
+	}
+	return paginate(ctx, c, "list app groups", false, func(after string) ([]directory.AppGroup, *oktasdk.APIResponse, error) {
+		r := c.api.ApplicationGroupsAPI.ListApplicationGroupAssignments(ctx, appID).Limit(AppGroupsPageSize)
+		if after != "" {
+			r = r.After(after)
+		}
+		groups, resp, err := r.Execute()
+		if err != nil {
+			return nil, resp, err
+		}
+		out := make([]directory.AppGroup, 0, len(groups))
+		for i := range groups {
+			g := &groups[i]
+			if g.GetId() == "" {
+				return nil, resp, fmt.Errorf("%w: app group without id", ErrMalformedResponse)
+			}
+			out = append(out, directory.AppGroup{
+				AppID: appID, GroupID: g.GetId(), Priority: int(g.GetPriority()), LastUpdated: utc(g.LastUpdated),
+			})
+		}
+		return out, resp, nil
+	}, fn)
+}
+
+// ListLogs reads the System Log from since (oldest first) until Okta
+// returns an empty page — bounded polling: it does not wait for new
+// events. filter is an optional Okta filter expression (e.g.
+// `eventType eq "group.user_membership.add"`). It returns the newest
+// Published time seen (since when there were no events). Okta takes since
+// with second precision, so events of since's second come again: callers
+// dedupe by UUID.
+func (c *Client) ListLogs(ctx context.Context, since time.Time, filter string, fn func([]LogEvent) error) (time.Time, error) {
+	last := since.UTC()
+	err := paginate(ctx, c, "list logs", true, func(after string) ([]LogEvent, *oktasdk.APIResponse, error) {
+		r := c.api.SystemLogAPI.ListLogEvents(ctx).Limit(LogsPageSize).SortOrder("ASCENDING")
+		if after != "" {
+			r = r.After(after)
+		} else {
+			r = r.Since(since.UTC())
+		}
+		if filter != "" {
+			r = r.Filter(filter)
+		}
+		events, resp, err := r.Execute()
+		if err != nil {
+			return nil, resp, err
+		}
+		out := make([]LogEvent, 0, len(events))
+		for i := range events {
+			e := mapLogEvent(&events[i])
+			if e.Published.After(last) {
+				last = e.Published
+			}
+			out = append(out, e)
+		}
+		return out, resp, nil
+	}, fn)
+	return last, err
+}
+
+// paginate follows Link rel="next" cursors, calling fn once per page in
+// order. The cursor is taken from the Link header and passed back through
+// the typed SDK call (the SDK's own APIResponse.Next ignores the caller's
+// context). stopOnEmpty ends at the first empty page (System Log polling,
+// whose next link never runs out).
+func paginate[T any](ctx context.Context, c *Client, op string, stopOnEmpty bool,
+	fetch func(after string) ([]T, *oktasdk.APIResponse, error), fn func([]T) error) error {
+	after := ""
+	seen := map[string]bool{}
+	for page := 1; ; page++ {
+		items, resp, err := fetch(after)
+		if err != nil {
+			return c.wrapErr(ctx, fmt.Sprintf("%s page %d", op, page), resp, err)
+		}
+		if stopOnEmpty && len(items) == 0 {
+			return nil
+		}
+		if err := fn(items); err != nil {
+			return err
+		}
+		next, err := nextCursor(resp)
+		if err != nil {
+			return fmt.Errorf("%s page %d: %w", op, page, err)
+		}
+		if next == "" {
+			return nil
+		}
+		if seen[next] {
+			return fmt.Errorf("%s page %d: %w: the next-page cursor repeats", op, page, ErrMalformedResponse)
+		}
+		seen[next] = true
+		after = next
+	}
+}
+
+// nextCursor returns the after cursor of the Link rel="next" header, or ""
+// on the last page.
+func nextCursor(resp *oktasdk.APIResponse) (string, error) {
+	if resp == nil || resp.Response == nil {
+		return "", nil
+	}
+	for _, h := range resp.Header.Values("Link") {
+		for _, link := range strings.Split(h, ",") {
+			target, params, ok := strings.Cut(link, ";")
+			if !ok || !strings.Contains(strings.ReplaceAll(params, " ", ""), `rel="next"`) {
+				continue
+			}
+			u, err := url.Parse(strings.Trim(strings.TrimSpace(target), "<>"))
+			if err != nil {
+				return "", fmt.Errorf("%w: bad next link: %v", ErrMalformedResponse, err)
+			}
+			after := u.Query().Get("after")
+			if after == "" {
+				return "", fmt.Errorf("%w: next link without an after cursor", ErrMalformedResponse)
+			}
+			return after, nil
+		}
+	}
+	return "", nil
+}
+
+// wrapErr turns what the SDK returned into dirdeck's errors: an APIError
+// for an Okta error answer, ErrMalformedResponse for an undecodable body,
+// the context's error on cancellation.
+func (c *Client) wrapErr(ctx context.Context, op string, resp *oktasdk.APIResponse, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s: %w", op, ctx.Err())
+	}
+	if errors.Is(err, ErrMalformedResponse) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if resp != nil && resp.Response != nil {
+		if resp.StatusCode >= http.StatusMultipleChoices {
+			var body []byte
+			var gerr *oktasdk.GenericOpenAPIError
+			if errors.As(err, &gerr) {
+				body = gerr.Body()
+			}
+			return newAPIError(op, resp.StatusCode, body)
+		}
+		return fmt.Errorf("%s: %w: %v", op, ErrMalformedResponse, err)
+	}
+	if c.oauth {
+		c.tr.mu.Lock()
+		te := c.tr.tokenErr
+		c.tr.mu.Unlock()
+		if te != nil {
+			cp := *te
+			cp.Op = op + ": get OAuth access token"
+			return &cp
+		}
+	}
+	return fmt.Errorf("%s: %v", op, err)
+}
+
+func utc(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// extraProfile are standard Okta profile attributes directory.User has no
+// field for; they go to Attributes with the custom ones.
+var extraProfile = []struct {
+	name string
+	get  func(*oktasdk.UserProfile) *string
+}{
+	{"honorificPrefix", func(p *oktasdk.UserProfile) *string { return p.HonorificPrefix.Get() }},
+	{"honorificSuffix", func(p *oktasdk.UserProfile) *string { return p.HonorificSuffix.Get() }},
+	{"middleName", func(p *oktasdk.UserProfile) *string { return p.MiddleName.Get() }},
+	{"nickName", func(p *oktasdk.UserProfile) *string { return p.NickName.Get() }},
+	{"postalAddress", func(p *oktasdk.UserProfile) *string { return p.PostalAddress.Get() }},
+	{"streetAddress", func(p *oktasdk.UserProfile) *string { return p.StreetAddress.Get() }},
+	{"zipCode", func(p *oktasdk.UserProfile) *string { return p.ZipCode.Get() }},
+	{"profileUrl", func(p *oktasdk.UserProfile) *string { return p.ProfileUrl.Get() }},
+}
+
+func mapUser(u *oktasdk.User) directory.User {
+	out := directory.User{
+		ID:              u.GetId(),
+		Status:          u.GetStatus(),
+		Created:         utc(u.Created),
+		Activated:       utcPtr(u.Activated.Get()),
+		StatusChanged:   utcPtr(u.StatusChanged.Get()),
+		LastLogin:       utcPtr(u.LastLogin.Get()),
+		LastUpdated:     utc(u.LastUpdated),
+		PasswordChanged: utcPtr(u.PasswordChanged.Get()),
+	}
+	p := u.Profile
+	if p == nil {
+		return out
+	}
+	out.Login = p.GetLogin()
+	out.Email = p.GetEmail()
+	out.SecondEmail = p.GetSecondEmail()
+	out.FirstName = p.GetFirstName()
+	out.LastName = p.GetLastName()
+	out.DisplayName = p.GetDisplayName()
+	out.Title = p.GetTitle()
+	out.Department = p.GetDepartment()
+	out.Division = p.GetDivision()
+	out.Organization = p.GetOrganization()
+	out.Manager = p.GetManager()
+	out.ManagerID = p.GetManagerId()
+	out.EmployeeNumber = p.GetEmployeeNumber()
+	out.CostCenter = p.GetCostCenter()
+	out.MobilePhone = p.GetMobilePhone()
+	out.PrimaryPhone = p.GetPrimaryPhone()
+	out.Locale = p.GetLocale()
+	out.PreferredLang = p.GetPreferredLanguage()
+	out.Timezone = p.GetTimezone()
+	out.City = p.GetCity()
+	out.State = p.GetState()
+	out.CountryCode = p.GetCountryCode()
+	out.UserType = p.GetUserType()
+	attrs := map[string]any{}
+	for k, v := range p.AdditionalProperties {
+		if v != nil {
+			attrs[k] = v
+		}
+	}
+	for _, x := range extraProfile {
+		if v := x.get(p); v != nil && *v != "" {
+			attrs[x.name] = *v
+		}
+	}
+	if len(attrs) > 0 {
+		out.Attributes = attrs
+	}
+	return out
+}
+
+func mapGroup(g *oktasdk.Group) directory.Group {
+	out := directory.Group{
+		ID:                    g.GetId(),
+		Type:                  g.GetType(),
+		Created:               utc(g.Created),
+		LastUpdated:           utc(g.LastUpdated),
+		LastMembershipUpdated: utc(g.LastMembershipUpdated),
+	}
+	if g.Profile != nil {
+		out.Name = g.Profile.GetName()
+		out.Description = g.Profile.GetDescription()
+	}
+	return out
+}
+
+func mapLogEvent(e *oktasdk.LogEvent) LogEvent {
+	out := LogEvent{
+		UUID:      e.GetUuid(),
+		Published: utc(e.Published),
+		EventType: e.GetEventType(),
+	}
+	if e.Outcome != nil {
+		out.Outcome = e.Outcome.GetResult()
+	}
+	if a := e.Actor; a != nil {
+		out.Actor = LogTarget{ID: a.GetId(), Type: a.GetType(), AlternateID: a.GetAlternateId(), DisplayName: a.GetDisplayName()}
+	}
+	for _, t := range e.Target {
+		out.Targets = append(out.Targets, LogTarget{ID: t.GetId(), Type: t.GetType(), AlternateID: t.GetAlternateId(), DisplayName: t.GetDisplayName()})
+	}
+	return out
+}

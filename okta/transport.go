@@ -1,0 +1,293 @@
+package okta
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dirdeck/dirdeck/directory"
+)
+
+// Journal collects the request journal of one sync run (or any other unit
+// of work): one directory.Request per HTTP attempt. Safe for concurrent use.
+type Journal struct {
+	mu      sync.Mutex
+	entries []directory.Request
+}
+
+// NewJournal returns an empty journal.
+func NewJournal() *Journal { return &Journal{} }
+
+func (j *Journal) add(r directory.Request) {
+	j.mu.Lock()
+	j.entries = append(j.entries, r)
+	j.mu.Unlock()
+}
+
+// Entries returns a copy of the entries so far, in the order the attempts
+// finished.
+func (j *Journal) Entries() []directory.Request {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]directory.Request(nil), j.entries...)
+}
+
+// Len is the number of entries so far.
+func (j *Journal) Len() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.entries)
+}
+
+// Stats are the client's request counters since it was created.
+type Stats struct {
+	Requests       int64                  `json:"requests"`        // HTTP attempts sent
+	Retries        int64                  `json:"retries"`         // attempts after the first
+	ThrottledWaits int64                  `json:"throttled_waits"` // attempts the governor held back for the rate budget
+	RateLimited    int64                  `json:"rate_limited"`    // 429 answers received
+	Buckets        map[string]BucketStats `json:"buckets"`
+}
+
+// transport is the http.RoundTripper under the SDK: it runs every request
+// through the governor, retries what is safe to retry, reads the body so a
+// connection reset mid-body is retried too, and journals every attempt.
+type transport struct {
+	base       http.RoundTripper
+	gov        *governor
+	maxRetries int
+	backoff    time.Duration
+	logger     *slog.Logger
+	onThrottle func(bucket string, until time.Time)
+	// lifetime bounds requests the SDK sends without a context (its OAuth
+	// token requests use context.TODO).
+	lifetime context.Context
+
+	journal atomic.Pointer[Journal]
+
+	requests, retries, throttled, rateLimited atomic.Int64
+
+	mu            sync.Mutex
+	serverDate    time.Time // Date of the latest response
+	serverDateAt  time.Time // local (monotonic) time it arrived
+	grantedScopes []string
+	tokenErr      *APIError // the token endpoint's last refusal
+}
+
+// retryableStatus are answers worth another attempt: the request was not
+// (or not successfully) processed.
+func retryableStatus(code int) bool {
+	switch code {
+	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// idempotent requests may be repeated after a network error or a 5xx
+// without changing the outcome. The OAuth token request only mints a new
+// token, so repeating it is harmless too.
+func idempotent(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return req.URL.Path == "/oauth2/v1/token"
+}
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	if ctx == context.Background() || ctx == context.TODO() {
+		ctx = t.lifetime
+	}
+	bucket := bucketFor(req.URL.Path)
+	tmpl := pathTemplate(req.URL.Path)
+
+	var body []byte
+	if req.Body != nil {
+		var err error
+		body, err = io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	malformedRetried := false
+	for attempt := 1; ; attempt++ {
+		waited, throttled, err := t.gov.acquire(ctx, bucket, t.onThrottle)
+		if throttled {
+			t.throttled.Add(1)
+		}
+		if err != nil {
+			return nil, err
+		}
+		t.requests.Add(1)
+		if attempt > 1 {
+			t.retries.Add(1)
+		}
+
+		out := req.Clone(ctx)
+		if body != nil {
+			out.Body = io.NopCloser(bytes.NewReader(body))
+			out.ContentLength = int64(len(body))
+		}
+		start := time.Now()
+		resp, err := t.base.RoundTrip(out)
+		var respBody []byte
+		if err == nil {
+			respBody, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		received := time.Now()
+		entry := directory.Request{
+			Time:      start.UTC(),
+			Method:    req.Method,
+			Path:      tmpl,
+			Bucket:    bucket,
+			LatencyMS: received.Sub(start).Milliseconds(),
+			Attempt:   attempt,
+			WaitedMS:  waited.Milliseconds(),
+		}
+		var ri rateInfo
+		if resp != nil {
+			ri = parseRateInfo(resp.Header, received)
+			entry.Status = resp.StatusCode
+			entry.RateLimit, entry.RateRemaining, entry.RateReset = ri.limit, ri.remaining, ri.reset
+			t.noteDate(ri)
+		}
+		t.gov.release(bucket, ri, resp != nil)
+
+		if err != nil {
+			entry.Network = networkText(err)
+			if resp != nil {
+				// The status arrived but the body did not.
+				entry.Network = "reading body: " + entry.Network
+			}
+			t.record(entry)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if idempotent(req) && attempt <= t.maxRetries {
+				if err := t.sleep(ctx, attempt); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			return nil, errors.New(req.Method + " " + tmpl + ": " + entry.Network)
+		}
+
+		if resp.StatusCode >= 400 {
+			eb := newAPIError("", resp.StatusCode, respBody)
+			entry.ErrorCode, entry.ErrorID = eb.ErrorCode, eb.ErrorID
+		}
+		if resp.StatusCode == http.StatusTooManyRequests {
+			t.rateLimited.Add(1)
+		}
+		if req.URL.Path == "/oauth2/v1/token" {
+			t.noteToken(resp.StatusCode, respBody)
+		}
+		t.record(entry)
+
+		retry := false
+		switch {
+		case resp.StatusCode == http.StatusTooManyRequests:
+			// Not processed, so safe for any method; the governor holds the
+			// next attempt until the window resets.
+			retry = true
+		case retryableStatus(resp.StatusCode):
+			retry = idempotent(req)
+		case resp.StatusCode < 300 && isJSON(resp.Header) && !json.Valid(respBody) && !malformedRetried:
+			malformedRetried = true
+			retry = true
+		}
+		if retry && attempt <= t.maxRetries {
+			t.logger.Debug("okta retry", "method", req.Method, "path", tmpl, "status", resp.StatusCode, "attempt", attempt)
+			if err := t.sleep(ctx, attempt); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(respBody))
+		resp.ContentLength = int64(len(respBody))
+		return resp, nil
+	}
+}
+
+func (t *transport) record(e directory.Request) {
+	if j := t.journal.Load(); j != nil {
+		j.add(e)
+	}
+	t.logger.Debug("okta request", "method", e.Method, "path", e.Path, "status", e.Status,
+		"attempt", e.Attempt, "latency_ms", e.LatencyMS, "waited_ms", e.WaitedMS, "remaining", e.RateRemaining)
+}
+
+// sleep waits a jittered exponential backoff before attempt+1.
+func (t *transport) sleep(ctx context.Context, attempt int) error {
+	d := t.backoff << min(attempt-1, 6)
+	d = d/2 + rand.N(d/2+1)
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+func (t *transport) noteDate(ri rateInfo) {
+	if ri.date.IsZero() {
+		return
+	}
+	t.mu.Lock()
+	if t.serverDateAt.IsZero() || ri.received.After(t.serverDateAt) {
+		t.serverDate, t.serverDateAt = ri.date, ri.received
+	}
+	t.mu.Unlock()
+}
+
+// noteToken keeps the granted scopes of a minted access token (the SDK
+// caches the token privately) or the endpoint's refusal, which the SDK
+// reduces to "Empty access token". The token itself is not kept.
+func (t *transport) noteToken(status int, body []byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if status >= 300 {
+		t.tokenErr = newAPIError("get OAuth access token", status, body)
+		return
+	}
+	var tok struct {
+		Scope string `json:"scope"`
+	}
+	if json.Unmarshal(body, &tok) == nil {
+		t.grantedScopes = strings.Fields(tok.Scope)
+		t.tokenErr = nil
+	}
+}
+
+func isJSON(h http.Header) bool {
+	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+// networkText is the error without the request URL, whose query may hold
+// personal data (search terms, logins).
+func networkText(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return err.Error()
+}
