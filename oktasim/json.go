@@ -1,0 +1,339 @@
+package oktasim
+
+import (
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// The encoders below append Okta's JSON shapes directly to a byte slice:
+// list pages are the sim's hot path, and reflection-based encoding of
+// nested maps would make the sim, not the client, the bottleneck of a
+// sync benchmark.
+
+const hexDigits = "0123456789abcdef"
+
+// appendStr appends s as a JSON string, escaping like encoding/json
+// (including <, > and &, and invalid UTF-8 replaced by U+FFFD).
+func appendStr(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendTime appends a timestamp in Okta's format, or null for 0.
+func appendTime(b []byte, ms int64) []byte {
+	if ms == 0 {
+		return append(b, "null"...)
+	}
+	b = append(b, '"')
+	b = time.UnixMilli(ms).UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
+	return append(b, '"')
+}
+
+// fmtTime formats a timestamp in Okta's format.
+func fmtTime(ms int64) string {
+	return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+// appendKey appends `"key":` after a comma unless it is the first field.
+func appendKey(b []byte, key string, first bool) []byte {
+	if !first {
+		b = append(b, ',')
+	}
+	b = append(b, '"')
+	b = append(b, key...)
+	return append(b, '"', ':')
+}
+
+// appendOptStr appends ,"key":"v" when v is set.
+func appendOptStr(b []byte, key, v string) []byte {
+	if v == "" {
+		return b
+	}
+	b = appendKey(b, key, false)
+	return appendStr(b, v)
+}
+
+// appendHref appends {"href":"<base><path>"}.
+func appendHref(b []byte, base, path string) []byte {
+	b = append(b, `{"href":`...)
+	return appendStr(b, base+path)
+}
+
+// appendUserBody appends a user object up to (not including) its _links
+// and closing brace, i.e. `{"id":...,"credentials":{...}`.
+func (o *org) appendUserBody(b []byte, u *user) []byte {
+	p := o.profile(u)
+	b = append(b, `{"id":`...)
+	b = appendStr(b, u.id)
+	b = append(b, `,"status":`...)
+	b = appendStr(b, u.status)
+	b = append(b, `,"created":`...)
+	b = appendTime(b, u.created)
+	b = append(b, `,"activated":`...)
+	b = appendTime(b, u.activated)
+	b = append(b, `,"statusChanged":`...)
+	b = appendTime(b, u.statusChanged)
+	b = append(b, `,"lastLogin":`...)
+	b = appendTime(b, u.lastLogin)
+	b = append(b, `,"lastUpdated":`...)
+	b = appendTime(b, u.lastUpdated)
+	b = append(b, `,"passwordChanged":`...)
+	b = appendTime(b, u.passwordChanged)
+	b = append(b, `,"type":{"id":`...)
+	b = appendStr(b, idFor(o.seed, prefixUserType, 0))
+	b = append(b, `},"profile":{"login":`...)
+	b = appendStr(b, p.Login)
+	b = append(b, `,"email":`...)
+	b = appendStr(b, p.Email)
+	b = appendOptStr(b, "secondEmail", p.SecondEmail)
+	b = appendOptStr(b, "firstName", p.FirstName)
+	b = appendOptStr(b, "lastName", p.LastName)
+	b = appendOptStr(b, "displayName", p.DisplayName)
+	b = appendOptStr(b, "nickName", p.NickName)
+	b = appendOptStr(b, "title", p.Title)
+	b = appendOptStr(b, "department", p.Department)
+	b = appendOptStr(b, "division", p.Division)
+	b = appendOptStr(b, "organization", p.Organization)
+	b = appendOptStr(b, "manager", p.Manager)
+	b = appendOptStr(b, "managerId", p.ManagerID)
+	b = appendOptStr(b, "employeeNumber", p.EmployeeNumber)
+	b = appendOptStr(b, "costCenter", p.CostCenter)
+	b = appendOptStr(b, "mobilePhone", p.MobilePhone)
+	b = appendOptStr(b, "primaryPhone", p.PrimaryPhone)
+	b = appendOptStr(b, "locale", p.Locale)
+	b = appendOptStr(b, "preferredLanguage", p.PreferredLanguage)
+	b = appendOptStr(b, "timezone", p.Timezone)
+	b = appendOptStr(b, "city", p.City)
+	b = appendOptStr(b, "state", p.State)
+	b = appendOptStr(b, "countryCode", p.CountryCode)
+	b = appendOptStr(b, "userType", p.UserType)
+	for _, a := range p.Custom {
+		b = appendOptStr(b, a.Name, a.Value)
+	}
+	b = append(b, `},"credentials":{"provider":{"type":"OKTA","name":"OKTA"}}`...)
+	return b
+}
+
+// appendUser appends the full user object.
+func (o *org) appendUser(b []byte, u *user, base string) []byte {
+	if o.cacheJSON {
+		if c := u.cache.Load(); c != nil {
+			b = append(b, *c...)
+		} else {
+			start := len(b)
+			b = o.appendUserBody(b, u)
+			c := append([]byte(nil), b[start:]...)
+			u.cache.Store(&c)
+		}
+	} else {
+		b = o.appendUserBody(b, u)
+	}
+	b = append(b, `,"_links":{"self":`...)
+	b = appendHref(b, base, "/api/v1/users/"+u.id)
+	return append(b, "}}}"...)
+}
+
+// appendGroup appends a group; stats adds _embedded.stats (expand=stats).
+func appendGroup(b []byte, g *group, base string, stats bool) []byte {
+	b = append(b, `{"id":`...)
+	b = appendStr(b, g.id)
+	b = append(b, `,"created":`...)
+	b = appendTime(b, g.created)
+	b = append(b, `,"lastUpdated":`...)
+	b = appendTime(b, g.lastUpdated)
+	b = append(b, `,"lastMembershipUpdated":`...)
+	b = appendTime(b, g.lastMembershipUpdated)
+	b = append(b, `,"objectClass":["okta:user_group"],"type":`...)
+	b = appendStr(b, g.typ)
+	b = append(b, `,"profile":{"name":`...)
+	b = appendStr(b, g.name)
+	b = append(b, `,"description":`...)
+	if g.description == "" {
+		b = append(b, "null"...)
+	} else {
+		b = appendStr(b, g.description)
+	}
+	b = append(b, '}')
+	if stats {
+		b = append(b, `,"_embedded":{"stats":{"usersCount":`...)
+		b = strconv.AppendInt(b, int64(len(g.members)), 10)
+		b = append(b, `,"appsCount":`...)
+		b = strconv.AppendInt(b, int64(len(g.apps)), 10)
+		b = append(b, `,"groupPushMappingsCount":0,"hasAdminPrivilege":false}}`...)
+	}
+	b = append(b, `,"_links":{"logo":[{"name":"medium","href":`...)
+	b = appendStr(b, base+"/assets/img/logos/groups/okta-medium.png")
+	b = append(b, `,"type":"image/png"}],"users":`...)
+	b = appendHref(b, base, "/api/v1/groups/"+g.id+"/users")
+	b = append(b, `},"apps":`...)
+	b = appendHref(b, base, "/api/v1/groups/"+g.id+"/apps")
+	b = append(b, "}}}"...)
+	return b
+}
+
+// appendApp appends an app in the shape its sign-on mode calls for.
+func appendApp(b []byte, a *app, base string) []byte {
+	b = append(b, `{"id":`...)
+	b = appendStr(b, a.id)
+	b = append(b, `,"name":`...)
+	b = appendStr(b, a.name)
+	b = append(b, `,"label":`...)
+	b = appendStr(b, a.label)
+	b = append(b, `,"status":`...)
+	b = appendStr(b, a.status)
+	b = append(b, `,"lastUpdated":`...)
+	b = appendTime(b, a.lastUpdated)
+	b = append(b, `,"created":`...)
+	b = appendTime(b, a.created)
+	b = append(b, `,"signOnMode":`...)
+	b = appendStr(b, a.signOnMode)
+	b = append(b, `,"accessibility":{"selfService":false,"errorRedirectUrl":null,"loginRedirectUrl":null}`...)
+	b = append(b, `,"visibility":{"autoSubmitToolbar":false,"hide":{"iOS":false,"web":false},"appLinks":{`...)
+	b = appendStr(b, a.name+"_link")
+	b = append(b, `:true}},"features":[]`...)
+	slug := "https://" + a.id + ".apps.example.com"
+	switch a.signOnMode {
+	case "BOOKMARK":
+		b = append(b, `,"settings":{"app":{"requestIntegration":false,"url":`...)
+		b = appendStr(b, slug+"/home")
+		b = append(b, `}},"credentials":{"userNameTemplate":{"template":"${source.login}","type":"BUILT_IN"},"signing":{}}`...)
+	case "SAML_2_0":
+		b = append(b, `,"settings":{"app":{},"signOn":{"defaultRelayState":"","ssoAcsUrl":`...)
+		b = appendStr(b, slug+"/saml/acs")
+		b = append(b, `,"recipient":`...)
+		b = appendStr(b, slug+"/saml/acs")
+		b = append(b, `,"destination":`...)
+		b = appendStr(b, slug+"/saml/acs")
+		b = append(b, `,"audience":`...)
+		b = appendStr(b, slug)
+		b = append(b, `,"idpIssuer":"http://www.okta.com/${org.externalKey}","subjectNameIdTemplate":"${user.userName}","subjectNameIdFormat":"urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress","responseSigned":true,"assertionSigned":true,"signatureAlgorithm":"RSA_SHA256","digestAlgorithm":"SHA256","honorForceAuthn":true,"authnContextClassRef":"urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport","attributeStatements":[]}},"credentials":{"userNameTemplate":{"template":"${source.login}","type":"BUILT_IN"},"signing":{"kid":"sim-signing-key"}}`...)
+	case "OPENID_CONNECT":
+		b = append(b, `,"settings":{"oauthClient":{"application_type":"web","consent_method":"REQUIRED","grant_types":["authorization_code"],"response_types":["code"],"issuer_mode":"ORG_URL","redirect_uris":[`...)
+		b = appendStr(b, slug+"/oauth/callback")
+		b = append(b, `]}},"credentials":{"userNameTemplate":{"template":"${source.login}","type":"BUILT_IN"},"signing":{},"oauthClient":{"autoKeyRotation":true,"client_id":`...)
+		b = appendStr(b, a.id)
+		b = append(b, `,"token_endpoint_auth_method":"client_secret_basic"}}`...)
+	case "AUTO_LOGIN":
+		b = append(b, `,"settings":{"signOn":{"loginUrl":`...)
+		b = appendStr(b, slug+"/login")
+		b = append(b, `}},"credentials":{"userNameTemplate":{"template":"${source.login}","type":"BUILT_IN"},"signing":{},"scheme":"EDIT_USERNAME_AND_PASSWORD","revealPassword":false}`...)
+	default: // BROWSER_PLUGIN (SWA template)
+		b = append(b, `,"settings":{"app":{"buttonField":"btn-login","passwordField":"password","usernameField":"username","url":`...)
+		b = appendStr(b, slug+"/login")
+		b = append(b, `}},"credentials":{"userNameTemplate":{"template":"${source.login}","type":"BUILT_IN"},"signing":{},"scheme":"EDIT_USERNAME_AND_PASSWORD","revealPassword":false}`...)
+	}
+	b = append(b, `,"_links":{"self":`...)
+	b = appendHref(b, base, "/api/v1/apps/"+a.id)
+	b = append(b, `},"users":`...)
+	b = appendHref(b, base, "/api/v1/apps/"+a.id+"/users")
+	b = append(b, `},"groups":`...)
+	b = appendHref(b, base, "/api/v1/apps/"+a.id+"/groups")
+	b = append(b, "}}}"...)
+	return b
+}
+
+// appendAppUser appends an app user (an assignment seen from the app).
+func (o *org) appendAppUser(b []byte, au *appUser, base string) []byte {
+	u := au.user
+	scope, sync := "USER", "DISABLED"
+	if !au.direct {
+		scope = "GROUP"
+	}
+	status := "ACTIVE"
+	if au.app.signOnMode == "SAML_2_0" || au.app.signOnMode == "OPENID_CONNECT" {
+		status, sync = "PROVISIONED", "SYNCHRONIZED"
+	}
+	p := o.profile(u)
+	b = append(b, `{"id":`...)
+	b = appendStr(b, u.id)
+	b = append(b, `,"externalId":null,"created":`...)
+	b = appendTime(b, au.created)
+	b = append(b, `,"lastUpdated":`...)
+	b = appendTime(b, au.lastUpdated)
+	b = append(b, `,"scope":`...)
+	b = appendStr(b, scope)
+	b = append(b, `,"status":`...)
+	b = appendStr(b, status)
+	b = append(b, `,"statusChanged":`...)
+	b = appendTime(b, au.statusChanged)
+	b = append(b, `,"passwordChanged":null,"syncState":`...)
+	b = appendStr(b, sync)
+	b = append(b, `,"credentials":{"userName":`...)
+	b = appendStr(b, p.Login)
+	b = append(b, `},"profile":{`...)
+	first := true
+	for _, kv := range [][2]string{{"email", p.Email}, {"firstName", p.FirstName}, {"lastName", p.LastName}} {
+		if kv[1] == "" {
+			continue
+		}
+		b = appendKey(b, kv[0], first)
+		b = appendStr(b, kv[1])
+		first = false
+	}
+	b = append(b, `},"_links":{"app":`...)
+	b = appendHref(b, base, "/api/v1/apps/"+au.app.id)
+	b = append(b, `},"user":`...)
+	b = appendHref(b, base, "/api/v1/users/"+u.id)
+	b = append(b, "}}}"...)
+	return b
+}
+
+// appendAppGroup appends an app group assignment.
+func appendAppGroup(b []byte, ag *appGroup, base string) []byte {
+	b = append(b, `{"id":`...)
+	b = appendStr(b, ag.group.id)
+	b = append(b, `,"lastUpdated":`...)
+	b = appendTime(b, ag.lastUpdated)
+	b = append(b, `,"priority":`...)
+	b = strconv.AppendInt(b, int64(ag.priority), 10)
+	b = append(b, `,"profile":{},"_links":{"app":`...)
+	b = appendHref(b, base, "/api/v1/apps/"+ag.app.id)
+	b = append(b, `},"group":`...)
+	b = appendHref(b, base, "/api/v1/groups/"+ag.group.id)
+	b = append(b, "}}}"...)
+	return b
+}

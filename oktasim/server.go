@@ -1,0 +1,227 @@
+package oktasim
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configures a simulated org.
+type Options struct {
+	// Scenario is the org's size: "S" (default), "M", "L" or "XL".
+	Scenario string
+	// Seed makes the generated org deterministic.
+	Seed int64
+	// RateLimits is "off" (the default: headers but no 429s),
+	// "realistic" (Okta Enterprise defaults) or "dev" (ten times those).
+	RateLimits string
+}
+
+// New generates the org described by opts.
+func New(opts Options) (*Sim, error) {
+	if opts.Scenario == "" {
+		opts.Scenario = "S"
+	}
+	if opts.RateLimits == "" {
+		opts.RateLimits = "off"
+	}
+	lim, err := newLimiter(opts.RateLimits)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sim{opts: opts, limits: lim, accessTokens: map[string]*accessToken{}}
+	s.stats.init()
+	o, err := generate(opts.Scenario, opts.Seed, s.nowMS())
+	if err != nil {
+		return nil, err
+	}
+	s.org = o
+	s.faults.seed(opts.Seed)
+	return s, nil
+}
+
+// Now is the sim clock: the wall clock moved forward by Advance.
+func (s *Sim) Now() time.Time {
+	return time.Now().Add(time.Duration(s.clockOffset.Load()))
+}
+
+// nowMS is the sim clock in Unix milliseconds.
+func (s *Sim) nowMS() int64 { return s.Now().UnixMilli() }
+
+// Advance moves the sim clock forward by d (token ages, idle expiry,
+// rate-limit windows, Date headers). Integration tokens that are used
+// daily stay recently used.
+func (s *Sim) Advance(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	s.clockOffset.Add(int64(d))
+	now := s.nowMS()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, t := range s.org.tokens {
+		if t.usedDaily {
+			t.lastUsed.Store(now - 3*hour)
+		}
+	}
+}
+
+// Reset puts the org back in its seeded state: data, tokens (freshly
+// used), clock, stats, fault rules and issued access tokens.
+func (s *Sim) Reset() {
+	s.clockOffset.Store(0)
+	o, err := generate(s.opts.Scenario, s.opts.Seed, s.nowMS())
+	if err != nil { // New already validated the scenario
+		panic(fmt.Sprintf("oktasim: regenerate scenario %q: %v", s.opts.Scenario, err))
+	}
+	s.mu.Lock()
+	s.org = o
+	s.mu.Unlock()
+	s.authMu.Lock()
+	s.accessTokens = map[string]*accessToken{}
+	s.authMu.Unlock()
+	s.SetFaults(nil)
+	s.limits.reset()
+	s.ResetStats()
+}
+
+// call is one request being served.
+type call struct {
+	r      *http.Request
+	w      http.ResponseWriter
+	route  *route
+	params []string
+	query  url.Values
+	base   string // org URL, e.g. http://127.0.0.1:8707
+	who    *principal
+
+	status int
+	body   []byte
+	links  []string
+	header http.Header
+	// truncate cuts the body in half (a fault: malformed JSON).
+	truncate bool
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// ServeHTTP serves the org's API and, for loopback clients, the control
+// plane under /__sim/.
+func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/__sim/") {
+		s.serveControl(w, r)
+		return
+	}
+	bp := bufPool.Get().(*[]byte)
+	c := &call{r: r, w: w, query: r.URL.Query(), base: baseURL(r), status: http.StatusOK, body: (*bp)[:0]}
+	s.serveAPI(c)
+	s.finish(c)
+	if cap(c.body) <= 4<<20 {
+		*bp = c.body[:0]
+		bufPool.Put(bp)
+	}
+}
+
+// serveAPI runs the pipeline Okta's edge runs: routing, rate limits,
+// authentication, authorisation, then the operation.
+func (s *Sim) serveAPI(c *call) {
+	s.stats.requests.Add(1)
+	idx, params, mismatch := match(c.r.Method, c.r.URL.Path)
+	bucket := bucketFor(c.r.URL.Path)
+	if idx >= 0 {
+		c.route = &routes[idx]
+		c.params = params
+		bucket = c.route.bucket
+		s.stats.byRoute[idx].Add(1)
+	}
+	now := s.Now()
+	if !s.limits.take(c, bucket, now) {
+		s.stats.throttled.Add(1)
+		c.fail(http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
+		return
+	}
+	defer s.limits.release()
+	if f := s.faults.pick(c.r.Method, c.r.URL.Path); f != nil {
+		if !s.applyFault(c, f) {
+			return
+		}
+	}
+	if idx < 0 {
+		if mismatch {
+			c.fail(http.StatusMethodNotAllowed, "E0000022", "The endpoint does not support the provided HTTP method")
+			return
+		}
+		c.fail(http.StatusNotFound, "E0000007", "Not found: Resource not found: "+c.r.URL.Path+" (Path)")
+		return
+	}
+	if c.route.perm != permNone {
+		who, ok := s.authenticate(c.r, now)
+		if !ok {
+			c.fail(http.StatusUnauthorized, "E0000011", "Invalid token provided")
+			return
+		}
+		c.who = who
+		if !who.allowed(c.route) {
+			c.fail(http.StatusForbidden, "E0000006", "You do not have permission to perform the requested action")
+			return
+		}
+	}
+	c.route.handler(s, c)
+}
+
+// finish writes c's response, honouring a truncate fault.
+func (s *Sim) finish(c *call) {
+	h := c.w.Header()
+	for k, v := range c.header {
+		h[k] = v
+	}
+	h.Set("Date", s.Now().UTC().Format(http.TimeFormat))
+	if c.status == 0 {
+		return // connection already hijacked and reset
+	}
+	if len(c.body) > 0 || c.status != http.StatusNoContent {
+		h.Set("Content-Type", "application/json")
+	}
+	for _, l := range c.links {
+		h.Add("Link", l)
+	}
+	body := c.body
+	if c.truncate {
+		body = body[:len(body)/2]
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	c.w.WriteHeader(c.status)
+	_, _ = c.w.Write(body)
+}
+
+// baseURL is the org URL as the client addressed it, for links.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// isLoopback reports whether the request comes from this machine.
+func isLoopback(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// setHeader sets a response header on c.
+func (c *call) setHeader(k, v string) {
+	if c.header == nil {
+		c.header = http.Header{}
+	}
+	c.header.Set(k, v)
+}
