@@ -144,7 +144,9 @@ func (c *Config) Save() error {
 	}
 	var buf bytes.Buffer
 	buf.WriteString(fileHeader)
-	if err := toml.NewEncoder(&buf).Encode(fileFormat{Active: c.Active, Profiles: c.Profiles}); err != nil {
+	enc := toml.NewEncoder(&buf)
+	enc.Indent = ""
+	if err := enc.Encode(fileFormat{Active: c.Active, Profiles: c.Profiles}); err != nil {
 		return fmt.Errorf("encode config: %w", err)
 	}
 	return writePrivateFile(c.path, buf.Bytes())

@@ -172,5 +172,5 @@ func DeleteToken(profile string) error {
 	if err := keyringErr("delete", profile, keyring.Delete(keyringService, profile)); err != nil {
 		return err
 	}
-	return forgetTokenUse(profile)
+	return ForgetTokenUse(profile)
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -90,6 +91,15 @@ func TestTokenKeyringLifecycle(t *testing.T) {
 	if added, _, _ := TokenUse("work"); !added.IsZero() {
 		t.Fatalf("token use not forgotten after delete: %v", added)
 	}
+	if err := RecordTokenUse("work", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := ForgetTokenUse("work"); err != nil {
+		t.Fatal(err)
+	}
+	if added, _, _ := TokenUse("work"); !added.IsZero() {
+		t.Fatalf("ForgetTokenUse kept %v", added)
+	}
 }
 
 func TestRecordTokenUse(t *testing.T) {
@@ -123,6 +133,9 @@ func TestRecordTokenUse(t *testing.T) {
 func TestNoKeyringOnThisMachine(t *testing.T) {
 	if os.Getenv("DIRDECK_TEST_REAL_KEYRING") == "1" {
 		t.Skip("already in the child")
+	}
+	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
+		t.Skip("this platform always has a keyring; the child would write to it")
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestRealKeyringChild$", "-test.v", "-test.count=1")
 	cmd.Env = append(os.Environ(), "DIRDECK_TEST_REAL_KEYRING=1")

@@ -69,8 +69,9 @@ func resetTokenUse(profile string, added time.Time) error {
 	})
 }
 
-// forgetTokenUse drops profile's record.
-func forgetTokenUse(profile string) error {
+// ForgetTokenUse drops profile's token-use record, for a removed profile
+// whose token may not have been in the keyring (DIRDECK_API_TOKEN).
+func ForgetTokenUse(profile string) error {
 	return updateState(profile, func(tokenUse, bool) (tokenUse, bool) {
 		return tokenUse{}, false
 	})

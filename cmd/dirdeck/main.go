@@ -67,6 +67,7 @@ review group changes before they are pushed, and preview email signatures.`,
 		},
 	}
 	root.AddCommand(newVersionCmd())
+	root.AddCommand(newProfileCmd())
 	return root
 }
 
