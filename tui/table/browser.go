@@ -7,7 +7,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dirdeck/dirdeck/themes"
@@ -131,7 +130,7 @@ func (b Browser) View() string {
 	default:
 		left = th.Muted.Render("/ filter  o sort")
 	}
-	gap := b.width - lipgloss.Width(left) - termtext.Width(count)
+	gap := b.width - ansi.StringWidthWc(left) - termtext.Width(count)
 	line := left + strings.Repeat(" ", max(gap, 1)) + th.Muted.Render(count)
-	return b.Table.View() + "\n" + ansi.Truncate(line, b.width, "")
+	return b.Table.View() + "\n" + ansi.TruncateWc(line, b.width, "")
 }

@@ -202,7 +202,7 @@ func TestViewWindowAndAlignment(t *testing.T) {
 		t.Fatalf("view has %d lines, want 6 (header + 5 rows):\n%s", len(lines), out)
 	}
 	for i, l := range lines {
-		if w := ansi.StringWidth(l); w != 70 {
+		if w := termtext.Width(ansi.Strip(l)); w != 70 {
 			t.Errorf("line %d is %d cells wide, want 70: %q", i, w, ansi.Strip(l))
 		}
 	}
@@ -236,7 +236,7 @@ func TestViewWindowAndAlignment(t *testing.T) {
 func TestNarrowDropsColumns(t *testing.T) {
 	m := newTable(t, sample(), 30, 4)
 	for i, l := range strings.Split(m.View(), "\n") {
-		if w := ansi.StringWidth(l); w != 30 {
+		if w := termtext.Width(ansi.Strip(l)); w != 30 {
 			t.Errorf("line %d is %d wide: %q", i, w, ansi.Strip(l))
 		}
 	}

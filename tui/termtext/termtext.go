@@ -68,14 +68,16 @@ func isPlainASCII(s string) bool {
 	return true
 }
 
-// Width is the number of terminal cells s occupies, counting grapheme
-// clusters the way lipgloss does (wide CJK = 2, combining marks = 0).
-// s must already be clean.
+// Width is the number of terminal cells s occupies by wcwidth rules (wide
+// CJK = 2, combining marks = 0): the method Bubble Tea's renderer and most
+// terminals (tmux, xterm, VTE) use, so padded columns really line up there.
+// Grapheme-cluster widths (lipgloss's default) disagree for scripts such as
+// Devanagari and push rows past the screen edge. s must already be clean.
 func Width(s string) int {
 	if isPlainASCII(s) {
 		return len(s)
 	}
-	return ansi.StringWidth(s)
+	return ansi.StringWidthWc(s)
 }
 
 // Truncate shortens clean text to at most w cells, ending in "…" when
@@ -91,10 +93,10 @@ func Truncate(s string, w int) string {
 		}
 		return s[:w-1] + Ellipsis
 	}
-	if ansi.StringWidth(s) <= w {
+	if ansi.StringWidthWc(s) <= w {
 		return s
 	}
-	return ansi.Truncate(s, w, Ellipsis)
+	return ansi.TruncateWc(s, w, Ellipsis)
 }
 
 // Fit truncates clean text to w cells and pads it with spaces to exactly

@@ -60,7 +60,8 @@ func TestFitWidths(t *testing.T) {
 		{"cjk truncates whole chars", "山田太郎さん", 7, "山田太…"},
 		{"cjk straddling char dropped", "山田太郎さん", 8, "山田太… "},
 		{"combining counts zero", "Zoe\u0308 Ba", 8, "Zoe\u0308 Ba  "},
-		{"zwj emoji is one wide cluster", "👩‍💻 dev", 8, "👩‍💻 dev  "},
+		{"zwj emoji counts per rune like wcwidth", "👩‍💻 dev", 8, "👩‍💻 dev"},
+		{"devanagari vowel signs take cells", "शर्मा", 6, "शर्मा  "},
 		{"zero width", "abc", 0, ""},
 		{"one cell", "abc", 1, "…"},
 	}

@@ -1,0 +1,81 @@
+// Package pane defines what the TUI's root model needs from a pane and
+// the context it shares with them. Each pane (overview, users, groups,
+// apps, and later sync) lives in its own package and implements Pane;
+// adding one is a new package plus one line in tui.New.
+package pane
+
+import (
+	"strconv"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dirdeck/dirdeck/store"
+	"github.com/dirdeck/dirdeck/themes"
+)
+
+// Context is shared by the root model and every pane. The root owns it and
+// hands panes a pointer, so a theme switch or resize is seen everywhere on
+// the next frame. Panes read it only on the UI goroutine; commands copy
+// what they need.
+type Context struct {
+	Store    *store.Store
+	Theme    themes.Theme
+	Profile  string
+	OrgURL   string
+	Demo     bool
+	ReadOnly bool // the cache is opened read-only (another dirdeck holds it) or writes are off
+	// Now is the clock; tests inject a fixed one so ages render the same.
+	Now func() time.Time
+}
+
+// Pane is one screen of the TUI.
+type Pane interface {
+	// Name is the palette command and breadcrumb root, e.g. "users".
+	Name() string
+	// Aliases are extra palette commands, e.g. "u", "user".
+	Aliases() []string
+	// Title is shown in the pane bar, e.g. "Users".
+	Title() string
+	// Load starts reading from the store: at start and whenever a new
+	// generation commits. It must not block; reading happens in the Cmd.
+	// Panes keep their cursor, filter and open detail across loads.
+	Load() tea.Cmd
+	// SetSize gives the pane its area (the screen minus header, pane bar
+	// and footer).
+	SetSize(w, h int)
+	// Update receives key and mouse messages while the pane is active, and
+	// every other message always (so results of its commands arrive even
+	// when another pane is showing).
+	Update(msg tea.Msg) (Pane, tea.Cmd)
+	View() string
+	// Crumbs are the breadcrumbs after the pane's name, e.g. a user's name
+	// in a detail view.
+	Crumbs() []string
+	// Back handles esc: it closes a detail or clears a filter and reports
+	// true, or reports false when there is nothing to go back from.
+	Back() (bool, tea.Cmd)
+	// Capturing reports that the pane is taking text input (a filter
+	// prompt), so the root must pass every key through.
+	Capturing() bool
+	// Keys are the pane's bindings for the footer and full help.
+	Keys() []key.Binding
+}
+
+// Age renders how long ago t was, coarsely, for "synced 5m ago".
+func Age(now, t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + "m ago"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d/time.Hour)) + "h ago"
+	}
+	return strconv.Itoa(int(d/(24*time.Hour))) + "d ago"
+}

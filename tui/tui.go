@@ -1,0 +1,594 @@
+// Package tui is dirdeck's dashboard: a Bubble Tea v2 root model that owns
+// the header, the pane bar with breadcrumbs, the footer with key hints and
+// the k9s-style ":" command palette, and routes messages to one pane per
+// sub-package (overview, users, groups, apps). It reads only the bbolt
+// cache, always inside tea.Cmds, and learns about syncs through the
+// messages in tui/msgs.
+package tui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/store"
+	"github.com/dirdeck/dirdeck/themes"
+	"github.com/dirdeck/dirdeck/tui/apps"
+	"github.com/dirdeck/dirdeck/tui/groups"
+	"github.com/dirdeck/dirdeck/tui/msgs"
+	"github.com/dirdeck/dirdeck/tui/overview"
+	"github.com/dirdeck/dirdeck/tui/pane"
+	"github.com/dirdeck/dirdeck/tui/termtext"
+	"github.com/dirdeck/dirdeck/tui/users"
+)
+
+// Options configure the dashboard.
+type Options struct {
+	Store    *store.Store // required
+	Theme    string       // explicit theme name; "" follows NO_COLOR and the terminal background
+	Profile  string
+	OrgURL   string
+	Demo     bool // in-process simulated org: shows the DEMO badge and Hint
+	Bundle   bool // a replayed support bundle: shows the BUNDLE badge
+	ReadOnly bool // shows READ-ONLY instead of WRITE
+	// Hint is a one-line message under the header (e.g. how to add a real
+	// org in demo mode, or why the cache is read-only).
+	Hint string
+	// StartPane is the pane to open on ("users", ...); "" = overview.
+	StartPane string
+	// SyncNow starts a sync when the user presses s or types :sync. It
+	// returns a command so that starting never blocks Update; nil means
+	// syncing is not available here.
+	SyncNow func() tea.Cmd
+	// Now is the clock (tests inject a fixed one); nil = time.Now.
+	Now func() time.Time
+	// LookupEnv reads NO_COLOR; nil = os.LookupEnv.
+	LookupEnv func(string) (string, bool)
+	// Static freezes the spinner so frames are reproducible (golden tests).
+	Static bool
+}
+
+// Model is the root model. Create it with New.
+type Model struct {
+	ctx       *pane.Context
+	opts      Options
+	panes     []pane.Pane
+	active    int
+	keys      keyMap
+	help      help.Model
+	fullHelp  bool
+	palette   textinput.Model
+	inPalette bool
+	message   string // one-shot footer message (palette errors, sync unavailable)
+	spin      spinner.Model
+	themeAuto bool
+
+	width, height int
+
+	sync     msgs.SyncState
+	syncErr  string
+	progress map[string]msgs.SyncProgressMsg
+	lastRun  *directory.SyncRun
+	headErr  string
+}
+
+// New builds the root model. It fails only on a bad option (no store, an
+// unknown theme or start pane).
+func New(o Options) (*Model, error) {
+	if o.Store == nil {
+		return nil, fmt.Errorf("tui: no cache store")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.LookupEnv == nil {
+		o.LookupEnv = os.LookupEnv
+	}
+	th, err := themes.Choose(o.Theme, o.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	ctx := &pane.Context{
+		Store: o.Store, Theme: th, Profile: o.Profile, OrgURL: o.OrgURL,
+		Demo: o.Demo, ReadOnly: o.ReadOnly, Now: o.Now,
+	}
+	m := &Model{
+		ctx:       ctx,
+		opts:      o,
+		keys:      defaultKeys(),
+		help:      help.New(),
+		spin:      spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+		themeAuto: o.Theme == "" && themes.IsAuto(th),
+		progress:  map[string]msgs.SyncProgressMsg{},
+		width:     80,
+		height:    24,
+	}
+	// Adding a pane: implement pane.Pane in a sub-package and list it here.
+	m.panes = []pane.Pane{
+		overview.New(ctx),
+		users.New(ctx),
+		groups.New(ctx),
+		apps.New(ctx),
+	}
+	if o.StartPane != "" {
+		i := m.paneIndex(o.StartPane)
+		if i < 0 {
+			return nil, fmt.Errorf("tui: unknown pane %q", o.StartPane)
+		}
+		m.active = i
+	}
+	m.palette = textinput.New()
+	m.palette.Prompt = ":"
+	m.palette.ShowSuggestions = true
+	m.palette.SetSuggestions(m.commands())
+	m.applyTheme(th)
+	m.layout()
+	return m, nil
+}
+
+// Run starts the dashboard in the alternate screen with mouse support and
+// returns when the user quits or ctx is cancelled.
+func Run(ctx context.Context, o Options, progOpts ...tea.ProgramOption) error {
+	m, err := New(o)
+	if err != nil {
+		return err
+	}
+	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx)}, progOpts...)...)
+	if _, err := p.Run(); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("run dashboard: %w", err)
+	}
+	return nil
+}
+
+// Init loads every pane and the header and asks the terminal for its
+// background colour (to pick dark or light).
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{m.loadHeader()}
+	if m.themeAuto {
+		cmds = append(cmds, tea.RequestBackgroundColor)
+	}
+	for _, p := range m.panes {
+		cmds = append(cmds, p.Load())
+	}
+	return tea.Batch(cmds...)
+}
+
+// headerMsg carries what the header shows about the last sync.
+type headerMsg struct {
+	run *directory.SyncRun
+	err error
+}
+
+func (m *Model) loadHeader() tea.Cmd {
+	s := m.ctx.Store
+	return func() tea.Msg {
+		var hm headerMsg
+		hm.err = s.View(func(r *store.Reader) error {
+			if run, ok := r.LastRun(); ok {
+				hm.run = &run
+			}
+			return nil
+		})
+		return hm
+	}
+}
+
+func (m *Model) paneIndex(name string) int {
+	name = strings.ToLower(name)
+	for i, p := range m.panes {
+		if p.Name() == name || slices.Contains(p.Aliases(), name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// commands lists palette completions.
+func (m *Model) commands() []string {
+	var c []string
+	for _, p := range m.panes {
+		c = append(c, p.Name())
+	}
+	c = append(c, "sync", "help", "quit")
+	for _, t := range themes.Names() {
+		c = append(c, "theme "+t)
+	}
+	return c
+}
+
+func (m *Model) applyTheme(th themes.Theme) {
+	m.ctx.Theme = th
+	hs := help.DefaultStyles(th.IsDark)
+	hs.ShortKey, hs.FullKey = th.HelpKey, th.HelpKey
+	hs.ShortDesc, hs.FullDesc = th.HelpDesc, th.HelpDesc
+	hs.ShortSeparator, hs.FullSeparator = th.HelpSep, th.HelpSep
+	m.help.Styles = hs
+	st := textinput.DefaultStyles(th.IsDark)
+	st.Cursor.Blink = false
+	st.Focused.Prompt, st.Blurred.Prompt = th.Prompt, th.Prompt
+	st.Focused.Suggestion = th.Muted
+	m.palette.SetStyles(st)
+	m.spin.Style = th.HeaderDim
+	// Panes restyle from the shared context; a resize makes them pick it up.
+	m.layout()
+}
+
+// chrome is the number of lines around the pane: header, pane bar, footer
+// and, when set, the hint line.
+func (m *Model) chrome() int {
+	if m.opts.Hint != "" {
+		return 4
+	}
+	return 3
+}
+
+func (m *Model) layout() {
+	m.help.SetWidth(m.width)
+	m.palette.SetWidth(max(m.width-4, 10))
+	for _, p := range m.panes {
+		p.SetSize(m.width, max(m.height-m.chrome(), 3))
+	}
+}
+
+// Update routes a message: global keys first (unless a pane or the
+// palette is taking text), then the active pane; non-input messages go to
+// every pane so that their loads land even while hidden.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+	case tea.BackgroundColorMsg:
+		if m.themeAuto {
+			m.applyTheme(themes.ForBackground(msg.Color))
+		}
+		return m, nil
+	case headerMsg:
+		m.lastRun = msg.run
+		m.headErr = ""
+		if msg.err != nil {
+			m.headErr = msg.err.Error()
+		}
+		return m, nil
+	case msgs.GenerationCommittedMsg:
+		cmds := []tea.Cmd{m.loadHeader()}
+		for _, p := range m.panes {
+			cmds = append(cmds, p.Load())
+		}
+		return m, tea.Batch(append(cmds, m.broadcast(msg))...)
+	case msgs.SyncStateMsg:
+		prev := m.sync
+		m.sync, m.syncErr = msg.State, msg.Err
+		var cmd tea.Cmd
+		if msg.State == msgs.SyncRunning {
+			if prev != msgs.SyncRunning {
+				clear(m.progress)
+				if !m.opts.Static {
+					cmd = m.spin.Tick
+				}
+			}
+		}
+		return m, tea.Batch(cmd, m.broadcast(msg))
+	case msgs.SyncProgressMsg:
+		m.progress[msg.Resource] = msg
+		return m, m.broadcast(msg)
+	case spinner.TickMsg:
+		if m.sync != msgs.SyncRunning {
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return m, cmd
+	case tea.KeyPressMsg:
+		return m.handleKey(msg)
+	case tea.MouseMsg:
+		return m, m.updateActive(msg)
+	}
+	return m, m.broadcast(msg)
+}
+
+func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	for i, p := range m.panes {
+		var cmd tea.Cmd
+		m.panes[i], cmd = p.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) updateActive(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	m.panes[m.active], cmd = m.panes[m.active].Update(msg)
+	return cmd
+}
+
+func (m *Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	if k.String() == "ctrl+c" {
+		return m, tea.Quit
+	}
+	if m.inPalette {
+		return m.paletteKey(k)
+	}
+	m.message = ""
+	if m.panes[m.active].Capturing() {
+		return m, m.updateActive(k)
+	}
+	switch {
+	case key.Matches(k, m.keys.Quit):
+		return m, tea.Quit
+	case key.Matches(k, m.keys.Help):
+		m.fullHelp = !m.fullHelp
+		return m, nil
+	case key.Matches(k, m.keys.Palette):
+		m.inPalette = true
+		m.palette.SetValue("")
+		return m, m.palette.Focus()
+	case key.Matches(k, m.keys.Next):
+		m.switchTo((m.active + 1) % len(m.panes))
+		return m, nil
+	case key.Matches(k, m.keys.Prev):
+		m.switchTo((m.active + len(m.panes) - 1) % len(m.panes))
+		return m, nil
+	case key.Matches(k, m.keys.Pane):
+		if i := int(k.Code - '1'); i >= 0 && i < len(m.panes) {
+			m.switchTo(i)
+		}
+		return m, nil
+	case key.Matches(k, m.keys.Sync):
+		return m, m.syncNow()
+	case key.Matches(k, m.keys.Back):
+		if m.fullHelp {
+			m.fullHelp = false
+			return m, nil
+		}
+		_, cmd := m.panes[m.active].Back()
+		return m, cmd
+	}
+	return m, m.updateActive(k)
+}
+
+func (m *Model) switchTo(i int) {
+	m.active = i
+	m.fullHelp = false
+}
+
+func (m *Model) syncNow() tea.Cmd {
+	if m.opts.SyncNow == nil {
+		m.message = "sync is not available in this session"
+		return nil
+	}
+	if m.sync == msgs.SyncRunning {
+		m.message = "a sync is already running"
+		return nil
+	}
+	return m.opts.SyncNow()
+}
+
+func (m *Model) paletteKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	switch k.String() {
+	case "esc":
+		m.inPalette = false
+		m.palette.Blur()
+		return m, nil
+	case "enter":
+		m.inPalette = false
+		m.palette.Blur()
+		return m, m.run(m.palette.Value())
+	}
+	var cmd tea.Cmd
+	m.palette, cmd = m.palette.Update(k)
+	return m, cmd
+}
+
+// run executes a palette command line.
+func (m *Model) run(line string) tea.Cmd {
+	fields := strings.Fields(strings.ToLower(line))
+	if len(fields) == 0 {
+		return nil
+	}
+	cmd, args := fields[0], fields[1:]
+	switch cmd {
+	case "q", "q!", "quit", "exit":
+		return tea.Quit
+	case "help", "?":
+		m.fullHelp = true
+		return nil
+	case "sync":
+		return m.syncNow()
+	case "theme":
+		if len(args) != 1 {
+			m.message = "usage: :theme " + strings.Join(themes.Names(), "|")
+			return nil
+		}
+		th, err := themes.ByName(args[0])
+		if err != nil {
+			m.message = err.Error()
+			return nil
+		}
+		m.themeAuto = false
+		m.applyTheme(th)
+		return nil
+	}
+	if i := m.paneIndex(cmd); i >= 0 {
+		m.switchTo(i)
+		return nil
+	}
+	m.message = fmt.Sprintf("unknown command %q — try :users, :groups, :apps, :overview, :sync, :theme <name>, :q", termtext.Clean(cmd))
+	return nil
+}
+
+// View draws header, pane bar with breadcrumbs, the active pane (or full
+// help) and the footer, each exactly the terminal's width.
+func (m *Model) View() tea.View {
+	th := m.ctx.Theme
+	var b strings.Builder
+	b.WriteString(m.header())
+	b.WriteByte('\n')
+	if m.opts.Hint != "" {
+		b.WriteString(th.Muted.Render(termtext.Line(m.opts.Hint, m.width)))
+		b.WriteByte('\n')
+	}
+	b.WriteString(m.paneBar())
+	b.WriteByte('\n')
+	bodyH := max(m.height-m.chrome(), 3)
+	var body string
+	if m.fullHelp {
+		body = th.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(helpKeys{pane: m.panes[m.active].Keys(), global: m.keys}.FullHelp())
+	} else {
+		body = m.panes[m.active].View()
+	}
+	b.WriteString(fitBlock(body, m.width, bodyH))
+	b.WriteByte('\n')
+	b.WriteString(m.footer())
+	v := tea.NewView(b.String())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "dirdeck"
+	return v
+}
+
+// fitBlock makes s exactly h lines of at most w cells, so a pane can never
+// push the footer off screen.
+func fitBlock(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if ansi.StringWidthWc(l) > w {
+			lines[i] = ansi.TruncateWc(l, w, "")
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *Model) header() string {
+	th := m.ctx.Theme
+	var left []string
+	left = append(left, th.Header.Render(" dirdeck "))
+	if m.opts.Demo {
+		left = append(left, th.BadgeDemo.Render("DEMO"))
+	}
+	if m.opts.Bundle {
+		left = append(left, th.BadgeBundle.Render("BUNDLE"))
+	}
+	if m.ctx.ReadOnly {
+		left = append(left, th.BadgeReadOnly.Render("READ-ONLY"))
+	} else {
+		left = append(left, th.BadgeWrite.Render("WRITE"))
+	}
+	org := termtext.Clean(m.ctx.OrgURL)
+	if m.ctx.Profile != "" {
+		org += " (" + termtext.Clean(m.ctx.Profile) + ")"
+	}
+	var right []string
+	switch m.sync {
+	case msgs.SyncRunning:
+		s := "⣾"
+		if !m.opts.Static {
+			s = m.spin.View()
+		}
+		right = append(right, s+" syncing"+m.progressText())
+	case msgs.SyncFailed:
+		right = append(right, th.Error.Render("sync failed"))
+	}
+	if m.lastRun != nil {
+		right = append(right, "synced "+pane.Age(m.ctx.Now(), m.lastRun.Finished))
+	} else if m.sync != msgs.SyncRunning {
+		right = append(right, "never synced")
+	}
+	if n := m.warnings(); n > 0 {
+		right = append(right, th.Warning.Render(fmt.Sprintf("⚠ %d", n)))
+	}
+	l := strings.Join(left, " ")
+	r := strings.Join(right, " · ") + " "
+	space := m.width - ansi.StringWidthWc(l) - ansi.StringWidthWc(r) - 2
+	if space > 4 {
+		org = termtext.Truncate(org, space)
+		l += "  " + th.HeaderDim.Render(org)
+	}
+	gap := m.width - ansi.StringWidthWc(l) - ansi.StringWidthWc(r)
+	line := l + th.HeaderDim.Render(strings.Repeat(" ", max(gap, 1))) + r
+	return ansi.TruncateWc(line, m.width, "")
+}
+
+func (m *Model) progressText() string {
+	items := 0
+	for _, p := range m.progress {
+		items += p.Items
+	}
+	if items == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" %d items", items)
+}
+
+// warnings counts what needs attention: partial data in the last run and
+// a failed sync.
+func (m *Model) warnings() int {
+	n := 0
+	if m.lastRun != nil {
+		n += len(m.lastRun.Partial)
+	}
+	if m.sync == msgs.SyncFailed || m.headErr != "" {
+		n++
+	}
+	return n
+}
+
+func (m *Model) paneBar() string {
+	th := m.ctx.Theme
+	var b strings.Builder
+	for i, p := range m.panes {
+		label := fmt.Sprintf(" %d %s ", i+1, p.Title())
+		if i == m.active {
+			b.WriteString(th.RowSelected.Render(label))
+		} else {
+			b.WriteString(th.Muted.Render(label))
+		}
+	}
+	crumbs := append([]string{m.panes[m.active].Name()}, m.panes[m.active].Crumbs()...)
+	for i, c := range crumbs {
+		crumbs[i] = termtext.Clean(c)
+	}
+	b.WriteString(" " + th.Breadcrumb.Render(strings.Join(crumbs, " › ")))
+	line := b.String()
+	if pad := m.width - ansi.StringWidthWc(line); pad > 0 {
+		line += strings.Repeat(" ", pad)
+	}
+	return ansi.TruncateWc(line, m.width, "…")
+}
+
+func (m *Model) footer() string {
+	th := m.ctx.Theme
+	var line string
+	switch {
+	case m.inPalette:
+		line = m.palette.View()
+	case m.message != "":
+		line = th.Warning.Render(termtext.Clean(m.message))
+	case m.sync == msgs.SyncFailed && m.syncErr != "":
+		line = th.Error.Render("sync failed: " + termtext.Clean(m.syncErr))
+	case m.headErr != "":
+		line = th.Error.Render("cache: " + termtext.Clean(m.headErr))
+	default:
+		line = m.help.ShortHelpView(helpKeys{pane: m.panes[m.active].Keys(), global: m.keys}.ShortHelp())
+	}
+	return ansi.TruncateWc(line, m.width, "…")
+}

@@ -1,0 +1,498 @@
+// Package users is the Users pane: every cached user in a windowed,
+// filterable, sortable table, and a detail view with the whole profile,
+// the user's groups and their apps with how each is assigned (directly or
+// through which groups).
+package users
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/store"
+	"github.com/dirdeck/dirdeck/tui/pane"
+	"github.com/dirdeck/dirdeck/tui/table"
+	"github.com/dirdeck/dirdeck/tui/termtext"
+)
+
+// Columns of the users table.
+const (
+	ColName = iota
+	ColLogin
+	ColTitle
+	ColDept
+	ColStatus
+	ColLastLogin
+)
+
+// Field-filter indices into table.Row.Fields.
+const (
+	fName = iota
+	fLogin
+	fEmail
+	fTitle
+	fDept
+	fStatus
+	fGroup
+)
+
+// Fields maps the names accepted in "name:value" filters to Row.Fields.
+var Fields = map[string]int{
+	"name": fName, "login": fLogin, "email": fEmail, "mail": fEmail,
+	"title": fTitle, "dept": fDept, "department": fDept,
+	"status": fStatus, "group": fGroup, "groups": fGroup,
+}
+
+// Columns returns the users table's columns.
+func Columns() []table.Column {
+	return []table.Column{
+		{Title: "NAME", Width: 10, Flex: 3},
+		{Title: "LOGIN", Width: 10, Flex: 3},
+		{Title: "TITLE", Width: 6, Flex: 2},
+		{Title: "DEPARTMENT", Width: 6, Flex: 2},
+		{Title: "STATUS", Width: 13, Status: true},
+		{Title: "LAST LOGIN", Width: 10},
+	}
+}
+
+// BuildRow precomputes one user's table row: clean cells, the lowercase
+// haystack (name, login, email, title, department) and filter fields,
+// which are slices of the haystack so they cost no extra memory.
+// groupNames are the user's groups (lowercase, newline-joined) for
+// "group:" filters.
+func BuildRow(u directory.User, groupNames string) table.Row {
+	name := termtext.Clean(u.Name())
+	login := termtext.Clean(u.Login)
+	email := termtext.Clean(u.Email)
+	title := termtext.Clean(u.Title)
+	dept := termtext.Clean(u.Department)
+	status := termtext.Clean(u.Status)
+	last, lastKey := "never", ""
+	if u.LastLogin != nil {
+		last = u.LastLogin.UTC().Format(time.DateOnly)
+		lastKey = u.LastLogin.UTC().Format(time.RFC3339)
+	}
+	var hb strings.Builder
+	hb.Grow(len(name) + len(login) + len(email) + len(title) + len(dept) + 4)
+	var bounds [6]int
+	for i, s := range []string{name, login, email, title, dept} {
+		if i > 0 {
+			hb.WriteByte('\n')
+		}
+		bounds[i] = hb.Len()
+		hb.WriteString(s)
+	}
+	bounds[5] = hb.Len()
+	hay := strings.ToLower(hb.String())
+	// ToLower can change byte lengths (rarely, e.g. 'İ'); fall back to
+	// separate strings then.
+	part := func(i int) string {
+		if len(hay) == bounds[5] {
+			end := bounds[i+1]
+			if i < 4 {
+				end--
+			}
+			return hay[bounds[i]:end]
+		}
+		return strings.ToLower([]string{name, login, email, title, dept}[i])
+	}
+	return table.Row{
+		Key:      u.ID,
+		Cells:    []string{name, login, title, dept, status, last},
+		SortKeys: []string{ColLastLogin: lastKey},
+		Hay:      hay,
+		Fields:   []string{part(0), part(1), part(2), part(3), part(4), strings.ToLower(status), groupNames},
+	}
+}
+
+type keyMap struct {
+	Open, Back key.Binding
+}
+
+// Model is the Users pane.
+type Model struct {
+	ctx     *pane.Context
+	list    table.Browser
+	keys    keyMap
+	loadSeq uint64
+	loadErr string
+
+	detail     *detail
+	detailSeq  uint64
+	width, hgt int
+}
+
+// New returns the pane; Load fills it.
+func New(ctx *pane.Context) *Model {
+	t := table.New(Columns(), Fields, ctx.Theme)
+	t.SetEmptyMessage("no users in the cache yet — sync first (s)")
+	return &Model{
+		ctx:  ctx,
+		list: table.NewBrowser(t, "users"),
+		keys: keyMap{
+			Open: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+			Back: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		},
+	}
+}
+
+// Name implements pane.Pane.
+func (m *Model) Name() string { return "users" }
+
+// Aliases implements pane.Pane.
+func (m *Model) Aliases() []string { return []string{"user", "u", "people"} }
+
+// Title implements pane.Pane.
+func (m *Model) Title() string { return "Users" }
+
+// Browser exposes the list for tests and benchmarks.
+func (m *Model) Browser() *table.Browser { return &m.list }
+
+type loadedMsg struct {
+	seq  uint64
+	rows []table.Row
+	err  error
+}
+
+// Load implements pane.Pane: it reads every user and their group names
+// in one read transaction and builds the rows off the UI goroutine.
+func (m *Model) Load() tea.Cmd {
+	m.loadSeq++
+	seq, s := m.loadSeq, m.ctx.Store
+	return func() tea.Msg {
+		rows, err := LoadRows(s)
+		return loadedMsg{seq: seq, rows: rows, err: err}
+	}
+}
+
+// LoadRows reads the users table rows from the cache.
+func LoadRows(s *store.Store) ([]table.Row, error) {
+	var rows []table.Row
+	err := s.View(func(r *store.Reader) error {
+		groupsOf := map[string][]string{}
+		for g := range r.Groups() {
+			name := strings.ToLower(termtext.Clean(g.Name))
+			for uid := range r.MembersOf(g.ID) {
+				groupsOf[uid] = append(groupsOf[uid], name)
+			}
+		}
+		rows = make([]table.Row, 0, r.Counts().Users)
+		for u := range r.Users() {
+			rows = append(rows, BuildRow(u, strings.Join(groupsOf[u.ID], "\n")))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load users: %w", err)
+	}
+	return rows, nil
+}
+
+// SetSize implements pane.Pane; it also picks up a theme change.
+func (m *Model) SetSize(w, h int) {
+	m.width, m.hgt = w, h
+	m.list.SetTheme(m.ctx.Theme)
+	m.list.SetSize(w, h)
+	if m.detail != nil {
+		m.detail.setSize(w, h)
+		m.detail.render(m.ctx)
+	}
+}
+
+// Update implements pane.Pane.
+func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
+	switch msg := msg.(type) {
+	case loadedMsg:
+		if msg.seq != m.loadSeq {
+			return m, nil
+		}
+		if msg.err != nil {
+			m.loadErr = msg.err.Error()
+			return m, nil
+		}
+		m.loadErr = ""
+		cmd := m.list.Table.SetRows(msg.rows)
+		if m.detail != nil {
+			return m, tea.Batch(cmd, m.openDetail(m.detail.id))
+		}
+		return m, cmd
+	case detailMsg:
+		if msg.seq != m.detailSeq || m.detail == nil {
+			return m, nil
+		}
+		m.detail.data, m.detail.err = msg.data, msg.err
+		m.detail.render(m.ctx)
+		return m, nil
+	case tea.KeyPressMsg:
+		if m.detail != nil {
+			var cmd tea.Cmd
+			m.detail.vp, cmd = m.detail.vp.Update(msg)
+			return m, cmd
+		}
+		if !m.list.Typing() && key.Matches(msg, m.keys.Open) {
+			if r, ok := m.list.Table.Selected(); ok {
+				return m, m.openDetail(r.Key)
+			}
+			return m, nil
+		}
+	case tea.MouseMsg:
+		if m.detail != nil {
+			var cmd tea.Cmd
+			m.detail.vp, cmd = m.detail.vp.Update(msg)
+			return m, cmd
+		}
+	}
+	var cmd tea.Cmd
+	m.list, cmd = m.list.Update(msg)
+	return m, cmd
+}
+
+// View implements pane.Pane.
+func (m *Model) View() string {
+	if m.loadErr != "" {
+		return m.ctx.Theme.Error.Render(termtext.Clean(m.loadErr))
+	}
+	if m.detail != nil {
+		return m.detail.vp.View()
+	}
+	return m.list.View()
+}
+
+// Crumbs implements pane.Pane.
+func (m *Model) Crumbs() []string {
+	if m.detail != nil {
+		return []string{m.detail.title}
+	}
+	return nil
+}
+
+// Back implements pane.Pane.
+func (m *Model) Back() (bool, tea.Cmd) {
+	if m.detail != nil {
+		m.detail = nil
+		m.detailSeq++
+		return true, nil
+	}
+	return m.list.Back()
+}
+
+// Capturing implements pane.Pane.
+func (m *Model) Capturing() bool { return m.detail == nil && m.list.Typing() }
+
+// Keys implements pane.Pane.
+func (m *Model) Keys() []key.Binding {
+	if m.detail != nil {
+		return []key.Binding{m.keys.Back,
+			key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll"))}
+	}
+	tk := m.list.Table.KeyMap()
+	return []key.Binding{m.list.FilterKey(), m.keys.Open, tk.Sort, tk.Reverse, tk.Up, tk.Down, tk.PageDown, tk.Top, tk.Bottom}
+}
+
+// Detail support -------------------------------------------------------
+
+// Assignment is how a user holds an app.
+type Assignment struct {
+	App    directory.App
+	Direct bool     // assigned to the user (scope USER)
+	Via    []string // names of the user's groups assigned to the app
+}
+
+// Detail is everything the detail view shows about one user.
+type Detail struct {
+	User   directory.User
+	Groups []directory.Group
+	Apps   []Assignment
+}
+
+type detail struct {
+	id    string
+	title string
+	data  *Detail
+	err   error
+	vp    viewport.Model
+}
+
+type detailMsg struct {
+	seq  uint64
+	data *Detail
+	err  error
+}
+
+func (m *Model) openDetail(id string) tea.Cmd {
+	m.detailSeq++
+	title := id
+	if r, ok := m.list.Table.Selected(); ok && r.Key == id {
+		title = r.Cells[ColName]
+	}
+	if m.detail != nil && m.detail.id == id {
+		title = m.detail.title
+	}
+	d := &detail{id: id, title: title, vp: viewport.New()}
+	if m.detail != nil && m.detail.id == id {
+		d.vp = m.detail.vp // keep the scroll position across reloads
+		d.data = m.detail.data
+	}
+	m.detail = d
+	d.setSize(m.width, m.hgt)
+	d.render(m.ctx)
+	seq, s := m.detailSeq, m.ctx.Store
+	return func() tea.Msg {
+		data, err := LoadDetail(s, id)
+		return detailMsg{seq: seq, data: data, err: err}
+	}
+}
+
+// LoadDetail reads one user's profile, groups and app assignments.
+func LoadDetail(s *store.Store, id string) (*Detail, error) {
+	var d Detail
+	err := s.View(func(r *store.Reader) error {
+		u, ok := r.User(id)
+		if !ok {
+			return fmt.Errorf("user %s is no longer in the cache", id)
+		}
+		d.User = u
+		mine := map[string]directory.Group{}
+		for _, gid := range r.GroupsOf(id) {
+			g, ok := r.Group(gid)
+			if !ok {
+				g = directory.Group{ID: gid, Name: gid}
+			}
+			d.Groups = append(d.Groups, g)
+			mine[g.ID] = g
+		}
+		for _, au := range r.AppsOfUser(id) {
+			app, ok := r.App(au.AppID)
+			if !ok {
+				app = directory.App{ID: au.AppID, Label: au.AppID}
+			}
+			a := Assignment{App: app, Direct: au.Scope != directory.ScopeGroup}
+			for _, ag := range r.AppGroupsOf(au.AppID) {
+				if g, ok := mine[ag.GroupID]; ok {
+					a.Via = append(a.Via, g.Name)
+				}
+			}
+			d.Apps = append(d.Apps, a)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load user %s: %w", id, err)
+	}
+	slices.SortFunc(d.Groups, func(a, b directory.Group) int {
+		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	})
+	slices.SortFunc(d.Apps, func(a, b Assignment) int {
+		return strings.Compare(strings.ToLower(a.App.Label), strings.ToLower(b.App.Label))
+	})
+	for i := range d.Apps {
+		slices.Sort(d.Apps[i].Via)
+	}
+	return &d, nil
+}
+
+func (d *detail) setSize(w, h int) {
+	d.vp.SetWidth(w)
+	d.vp.SetHeight(h)
+}
+
+// render lays the detail out as lines for the viewport.
+func (d *detail) render(ctx *pane.Context) {
+	th := ctx.Theme
+	w := d.vp.Width()
+	var lines []string
+	switch {
+	case d.err != nil:
+		lines = append(lines, th.Error.Render(termtext.Clean(d.err.Error())))
+	case d.data == nil:
+		lines = append(lines, th.Muted.Render("loading…"))
+	default:
+		u := d.data.User
+		kv := func(k, v string) {
+			if v == "" {
+				return
+			}
+			lines = append(lines, th.Muted.Render(termtext.Fit(k, 18))+termtext.Truncate(termtext.Clean(v), max(w-18, 1)))
+		}
+		ts := func(t *time.Time) string {
+			if t == nil || t.IsZero() {
+				return ""
+			}
+			return t.UTC().Format("2006-01-02 15:04 UTC") + " (" + pane.Age(ctx.Now(), *t) + ")"
+		}
+		lines = append(lines, th.Title.Render("Profile"))
+		kv("Name", u.Name())
+		kv("Status", u.Status)
+		kv("Login", u.Login)
+		kv("Email", u.Email)
+		kv("Second email", u.SecondEmail)
+		kv("First name", u.FirstName)
+		kv("Last name", u.LastName)
+		kv("Display name", u.DisplayName)
+		kv("Title", u.Title)
+		kv("Department", u.Department)
+		kv("Division", u.Division)
+		kv("Organization", u.Organization)
+		kv("Manager", u.Manager)
+		kv("Manager ID", u.ManagerID)
+		kv("Employee number", u.EmployeeNumber)
+		kv("Cost center", u.CostCenter)
+		kv("User type", u.UserType)
+		kv("Mobile phone", u.MobilePhone)
+		kv("Primary phone", u.PrimaryPhone)
+		kv("City", u.City)
+		kv("State", u.State)
+		kv("Country", u.CountryCode)
+		kv("Locale", u.Locale)
+		kv("Language", u.PreferredLang)
+		kv("Time zone", u.Timezone)
+		kv("Created", ts(&u.Created))
+		kv("Activated", ts(u.Activated))
+		kv("Status changed", ts(u.StatusChanged))
+		kv("Last login", ts(u.LastLogin))
+		kv("Last updated", ts(&u.LastUpdated))
+		kv("Password changed", ts(u.PasswordChanged))
+		attrs := make([]string, 0, len(u.Attributes))
+		for k := range u.Attributes {
+			attrs = append(attrs, k)
+		}
+		slices.Sort(attrs)
+		for _, k := range attrs {
+			kv(k, fmt.Sprint(u.Attributes[k]))
+		}
+		kv("ID", u.ID)
+
+		lines = append(lines, "", th.Title.Render(fmt.Sprintf("Groups (%d)", len(d.data.Groups))))
+		if len(d.data.Groups) == 0 {
+			lines = append(lines, th.Muted.Render("  none"))
+		}
+		for _, g := range d.data.Groups {
+			lines = append(lines, "  "+termtext.Truncate(termtext.Clean(g.Name), max(w-20, 1))+th.Muted.Render("  "+g.Type))
+		}
+		lines = append(lines, "", th.Title.Render(fmt.Sprintf("Apps (%d)", len(d.data.Apps))))
+		if len(d.data.Apps) == 0 {
+			lines = append(lines, th.Muted.Render("  none"))
+		}
+		for _, a := range d.data.Apps {
+			var how []string
+			if a.Direct {
+				how = append(how, "direct")
+			}
+			if len(a.Via) > 0 {
+				how = append(how, "via "+strings.Join(a.Via, ", "))
+			}
+			if len(how) == 0 {
+				how = append(how, "via a group")
+			}
+			label := termtext.Fit(termtext.Clean(a.App.Label), min(30, max(w/3, 8)))
+			lines = append(lines, "  "+label+" "+th.Muted.Render(termtext.Truncate(termtext.Clean(strings.Join(how, "; ")), max(w-termtext.Width(label)-3, 1))))
+		}
+	}
+	d.vp.SetContentLines(lines)
+}
