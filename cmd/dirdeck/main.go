@@ -68,6 +68,7 @@ review group changes before they are pushed, and preview email signatures.`,
 	}
 	root.AddCommand(newVersionCmd())
 	root.AddCommand(newProfileCmd())
+	root.AddCommand(newSimCmd())
 	return root
 }
 
