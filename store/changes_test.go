@@ -70,7 +70,9 @@ func TestFullSyncChangeLog(t *testing.T) {
 	wantState(t, s, b)
 
 	var want []string
-	add := func(kind, op, id, fields string) { want = append(want, fmt.Sprintf("%s %s %s %s", kind, op, id, fields)) }
+	add := func(kind, op, id, fields string) {
+		want = append(want, fmt.Sprintf("%s %s %s %s", kind, op, id, fields))
+	}
 	add("user", "added", nu.ID, "")
 	add("user", "removed", "00u0000002", "")
 	add("user", "updated", "00u0000003", "title,attributes.badge,attributes.costCenter")
