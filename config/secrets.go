@@ -25,7 +25,7 @@ var (
 	// ErrNoKeyring means there is no usable OS keyring on this machine
 	// (headless Linux without a D-Bus Secret Service, CI). The token has to
 	// come from DIRDECK_API_TOKEN instead.
-	ErrNoKeyring = errors.New("no OS keyring available (no D-Bus Secret Service on Linux): set DIRDECK_API_TOKEN in the environment instead")
+	ErrNoKeyring = errors.New("no OS keyring available: set DIRDECK_API_TOKEN in the environment instead")
 	// ErrNoToken means the keyring works but holds no token for the profile.
 	ErrNoToken = errors.New("no API token stored")
 )
@@ -35,7 +35,7 @@ var (
 type noKeyringError struct{ cause error }
 
 func (e *noKeyringError) Error() string {
-	return fmt.Sprintf("%v (%v)", ErrNoKeyring, e.cause)
+	return fmt.Sprintf("no OS keyring available (%v): set DIRDECK_API_TOKEN in the environment instead", e.cause)
 }
 
 func (e *noKeyringError) Is(target error) bool { return target == ErrNoKeyring }
@@ -135,7 +135,7 @@ func SetToken(profile, token string) error {
 		return err
 	}
 	if sessionBusMissing() {
-		return &noKeyringError{cause: errors.New("no D-Bus session bus")}
+		return &noKeyringError{cause: errors.New("no D-Bus session bus for a Secret Service")}
 	}
 	if err := keyringErr("store", profile, keyring.Set(keyringService, profile, strings.TrimSpace(token))); err != nil {
 		return err
@@ -150,7 +150,7 @@ func Token(profile string) (string, error) {
 		return "", err
 	}
 	if sessionBusMissing() {
-		return "", &noKeyringError{cause: errors.New("no D-Bus session bus")}
+		return "", &noKeyringError{cause: errors.New("no D-Bus session bus for a Secret Service")}
 	}
 	tok, err := keyring.Get(keyringService, profile)
 	if err != nil {
@@ -167,7 +167,7 @@ func DeleteToken(profile string) error {
 		return err
 	}
 	if sessionBusMissing() {
-		return &noKeyringError{cause: errors.New("no D-Bus session bus")}
+		return &noKeyringError{cause: errors.New("no D-Bus session bus for a Secret Service")}
 	}
 	if err := keyringErr("delete", profile, keyring.Delete(keyringService, profile)); err != nil {
 		return err
