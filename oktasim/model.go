@@ -205,6 +205,7 @@ type Sim struct {
 	stats  statsCounters
 	faults faultSet
 
+	ext simExt // OAuth service apps, System Log, churn (oauth.go, logs.go, churn.go)
 }
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

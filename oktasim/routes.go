@@ -26,6 +26,13 @@ var routes = []route{
 	{method: "GET", pattern: "/api/v1/api-tokens", bucket: bucketOther, scope: "okta.apiTokens.read", handler: (*Sim).listAPITokens},
 	{method: "GET", pattern: "/api/v1/api-tokens/current", bucket: bucketOther, scope: "okta.apiTokens.read", handler: (*Sim).getCurrentAPIToken},
 	{method: "GET", pattern: "/api/v1/api-tokens/{id}", bucket: bucketOther, scope: "okta.apiTokens.read", handler: (*Sim).getAPIToken},
+	// System Log, group writes and the OAuth token endpoint (logs.go, writes.go, oauth.go).
+	{method: "GET", pattern: "/api/v1/logs", bucket: bucketLogs, scope: "okta.logs.read", handler: (*Sim).listLogs},
+	{method: "POST", pattern: "/api/v1/groups", bucket: bucketGroups, scope: "okta.groups.manage", perm: permWrite, handler: (*Sim).createGroup},
+	{method: "PUT", pattern: "/api/v1/groups/{id}", bucket: bucketGroup, scope: "okta.groups.manage", perm: permWrite, handler: (*Sim).replaceGroup},
+	{method: "PUT", pattern: "/api/v1/groups/{id}/users/{uid}", bucket: bucketGroup, scope: "okta.groups.manage", perm: permWrite, handler: (*Sim).addGroupMember},
+	{method: "DELETE", pattern: "/api/v1/groups/{id}/users/{uid}", bucket: bucketGroup, scope: "okta.groups.manage", perm: permWrite, handler: (*Sim).removeGroupMember},
+	{method: "POST", pattern: "/oauth2/v1/token", bucket: bucketToken, perm: permNone, handler: (*Sim).issueToken},
 }
 
 // controlRoutes is the loopback-only control plane under /__sim/.
@@ -39,6 +46,8 @@ var controlRoutes = []controlRoute{
 	{method: "GET", path: "/__sim/clock", handler: (*Sim).ctlClock},
 	{method: "POST", path: "/__sim/faults", handler: (*Sim).ctlFaults},
 	{method: "GET", path: "/__sim/faults", handler: (*Sim).ctlFaults},
+	{method: "GET", path: "/__sim/clients", handler: (*Sim).ctlClients},
+	{method: "POST", path: "/__sim/churn", handler: (*Sim).ctlChurn},
 }
 
 // Permission classes checked against the admin role of an SSWS token.

@@ -34,7 +34,7 @@ func New(opts Options) (*Sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sim{opts: opts, limits: lim, accessTokens: map[string]*accessToken{}}
+	s := &Sim{opts: opts, limits: lim, accessTokens: map[string]*accessToken{}, ext: newSimExt(opts.Seed)}
 	s.stats.init()
 	o, err := generate(opts.Scenario, opts.Seed, s.nowMS())
 	if err != nil {
@@ -81,6 +81,7 @@ func (s *Sim) Reset() {
 	}
 	s.mu.Lock()
 	s.org = o
+	s.ext.reset()
 	s.mu.Unlock()
 	s.authMu.Lock()
 	s.accessTokens = map[string]*accessToken{}

@@ -1,0 +1,214 @@
+package oktasim
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits Okta puts on group profiles.
+const (
+	maxGroupName        = 255
+	maxGroupDescription = 1024
+)
+
+// groupProfileBody is the body of POST /api/v1/groups and PUT
+// /api/v1/groups/{id}.
+type groupProfileBody struct {
+	Profile *struct {
+		Name        *string `json:"name"`
+		Description *string `json:"description"`
+	} `json:"profile"`
+}
+
+// readGroupProfile decodes and validates a group profile body, answering
+// Okta's 400s itself; ok is false when it did.
+func (c *call) readGroupProfile() (name, description string, ok bool) {
+	var body groupProfileBody
+	dec := json.NewDecoder(http.MaxBytesReader(c.w, c.r.Body, 1<<20))
+	if err := dec.Decode(&body); err != nil || dec.More() {
+		c.fail(http.StatusBadRequest, "E0000003", "The request body was not well-formed.")
+		return "", "", false
+	}
+	if body.Profile == nil || body.Profile.Name == nil || strings.TrimSpace(*body.Profile.Name) == "" {
+		c.badRequest("name", "The field cannot be left blank.")
+		return "", "", false
+	}
+	name = *body.Profile.Name
+	if body.Profile.Description != nil {
+		description = *body.Profile.Description
+	}
+	switch {
+	case utf8.RuneCountInString(name) > maxGroupName:
+		c.badRequest("name", "The field is too long.")
+		return "", "", false
+	case utf8.RuneCountInString(description) > maxGroupDescription:
+		c.badRequest("description", "The field is too long.")
+		return "", "", false
+	}
+	return name, description, true
+}
+
+// groupNameTaken reports whether another OKTA_GROUP already has name:
+// Okta keeps those unique (app groups may share a name with one).
+func (o *org) groupNameTaken(name string, except *group) bool {
+	for _, g := range o.groups {
+		if g != except && g.typ == "OKTA_GROUP" && g.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// refuseReadOnlyGroup answers 403 E0000006 for groups the API may not
+// change: APP_GROUP memberships and profiles belong to the source app,
+// BUILT_IN ones (Everyone) to Okta. This is what Okta answers even to a
+// super administrator.
+func (c *call) refuseReadOnlyGroup(g *group) bool {
+	if g.typ == "OKTA_GROUP" {
+		return false
+	}
+	c.fail(http.StatusForbidden, "E0000006", "You do not have permission to perform the requested action")
+	return true
+}
+
+// writeActor is the System Log actor of an API write: the API token's
+// owner, or the OAuth service app.
+func (s *Sim) writeActor(c *call) LogActor {
+	if c.who != nil && c.who.access != nil {
+		id := c.who.access.clientID
+		name := id
+		if err := s.ext.oauth.load(); err == nil {
+			if sc := s.ext.oauth.clients[id]; sc != nil {
+				name = sc.Name
+			}
+		}
+		return LogActor{ID: id, Type: logActorClient, AlternateID: id, DisplayName: name}
+	}
+	if u := c.who.owner(); u != nil {
+		return userActor(s.org, u)
+	}
+	return s.adminActor()
+}
+
+// writeClient is the System Log client of an API write.
+func writeClient(r *http.Request) LogClient {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return LogClient{IPAddress: host, Zone: "null", UserAgent: LogUserAgent{RawUserAgent: r.UserAgent(), OS: "Unknown", Browser: "UNKNOWN"}}
+}
+
+// logWrite records an API write in the System Log; callers hold s.mu.
+func (s *Sim) logWrite(c *call, now int64, eventType string, targets ...LogTarget) {
+	s.ext.logs.add(now, eventType, s.writeActor(c), writeClient(c.r), "", targets...)
+}
+
+// createGroup serves POST /api/v1/groups: a new OKTA_GROUP.
+func (s *Sim) createGroup(c *call) {
+	name, description, ok := c.readGroupProfile()
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.org
+	if o.groupNameTaken(name, nil) {
+		c.badRequest("name", "An object with this field already exists in the current organization")
+		return
+	}
+	now := s.stampMS()
+	g := &group{typ: "OKTA_GROUP", name: name, description: description, created: now, lastUpdated: now, lastMembershipUpdated: now}
+	g.id, g.seq = o.newID(prefixGroup)
+	o.insertGroup(g)
+	s.logWrite(c, now, EventGroupCreate, groupTarget(g))
+	c.body = appendGroup(c.body[:0], g, c.base, false)
+}
+
+// replaceGroup serves PUT /api/v1/groups/{id}: a new profile for an
+// OKTA_GROUP.
+func (s *Sim) replaceGroup(c *call) {
+	name, description, ok := c.readGroupProfile()
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.org
+	g := o.group(c.params[0])
+	if g == nil {
+		c.notFound(c.params[0], "UserGroup")
+		return
+	}
+	if c.refuseReadOnlyGroup(g) {
+		return
+	}
+	if o.groupNameTaken(name, g) {
+		c.badRequest("name", "An object with this field already exists in the current organization")
+		return
+	}
+	now := s.stampMS()
+	g.name, g.description, g.lastUpdated = name, description, now
+	s.logWrite(c, now, EventGroupUpdate, groupTarget(g))
+	c.body = appendGroup(c.body[:0], g, c.base, false)
+}
+
+// membershipTarget resolves {groupId} and {userId} of a membership write,
+// answering 404/403 itself; callers hold s.mu for writing.
+func (s *Sim) membershipTarget(c *call) (*group, *user, bool) {
+	o := s.org
+	g := o.group(c.params[0])
+	if g == nil {
+		c.notFound(c.params[0], "UserGroup")
+		return nil, nil, false
+	}
+	u := o.user(c.params[1])
+	if u == nil {
+		c.notFound(c.params[1], "User")
+		return nil, nil, false
+	}
+	if c.refuseReadOnlyGroup(g) {
+		return nil, nil, false
+	}
+	return g, u, true
+}
+
+// addGroupMember serves PUT /api/v1/groups/{gid}/users/{uid}: 204, also
+// when the user already is a member (Okta's call is idempotent and then
+// changes nothing).
+func (s *Sim) addGroupMember(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, u, ok := s.membershipTarget(c)
+	if !ok {
+		return
+	}
+	if !isMember(g, u) {
+		now := s.stampMS()
+		s.org.addMember(g, u, now)
+		s.logWrite(c, now, EventGroupMemberAdd, userTarget(s.org, u), groupTarget(g))
+	}
+	c.status = http.StatusNoContent
+	c.body = c.body[:0]
+}
+
+// removeGroupMember serves DELETE /api/v1/groups/{gid}/users/{uid}: 204,
+// also when the user was not a member.
+func (s *Sim) removeGroupMember(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, u, ok := s.membershipTarget(c)
+	if !ok {
+		return
+	}
+	if isMember(g, u) {
+		now := s.stampMS()
+		s.org.removeMember(g, u, now)
+		s.logWrite(c, now, EventGroupMemberRemove, userTarget(s.org, u), groupTarget(g))
+	}
+	c.status = http.StatusNoContent
+	c.body = c.body[:0]
+}

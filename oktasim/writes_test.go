@@ -1,0 +1,152 @@
+package oktasim
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// send makes one API request and returns status and body.
+func send(t testing.TB, method, url, auth, body string) (int, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", auth)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, data
+}
+
+// groupsOfType returns the ids of the org's groups of a type.
+func groupsOfType(s *Sim, typ string) []*group {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []*group
+	for _, g := range s.org.groups {
+		if g.typ == typ {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func TestGroupWrites(t *testing.T) {
+	srv := NewServer(t, Options{Seed: 21})
+	s := srv.Sim
+	super, ro, noapps := "SSWS "+srv.SuperAdminToken(), "SSWS "+srv.ReadOnlyToken(), "SSWS "+srv.Token("noapps")
+	mgr := bearer(t, srv, "manager", "okta.groups.manage")
+	roBearer := bearer(t, srv, "readonly", "okta.groups.read")
+	okta := groupsOfType(s, "OKTA_GROUP")[0]
+	appGroup := groupsOfType(s, "APP_GROUP")[0]
+	everyone := groupsOfType(s, "BUILT_IN")[0]
+	s.mu.RLock()
+	var outsider *user
+	for _, u := range s.org.users {
+		if !isMember(okta, u) {
+			outsider = u
+			break
+		}
+	}
+	s.mu.RUnlock()
+	member := srv.URL + "/api/v1/groups/" + okta.id + "/users/" + outsider.id
+	beforeMembership := okta.lastMembershipUpdated
+
+	tests := []struct {
+		name, method, url, auth, body string
+		status                        int
+		code                          string // Okta errorCode for errors
+	}{
+		{"create as super admin", "POST", srv.URL + "/api/v1/groups", super, `{"profile":{"name":"Signature pilots","description":"Q4 rollout"}}`, 200, ""},
+		{"create with OAuth manage scope", "POST", srv.URL + "/api/v1/groups", mgr, `{"profile":{"name":"OAuth made"}}`, 200, ""},
+		{"duplicate name", "POST", srv.URL + "/api/v1/groups", super, `{"profile":{"name":"Signature pilots"}}`, 400, "E0000001"},
+		{"no name", "POST", srv.URL + "/api/v1/groups", super, `{"profile":{"description":"x"}}`, 400, "E0000001"},
+		{"malformed body", "POST", srv.URL + "/api/v1/groups", super, `{"profile":`, 400, "E0000003"},
+		{"name too long", "POST", srv.URL + "/api/v1/groups", super, `{"profile":{"name":"` + strings.Repeat("x", 256) + `"}}`, 400, "E0000001"},
+		{"read-only admin may not create", "POST", srv.URL + "/api/v1/groups", ro, `{"profile":{"name":"nope"}}`, 403, "E0000006"},
+		{"custom role may not create", "POST", srv.URL + "/api/v1/groups", noapps, `{"profile":{"name":"nope"}}`, 403, "E0000006"},
+		{"read scope may not create", "POST", srv.URL + "/api/v1/groups", roBearer, `{"profile":{"name":"nope"}}`, 403, "E0000006"},
+		{"no credential", "POST", srv.URL + "/api/v1/groups", "", `{"profile":{"name":"nope"}}`, 401, "E0000011"},
+		{"rename", "PUT", srv.URL + "/api/v1/groups/" + okta.id, super, `{"profile":{"name":"Renamed group","description":"d"}}`, 200, ""},
+		{"rename app group", "PUT", srv.URL + "/api/v1/groups/" + appGroup.id, super, `{"profile":{"name":"x"}}`, 403, "E0000006"},
+		{"rename Everyone", "PUT", srv.URL + "/api/v1/groups/" + everyone.id, super, `{"profile":{"name":"x"}}`, 403, "E0000006"},
+		{"rename missing group", "PUT", srv.URL + "/api/v1/groups/00gmissing0000000000", super, `{"profile":{"name":"x"}}`, 404, "E0000007"},
+		{"add member", "PUT", member, super, "", 204, ""},
+		{"add member again", "PUT", member, mgr, "", 204, ""},
+		{"add member read-only", "PUT", member, ro, "", 403, "E0000006"},
+		{"add to app group", "PUT", srv.URL + "/api/v1/groups/" + appGroup.id + "/users/" + outsider.id, super, "", 403, "E0000006"},
+		{"add to Everyone", "PUT", srv.URL + "/api/v1/groups/" + everyone.id + "/users/" + outsider.id, super, "", 403, "E0000006"},
+		{"add missing user", "PUT", srv.URL + "/api/v1/groups/" + okta.id + "/users/00umissing0000000000", super, "", 404, "E0000007"},
+		{"remove member", "DELETE", member, super, "", 204, ""},
+		{"remove member again", "DELETE", member, super, "", 204, ""},
+		{"remove from Everyone", "DELETE", srv.URL + "/api/v1/groups/" + everyone.id + "/users/" + outsider.id, super, "", 403, "E0000006"},
+	}
+	for _, tt := range tests {
+		status, body := send(t, tt.method, tt.url, tt.auth, tt.body)
+		if status != tt.status {
+			t.Fatalf("%s: status %d, want %d: %s", tt.name, status, tt.status, body)
+		}
+		if tt.code != "" && !strings.Contains(string(body), `"errorCode":"`+tt.code+`"`) {
+			t.Fatalf("%s: body %s, want errorCode %s", tt.name, body, tt.code)
+		}
+		if tt.status == 204 && len(body) != 0 {
+			t.Fatalf("%s: 204 with a body", tt.name)
+		}
+	}
+
+	// The created group is a real OKTA_GROUP, listed and gettable.
+	status, body := send(t, "GET", srv.URL+"/api/v1/groups?search="+`profile.name+eq+"Signature+pilots"`, super, "")
+	var found []struct {
+		ID      string `json:"id"`
+		Type    string `json:"type"`
+		Profile struct {
+			Name, Description string
+		} `json:"profile"`
+	}
+	if status != 200 || json.Unmarshal(body, &found) != nil || len(found) != 1 || found[0].Type != "OKTA_GROUP" || found[0].Profile.Description != "Q4 rollout" {
+		t.Fatalf("created group not listed: %d %s", status, body)
+	}
+	if okta.name != "Renamed group" {
+		t.Errorf("rename not applied: %q", okta.name)
+	}
+	if okta.lastMembershipUpdated <= beforeMembership {
+		t.Error("membership writes did not bump lastMembershipUpdated")
+	}
+	checkModel(t, s)
+
+	// Each effective write is in the System Log, by who made it; the
+	// idempotent repeats and refusals are not.
+	var got []string
+	for _, ev := range s.ext.logs.all() {
+		got = append(got, ev.EventType+" "+ev.Actor.Type)
+	}
+	want := []string{
+		"group.lifecycle.create User",
+		"group.lifecycle.create PublicClientApp",
+		"group.profile.update User",
+		"group.user_membership.add User",
+		"group.user_membership.remove User",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("log events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	stats := s.Stats()
+	if stats.ByEndpoint["PUT /api/v1/groups/{id}/users/{uid}"] != 6 || stats.ByEndpoint["POST /api/v1/groups"] != 10 {
+		t.Errorf("writes not counted in stats: %v", stats.ByEndpoint)
+	}
+}
