@@ -13,9 +13,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// openPTY opens a pseudo-terminal pair, so that set-token sees a real
+// profOpenPTY opens a pseudo-terminal pair, so that set-token sees a real
 // terminal on stdin.
-func openPTY(t *testing.T) (master, slave *os.File) {
+func profOpenPTY(t *testing.T) (master, slave *os.File) {
 	t.Helper()
 	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
 	if err != nil {
@@ -38,12 +38,12 @@ func openPTY(t *testing.T) (master, slave *os.File) {
 }
 
 func TestProfileSetTokenHiddenPrompt(t *testing.T) {
-	cliHome(t)
-	mockKeyring(t)
-	if r := runCLI(t, "", "profile", "add", "work", "--org-url", "https://acme.okta.com"); r.code != 0 {
+	profHome(t)
+	profMockKeyring(t)
+	if r := profRun(t, "", "profile", "add", "work", "--org-url", "https://acme.okta.com"); r.code != 0 {
 		t.Fatal(r.err)
 	}
-	master, slave := openPTY(t)
+	master, slave := profOpenPTY(t)
 
 	var out, errb bytes.Buffer
 	root := newRootCmd()
@@ -75,17 +75,17 @@ func TestProfileSetTokenHiddenPrompt(t *testing.T) {
 		}
 		runtime.Gosched()
 	}
-	if _, err := master.Write([]byte(testToken + "\n")); err != nil {
+	if _, err := master.Write([]byte(profTestToken + "\n")); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("set-token: %v", err)
 	}
-	if !strings.Contains(errb.String(), "API token for profile work (input hidden): ") || strings.Contains(errb.String()+out.String(), testToken) {
+	if !strings.Contains(errb.String(), "API token for profile work (input hidden): ") || strings.Contains(errb.String()+out.String(), profTestToken) {
 		t.Fatalf("prompt/output wrong or shows the token: stderr %q stdout %q", errb.String(), out.String())
 	}
-	if got, err := config.Token("work"); err != nil || got != testToken {
-		t.Fatalf("stored token matches: %v, %v", got == testToken, err)
+	if got, err := config.Token("work"); err != nil || got != profTestToken {
+		t.Fatalf("stored token matches: %v, %v", got == profTestToken, err)
 	}
 	tio, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
 	if err != nil || tio.Lflag&unix.ECHO == 0 {
