@@ -89,7 +89,7 @@ approvals_required) are edited in config.toml.`,
 			}
 			p.ClientID, p.KeyID = clientID, keyID
 			if keyFile != "" {
-				abs, err := filepath.Abs(expandHome(keyFile))
+				abs, err := filepath.Abs(profileExpandHome(keyFile))
 				if err != nil {
 					return withCode(exitUsage, fmt.Errorf("--private-key-file: %w", err))
 				}
@@ -103,7 +103,7 @@ approvals_required) are edited in config.toml.`,
 				p.Scopes = s
 			}
 			if err := p.Validate(); err != nil {
-				return withCode(exitUsage, fmt.Errorf("profile %q: %s", name, flagNames(err.Error())))
+				return withCode(exitUsage, fmt.Errorf("profile %q: %s", name, profileFlagNames(err.Error())))
 			}
 			if p.Auth == config.AuthOAuth {
 				// Refuse a key dirdeck could not use now rather than at
@@ -127,7 +127,7 @@ approvals_required) are edited in config.toml.`,
 			}
 			out := cmd.OutOrStdout()
 			p = cfg.Profiles[name]
-			fmt.Fprintf(out, "Added profile %s: %s, auth %s, writes %s.\n", name, p.OrgURL, p.Auth, onOff(p.AllowWrites))
+			fmt.Fprintf(out, "Added profile %s: %s, auth %s, writes %s.\n", name, p.OrgURL, p.Auth, profileOnOff(p.AllowWrites))
 			if cfg.Active == name {
 				fmt.Fprintf(out, "%s is the active profile.\n", name)
 			}
@@ -150,14 +150,14 @@ approvals_required) are edited in config.toml.`,
 	return cmd
 }
 
-// flagNames rewrites config.toml key names in a validation error to the
+// profileFlagNames rewrites config.toml key names in a validation error to the
 // flags the user typed.
-func flagNames(msg string) string {
+func profileFlagNames(msg string) string {
 	return strings.NewReplacer("org_url:", "--org-url:", "auth:", "--auth:", "client_id:", "--client-id:",
 		"private_key_file:", "--private-key-file:", "key_id:", "--key-id:", "scopes:", "--scopes:").Replace(msg)
 }
 
-func expandHome(path string) string {
+func profileExpandHome(path string) string {
 	if rest, ok := strings.CutPrefix(path, "~/"); ok {
 		if home, err := os.UserHomeDir(); err == nil {
 			return filepath.Join(home, rest)
@@ -166,7 +166,7 @@ func expandHome(path string) string {
 	return path
 }
 
-func onOff(b bool) string {
+func profileOnOff(b bool) string {
 	if b {
 		return "on"
 	}
@@ -175,10 +175,10 @@ func onOff(b bool) string {
 
 // Token states shown by "profile list".
 const (
-	tokenStored    = "stored"
-	tokenNone      = "none"
-	tokenNoKeyring = "unknown (no keyring)"
-	tokenOAuth     = "n/a (oauth)"
+	profileTokenStored    = "stored"
+	profileTokenNone      = "none"
+	profileTokenNoKeyring = "unknown (no keyring)"
+	profileTokenOAuth     = "n/a (oauth)"
 )
 
 // profileListEntry is one profile in "profile list --json".
@@ -218,7 +218,7 @@ profiles take their token from DIRDECK_API_TOKEN).
 				p := cfg.Profiles[name]
 				entries = append(entries, profileListEntry{
 					Name: name, OrgURL: p.OrgURL, Auth: p.Auth, Active: name == cfg.Active,
-					AllowWrites: p.AllowWrites, Token: tokenState(name, p),
+					AllowWrites: p.AllowWrites, Token: profileTokenState(name, p),
 				})
 			}
 			out := cmd.OutOrStdout()
@@ -244,7 +244,7 @@ profiles take their token from DIRDECK_API_TOKEN).
 				if e.Active {
 					mark = "*"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", mark, e.Name, e.OrgURL, e.Auth, onOff(e.AllowWrites), e.Token)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", mark, e.Name, e.OrgURL, e.Auth, profileOnOff(e.AllowWrites), e.Token)
 			}
 			return tw.Flush()
 		},
@@ -253,19 +253,19 @@ profiles take their token from DIRDECK_API_TOKEN).
 	return cmd
 }
 
-// tokenState looks the profile's token up in the keyring without showing it.
-func tokenState(name string, p config.Profile) string {
+// profileTokenState looks the profile's token up in the keyring without showing it.
+func profileTokenState(name string, p config.Profile) string {
 	if p.Auth == config.AuthOAuth {
-		return tokenOAuth
+		return profileTokenOAuth
 	}
 	_, err := config.Token(name)
 	switch {
 	case err == nil:
-		return tokenStored
+		return profileTokenStored
 	case errors.Is(err, config.ErrNoToken):
-		return tokenNone
+		return profileTokenNone
 	case errors.Is(err, config.ErrNoKeyring):
-		return tokenNoKeyring
+		return profileTokenNoKeyring
 	default:
 		return "error: " + err.Error()
 	}
@@ -356,9 +356,9 @@ copy of the org's data); the command prints where it is.`,
 	}
 }
 
-// maxTokenInput bounds what set-token reads from a pipe; a token is ~42
+// profileMaxTokenInput bounds what set-token reads from a pipe; a token is ~42
 // bytes, so anything much longer is a mistake (a whole file piped in).
-const maxTokenInput = 4096
+const profileMaxTokenInput = 4096
 
 func newProfileSetTokenCmd() *cobra.Command {
 	return &cobra.Command{
@@ -401,7 +401,7 @@ fails with exit code 2.`,
 			if _, err := config.Token(name); errors.Is(err, config.ErrNoKeyring) {
 				return withCode(exitFailed, err)
 			}
-			token, err := readToken(cmd, name)
+			token, err := readProfileToken(cmd, name)
 			if err != nil {
 				return withCode(exitFailed, err)
 			}
@@ -414,9 +414,9 @@ fails with exit code 2.`,
 	}
 }
 
-// readToken reads the token from a hidden prompt when stdin is a terminal,
+// readProfileToken reads the token from a hidden prompt when stdin is a terminal,
 // else from stdin itself.
-func readToken(cmd *cobra.Command, name string) (string, error) {
+func readProfileToken(cmd *cobra.Command, name string) (string, error) {
 	in := cmd.InOrStdin()
 	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		fmt.Fprintf(cmd.ErrOrStderr(), "API token for profile %s (input hidden): ", name)
@@ -427,12 +427,12 @@ func readToken(cmd *cobra.Command, name string) (string, error) {
 		}
 		return string(b), nil
 	}
-	b, err := io.ReadAll(io.LimitReader(in, maxTokenInput+1))
+	b, err := io.ReadAll(io.LimitReader(in, profileMaxTokenInput+1))
 	if err != nil {
 		return "", fmt.Errorf("read token from standard input: %w", err)
 	}
-	if len(b) > maxTokenInput {
-		return "", fmt.Errorf("standard input has more than %d bytes; expected one API token", maxTokenInput)
+	if len(b) > profileMaxTokenInput {
+		return "", fmt.Errorf("standard input has more than %d bytes; expected one API token", profileMaxTokenInput)
 	}
 	return string(b), nil
 }

@@ -177,8 +177,8 @@ func TestProfileLifecycle(t *testing.T) {
 
 	l := profList(t)
 	want := profListJSON{Active: "sim", Profiles: []profileListEntry{
-		{Name: "sim", OrgURL: "http://127.0.0.1:8707", Auth: "oauth", Active: true, AllowWrites: true, Token: tokenOAuth},
-		{Name: "work", OrgURL: "https://acme.okta.com", Auth: "ssws", Token: tokenStored},
+		{Name: "sim", OrgURL: "http://127.0.0.1:8707", Auth: "oauth", Active: true, AllowWrites: true, Token: profileTokenOAuth},
+		{Name: "work", OrgURL: "https://acme.okta.com", Auth: "ssws", Token: profileTokenStored},
 	}}
 	if got, _ := json.Marshal(l); string(got) != profMustJSON(t, want) {
 		t.Fatalf("list --json = %s\nwant %s", got, profMustJSON(t, want))
@@ -364,7 +364,7 @@ func TestProfileNoKeyringChild(t *testing.T) {
 		strings.Contains(r.errText()+r.stdout+r.stderr, profTestToken) {
 		t.Fatalf("set-token without keyring: exit %d, %v", r.code, r.err)
 	}
-	if l := profList(t); len(l.Profiles) != 1 || l.Profiles[0].Token != tokenNoKeyring {
+	if l := profList(t); len(l.Profiles) != 1 || l.Profiles[0].Token != profileTokenNoKeyring {
 		t.Fatalf("list without keyring: %+v", l)
 	}
 	r = profRun(t, "", "profile", "remove", "work")
