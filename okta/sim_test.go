@@ -1,0 +1,429 @@
+package okta
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/oktasim"
+)
+
+// pages is how many requests listing n items at page size limit takes
+// (an empty listing still takes one).
+func pages(n, limit int) int64 { return int64(max(1, (n+limit-1)/limit)) }
+
+// snapshot is everything a full listing read, with the request count each
+// endpoint should have taken at the maximum page sizes.
+type snapshot struct {
+	digest   directory.Digester
+	expected map[string]int64
+}
+
+// listAll reads the whole org the way a full sync does: users (plus the
+// DEPROVISIONED ones), groups, apps, then members and assignments of many
+// groups and apps concurrently.
+func listAll(ctx context.Context, c *Client) (*snapshot, error) {
+	s := &snapshot{expected: map[string]int64{}}
+	var mu sync.Mutex
+	add := func(f func()) { mu.Lock(); f(); mu.Unlock() }
+
+	var groups []directory.Group
+	var apps []directory.App
+	active, deprov := 0, 0
+	steps := []func() error{
+		func() error {
+			return c.ListUsers(ctx, Query{}, func(us []directory.User) error {
+				add(func() {
+					for _, u := range us {
+						s.digest.AddUser(u)
+					}
+					active += len(us)
+				})
+				return nil
+			})
+		},
+		func() error {
+			return c.ListUsers(ctx, Query{Filter: FilterDeprovisioned}, func(us []directory.User) error {
+				add(func() {
+					for _, u := range us {
+						if u.Status != directory.StatusDeprovisioned {
+							panic("filter ignored: " + u.Status)
+						}
+						s.digest.AddUser(u)
+					}
+					deprov += len(us)
+				})
+				return nil
+			})
+		},
+		func() error {
+			return c.ListGroups(ctx, Query{}, func(gs []directory.Group) error {
+				add(func() { groups = append(groups, gs...) })
+				return nil
+			})
+		},
+		func() error {
+			return c.ListApps(ctx, Query{}, func(as []directory.App) error {
+				add(func() { apps = append(apps, as...) })
+				return nil
+			})
+		},
+	}
+	if err := parallel(steps); err != nil {
+		return nil, err
+	}
+	s.expected["GET /api/v1/users"] = pages(active, UsersPageSize) + pages(deprov, UsersPageSize)
+	s.expected["GET /api/v1/groups"] = pages(len(groups), GroupsPageSize)
+	s.expected["GET /api/v1/apps"] = pages(len(apps), AppsPageSize)
+
+	steps = nil
+	for _, g := range groups {
+		s.digest.AddGroup(g)
+		steps = append(steps, func() error {
+			n := 0
+			err := c.ListGroupMembers(ctx, g.ID, func(ids []string) error {
+				add(func() {
+					for _, id := range ids {
+						s.digest.AddMember(g.ID, id)
+					}
+				})
+				n += len(ids)
+				return nil
+			})
+			add(func() { s.expected["GET /api/v1/groups/{id}/users"] += pages(n, GroupMembersPageSize) })
+			return err
+		})
+	}
+	for _, a := range apps {
+		s.digest.AddApp(a)
+		steps = append(steps, func() error {
+			n := 0
+			err := c.ListAppUsers(ctx, a.ID, func(us []directory.AppUser) error {
+				add(func() {
+					for _, u := range us {
+						if u.Scope != directory.ScopeUser && u.Scope != directory.ScopeGroup {
+							panic("app user scope " + u.Scope)
+						}
+						s.digest.AddAppUser(a.ID, u.UserID)
+					}
+				})
+				n += len(us)
+				return nil
+			})
+			add(func() { s.expected["GET /api/v1/apps/{id}/users"] += pages(n, AppUsersPageSize) })
+			return err
+		}, func() error {
+			n := 0
+			err := c.ListAppGroups(ctx, a.ID, func(gs []directory.AppGroup) error {
+				add(func() {
+					for _, g := range gs {
+						s.digest.AddAppGroup(a.ID, g.GroupID)
+					}
+				})
+				n += len(gs)
+				return nil
+			})
+			add(func() { s.expected["GET /api/v1/apps/{id}/groups"] += pages(n, AppGroupsPageSize) })
+			return err
+		})
+	}
+	return s, parallel(steps)
+}
+
+// parallel runs every step at once (the governor bounds the real
+// concurrency) and returns the first error.
+func parallel(steps []func() error) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(steps))
+	for i, step := range steps {
+		wg.Go(func() { errs[i] = step() })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func simClient(t *testing.T, srv *oktasim.Server, token string, opts Options) *Client {
+	t.Helper()
+	if opts.BaseBackoff == 0 {
+		opts.BaseBackoff = 5 * time.Millisecond
+	}
+	c, err := New(t.Context(), Credentials{OrgURL: srv.URL, Token: token}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func checkTruth(t *testing.T, srv *oktasim.Server, s *snapshot) {
+	t.Helper()
+	truth := srv.Sim.Truth()
+	counts := s.digest.Counts()
+	got := map[string]int{"users": counts.Users, "groups": counts.Groups, "apps": counts.Apps,
+		"memberships": counts.Memberships, "app_users": counts.AppUsers, "app_groups": counts.AppGroups}
+	for k, want := range truth.Counts {
+		if got[k] != want {
+			t.Errorf("%s: listed %d, truth %d", k, got[k], want)
+		}
+	}
+	if d := s.digest.Sum(); d != truth.Digest {
+		t.Errorf("digest %s, truth %s", d, truth.Digest)
+	}
+}
+
+// TestSimFullListingEqualsTruth lists scenarios S and M completely and
+// compares with the sim's truth; the request counts per endpoint prove the
+// maximum page sizes.
+func TestSimFullListingEqualsTruth(t *testing.T) {
+	isolate(t)
+	for _, scenario := range []string{"S", "M"} {
+		t.Run(scenario, func(t *testing.T) {
+			if scenario == "M" && testing.Short() {
+				t.Skip("scenario M in -short mode")
+			}
+			srv := oktasim.NewServer(t, oktasim.Options{Scenario: scenario, Seed: 7})
+			c := simClient(t, srv, srv.ReadOnlyToken(), Options{})
+			s, err := listAll(t.Context(), c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTruth(t, srv, s)
+			st := srv.Sim.Stats()
+			for ep, want := range s.expected {
+				if got := st.ByEndpoint[ep]; got != want {
+					t.Errorf("%s: %d requests, want %d (maximum page size)", ep, got, want)
+				}
+			}
+			if st.Requests != c.Stats().Requests || c.Stats().Retries != 0 {
+				t.Errorf("sim served %d requests, client sent %+v", st.Requests, c.Stats())
+			}
+			for _, e := range c.Journal() {
+				if strings.Contains(e.Path, "00u") || strings.Contains(e.Path, "00g") || strings.Contains(e.Path, "0oa") {
+					t.Fatalf("journal path with a concrete id: %+v", e)
+				}
+			}
+		})
+	}
+}
+
+// TestSimFaults: transient faults are retried to exactly the truth;
+// permanent ones fail with the right, readable error.
+func TestSimFaults(t *testing.T) {
+	isolate(t)
+	t.Run("transient", func(t *testing.T) {
+		srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 3})
+		srv.Sim.SetFaults([]oktasim.FaultRule{
+			{Path: "/api/v1/*", Probability: 0.025, Status: 500},
+			{Path: "/api/v1/*", Probability: 0.025, Status: 503},
+			{Path: "/api/v1/*", Probability: 0.03, Status: 429},
+			{Path: "/api/v1/*", Probability: 0.03, Reset: true},
+			{Path: "/api/v1/*", Probability: 0.05, LatencyMS: 20},
+		})
+		c := simClient(t, srv, srv.ReadOnlyToken(), Options{MaxRetries: 8})
+		// Repeat the listing until every kind of fault has struck (the
+		// draws depend on the request interleaving); each must be exact.
+		statuses := map[int]int{}
+		for round := 0; round < 8 && (statuses[500] == 0 || statuses[503] == 0 || statuses[429] == 0 || statuses[0] == 0); round++ {
+			c.SetJournal(NewJournal())
+			s, err := listAll(t.Context(), c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTruth(t, srv, s)
+			for _, e := range c.Journal() {
+				statuses[e.Status]++
+			}
+		}
+		if statuses[500] == 0 || statuses[503] == 0 || statuses[429] == 0 || statuses[0] == 0 {
+			t.Errorf("journal statuses %v: want 500, 503, 429 and network errors (0)", statuses)
+		}
+		if st := c.Stats(); st.Retries == 0 || st.RateLimited == 0 {
+			t.Errorf("client stats %+v", st)
+		}
+	})
+
+	tests := []struct {
+		name  string
+		rules []oktasim.FaultRule
+		token string
+		list  func(ctx context.Context, c *Client) error
+		check func(t *testing.T, err error)
+	}{
+		{
+			name:  "noapps role",
+			token: "noapps",
+			list: func(ctx context.Context, c *Client) error {
+				return c.ListApps(ctx, Query{}, func([]directory.App) error { return nil })
+			},
+			check: func(t *testing.T, err error) {
+				var ae *APIError
+				if !IsForbidden(err) || !errors.As(err, &ae) || ae.ErrorCode != CodeForbidden || ae.ErrorID == "" {
+					t.Fatalf("err = %v, want 403 E0000006 with errorId", err)
+				}
+				if !strings.Contains(err.Error(), "okta.apps.read") {
+					t.Errorf("no scope hint: %v", err)
+				}
+			},
+		},
+		{
+			name:  "403 fault on apps, users still readable",
+			rules: []oktasim.FaultRule{{Method: "GET", Path: "/api/v1/apps*", Probability: 1, Status: 403}},
+			list: func(ctx context.Context, c *Client) error {
+				n := 0
+				if err := c.ListUsers(ctx, Query{}, func(us []directory.User) error { n += len(us); return nil }); err != nil || n == 0 {
+					return fmt.Errorf("users with apps forbidden: n=%d err=%v", n, err)
+				}
+				return c.ListAppUsers(ctx, "0oaWhatever", func([]directory.AppUser) error { return nil })
+			},
+			check: func(t *testing.T, err error) {
+				if !IsForbidden(err) || !strings.Contains(err.Error(), "E0000006") {
+					t.Fatalf("err = %v, want IsForbidden E0000006", err)
+				}
+			},
+		},
+		{
+			name:  "truncated body",
+			rules: []oktasim.FaultRule{{Method: "GET", Path: "/api/v1/groups", Probability: 1, Truncate: true}},
+			list: func(ctx context.Context, c *Client) error {
+				return c.ListGroups(ctx, Query{}, func([]directory.Group) error { return nil })
+			},
+			check: func(t *testing.T, err error) {
+				if !errors.Is(err, ErrMalformedResponse) || !strings.HasPrefix(err.Error(), "list groups page 1: malformed response body") {
+					t.Fatalf("err = %v, want a clear malformed-body error", err)
+				}
+			},
+		},
+		{
+			name:  "revoked token",
+			token: "00notAValidToken",
+			list: func(ctx context.Context, c *Client) error {
+				return c.ListGroups(ctx, Query{}, func([]directory.Group) error { return nil })
+			},
+			check: func(t *testing.T, err error) {
+				if !IsUnauthorized(err) || !strings.Contains(err.Error(), "E0000011") || !strings.Contains(err.Error(), "set-token") {
+					t.Fatalf("err = %v, want IsUnauthorized E0000011 with a hint", err)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 3})
+			srv.Sim.SetFaults(tt.rules)
+			token := srv.ReadOnlyToken()
+			if tt.token != "" {
+				token = srv.Token(tt.token)
+				if token == "" {
+					token = tt.token
+				}
+			}
+			c := simClient(t, srv, token, Options{MaxRetries: 3})
+			err := tt.list(t.Context(), c)
+			tt.check(t, err)
+			if err != nil && strings.Contains(err.Error(), token) {
+				t.Errorf("error contains the token")
+			}
+			for _, e := range c.Journal() {
+				if strings.Contains(fmt.Sprintf("%+v", e), token) {
+					t.Fatalf("journal contains the token: %+v", e)
+				}
+			}
+		})
+	}
+}
+
+// alignToWindowEnd moves the sim clock so that its current one-minute
+// rate-limit window ends in about lead, which keeps the governor tests to
+// seconds under realistic limits.
+func alignToWindowEnd(sim *oktasim.Sim, lead time.Duration) {
+	now := sim.Now()
+	end := now.Truncate(time.Minute).Add(time.Minute)
+	if d := end.Sub(now); d > lead {
+		sim.Advance(d - lead)
+	}
+}
+
+// TestSimGovernorRealistic: under realistic limits (list apps: 100 per
+// minute, so dirdeck may use 50) a listing that needs more than the share
+// is held to it — by the sim's own count — without a single 429, and when
+// another client has already eaten into the bucket dirdeck leaves it its
+// reserve.
+func TestSimGovernorRealistic(t *testing.T) {
+	isolate(t)
+	tests := []struct {
+		name     string
+		others   int // requests another integration makes at the start of the window
+		listings int // concurrent listings of 12 one-app pages
+		maxTotal int // most requests the bucket may show used while dirdeck is served
+	}{
+		// 72 requests: 50 in the first window, the rest after it resets.
+		{"alone", 0, 6, 50},
+		// 36 requests: 10 in the first window (the others took 40 and 50
+		// stay in reserve), the rest after it resets.
+		{"other integration", 40, 3, 50},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 11, RateLimits: "realistic"})
+			alignToWindowEnd(srv.Sim, 4*time.Second)
+			other := srv.Token("superadmin")
+			for range tt.others {
+				req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/api/v1/apps?limit=1", nil)
+				req.Header.Set("Authorization", "SSWS "+other)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+			}
+			srv.Sim.ResetStats()
+
+			c := simClient(t, srv, srv.ReadOnlyToken(), Options{})
+			var steps []func() error
+			for range tt.listings {
+				steps = append(steps, func() error {
+					return c.ListApps(t.Context(), Query{Limit: 1}, func([]directory.App) error { return nil })
+				})
+			}
+			if err := parallel(steps); err != nil {
+				t.Fatal(err)
+			}
+			st := srv.Sim.Stats()
+			if st.Throttled != 0 {
+				t.Errorf("sim throttled %d requests", st.Throttled)
+			}
+			journal := c.Journal()
+			want := 12 * tt.listings
+			if len(journal) != want || st.ByEndpoint["GET /api/v1/apps"] != int64(want) {
+				t.Fatalf("journal %d entries, sim %d list-apps requests; want %d", len(journal), st.ByEndpoint["GET /api/v1/apps"], want)
+			}
+			ours := map[int64]int{}
+			for _, e := range journal {
+				if e.Status != http.StatusOK || e.RateLimit != 100 {
+					t.Fatalf("entry %+v", e)
+				}
+				if used := e.RateLimit - e.RateRemaining; used > tt.maxTotal {
+					t.Errorf("bucket at %d/100 after one of dirdeck's requests; budget is %d", used, tt.maxTotal)
+				}
+				ours[e.RateReset]++
+			}
+			for reset, n := range ours {
+				if n > 50 {
+					t.Errorf("window %d: dirdeck sent %d of 100", reset, n)
+				}
+			}
+			if len(ours) < 2 {
+				t.Errorf("all requests in one window (%v): the share was not enforced", ours)
+			}
+			if cs := c.Stats(); cs.ThrottledWaits == 0 || cs.Buckets[BucketApps].MaxOwnShare > 0.5 {
+				t.Errorf("client stats %+v", cs)
+			}
+		})
+	}
+}
