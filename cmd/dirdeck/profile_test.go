@@ -190,6 +190,12 @@ func TestProfileLifecycle(t *testing.T) {
 		t.Fatalf("human list:\n%s", r.stdout)
 	}
 
+	t.Setenv("DIRDECK_ORG_URL", "https://other.okta.com")
+	if r := profRun(t, "", "profile", "list"); r.code != 0 || !strings.Contains(r.stderr, "DIRDECK_ORG_URL is set") {
+		t.Fatalf("list with DIRDECK_ORG_URL set does not say it wins: %+v", r)
+	}
+	os.Unsetenv("DIRDECK_ORG_URL")
+
 	if r := profRun(t, "", "profile", "use", "work"); r.code != 0 || !strings.Contains(r.stdout, "Active profile: work (https://acme.okta.com)") {
 		t.Fatalf("use: %+v", r)
 	}
