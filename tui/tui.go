@@ -81,6 +81,7 @@ type Model struct {
 	progress map[string]msgs.SyncProgressMsg
 	lastRun  *directory.SyncRun
 	headErr  string
+	headBusy bool
 }
 
 // New builds the root model. It fails only on a bad option (no store, an
@@ -171,6 +172,7 @@ type headerMsg struct {
 }
 
 func (m *Model) loadHeader() tea.Cmd {
+	m.headBusy = true
 	s := m.ctx.Store
 	return func() tea.Msg {
 		var hm headerMsg
@@ -182,6 +184,19 @@ func (m *Model) loadHeader() tea.Cmd {
 		})
 		return hm
 	}
+}
+
+// Busy reports whether any read from the cache is still outstanding.
+func (m *Model) Busy() bool {
+	if m.headBusy {
+		return true
+	}
+	for _, p := range m.panes {
+		if p.Busy() {
+			return true
+		}
+	}
+	return false
 }
 
 func (m *Model) paneIndex(name string) int {
@@ -256,6 +271,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case headerMsg:
+		m.headBusy = false
 		m.lastRun = msg.run
 		m.headErr = ""
 		if msg.err != nil {
@@ -271,6 +287,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case msgs.SyncStateMsg:
 		prev := m.sync
 		m.sync, m.syncErr = msg.State, msg.Err
+		m.message = "" // the new state supersedes "a sync is already running"
 		var cmd tea.Cmd
 		if msg.State == msgs.SyncRunning {
 			if prev != msgs.SyncRunning {

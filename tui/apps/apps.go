@@ -60,6 +60,7 @@ type Model struct {
 	list    table.Browser
 	open    key.Binding
 	loadSeq uint64
+	loading bool
 	loadErr string
 
 	detail    *detail
@@ -99,6 +100,7 @@ type loadedMsg struct {
 // Load implements pane.Pane.
 func (m *Model) Load() tea.Cmd {
 	m.loadSeq++
+	m.loading = true
 	seq, s := m.loadSeq, m.ctx.Store
 	return func() tea.Msg {
 		rows, err := LoadRows(s)
@@ -142,6 +144,7 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if msg.seq != m.loadSeq {
 			return m, nil
 		}
+		m.loading = false
 		m.loadErr = ""
 		if msg.err != nil {
 			m.loadErr = msg.err.Error()
@@ -215,6 +218,15 @@ func (m *Model) Back() (bool, tea.Cmd) {
 		return true, nil
 	}
 	return m.list.Back()
+}
+
+// Busy implements pane.Pane.
+func (m *Model) Busy() bool {
+	if m.loading || m.list.Table.Pending() {
+		return true
+	}
+	d := m.detail
+	return d != nil && ((d.info == nil && d.err == nil) || d.users.Table.Pending())
 }
 
 // Capturing implements pane.Pane.

@@ -57,6 +57,7 @@ type Model struct {
 	data    *Data
 	err     error
 	loadSeq uint64
+	loading bool
 	scroll  key.Binding
 }
 
@@ -84,6 +85,7 @@ type loadedMsg struct {
 // Load implements pane.Pane.
 func (m *Model) Load() tea.Cmd {
 	m.loadSeq++
+	m.loading = true
 	seq, s, now := m.loadSeq, m.ctx.Store, m.ctx.Now()
 	return func() tea.Msg {
 		d, err := Load(s, now)
@@ -103,6 +105,7 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
 		if msg.seq == m.loadSeq {
+			m.loading = false
 			m.data, m.err = msg.data, msg.err
 			m.render()
 		}
@@ -123,6 +126,9 @@ func (m *Model) Crumbs() []string { return nil }
 
 // Back implements pane.Pane.
 func (m *Model) Back() (bool, tea.Cmd) { return false, nil }
+
+// Busy implements pane.Pane.
+func (m *Model) Busy() bool { return m.loading }
 
 // Capturing implements pane.Pane.
 func (m *Model) Capturing() bool { return false }

@@ -43,7 +43,8 @@ type Pane interface {
 	// Panes keep their cursor, filter and open detail across loads.
 	Load() tea.Cmd
 	// SetSize gives the pane its area (the screen minus header, pane bar
-	// and footer).
+	// and footer). The root also calls it after a theme switch, so panes
+	// re-read Context.Theme here.
 	SetSize(w, h int)
 	// Update receives key and mouse messages while the pane is active, and
 	// every other message always (so results of its commands arrive even
@@ -59,6 +60,9 @@ type Pane interface {
 	// Capturing reports that the pane is taking text input (a filter
 	// prompt), so the root must pass every key through.
 	Capturing() bool
+	// Busy reports that the pane awaits results of its commands (a load,
+	// a filter pass, a detail read); the root shows it and tests wait on it.
+	Busy() bool
 	// Keys are the pane's bindings for the footer and full help.
 	Keys() []key.Binding
 }

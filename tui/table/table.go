@@ -436,6 +436,7 @@ func (m Model) View() string {
 			msg = "no rows match the filter"
 		}
 		b.WriteString(m.theme.Muted.Render(termtext.Fit(msg, m.width)))
+		padLines(&b, body-1)
 		return b.String()
 	}
 	end := min(m.offset+body, len(m.view))
@@ -443,7 +444,16 @@ func (m Model) View() string {
 		b.WriteByte('\n')
 		m.renderRow(&b, &m.rows[m.view[pos]], w, pos == m.cursor)
 	}
+	padLines(&b, body-(end-m.offset))
 	return b.String()
+}
+
+// padLines fills the rest of the window so whatever sits below the table
+// (a status line) stays put while the row count changes.
+func padLines(b *strings.Builder, n int) {
+	for range n {
+		b.WriteByte('\n')
+	}
 }
 
 func (m Model) renderRow(b *strings.Builder, r *Row, w []int, selected bool) {

@@ -121,6 +121,7 @@ type Model struct {
 	list    table.Browser
 	keys    keyMap
 	loadSeq uint64
+	loading bool
 	loadErr string
 
 	detail     *detail
@@ -164,6 +165,7 @@ type loadedMsg struct {
 // in one read transaction and builds the rows off the UI goroutine.
 func (m *Model) Load() tea.Cmd {
 	m.loadSeq++
+	m.loading = true
 	seq, s := m.loadSeq, m.ctx.Store
 	return func() tea.Msg {
 		rows, err := LoadRows(s)
@@ -212,6 +214,7 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if msg.seq != m.loadSeq {
 			return m, nil
 		}
+		m.loading = false
 		if msg.err != nil {
 			m.loadErr = msg.err.Error()
 			return m, nil
@@ -280,6 +283,11 @@ func (m *Model) Back() (bool, tea.Cmd) {
 		return true, nil
 	}
 	return m.list.Back()
+}
+
+// Busy implements pane.Pane.
+func (m *Model) Busy() bool {
+	return m.loading || m.list.Table.Pending() || (m.detail != nil && m.detail.data == nil && m.detail.err == nil)
 }
 
 // Capturing implements pane.Pane.

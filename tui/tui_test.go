@@ -1,0 +1,408 @@
+package tui
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/store"
+	"github.com/dirdeck/dirdeck/tui/internal/fixture"
+	"github.com/dirdeck/dirdeck/tui/msgs"
+	"github.com/dirdeck/dirdeck/tui/users"
+)
+
+// shared is the fixture cache every test reads (read-only use).
+var shared *store.Store
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "dirdeck-tui-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	s, _, err := fixture.Build(dir, fixture.Options{Users: 250, Seed: 1, Hostile: true, Resync: true})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	shared = s
+	code := m.Run()
+	s.Close()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// probe wraps the root model so a test can wait, without sleeping, until
+// the model reaches a state: the predicate travels as a message and is
+// checked on the event loop after every update.
+type probe struct {
+	m    *Model
+	pred func(*Model) bool
+	done chan struct{}
+}
+
+type waitMsg struct {
+	pred func(*Model) bool
+	done chan struct{}
+}
+
+func (p *probe) Init() tea.Cmd { return p.m.Init() }
+
+func (p *probe) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmd tea.Cmd
+	if w, ok := msg.(waitMsg); ok {
+		p.pred, p.done = w.pred, w.done
+	} else {
+		_, cmd = p.m.Update(msg)
+	}
+	if p.pred != nil && p.pred(p.m) {
+		close(p.done)
+		p.pred, p.done = nil, nil
+	}
+	return p, cmd
+}
+
+func (p *probe) View() tea.View { return p.m.View() }
+
+type harness struct {
+	t  *testing.T
+	tm *teatest.TestModel
+}
+
+func start(t *testing.T, w, h int, o Options) *harness {
+	t.Helper()
+	if o.Store == nil {
+		o.Store = shared
+	}
+	if o.Now == nil {
+		o.Now = func() time.Time { return fixture.Now }
+	}
+	if o.Profile == "" {
+		o.Profile = "acme"
+		o.OrgURL = "https://acme.okta.com"
+	}
+	o.Static = true
+	o.LookupEnv = func(string) (string, bool) { return "", false }
+	m, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := teatest.NewTestModel(t, &probe{m: m}, teatest.WithInitialTermSize(w, h))
+	hs := &harness{t: t, tm: tm}
+	hs.settle()
+	return hs
+}
+
+// waitUntil blocks until pred holds for the model.
+func (h *harness) waitUntil(what string, pred func(*Model) bool) {
+	h.t.Helper()
+	done := make(chan struct{})
+	h.tm.Send(waitMsg{pred: pred, done: done})
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		h.t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
+// settle waits until no cache read or filter is outstanding.
+func (h *harness) settle() {
+	h.t.Helper()
+	h.waitUntil("the model to settle", func(m *Model) bool { return !m.Busy() })
+}
+
+func (h *harness) keys(ks ...string) {
+	for _, k := range ks {
+		h.tm.Send(keyMsg(k))
+	}
+	h.settle()
+}
+
+func (h *harness) typeText(s string) {
+	h.tm.Type(s)
+	h.settle()
+}
+
+func keyMsg(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	}
+	r := []rune(k)
+	return tea.KeyPressMsg{Code: r[0], Text: k}
+}
+
+// final quits and returns the last frame.
+func (h *harness) final() (*Model, string) {
+	h.t.Helper()
+	if err := h.tm.Quit(); err != nil {
+		h.t.Fatal(err)
+	}
+	fm := h.tm.FinalModel(h.t, teatest.WithFinalTimeout(10*time.Second)).(*probe)
+	return fm.m, fm.m.View().Content
+}
+
+// frame reads the current frame on the event loop.
+func (h *harness) frame() string {
+	h.t.Helper()
+	var out string
+	h.waitUntil("a frame", func(m *Model) bool { out = m.View().Content; return true })
+	return out
+}
+
+func TestGoldenPanes(t *testing.T) {
+	steps := []struct {
+		name string
+		do   func(h *harness)
+	}{
+		{"overview", func(h *harness) {}},
+		{"users", func(h *harness) { h.keys("2") }},
+		{"users_filtered", func(h *harness) { h.keys("2", "/"); h.typeText("dept:sales ali"); h.keys("enter") }},
+		{"user_detail", func(h *harness) { h.keys("2", "down", "down", "enter") }},
+		{"groups", func(h *harness) { h.keys("3") }},
+		{"group_detail", func(h *harness) { h.keys("3", "enter") }},
+		{"apps", func(h *harness) { h.keys("4") }},
+		{"app_detail", func(h *harness) { h.keys("4", "down", "down", "enter") }},
+		{"help", func(h *harness) { h.keys("2", "?") }},
+	}
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		for _, theme := range []string{"dark", "no-color"} {
+			for _, st := range steps {
+				name := fmt.Sprintf("%s_%dx%d_%s", st.name, size[0], size[1], theme)
+				t.Run(name, func(t *testing.T) {
+					h := start(t, size[0], size[1], Options{Theme: theme, ReadOnly: true})
+					st.do(h)
+					_, view := h.final()
+					lines := strings.Split(view, "\n")
+					if len(lines) != size[1] {
+						t.Errorf("frame has %d lines, want %d", len(lines), size[1])
+					}
+					for i, l := range lines {
+						if w := ansi.StringWidthWc(l); w > size[0] {
+							t.Errorf("line %d is %d cells wide (> %d): %q", i, w, size[0], ansi.Strip(l))
+						}
+					}
+					golden.RequireEqual(t, view)
+				})
+			}
+		}
+	}
+}
+
+// sgr matches the only escape sequences the TUI itself emits in a frame:
+// Select Graphic Rendition (colours and attributes).
+var sgr = regexp.MustCompile(`\x1b\[[0-9;:]*m`)
+
+func TestHostileDataIsInert(t *testing.T) {
+	for _, step := range [][]string{{"2"}, {"2", "down", "enter"}, {"3", "end", "enter"}, {"1"}} {
+		t.Run(strings.Join(step, "_"), func(t *testing.T) {
+			h := start(t, 120, 40, Options{Theme: "dark"})
+			for _, k := range step {
+				if k == "end" {
+					h.tm.Send(tea.KeyPressMsg{Code: tea.KeyEnd})
+					continue
+				}
+				h.keys(k)
+			}
+			h.settle()
+			frame := h.frame()
+			rest := sgr.ReplaceAllString(frame, "")
+			if i := strings.IndexAny(rest, "\x1b\x07\x00\u009b\u202e"); i >= 0 {
+				t.Fatalf("frame holds a raw control character from data at %d: %q", i, rest[max(i-20, 0):min(i+40, len(rest))])
+			}
+			plain := ansi.Strip(frame)
+			switch step[0] {
+			case "2":
+				if len(step) == 1 {
+					for _, want := range []string{"␛]52;c;", "␛[2J␛[HChief", "<script>alert"} {
+						if !strings.Contains(plain, want) {
+							t.Errorf("users table should show %q as text:\n%s", want, plain)
+						}
+					}
+				} else if !strings.Contains(plain, "Mallory Clip") || !strings.Contains(plain, "␇") {
+					t.Errorf("detail should show the hostile name inertly:\n%s", plain)
+				}
+			case "3":
+				if !strings.Contains(plain, "␛[31mRed Team␛[0m") {
+					t.Errorf("hostile group name not shown inertly:\n%s", plain)
+				}
+			}
+			h.final()
+		})
+	}
+}
+
+func TestPaletteAndNavigation(t *testing.T) {
+	h := start(t, 100, 30, Options{Theme: "no-color"})
+	h.keys(":")
+	h.typeText("gro")
+	h.keys("tab", "enter") // tab accepts the completion "groups"
+	h.waitUntil("groups pane", func(m *Model) bool { return m.panes[m.active].Name() == "groups" })
+	h.keys(":")
+	h.typeText("u")
+	h.keys("enter") // alias
+	h.waitUntil("users pane via alias", func(m *Model) bool { return m.panes[m.active].Name() == "users" })
+	h.keys("tab")
+	h.waitUntil("tab to groups", func(m *Model) bool { return m.active == 2 })
+	h.keys("shift+tab", "shift+tab")
+	h.waitUntil("shift+tab twice to overview", func(m *Model) bool { return m.active == 0 })
+	h.keys(":")
+	h.typeText("theme light")
+	h.keys("enter")
+	h.waitUntil("light theme", func(m *Model) bool { return m.ctx.Theme.Name == "light" })
+	h.keys(":")
+	h.typeText("bogus")
+	h.keys("enter")
+	if f := ansi.Strip(h.frame()); !strings.Contains(f, `unknown command "bogus"`) {
+		t.Errorf("footer lacks the palette error:\n%s", f)
+	}
+	h.keys("s")
+	if f := ansi.Strip(h.frame()); !strings.Contains(f, "sync is not available") {
+		t.Errorf("s without SyncNow should say so:\n%s", f)
+	}
+	h.keys(":")
+	h.typeText("q")
+	h.keys("enter")
+	h.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+func TestQuitKeys(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		t.Run(k, func(t *testing.T) {
+			h := start(t, 80, 24, Options{Theme: "dark"})
+			h.tm.Send(keyMsg(k))
+			h.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+		})
+	}
+	// q while typing a filter is text, not quit.
+	h := start(t, 80, 24, Options{Theme: "dark", StartPane: "users"})
+	h.keys("/")
+	h.typeText("q")
+	h.waitUntil("q typed into the filter", func(m *Model) bool { return m.panes[1].Capturing() })
+	m, _ := h.final()
+	if q := usersPane(m).Browser().Table.Query(); q != "q" {
+		t.Errorf("filter = %q, want q", q)
+	}
+}
+
+func usersPane(m *Model) *users.Model { return m.panes[1].(*users.Model) }
+
+func runAt(t time.Time) directory.SyncRun {
+	return directory.SyncRun{Mode: "full", Status: directory.RunOK, Started: t.Add(-time.Minute), Finished: t}
+}
+
+func TestGenerationCommittedKeepsCursorAndFilter(t *testing.T) {
+	dir := t.TempDir()
+	s, org, err := fixture.Build(dir, fixture.Options{Users: 80, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	h := start(t, 100, 30, Options{Store: s, Theme: "no-color", StartPane: "users"})
+	h.keys("/")
+	h.typeText("status:active")
+	h.keys("enter", "down", "down")
+	var before string
+	h.waitUntil("selection", func(m *Model) bool {
+		r, ok := usersPane(m).Browser().Table.Selected()
+		before = r.Key
+		return ok
+	})
+	// A sync commits a new generation: one more active user sorts first.
+	org.Users[0].FirstName, org.Users[0].DisplayName = "Aardvark", ""
+	org.Users[0].Status = "ACTIVE"
+	org.Users[0].LastUpdated = fixture.Now
+	if _, err := fixture.Write(s, org, runAt(fixture.Now)); err != nil {
+		t.Fatal(err)
+	}
+	h.tm.Send(msgs.GenerationCommittedMsg{Generation: 2})
+	h.settle()
+	h.waitUntil("reload kept state", func(m *Model) bool {
+		b := usersPane(m).Browser()
+		r, _ := b.Table.Selected()
+		return b.Table.Query() == "status:active" && r.Key == before
+	})
+	_, view := h.final()
+	if !strings.Contains(ansi.Strip(view), "/status:active") {
+		t.Errorf("filter line lost after reload:\n%s", ansi.Strip(view))
+	}
+}
+
+func TestSyncMessagesInHeader(t *testing.T) {
+	h := start(t, 120, 30, Options{Theme: "no-color", SyncNow: func() tea.Cmd {
+		return func() tea.Msg { return msgs.SyncStateMsg{State: msgs.SyncRunning} }
+	}})
+	h.keys("s")
+	h.waitUntil("running", func(m *Model) bool { return m.sync == msgs.SyncRunning })
+	h.tm.Send(msgs.SyncProgressMsg{Resource: "users", Pages: 2, Items: 400})
+	h.waitUntil("progress", func(m *Model) bool { return m.progress["users"].Items == 400 })
+	if f := ansi.Strip(h.frame()); !strings.Contains(f, "syncing 400 items") {
+		t.Errorf("header lacks sync progress:\n%s", strings.SplitN(f, "\n", 2)[0])
+	}
+	h.keys("s")
+	if f := ansi.Strip(h.frame()); !strings.Contains(f, "a sync is already running") {
+		t.Errorf("second s should say a sync runs")
+	}
+	h.tm.Send(msgs.SyncStateMsg{State: msgs.SyncFailed, Err: "list users page 3: 500 \x1b[2J"})
+	h.waitUntil("failure", func(m *Model) bool { return m.sync == msgs.SyncFailed })
+	f := ansi.Strip(h.frame())
+	if !strings.Contains(f, "sync failed: list users page 3: 500 ␛[2J") || !strings.Contains(f, "⚠ 2") {
+		t.Errorf("failure not shown (inertly) with a warning count:\n%s", f)
+	}
+	h.final()
+}
+
+func TestResizeLive(t *testing.T) {
+	h := start(t, 80, 24, Options{Theme: "dark", StartPane: "users"})
+	for _, sz := range [][2]int{{160, 50}, {60, 15}, {80, 24}} {
+		h.tm.Send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		var view string
+		h.waitUntil("resize", func(m *Model) bool { view = m.View().Content; return m.width == sz[0] })
+		lines := strings.Split(view, "\n")
+		if len(lines) != sz[1] {
+			t.Errorf("%dx%d: %d lines", sz[0], sz[1], len(lines))
+		}
+		for i, l := range lines {
+			if w := ansi.StringWidthWc(l); w > sz[0] {
+				t.Errorf("%dx%d: line %d is %d wide", sz[0], sz[1], i, w)
+			}
+		}
+	}
+	h.final()
+}
+
+func TestNewRejectsBadOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		o    Options
+		want string
+	}{
+		{"no store", Options{}, "no cache store"},
+		{"bad theme", Options{Store: shared, Theme: "neon"}, "unknown theme"},
+		{"bad pane", Options{Store: shared, StartPane: "billing"}, "unknown pane"},
+	}
+	for _, tt := range tests {
+		if _, err := New(tt.o); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}
