@@ -17,6 +17,10 @@ import (
 // amortising the fsync of each commit. Variables so that the crash test
 // can make a small sync span many transactions.
 var (
+	// commitProgress is told each time Commit finishes a transaction, so
+	// the crash test can kill a writer at every step of a commit.
+	commitProgress = func(stage string) {}
+
 	flushItems = 50_000
 	flushBytes = 8 << 20
 	scanBatch  = 50_000
@@ -447,6 +451,7 @@ func (w *FullWriter) commitLocked(run *directory.SyncRun, journal []directory.Re
 	if err != nil {
 		return fmt.Errorf("commit generation %d: %w", w.gen, err)
 	}
+	commitProgress("flipped")
 	if prev != 0 {
 		// Open read transactions keep their snapshot of prev; bbolt reuses
 		// its pages only once they end. If this fails, the next write's
@@ -512,6 +517,7 @@ func (w *FullWriter) scanPrev(prev uint64, bucket, prefix []byte, fn func(g, p *
 		if err != nil || !more {
 			return err
 		}
+		commitProgress("batch")
 	}
 }
 
@@ -734,6 +740,7 @@ func (w *FullWriter) mergeWalk(prev uint64, bucket []byte, log *changeLog, fn fu
 		if err != nil || !more {
 			return err
 		}
+		commitProgress("batch")
 	}
 }
 

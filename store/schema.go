@@ -103,9 +103,6 @@ func (s *Store) prepare() error {
 	}
 	var fresh, migrate bool
 	err = s.view(func(tx *bbolt.Tx) error {
-		if fi.Size() < tx.Size() {
-			return fmt.Errorf("%w: file is %d bytes, its pages need %d (truncated)", ErrCorrupt, fi.Size(), tx.Size())
-		}
 		meta := tx.Bucket(bMeta)
 		if meta == nil {
 			empty := true

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -49,7 +51,8 @@ const DefaultTimeout = 2 * time.Second
 // consistency check; above it the check would cost seconds on every
 // `dirdeck status`, so Open relies on the meta checksums, the truncation
 // check and panic recovery, and Verify does the full check on demand.
-const checkLimit = 64 << 20
+// A variable so that tests can exercise the path without the check.
+var checkLimit int64 = 64 << 20
 
 // Options configure Open.
 type Options struct {
@@ -92,6 +95,11 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open cache %s: is a directory", path)
 	case errors.Is(statErr, fs.ErrNotExist) && opts.ReadOnly:
 		return nil, fmt.Errorf("open cache %s: no cache yet, run `dirdeck sync` first: %w", path, statErr)
+	}
+	if statErr == nil && info.Size() > 0 {
+		if err := checkTruncation(path, info.Size()); err != nil {
+			return nil, fmt.Errorf("open cache %s: %w: %w", path, ErrCorrupt, err)
+		}
 	}
 	db, err := openBolt(path, opts)
 	if err != nil {
@@ -162,6 +170,50 @@ func initialMmapSize() int {
 		return 0
 	}
 	return 1 << 30
+}
+
+// checkTruncation compares the file size with the page count bbolt's
+// newest valid meta page records. bbolt itself would map the short file
+// and fault on the first missing page while loading its freelist, inside
+// Open, where a recovered panic would leak the locked file handle.
+func checkTruncation(path string, size int64) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	// Page header (16 bytes), then magic, version, pageSize, flags (4 each),
+	// root bucket (16), freelist, pgid, txid, checksum (8 each).
+	const metaOff, metaLen = 16, 64
+	meta := func(off int64) (pageSize uint32, pgid, txid uint64, ok bool) {
+		b := make([]byte, metaOff+metaLen)
+		if _, err := f.ReadAt(b, off); err != nil {
+			return 0, 0, 0, false
+		}
+		m := b[metaOff:]
+		e := binary.NativeEndian
+		h := fnv.New64a()
+		h.Write(m[:56])
+		if e.Uint32(m[0:]) != 0xED0CDAED || e.Uint64(m[56:]) != h.Sum64() {
+			return 0, 0, 0, false
+		}
+		return e.Uint32(m[8:]), e.Uint64(m[40:]), e.Uint64(m[48:]), true
+	}
+	ps, pgid, txid, ok0 := meta(0)
+	if !ok0 {
+		ps = uint32(os.Getpagesize())
+	}
+	ps1, pgid1, txid1, ok1 := meta(int64(ps))
+	if ok1 && (!ok0 || txid1 > txid) {
+		ps, pgid = ps1, pgid1
+	}
+	if !ok0 && !ok1 {
+		return nil // bbolt reports the invalid meta pages itself
+	}
+	if need := int64(pgid) * int64(ps); size < need {
+		return fmt.Errorf("file is %d bytes, its pages need %d (truncated)", size, need)
+	}
+	return nil
 }
 
 // lockedError names the process holding the lock when the pid file tells
