@@ -99,6 +99,7 @@ func parseFidelitySpec() (*fidelitySpec, error) {
 	if err := doc.Validate(context.Background(), openapi3.DisableExamplesValidation()); err != nil {
 		return nil, fmt.Errorf("validate %s: %w", path, err)
 	}
+	fixSpecPatterns(doc)
 	// The spec's only server is https://{yourOktaDomain}; the simulator runs
 	// on loopback over plain HTTP, so match on paths alone.
 	doc.Servers = openapi3.Servers{{URL: "/"}}
@@ -111,6 +112,30 @@ func parseFidelitySpec() (*fidelitySpec, error) {
 		return nil, fmt.Errorf("%s has no Error schema", path)
 	}
 	return &fidelitySpec{doc: doc, router: router, errorSchema: errRef.Value, coverage: map[string]int{}}, nil
+}
+
+// brokenDurationPattern is the ISO 8601 duration pattern of the spec's
+// TimeDuration schema (ApiToken.tokenWindow). It was translated from a
+// regex with look-arounds, (?!$) and (?=\d), into (?:$) and (?:\d), and
+// now matches no duration at all, not even the "P30D" Okta returns.
+const brokenDurationPattern = `^P(?:$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?:\d)(\d+H)?(\d+M)?(\d+S)?)?$`
+
+// fixSpecPatterns replaces the unsatisfiable duration pattern with the
+// RE2-compatible equivalent of what it meant.
+func fixSpecPatterns(doc *openapi3.T) {
+	for _, ref := range doc.Components.Schemas {
+		if ref.Value == nil {
+			continue
+		}
+		if ref.Value.Pattern == brokenDurationPattern {
+			ref.Value.Pattern = `^P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$`
+		}
+		for _, p := range ref.Value.Properties {
+			if p.Value != nil && p.Value.Pattern == brokenDurationPattern {
+				p.Value.Pattern = `^P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$`
+			}
+		}
+	}
 }
 
 // operation returns the spec's operation and path template for a request.

@@ -299,6 +299,7 @@ func generate(scenarioName string, seed int64, now int64) (*org, error) {
 	if avg < 4 {
 		avg = 4
 	}
+	hugeGroups := min(sc.groups/100+1, 5)
 	names := map[string]bool{"Everyone": true}
 	for i := 1; i < sc.groups; i++ {
 		g := &group{typ: "OKTA_GROUP"}
@@ -336,10 +337,10 @@ func generate(scenarioName string, seed int64, now int64) (*org, error) {
 		size := 0
 		switch {
 		case r.IntN(20) == 0: // empty
-		case i <= sc.groups/100+1: // a few huge groups
+		case i <= hugeGroups: // a few huge groups (> 1000 members from M up)
 			size = sc.users / 10
 			if sc.users > 2000 {
-				size = 1001 + r.IntN(sc.users/5)
+				size = 1001 + r.IntN(sc.users/(5*i))
 			}
 		default:
 			size = int(math.Exp(r.Float64() * math.Log(float64(4*avg))))

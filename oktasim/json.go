@@ -13,10 +13,17 @@ import (
 
 const hexDigits = "0123456789abcdef"
 
-// appendStr appends s as a JSON string, escaping like encoding/json
-// (including <, > and &, and invalid UTF-8 replaced by U+FFFD).
+// appendStr appends s as a JSON string.
 func appendStr(b []byte, s string) []byte {
 	b = append(b, '"')
+	b = appendEsc(b, s)
+	return append(b, '"')
+}
+
+// appendEsc appends s escaped for a JSON string like encoding/json does
+// (including <, > and &, and invalid UTF-8 replaced by U+FFFD), without
+// the quotes.
+func appendEsc(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -59,8 +66,7 @@ func appendStr(b []byte, s string) []byte {
 		}
 		i += size
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, s[start:]...)
 }
 
 // appendTime appends a timestamp in Okta's format, or null for 0.
@@ -97,10 +103,15 @@ func appendOptStr(b []byte, key, v string) []byte {
 	return appendStr(b, v)
 }
 
-// appendHref appends {"href":"<base><path>"}.
-func appendHref(b []byte, base, path string) []byte {
-	b = append(b, `{"href":`...)
-	return appendStr(b, base+path)
+// appendHref appends {"href":"<base><parts...>"} without building the
+// URL string first (links are on every object of every page).
+func appendHref(b []byte, base string, parts ...string) []byte {
+	b = append(b, `{"href":"`...)
+	b = appendEsc(b, base)
+	for _, p := range parts {
+		b = appendEsc(b, p)
+	}
+	return append(b, '"')
 }
 
 // appendUserBody appends a user object up to (not including) its _links
@@ -173,7 +184,7 @@ func (o *org) appendUser(b []byte, u *user, base string) []byte {
 		b = o.appendUserBody(b, u)
 	}
 	b = append(b, `,"_links":{"self":`...)
-	b = appendHref(b, base, "/api/v1/users/"+u.id)
+	b = appendHref(b, base, "/api/v1/users/", u.id)
 	return append(b, "}}}"...)
 }
 
@@ -191,10 +202,10 @@ func appendGroup(b []byte, g *group, base string, stats bool) []byte {
 	b = appendStr(b, g.typ)
 	b = append(b, `,"profile":{"name":`...)
 	b = appendStr(b, g.name)
-	b = append(b, `,"description":`...)
-	if g.description == "" {
-		b = append(b, "null"...)
-	} else {
+	// The spec's group profile description is a non-nullable string:
+	// leave it out rather than send null.
+	if g.description != "" {
+		b = append(b, `,"description":`...)
 		b = appendStr(b, g.description)
 	}
 	b = append(b, '}')
@@ -206,11 +217,13 @@ func appendGroup(b []byte, g *group, base string, stats bool) []byte {
 		b = append(b, `,"groupPushMappingsCount":0,"hasAdminPrivilege":false}}`...)
 	}
 	b = append(b, `,"_links":{"logo":[{"name":"medium","href":`...)
-	b = appendStr(b, base+"/assets/img/logos/groups/okta-medium.png")
+	b = append(b, '"')
+	b = appendEsc(b, base)
+	b = append(b, `/assets/img/logos/groups/okta-medium.png"`...)
 	b = append(b, `,"type":"image/png"}],"users":`...)
-	b = appendHref(b, base, "/api/v1/groups/"+g.id+"/users")
+	b = appendHref(b, base, "/api/v1/groups/", g.id, "/users")
 	b = append(b, `},"apps":`...)
-	b = appendHref(b, base, "/api/v1/groups/"+g.id+"/apps")
+	b = appendHref(b, base, "/api/v1/groups/", g.id, "/apps")
 	b = append(b, "}}}"...)
 	return b
 }
@@ -231,7 +244,7 @@ func appendApp(b []byte, a *app, base string) []byte {
 	b = appendTime(b, a.created)
 	b = append(b, `,"signOnMode":`...)
 	b = appendStr(b, a.signOnMode)
-	b = append(b, `,"accessibility":{"selfService":false,"errorRedirectUrl":null,"loginRedirectUrl":null}`...)
+	b = append(b, `,"accessibility":{"selfService":false}`...)
 	b = append(b, `,"visibility":{"autoSubmitToolbar":false,"hide":{"iOS":false,"web":false},"appLinks":{`...)
 	b = appendStr(b, a.name+"_link")
 	b = append(b, `:true}},"features":[]`...)
@@ -267,11 +280,11 @@ func appendApp(b []byte, a *app, base string) []byte {
 		b = append(b, `}},"credentials":{"userNameTemplate":{"template":"${source.login}","type":"BUILT_IN"},"signing":{},"scheme":"EDIT_USERNAME_AND_PASSWORD","revealPassword":false}`...)
 	}
 	b = append(b, `,"_links":{"self":`...)
-	b = appendHref(b, base, "/api/v1/apps/"+a.id)
+	b = appendHref(b, base, "/api/v1/apps/", a.id)
 	b = append(b, `},"users":`...)
-	b = appendHref(b, base, "/api/v1/apps/"+a.id+"/users")
+	b = appendHref(b, base, "/api/v1/apps/", a.id, "/users")
 	b = append(b, `},"groups":`...)
-	b = appendHref(b, base, "/api/v1/apps/"+a.id+"/groups")
+	b = appendHref(b, base, "/api/v1/apps/", a.id, "/groups")
 	b = append(b, "}}}"...)
 	return b
 }
@@ -287,10 +300,9 @@ func (o *org) appendAppUser(b []byte, au *appUser, base string) []byte {
 	if au.app.signOnMode == "SAML_2_0" || au.app.signOnMode == "OPENID_CONNECT" {
 		status, sync = "PROVISIONED", "SYNCHRONIZED"
 	}
-	p := o.profile(u)
 	b = append(b, `{"id":`...)
 	b = appendStr(b, u.id)
-	b = append(b, `,"externalId":null,"created":`...)
+	b = append(b, `,"created":`...)
 	b = appendTime(b, au.created)
 	b = append(b, `,"lastUpdated":`...)
 	b = appendTime(b, au.lastUpdated)
@@ -302,6 +314,25 @@ func (o *org) appendAppUser(b []byte, au *appUser, base string) []byte {
 	b = appendTime(b, au.statusChanged)
 	b = append(b, `,"passwordChanged":null,"syncState":`...)
 	b = appendStr(b, sync)
+	b = o.appendAppUserProfile(b, u)
+	b = append(b, `},"_links":{"app":`...)
+	b = appendHref(b, base, "/api/v1/apps/", au.app.id)
+	b = append(b, `},"user":`...)
+	b = appendHref(b, base, "/api/v1/users/", u.id)
+	b = append(b, "}}}"...)
+	return b
+}
+
+// appendAppUserProfile appends the user-dependent part of an app user,
+// `,"credentials":{...},"profile":{...`, cached like the user's JSON.
+func (o *org) appendAppUserProfile(b []byte, u *user) []byte {
+	if o.cacheJSON {
+		if c := u.appCache.Load(); c != nil {
+			return append(b, *c...)
+		}
+	}
+	start := len(b)
+	p := o.profile(u)
 	b = append(b, `,"credentials":{"userName":`...)
 	b = appendStr(b, p.Login)
 	b = append(b, `},"profile":{`...)
@@ -314,11 +345,10 @@ func (o *org) appendAppUser(b []byte, au *appUser, base string) []byte {
 		b = appendStr(b, kv[1])
 		first = false
 	}
-	b = append(b, `},"_links":{"app":`...)
-	b = appendHref(b, base, "/api/v1/apps/"+au.app.id)
-	b = append(b, `},"user":`...)
-	b = appendHref(b, base, "/api/v1/users/"+u.id)
-	b = append(b, "}}}"...)
+	if o.cacheJSON {
+		c := append([]byte(nil), b[start:]...)
+		u.appCache.Store(&c)
+	}
 	return b
 }
 
@@ -331,9 +361,9 @@ func appendAppGroup(b []byte, ag *appGroup, base string) []byte {
 	b = append(b, `,"priority":`...)
 	b = strconv.AppendInt(b, int64(ag.priority), 10)
 	b = append(b, `,"profile":{},"_links":{"app":`...)
-	b = appendHref(b, base, "/api/v1/apps/"+ag.app.id)
+	b = appendHref(b, base, "/api/v1/apps/", ag.app.id)
 	b = append(b, `},"group":`...)
-	b = appendHref(b, base, "/api/v1/groups/"+ag.group.id)
+	b = appendHref(b, base, "/api/v1/groups/", ag.group.id)
 	b = append(b, "}}}"...)
 	return b
 }

@@ -69,6 +69,8 @@ type user struct {
 	// cache holds the encoded JSON object without its trailing _links,
 	// filled lazily by readers (hence atomic) and dropped on mutation.
 	cache atomic.Pointer[[]byte]
+	// appCache is the same for the user's part of an app user object.
+	appCache atomic.Pointer[[]byte]
 }
 
 // profile is a user's Okta profile. Custom holds extra attributes in a
@@ -312,6 +314,7 @@ func (o *org) deleteUser(u *user, now int64) {
 func (o *org) touchUser(u *user, now int64) {
 	u.lastUpdated = now
 	u.cache.Store(nil)
+	u.appCache.Store(nil)
 }
 
 // profile returns u's current profile. Callers must not modify it; use

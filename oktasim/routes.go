@@ -16,7 +16,7 @@ var routes = []route{
 	{method: "GET", pattern: "/api/v1/groups", bucket: bucketGroups, scope: "okta.groups.read", handler: (*Sim).listGroups},
 	{method: "GET", pattern: "/api/v1/groups/{id}", bucket: bucketGroup, scope: "okta.groups.read", handler: (*Sim).getGroup},
 	{method: "GET", pattern: "/api/v1/groups/{id}/users", bucket: bucketGroup, scope: "okta.groups.read", handler: (*Sim).listGroupUsers},
-	{method: "GET", pattern: "/api/v1/groups/{id}/apps", bucket: bucketGroup, scope: "okta.apps.read", perm: permApps, handler: (*Sim).listGroupApps},
+	{method: "GET", pattern: "/api/v1/groups/{id}/apps", bucket: bucketGroup, scope: "okta.groups.read", perm: permApps, handler: (*Sim).listGroupApps},
 	{method: "GET", pattern: "/api/v1/apps", bucket: bucketApps, scope: "okta.apps.read", perm: permApps, handler: (*Sim).listApps},
 	{method: "GET", pattern: "/api/v1/apps/{id}", bucket: bucketApp, scope: "okta.apps.read", perm: permApps, handler: (*Sim).getApp},
 	{method: "GET", pattern: "/api/v1/apps/{id}/users", bucket: bucketApp, scope: "okta.apps.read", perm: permApps, handler: (*Sim).listAppUsers},
