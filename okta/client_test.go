@@ -189,7 +189,7 @@ func TestListUsersPagingAndMapping(t *testing.T) {
 	if _, ok := u.Attributes["title"]; ok {
 		t.Errorf("attributes hold a standard field: %v", u.Attributes)
 	}
-	for _, r := range f.requests {
+	for _, r := range f.served() {
 		if r.URL.Query().Get("limit") != "200" {
 			t.Errorf("request %s asked limit %q, want 200", r.URL, r.URL.Query().Get("limit"))
 		}
@@ -200,19 +200,19 @@ func TestListUsersPagingAndMapping(t *testing.T) {
 	if err := c.ListUsers(t.Context(), Query{Filter: FilterDeprovisioned}, func(us []directory.User) error { n += len(us); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	last := f.requests[len(f.requests)-1]
+	last := f.served()[len(f.served())-1]
 	if n != 0 || last.URL.Query().Get("filter") != FilterDeprovisioned {
 		t.Errorf("deprovisioned listing: n=%d filter=%q", n, last.URL.Query().Get("filter"))
 	}
 
 	// The callback's error stops the listing and comes back unchanged.
 	stop := errors.New("stop")
-	before := len(f.requests)
+	before := len(f.served())
 	if err := c.ListUsers(t.Context(), Query{}, func([]directory.User) error { return stop }); !errors.Is(err, stop) {
 		t.Fatalf("callback error = %v, want stop", err)
 	}
-	if len(f.requests)-before != 1 {
-		t.Errorf("listing went on after the callback failed: %d requests", len(f.requests)-before)
+	if len(f.served())-before != 1 {
+		t.Errorf("listing went on after the callback failed: %d requests", len(f.served())-before)
 	}
 	if _, err := c.ListLogs(t.Context(), time.Now(), "", nil); err != nil {
 		t.Fatalf("empty log poll: %v", err)
@@ -242,7 +242,7 @@ func TestJournalTemplatesAndNoSecrets(t *testing.T) {
 	if !slices.Equal(members, []string{"00u00001", "00u00002"}) {
 		t.Fatalf("members %v", members)
 	}
-	if q := f.requests[len(f.requests)-1].URL.Query().Get("limit"); q != "1000" {
+	if q := f.served()[len(f.served())-1].URL.Query().Get("limit"); q != "1000" {
 		t.Errorf("group members limit %q, want 1000", q)
 	}
 	err := c.ListGroupMembers(t.Context(), "00gGone", func([]string) error { return nil })
@@ -281,7 +281,7 @@ func TestJournalTemplatesAndNoSecrets(t *testing.T) {
 			t.Errorf("journal contains %q: %s", secret, raw)
 		}
 	}
-	for _, r := range f.requests {
+	for _, r := range f.served() {
 		if got := r.Header.Get("Authorization"); got != "SSWS "+f.token {
 			t.Errorf("request sent Authorization %q: the SDK picked up outside configuration", got)
 		}
@@ -403,8 +403,8 @@ func TestErrors(t *testing.T) {
 			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("error is not one line: %q", err)
 			}
-			if len(f.requests) != tt.attempts {
-				t.Errorf("%d attempts, want %d", len(f.requests), tt.attempts)
+			if len(f.served()) != tt.attempts {
+				t.Errorf("%d attempts, want %d", len(f.served()), tt.attempts)
 			}
 		})
 	}
@@ -460,8 +460,8 @@ func TestRetriesRecoverExactly(t *testing.T) {
 	st := c.Stats()
 	// net/http itself resends a GET once when a reused connection dies
 	// before answering, so the server may see more attempts than we sent.
-	if st.Retries == 0 || st.Requests < 20 || st.Requests > int64(len(f.requests)) {
-		t.Errorf("stats %+v, server saw %d requests", st, len(f.requests))
+	if st.Retries == 0 || st.Requests < 20 || st.Requests > int64(len(f.served())) {
+		t.Errorf("stats %+v, server saw %d requests", st, len(f.served()))
 	}
 	var network, status int
 	for _, e := range c.Journal() {
@@ -492,15 +492,15 @@ func TestNoRetryOfNonIdempotentWriteAfterNetworkError(t *testing.T) {
 	if _, err := c.tr.RoundTrip(req); err == nil {
 		t.Fatal("POST after a connection reset succeeded")
 	}
-	if len(f.requests) != 1 {
-		t.Errorf("POST sent %d times, want 1", len(f.requests))
+	if len(f.served()) != 1 {
+		t.Errorf("POST sent %d times, want 1", len(f.served()))
 	}
 	req, _ = http.NewRequestWithContext(t.Context(), http.MethodPut, srv.URL+"/api/v1/groups/00g1/users/00u1", nil)
-	before := len(f.requests)
+	before := len(f.served())
 	if _, err := c.tr.RoundTrip(req); err == nil {
 		t.Fatal("PUT that always resets succeeded")
 	}
-	if got := len(f.requests) - before; got != 7 {
+	if got := len(f.served()) - before; got != 7 {
 		t.Errorf("PUT sent %d times, want 7 (1 + 6 retries)", got)
 	}
 }
@@ -586,7 +586,7 @@ func TestAppsAndAssignments(t *testing.T) {
 		t.Errorf("app groups %+v", groups)
 	}
 	limits := map[string]string{}
-	for _, r := range f.requests {
+	for _, r := range f.served() {
 		limits[pathTemplate(r.URL.Path)] = r.URL.Query().Get("limit")
 	}
 	wantLimits := map[string]string{"/api/v1/apps": "200", "/api/v1/apps/{appId}/users": "500", "/api/v1/apps/{appId}/groups": "200"}
@@ -627,10 +627,10 @@ func TestListLogsPolling(t *testing.T) {
 		t.Errorf("event %+v", e)
 	}
 	// 3 full-or-partial pages, then the empty page that ends the poll.
-	if len(f.requests) != 4 {
-		t.Errorf("%d requests, want 4", len(f.requests))
+	if len(f.served()) != 4 {
+		t.Errorf("%d requests, want 4", len(f.served()))
 	}
-	first := f.requests[0].URL.Query()
+	first := f.served()[0].URL.Query()
 	if first.Get("limit") != "1000" || first.Get("since") != "2026-11-26T04:00:00Z" || first.Get("sortOrder") != "ASCENDING" {
 		t.Errorf("first log request %v", first)
 	}

@@ -61,6 +61,13 @@ func (f *fakeOkta) addUsers(n int) {
 	}
 }
 
+// served returns the requests the server has seen so far.
+func (f *fakeOkta) served() []*http.Request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]*http.Request(nil), f.requests...)
+}
+
 func (f *fakeOkta) now() time.Time { return time.Now().Add(f.skew) }
 
 func (f *fakeOkta) bucket(path string) string {

@@ -225,10 +225,13 @@ func TestSimFaults(t *testing.T) {
 			{Path: "/api/v1/*", Probability: 0.05, LatencyMS: 20},
 		})
 		c := simClient(t, srv, srv.ReadOnlyToken(), Options{MaxRetries: 8})
-		// Repeat the listing until every kind of fault has struck (the
-		// draws depend on the request interleaving); each must be exact.
+		// Repeat the listing until every kind of answer fault has struck
+		// (the draws depend on the request interleaving); each listing
+		// must be exact. Connection resets are in the mix too, but net/http
+		// silently resends a GET whose reused connection died, so they do
+		// not always reach the journal (the fake-server tests cover them).
 		statuses := map[int]int{}
-		for round := 0; round < 8 && (statuses[500] == 0 || statuses[503] == 0 || statuses[429] == 0 || statuses[0] == 0); round++ {
+		for round := 0; round < 8 && (statuses[500] == 0 || statuses[503] == 0 || statuses[429] == 0); round++ {
 			c.SetJournal(NewJournal())
 			s, err := listAll(t.Context(), c)
 			if err != nil {
@@ -239,8 +242,8 @@ func TestSimFaults(t *testing.T) {
 				statuses[e.Status]++
 			}
 		}
-		if statuses[500] == 0 || statuses[503] == 0 || statuses[429] == 0 || statuses[0] == 0 {
-			t.Errorf("journal statuses %v: want 500, 503, 429 and network errors (0)", statuses)
+		if statuses[500] == 0 || statuses[503] == 0 || statuses[429] == 0 {
+			t.Errorf("journal statuses %v: want 500, 503 and 429", statuses)
 		}
 		if st := c.Stats(); st.Retries == 0 || st.RateLimited == 0 {
 			t.Errorf("client stats %+v", st)
