@@ -3,6 +3,7 @@ package oktasim
 import (
 	"io"
 	"net/http"
+	"runtime"
 	"sync/atomic"
 	"testing"
 )
@@ -105,6 +106,28 @@ func BenchmarkGenerate(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkScenarioMemory reports the live heap of the large scenarios
+// after generation (L must stay well under 600 MB RSS; XL must fit).
+func BenchmarkScenarioMemory(b *testing.B) {
+	for _, sc := range []string{"L", "XL"} {
+		b.Run(sc, func(b *testing.B) {
+			var before, after runtime.MemStats
+			for b.Loop() {
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				s, err := New(Options{Scenario: sc, Seed: 1})
+				if err != nil {
+					b.Fatal(err)
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				runtime.KeepAlive(s)
+			}
+			b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/(1<<20), "heapMB")
 		})
 	}
 }

@@ -139,13 +139,12 @@ var (
 		"Ingénieure logiciel", "Vertriebsleiter", "営業担当", "Менеджер проектов"}
 	departments = []string{"Engineering", "Sales", "Marketing", "Finance", "People", "IT", "Support",
 		"Product", "Legal", "Operations", "Research", "Customer Success", "Recherche & Développement", "Vertrieb"}
-	divisions     = []string{"Americas", "EMEA", "APAC", "Corporate"}
-	groupTopics   = []string{"Engineering", "Sales", "Marketing", "Finance", "People", "IT Admins", "Support", "Product", "Legal", "Contractors", "Interns", "Managers", "VPN Users", "Wi-Fi Guests", "On-call", "Security Champions", "Équipe Paris", "営業部", "Отдел продаж", "فريق الدعم", "Ομάδα Αθήνας", "विकास टीम"}
-	groupPlaces   = []string{"Berlin", "London", "San Francisco", "New York", "Tokyo", "São Paulo", "Bengaluru", "Remote", "HQ", "Zürich"}
-	appGroupSrcs  = []string{"Workday", "Active Directory", "Google Workspace", "BambooHR", "Azure AD"}
-	appCatalogue  = []string{"Salesforce", "Slack", "Zoom", "GitHub Enterprise", "Atlassian Cloud", "Box", "Dropbox Business", "Google Workspace", "Microsoft 365", "Workday", "ServiceNow", "AWS Console", "Datadog", "PagerDuty", "Figma", "Notion", "Zendesk", "HubSpot", "Expensify", "DocuSign", "Tableau", "Snowflake", "1Password", "Miro", "Lucidchart"}
-	signOnModes   = []string{"SAML_2_0", "SAML_2_0", "SAML_2_0", "OPENID_CONNECT", "OPENID_CONNECT", "BOOKMARK", "AUTO_LOGIN", "BROWSER_PLUGIN"}
-	hostileTitles = []string{"<script>alert(1)</script>", "\" onerror=\"x", "\x1b[2JCleared screen", "\x1b]52;c;aGVsbG8=\x07Clipboard", "\x1b[31mRed Alert\x1b[0m"}
+	divisions    = []string{"Americas", "EMEA", "APAC", "Corporate"}
+	groupTopics  = []string{"Engineering", "Sales", "Marketing", "Finance", "People", "IT Admins", "Support", "Product", "Legal", "Contractors", "Interns", "Managers", "VPN Users", "Wi-Fi Guests", "On-call", "Security Champions", "Équipe Paris", "営業部", "Отдел продаж", "فريق الدعم", "Ομάδα Αθήνας", "विकास टीम"}
+	groupPlaces  = []string{"Berlin", "London", "San Francisco", "New York", "Tokyo", "São Paulo", "Bengaluru", "Remote", "HQ", "Zürich"}
+	appGroupSrcs = []string{"Workday", "Active Directory", "Google Workspace", "BambooHR", "Azure AD"}
+	appCatalogue = []string{"Salesforce", "Slack", "Zoom", "GitHub Enterprise", "Atlassian Cloud", "Box", "Dropbox Business", "Google Workspace", "Microsoft 365", "Workday", "ServiceNow", "AWS Console", "Datadog", "PagerDuty", "Figma", "Notion", "Zendesk", "HubSpot", "Expensify", "DocuSign", "Tableau", "Snowflake", "1Password", "Miro", "Lucidchart"}
+	signOnModes  = []string{"SAML_2_0", "SAML_2_0", "SAML_2_0", "OPENID_CONNECT", "OPENID_CONNECT", "BOOKMARK", "AUTO_LOGIN", "BROWSER_PLUGIN"}
 )
 
 // longValue is a 2,000-character value for the hostile profiles.
@@ -275,6 +274,11 @@ func generate(scenarioName string, seed int64, now int64) (*org, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown scenario %q (want S, M, L or XL)", scenarioName)
 	}
+	return build(scenarioName, sc, seed, now), nil
+}
+
+// build generates an org of a known scenario.
+func build(scenarioName string, sc scenario, seed int64, now int64) *org {
 	o := &org{seed: seed, scenario: scenarioName, nextSeq: map[string]int32{}, cacheJSON: sc.cacheJSON}
 	r := rand.New(rand.NewPCG(uint64(seed), 0xd1d0ec))
 
@@ -403,7 +407,7 @@ func generate(scenarioName string, seed int64, now int64) (*org, error) {
 	hr.id, _ = o.newID(prefixToken)
 	hr.lastUsed.Store(now - 3*hour)
 	o.tokens = append(o.tokens, legacy, hr)
-	return o, nil
+	return o
 }
 
 // genUserState draws a user's status and timestamps.

@@ -291,11 +291,6 @@ func (o *org) insertGroup(g *group) {
 	o.groups = insertSorted(o.groups, g, func(x *group) string { return x.id })
 }
 
-// insertApp adds a (with an id from newID) to the org.
-func (o *org) insertApp(a *app) {
-	o.apps = insertSorted(o.apps, a, func(x *app) string { return x.id })
-}
-
 // deleteUser removes u and everything that refers to it.
 func (o *org) deleteUser(u *user, now int64) {
 	for len(u.groups) > 0 {

@@ -1,7 +1,6 @@
 package oktasim
 
 import (
-	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -75,10 +74,8 @@ func (s *Sim) Advance(d time.Duration) {
 // used), clock, stats, fault rules and issued access tokens.
 func (s *Sim) Reset() {
 	s.clockOffset.Store(0)
-	o, err := generate(s.opts.Scenario, s.opts.Seed, s.nowMS())
-	if err != nil { // New already validated the scenario
-		panic(fmt.Sprintf("oktasim: regenerate scenario %q: %v", s.opts.Scenario, err))
-	}
+	// New validated the scenario, so this lookup cannot miss.
+	o := build(s.opts.Scenario, scenarios[s.opts.Scenario], s.opts.Seed, s.nowMS())
 	s.mu.Lock()
 	s.org = o
 	s.ext.reset()
