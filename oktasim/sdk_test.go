@@ -351,3 +351,110 @@ func TestSDKPrivateKeyScopes(t *testing.T) {
 		t.Errorf("membership add events through the SDK: %s", b)
 	}
 }
+
+// TestSDKDecodesEveryResource reads each kind of object the simulator
+// serves through the SDK's typed models, polls the System Log the way
+// the SDK pages it, and makes group writes with the SDK's request types.
+func TestSDKDecodesEveryResource(t *testing.T) {
+	sdkIsolate(t)
+	srv := NewServer(t, Options{Scenario: "S", Seed: 17})
+	ctx := context.Background()
+	c := sswsSDK(t, srv, srv.SuperAdminToken())
+	ids := pickFidelityIDs(srv.Sim)
+	check := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, sdkErr(err))
+		}
+	}
+	u, _, err := c.UserAPI.GetUser(ctx, ids.user).Execute()
+	check("get user", err)
+	if u.GetId() != ids.user || u.Profile == nil || u.Profile.GetLogin() == "" {
+		t.Errorf("user decoded as %+v", u)
+	}
+	me, _, err := c.UserAPI.GetUser(ctx, "me").Execute()
+	check("get me", err)
+	roles, _, err := c.RoleAssignmentAPI.ListAssignedRolesForUser(ctx, me.GetId()).Execute()
+	check("roles", err)
+	if len(roles) == 0 || roles[0].GetType() != "SUPER_ADMIN" {
+		t.Errorf("super admin's roles decoded as %+v", roles)
+	}
+	_, _, err = c.UserAPI.ListUserGroups(ctx, ids.user).Execute()
+	check("user groups", err)
+	g, _, err := c.GroupAPI.GetGroup(ctx, ids.group).Execute()
+	check("get group", err)
+	if g.GetId() != ids.group || g.GetType() != "OKTA_GROUP" || g.LastMembershipUpdated == nil {
+		t.Errorf("group decoded as %+v", g)
+	}
+	_, _, err = c.GroupAPI.ListAssignedApplicationsForGroup(ctx, ids.group).Execute()
+	check("group apps", err)
+	_, _, err = c.ApplicationAPI.GetApplication(ctx, ids.app).Execute()
+	check("get app", err)
+	au, _, err := c.ApplicationUsersAPI.GetApplicationUser(ctx, ids.app, ids.appUser).Execute()
+	check("get app user", err)
+	if au.GetId() != ids.appUser || au.GetScope() == "" {
+		t.Errorf("app user decoded as %+v", au)
+	}
+	ag, _, err := c.ApplicationGroupsAPI.GetApplicationGroupAssignment(ctx, ids.app, ids.appGroup).Execute()
+	check("get app group", err)
+	if ag.GetId() != ids.appGroup {
+		t.Errorf("app group decoded as %+v", ag)
+	}
+	tokens, _, err := c.ApiTokenAPI.ListApiTokens(ctx).Execute()
+	check("api tokens", err)
+	if len(tokens) == 0 || tokens[0].ExpiresAt == nil || tokens[0].GetTokenWindow() == "" {
+		t.Errorf("api tokens decoded as %+v", tokens)
+	}
+	tok, _, err := c.ApiTokenAPI.GetApiToken(ctx, tokens[0].GetId()).Execute()
+	check("api token", err)
+	if tok.GetName() != tokens[0].GetName() {
+		t.Errorf("api token %q, listed as %q", tok.GetName(), tokens[0].GetName())
+	}
+
+	// Group writes with the SDK's own request bodies.
+	profile := okta.NewGroupProfile()
+	profile.SetName("Created through the SDK")
+	profile.SetDescription("sdk")
+	created, _, err := c.GroupAPI.CreateGroup(ctx).Group(okta.Group{Profile: profile}).Execute()
+	check("create group", err)
+	if created.GetType() != "OKTA_GROUP" || created.Profile.GetName() != "Created through the SDK" {
+		t.Errorf("created group %+v", created)
+	}
+	profile.SetName("Renamed through the SDK")
+	renamed, _, err := c.GroupAPI.ReplaceGroup(ctx, created.GetId()).Group(okta.Group{Profile: profile}).Execute()
+	check("replace group", err)
+	if renamed.Profile.GetName() != "Renamed through the SDK" || !renamed.LastUpdated.After(*created.LastUpdated) {
+		t.Errorf("renamed group %+v", renamed)
+	}
+	_, err = c.GroupAPI.AssignUserToGroup(ctx, created.GetId(), ids.user).Execute()
+	check("assign", err)
+	_, err = c.GroupAPI.UnassignUserFromGroup(ctx, created.GetId(), ids.user).Execute()
+	check("unassign", err)
+
+	// Polling: without until there is always a next page; it holds only
+	// what happened after the previous page.
+	events, resp, err := c.SystemLogAPI.ListLogEvents(ctx).Since(time.Now().Add(-time.Hour)).Execute()
+	check("logs", err)
+	if len(events) != 4 || !resp.HasNextPage() {
+		t.Fatalf("first poll: %d events, next page %v; want the 4 writes and a next page", len(events), resp.HasNextPage())
+	}
+	var page []okta.LogEvent
+	resp, err = resp.Next(&page)
+	check("empty poll", err)
+	if len(page) != 0 || !resp.HasNextPage() {
+		t.Fatalf("empty poll: %d events, next page %v", len(page), resp.HasNextPage())
+	}
+	if _, err := srv.Sim.Churn(3); err != nil {
+		t.Fatal(err)
+	}
+	resp, err = resp.Next(&page)
+	check("poll after churn", err)
+	if len(page) < 3 || !resp.HasNextPage() {
+		t.Fatalf("poll after 3 changes: %d events, next page %v", len(page), resp.HasNextPage())
+	}
+	for _, ev := range page {
+		if ev.GetUuid() == "" || ev.Published == nil || ev.Actor == nil || len(ev.Target) == 0 || ev.Outcome.GetResult() != "SUCCESS" {
+			t.Errorf("event decoded as %+v", ev)
+		}
+	}
+}
