@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,7 +36,7 @@ type faultSet struct {
 	rules    []FaultRule
 	seedVal  int64
 	rng      *rand.Rand
-	hasRules bool
+	hasRules atomic.Bool // read without the lock on every request
 }
 
 func (f *faultSet) seed(seed int64) {
@@ -52,7 +53,7 @@ func (s *Sim) SetFaults(rules []FaultRule) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.rules = append([]FaultRule(nil), rules...)
-	f.hasRules = len(rules) > 0
+	f.hasRules.Store(len(rules) > 0)
 	f.rng = rand.New(rand.NewPCG(uint64(f.seedVal), 0xfa017))
 }
 
@@ -66,11 +67,11 @@ func (s *Sim) Faults() []FaultRule {
 
 // pick returns the fault to apply to a request, if any.
 func (f *faultSet) pick(method, path string) *FaultRule {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !f.hasRules {
+	if !f.hasRules.Load() {
 		return nil
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	for i := range f.rules {
 		r := &f.rules[i]
 		if r.Method != "" && !strings.EqualFold(r.Method, method) {
