@@ -192,7 +192,7 @@ func appTarget(a *app) LogTarget {
 
 // log writes one event of the current round.
 func (c *churner) log(eventType string, targets ...LogTarget) {
-	c.s.ext.logs.add(c.now, eventType, c.actor, adminClient, c.txn, targets...)
+	c.s.ext.logs.add(c.now, eventType, logOrigin{actor: c.actor, client: adminClient, transaction: c.txn}, targets...)
 	c.kinds[eventType]++
 }
 

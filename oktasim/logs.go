@@ -32,20 +32,28 @@ const (
 	EventGroupAppAssignAdd    = "group.application_assignment.add"
 	EventGroupAppAssignRemove = "group.application_assignment.remove"
 	EventAppUpdate            = "application.lifecycle.update"
-	logTargetUser             = "User"
-	logTargetGroup            = "UserGroup"
-	logTargetApp              = "AppInstance"
-	logTargetAppUser          = "AppUser"
-	logActorUser              = "User"
-	logActorClient            = "PublicClientApp"
-	logActorSystem            = "SystemPrincipal"
-	logDefaultLimit           = 100
-	logMaxLimit               = 1000
-	logDefaultWindow          = 7 * 24 * time.Hour
-	logRetention              = 90 * 24 * time.Hour
-	logMaxKeywords            = 10
-	logTimeFormat             = "2006-01-02T15:04:05.000Z"
-	logCursorPrefix           = "s"
+)
+
+// Actor and target types of the events.
+const (
+	logTargetUser    = "User"
+	logTargetGroup   = "UserGroup"
+	logTargetApp     = "AppInstance"
+	logTargetAppUser = "AppUser"
+	logActorUser     = "User"
+	logActorClient   = "PublicClientApp"
+	logActorSystem   = "SystemPrincipal"
+)
+
+// Query limits and defaults of GET /api/v1/logs.
+const (
+	logDefaultLimit  = 100
+	logMaxLimit      = 1000
+	logDefaultWindow = 7 * 24 * time.Hour // since defaults to until (or now) minus this
+	logRetention     = 90 * 24 * time.Hour
+	logMaxKeywords   = 10
+	logTimeFormat    = "2006-01-02T15:04:05.000Z"
+	logCursorPrefix  = "s"
 )
 
 // eventMeta gives each event type Okta's display message and legacy type.
@@ -155,10 +163,17 @@ func (l *logStore) reset() {
 	l.mu.Unlock()
 }
 
+// logOrigin says who made a change and through what.
+type logOrigin struct {
+	actor       LogActor
+	client      LogClient
+	transaction string // shared by the events of one request or churn change
+	requestURI  string // the API request that made the change, if any
+}
+
 // add appends an event published at ms (the sim clock), filling the
-// fields Okta derives (uuid, message, version). transaction groups events
-// written by one request or churn step.
-func (l *logStore) add(ms int64, eventType string, actor LogActor, client LogClient, transaction string, targets ...LogTarget) LogEvent {
+// fields Okta derives (uuid, message, version).
+func (l *logStore) add(ms int64, eventType string, from logOrigin, targets ...LogTarget) LogEvent {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if n := len(l.events); n > 0 && ms < l.events[n-1].published {
@@ -176,20 +191,23 @@ func (l *logStore) add(ms int64, eventType string, actor LogActor, client LogCli
 		Version:         "0",
 		Severity:        "INFO",
 		DisplayMessage:  meta.message,
-		Actor:           actor,
-		Client:          client,
+		Actor:           from.actor,
+		Client:          from.client,
 		Outcome:         LogOutcome{Result: "SUCCESS"},
 		Target:          targets,
-		Transaction:     LogTransaction{Type: "WEB", ID: transaction, Detail: map[string]any{}},
-		DebugContext:    LogDebugContext{DebugData: map[string]string{"requestUri": ""}},
+		Transaction:     LogTransaction{Type: "WEB", ID: from.transaction, Detail: map[string]any{}},
+		DebugContext:    LogDebugContext{DebugData: map[string]string{}},
 		LegacyEventType: meta.legacy,
 		seq:             seq,
 		published:       ms,
 	}
-	if client.Zone == "" {
+	if from.requestURI != "" {
+		ev.DebugContext.DebugData["requestUri"] = from.requestURI
+	}
+	if ev.Client.Zone == "" {
 		ev.Client.Zone = "null"
 	}
-	if transaction == "" {
+	if ev.Transaction.ID == "" {
 		ev.Transaction.ID = logUUID(l.seed^0x5eed, seq)
 	}
 	l.events = append(l.events, ev)

@@ -68,7 +68,7 @@ func fillLog(l *logStore, base time.Time, n int) {
 		if i%2 == 1 {
 			typ = EventGroupMemberAdd
 		}
-		l.add(base.Add(time.Duration(i)*time.Second).UnixMilli(), typ, LogActor{ID: "00uadmin", Type: logActorUser}, adminClient, "",
+		l.add(base.Add(time.Duration(i)*time.Second).UnixMilli(), typ, logOrigin{actor: LogActor{ID: "00uadmin", Type: logActorUser}, client: adminClient},
 			LogTarget{ID: fmt.Sprintf("00u%d", i), Type: logTargetUser})
 	}
 }
@@ -114,7 +114,7 @@ func TestLogQueryPolling(t *testing.T) {
 	if len(page) != 0 {
 		t.Fatalf("empty poll returned %d events", len(page))
 	}
-	l.add(base.Add(time.Minute).UnixMilli(), EventUserSuspend, LogActor{}, adminClient, "", LogTarget{ID: "00u9", Type: logTargetUser})
+	l.add(base.Add(time.Minute).UnixMilli(), EventUserSuspend, logOrigin{client: adminClient}, LogTarget{ID: "00u9", Type: logTargetUser})
 	q.after, _ = parseLogCursor(next)
 	page, _, _ = l.query(q)
 	if len(page) != 1 || page[0].EventType != EventUserSuspend {

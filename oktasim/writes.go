@@ -104,7 +104,7 @@ func writeClient(r *http.Request) LogClient {
 
 // logWrite records an API write in the System Log; callers hold s.mu.
 func (s *Sim) logWrite(c *call, now int64, eventType string, targets ...LogTarget) {
-	s.ext.logs.add(now, eventType, s.writeActor(c), writeClient(c.r), "", targets...)
+	s.ext.logs.add(now, eventType, logOrigin{actor: s.writeActor(c), client: writeClient(c.r), requestURI: c.r.URL.RequestURI()}, targets...)
 }
 
 // createGroup serves POST /api/v1/groups: a new OKTA_GROUP.

@@ -134,6 +134,9 @@ func TestGroupWrites(t *testing.T) {
 	var got []string
 	for _, ev := range s.ext.logs.all() {
 		got = append(got, ev.EventType+" "+ev.Actor.Type)
+		if !strings.HasPrefix(ev.DebugContext.DebugData["requestUri"], "/api/v1/groups") {
+			t.Errorf("%s: debugContext %v lacks the request URI", ev.EventType, ev.DebugContext.DebugData)
+		}
 	}
 	want := []string{
 		"group.lifecycle.create User",
