@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	oktasdk "github.com/okta/okta-sdk-golang/v5/okta"
@@ -46,6 +48,9 @@ type Options struct {
 	// BaseBackoff is the first retry delay; later ones double, jittered
 	// (default 250ms).
 	BaseBackoff time.Duration
+	// AttemptTimeout bounds one HTTP attempt including its body; a timed
+	// out attempt is retried like a network error (default 2 minutes).
+	AttemptTimeout time.Duration
 	// MaxPerBucket bounds concurrent requests per bucket (default 6);
 	// MaxConcurrent bounds them overall (default 24, well under Okta's 75).
 	MaxPerBucket  int
@@ -71,6 +76,9 @@ type Client struct {
 	tr     *transport
 	orgURL string
 	oauth  bool
+
+	authMu sync.Mutex // see firstAuth
+	authed atomic.Bool
 }
 
 // New checks the credentials and builds a client. ctx bounds the requests
@@ -116,6 +124,9 @@ func New(ctx context.Context, creds Credentials, opts Options) (*Client, error) 
 	if opts.BaseBackoff == 0 {
 		opts.BaseBackoff = 250 * time.Millisecond
 	}
+	if opts.AttemptTimeout == 0 {
+		opts.AttemptTimeout = 2 * time.Minute
+	}
 	if opts.MaxPerBucket == 0 {
 		opts.MaxPerBucket = 6
 	}
@@ -146,13 +157,14 @@ func New(ctx context.Context, creds Credentials, opts Options) (*Client, error) 
 		}
 	}
 	tr := &transport{
-		base:       base,
-		gov:        newGovernor(opts.BudgetShare, opts.MaxPerBucket, opts.MaxConcurrent),
-		maxRetries: opts.MaxRetries,
-		backoff:    opts.BaseBackoff,
-		logger:     opts.Logger,
-		onThrottle: opts.OnThrottle,
-		lifetime:   ctx,
+		base:           base,
+		gov:            newGovernor(opts.BudgetShare, opts.MaxPerBucket, opts.MaxConcurrent),
+		maxRetries:     opts.MaxRetries,
+		backoff:        opts.BaseBackoff,
+		attemptTimeout: opts.AttemptTimeout,
+		logger:         opts.Logger,
+		onThrottle:     opts.OnThrottle,
+		lifetime:       ctx,
 	}
 	tr.journal.Store(opts.Journal)
 
@@ -168,7 +180,6 @@ func defaultTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	t.MaxIdleConnsPerHost = 32
-	t.ResponseHeaderTimeout = 90 * time.Second
 	return t
 }
 

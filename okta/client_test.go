@@ -731,3 +731,30 @@ func TestOAuthPrivateKeyJWT(t *testing.T) {
 		t.Errorf("refused token is not IsUnauthorized: %v", err)
 	}
 }
+
+func TestStalledAttemptIsRetried(t *testing.T) {
+	isolate(t)
+	f := newFakeOkta(t)
+	f.addUsers(3)
+	f.fault = func(w http.ResponseWriter, r *http.Request, n int) bool {
+		if n == 1 {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+			w.Write([]byte("[")) // then stall mid-body until the client gives up
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+			return true
+		}
+		return false
+	}
+	srv := f.start()
+	c := newTestClient(t, srv.URL, f.token, Options{AttemptTimeout: 300 * time.Millisecond})
+	n := 0
+	if err := c.ListUsers(t.Context(), Query{}, func(us []directory.User) error { n += len(us); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	j := c.Journal()
+	if n != 3 || len(j) != 2 || !strings.Contains(j[0].Network, "deadline") || j[1].Attempt != 2 {
+		t.Errorf("n=%d journal %+v", n, j)
+	}
+}

@@ -280,11 +280,11 @@ func (c *Client) ListAppGroups(ctx context.Context, appID string, fn func([]dire
 func (c *Client) ListLogs(ctx context.Context, since time.Time, filter string, fn func([]LogEvent) error) (time.Time, error) {
 	last := since.UTC()
 	err := paginate(ctx, c, "list logs", true, func(after string) ([]LogEvent, *oktasdk.APIResponse, error) {
-		r := c.api.SystemLogAPI.ListLogEvents(ctx).Limit(LogsPageSize).SortOrder("ASCENDING")
+		// since goes with every page, as in Okta's next links: without it
+		// Okta would apply its default (seven days ago) to later pages.
+		r := c.api.SystemLogAPI.ListLogEvents(ctx).Limit(LogsPageSize).SortOrder("ASCENDING").Since(since.UTC())
 		if after != "" {
 			r = r.After(after)
-		} else {
-			r = r.Since(since.UTC())
 		}
 		if filter != "" {
 			r = r.Filter(filter)
@@ -316,7 +316,7 @@ func paginate[T any](ctx context.Context, c *Client, op string, stopOnEmpty bool
 	after := ""
 	seen := map[string]bool{}
 	for page := 1; ; page++ {
-		items, resp, err := fetch(after)
+		items, resp, err := firstAuth(c, func() ([]T, *oktasdk.APIResponse, error) { return fetch(after) })
 		if err != nil {
 			return c.wrapErr(ctx, fmt.Sprintf("%s page %d", op, page), resp, err)
 		}
@@ -339,6 +339,24 @@ func paginate[T any](ctx context.Context, c *Client, op string, stopOnEmpty bool
 		seen[next] = true
 		after = next
 	}
+}
+
+// firstAuth serialises OAuth requests until one has reached the API: the
+// SDK fetches an access token for every request that finds none cached, so
+// a sync fanning out on a cold client would mint one token per goroutine.
+// (When the cached token expires, concurrent requests may still each
+// fetch a new one; that costs a few token requests an hour.)
+func firstAuth[T any](c *Client, call func() ([]T, *oktasdk.APIResponse, error)) ([]T, *oktasdk.APIResponse, error) {
+	if !c.oauth || c.authed.Load() {
+		return call()
+	}
+	c.authMu.Lock()
+	defer c.authMu.Unlock()
+	items, resp, err := call()
+	if resp != nil && resp.Response != nil {
+		c.authed.Store(true)
+	}
+	return items, resp, err
 }
 
 // nextCursor returns the after cursor of the Link rel="next" header, or ""

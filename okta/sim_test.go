@@ -430,3 +430,130 @@ func TestSimGovernorRealistic(t *testing.T) {
 		})
 	}
 }
+
+// TestSimOAuth: the SDK's private_key_jwt flow against the sim's org
+// authorization server, the granted scopes, and the 403 for a scope the
+// service app lacks.
+func TestSimOAuth(t *testing.T) {
+	isolate(t)
+	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 5})
+	clients, err := srv.Sim.Clients()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]oktasim.ServiceClient{}
+	for _, sc := range clients {
+		byName[sc.Name] = sc
+	}
+	oauth := func(sc oktasim.ServiceClient, scopes []string) *Client {
+		c, err := New(t.Context(), Credentials{OrgURL: srv.URL, ClientID: sc.ClientID, PrivateKeyPEM: []byte(sc.PrivateKeyPEM), Scopes: scopes}, Options{BaseBackoff: 5 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+
+	ro := byName["readonly"]
+	c := oauth(ro, ro.Scopes)
+	s, err := listAll(t.Context(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTruth(t, srv, s)
+	if got := c.GrantedScopes(); len(got) != len(ro.Scopes) {
+		t.Errorf("granted scopes %v, want %v", got, ro.Scopes)
+	}
+	tokenRequests := 0
+	for _, e := range c.Journal() {
+		if e.Path == "/oauth2/v1/token" {
+			tokenRequests++
+		}
+	}
+	if tokenRequests != 1 {
+		t.Errorf("%d token requests for one listing, want 1 (cached)", tokenRequests)
+	}
+
+	// A users-only app: users work, apps are forbidden with the scope hint.
+	uo := byName["usersonly"]
+	c = oauth(uo, uo.Scopes)
+	if err := c.ListUsers(t.Context(), Query{}, func([]directory.User) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	err = c.ListApps(t.Context(), Query{}, func([]directory.App) error { return nil })
+	if !IsForbidden(err) || !strings.Contains(err.Error(), "okta.apps.read") {
+		t.Errorf("apps without okta.apps.read: %v", err)
+	}
+
+	// Asking for a scope the app was not granted fails at the token
+	// endpoint, with the OAuth error instead of the SDK's "Empty access token".
+	c = oauth(uo, []string{"okta.users.read", "okta.apps.read"})
+	err = c.ListUsers(t.Context(), Query{}, func([]directory.User) error { return nil })
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.ErrorCode == "" || !strings.Contains(err.Error(), "get OAuth access token") {
+		t.Errorf("ungranted scope: %v", err)
+	}
+	t.Logf("ungranted scope error: %v", err)
+}
+
+// TestSimLogs polls the System Log after churn: every event of the churn
+// arrives once, oldest first, and the returned cursor is the newest.
+func TestSimLogs(t *testing.T) {
+	isolate(t)
+	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 9})
+	srv.Sim.Advance(2 * time.Second) // seeded history stays before since
+	since := srv.Sim.Now().Truncate(time.Second)
+	res, err := srv.Sim.Churn(300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.ByKind) == 0 || res.ByKind["group.user_membership.add"] == 0 {
+		t.Fatalf("churn made no membership events: %+v", res)
+	}
+	c := simClient(t, srv, srv.ReadOnlyToken(), Options{})
+	byType := map[string]int{}
+	seen := map[string]bool{}
+	var prev time.Time
+	last, err := c.ListLogs(t.Context(), since, "", func(es []LogEvent) error {
+		for _, e := range es {
+			if seen[e.UUID] {
+				t.Errorf("event %s twice", e.UUID)
+			}
+			seen[e.UUID] = true
+			if e.Published.Before(prev) {
+				t.Errorf("event %s out of order", e.UUID)
+			}
+			prev = e.Published
+			byType[e.EventType]++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for typ, n := range res.ByKind {
+		if byType[typ] != n {
+			t.Errorf("%s: read %d events, churn made %d", typ, byType[typ], n)
+		}
+	}
+	if !last.Equal(prev) || last.Before(since) {
+		t.Errorf("last published %v, newest event %v", last, prev)
+	}
+
+	// A filtered poll returns only that type.
+	typ := "group.user_membership.add"
+	n := 0
+	if _, err := c.ListLogs(t.Context(), since, `eventType eq "`+typ+`"`, func(es []LogEvent) error {
+		for _, e := range es {
+			if e.EventType != typ {
+				t.Errorf("filtered poll returned %s", e.EventType)
+			}
+		}
+		n += len(es)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n != res.ByKind[typ] {
+		t.Errorf("filtered poll: %d events, want %d", n, res.ByKind[typ])
+	}
+}

@@ -67,8 +67,10 @@ type transport struct {
 	gov        *governor
 	maxRetries int
 	backoff    time.Duration
-	logger     *slog.Logger
-	onThrottle func(bucket string, until time.Time)
+	// attemptTimeout bounds one HTTP attempt, body included.
+	attemptTimeout time.Duration
+	logger         *slog.Logger
+	onThrottle     func(bucket string, until time.Time)
 	// lifetime bounds requests the SDK sends without a context (its OAuth
 	// token requests use context.TODO).
 	lifetime context.Context
@@ -138,7 +140,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			t.retries.Add(1)
 		}
 
-		out := req.Clone(ctx)
+		// The attempt's own deadline covers a server that stalls mid-body;
+		// it ends in a retry, not a hung sync.
+		actx, cancel := context.WithTimeout(ctx, t.attemptTimeout)
+		out := req.Clone(actx)
 		if body != nil {
 			out.Body = io.NopCloser(bytes.NewReader(body))
 			out.ContentLength = int64(len(body))
@@ -150,6 +155,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			respBody, err = io.ReadAll(resp.Body)
 			resp.Body.Close()
 		}
+		cancel()
 		received := time.Now()
 		entry := directory.Request{
 			Time:      start.UTC(),
