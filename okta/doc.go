@@ -16,6 +16,11 @@
 //	err = c.ListAppGroups(ctx, appID, fn)
 //	last, err := c.ListLogs(ctx, since, filter, fn) // reads until an empty page
 //
+// For plans and scope checks: GetGroup, CreateGroup, UpdateGroup,
+// AddGroupMember, RemoveGroupMember (PUT/DELETE, retried like reads),
+// CurrentAPIToken (token age and idle expiry), UserRoles, GrantedScopes
+// (OAuth).
+//
 // Every lister calls fn once per page, in order; an error from fn stops the
 // listing and is returned unchanged. Listers are safe to run concurrently —
 // that is how a sync should use them (e.g. members of many groups at once):

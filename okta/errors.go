@@ -56,9 +56,17 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// scopeFor names the OAuth scope / admin permission an operation reads.
+// scopeFor names the OAuth scope / admin permission an operation needs.
 func scopeFor(op string) string {
+	op = strings.ToLower(op)
 	switch {
+	case strings.Contains(op, "api token"):
+		return "okta.apiTokens.read"
+	case strings.Contains(op, "role"):
+		return "okta.roles.read"
+	case strings.HasPrefix(op, "add ") || strings.HasPrefix(op, "remove ") ||
+		strings.HasPrefix(op, "create ") || strings.HasPrefix(op, "update "):
+		return "okta.groups.manage"
 	case strings.Contains(op, "app"):
 		return "okta.apps.read"
 	case strings.Contains(op, "group"):

@@ -557,3 +557,87 @@ func TestSimLogs(t *testing.T) {
 		t.Errorf("filtered poll: %d events, want %d", n, res.ByKind[typ])
 	}
 }
+
+// TestSimWritesAndTokenInfo: group writes with a super admin token, the
+// 403 with the manage scope for a read-only one, and the token metadata
+// and roles the scope checks read.
+func TestSimWritesAndTokenInfo(t *testing.T) {
+	isolate(t)
+	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 2})
+	ctx := t.Context()
+	admin := simClient(t, srv, srv.SuperAdminToken(), Options{})
+	var someUser string
+	if err := admin.ListUsers(ctx, Query{Limit: 1}, func(us []directory.User) error {
+		someUser = us[0].ID
+		return errStop
+	}); !errors.Is(err, errStop) {
+		t.Fatal(err)
+	}
+
+	g, err := admin.CreateGroup(ctx, "dirdeck test", "made by a test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.ID == "" || g.Name != "dirdeck test" || g.Type != directory.GroupTypeOkta {
+		t.Fatalf("created %+v", g)
+	}
+	for range 2 { // adding twice is harmless
+		if err := admin.AddGroupMember(ctx, g.ID, someUser); err != nil {
+			t.Fatal(err)
+		}
+	}
+	members := func() []string {
+		var ids []string
+		if err := admin.ListGroupMembers(ctx, g.ID, func(p []string) error { ids = append(ids, p...); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	if got := members(); len(got) != 1 || got[0] != someUser {
+		t.Fatalf("members after add: %v", got)
+	}
+	if err := admin.RemoveGroupMember(ctx, g.ID, someUser); err != nil {
+		t.Fatal(err)
+	}
+	if got := members(); len(got) != 0 {
+		t.Fatalf("members after remove: %v", got)
+	}
+	if _, err := admin.UpdateGroup(ctx, g.ID, "dirdeck renamed", ""); err != nil {
+		t.Fatal(err)
+	}
+	got, err := admin.GetGroup(ctx, g.ID)
+	if err != nil || got.Name != "dirdeck renamed" || got.Description != "" {
+		t.Fatalf("after update: %+v %v", got, err)
+	}
+	if _, err := admin.GetGroup(ctx, "00gDoesNotExist0000"); !IsNotFound(err) {
+		t.Errorf("missing group: %v", err)
+	}
+
+	ro := simClient(t, srv, srv.ReadOnlyToken(), Options{})
+	err = ro.AddGroupMember(ctx, g.ID, someUser)
+	if !IsForbidden(err) || !strings.Contains(err.Error(), "okta.groups.manage") {
+		t.Errorf("read-only write: %v", err)
+	}
+	tok, err := ro.CurrentAPIToken(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var owner string
+	for _, ti := range srv.Sim.Tokens() {
+		if ti.Name == "readonly" {
+			owner = ti.Owner
+		}
+	}
+	if tok.UserID != owner || tok.ID == "" || tok.Created.IsZero() || tok.ExpiresAt.Before(tok.Created) {
+		t.Errorf("current token %+v, owner %s", tok, owner)
+	}
+	roles, err := ro.UserRoles(ctx, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(roles) == 0 || roles[0].Type != "READ_ONLY_ADMIN" {
+		t.Errorf("roles %+v", roles)
+	}
+}
+
+var errStop = errors.New("stop")
