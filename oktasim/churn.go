@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // simExt is the simulator state behind OAuth, the System Log and churn.
@@ -196,6 +197,79 @@ func (c *churner) log(eventType string, targets ...LogTarget) {
 	c.kinds[eventType]++
 }
 
+// userApps snapshots the apps u holds, directly or through groups.
+func userApps(u *user) map[*app]bool {
+	m := make(map[*app]bool, len(u.apps))
+	for _, au := range u.apps {
+		m[au.app] = true
+	}
+	return m
+}
+
+// appHolders snapshots the users holding a.
+func appHolders(a *app) map[*user]bool {
+	m := make(map[*user]bool, len(a.users))
+	for _, au := range a.users {
+		m[au.user] = true
+	}
+	return m
+}
+
+// appMembershipEvents lists the application.user_membership events of a
+// change, as Okta writes them also for assignments a group grants: one
+// per app u gained or lost since before (a nil u compares the holders
+// of app a with beforeUsers instead).
+func appMembershipEvents(o *org, u *user, before map[*app]bool, a *app, beforeUsers map[*user]bool) []pendingEvent {
+	var out []pendingEvent
+	if u != nil {
+		now := userApps(u)
+		for _, au := range u.apps {
+			if !before[au.app] {
+				out = append(out, pendingEvent{EventAppUserAdd, []LogTarget{appUserTarget(o, u), appTarget(au.app)}})
+			}
+		}
+		for x := range before {
+			if !now[x] {
+				out = append(out, pendingEvent{EventAppUserRemove, []LogTarget{appUserTarget(o, u), appTarget(x)}})
+			}
+		}
+		slices.SortFunc(out, func(p, q pendingEvent) int { return strings.Compare(p.targets[1].ID, q.targets[1].ID) })
+		return out
+	}
+	now := appHolders(a)
+	for _, au := range a.users { // sorted by user id
+		if !beforeUsers[au.user] {
+			out = append(out, pendingEvent{EventAppUserAdd, []LogTarget{appUserTarget(o, au.user), appTarget(a)}})
+		}
+	}
+	var lost []*user
+	for x := range beforeUsers {
+		if !now[x] {
+			lost = append(lost, x)
+		}
+	}
+	slices.SortFunc(lost, func(p, q *user) int { return strings.Compare(p.id, q.id) })
+	for _, x := range lost {
+		if o.user(x.id) == x {
+			out = append(out, pendingEvent{EventAppUserRemove, []LogTarget{appUserTarget(o, x), appTarget(a)}})
+		}
+	}
+	return out
+}
+
+// pendingEvent is an event computed before it is written.
+type pendingEvent struct {
+	eventType string
+	targets   []LogTarget
+}
+
+// logAll writes events of the current round.
+func (c *churner) logAll(events []pendingEvent) {
+	for _, ev := range events {
+		c.log(ev.eventType, ev.targets...)
+	}
+}
+
 // adminClient is the client of changes made in the admin console.
 var adminClient = LogClient{
 	IPAddress: "198.51.100.24",
@@ -247,11 +321,12 @@ func isOktaGroup(g *group) bool { return g.typ == "OKTA_GROUP" }
 func (c *churner) createUser() bool {
 	u := &user{status: "ACTIVE", created: c.now, activated: c.now, statusChanged: c.now, passwordChanged: c.now, lastUpdated: c.now}
 	u.id, u.seq = c.o.newID(prefixUser)
-	c.o.insertUser(u) // also adds u to Everyone
+	c.o.insertUser(u) // also adds u to Everyone, and to the apps Everyone holds
 	c.log(EventUserCreate, userTarget(c.o, u))
 	if c.o.everyone != nil {
 		c.log(EventGroupMemberAdd, userTarget(c.o, u), groupTarget(c.o.everyone))
 	}
+	c.logAll(appMembershipEvents(c.o, u, nil, nil, nil))
 	return true
 }
 
@@ -292,14 +367,15 @@ func (c *churner) deactivateUser() bool {
 	if u == nil {
 		return false
 	}
+	before := userApps(u)
 	c.setStatus(u, "DEPROVISIONED")
 	c.log(EventUserDeactivate, userTarget(c.o, u))
 	for _, au := range slices.Clone(u.apps) {
 		if au.direct {
 			c.o.unassignUser(au.app, u, c.now)
-			c.log(EventAppUserRemove, appUserTarget(c.o, u), appTarget(au.app))
 		}
 	}
+	c.logAll(appMembershipEvents(c.o, u, before, nil, nil))
 	return true
 }
 
@@ -351,8 +427,10 @@ func (c *churner) addMember() bool {
 	if u == nil {
 		return false
 	}
+	before := userApps(u)
 	c.o.addMember(g, u, c.now)
 	c.log(EventGroupMemberAdd, userTarget(c.o, u), groupTarget(g))
+	c.logAll(appMembershipEvents(c.o, u, before, nil, nil))
 	return true
 }
 
@@ -362,8 +440,10 @@ func (c *churner) removeMember() bool {
 		return false
 	}
 	u := g.members[c.r.IntN(len(g.members))]
+	before := userApps(u)
 	c.o.removeMember(g, u, c.now)
 	c.log(EventGroupMemberRemove, userTarget(c.o, u), groupTarget(g))
+	c.logAll(appMembershipEvents(c.o, u, before, nil, nil))
 	return true
 }
 
@@ -396,8 +476,18 @@ func (c *churner) deleteGroup() bool {
 		return false
 	}
 	target := groupTarget(g)
+	apps := make([]*app, 0, len(g.apps))
+	holders := map[*app]map[*user]bool{}
+	for _, ag := range g.apps {
+		apps = append(apps, ag.app)
+		holders[ag.app] = appHolders(ag.app)
+	}
+	slices.SortFunc(apps, func(p, q *app) int { return strings.Compare(p.id, q.id) })
 	c.o.deleteGroup(g, c.now)
 	c.log(EventGroupDelete, target)
+	for _, a := range apps {
+		c.logAll(appMembershipEvents(c.o, nil, nil, a, holders[a]))
+	}
 	return true
 }
 
@@ -417,13 +507,9 @@ func (c *churner) assignUser() bool {
 	if a == nil {
 		return false
 	}
-	u := c.pickUser(func(u *user) bool {
-		if u.status == "DEPROVISIONED" {
-			return false
-		}
-		au := findAppUser(a, u)
-		return au == nil || !au.direct
-	})
+	// Okta cannot turn a group-held assignment into an individual one
+	// through the API, so only users without the app are assigned.
+	u := c.pickUser(func(u *user) bool { return u.status != "DEPROVISIONED" && findAppUser(a, u) == nil })
 	if u == nil {
 		return false
 	}
@@ -437,9 +523,11 @@ func (c *churner) unassignUser() bool {
 	if a == nil {
 		return false
 	}
+	// Okta refuses (E0000046) to unassign a user whose groups still grant
+	// the app, so only purely individual assignments are removed.
 	var direct []*appUser
 	for _, au := range a.users {
-		if au.direct {
+		if au.direct && au.viaGroups == 0 {
 			direct = append(direct, au)
 		}
 	}
@@ -471,8 +559,10 @@ func (c *churner) assignGroup() bool {
 	if g == nil {
 		return false
 	}
+	before := appHolders(a)
 	c.o.assignGroup(a, g, len(a.groups), c.now)
 	c.log(EventGroupAppAssignAdd, appTarget(a), groupTarget(g))
+	c.logAll(appMembershipEvents(c.o, nil, nil, a, before))
 	return true
 }
 
@@ -485,8 +575,10 @@ func (c *churner) unassignGroup() bool {
 	if g.typ == "BUILT_IN" {
 		return false
 	}
+	before := appHolders(a)
 	c.o.unassignGroup(a, g, c.now)
 	c.log(EventGroupAppAssignRemove, appTarget(a), groupTarget(g))
+	c.logAll(appMembershipEvents(c.o, nil, nil, a, before))
 	return true
 }
 

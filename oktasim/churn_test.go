@@ -316,3 +316,90 @@ func TestChurnTouchesTimestamps(t *testing.T) {
 		s.mu.RUnlock()
 	}
 }
+
+// relations returns the org's memberships and app users as "g u" / "a u"
+// pairs.
+func relations(s *Sim) (members, appUsers map[string]bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	members, appUsers = map[string]bool{}, map[string]bool{}
+	for _, g := range s.org.groups {
+		for _, u := range g.members {
+			members[g.id+" "+u.id] = true
+		}
+	}
+	for _, a := range s.org.apps {
+		for _, au := range a.users {
+			appUsers[a.id+" "+au.user.id] = true
+		}
+	}
+	return members, appUsers
+}
+
+// TestChurnLogExplainsChanges replays the System Log over the seeded org:
+// a client that only follows the log's membership and app-membership
+// events (and drops what deleted users and groups held) must end up with
+// the org's memberships and app users. This is what an incremental sync
+// driven by the System Log relies on.
+func TestChurnLogExplainsChanges(t *testing.T) {
+	for _, seed := range []int64{23, 24, 25} {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { replayLog(t, seed) })
+	}
+}
+
+func replayLog(t *testing.T, seed int64) {
+	s, err := New(Options{Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	members, appUsers := relations(s)
+	if _, err := s.Churn(800); err != nil {
+		t.Fatal(err)
+	}
+	dropUser := func(set map[string]bool, id string) {
+		for k := range set {
+			if strings.HasSuffix(k, " "+id) {
+				delete(set, k)
+			}
+		}
+	}
+	for _, ev := range s.ext.logs.all() {
+		tg := ev.Target
+		switch ev.EventType {
+		case EventGroupMemberAdd:
+			members[tg[1].ID+" "+tg[0].ID] = true
+		case EventGroupMemberRemove:
+			delete(members, tg[1].ID+" "+tg[0].ID)
+		case EventAppUserAdd:
+			appUsers[tg[1].ID+" "+tg[0].ID] = true
+		case EventAppUserRemove:
+			delete(appUsers, tg[1].ID+" "+tg[0].ID)
+		case EventUserDelete:
+			dropUser(members, tg[0].ID)
+			dropUser(appUsers, tg[0].ID)
+		case EventGroupDelete:
+			for k := range members {
+				if strings.HasPrefix(k, tg[0].ID+" ") {
+					delete(members, k)
+				}
+			}
+		}
+	}
+	gotMembers, gotAppUsers := relations(s)
+	for _, c := range []struct {
+		what     string
+		replayed map[string]bool
+		actual   map[string]bool
+	}{{"memberships", members, gotMembers}, {"app users", appUsers, gotAppUsers}} {
+		for k := range c.actual {
+			if !c.replayed[k] {
+				t.Errorf("%s: %s exists but the log never added it", c.what, k)
+			}
+		}
+		for k := range c.replayed {
+			if !c.actual[k] {
+				t.Errorf("%s: the log leaves %s, which is gone", c.what, k)
+			}
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -103,8 +104,16 @@ func writeClient(r *http.Request) LogClient {
 }
 
 // logWrite records an API write in the System Log; callers hold s.mu.
+// The events of one request share a transaction, named after the
+// request's timestamp (unique: stampMS never repeats).
 func (s *Sim) logWrite(c *call, now int64, eventType string, targets ...LogTarget) {
-	s.ext.logs.add(now, eventType, logOrigin{actor: s.writeActor(c), client: writeClient(c.r), requestURI: c.r.URL.RequestURI()}, targets...)
+	from := logOrigin{
+		actor:       s.writeActor(c),
+		client:      writeClient(c.r),
+		transaction: oktaID("W", s.org.seed, "txn/"+strconv.FormatInt(now, 10)),
+		requestURI:  c.r.URL.RequestURI(),
+	}
+	s.ext.logs.add(now, eventType, from, targets...)
 }
 
 // createGroup serves POST /api/v1/groups: a new OKTA_GROUP.
@@ -188,8 +197,12 @@ func (s *Sim) addGroupMember(c *call) {
 	}
 	if !isMember(g, u) {
 		now := s.stampMS()
+		before := userApps(u)
 		s.org.addMember(g, u, now)
 		s.logWrite(c, now, EventGroupMemberAdd, userTarget(s.org, u), groupTarget(g))
+		for _, ev := range appMembershipEvents(s.org, u, before, nil, nil) {
+			s.logWrite(c, now, ev.eventType, ev.targets...)
+		}
 	}
 	c.status = http.StatusNoContent
 	c.body = c.body[:0]
@@ -206,8 +219,12 @@ func (s *Sim) removeGroupMember(c *call) {
 	}
 	if isMember(g, u) {
 		now := s.stampMS()
+		before := userApps(u)
 		s.org.removeMember(g, u, now)
 		s.logWrite(c, now, EventGroupMemberRemove, userTarget(s.org, u), groupTarget(g))
+		for _, ev := range appMembershipEvents(s.org, u, before, nil, nil) {
+			s.logWrite(c, now, ev.eventType, ev.targets...)
+		}
 	}
 	c.status = http.StatusNoContent
 	c.body = c.body[:0]
