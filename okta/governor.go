@@ -182,7 +182,13 @@ func (g *governor) acquire(ctx context.Context, bucket string, onThrottle func(b
 	select {
 	case g.global <- struct{}{}:
 	case <-ctx.Done():
-		g.release(bucket, rateInfo{}, false)
+		// Give back the bucket slot only: no global slot was taken.
+		g.mu.Lock()
+		b := g.state(bucket)
+		b.inflight--
+		b.requests--
+		g.broadcast()
+		g.mu.Unlock()
 		return g.now().Sub(start), throttled, ctx.Err()
 	}
 	return g.now().Sub(start), throttled, nil

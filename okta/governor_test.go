@@ -1,6 +1,7 @@
 package okta
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -197,5 +198,45 @@ func TestRateLimited429Retried(t *testing.T) {
 	}
 	if !strings.Contains((&APIError{Status: 429, ErrorCode: CodeRateLimited}).Error(), "budget share") {
 		t.Error("429 hint does not mention the budget share")
+	}
+}
+
+// TestGovernorGlobalCap: the overall cap holds across buckets, and a
+// request cancelled while waiting for a global slot gives back only its
+// bucket slot.
+func TestGovernorGlobalCap(t *testing.T) {
+	g := newGovernor(0.5, 4, 2)
+	ctx := t.Context()
+	seen := rateInfo{ok: false}
+	// Make two buckets "seen" so they allow more than one in flight.
+	for _, b := range []string{"a", "b"} {
+		if _, _, err := g.acquire(ctx, b, nil); err != nil {
+			t.Fatal(err)
+		}
+		g.release(b, seen, true)
+	}
+	if _, _, err := g.acquire(ctx, "a", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := g.acquire(ctx, "b", nil); err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, _, err := g.acquire(cctx, "a", nil); err == nil {
+		t.Fatal("third request passed a global cap of 2")
+	}
+	g.mu.Lock()
+	inflight := g.buckets["a"].inflight
+	g.mu.Unlock()
+	if inflight != 1 || len(g.global) != 2 {
+		t.Fatalf("after a cancelled wait: bucket a in flight %d, global %d; want 1 and 2", inflight, len(g.global))
+	}
+	g.release("a", seen, true)
+	if _, _, err := g.acquire(ctx, "b", nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.global) != 2 {
+		t.Fatalf("global slots %d, want 2", len(g.global))
 	}
 }
