@@ -111,7 +111,7 @@ func (s *Sim) Churn(n int) (ChurnResult, error) {
 			r:     rand.New(rand.NewPCG(uint64(s.org.seed), uint64(0xc4)<<56|round)),
 			round: round,
 			kinds: res.ByKind,
-			txn:   "churn-" + strconv.FormatUint(round, 10),
+			txn:   oktaID("W", s.org.seed, "churn/"+strconv.FormatUint(round, 10)),
 		}
 		c.actor = s.adminActor()
 		pick := c.r.IntN(churnWeight)
