@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	gosync "sync"
 	"time"
@@ -21,7 +23,7 @@ var (
 	// the crash test can kill a writer at every step of a commit.
 	commitProgress = func(stage string) {}
 
-	flushItems = 50_000
+	flushItems = 200_000
 	flushBytes = 8 << 20
 	scanBatch  = 50_000
 )
@@ -46,9 +48,7 @@ type FullWriter struct {
 	runID uint64
 
 	mu       gosync.Mutex
-	ops      []func(*genTx) error
-	items    int
-	bytes    int
+	pending  batch
 	keep     map[string]bool
 	cursors  map[string]string
 	err      error
@@ -87,8 +87,8 @@ func (s *Store) BeginFull() (*FullWriter, error) {
 	return w, nil
 }
 
-// add queues an operation, flushing when the batch is full.
-func (w *FullWriter) add(items, size int, op func(*genTx) error) error {
+// add queues writes into the pending batch, flushing when it is full.
+func (w *FullWriter) add(items, size int, queue func(b *batch)) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.finished {
@@ -97,17 +97,17 @@ func (w *FullWriter) add(items, size int, op func(*genTx) error) error {
 	if w.err != nil {
 		return w.err
 	}
-	w.ops = append(w.ops, op)
-	w.items += items
-	w.bytes += size
-	if w.items >= flushItems || w.bytes >= flushBytes {
+	queue(&w.pending)
+	w.pending.items += items
+	w.pending.bytes += size
+	if w.pending.items >= flushItems || w.pending.bytes >= flushBytes {
 		w.err = w.flushLocked()
 	}
 	return w.err
 }
 
 func (w *FullWriter) flushLocked() error {
-	if len(w.ops) == 0 {
+	if w.pending.empty() {
 		return nil
 	}
 	err := w.s.update(func(tx *bbolt.Tx) error {
@@ -115,14 +115,12 @@ func (w *FullWriter) flushLocked() error {
 		if err != nil {
 			return err
 		}
-		for _, op := range w.ops {
-			if err := op(g); err != nil {
-				return err
-			}
+		if err := g.apply(&w.pending); err != nil {
+			return err
 		}
 		return g.saveCounts()
 	})
-	w.ops, w.items, w.bytes = w.ops[:0], 0, 0
+	w.pending = batch{}
 	if err != nil {
 		return fmt.Errorf("write generation %d: %w", w.gen, err)
 	}
@@ -167,14 +165,7 @@ func (w *FullWriter) PutUsers(users []directory.User) error {
 	if err != nil {
 		return w.fail(err)
 	}
-	return w.add(len(enc), size, func(g *genTx) error {
-		for _, e := range enc {
-			if _, err := g.putUser(e.v, e.val); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return w.add(len(enc), size, func(b *batch) { b.users = append(b.users, enc...) })
 }
 
 // PutGroups adds (or replaces) groups in the new generation.
@@ -183,14 +174,7 @@ func (w *FullWriter) PutGroups(groups []directory.Group) error {
 	if err != nil {
 		return w.fail(err)
 	}
-	return w.add(len(enc), size, func(g *genTx) error {
-		for _, e := range enc {
-			if _, err := g.putGroup(e.v, e.val); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return w.add(len(enc), size, func(b *batch) { b.groups = append(b.groups, enc...) })
 }
 
 // PutApps adds (or replaces) apps in the new generation.
@@ -199,14 +183,7 @@ func (w *FullWriter) PutApps(apps []directory.App) error {
 	if err != nil {
 		return w.fail(err)
 	}
-	return w.add(len(enc), size, func(g *genTx) error {
-		for _, e := range enc {
-			if _, err := g.putApp(e.v, e.val); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return w.add(len(enc), size, func(b *batch) { b.apps = append(b.apps, enc...) })
 }
 
 // PutMembers adds members of a group; call it once per page.
@@ -219,14 +196,10 @@ func (w *FullWriter) PutMembers(groupID string, userIDs []string) error {
 			return w.fail(err)
 		}
 	}
-	ids := append([]string(nil), userIDs...)
-	return w.add(len(ids), 40*len(ids), func(g *genTx) error {
-		for _, u := range ids {
-			if _, err := g.addMember(groupID, u); err != nil {
-				return err
-			}
+	return w.add(len(userIDs), 40*len(userIDs), func(b *batch) {
+		for _, u := range userIDs {
+			b.members = append(b.members, edge{groupID, u})
 		}
-		return nil
 	})
 }
 
@@ -241,14 +214,7 @@ func (w *FullWriter) PutAppUsers(appID string, users []directory.AppUser) error 
 	if err != nil {
 		return w.fail(err)
 	}
-	return w.add(len(enc), size, func(g *genTx) error {
-		for _, e := range enc {
-			if _, err := g.putAppUser(e.v, e.val); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return w.add(len(enc), size, func(b *batch) { b.appUsers = append(b.appUsers, enc...) })
 }
 
 // PutAppGroups adds groups assigned to an app (AppID as for PutAppUsers).
@@ -261,14 +227,7 @@ func (w *FullWriter) PutAppGroups(appID string, groups []directory.AppGroup) err
 	if err != nil {
 		return w.fail(err)
 	}
-	return w.add(len(enc), size, func(g *genTx) error {
-		for _, e := range enc {
-			if _, err := g.putAppGroup(e.v, e.val); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return w.add(len(enc), size, func(b *batch) { b.appGroups = append(b.appGroups, enc...) })
 }
 
 // fillParent copies vs, setting the parent (app) id where it is empty.
@@ -479,8 +438,9 @@ func (w *FullWriter) setCursors() error {
 }
 
 // scanPrev calls fn for every key of the previous generation's bucket
-// under prefix, in key order, in write transactions of scanBatch keys.
-func (w *FullWriter) scanPrev(prev uint64, bucket, prefix []byte, fn func(g, p *genTx, k, v []byte) error) error {
+// under prefix, in key order, in write transactions of scanBatch keys;
+// what fn queues in the batch is applied at the end of each transaction.
+func (w *FullWriter) scanPrev(prev uint64, bucket, prefix []byte, fn func(g *genTx, b *batch, k, v []byte) error) error {
 	var after []byte
 	for {
 		more := false
@@ -493,6 +453,7 @@ func (w *FullWriter) scanPrev(prev uint64, bucket, prefix []byte, fn func(g, p *
 			if err != nil {
 				return err
 			}
+			var b batch
 			c := p.bucket(bucket).Cursor()
 			k, v := c.Seek(prefix)
 			if after != nil {
@@ -506,11 +467,14 @@ func (w *FullWriter) scanPrev(prev uint64, bucket, prefix []byte, fn func(g, p *
 					more = true
 					break
 				}
-				if err := fn(g, p, k, v); err != nil {
+				if err := fn(g, &b, k, v); err != nil {
 					return err
 				}
 				after = append(after[:0], k...)
 				n++
+			}
+			if err := g.apply(&b); err != nil {
+				return err
 			}
 			return g.saveCounts()
 		})
@@ -521,18 +485,30 @@ func (w *FullWriter) scanPrev(prev uint64, bucket, prefix []byte, fn func(g, p *
 	}
 }
 
+// keepMissing queues previous objects the new generation lacks.
+func keepMissing[T any](kind string, in func(*genTx) *bbolt.Bucket, queue func(*batch, encoded[T])) func(g *genTx, b *batch, k, v []byte) error {
+	return func(g *genTx, b *batch, k, v []byte) error {
+		if in(g).Get(k) != nil {
+			return nil
+		}
+		t, err := decode[T](kind+" "+string(k), v)
+		if err != nil {
+			return err
+		}
+		queue(b, encoded[T]{t, bytes.Clone(v)})
+		return nil
+	}
+}
+
 // carryOver copies kept resources, cursors and the archive from the
 // previous generation.
 func (w *FullWriter) carryOver(prev uint64) error {
-	keepObj := func(put func(g *genTx, k, v []byte) error) func(g, p *genTx, k, v []byte) error {
-		return func(g, _ *genTx, k, v []byte) error { return put(g, k, v) }
-	}
 	type job struct {
 		bucket, prefix []byte
-		fn             func(g, p *genTx, k, v []byte) error
+		fn             func(g *genTx, b *batch, k, v []byte) error
 	}
 	var jobs []job
-	for res := range w.keep {
+	for _, res := range slices.Sorted(maps.Keys(w.keep)) {
 		name, parent, _ := strings.Cut(res, ":")
 		var prefix []byte
 		if parent != "" {
@@ -540,81 +516,36 @@ func (w *FullWriter) carryOver(prev uint64) error {
 		}
 		switch name {
 		case ResUsers:
-			jobs = append(jobs, job{bUsers, nil, keepObj(func(g *genTx, k, v []byte) error {
-				if g.users.Get(k) != nil {
-					return nil
-				}
-				u, err := decode[directory.User]("user "+string(k), v)
-				if err != nil {
-					return err
-				}
-				_, err = g.putUser(u, bytes.Clone(v))
-				return err
-			})})
+			jobs = append(jobs, job{bUsers, nil, keepMissing("user", (*genTx).usersB,
+				func(b *batch, e encoded[directory.User]) { b.users = append(b.users, e) })})
 		case ResGroups:
-			jobs = append(jobs, job{bGroups, nil, keepObj(func(g *genTx, k, v []byte) error {
-				if g.groups.Get(k) != nil {
-					return nil
-				}
-				gr, err := decode[directory.Group]("group "+string(k), v)
-				if err != nil {
-					return err
-				}
-				_, err = g.putGroup(gr, bytes.Clone(v))
-				return err
-			})})
+			jobs = append(jobs, job{bGroups, nil, keepMissing("group", (*genTx).groupsB,
+				func(b *batch, e encoded[directory.Group]) { b.groups = append(b.groups, e) })})
 		case ResApps:
-			jobs = append(jobs, job{bApps, nil, keepObj(func(g *genTx, k, v []byte) error {
-				if g.apps.Get(k) != nil {
-					return nil
-				}
-				a, err := decode[directory.App]("app "+string(k), v)
-				if err != nil {
-					return err
-				}
-				_, err = g.putApp(a, bytes.Clone(v))
-				return err
-			})})
+			jobs = append(jobs, job{bApps, nil, keepMissing("app", (*genTx).appsB,
+				func(b *batch, e encoded[directory.App]) { b.apps = append(b.apps, e) })})
 		case ResMemberships:
-			jobs = append(jobs, job{bMembers, prefix, keepObj(func(g *genTx, k, _ []byte) error {
+			jobs = append(jobs, job{bMembers, prefix, func(_ *genTx, b *batch, k, _ []byte) error {
 				gid, uid := splitKey(k)
-				_, err := g.addMember(gid, uid)
-				return err
-			})})
+				b.members = append(b.members, edge{gid, uid})
+				return nil
+			}})
 		case ResAppUsers:
-			jobs = append(jobs, job{bAppUsers, prefix, keepObj(func(g *genTx, k, v []byte) error {
-				if g.appUsers.Get(k) != nil {
-					return nil
-				}
-				au, err := decode[directory.AppUser]("app user "+string(k), v)
-				if err != nil {
-					return err
-				}
-				_, err = g.putAppUser(au, bytes.Clone(v))
-				return err
-			})})
+			jobs = append(jobs, job{bAppUsers, prefix, keepMissing("app user", (*genTx).appUsersB,
+				func(b *batch, e encoded[directory.AppUser]) { b.appUsers = append(b.appUsers, e) })})
 		case ResAppGroups:
-			jobs = append(jobs, job{bAppGroups, prefix, keepObj(func(g *genTx, k, v []byte) error {
-				if g.appGroups.Get(k) != nil {
-					return nil
-				}
-				ag, err := decode[directory.AppGroup]("app group "+string(k), v)
-				if err != nil {
-					return err
-				}
-				_, err = g.putAppGroup(ag, bytes.Clone(v))
-				return err
-			})})
+			jobs = append(jobs, job{bAppGroups, prefix, keepMissing("app group", (*genTx).appGroupsB,
+				func(b *batch, e encoded[directory.AppGroup]) { b.appGroups = append(b.appGroups, e) })})
 		}
 	}
 	jobs = append(jobs,
-		job{bArchive, nil, keepObj(func(g *genTx, k, v []byte) error { return g.archive.Put(k, bytes.Clone(v)) })},
-		job{bCursors, nil, keepObj(func(g *genTx, k, v []byte) error {
+		job{bArchive, nil, func(g *genTx, _ *batch, k, v []byte) error { return g.archive.Put(bytes.Clone(k), bytes.Clone(v)) }},
+		job{bCursors, nil, func(g *genTx, _ *batch, k, v []byte) error {
 			if _, set := w.cursors[string(k)]; set {
 				return nil
 			}
 			return g.curs.Put(bytes.Clone(k), bytes.Clone(v))
-		})},
+		}},
 	)
 	for _, j := range jobs {
 		if err := w.scanPrev(prev, j.bucket, j.prefix, j.fn); err != nil {

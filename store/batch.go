@@ -1,0 +1,189 @@
+package store
+
+import (
+	"bytes"
+	"cmp"
+	"slices"
+
+	"github.com/dirdeck/dirdeck/directory"
+	"go.etcd.io/bbolt"
+)
+
+// batch is a full sync's pending writes, applied in one transaction in key
+// order per bucket. bbolt only splits nodes when a transaction commits, so
+// tens of thousands of inserts in random order (index terms, reverse
+// edges) into one node shift its entries on every insert, quadratic in the
+// batch size; inserting in ascending order keeps each insert near the end.
+type batch struct {
+	users     []encoded[directory.User]
+	groups    []encoded[directory.Group]
+	apps      []encoded[directory.App]
+	members   []edge
+	appUsers  []encoded[directory.AppUser]
+	appGroups []encoded[directory.AppGroup]
+	items     int
+	bytes     int
+}
+
+type edge struct{ parent, child string }
+
+type kv struct{ k, v []byte }
+
+// sequentialFill packs pages full for buckets filled mostly in ascending
+// order across transactions (objects by id, edges by parent), where
+// bbolt's default 0.5 would leave the file half empty. Buckets whose keys
+// arrive in random order across transactions (reverse edges, name
+// indexes) keep the default: bbolt splits an overfull page into one page
+// at the fill threshold plus the rest, so at 0.9 every few inserts into a
+// full page would leave a nearly empty page behind.
+const sequentialFill = 0.9
+
+func (b *batch) empty() bool {
+	return len(b.users)+len(b.groups)+len(b.apps)+len(b.members)+len(b.appUsers)+len(b.appGroups) == 0
+}
+
+// putSorted writes kvs in key order.
+func putSorted(bk *bbolt.Bucket, kvs []kv) error {
+	slices.SortFunc(kvs, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
+	for _, e := range kvs {
+		if err := bk.Put(e.k, e.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lastByKey sorts vs by key and keeps the last of equal keys (a later page
+// of the same object wins, as it would with individual puts).
+func lastByKey[T any](vs []T, key func(T) string) []T {
+	slices.SortStableFunc(vs, func(a, b T) int { return cmp.Compare(key(a), key(b)) })
+	out := vs[:0]
+	for i, v := range vs {
+		if i+1 < len(vs) && key(vs[i+1]) == key(v) {
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// apply writes the batch into the generation, keeping indexes and counts.
+func (g *genTx) apply(b *batch) error {
+	for _, bk := range []*bbolt.Bucket{g.users, g.groups, g.apps, g.members, g.appUsers, g.appGroups} {
+		bk.FillPercent = sequentialFill
+	}
+	var ix, dept, rev []kv
+	for _, e := range lastByKey(b.users, func(e encoded[directory.User]) string { return e.v.ID }) {
+		id := []byte(e.v.ID)
+		if old := g.users.Get(id); old != nil {
+			if bytes.Equal(old, e.val) {
+				continue
+			}
+			ou, err := decode[directory.User]("user "+e.v.ID, old)
+			if err != nil {
+				return err
+			}
+			if err := g.unindexUser(ou); err != nil {
+				return err
+			}
+		} else {
+			g.counts.Users++
+		}
+		if err := g.users.Put(id, e.val); err != nil {
+			return err
+		}
+		for _, t := range userTerms(e.v) {
+			ix = append(ix, kv{ck(t, e.v.ID), nil})
+		}
+		if e.v.Department != "" {
+			dept = append(dept, kv{ck(term(e.v.Department), e.v.ID), nil})
+		}
+	}
+	if err := putSorted(g.ixUser, ix); err != nil {
+		return err
+	}
+	if err := putSorted(g.ixDept, dept); err != nil {
+		return err
+	}
+
+	ix = ix[:0]
+	for _, e := range lastByKey(b.groups, func(e encoded[directory.Group]) string { return e.v.ID }) {
+		id := []byte(e.v.ID)
+		if old := g.groups.Get(id); old != nil {
+			if bytes.Equal(old, e.val) {
+				continue
+			}
+			og, err := decode[directory.Group]("group "+e.v.ID, old)
+			if err != nil {
+				return err
+			}
+			if err := g.ixGroup.Delete(ck(term(og.Name), og.ID)); err != nil {
+				return err
+			}
+		} else {
+			g.counts.Groups++
+		}
+		if err := g.groups.Put(id, e.val); err != nil {
+			return err
+		}
+		ix = append(ix, kv{ck(term(e.v.Name), e.v.ID), nil})
+	}
+	if err := putSorted(g.ixGroup, ix); err != nil {
+		return err
+	}
+
+	for _, e := range lastByKey(b.apps, func(e encoded[directory.App]) string { return e.v.ID }) {
+		if _, err := g.putApp(e.v, e.val); err != nil {
+			return err
+		}
+	}
+
+	for _, e := range lastByKey(b.members, func(e edge) string { return e.parent + "\t" + e.child }) {
+		k := ck(e.parent, e.child)
+		if g.members.Get(k) != nil {
+			continue
+		}
+		if err := g.members.Put(k, present); err != nil {
+			return err
+		}
+		g.counts.Memberships++
+		rev = append(rev, kv{ck(e.child, e.parent), present})
+	}
+	if err := putSorted(g.membersRev, rev); err != nil {
+		return err
+	}
+
+	rev = rev[:0]
+	for _, e := range lastByKey(b.appUsers, func(e encoded[directory.AppUser]) string { return e.v.AppID + "\t" + e.v.UserID }) {
+		k := ck(e.v.AppID, e.v.UserID)
+		old := g.appUsers.Get(k)
+		if old == nil {
+			g.counts.AppUsers++
+			rev = append(rev, kv{ck(e.v.UserID, e.v.AppID), present})
+		} else if bytes.Equal(old, e.val) {
+			continue
+		}
+		if err := g.appUsers.Put(k, e.val); err != nil {
+			return err
+		}
+	}
+	if err := putSorted(g.appUsersRev, rev); err != nil {
+		return err
+	}
+
+	rev = rev[:0]
+	for _, e := range lastByKey(b.appGroups, func(e encoded[directory.AppGroup]) string { return e.v.AppID + "\t" + e.v.GroupID }) {
+		k := ck(e.v.AppID, e.v.GroupID)
+		old := g.appGroups.Get(k)
+		if old == nil {
+			g.counts.AppGroups++
+			rev = append(rev, kv{ck(e.v.GroupID, e.v.AppID), present})
+		} else if bytes.Equal(old, e.val) {
+			continue
+		}
+		if err := g.appGroups.Put(k, e.val); err != nil {
+			return err
+		}
+	}
+	return putSorted(g.appGroupsRev, rev)
+}
