@@ -1,0 +1,351 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	gosync "sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/okta"
+	"github.com/dirdeck/dirdeck/store"
+)
+
+// deltaPlan is everything an incremental run will write, gathered before
+// anything is written so that the writes can be issued in a safe order.
+type deltaPlan struct {
+	putUsers  []directory.User
+	putGroups []directory.Group
+	putApps   []directory.App
+
+	// Membership and app-user events of the groups and apps whose changes
+	// are applied from the System Log, in published order.
+	memberEvents  []okta.LogEvent
+	appUserEvents []okta.LogEvent
+
+	// Groups and apps whose children are listed again.
+	relistMembers   []string
+	relistAppUsers  []string
+	relistAppGroups []string
+	members         map[string][]string
+	appUsers        map[string][]directory.AppUser
+	appGroups       map[string][]directory.AppGroup
+
+	deleteUsers  []string
+	deleteGroups []string
+	deleteApps   []string
+}
+
+// target returns the id of ev's first target of type typ.
+func target(ev okta.LogEvent, typ string) string {
+	for _, t := range ev.Targets {
+		if t.Type == typ {
+			return t.ID
+		}
+	}
+	return ""
+}
+
+func succeeded(ev okta.LogEvent) bool { return ev.Outcome == "" || ev.Outcome == "SUCCESS" }
+
+// planDelta compares the org's listings and log with the cache.
+func (e *engine) planDelta(snap *snapshot, ch *changes) *deltaPlan {
+	p := &deltaPlan{
+		members:   map[string][]string{},
+		appUsers:  map[string][]directory.AppUser{},
+		appGroups: map[string][]directory.AppGroup{},
+	}
+	// Events per group and app, and the newest membership event per group.
+	newestMemberEvent := map[string]time.Time{}
+	appUserEvents := map[string]bool{}
+	appGroupEvents := map[string]bool{}
+	if ch.logsOK {
+		for _, ev := range ch.logs {
+			if !succeeded(ev) {
+				continue
+			}
+			switch ev.EventType {
+			case eventMemberAdd, eventMemberRemove:
+				if gid := target(ev, "UserGroup"); gid != "" && ev.Published.After(newestMemberEvent[gid]) {
+					newestMemberEvent[gid] = ev.Published
+				}
+			case eventAppUserAdd, eventAppUserRemove:
+				appUserEvents[target(ev, "AppInstance")] = true
+			case eventAppGroupAdd, eventAppGroupRemove:
+				appGroupEvents[target(ev, "AppInstance")] = true
+			case eventUserDelete:
+				if uid := target(ev, "User"); uid != "" {
+					p.deleteUsers = append(p.deleteUsers, uid)
+				}
+			}
+		}
+	}
+
+	// Users.
+	if ch.seenUsers != nil {
+		for _, u := range ch.users {
+			if last, ok := snap.users[u.ID]; !ok || !last.Equal(u.LastUpdated) {
+				p.putUsers = append(p.putUsers, u)
+			}
+		}
+		for id := range snap.users {
+			if !ch.seenUsers[id] {
+				p.deleteUsers = append(p.deleteUsers, id)
+			}
+		}
+		sort.Strings(p.deleteUsers)
+	} else {
+		p.putUsers = ch.users
+	}
+
+	// Groups and their members.
+	deltaGroups := map[string]bool{}
+	if ch.groups != nil {
+		for _, id := range sortedKeys(ch.groups) {
+			g := ch.groups[id]
+			old, known := snap.groups[id]
+			if !known || old != g {
+				p.putGroups = append(p.putGroups, g)
+			}
+			if known && !g.LastMembershipUpdated.After(old.LastMembershipUpdated) {
+				continue
+			}
+			newest, logged := newestMemberEvent[id]
+			if known && ch.logsOK && logged && !newest.Before(g.LastMembershipUpdated.Add(-logSlack)) {
+				deltaGroups[id] = true
+			} else {
+				p.relistMembers = append(p.relistMembers, id)
+			}
+		}
+		for _, id := range sortedKeys(snap.groups) {
+			if _, ok := ch.groups[id]; !ok {
+				p.deleteGroups = append(p.deleteGroups, id)
+			}
+		}
+	}
+
+	// Apps and their assignments.
+	deltaApps := map[string]bool{}
+	if ch.apps != nil {
+		for _, id := range sortedKeys(ch.apps) {
+			a := ch.apps[id]
+			old, known := snap.apps[id]
+			if !known || old != a {
+				p.putApps = append(p.putApps, a)
+			}
+			switch {
+			case !known || !ch.logsOK:
+				p.relistAppUsers = append(p.relistAppUsers, id)
+				p.relistAppGroups = append(p.relistAppGroups, id)
+			default:
+				if appGroupEvents[id] {
+					p.relistAppGroups = append(p.relistAppGroups, id)
+				}
+				if appUserEvents[id] {
+					deltaApps[id] = true
+				}
+			}
+		}
+		for _, id := range sortedKeys(snap.apps) {
+			if _, ok := ch.apps[id]; !ok {
+				p.deleteApps = append(p.deleteApps, id)
+			}
+		}
+	}
+
+	for _, ev := range ch.logs {
+		if !ch.logsOK || !succeeded(ev) {
+			continue
+		}
+		switch ev.EventType {
+		case eventMemberAdd, eventMemberRemove:
+			if deltaGroups[target(ev, "UserGroup")] && target(ev, "User") != "" {
+				p.memberEvents = append(p.memberEvents, ev)
+			}
+		case eventAppUserAdd, eventAppUserRemove:
+			if deltaApps[target(ev, "AppInstance")] && target(ev, "AppUser") != "" {
+				p.appUserEvents = append(p.appUserEvents, ev)
+			}
+		}
+	}
+	byPublished := func(evs []okta.LogEvent) {
+		sort.SliceStable(evs, func(i, j int) bool { return evs[i].Published.Before(evs[j].Published) })
+	}
+	byPublished(p.memberEvents)
+	byPublished(p.appUserEvents)
+	return p
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// relist lists again the children of the groups and apps the plan names.
+func (e *engine) relist(ctx context.Context, p *deltaPlan) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(e.opts.Workers)
+	var mu gosync.Mutex
+	relistEach(e, g, gctx, &mu, p.relistMembers, "memberships", e.c.ListGroupMembers,
+		func(id string, ids []string) { p.members[id] = ids })
+	relistEach(e, g, gctx, &mu, p.relistAppUsers, "app_users", e.c.ListAppUsers,
+		func(id string, users []directory.AppUser) { p.appUsers[id] = users })
+	relistEach(e, g, gctx, &mu, p.relistAppGroups, "app_groups", e.c.ListAppGroups,
+		func(id string, groups []directory.AppGroup) { p.appGroups[id] = groups })
+	err := g.Wait()
+	for _, r := range []string{"memberships", "app_users", "app_groups"} {
+		e.done(r)
+	}
+	return err
+}
+
+// relistEach lists the children of each parent in ids with list, and
+// hands each complete listing to keep (under mu).
+func relistEach[T any](e *engine, g *errgroup.Group, ctx context.Context, mu *gosync.Mutex, ids []string, resource string,
+	list func(context.Context, string, func([]T) error) error, keep func(id string, items []T)) {
+	for _, id := range ids {
+		g.Go(func() error {
+			items := []T{}
+			err := list(ctx, id, func(page []T) error {
+				e.page(resource, len(page))
+				items = append(items, page...)
+				return nil
+			})
+			if ok, err := e.childOutcome(err, resource); !ok {
+				return err
+			}
+			mu.Lock()
+			keep(id, items)
+			mu.Unlock()
+			return nil
+		})
+	}
+}
+
+// childOutcome sorts an error listing one parent's children: ok is false
+// when the listing must not be used, with err non-nil when the run fails.
+// A 404 (the parent was deleted meanwhile; the next sync archives it) and
+// a 403 (partial data; the cache keeps what it had) skip the parent.
+func (e *engine) childOutcome(err error, resource string) (ok bool, _ error) {
+	switch {
+	case err == nil:
+		return true, nil
+	case okta.IsNotFound(err):
+		return false, nil
+	case okta.IsForbidden(err):
+		e.forbid(resource, err)
+		return false, nil
+	}
+	return false, fmt.Errorf("list %s: %w", resource, err)
+}
+
+// applyDelta issues the plan's writes in an order that keeps the cache
+// consistent: objects first, then log deltas in published order, then
+// complete listings (which are current), and deletions last so that a
+// late event cannot bring back a membership of a deleted user or group.
+func (e *engine) applyDelta(d *store.Delta, p *deltaPlan) error {
+	for _, u := range p.putUsers {
+		d.PutUser(u)
+	}
+	for _, g := range p.putGroups {
+		d.PutGroup(g)
+	}
+	for _, a := range p.putApps {
+		d.PutApp(a)
+	}
+	// A replayed overlap may hold events of users deleted since: skip them,
+	// or they would bring back memberships and assignments of a user the
+	// cache has already archived.
+	deleted := make(map[string]bool, len(p.deleteUsers))
+	for _, id := range p.deleteUsers {
+		deleted[id] = true
+	}
+	for _, ev := range p.memberEvents {
+		gid, uid := target(ev, "UserGroup"), target(ev, "User")
+		if deleted[uid] {
+			continue
+		}
+		if ev.EventType == eventMemberAdd {
+			d.AddMember(gid, uid)
+		} else {
+			d.RemoveMember(gid, uid)
+		}
+	}
+	if len(p.appUserEvents) > 0 {
+		scopes, err := e.appUserScopes(p)
+		if err != nil {
+			return err
+		}
+		for _, ev := range p.appUserEvents {
+			aid, uid := target(ev, "AppInstance"), target(ev, "AppUser")
+			if deleted[uid] {
+				continue
+			}
+			if ev.EventType == eventAppUserAdd {
+				d.AddAppUser(directory.AppUser{AppID: aid, UserID: uid, Scope: scopes[aid+"/"+uid], Status: "ACTIVE", LastUpdated: ev.Published.UTC()})
+			} else {
+				d.RemoveAppUser(aid, uid)
+			}
+		}
+	}
+	for _, id := range sortedKeys(p.members) {
+		d.ReplaceMembers(id, p.members[id])
+	}
+	for _, id := range sortedKeys(p.appUsers) {
+		d.ReplaceAppUsers(id, p.appUsers[id])
+	}
+	for _, id := range sortedKeys(p.appGroups) {
+		d.ReplaceAppGroups(id, p.appGroups[id])
+	}
+	for _, id := range p.deleteUsers {
+		d.DeleteUser(id)
+	}
+	for _, id := range p.deleteGroups {
+		d.DeleteGroup(id)
+	}
+	for _, id := range p.deleteApps {
+		d.DeleteApp(id)
+	}
+	return nil
+}
+
+// appUserScopes decides, for app users added from log events, whether the
+// assignment is direct (USER) or through a group (GROUP): the event does
+// not say, so it is GROUP when one of the user's cached groups is assigned
+// to the app. The digest does not depend on it; the next full sync
+// replaces it with Okta's own answer.
+func (e *engine) appUserScopes(p *deltaPlan) (map[string]string, error) {
+	scopes := map[string]string{}
+	err := e.st.View(func(r *store.Reader) error {
+		for _, ev := range p.appUserEvents {
+			aid, uid := target(ev, "AppInstance"), target(ev, "AppUser")
+			assigned := map[string]bool{}
+			for _, ag := range r.AppGroupsOf(aid) {
+				assigned[ag.GroupID] = true
+			}
+			for _, ag := range p.appGroups[aid] {
+				assigned[ag.GroupID] = true
+			}
+			scope := directory.ScopeUser
+			for _, gid := range r.GroupsOf(uid) {
+				if assigned[gid] {
+					scope = directory.ScopeGroup
+					break
+				}
+			}
+			scopes[aid+"/"+uid] = scope
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read cache for app assignments: %w", err)
+	}
+	return scopes, nil
+}

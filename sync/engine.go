@@ -1,0 +1,255 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	gosync "sync"
+	"time"
+
+	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/okta"
+	"github.com/dirdeck/dirdeck/store"
+)
+
+// Modes of a sync run, as recorded in directory.SyncRun.Mode.
+const (
+	ModeFull        = "full"
+	ModeIncremental = "incremental"
+)
+
+// Cursor names kept in the cache generation. Their values are org-clock
+// times (directory.DigestTimeFormat) at the start of the run that set them.
+const (
+	cursorSince    = "since"     // lastUpdated filters
+	cursorLogs     = "logs"      // System Log polling
+	cursorLastFull = "last_full" // when the last full sync started
+)
+
+// Defaults for Options.
+const (
+	DefaultWorkers        = 16
+	DefaultOverlap        = 2 * time.Minute
+	DefaultReconcileEvery = 7 * 24 * time.Hour
+	// logRetention is how far back Okta keeps System Log events; a log
+	// cursor older than this cannot be trusted to hold every event.
+	logRetention = 89 * 24 * time.Hour
+)
+
+// Options tune a sync run; the zero value is a sensible default.
+type Options struct {
+	// Full forces a full sync even when an incremental one is possible.
+	Full bool
+	// Workers bounds the per-group and per-app listings in flight; the
+	// okta client's governor paces them against the rate budget.
+	Workers int
+	// Overlap is how far before the stored cursors an incremental sync
+	// starts reading again (late System Log events, clock granularity).
+	Overlap time.Duration
+	// ReconcileEvery forces a full sync when the last one is older, so
+	// that anything an incremental sync cannot see is corrected.
+	ReconcileEvery time.Duration
+	// Progress receives progress snapshots; it is called from several
+	// goroutines, one call at a time.
+	Progress func(Progress)
+	// Now is the local clock for the run's Started/Finished stamps.
+	Now func() time.Time
+}
+
+func (o Options) withDefaults() Options {
+	if o.Workers <= 0 {
+		o.Workers = DefaultWorkers
+	}
+	if o.Overlap <= 0 {
+		o.Overlap = DefaultOverlap
+	}
+	if o.ReconcileEvery <= 0 {
+		o.ReconcileEvery = DefaultReconcileEvery
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Progress is a snapshot of a running sync for progress displays.
+type Progress struct {
+	Mode      string
+	Resources []ResourceProgress
+	// Requests and ThrottledWaits are the client's totals for this run.
+	Requests       int64
+	ThrottledWaits int64
+	Done           bool
+}
+
+// ResourceProgress counts what has been read of one resource.
+type ResourceProgress struct {
+	Resource string
+	Pages    int
+	Items    int
+	Done     bool
+}
+
+// Run syncs the org behind c into st: incrementally when the cache holds a
+// recent full sync with cursors, fully otherwise (or with Options.Full).
+// It returns the recorded run. The error is non-nil only when the run
+// failed; a run with partial data returns Status "partial" and no error.
+func Run(ctx context.Context, c *okta.Client, st *store.Store, opts Options) (directory.SyncRun, error) {
+	opts = opts.withDefaults()
+	e := &engine{c: c, st: st, opts: opts, journal: okta.NewJournal()}
+	e.progress.mode = ModeFull
+	before := c.Stats()
+	e.statsBefore = before
+	c.SetJournal(e.journal)
+
+	mode, cursors, err := e.chooseMode()
+	if err != nil {
+		return directory.SyncRun{}, err
+	}
+	e.progress.mode = mode
+	run := directory.SyncRun{Mode: mode, Started: opts.Now().UTC()}
+	if mode == ModeFull {
+		err = e.full(ctx, &run)
+	} else {
+		err = e.incremental(ctx, &run, cursors)
+	}
+	run.Finished = opts.Now().UTC()
+	e.fillStats(&run)
+	e.report(true)
+	if err != nil {
+		run.Status = directory.RunFailed
+		run.Error = err.Error()
+		run.Partial = e.partials()
+		if recorded, rerr := st.RecordFailedRun(run, e.journal.Entries()); rerr == nil {
+			run = recorded
+		}
+		return run, err
+	}
+	return run, nil
+}
+
+// engine is the state of one sync run.
+type engine struct {
+	c           *okta.Client
+	st          *store.Store
+	opts        Options
+	journal     *okta.Journal
+	statsBefore okta.Stats
+
+	startOnce gosync.Once
+	start     time.Time // org clock at the run's first answer
+
+	mu       gosync.Mutex
+	partial  map[string]directory.Partial
+	progress progressState
+}
+
+// cursors are the incremental-sync positions read from the cache.
+type cursors struct {
+	since, logs time.Time
+}
+
+// chooseMode decides between a full and an incremental run.
+func (e *engine) chooseMode() (string, cursors, error) {
+	if e.opts.Full {
+		return ModeFull, cursors{}, nil
+	}
+	var cur cursors
+	var lastFull time.Time
+	err := e.st.View(func(r *store.Reader) error {
+		cur.since = parseCursor(r.Cursor(cursorSince))
+		cur.logs = parseCursor(r.Cursor(cursorLogs))
+		lastFull = parseCursor(r.Cursor(cursorLastFull))
+		return nil
+	})
+	if errors.Is(err, store.ErrNoGeneration) {
+		return ModeFull, cursors{}, nil
+	}
+	if err != nil {
+		return "", cursors{}, fmt.Errorf("read sync cursors: %w", err)
+	}
+	if cur.since.IsZero() || lastFull.IsZero() {
+		return ModeFull, cursors{}, nil
+	}
+	// The org clock is unknown until the first answer; the cursors are
+	// org-clock times too, so compare them with each other's age on the
+	// local clock only as a coarse staleness check.
+	if e.opts.Now().Sub(lastFull) > e.opts.ReconcileEvery {
+		return ModeFull, cursors{}, nil
+	}
+	return ModeIncremental, cur, nil
+}
+
+// runStart is the org clock at the run's first answer, or now on the org
+// clock when nothing was read (an empty or fully forbidden org).
+func (e *engine) runStart() time.Time {
+	e.markStart()
+	if e.start.IsZero() {
+		return e.c.ServerTime()
+	}
+	return e.start
+}
+
+func parseCursor(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+func formatCursor(t time.Time) string { return directory.DigestTime(t) }
+
+// markStart records the org's clock at the run's first answer: cursors
+// for the next run are taken from it, never from the local clock.
+func (e *engine) markStart() {
+	e.startOnce.Do(func() {
+		e.start = e.c.ServerTime()
+	})
+}
+
+// forbid records that resource could not be read completely.
+func (e *engine) forbid(resource string, err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.partial == nil {
+		e.partial = map[string]directory.Partial{}
+	}
+	if _, ok := e.partial[resource]; ok {
+		return
+	}
+	p := directory.Partial{Resource: resource, Reason: err.Error()}
+	var ae *okta.APIError
+	if errors.As(err, &ae) {
+		p.ErrorCode = ae.ErrorCode
+	}
+	e.partial[resource] = p
+}
+
+// partials lists the partial-data flags in a stable order.
+func (e *engine) partials() []directory.Partial {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []directory.Partial
+	for _, name := range resourceOrder {
+		if p, ok := e.partial[name]; ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// resourceOrder is the order resources are reported in.
+var resourceOrder = []string{"users", "groups", "memberships", "apps", "app_users", "app_groups", "logs"}
+
+func (e *engine) fillStats(run *directory.SyncRun) {
+	now := e.c.Stats()
+	run.Requests = int(now.Requests - e.statsBefore.Requests)
+	run.Retries = int(now.Retries - e.statsBefore.Retries)
+	run.ThrottledWaits = int(now.ThrottledWaits - e.statsBefore.ThrottledWaits)
+	run.Partial = e.partials()
+	run.Status = directory.RunOK
+	if len(run.Partial) > 0 {
+		run.Status = directory.RunPartial
+	}
+}

@@ -1,0 +1,181 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/okta"
+	"github.com/dirdeck/dirdeck/store"
+)
+
+// full lists the whole org into a new generation and commits it.
+func (e *engine) full(ctx context.Context, run *directory.SyncRun) error {
+	w, err := e.st.BeginFull()
+	if err != nil {
+		return fmt.Errorf("start full sync: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = w.Abort()
+		}
+	}()
+
+	// One failure anywhere stops everything: the top-level listings and
+	// the per-group/per-app listings share one cancellable context.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var g, children errgroup.Group
+	children.SetLimit(e.opts.Workers)
+	goCancel := func(eg *errgroup.Group, fn func(context.Context) error) {
+		eg.Go(func() error {
+			err := fn(ctx)
+			if err != nil {
+				cancel()
+			}
+			return err
+		})
+	}
+	child := func(fn func(context.Context) error) { goCancel(&children, fn) }
+
+	goCancel(&g, func(ctx context.Context) error { return e.fullUsers(ctx, w) })
+	goCancel(&g, func(ctx context.Context) error {
+		var groups []directory.Group
+		err := e.c.ListGroups(ctx, okta.Query{}, func(page []directory.Group) error {
+			e.page("groups", len(page))
+			groups = append(groups, page...)
+			return w.PutGroups(page)
+		})
+		if err != nil {
+			return e.keepOnForbidden(w, err, "groups", store.ResGroups, store.ResMemberships)
+		}
+		e.done("groups")
+		for _, gr := range groups {
+			child(func(ctx context.Context) error { return e.fullMembers(ctx, w, gr.ID) })
+		}
+		return nil
+	})
+	goCancel(&g, func(ctx context.Context) error {
+		var apps []directory.App
+		err := e.c.ListApps(ctx, okta.Query{}, func(page []directory.App) error {
+			e.page("apps", len(page))
+			apps = append(apps, page...)
+			return w.PutApps(page)
+		})
+		if err != nil {
+			return e.keepOnForbidden(w, err, "apps", store.ResApps, store.ResAppUsers, store.ResAppGroups)
+		}
+		e.done("apps")
+		for _, a := range apps {
+			child(func(ctx context.Context) error { return e.fullAppUsers(ctx, w, a.ID) })
+			child(func(ctx context.Context) error { return e.fullAppGroups(ctx, w, a.ID) })
+		}
+		return nil
+	})
+	err = firstCause(g.Wait(), children.Wait())
+	if err != nil {
+		return err
+	}
+	for _, r := range []string{"memberships", "app_users", "app_groups"} {
+		e.done(r)
+	}
+
+	start := e.runStart()
+	w.SetCursor(cursorSince, formatCursor(start))
+	w.SetCursor(cursorLogs, formatCursor(start))
+	w.SetCursor(cursorLastFull, formatCursor(start))
+	e.fillStats(run)
+	committedRun, err := w.Commit(*run, e.journal.Entries())
+	if err != nil {
+		return fmt.Errorf("commit full sync: %w", err)
+	}
+	committed = true
+	*run = committedRun
+	return nil
+}
+
+// fullUsers lists every user, including the DEPROVISIONED ones a plain
+// listing leaves out.
+func (e *engine) fullUsers(ctx context.Context, w *store.FullWriter) error {
+	put := func(page []directory.User) error {
+		e.page("users", len(page))
+		return w.PutUsers(page)
+	}
+	if err := e.c.ListUsers(ctx, okta.Query{}, put); err != nil {
+		return e.keepOnForbidden(w, err, "users", store.ResUsers)
+	}
+	if err := e.c.ListUsers(ctx, okta.Query{Filter: okta.FilterDeprovisioned}, put); err != nil {
+		return e.keepOnForbidden(w, err, "users", store.ResUsers)
+	}
+	e.done("users")
+	return nil
+}
+
+func (e *engine) fullMembers(ctx context.Context, w *store.FullWriter, groupID string) error {
+	err := e.c.ListGroupMembers(ctx, groupID, func(ids []string) error {
+		e.page("memberships", len(ids))
+		return w.PutMembers(groupID, ids)
+	})
+	return e.childError(w, err, "memberships", store.ResMemberships+":"+groupID)
+}
+
+func (e *engine) fullAppUsers(ctx context.Context, w *store.FullWriter, appID string) error {
+	err := e.c.ListAppUsers(ctx, appID, func(page []directory.AppUser) error {
+		e.page("app_users", len(page))
+		return w.PutAppUsers(appID, page)
+	})
+	return e.childError(w, err, "app_users", store.ResAppUsers+":"+appID)
+}
+
+func (e *engine) fullAppGroups(ctx context.Context, w *store.FullWriter, appID string) error {
+	err := e.c.ListAppGroups(ctx, appID, func(page []directory.AppGroup) error {
+		e.page("app_groups", len(page))
+		return w.PutAppGroups(appID, page)
+	})
+	return e.childError(w, err, "app_groups", store.ResAppGroups+":"+appID)
+}
+
+// keepOnForbidden turns a 403 on a whole resource into partial data: the
+// cache keeps what it had for keep. Other errors fail the run.
+func (e *engine) keepOnForbidden(w *store.FullWriter, err error, resource string, keep ...string) error {
+	if !okta.IsForbidden(err) {
+		return fmt.Errorf("list %s: %w", resource, err)
+	}
+	e.forbid(resource, err)
+	for _, k := range keep {
+		if kerr := w.KeepFromPrevious(k); kerr != nil {
+			return kerr
+		}
+	}
+	return nil
+}
+
+// childError handles an error listing one group's or app's children: a
+// 404 means the parent was deleted while the sync ran (the next sync
+// archives it), a 403 is partial data for that parent.
+func (e *engine) childError(w *store.FullWriter, err error, resource, keep string) error {
+	if err == nil || okta.IsNotFound(err) {
+		return nil
+	}
+	return e.keepOnForbidden(w, err, resource, keep)
+}
+
+// firstCause picks the error that caused a cancellation over the
+// cancellations it caused in the other goroutines.
+func firstCause(errs ...error) error {
+	var canceled error
+	for _, err := range errs {
+		switch {
+		case err == nil:
+		case errors.Is(err, context.Canceled):
+			canceled = err
+		default:
+			return err
+		}
+	}
+	return canceled
+}
