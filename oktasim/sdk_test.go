@@ -114,7 +114,8 @@ func digestTime(t *time.Time) string {
 
 // sdkTruth lists the whole directory through the SDK and computes the
 // counts and canonical digest (DESIGN.md) from what the SDK decoded,
-// without any of the simulator's code.
+// without any of the simulator's code. Page sizes are small so that every
+// collection takes several pages and the SDK's own Next links are used.
 func sdkTruth(t *testing.T, c *okta.APIClient) Truth {
 	t.Helper()
 	ctx := context.Background()
@@ -126,28 +127,28 @@ func sdkTruth(t *testing.T, c *okta.APIClient) Truth {
 	}
 	// Okta leaves DEPROVISIONED users out of an unfiltered list.
 	users := sdkPages(t, "list users", func() ([]okta.User, *okta.APIResponse, error) {
-		return c.UserAPI.ListUsers(ctx).Limit(200).Execute()
+		return c.UserAPI.ListUsers(ctx).Limit(60).Execute()
 	})
 	users = append(users, sdkPages(t, "list deprovisioned users", func() ([]okta.User, *okta.APIResponse, error) {
-		return c.UserAPI.ListUsers(ctx).Limit(200).Filter(`status eq "DEPROVISIONED"`).Execute()
+		return c.UserAPI.ListUsers(ctx).Limit(3).Filter(`status eq "DEPROVISIONED"`).Execute()
 	})...)
 	for _, u := range users {
 		add("users", "user", u.GetId(), u.GetStatus(), digestTime(u.LastUpdated))
 	}
 	groups := sdkPages(t, "list groups", func() ([]okta.Group, *okta.APIResponse, error) {
-		return c.GroupAPI.ListGroups(ctx).Limit(200).Execute()
+		return c.GroupAPI.ListGroups(ctx).Limit(7).Execute()
 	})
 	for _, g := range groups {
 		add("groups", "group", g.GetId(), digestTime(g.LastUpdated))
 		members := sdkPages(t, "list members of "+g.GetId(), func() ([]okta.GroupMember, *okta.APIResponse, error) {
-			return c.GroupAPI.ListGroupUsers(ctx, g.GetId()).Limit(1000).Execute()
+			return c.GroupAPI.ListGroupUsers(ctx, g.GetId()).Limit(9).Execute()
 		})
 		for _, m := range members {
 			add("memberships", "member", g.GetId(), m.GetId())
 		}
 	}
 	apps := sdkPages(t, "list apps", func() ([]okta.ListApplications200ResponseInner, *okta.APIResponse, error) {
-		return c.ApplicationAPI.ListApplications(ctx).Limit(200).Execute()
+		return c.ApplicationAPI.ListApplications(ctx).Limit(5).Execute()
 	})
 	for _, a := range apps {
 		// The SDK decodes each app into the type of its sign-on mode.
@@ -164,13 +165,13 @@ func sdkTruth(t *testing.T, c *okta.APIClient) Truth {
 		}
 		add("apps", "app", app.ID, digestTime(app.LastUpdated))
 		appUsers := sdkPages(t, "list users of "+app.ID, func() ([]okta.AppUser, *okta.APIResponse, error) {
-			return c.ApplicationUsersAPI.ListApplicationUsers(ctx, app.ID).Limit(500).Execute()
+			return c.ApplicationUsersAPI.ListApplicationUsers(ctx, app.ID).Limit(11).Execute()
 		})
 		for _, au := range appUsers {
 			add("app_users", "appuser", app.ID, au.GetId())
 		}
 		appGroups := sdkPages(t, "list groups of "+app.ID, func() ([]okta.ApplicationGroupAssignment, *okta.APIResponse, error) {
-			return c.ApplicationGroupsAPI.ListApplicationGroupAssignments(ctx, app.ID).Limit(200).Execute()
+			return c.ApplicationGroupsAPI.ListApplicationGroupAssignments(ctx, app.ID).Limit(2).Execute()
 		})
 		for _, ag := range appGroups {
 			add("app_groups", "appgroup", app.ID, ag.GetId())
@@ -235,7 +236,23 @@ func TestSDKListsTheTruth(t *testing.T) {
 			t.Fatal("/__sim/truth differs from Sim.Truth")
 		}
 		for _, c := range clients {
-			sameTruth(t, fmt.Sprintf("%s after churn %d", c.name, churn), sdkTruth(t, c.new()), want)
+			srv.Sim.ResetStats()
+			label := fmt.Sprintf("%s after churn %d", c.name, churn)
+			sameTruth(t, label, sdkTruth(t, c.new()), want)
+			// Every collection took more than one page.
+			st := srv.Sim.Stats().ByEndpoint
+			for ep, parents := range map[string]int{
+				"GET /api/v1/users":             2,
+				"GET /api/v1/groups":            1,
+				"GET /api/v1/apps":              1,
+				"GET /api/v1/groups/{id}/users": want.Counts["groups"],
+				"GET /api/v1/apps/{id}/users":   want.Counts["apps"],
+				"GET /api/v1/apps/{id}/groups":  want.Counts["apps"],
+			} {
+				if st[ep] <= int64(parents) {
+					t.Errorf("%s: %d requests to %s, want more than %d (paging)", label, st[ep], ep, parents)
+				}
+			}
 		}
 		if round == 0 && want.Counts["users"] == 0 {
 			t.Fatal("empty truth")
