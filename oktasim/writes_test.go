@@ -2,9 +2,11 @@ package oktasim
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	gosync "sync"
 	"testing"
 )
 
@@ -151,5 +153,86 @@ func TestGroupWrites(t *testing.T) {
 	stats := s.Stats()
 	if stats.ByEndpoint["PUT /api/v1/groups/{id}/users/{uid}"] != 6 || stats.ByEndpoint["POST /api/v1/groups"] != 10 {
 		t.Errorf("writes not counted in stats: %v", stats.ByEndpoint)
+	}
+}
+
+// TestConcurrentWritesChurnAndReads mixes API writes, churn, token
+// requests, log polls and reads; run with -race it guards the locking
+// between the write paths and the readers.
+func TestConcurrentWritesChurnAndReads(t *testing.T) {
+	srv := NewServer(t, Options{Seed: 31})
+	s := srv.Sim
+	super := "SSWS " + srv.SuperAdminToken()
+	groups := groupsOfType(s, "OKTA_GROUP")
+	s.mu.RLock()
+	users := append([]*user(nil), s.org.users[10:40]...)
+	s.mu.RUnlock()
+	mgr := bearer(t, srv, "manager", "okta.groups.manage")
+
+	var wg gosync.WaitGroup
+	errs := make(chan string, 64)
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 25; i++ {
+				g, u := groups[(w*7+i)%len(groups)], users[(w*5+i)%len(users)]
+				method := "PUT"
+				if i%3 == 2 {
+					method = "DELETE"
+				}
+				auth := super
+				if w%2 == 1 {
+					auth = mgr
+				}
+				// Churn may delete the group or the user meanwhile: 404.
+				if st, body := send(t, method, srv.URL+"/api/v1/groups/"+g.id+"/users/"+u.id, auth, ""); st != 204 && st != 404 {
+					errs <- fmt.Sprintf("%s membership: %d %s", method, st, body)
+				}
+				if st, _ := send(t, "GET", srv.URL+"/api/v1/groups/"+g.id+"/users", super, ""); st != 200 && st != 404 {
+					errs <- fmt.Sprintf("list members: %d", st)
+				}
+			}
+		}(w)
+	}
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 20; i++ {
+			if _, err := s.Churn(5); err != nil {
+				errs <- err.Error()
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 20; i++ {
+			if st, _ := send(t, "GET", srv.URL+"/api/v1/logs?limit=50", super, ""); st != 200 {
+				errs <- fmt.Sprintf("logs: %d", st)
+			}
+			send(t, "GET", srv.URL+"/api/v1/users?limit=50", super, "")
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 5; i++ {
+			bearer(t, srv, "readonly", "okta.users.read")
+			if st, body := send(t, "POST", srv.URL+"/api/v1/groups", super, fmt.Sprintf(`{"profile":{"name":"concurrent %d"}}`, i)); st != 200 {
+				errs <- fmt.Sprintf("create group: %d %s", st, body)
+			}
+		}
+	}()
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	checkModel(t, s)
+	// Publication times never go backwards, whoever wrote the events.
+	events := s.ext.logs.all()
+	for i := 1; i < len(events); i++ {
+		if events[i].published < events[i-1].published {
+			t.Fatalf("event %d published before event %d", i, i-1)
+		}
 	}
 }
