@@ -243,6 +243,18 @@ func (c *call) oauthFail(status int, code, desc string) {
 	c.setHeader("Pragma", "no-cache")
 }
 
+// bearerChallenge adds the WWW-Authenticate header Okta sends with the
+// 401 and 403 answers to a Bearer token, naming the scope the operation
+// needs (clients use it to tell a missing scope from a missing role).
+func (c *call) bearerChallenge(code, desc string) {
+	scheme, _, _ := strings.Cut(c.r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") || c.route == nil {
+		return
+	}
+	c.setHeader("WWW-Authenticate", fmt.Sprintf(`Bearer authorization_uri="%s/oauth2/v1/authorize", realm="IdpOrg", scope="%s", error="%s", error_description="%s", resource="%s"`,
+		c.base, c.route.scope, code, desc, c.r.URL.Path))
+}
+
 // tokenResponse is a successful client_credentials answer.
 type tokenResponse struct {
 	TokenType   string `json:"token_type"`

@@ -204,6 +204,18 @@ func TestBearerScopes(t *testing.T) {
 		if tt.status == 403 && !strings.Contains(string(data), "E0000006") {
 			t.Errorf("%s %s: 403 without E0000006: %s", tt.method, tt.path, data)
 		}
+		challenge := resp.Header.Get("WWW-Authenticate")
+		switch tt.status {
+		case 401:
+			if !strings.HasPrefix(challenge, "Bearer ") || !strings.Contains(challenge, `error="invalid_token"`) {
+				t.Errorf("%s %s: 401 challenge %q", tt.method, tt.path, challenge)
+			}
+		case 403:
+			want := `error="insufficient_scope"`
+			if !strings.HasPrefix(challenge, "Bearer ") || !strings.Contains(challenge, want) || !strings.Contains(challenge, `scope="okta.`) {
+				t.Errorf("%s %s: 403 challenge %q, want one naming the scope and %s", tt.method, tt.path, challenge, want)
+			}
+		}
 	}
 
 	// Access tokens live one hour on the sim clock.

@@ -161,11 +161,13 @@ func (s *Sim) serveAPI(c *call) {
 		who, ok := s.authenticate(c.r, now)
 		if !ok {
 			c.fail(http.StatusUnauthorized, "E0000011", "Invalid token provided")
+			c.bearerChallenge("invalid_token", "The access token is invalid.")
 			return
 		}
 		c.who = who
 		if !who.allowed(c.route) {
 			c.fail(http.StatusForbidden, "E0000006", "You do not have permission to perform the requested action")
+			c.bearerChallenge("insufficient_scope", "The access token provided does not contain the required scopes.")
 			return
 		}
 	}
