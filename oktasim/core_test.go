@@ -404,3 +404,15 @@ func TestFiltersAndSearch(t *testing.T) {
 		t.Fatalf("stats %+v", g.Embedded.Stats)
 	}
 }
+
+func TestAppendTimeMatchesLayout(t *testing.T) {
+	for _, ms := range []int64{1, genEpoch, genEpoch + 7, time.Date(2026, 11, 26, 4, 36, 0, 0, time.UTC).UnixMilli(), time.Date(1999, 12, 31, 23, 59, 59, 999e6, time.UTC).UnixMilli(), -1000, 1 << 50} {
+		want := `"` + time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z") + `"`
+		if got := string(appendTime(nil, ms)); got != want {
+			t.Errorf("appendTime(%d) = %s, want %s", ms, got, want)
+		}
+	}
+	if got := string(appendTime(nil, 0)); got != "null" {
+		t.Errorf("appendTime(0) = %s", got)
+	}
+}

@@ -74,9 +74,22 @@ func appendTime(b []byte, ms int64) []byte {
 	if ms == 0 {
 		return append(b, "null"...)
 	}
-	b = append(b, '"')
-	b = time.UnixMilli(ms).UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
-	return append(b, '"')
+	t := time.UnixMilli(ms).UTC()
+	year, month, d := t.Date()
+	if year < 0 || year > 9999 {
+		b = append(b, '"')
+		b = t.AppendFormat(b, "2006-01-02T15:04:05.000Z")
+		return append(b, '"')
+	}
+	hh, mm, ss := t.Clock()
+	milli := t.Nanosecond() / 1e6
+	// Formatting by hand: timestamps are most of a page's fields, and
+	// AppendFormat's layout parsing showed up in profiles.
+	return append(b, '"',
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+int(month)/10), byte('0'+int(month)%10), '-', byte('0'+d/10), byte('0'+d%10), 'T',
+		byte('0'+hh/10), byte('0'+hh%10), ':', byte('0'+mm/10), byte('0'+mm%10), ':',
+		byte('0'+ss/10), byte('0'+ss%10), '.', byte('0'+milli/100), byte('0'+milli/10%10), byte('0'+milli%10), 'Z', '"')
 }
 
 // fmtTime formats a timestamp in Okta's format.
