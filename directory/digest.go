@@ -120,17 +120,20 @@ type SortedDigester struct {
 func NewSortedDigester() *SortedDigester { return &SortedDigester{h: sha256.New()} }
 
 // Add hashes the next line (without its newline).
-func (d *SortedDigester) Add(line string) error {
+func (d *SortedDigester) Add(line string) error { return d.AddBytes([]byte(line)) }
+
+// AddBytes is Add for a line in a byte slice, which it does not keep.
+func (d *SortedDigester) AddBytes(line []byte) error {
 	if d.err != nil {
 		return d.err
 	}
-	if d.n > 0 && bytes.Compare([]byte(line), d.prev) <= 0 {
+	if d.n > 0 && bytes.Compare(line, d.prev) <= 0 {
 		d.err = fmt.Errorf("digest line %d %q does not sort after %q", d.n+1, line, d.prev)
 		return d.err
 	}
 	d.prev = append(d.prev[:0], line...)
 	d.n++
-	d.h.Write([]byte(line))
+	d.h.Write(line)
 	d.h.Write([]byte{'\n'})
 	return nil
 }

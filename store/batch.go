@@ -55,11 +55,11 @@ func putSorted(bk *bbolt.Bucket, kvs []kv) error {
 
 // lastByKey sorts vs by key and keeps the last of equal keys (a later page
 // of the same object wins, as it would with individual puts).
-func lastByKey[T any](vs []T, key func(T) string) []T {
-	slices.SortStableFunc(vs, func(a, b T) int { return cmp.Compare(key(a), key(b)) })
+func lastByKey[T any](vs []T, compare func(a, b T) int) []T {
+	slices.SortStableFunc(vs, compare)
 	out := vs[:0]
 	for i, v := range vs {
-		if i+1 < len(vs) && key(vs[i+1]) == key(v) {
+		if i+1 < len(vs) && compare(vs[i+1], v) == 0 {
 			continue
 		}
 		out = append(out, v)
@@ -67,13 +67,27 @@ func lastByKey[T any](vs []T, key func(T) string) []T {
 	return out
 }
 
+// byID orders encoded objects by id.
+func byID[T any](id func(T) string) func(a, b encoded[T]) int {
+	return func(a, b encoded[T]) int { return cmp.Compare(id(a.v), id(b.v)) }
+}
+
+// byPair orders by parent, then child: the order of "parent\tchild" keys,
+// since ids hold no bytes below the tab.
+func byPair(p1, c1, p2, c2 string) int {
+	if c := cmp.Compare(p1, p2); c != 0 {
+		return c
+	}
+	return cmp.Compare(c1, c2)
+}
+
 // apply writes the batch into the generation, keeping indexes and counts.
 func (g *genTx) apply(b *batch) error {
-	for _, bk := range []*bbolt.Bucket{g.users, g.groups, g.apps, g.members, g.appUsers, g.appGroups} {
+	for _, bk := range []*bbolt.Bucket{g.users, g.groups, g.apps, g.members, g.appUsers, g.appGroups, g.stUsers, g.stGroups, g.stApps} {
 		bk.FillPercent = sequentialFill
 	}
 	var ix, dept, rev []kv
-	for _, e := range lastByKey(b.users, func(e encoded[directory.User]) string { return e.v.ID }) {
+	for _, e := range lastByKey(b.users, byID(func(u directory.User) string { return u.ID })) {
 		id := []byte(e.v.ID)
 		if old := g.users.Get(id); old != nil {
 			if bytes.Equal(old, e.val) {
@@ -92,6 +106,9 @@ func (g *genTx) apply(b *batch) error {
 		if err := g.users.Put(id, e.val); err != nil {
 			return err
 		}
+		if err := g.stUsers.Put(id, userStamp(e.v)); err != nil {
+			return err
+		}
 		for _, t := range userTerms(e.v) {
 			ix = append(ix, kv{ck(t, e.v.ID), nil})
 		}
@@ -107,7 +124,7 @@ func (g *genTx) apply(b *batch) error {
 	}
 
 	ix = ix[:0]
-	for _, e := range lastByKey(b.groups, func(e encoded[directory.Group]) string { return e.v.ID }) {
+	for _, e := range lastByKey(b.groups, byID(func(g directory.Group) string { return g.ID })) {
 		id := []byte(e.v.ID)
 		if old := g.groups.Get(id); old != nil {
 			if bytes.Equal(old, e.val) {
@@ -126,19 +143,22 @@ func (g *genTx) apply(b *batch) error {
 		if err := g.groups.Put(id, e.val); err != nil {
 			return err
 		}
+		if err := g.stGroups.Put(id, timeStamp(e.v.LastUpdated)); err != nil {
+			return err
+		}
 		ix = append(ix, kv{ck(term(e.v.Name), e.v.ID), nil})
 	}
 	if err := putSorted(g.ixGroup, ix); err != nil {
 		return err
 	}
 
-	for _, e := range lastByKey(b.apps, func(e encoded[directory.App]) string { return e.v.ID }) {
+	for _, e := range lastByKey(b.apps, byID(func(a directory.App) string { return a.ID })) {
 		if _, err := g.putApp(e.v, e.val); err != nil {
 			return err
 		}
 	}
 
-	for _, e := range lastByKey(b.members, func(e edge) string { return e.parent + "\t" + e.child }) {
+	for _, e := range lastByKey(b.members, func(a, b edge) int { return byPair(a.parent, a.child, b.parent, b.child) }) {
 		k := ck(e.parent, e.child)
 		if g.members.Get(k) != nil {
 			continue
@@ -154,7 +174,9 @@ func (g *genTx) apply(b *batch) error {
 	}
 
 	rev = rev[:0]
-	for _, e := range lastByKey(b.appUsers, func(e encoded[directory.AppUser]) string { return e.v.AppID + "\t" + e.v.UserID }) {
+	for _, e := range lastByKey(b.appUsers, func(a, b encoded[directory.AppUser]) int {
+		return byPair(a.v.AppID, a.v.UserID, b.v.AppID, b.v.UserID)
+	}) {
 		k := ck(e.v.AppID, e.v.UserID)
 		old := g.appUsers.Get(k)
 		if old == nil {
@@ -172,7 +194,9 @@ func (g *genTx) apply(b *batch) error {
 	}
 
 	rev = rev[:0]
-	for _, e := range lastByKey(b.appGroups, func(e encoded[directory.AppGroup]) string { return e.v.AppID + "\t" + e.v.GroupID }) {
+	for _, e := range lastByKey(b.appGroups, func(a, b encoded[directory.AppGroup]) int {
+		return byPair(a.v.AppID, a.v.GroupID, b.v.AppID, b.v.GroupID)
+	}) {
 		k := ck(e.v.AppID, e.v.GroupID)
 		old := g.appGroups.Get(k)
 		if old == nil {

@@ -2,56 +2,41 @@ package store
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/dirdeck/dirdeck/directory"
 	"go.etcd.io/bbolt"
 )
 
-// stamp is the part of a user, group or app the digest needs; decoding
-// only it skips building the profile strings.
-type stamp struct {
-	Status      string    `json:"status"`
-	LastUpdated time.Time `json:"lastUpdated"`
-}
-
 // digestGen streams the canonical digest of a generation. Bucket key order
 // equals digest line order (ids hold no bytes below the tab), and kinds
 // are visited in the order their line prefixes sort: app, appgroup,
-// appuser, group, member, user. SortedDigester checks the order anyway.
+// appuser, group, member, user. Objects come from the st_* buckets, whose
+// values are the line tails, and edges from the edge keys themselves
+// ("parent\tchild"), so no JSON is decoded. SortedDigester checks the
+// order anyway.
 func digestGen(g *genTx) (string, error) {
 	d := directory.NewSortedDigester()
-	object := func(kind string, withStatus bool) func(k, v []byte) (string, error) {
-		return func(k, v []byte) (string, error) {
-			s, err := decode[stamp](kind+" "+string(k), v)
-			if withStatus {
-				return kind + "\t" + string(k) + "\t" + s.Status + "\t" + directory.DigestTime(s.LastUpdated), err
-			}
-			return kind + "\t" + string(k) + "\t" + directory.DigestTime(s.LastUpdated), err
-		}
-	}
-	edge := func(line func(a, b string) string) func(k, v []byte) (string, error) {
-		return func(k, _ []byte) (string, error) { a, b := splitKey(k); return line(a, b), nil }
-	}
 	steps := []struct {
-		b    *bbolt.Bucket
-		line func(k, v []byte) (string, error)
+		kind     string
+		b        *bbolt.Bucket
+		withTail bool
 	}{
-		{g.apps, object("app", false)},
-		{g.appGroups, edge(directory.AppGroupLine)},
-		{g.appUsers, edge(directory.AppUserLine)},
-		{g.groups, object("group", false)},
-		{g.members, edge(directory.MemberLine)},
-		{g.users, object("user", true)},
+		{directory.KindApp, g.stApps, true},
+		{directory.KindAppGroup, g.appGroups, false},
+		{directory.KindAppUser, g.appUsers, false},
+		{directory.KindGroup, g.stGroups, true},
+		{directory.KindMembership, g.members, false},
+		{directory.KindUser, g.stUsers, true},
 	}
+	var line []byte
 	for _, st := range steps {
 		c := st.b.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			line, err := st.line(k, v)
-			if err != nil {
-				return "", err
+			line = append(append(append(line[:0], st.kind...), '\t'), k...)
+			if st.withTail {
+				line = append(append(line, '\t'), v...)
 			}
-			if err := d.Add(line); err != nil {
+			if err := d.AddBytes(line); err != nil {
 				return "", fmt.Errorf("%w: %w", ErrCorrupt, err)
 			}
 		}

@@ -83,6 +83,14 @@ func userTerms(u directory.User) []string {
 	return out
 }
 
+// userStamp is the tail of a user's digest line.
+func userStamp(u directory.User) []byte {
+	return []byte(u.Status + "\t" + directory.DigestTime(u.LastUpdated))
+}
+
+// timeStamp is the tail of a group's or app's digest line.
+func timeStamp(t time.Time) []byte { return []byte(directory.DigestTime(t)) }
+
 // genTx is one generation bucket inside a transaction, with its counts.
 type genTx struct {
 	gb                                     *bbolt.Bucket
@@ -91,6 +99,7 @@ type genTx struct {
 	appUsers, appUsersRev                  *bbolt.Bucket
 	appGroups, appGroupsRev                *bbolt.Bucket
 	ixUser, ixDept, ixGroup, archive, curs *bbolt.Bucket
+	stUsers, stGroups, stApps              *bbolt.Bucket
 	counts                                 directory.Counts
 }
 
@@ -122,7 +131,7 @@ func loadGen(tx *bbolt.Tx, gen uint64) (*genTx, error) {
 		{&g.members, bMembers}, {&g.membersRev, bMembersRev}, {&g.appUsers, bAppUsers},
 		{&g.appUsersRev, bAppUsersRev}, {&g.appGroups, bAppGroups}, {&g.appGroupsRev, bAppGroupsRev},
 		{&g.ixUser, bIxUser}, {&g.ixDept, bIxDept}, {&g.ixGroup, bIxGroup}, {&g.archive, bArchive},
-		{&g.curs, bCursors},
+		{&g.curs, bCursors}, {&g.stUsers, bStUsers}, {&g.stGroups, bStGroups}, {&g.stApps, bStApps},
 	} {
 		if *p.dst = gb.Bucket(p.name); *p.dst == nil {
 			return nil, fmt.Errorf("%w: generation %d lacks bucket %s", ErrCorrupt, gen, p.name)
@@ -175,6 +184,9 @@ func (g *genTx) putUser(u directory.User, val []byte) ([]byte, error) {
 	if err := g.users.Put(id, val); err != nil {
 		return nil, err
 	}
+	if err := g.stUsers.Put(id, userStamp(u)); err != nil {
+		return nil, err
+	}
 	for _, t := range userTerms(u) {
 		if err := g.ixUser.Put(ck(t, u.ID), nil); err != nil {
 			return nil, err
@@ -214,6 +226,9 @@ func (g *genTx) deleteUser(id string) ([]byte, error) {
 		return nil, err
 	}
 	g.counts.Users--
+	if err := g.stUsers.Delete([]byte(id)); err != nil {
+		return nil, err
+	}
 	return old, g.users.Delete([]byte(id))
 }
 
@@ -237,6 +252,9 @@ func (g *genTx) putGroup(gr directory.Group, val []byte) ([]byte, error) {
 	if err := g.groups.Put(id, val); err != nil {
 		return nil, err
 	}
+	if err := g.stGroups.Put(id, timeStamp(gr.LastUpdated)); err != nil {
+		return nil, err
+	}
 	return old, g.ixGroup.Put(ck(term(gr.Name), gr.ID), nil)
 }
 
@@ -253,6 +271,9 @@ func (g *genTx) deleteGroup(id string) ([]byte, error) {
 		return nil, err
 	}
 	g.counts.Groups--
+	if err := g.stGroups.Delete([]byte(id)); err != nil {
+		return nil, err
+	}
 	return old, g.groups.Delete([]byte(id))
 }
 
@@ -263,6 +284,9 @@ func (g *genTx) putApp(a directory.App, val []byte) ([]byte, error) {
 	} else if bytes.Equal(old, val) {
 		return old, nil
 	}
+	if err := g.stApps.Put([]byte(a.ID), timeStamp(a.LastUpdated)); err != nil {
+		return nil, err
+	}
 	return old, g.apps.Put([]byte(a.ID), val)
 }
 
@@ -272,6 +296,9 @@ func (g *genTx) deleteApp(id string) ([]byte, error) {
 		return nil, nil
 	}
 	g.counts.Apps--
+	if err := g.stApps.Delete([]byte(id)); err != nil {
+		return nil, err
+	}
 	return old, g.apps.Delete([]byte(id))
 }
 

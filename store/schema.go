@@ -17,6 +17,8 @@ import (
 //	             one while a full sync writes):
 //	    info       counts, digest (cached, full syncs), rev
 //	    users groups apps              id → JSON
+//	    st_users st_groups st_apps     id → digest line tail (status\tlastUpdated
+//	                                   or lastUpdated), so the digest needs no JSON
 //	    members members_rev            group\tuser / user\tgroup → ""
 //	    appusers appusers_rev          app\tuser → JSON AppUser / user\tapp → ""
 //	    appgroups appgroups_rev        app\tgroup → JSON AppGroup / group\tapp → ""
@@ -54,13 +56,16 @@ var (
 	bIxGroup      = []byte("ix_group")
 	bArchive      = []byte("archive")
 	bCursors      = []byte("cursors")
+	bStUsers      = []byte("st_users")
+	bStGroups     = []byte("st_groups")
+	bStApps       = []byte("st_apps")
 
 	kCounts = []byte("counts")
 	kDigest = []byte("digest")
 	kRev    = []byte("rev")
 
 	genBuckets = [][]byte{bInfo, bUsers, bGroups, bApps, bMembers, bMembersRev, bAppUsers, bAppUsersRev,
-		bAppGroups, bAppGroupsRev, bIxUser, bIxDept, bIxGroup, bArchive, bCursors}
+		bAppGroups, bAppGroupsRev, bIxUser, bIxDept, bIxGroup, bArchive, bCursors, bStUsers, bStGroups, bStApps}
 )
 
 const magic = "dirdeck-cache"
