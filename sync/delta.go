@@ -279,7 +279,7 @@ func (e *engine) applyDelta(d *store.Delta, p *deltaPlan) error {
 		}
 	}
 	if len(p.appUserEvents) > 0 {
-		scopes, err := e.appUserScopes(p)
+		known, err := e.appUsersForEvents(p)
 		if err != nil {
 			return err
 		}
@@ -289,7 +289,11 @@ func (e *engine) applyDelta(d *store.Delta, p *deltaPlan) error {
 				continue
 			}
 			if ev.EventType == eventAppUserAdd {
-				d.AddAppUser(directory.AppUser{AppID: aid, UserID: uid, Scope: scopes[aid+"/"+uid], Status: "ACTIVE", LastUpdated: ev.Published.UTC()})
+				au := known[aid+"/"+uid]
+				if au.LastUpdated.IsZero() {
+					au.LastUpdated = ev.Published.UTC()
+				}
+				d.AddAppUser(au)
 			} else {
 				d.RemoveAppUser(aid, uid)
 			}
@@ -316,36 +320,49 @@ func (e *engine) applyDelta(d *store.Delta, p *deltaPlan) error {
 	return nil
 }
 
-// appUserScopes decides, for app users added from log events, whether the
-// assignment is direct (USER) or through a group (GROUP): the event does
-// not say, so it is GROUP when one of the user's cached groups is assigned
-// to the app. The digest does not depend on it; the next full sync
-// replaces it with Okta's own answer.
-func (e *engine) appUserScopes(p *deltaPlan) (map[string]string, error) {
-	scopes := map[string]string{}
+// appUsersForEvents returns, for each app user an event adds, the value to
+// store: the cached one when the cache already holds the pair (a replayed
+// overlap must not overwrite Okta's own status and scope), else a new one.
+// The event does not say whether the assignment is direct (USER) or
+// through a group (GROUP): it is GROUP when one of the user's cached
+// groups is assigned to the app. The digest does not depend on it, and
+// the next full sync replaces it with Okta's answer.
+func (e *engine) appUsersForEvents(p *deltaPlan) (map[string]directory.AppUser, error) {
+	known := map[string]directory.AppUser{}
 	err := e.st.View(func(r *store.Reader) error {
 		for _, ev := range p.appUserEvents {
 			aid, uid := target(ev, "AppInstance"), target(ev, "AppUser")
-			assigned := map[string]bool{}
-			for _, ag := range r.AppGroupsOf(aid) {
-				assigned[ag.GroupID] = true
+			key := aid + "/" + uid
+			if _, done := known[key]; done || ev.EventType != eventAppUserAdd {
+				continue
 			}
-			for _, ag := range p.appGroups[aid] {
-				assigned[ag.GroupID] = true
-			}
-			scope := directory.ScopeUser
-			for _, gid := range r.GroupsOf(uid) {
-				if assigned[gid] {
-					scope = directory.ScopeGroup
-					break
+			au, cached := directory.AppUser{AppID: aid, UserID: uid, Scope: directory.ScopeUser, Status: "ACTIVE"}, false
+			for _, held := range r.AppsOfUser(uid) {
+				if held.AppID == aid {
+					au, cached = held, true
 				}
 			}
-			scopes[aid+"/"+uid] = scope
+			if !cached {
+				assigned := map[string]bool{}
+				for _, ag := range r.AppGroupsOf(aid) {
+					assigned[ag.GroupID] = true
+				}
+				for _, ag := range p.appGroups[aid] {
+					assigned[ag.GroupID] = true
+				}
+				for _, gid := range r.GroupsOf(uid) {
+					if assigned[gid] {
+						au.Scope = directory.ScopeGroup
+						break
+					}
+				}
+			}
+			known[key] = au
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read cache for app assignments: %w", err)
 	}
-	return scopes, nil
+	return known, nil
 }

@@ -96,10 +96,7 @@ type ResourceProgress struct {
 // failed; a run with partial data returns Status "partial" and no error.
 func Run(ctx context.Context, c *okta.Client, st *store.Store, opts Options) (directory.SyncRun, error) {
 	opts = opts.withDefaults()
-	e := &engine{c: c, st: st, opts: opts, journal: okta.NewJournal()}
-	e.progress.mode = ModeFull
-	before := c.Stats()
-	e.statsBefore = before
+	e := &engine{c: c, st: st, opts: opts, journal: okta.NewJournal(), statsBefore: c.Stats()}
 	c.SetJournal(e.journal)
 
 	mode, cursors, err := e.chooseMode()
@@ -113,13 +110,11 @@ func Run(ctx context.Context, c *okta.Client, st *store.Store, opts Options) (di
 	} else {
 		err = e.incremental(ctx, &run, cursors)
 	}
-	run.Finished = opts.Now().UTC()
-	e.fillStats(&run)
 	e.report(true)
 	if err != nil {
+		e.fillStats(&run)
 		run.Status = directory.RunFailed
 		run.Error = err.Error()
-		run.Partial = e.partials()
 		if recorded, rerr := st.RecordFailedRun(run, e.journal.Entries()); rerr == nil {
 			run = recorded
 		}
@@ -242,7 +237,9 @@ func (e *engine) partials() []directory.Partial {
 // resourceOrder is the order resources are reported in.
 var resourceOrder = []string{"users", "groups", "memberships", "apps", "app_users", "app_groups", "logs"}
 
+// fillStats completes run's finish time, request counters and outcome.
 func (e *engine) fillStats(run *directory.SyncRun) {
+	run.Finished = e.opts.Now().UTC()
 	now := e.c.Stats()
 	run.Requests = int(now.Requests - e.statsBefore.Requests)
 	run.Retries = int(now.Retries - e.statsBefore.Retries)

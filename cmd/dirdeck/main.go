@@ -66,7 +66,9 @@ review group changes before they are pushed, and preview email signatures.`,
 			return cmd.Help()
 		},
 	}
+	root.PersistentFlags().String("profile", "", "profile to use (default: DIRDECK_PROFILE, the environment configuration, or the active profile)")
 	root.AddCommand(newVersionCmd())
+	root.AddCommand(newSyncCmd(), newStatusCmd(), newExportCmd(), newHistoryCmd())
 	root.AddCommand(newProfileCmd())
 	root.AddCommand(newSimCmd())
 	return root

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dirdeck/dirdeck/config"
+	"github.com/dirdeck/dirdeck/store"
+	"github.com/dirdeck/dirdeck/tui/termtext"
+)
+
+func newHistoryCmd() *cobra.Command {
+	var since time.Duration
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "history",
+		Short: "Show what changed in the org between syncs",
+		Long: `List the sync runs that changed something since --since ago (default 24h),
+each with its changes: users, groups and apps added, updated (with the
+fields that changed), removed or archived; memberships and app assignments
+added or removed. The first full sync records only totals.
+
+--json prints [{"run":{...},"changes":[{"kind","op","id","label","fields"}]}].`,
+		Example: `  dirdeck history
+  dirdeck history --since 168h --json | jq '.[].changes[] | select(.kind=="member")'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			r, err := config.Locate(profileFlag(cmd))
+			if err != nil {
+				return notConfigured(err)
+			}
+			st, err := openCache(r.CachePath, false, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			var runs []store.RunChanges
+			err = st.View(func(rd *store.Reader) error {
+				runs = rd.ChangesSince(time.Now().Add(-since))
+				return nil
+			})
+			if err != nil {
+				return withCode(exitFailed, fmt.Errorf("read history: %w", err))
+			}
+			if asJSON {
+				if runs == nil {
+					runs = []store.RunChanges{}
+				}
+				return printJSON(cmd.OutOrStdout(), runs)
+			}
+			printHistory(cmd.OutOrStdout(), runs, since)
+			return nil
+		},
+	}
+	cmd.Flags().DurationVar(&since, "since", 24*time.Hour, "how far back to look (e.g. 1h, 168h)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document on stdout")
+	return cmd
+}
+
+func printHistory(w io.Writer, runs []store.RunChanges, since time.Duration) {
+	if len(runs) == 0 {
+		fmt.Fprintf(w, "No changes recorded in the last %s.\n", since)
+		return
+	}
+	for _, rc := range runs {
+		fmt.Fprintf(w, "%s  %s sync #%d", rc.Run.Finished.Local().Format("2006-01-02 15:04:05"), rc.Run.Mode, rc.Run.ID)
+		for _, k := range sortedKeys(rc.Run.Changes) {
+			fmt.Fprintf(w, "  %s %d", k, rc.Run.Changes[k])
+		}
+		fmt.Fprintln(w)
+		for _, c := range rc.Changes {
+			line := fmt.Sprintf("  %-8s %-8s %s", c.Op, c.Kind, c.ID)
+			if c.Label != "" {
+				line += "  " + termtext.Truncate(termtext.Clean(c.Label), 60)
+			}
+			if len(c.Fields) > 0 {
+				line += fmt.Sprintf("  %v", c.Fields)
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dirdeck/dirdeck/config"
+	"github.com/dirdeck/dirdeck/okta"
+	"github.com/dirdeck/dirdeck/store"
+)
+
+// profileFlag returns the root's persistent --profile value.
+func profileFlag(cmd *cobra.Command) string {
+	if f := cmd.Flag("profile"); f != nil {
+		return f.Value.String()
+	}
+	return ""
+}
+
+// notConfigured turns config.ErrNotConfigured into a message that says
+// how to configure an org.
+func notConfigured(err error) error {
+	if errors.Is(err, config.ErrNotConfigured) {
+		return withCode(exitFailed, fmt.Errorf("no Okta org is configured: add one with `dirdeck profile add NAME --org-url URL`, or set DIRDECK_ORG_URL and DIRDECK_API_TOKEN"))
+	}
+	return withCode(exitFailed, err)
+}
+
+// openCache opens the profile's cache for writing. With rebuild, a damaged
+// or unwanted cache file is first moved aside (its new name is printed).
+func openCache(path string, rebuild bool, stderr io.Writer) (*store.Store, error) {
+	if rebuild {
+		if _, err := os.Stat(path); err == nil {
+			moved, err := store.Rebuild(path)
+			if err != nil {
+				return nil, withCode(exitFailed, fmt.Errorf("rebuild cache: %w", err))
+			}
+			fmt.Fprintf(stderr, "Moved the old cache to %s; a full sync rebuilds it.\n", moved)
+		}
+	}
+	st, err := store.Open(path, store.Options{})
+	if err != nil {
+		return nil, withCode(exitFailed, fmt.Errorf("open cache: %w", err))
+	}
+	return st, nil
+}
+
+// newClient builds the Okta client for a resolved profile.
+func newClient(ctx context.Context, r config.Resolved, opts okta.Options) (*okta.Client, error) {
+	creds := okta.Credentials{OrgURL: r.Profile.OrgURL, Token: r.Token}
+	if r.Profile.Auth == config.AuthOAuth {
+		creds = okta.Credentials{
+			OrgURL: r.Profile.OrgURL, ClientID: r.Profile.ClientID, PrivateKeyPEM: r.PrivateKeyPEM,
+			KeyID: r.Profile.KeyID, Scopes: r.Profile.EffectiveScopes(),
+		}
+	}
+	if opts.BudgetShare == 0 {
+		opts.BudgetShare = r.Profile.BudgetShare
+	}
+	c, err := okta.New(ctx, creds, opts)
+	if err != nil {
+		return nil, withCode(exitFailed, err)
+	}
+	return c, nil
+}
+
+// printJSON writes v as the command's one JSON document.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/progress"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/dirdeck/dirdeck/config"
+	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/okta"
+	"github.com/dirdeck/dirdeck/store"
+	dsync "github.com/dirdeck/dirdeck/sync"
+)
+
+// syncReport is `dirdeck sync --json`.
+type syncReport struct {
+	Mode           string              `json:"mode"`
+	Status         string              `json:"status"`
+	Requests       int                 `json:"requests"`
+	DurationMS     int64               `json:"duration_ms"`
+	ThrottledWaits int                 `json:"throttled_waits"`
+	Retries        int                 `json:"retries"`
+	Changes        map[string]int      `json:"changes"`
+	Partial        []directory.Partial `json:"partial"`
+	Error          string              `json:"error,omitempty"`
+}
+
+func newSyncCmd() *cobra.Command {
+	var full, asJSON, rebuild bool
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Sync the org into the local cache now",
+		Long: `Sync the active profile's org into its local cache. The first sync (and one a
+week after, to reconcile) lists everything; later ones ask Okta only for what
+changed, using lastUpdated filters and the System Log. dirdeck keeps to its
+share of each rate-limit bucket (budget_share in the profile, default 50%).
+
+Progress goes to stderr (a bar on a terminal). --json prints one document:
+{"mode","status","requests","duration_ms","throttled_waits","retries",
+"changes":{...},"partial":[{"resource","reason","error_code"}]}.
+
+Exit codes: 0 synced; 1 synced with partial data (e.g. 403 on apps: the
+token lacks okta.apps.read), the cache keeps what it had for that part;
+2 failed, nothing committed (the previous sync stays readable).`,
+		Example: `  dirdeck sync
+  dirdeck sync --full --json | jq .requests
+  DIRDECK_ORG_URL=https://acme.okta.com DIRDECK_API_TOKEN=... dirdeck sync
+  dirdeck sync --rebuild     # move a damaged cache aside and sync from scratch`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			r, err := config.Resolve(profileFlag(cmd))
+			if err != nil {
+				return notConfigured(err)
+			}
+			st, err := openCache(r.CachePath, rebuild, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			c, err := newClient(ctx, r, okta.Options{})
+			if err != nil {
+				return err
+			}
+			pp := newProgressPrinter(cmd.ErrOrStderr(), expectedItems(st))
+			run, syncErr := dsync.Run(ctx, c, st, dsync.Options{Full: full || rebuild, Progress: pp.update})
+			pp.finish()
+			if syncErr == nil {
+				// Only the org's clock says when the token was last used.
+				if err := config.RecordTokenUse(r.Name, c.ServerTime()); err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "warning: could not record token use: %v\n", err)
+				}
+			}
+			report := syncReport{
+				Mode: run.Mode, Status: run.Status, Requests: run.Requests,
+				DurationMS: run.Finished.Sub(run.Started).Milliseconds(), ThrottledWaits: run.ThrottledWaits,
+				Retries: run.Retries, Changes: run.Changes, Partial: run.Partial, Error: run.Error,
+			}
+			if report.Changes == nil {
+				report.Changes = map[string]int{}
+			}
+			if report.Partial == nil {
+				report.Partial = []directory.Partial{}
+			}
+			if asJSON {
+				if err := printJSON(cmd.OutOrStdout(), report); err != nil {
+					return err
+				}
+			} else {
+				printSyncSummary(cmd.ErrOrStderr(), report)
+			}
+			switch {
+			case syncErr != nil:
+				if asJSON {
+					return withCode(exitFailed, nil)
+				}
+				return withCode(exitFailed, syncError(syncErr))
+			case run.Status == directory.RunPartial:
+				return withCode(exitWarnings, nil)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&full, "full", false, "list everything instead of only what changed")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document on stdout")
+	cmd.Flags().BoolVar(&rebuild, "rebuild", false, "move the current cache file aside and sync from scratch")
+	return cmd
+}
+
+// syncError is a failed sync in one line with Okta's error code and hint.
+func syncError(err error) error {
+	var ae *okta.APIError
+	if errors.As(err, &ae) {
+		return fmt.Errorf("sync failed: %w", err)
+	}
+	if errors.Is(err, store.ErrCorrupt) || errors.Is(err, store.ErrNewerSchema) {
+		return fmt.Errorf("sync failed: %w", err)
+	}
+	return fmt.Errorf("sync failed (the previous sync is still in the cache): %w", err)
+}
+
+// expectedItems estimates how many items a sync will read, from what the
+// cache holds now (0 when empty: no bar then, just counts).
+func expectedItems(st *store.Store) int {
+	var n int
+	_ = st.View(func(r *store.Reader) error {
+		c := r.Counts()
+		n = c.Users + c.Groups + c.Apps + c.Memberships + c.AppUsers + c.AppGroups
+		return nil
+	})
+	return n
+}
+
+func printSyncSummary(w io.Writer, rep syncReport) {
+	fmt.Fprintf(w, "%s sync %s: %d requests in %s", rep.Mode, rep.Status, rep.Requests, time.Duration(rep.DurationMS)*time.Millisecond)
+	if rep.ThrottledWaits > 0 {
+		fmt.Fprintf(w, ", %d waits for the rate budget", rep.ThrottledWaits)
+	}
+	fmt.Fprintln(w)
+	if len(rep.Changes) > 0 {
+		var parts []string
+		for _, k := range sortedKeys(rep.Changes) {
+			parts = append(parts, fmt.Sprintf("%s %d", k, rep.Changes[k]))
+		}
+		fmt.Fprintf(w, "changes: %s\n", strings.Join(parts, ", "))
+	}
+	for _, p := range rep.Partial {
+		fmt.Fprintf(w, "partial: %s not read completely: %s\n", p.Resource, p.Reason)
+	}
+}
+
+// progressPrinter shows sync progress on stderr: a redrawn line with a bar
+// on a terminal, one line per finished resource otherwise.
+type progressPrinter struct {
+	w        io.Writer
+	tty      bool
+	expected int
+	bar      progress.Model
+	drawn    time.Time
+	done     map[string]bool
+	last     dsync.Progress
+}
+
+func newProgressPrinter(w io.Writer, expected int) *progressPrinter {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		tty = term.IsTerminal(int(f.Fd()))
+	}
+	return &progressPrinter{w: w, tty: tty, expected: expected, done: map[string]bool{},
+		bar: progress.New(progress.WithWidth(30), progress.WithoutPercentage())}
+}
+
+func (p *progressPrinter) update(pr dsync.Progress) {
+	p.last = pr
+	if !p.tty {
+		for _, rp := range pr.Resources {
+			if rp.Done && !p.done[rp.Resource] {
+				p.done[rp.Resource] = true
+				fmt.Fprintf(p.w, "%s: %d in %d pages\n", rp.Resource, rp.Items, rp.Pages)
+			}
+		}
+		return
+	}
+	if time.Since(p.drawn) < 100*time.Millisecond && !pr.Done {
+		return
+	}
+	p.drawn = time.Now()
+	fmt.Fprint(p.w, "\r\x1b[K"+p.line(pr))
+}
+
+func (p *progressPrinter) line(pr dsync.Progress) string {
+	items := 0
+	var parts []string
+	for _, rp := range pr.Resources {
+		items += rp.Items
+		parts = append(parts, fmt.Sprintf("%s %d", rp.Resource, rp.Items))
+	}
+	s := fmt.Sprintf("%s sync: %s · %d requests", pr.Mode, strings.Join(parts, " · "), pr.Requests)
+	if pr.ThrottledWaits > 0 {
+		s += fmt.Sprintf(" · %d rate waits", pr.ThrottledWaits)
+	}
+	if p.expected > 0 && pr.Mode == dsync.ModeFull {
+		s = p.bar.ViewAs(min(1, float64(items)/float64(p.expected))) + " " + s
+	}
+	return s
+}
+
+func (p *progressPrinter) finish() {
+	if p.tty && p.last.Mode != "" {
+		fmt.Fprintln(p.w)
+	}
+}
