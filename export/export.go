@@ -69,9 +69,9 @@ func (c *csvRows) flush() error { c.w.Flush(); return c.w.Error() }
 
 type jsonRows struct{ enc *json.Encoder }
 
-func (j *jsonRows) header([]string) error        { return nil }
+func (j *jsonRows) header([]string) error         { return nil }
 func (j *jsonRows) row(_ []string, obj any) error { return j.enc.Encode(obj) }
-func (j *jsonRows) flush() error                 { return nil }
+func (j *jsonRows) flush() error                  { return nil }
 
 // defuseFormula keeps a spreadsheet from evaluating a profile value as a
 // formula (CSV injection): directory data is untrusted.

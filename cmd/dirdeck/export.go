@@ -95,4 +95,3 @@ func finishFile(f *os.File, path string) error {
 	}
 	return nil
 }
-
