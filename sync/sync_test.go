@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -97,5 +98,144 @@ func TestFullThenIncrementalEqualsTruth(t *testing.T) {
 				f.assertTruth(fmt.Sprintf("after churn round %d %v", round, res.ByKind))
 			}
 		})
+	}
+}
+
+func TestFaultsStillReachTruth(t *testing.T) {
+	f := newFixture(t, oktasim.Options{Scenario: "S", Seed: 3}, "readonly")
+	f.srv.Sim.SetFaults([]oktasim.FaultRule{
+		{Path: "/api/v1/*", Probability: 0.05, Status: 503},
+		{Path: "/api/v1/*", Probability: 0.03, Status: 429},
+		{Path: "/api/v1/groups/*", Probability: 0.03, Reset: true},
+		{Path: "/api/v1/*", Probability: 0.1, LatencyMS: 5},
+	})
+	run := f.sync(dsync.Options{})
+	if run.Retries == 0 {
+		t.Fatalf("no retries recorded: the faults did not bite (%+v)", run)
+	}
+	f.assertTruth("full sync under faults")
+	for round := 1; round <= 3; round++ {
+		if _, err := f.srv.Sim.Churn(50); err != nil {
+			t.Fatal(err)
+		}
+		f.sync(dsync.Options{})
+		f.assertTruth(fmt.Sprintf("incremental round %d under faults", round))
+	}
+}
+
+func TestForbiddenAppsIsPartial(t *testing.T) {
+	f := newFixture(t, oktasim.Options{Scenario: "S", Seed: 4}, "noapps")
+	run := f.sync(dsync.Options{})
+	if run.Status != directory.RunPartial {
+		t.Fatalf("status %s, want partial", run.Status)
+	}
+	if len(run.Partial) == 0 || run.Partial[0].Resource != "apps" || run.Partial[0].ErrorCode != "E0000006" {
+		t.Fatalf("partial = %+v, want apps with E0000006", run.Partial)
+	}
+	counts, _ := f.cache()
+	truth := f.srv.Sim.Truth().Counts
+	if counts.Users != truth["users"] || counts.Groups != truth["groups"] || counts.Memberships != truth["memberships"] {
+		t.Fatalf("users/groups incomplete: cache %+v truth %v", counts, truth)
+	}
+	if counts.Apps != 0 {
+		t.Fatalf("apps = %d from a token that cannot read apps", counts.Apps)
+	}
+	// Incremental runs stay partial but keep users and groups exact.
+	if _, err := f.srv.Sim.Churn(30); err != nil {
+		t.Fatal(err)
+	}
+	run = f.sync(dsync.Options{})
+	if run.Status != directory.RunPartial || run.Mode != dsync.ModeIncremental {
+		t.Fatalf("second run %s/%s, want incremental/partial", run.Mode, run.Status)
+	}
+	counts, _ = f.cache()
+	truth = f.srv.Sim.Truth().Counts
+	if counts.Users != truth["users"] || counts.Groups != truth["groups"] || counts.Memberships != truth["memberships"] {
+		t.Fatalf("after churn: cache %+v truth %v", counts, truth)
+	}
+}
+
+func TestForbiddenAppsKeepsPreviousApps(t *testing.T) {
+	f := newFixture(t, oktasim.Options{Scenario: "S", Seed: 5}, "readonly")
+	f.sync(dsync.Options{})
+	before, _ := f.cache()
+	f.srv.Sim.SetFaults([]oktasim.FaultRule{{Path: "/api/v1/apps*", Probability: 1, Status: 403}})
+	run := f.sync(dsync.Options{Full: true})
+	if run.Status != directory.RunPartial {
+		t.Fatalf("status %s, want partial", run.Status)
+	}
+	after, _ := f.cache()
+	if after.Apps != before.Apps || after.AppUsers != before.AppUsers || after.AppGroups != before.AppGroups {
+		t.Fatalf("a forbidden apps listing dropped cached apps: before %+v after %+v", before, after)
+	}
+}
+
+func TestWithoutSystemLogFallsBack(t *testing.T) {
+	f := newFixture(t, oktasim.Options{Scenario: "S", Seed: 6}, "readonly")
+	f.srv.Sim.SetFaults([]oktasim.FaultRule{{Path: "/api/v1/logs*", Probability: 1, Status: 403}})
+	f.sync(dsync.Options{})
+	for round := 1; round <= 4; round++ {
+		if _, err := f.srv.Sim.Churn(60); err != nil {
+			t.Fatal(err)
+		}
+		run := f.sync(dsync.Options{})
+		if run.Mode != dsync.ModeIncremental || run.Status != directory.RunOK {
+			t.Fatalf("round %d: %s/%s", round, run.Mode, run.Status)
+		}
+		f.assertTruth(fmt.Sprintf("fallback round %d", round))
+	}
+}
+
+func TestMalformedBodiesFailCleanly(t *testing.T) {
+	for _, mode := range []string{dsync.ModeFull, dsync.ModeIncremental} {
+		t.Run(mode, func(t *testing.T) {
+			f := newFixture(t, oktasim.Options{Scenario: "S", Seed: 8}, "readonly")
+			f.sync(dsync.Options{})
+			_, before := f.cache()
+			if _, err := f.srv.Sim.Churn(40); err != nil {
+				t.Fatal(err)
+			}
+			f.srv.Sim.SetFaults([]oktasim.FaultRule{{Path: "/api/v1/groups", Probability: 1, Truncate: true}})
+			run, err := dsync.Run(context.Background(), f.c, f.st, dsync.Options{Full: mode == dsync.ModeFull})
+			if err == nil {
+				t.Fatalf("sync with truncated bodies succeeded: %+v", run)
+			}
+			if !errors.Is(err, okta.ErrMalformedResponse) {
+				t.Fatalf("error %v does not say the response was malformed", err)
+			}
+			if _, after := f.cache(); after != before {
+				t.Fatalf("failed sync changed the cache: %s → %s", before, after)
+			}
+			var last directory.SyncRun
+			if err := f.st.View(func(r *store.Reader) error { last, _ = r.LastRun(); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if last.Status != directory.RunFailed || last.Error == "" {
+				t.Fatalf("failed run not recorded: %+v", last)
+			}
+			// Once the org answers properly again, the next sync catches up.
+			f.srv.Sim.SetFaults(nil)
+			f.sync(dsync.Options{})
+			f.assertTruth("after recovery")
+		})
+	}
+}
+
+func TestScenarioMIncremental(t *testing.T) {
+	if testing.Short() {
+		t.Skip("scenario M takes a few seconds")
+	}
+	f := newFixture(t, oktasim.Options{Scenario: "M", Seed: 11}, "readonly")
+	full := f.sync(dsync.Options{})
+	f.assertTruth("M full")
+	for round := 1; round <= 3; round++ {
+		if _, err := f.srv.Sim.Churn(100); err != nil {
+			t.Fatal(err)
+		}
+		run := f.sync(dsync.Options{})
+		f.assertTruth(fmt.Sprintf("M round %d", round))
+		if run.Requests*100 > full.Requests*3 {
+			t.Errorf("round %d: incremental took %d requests, more than 3%% of the full sync's %d", round, run.Requests, full.Requests)
+		}
 	}
 }
