@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	gosync "sync"
 	"testing"
@@ -235,4 +236,55 @@ func TestConcurrentWritesChurnAndReads(t *testing.T) {
 			t.Fatalf("event %d published before event %d", i, i-1)
 		}
 	}
+}
+
+// FuzzGroupWriteBodies posts arbitrary bodies to the group write
+// operations: every answer must be Okta JSON (a group or an error), never
+// a panic or a group without a name.
+func FuzzGroupWriteBodies(f *testing.F) {
+	for _, seed := range []string{
+		`{"profile":{"name":"x","description":"y"}}`, `{"profile":{"name":""}}`, `{"profile":null}`,
+		`{"profile":{"name":7}}`, `[]`, `{`, `{"profile":{"name":"a"}} trailing`, "\xff\xfe",
+	} {
+		f.Add(seed, true)
+	}
+	s, err := New(Options{Seed: 4})
+	if err != nil {
+		f.Fatal(err)
+	}
+	tok := "SSWS " + s.Token("superadmin")
+	gid := groupsOfType(s, "OKTA_GROUP")[1].id
+	f.Fuzz(func(t *testing.T, body string, create bool) {
+		method, path := http.MethodPut, "/api/v1/groups/"+gid
+		if create {
+			method, path = http.MethodPost, "/api/v1/groups"
+		}
+		req := httptest.NewRequest(method, "http://127.0.0.1"+path, strings.NewReader(body))
+		req.Header.Set("Authorization", tok)
+		req.RemoteAddr = "192.0.2.1:1234"
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		var out struct {
+			ID        string `json:"id"`
+			ErrorCode string `json:"errorCode"`
+			Profile   struct {
+				Name string `json:"name"`
+			} `json:"profile"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+			t.Fatalf("%s %q: body is not JSON: %q", method, body, rec.Body.String())
+		}
+		switch rec.Code {
+		case 200:
+			if out.ID == "" || strings.TrimSpace(out.Profile.Name) == "" {
+				t.Fatalf("%s %q: 200 with %s", method, body, rec.Body.String())
+			}
+		case 400:
+			if out.ErrorCode == "" {
+				t.Fatalf("%s %q: 400 without errorCode", method, body)
+			}
+		default:
+			t.Fatalf("%s %q: status %d", method, body, rec.Code)
+		}
+	})
 }
