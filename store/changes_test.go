@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -510,19 +511,26 @@ func TestCursorsAndRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A later failure is the last run, but not the data's run.
+	if _, err := s.RecordFailedRun(directory.SyncRun{Finished: t0.Add(3 * time.Hour)}, nil); err != nil {
+		t.Fatal(err)
+	}
 	err = s.View(func(r *Reader) error {
 		if got := r.Cursor("users") + "," + r.Cursor("logs"); got != "u2,l1" {
 			t.Errorf("cursors = %s, want u2,l1 (unset ones carried over)", got)
 		}
 		runs := r.Runs(0)
-		if len(runs) != 3 || runs[0].ID != r3.ID || runs[1].ID != failed.ID || runs[2].ID != r1.ID {
+		if len(runs) != 4 || runs[1].ID != r3.ID || runs[2].ID != failed.ID || runs[3].ID != r1.ID {
 			t.Errorf("runs = %+v", runs)
 		}
-		if last, ok := r.LastRun(); !ok || last.Status != directory.RunPartial || len(last.Partial) != 1 {
+		if last, ok := r.LastRun(); !ok || last.Status != directory.RunFailed {
 			t.Errorf("LastRun = %+v", last)
 		}
 		if f, ok := r.Run(failed.ID); !ok || f.Status != directory.RunFailed || f.Error != "boom" {
 			t.Errorf("failed run = %+v", f)
+		}
+		if c, ok := r.CommittedRun(); !ok || c.ID != r3.ID || len(c.Partial) != 1 {
+			t.Errorf("CommittedRun = %+v, want run %d", c, r3.ID)
 		}
 		if j := r.Journal(r1.ID); len(j) != 2 || j[1].ErrorCode != "E0000047" {
 			t.Errorf("journal = %+v", j)
@@ -571,4 +579,81 @@ func TestWriterRules(t *testing.T) {
 		t.Error("assignment of another app accepted")
 	}
 	w.Abort()
+}
+
+func TestConcurrentFullWriter(t *testing.T) {
+	s := openT(t, tempCache(t))
+	o := genOrg(30, 400)
+	saved := flushItems
+	flushItems = 300 // many flushes while the writers race
+	t.Cleanup(func() { flushItems = saved })
+	w, err := s.BeginFull()
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := slices.Collect(maps.Values(o.users))
+	errs := make(chan error, 4)
+	for part := range 4 {
+		go func() {
+			for i := part * 10; i < len(users); i += 40 {
+				if err := w.PutUsers(users[i:min(i+10, len(users))]); err != nil {
+					errs <- err
+					return
+				}
+			}
+			for g, us := range o.members {
+				if int(g[len(g)-1])%4 == part {
+					if err := w.PutMembers(g, us); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.PutGroups(slices.Collect(maps.Values(o.groups))); err != nil {
+		t.Fatal(err)
+	}
+	o.apps, o.appUsers, o.appGroups = nil, nil, nil
+	if _, err := w.Commit(directory.SyncRun{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	wantState(t, s, o)
+}
+
+func TestJournalRetention(t *testing.T) {
+	s := openT(t, tempCache(t))
+	journal := []directory.Request{{Method: "GET", Path: "/api/v1/users", Status: 500}}
+	var ids []uint64
+	for range keepJournals + 5 {
+		run, err := s.RecordFailedRun(directory.SyncRun{Mode: "full"}, journal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, run.ID)
+	}
+	err := s.View(func(r *Reader) error {
+		for i, id := range ids {
+			want := 1
+			if i < 5 {
+				want = 0 // pruned: older than the newest keepJournals runs
+			}
+			if got := len(r.Journal(id)); got != want {
+				t.Errorf("run %d journal has %d entries, want %d", id, got, want)
+			}
+			if _, ok := r.Run(id); !ok {
+				t.Errorf("run %d record pruned", id)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -474,6 +474,9 @@ func (d *Delta) Commit(run directory.SyncRun, journal []directory.Request) (dire
 		if err := t.log.flush(tx, id); err != nil {
 			return err
 		}
+		if err := g.info.Put(kRun, u64(id)); err != nil {
+			return err
+		}
 		run.ID, run.Changes = id, t.log.summary
 		return putRun(tx, run, journal)
 	})

@@ -402,6 +402,9 @@ func (w *FullWriter) commitLocked(run *directory.SyncRun, journal []directory.Re
 		if err := g.info.Put(kDigest, []byte(digest)); err != nil {
 			return err
 		}
+		if err := g.info.Put(kRun, u64(w.runID)); err != nil {
+			return err
+		}
 		if err := meta.Put(kCurrent, u64(w.gen)); err != nil {
 			return err
 		}

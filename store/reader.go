@@ -369,6 +369,43 @@ func (r *Reader) AppsOfGroup(groupID string) []directory.AppGroup {
 	return out
 }
 
+// Memberships streams every membership in group, then user id order
+// (for export).
+func (r *Reader) Memberships() iter.Seq[directory.Membership] {
+	return func(yield func(directory.Membership) bool) {
+		if r.g == nil {
+			return
+		}
+		c := r.g.members.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			g, u := splitKey(k)
+			if !yield(directory.Membership{GroupID: g, UserID: u}) {
+				return
+			}
+		}
+	}
+}
+
+// AppUsers streams every user assignment in app, then user id order.
+func (r *Reader) AppUsers() iter.Seq[directory.AppUser] {
+	return all[directory.AppUser](r, (*genTx).appUsersB, "app user", "")
+}
+
+// AppGroups streams every group assignment in app, then group id order.
+func (r *Reader) AppGroups() iter.Seq[directory.AppGroup] {
+	return all[directory.AppGroup](r, (*genTx).appGroupsB, "app group", "")
+}
+
+// CommittedRun is the run whose commit the current generation reflects
+// last (the newest full or incremental sync that committed data; failed
+// runs never do). Its Partial lists resources kept from older data.
+func (r *Reader) CommittedRun() (directory.SyncRun, bool) {
+	if r.g == nil {
+		return directory.SyncRun{}, false
+	}
+	return r.Run(getU64(r.g.info, kRun))
+}
+
 // Archived streams tombstones of one kind (directory.KindUser, KindGroup,
 // KindApp) in id order; an empty kind streams all.
 func (r *Reader) Archived(kind string) iter.Seq[Tombstone] {

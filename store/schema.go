@@ -15,7 +15,7 @@ import (
 //	meta/        magic, schema, current (generation), next_gen, next_run
 //	gens/<gen>/  one bucket per generation (the current one, plus a staging
 //	             one while a full sync writes):
-//	    info       counts, digest (cached, full syncs), rev
+//	    info       counts, digest (cached, full syncs), rev, run (last committed)
 //	    users groups apps              id → JSON
 //	    st_users st_groups st_apps     id → digest line tail (status\tlastUpdated
 //	                                   or lastUpdated), so the digest needs no JSON
@@ -63,6 +63,7 @@ var (
 	kCounts = []byte("counts")
 	kDigest = []byte("digest")
 	kRev    = []byte("rev")
+	kRun    = []byte("run")
 
 	genBuckets = [][]byte{bInfo, bUsers, bGroups, bApps, bMembers, bMembersRev, bAppUsers, bAppUsersRev,
 		bAppGroups, bAppGroupsRev, bIxUser, bIxDept, bIxGroup, bArchive, bCursors, bStUsers, bStGroups, bStApps}

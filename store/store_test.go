@@ -38,6 +38,21 @@ func TestRoundTrip(t *testing.T) {
 		if n != len(o.users) {
 			t.Errorf("Users yielded %d, want %d", n, len(o.users))
 		}
+		counts := r.Counts()
+		if n := len(slices.Collect(r.Memberships())); n != counts.Memberships {
+			t.Errorf("Memberships yielded %d, want %d", n, counts.Memberships)
+		}
+		if n := len(slices.Collect(r.AppUsers())); n != counts.AppUsers {
+			t.Errorf("AppUsers yielded %d, want %d", n, counts.AppUsers)
+		}
+		if n := len(slices.Collect(r.AppGroups())); n != counts.AppGroups {
+			t.Errorf("AppGroups yielded %d, want %d", n, counts.AppGroups)
+		}
+		for m := range r.Memberships() {
+			if !slices.Contains(o.members[m.GroupID], m.UserID) {
+				t.Errorf("unexpected membership %+v", m)
+			}
+		}
 		for id, g := range o.groups {
 			if got, ok := r.Group(id); !ok || !reflect.DeepEqual(got, g) {
 				t.Errorf("group %s = %+v, %v", id, got, ok)
