@@ -50,6 +50,13 @@ func (ri rateInfo) localReset() time.Time {
 
 // bucketState is the governor's view of one rate-limit bucket.
 type bucketState struct {
+	// gate admits at most perBucket requests per bucket into the verdict
+	// loop and flight; the rest queue on the channel (parked, FIFO), so a
+	// sync that fans out thousands of listings does not wake them all on
+	// every answer.
+	gate    chan struct{}
+	changed chan struct{} // closed and replaced when this bucket's state changes
+
 	seen     bool // a response for this bucket has arrived
 	metered  bool // responses carry X-Rate-Limit headers
 	inflight int
@@ -75,7 +82,6 @@ type governor struct {
 	global    chan struct{}
 
 	mu      sync.Mutex
-	changed chan struct{} // closed and replaced whenever any bucket state changes
 	buckets map[string]*bucketState
 	now     func() time.Time
 }
@@ -85,7 +91,6 @@ func newGovernor(share float64, perBucket, global int) *governor {
 		share:     share,
 		perBucket: perBucket,
 		global:    make(chan struct{}, global),
-		changed:   make(chan struct{}),
 		buckets:   map[string]*bucketState{},
 		now:       time.Now,
 	}
@@ -96,19 +101,20 @@ func (g *governor) capFor(limit int) int {
 	return max(1, int(math.Floor(g.share*float64(limit))))
 }
 
+// state returns the bucket's state; callers hold g.mu.
 func (g *governor) state(bucket string) *bucketState {
 	b := g.buckets[bucket]
 	if b == nil {
-		b = &bucketState{}
+		b = &bucketState{gate: make(chan struct{}, g.perBucket), changed: make(chan struct{})}
 		g.buckets[bucket] = b
 	}
 	return b
 }
 
-// broadcast wakes every waiter; callers hold g.mu.
-func (g *governor) broadcast() {
-	close(g.changed)
-	g.changed = make(chan struct{})
+// broadcast wakes the bucket's waiters; callers hold g.mu.
+func (b *bucketState) broadcast() {
+	close(b.changed)
+	b.changed = make(chan struct{})
 }
 
 // verdict says whether a request may go now; when the budget is spent it
@@ -116,9 +122,6 @@ func (g *governor) broadcast() {
 func (g *governor) verdict(b *bucketState, now time.Time) (ok bool, budgetUntil time.Time) {
 	if !b.seen {
 		return b.inflight == 0, time.Time{}
-	}
-	if b.inflight >= g.perBucket {
-		return false, time.Time{}
 	}
 	if !b.metered {
 		return true, time.Time{}
@@ -144,9 +147,16 @@ func (g *governor) verdict(b *bucketState, now time.Time) (ok bool, budgetUntil 
 // it waited and whether the rate budget (not just concurrency) held it back.
 func (g *governor) acquire(ctx context.Context, bucket string, onThrottle func(bucket string, until time.Time)) (waited time.Duration, throttled bool, err error) {
 	start := g.now()
+	g.mu.Lock()
+	b := g.state(bucket)
+	g.mu.Unlock()
+	select {
+	case b.gate <- struct{}{}:
+	case <-ctx.Done():
+		return g.now().Sub(start), false, ctx.Err()
+	}
 	for {
 		g.mu.Lock()
-		b := g.state(bucket)
 		ok, until := g.verdict(b, g.now())
 		if ok {
 			b.inflight++
@@ -154,7 +164,7 @@ func (g *governor) acquire(ctx context.Context, bucket string, onThrottle func(b
 			g.mu.Unlock()
 			break
 		}
-		ch := g.changed
+		ch := b.changed
 		g.mu.Unlock()
 
 		var t *time.Timer
@@ -176,6 +186,7 @@ func (g *governor) acquire(ctx context.Context, bucket string, onThrottle func(b
 			t.Stop()
 		}
 		if ctx.Err() != nil {
+			<-b.gate
 			return g.now().Sub(start), throttled, ctx.Err()
 		}
 	}
@@ -184,25 +195,22 @@ func (g *governor) acquire(ctx context.Context, bucket string, onThrottle func(b
 	case <-ctx.Done():
 		// Give back the bucket slot only: no global slot was taken.
 		g.mu.Lock()
-		b := g.state(bucket)
 		b.inflight--
 		b.requests--
-		g.broadcast()
+		b.broadcast()
 		g.mu.Unlock()
+		<-b.gate
 		return g.now().Sub(start), throttled, ctx.Err()
 	}
 	return g.now().Sub(start), throttled, nil
 }
 
-// release returns a slot and folds in what the response said about the
-// bucket. responded is false when no response arrived (network error).
+// release returns the slots acquire took and folds in what the response
+// said about the bucket. responded is false when no response arrived
+// (network error).
 func (g *governor) release(bucket string, ri rateInfo, responded bool) {
+	<-g.global
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	select {
-	case <-g.global:
-	default:
-	}
 	b := g.state(bucket)
 	b.inflight--
 	if responded {
@@ -211,7 +219,9 @@ func (g *governor) release(bucket string, ri rateInfo, responded bool) {
 			g.observe(b, ri)
 		}
 	}
-	g.broadcast()
+	b.broadcast()
+	g.mu.Unlock()
+	<-b.gate
 }
 
 // observe updates the window from one response's headers.
