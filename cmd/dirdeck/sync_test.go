@@ -1,0 +1,173 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dirdeck/dirdeck/config"
+	"github.com/dirdeck/dirdeck/oktasim"
+	"github.com/dirdeck/dirdeck/store"
+)
+
+// simEnv serves a simulated org and points the environment configuration
+// at it with the named token.
+func simEnv(t *testing.T, opts oktasim.Options, token string) *oktasim.Server {
+	t.Helper()
+	profHome(t)
+	t.Setenv("HOME", t.TempDir()) // the Okta SDK must not see a real ~/.okta
+	srv := oktasim.NewServer(t, opts)
+	t.Setenv("DIRDECK_ORG_URL", srv.URL)
+	t.Setenv("DIRDECK_API_TOKEN", srv.Token(token))
+	return srv
+}
+
+func decode[T any](t *testing.T, s string) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("not one JSON document: %v\n%s", err, s)
+	}
+	return v
+}
+
+func TestSyncStatusHistoryExportAgainstSim(t *testing.T) {
+	srv := simEnv(t, oktasim.Options{Scenario: "S", Seed: 2}, "readonly")
+
+	res := profRun(t, "", "sync", "--json")
+	if res.code != exitOK {
+		t.Fatalf("sync exit %d: %v\n%s", res.code, res.err, res.stderr)
+	}
+	rep := decode[syncReport](t, res.stdout)
+	if rep.Mode != "full" || rep.Requests == 0 || rep.Changes["user.added"] == 0 {
+		t.Fatalf("sync report %+v", rep)
+	}
+
+	checkStatus := func(when string) {
+		t.Helper()
+		res := profRun(t, "", "status", "--json")
+		if res.code != exitOK {
+			t.Fatalf("%s: status exit %d: %v", when, res.code, res.err)
+		}
+		st := decode[statusReport](t, res.stdout)
+		truth := srv.Sim.Truth()
+		if st.Digest != truth.Digest || st.Counts.Users != truth.Counts["users"] || st.OrgURL != srv.URL {
+			t.Fatalf("%s: status %+v, truth %+v", when, st, truth)
+		}
+	}
+	checkStatus("after full sync")
+
+	if _, err := srv.Sim.Churn(40); err != nil {
+		t.Fatal(err)
+	}
+	res = profRun(t, "", "sync", "--json")
+	if rep := decode[syncReport](t, res.stdout); res.code != exitOK || rep.Mode != "incremental" {
+		t.Fatalf("second sync exit %d, report %+v", res.code, rep)
+	}
+	checkStatus("after churn and incremental sync")
+
+	res = profRun(t, "", "history", "--json")
+	runs := decode[[]store.RunChanges](t, res.stdout)
+	if len(runs) != 2 || len(runs[1].Changes) == 0 {
+		t.Fatalf("history: %d runs, want 2 with changes in the second", len(runs))
+	}
+	res = profRun(t, "", "history")
+	if !strings.Contains(res.stdout, "incremental sync #") {
+		t.Fatalf("history text:\n%s", res.stdout)
+	}
+
+	res = profRun(t, "", "export", "users")
+	lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
+	if res.code != exitOK || len(lines) != srv.Sim.Truth().Counts["users"]+1 || !strings.HasPrefix(lines[0], "id,status,login") {
+		t.Fatalf("export users: exit %d, %d lines", res.code, len(lines))
+	}
+	out := filepath.Join(t.TempDir(), "m.jsonl")
+	res = profRun(t, "", "export", "memberships", "--format", "jsonl", "--out", out)
+	data, err := os.ReadFile(out)
+	if res.code != exitOK || err != nil || strings.Count(string(data), "\n") != srv.Sim.Truth().Counts["memberships"] {
+		t.Fatalf("export memberships: exit %d %v %v", res.code, res.err, err)
+	}
+	if fi, _ := os.Stat(out); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("export file mode %v, want 0600", fi.Mode().Perm())
+	}
+	if res := profRun(t, "", "export", "secrets"); res.code != exitUsage {
+		t.Fatalf("export of an unknown kind: exit %d, want %d", res.code, exitUsage)
+	}
+	if res := profRun(t, "", "export", "users", "--format", "xml"); res.code != exitUsage {
+		t.Fatalf("export --format xml: exit %d, want %d", res.code, exitUsage)
+	}
+}
+
+func TestSyncExitCodes(t *testing.T) {
+	t.Run("forbidden apps is partial, exit 1", func(t *testing.T) {
+		simEnv(t, oktasim.Options{Scenario: "S", Seed: 3}, "noapps")
+		res := profRun(t, "", "sync", "--json")
+		rep := decode[syncReport](t, res.stdout)
+		if res.code != exitWarnings || rep.Status != "partial" || len(rep.Partial) != 1 || rep.Partial[0].Resource != "apps" {
+			t.Fatalf("exit %d report %+v", res.code, rep)
+		}
+		if res := profRun(t, "", "status"); res.code != exitWarnings || !strings.Contains(res.stdout, "partial: apps") {
+			t.Fatalf("status after a partial sync: exit %d\n%s", res.code, res.stdout)
+		}
+	})
+	t.Run("revoked token fails with E0000011, exit 2", func(t *testing.T) {
+		simEnv(t, oktasim.Options{Scenario: "S", Seed: 3}, "readonly")
+		t.Setenv("DIRDECK_API_TOKEN", "00thisTokenWasRevokedLongAgo0000000000000x")
+		res := profRun(t, "", "sync")
+		if res.code != exitFailed || !strings.Contains(res.errText(), "E0000011") {
+			t.Fatalf("exit %d, error %q", res.code, res.errText())
+		}
+		if strings.Contains(res.errText()+res.stderr, "00thisTokenWasRevoked") {
+			t.Fatal("the token appears in the output")
+		}
+	})
+	t.Run("nothing configured", func(t *testing.T) {
+		profHome(t)
+		res := profRun(t, "", "sync")
+		if res.code != exitFailed || !strings.Contains(res.errText(), "dirdeck profile add") {
+			t.Fatalf("exit %d, error %q", res.code, res.errText())
+		}
+	})
+}
+
+func TestCacheInUseAndCorrupt(t *testing.T) {
+	simEnv(t, oktasim.Options{Scenario: "S", Seed: 4}, "readonly")
+	if res := profRun(t, "", "sync"); res.code != exitOK {
+		t.Fatalf("sync: %v", res.err)
+	}
+	r, err := config.Locate("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder, err := store.Open(r.CachePath, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	res := profRun(t, "", "status")
+	holder.Close()
+	if res.code != exitFailed || !strings.Contains(res.errText(), "in use") {
+		t.Fatalf("status while another process holds the cache: exit %d, %q", res.code, res.errText())
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Fatalf("waited %v for a locked cache", waited)
+	}
+
+	if err := os.WriteFile(r.CachePath, []byte(strings.Repeat("not a database ", 4096)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res = profRun(t, "", "status")
+	if res.code != exitFailed || !strings.Contains(res.errText(), "--rebuild") {
+		t.Fatalf("status on a corrupt cache: exit %d, %q", res.code, res.errText())
+	}
+	res = profRun(t, "", "sync", "--rebuild")
+	if res.code != exitOK || !strings.Contains(res.stderr, "Moved the old cache to") {
+		t.Fatalf("sync --rebuild: exit %d, %v\n%s", res.code, res.err, res.stderr)
+	}
+	if res := profRun(t, "", "status"); res.code != exitOK {
+		t.Fatalf("status after rebuild: exit %d %v", res.code, res.err)
+	}
+}
