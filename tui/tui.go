@@ -82,6 +82,10 @@ type Model struct {
 	lastRun  *directory.SyncRun
 	headErr  string
 	headBusy bool
+	// prefetch holds the loads of the inactive panes until the active one
+	// has its data, so they do not compete for the first frame.
+	prefetch    []tea.Cmd
+	prefetchFor int // the pane that was active when prefetch was queued
 }
 
 // New builds the root model. It fails only on a bad option (no store, an
@@ -159,10 +163,18 @@ func (m *Model) Init() tea.Cmd {
 	if m.themeAuto {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
-	for _, p := range m.panes {
-		cmds = append(cmds, p.Load())
+	return tea.Batch(append(cmds, m.loadPanes()...)...)
+}
+
+// loadPanes loads the active pane now and queues the others.
+func (m *Model) loadPanes() []tea.Cmd {
+	m.prefetch, m.prefetchFor = m.prefetch[:0], m.active
+	for i, p := range m.panes {
+		if i != m.active {
+			m.prefetch = append(m.prefetch, p.Load())
+		}
 	}
-	return tea.Batch(cmds...)
+	return []tea.Cmd{m.panes[m.active].Load()}
 }
 
 // headerMsg carries what the header shows about the last sync.
@@ -188,7 +200,7 @@ func (m *Model) loadHeader() tea.Cmd {
 
 // Busy reports whether any read from the cache is still outstanding.
 func (m *Model) Busy() bool {
-	if m.headBusy {
+	if m.headBusy || len(m.prefetch) > 0 {
 		return true
 	}
 	for _, p := range m.panes {
@@ -260,6 +272,17 @@ func (m *Model) layout() {
 // palette is taking text), then the active pane; non-input messages go to
 // every pane so that their loads land even while hidden.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := m.update(msg)
+	// Release the queued loads once the pane they waited for has its data,
+	// or at once when the user moved on to a pane whose load is queued.
+	if len(m.prefetch) > 0 && (m.active != m.prefetchFor || !m.panes[m.active].Busy()) {
+		cmd = tea.Batch(append([]tea.Cmd{cmd}, m.prefetch...)...)
+		m.prefetch = nil
+	}
+	return m, cmd
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -279,10 +302,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case msgs.GenerationCommittedMsg:
-		cmds := []tea.Cmd{m.loadHeader()}
-		for _, p := range m.panes {
-			cmds = append(cmds, p.Load())
-		}
+		cmds := append([]tea.Cmd{m.loadHeader()}, m.loadPanes()...)
 		return m, tea.Batch(append(cmds, m.broadcast(msg))...)
 	case msgs.SyncStateMsg:
 		prev := m.sync

@@ -156,10 +156,16 @@ func (m *Model) Title() string { return "Users" }
 func (m *Model) Browser() *table.Browser { return &m.list }
 
 type loadedMsg struct {
-	seq  uint64
-	rows []table.Row
-	err  error
+	seq     uint64
+	rows    []table.Row
+	partial bool // only the first screenfuls; the full load follows
+	err     error
 }
+
+// FirstChunk is how many users the first, fast load reads: enough to fill
+// any screen, so the first frame does not wait for a million rows. The
+// full load (with group names for "group:" filters) follows at once.
+const FirstChunk = 500
 
 // Load implements pane.Pane: it reads every user and their group names
 // in one read transaction and builds the rows off the UI goroutine.
@@ -167,10 +173,49 @@ func (m *Model) Load() tea.Cmd {
 	m.loadSeq++
 	m.loading = true
 	seq, s := m.loadSeq, m.ctx.Store
+	if m.list.Table.Loaded() {
+		// A reload: the table already shows rows, so skip the fast
+		// first chunk and swap in the full generation when it is ready.
+		return m.loadAll(seq)
+	}
+	return func() tea.Msg {
+		rows, complete, err := LoadFirst(s, FirstChunk)
+		if err == nil && complete {
+			rows, err = LoadRows(s)
+		}
+		return loadedMsg{seq: seq, rows: rows, partial: !complete, err: err}
+	}
+}
+
+func (m *Model) loadAll(seq uint64) tea.Cmd {
+	s := m.ctx.Store
 	return func() tea.Msg {
 		rows, err := LoadRows(s)
 		return loadedMsg{seq: seq, rows: rows, err: err}
 	}
+}
+
+// LoadFirst reads up to n users in id order (the table's natural order),
+// without group names. complete reports that the cache holds no more.
+func LoadFirst(s *store.Store, n int) (rows []table.Row, complete bool, err error) {
+	err = s.View(func(r *store.Reader) error {
+		complete = r.Counts().Users <= n
+		if complete {
+			return nil
+		}
+		rows = make([]table.Row, 0, n)
+		for u := range r.Users() {
+			rows = append(rows, BuildRow(u, ""))
+			if len(rows) == n {
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("load users: %w", err)
+	}
+	return rows, complete, nil
 }
 
 // LoadRows reads the users table rows from the cache.
@@ -214,13 +259,17 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if msg.seq != m.loadSeq {
 			return m, nil
 		}
-		m.loading = false
 		if msg.err != nil {
+			m.loading = false
 			m.loadErr = msg.err.Error()
 			return m, nil
 		}
 		m.loadErr = ""
 		cmd := m.list.Table.SetRows(msg.rows)
+		if msg.partial {
+			return m, tea.Batch(cmd, m.loadAll(msg.seq))
+		}
+		m.loading = false
 		if m.detail != nil {
 			return m, tea.Batch(cmd, m.openDetail(m.detail.id))
 		}

@@ -1,0 +1,167 @@
+package tui
+
+import (
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dirdeck/dirdeck/tui/internal/fixture"
+	"github.com/dirdeck/dirdeck/tui/table"
+	"github.com/dirdeck/dirdeck/tui/users"
+)
+
+// drive runs cmd and every command its messages lead to, synchronously,
+// feeding each message to the model: what the Bubble Tea runtime does,
+// minus the goroutines, so a benchmark measures our work only.
+func drive(m tea.Model, cmd tea.Cmd) { driveUntil(m, cmd, nil) }
+
+// driveUntil is drive that stops as soon as stop reports true, leaving
+// the remaining commands unrun (as a frame would be drawn then).
+func driveUntil(m tea.Model, cmd tea.Cmd, stop func() bool) {
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 && (stop == nil || !stop()) {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch msg := c().(type) {
+		case nil:
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		default:
+			var next tea.Cmd
+			_, next = m.Update(msg)
+			queue = append(queue, next)
+		}
+	}
+}
+
+// keystrokes is someone typing two queries; each step is one keystroke.
+var keystrokes = []string{"a", "al", "ali", "alic", "alice", "alice s", "dept:sales", "dept:sales a", "dept:sales an", "status:suspended"}
+
+// benchFilter measures filter keystroke → redrawn frame on the users pane
+// of a full root model: the filter pass (as the debounced command runs
+// it), applying its result, and rendering the whole screen. The debounce
+// delay itself is deliberate and excluded.
+func benchFilter(b *testing.B, m *Model) {
+	up := usersPane(m)
+	tbl := &up.Browser().Table
+	var durs []time.Duration
+	i := 0
+	b.ResetTimer()
+	for b.Loop() {
+		q := keystrokes[i%len(keystrokes)]
+		i++
+		t0 := time.Now()
+		drive(m, tbl.ApplyQueryNow(q))
+		_ = m.View()
+		durs = append(durs, time.Since(t0))
+	}
+	b.StopTimer()
+	slices.Sort(durs)
+	b.ReportMetric(float64(durs[len(durs)*95/100].Microseconds())/1000, "p95-ms")
+}
+
+func usersModel(b *testing.B, n int) *Model {
+	b.Helper()
+	s, _, err := fixture.Build(b.TempDir(), fixture.Options{Users: n, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	m, err := New(Options{Store: s, Theme: "dark", StartPane: "users", Static: true,
+		Now: func() time.Time { return fixture.Now }, LookupEnv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+	drive(m, m.Init())
+	return m
+}
+
+// BenchmarkFilter100k: filter keystroke → redrawn frame at 100k users
+// (target p95 ≤ 16 ms).
+func BenchmarkFilter100k(b *testing.B) {
+	benchFilter(b, usersModel(b, 100_000))
+}
+
+// BenchmarkFilter1M is the same at a million users. The rows are built
+// straight from generated users (writing a million users to bbolt would
+// dominate the run); filtering and rendering are identical.
+func BenchmarkFilter1M(b *testing.B) {
+	m := usersModel(b, 100)
+	org := fixture.Generate(fixture.Options{Users: 1_000_000, Seed: 1})
+	rows := make([]table.Row, len(org.Users))
+	for i, u := range org.Users {
+		rows[i] = users.BuildRow(u, "")
+	}
+	org = nil
+	up := usersPane(m)
+	drive(m, up.Browser().Table.SetRows(rows))
+	benchFilter(b, m)
+}
+
+// benchUsers lets a profiling run shrink a benchmark:
+// DIRDECK_BENCH_USERS=20000 go test -bench FirstFrame -cpuprofile ...
+func benchUsers(def int) int {
+	if n, err := strconv.Atoi(os.Getenv("DIRDECK_BENCH_USERS")); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// BenchmarkFirstFrame: from New to the first full frame of the users
+// pane with 100k users cached (scenario L size; target ≤ 200 ms). Every
+// pane loads, as at start-up.
+func BenchmarkFirstFrame(b *testing.B) {
+	n := benchUsers(100_000)
+	s, _, err := fixture.Build(b.TempDir(), fixture.Options{Users: n, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	b.ResetTimer()
+	for b.Loop() {
+		m, err := New(Options{Store: s, Theme: "dark", StartPane: "users", Static: true,
+			LookupEnv: func(string) (string, bool) { return "", false }})
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+		tbl := &usersPane(m).Browser().Table
+		driveUntil(m, m.Init(), func() bool { return tbl.Len() > 0 && !tbl.Pending() })
+		if tbl.Len() < 50 {
+			b.Fatalf("first frame has %d rows", tbl.Len())
+		}
+		_ = m.View()
+	}
+}
+
+// BenchmarkFullLoad: from New until every pane has loaded every row (the
+// users table filterable by group) with 100k users cached.
+func BenchmarkFullLoad(b *testing.B) {
+	n := benchUsers(100_000)
+	s, _, err := fixture.Build(b.TempDir(), fixture.Options{Users: n, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	b.ResetTimer()
+	for b.Loop() {
+		m, err := New(Options{Store: s, Theme: "dark", StartPane: "users", Static: true,
+			LookupEnv: func(string) (string, bool) { return "", false }})
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+		drive(m, m.Init())
+		if m.Busy() || usersPane(m).Browser().Table.Total() != n {
+			b.Fatal("not fully loaded")
+		}
+	}
+}
