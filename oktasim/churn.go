@@ -99,41 +99,47 @@ func (s *Sim) Churn(n int) (ChurnResult, error) {
 	if n < 0 || n > 1_000_000 {
 		return ChurnResult{}, fmt.Errorf("churn: n = %d, want 0..1000000", n)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	res := ChurnResult{ByKind: map[string]int{}}
 	for i := 0; i < n; i++ {
-		round := s.ext.churnRounds
-		s.ext.churnRounds++
-		c := &churner{
-			s:     s,
-			o:     s.org,
-			r:     rand.New(rand.NewPCG(uint64(s.org.seed), uint64(0xc4)<<56|round)),
-			round: round,
-			kinds: res.ByKind,
-			txn:   oktaID("W", s.org.seed, "churn/"+strconv.FormatUint(round, 10)),
-		}
-		c.actor = s.adminActor()
-		pick := c.r.IntN(churnWeight)
-		start := 0
-		for j, op := range churnOps {
-			if pick < op.weight {
-				start = j
-				break
-			}
-			pick -= op.weight
-		}
-		// When the drawn kind has nothing to work on, try the next kinds
-		// in turn so that every round changes something.
-		for j := 0; j < len(churnOps); j++ {
-			c.now = s.stampMS()
-			if churnOps[(start+j)%len(churnOps)].apply(c) {
-				res.Applied++
-				break
-			}
-		}
+		s.churnOne(&res)
 	}
 	return res, nil
+}
+
+// churnOne applies the next change. It takes the write lock for one
+// change only, so that a long churn does not stall readers.
+func (s *Sim) churnOne(res *ChurnResult) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	round := s.ext.churnRounds
+	s.ext.churnRounds++
+	c := &churner{
+		s:     s,
+		o:     s.org,
+		r:     rand.New(rand.NewPCG(uint64(s.org.seed), uint64(0xc4)<<56|round)),
+		round: round,
+		kinds: res.ByKind,
+		txn:   oktaID("W", s.org.seed, "churn/"+strconv.FormatUint(round, 10)),
+	}
+	c.actor = s.adminActor()
+	pick := c.r.IntN(churnWeight)
+	start := 0
+	for j, op := range churnOps {
+		if pick < op.weight {
+			start = j
+			break
+		}
+		pick -= op.weight
+	}
+	// When the drawn kind has nothing to work on, try the next kinds
+	// in turn so that every round changes something.
+	for j := 0; j < len(churnOps); j++ {
+		c.now = s.stampMS()
+		if churnOps[(start+j)%len(churnOps)].apply(c) {
+			res.Applied++
+			break
+		}
+	}
 }
 
 // stampMS returns the sim clock in ms, strictly after every timestamp the

@@ -403,3 +403,17 @@ func replayLog(t *testing.T, seed int64) {
 		}
 	}
 }
+
+// BenchmarkChurn measures one change on scenario M (about 1% churn of M
+// is 100 changes).
+func BenchmarkChurn(b *testing.B) {
+	s, err := New(Options{Scenario: "M", Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.Churn(1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
