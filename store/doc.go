@@ -40,13 +40,34 @@
 // if they come back. Deleting a user or group in a Delta also removes its
 // memberships and assignments, as Okta does.
 //
+// # Reading
+//
+// Reader lookups and iterators (Users, UsersAfter, UsersByPrefix,
+// UsersInDepartment, Groups, GroupsByPrefix, MembersOf, AppUsersOf,
+// Memberships, AppUsers, AppGroups, Archived) stream from bbolt cursors in
+// constant memory; small per-object lists (GroupsOf, AppsOfUser,
+// AppGroupsOf, AppsOfGroup) are slices. LastRun is the newest run, failed
+// ones included; CommittedRun is the run the current data comes from.
+//
 // # Counts and digest
 //
 // Counts are maintained on every write. The canonical digest (see
 // directory.Digester) is computed by streaming the generation in key order
 // — keys are the digest's sort order because ids may not contain control
-// characters (ErrInvalidID) — stored by full syncs and computed once per
-// process after incremental ones.
+// characters (ErrInvalidID) — from per-object stamp buckets, without
+// decoding JSON (about 80 ms for 100k users and 1M memberships); full
+// syncs store it, and after an incremental sync it is computed once per
+// process.
+//
+// # Size and memory
+//
+// A full sync is applied in batches sorted by key (bbolt splits nodes only
+// at commit, so unsorted inserts would be quadratic). Measured for 100k
+// users, 5k groups and 1M memberships: about 3.8 MB of file per 1,000
+// users and 8–24 s to write on a shared 2-core machine. The file is
+// memory-mapped (1 GiB of address space reserved up front so writers
+// rarely wait for readers to remap), so pages a process reads count in
+// its resident set.
 //
 // # Files, locks and damage
 //

@@ -1,0 +1,183 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"go.etcd.io/bbolt"
+)
+
+// Change plans (package plan) keep their state in three top-level buckets
+// of the cache file, outside the generations so that a sync never touches
+// them:
+//
+//	plans/        plan id → JSON plan record (the plan, its reviews, state)
+//	plan_journal/ plan id\t<seq> → JSON journal entry of one operation,
+//	              overwritten before and after the operation is applied
+//	audit/        <seq> → JSON audit entry; append-only (no update or delete)
+//
+// The store treats the values as opaque JSON: their shape is package
+// plan's. Files created before these buckets existed get them on the first
+// write; reads of a missing bucket see nothing.
+var (
+	bPlans       = []byte("plans")
+	bPlanJournal = []byte("plan_journal")
+	bAudit       = []byte("audit")
+)
+
+// ErrPlanNotFound: no plan with that id in the cache.
+var ErrPlanNotFound = errors.New("no such plan in this profile's cache")
+
+// PutPlan stores (creating or replacing) the record of plan id.
+func (s *Store) PutPlan(id string, record []byte) error {
+	if err := checkID("plan", id); err != nil {
+		return err
+	}
+	return s.update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bPlans)
+		if err != nil {
+			return fmt.Errorf("plans bucket: %w", err)
+		}
+		return b.Put([]byte(id), bytes.Clone(record))
+	})
+}
+
+// UpdatePlan replaces the record of plan id with fn's result in one
+// transaction, so that two processes reviewing the same plan do not lose
+// each other's reviews. fn receives a copy of the current record; an
+// error from fn aborts and is returned unchanged.
+func (s *Store) UpdatePlan(id string, fn func(record []byte) ([]byte, error)) error {
+	return s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bPlans)
+		var cur []byte
+		if b != nil {
+			cur = b.Get([]byte(id))
+		}
+		if cur == nil {
+			return fmt.Errorf("plan %s: %w", id, ErrPlanNotFound)
+		}
+		next, err := fn(bytes.Clone(cur))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(id), next)
+	})
+}
+
+// Plan returns the record of plan id (ErrPlanNotFound if there is none).
+func (s *Store) Plan(id string) ([]byte, error) {
+	var out []byte
+	err := s.view(func(tx *bbolt.Tx) error {
+		if b := tx.Bucket(bPlans); b != nil {
+			out = bytes.Clone(b.Get([]byte(id)))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		return nil, fmt.Errorf("plan %s: %w", id, ErrPlanNotFound)
+	}
+	return out, nil
+}
+
+// Plans returns every plan record, in id order.
+func (s *Store) Plans() ([][]byte, error) {
+	var out [][]byte
+	err := s.view(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bPlans)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(_, v []byte) error {
+			out = append(out, bytes.Clone(v))
+			return nil
+		})
+	})
+	return out, err
+}
+
+func journalKey(planID string, seq int) []byte {
+	k := make([]byte, 0, len(planID)+9)
+	k = append(k, planID...)
+	k = append(k, '\t')
+	return binary.BigEndian.AppendUint64(k, uint64(seq))
+}
+
+// PutPlanJournal records the journal entry of operation seq of a plan. It
+// is its own transaction (synced to disk when it returns), so an entry
+// written before an operation survives a crash during it.
+func (s *Store) PutPlanJournal(planID string, seq int, entry []byte) error {
+	if err := checkID("plan", planID); err != nil {
+		return err
+	}
+	return s.update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bPlanJournal)
+		if err != nil {
+			return fmt.Errorf("plan journal bucket: %w", err)
+		}
+		return b.Put(journalKey(planID, seq), bytes.Clone(entry))
+	})
+}
+
+// PlanJournal returns the journal entries of a plan by operation seq.
+func (s *Store) PlanJournal(planID string) (map[int][]byte, error) {
+	out := map[int][]byte{}
+	prefix := append([]byte(planID), '\t')
+	err := s.view(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bPlanJournal)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			rest := k[len(prefix):]
+			if len(rest) != 8 {
+				return fmt.Errorf("%w: plan journal key %q", ErrCorrupt, k)
+			}
+			out[int(binary.BigEndian.Uint64(rest))] = bytes.Clone(v)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// AppendAudit appends an entry to the audit log and returns its sequence
+// number (from 1). The log has no update or delete.
+func (s *Store) AppendAudit(entry []byte) (uint64, error) {
+	var seq uint64
+	err := s.update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bAudit)
+		if err != nil {
+			return fmt.Errorf("audit bucket: %w", err)
+		}
+		seq, err = b.NextSequence()
+		if err != nil {
+			return err
+		}
+		return b.Put(u64(seq), bytes.Clone(entry))
+	})
+	if err != nil {
+		return 0, fmt.Errorf("append audit entry: %w", err)
+	}
+	return seq, nil
+}
+
+// Audit returns the audit log's entries in order.
+func (s *Store) Audit() ([][]byte, error) {
+	var out [][]byte
+	err := s.view(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bAudit)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(_, v []byte) error {
+			out = append(out, bytes.Clone(v))
+			return nil
+		})
+	})
+	return out, err
+}
