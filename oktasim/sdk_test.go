@@ -22,8 +22,10 @@ import (
 // These tests drive the real okta-sdk-golang/v5 client against the
 // simulator over HTTP, the way dirdeck and any other integration would.
 
-// sdkIsolate keeps the SDK from reading the developer's ~/.okta/okta.yaml
-// or OKTA_CLIENT_* variables, which it merges into every configuration.
+// sdkIsolate keeps OKTA_* variables, which the SDK merges into every
+// configuration, out of the test. HOME does not hide ~/.okta/okta.yaml
+// (the SDK finds it through os/user, which reads /etc/passwd): newSDK
+// overwrites what that file could set instead.
 func sdkIsolate(t *testing.T) {
 	t.Helper()
 	t.Setenv("HOME", t.TempDir())
@@ -59,6 +61,12 @@ func newSDK(t *testing.T, srv *Server, httpClient *http.Client, setters ...okta.
 		t.Fatal(err)
 	}
 	cfg.Host = u.Host
+	// Whatever a developer's ~/.okta/okta.yaml says about proxies or keys
+	// must not reach the test.
+	cl := &cfg.Okta.Client
+	cl.Proxy.Host, cl.Proxy.Port, cl.Proxy.Username, cl.Proxy.Password = "", 0, "", ""
+	cl.PrivateKeyId, cl.JWK, cl.EncryptionType, cl.ClientAssertion = "", "", "", ""
+	cfg.Debug = false
 	return okta.NewAPIClient(cfg)
 }
 
