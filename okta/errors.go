@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 )
 
@@ -25,6 +26,11 @@ type APIError struct {
 	Summary   string   // errorSummary / error_description
 	ErrorID   string   // Okta errorId, to quote to Okta support
 	Causes    []string // errorCauses[].errorSummary
+	// Challenge and Scope come from the WWW-Authenticate header Okta adds
+	// to 401/403 answers to OAuth tokens: the error (insufficient_scope,
+	// invalid_token) and the scope the operation needs.
+	Challenge string
+	Scope     string
 }
 
 // Error is one readable line: operation, status, code, summary, errorId and
@@ -82,11 +88,19 @@ func scopeFor(op string) string {
 // Hint says what the admin can do about the error.
 func (e *APIError) Hint() string {
 	switch {
+	case e.Challenge == "insufficient_scope":
+		scope := e.Scope
+		if scope == "" {
+			scope = scopeFor(e.Op)
+		}
+		return "the OAuth access token lacks " + scope + ": grant it to the service app (Okta API Scopes tab) and add it to the profile's scopes"
+	case e.Challenge == "invalid_token":
+		return "Okta rejected the OAuth access token (expired or revoked); check the service app is active and its key is current"
 	case e.ErrorCode == CodeInvalidToken || e.Status == http.StatusUnauthorized && e.ErrorCode == "":
 		return "the API token is invalid, expired (30 days without use) or revoked: create a new token in the Okta Admin Console (Security › API › Tokens) and run `dirdeck profile set-token`"
 	case e.ErrorCode == CodeForbidden || e.Status == http.StatusForbidden:
 		if s := scopeFor(e.Op); s != "" {
-			return "the credential's admin role lacks " + s + " (grant the scope to the service app, or use a token of an admin whose role can read this resource)"
+			return "the credential lacks " + s + " (an API token acts with its admin's role: use a role that includes this resource; an OAuth service app needs the scope granted)"
 		}
 		return "the credential's admin role lacks the permission for this call"
 	case e.ErrorCode == CodeRateLimited || e.Status == http.StatusTooManyRequests:
@@ -99,6 +113,25 @@ func (e *APIError) Hint() string {
 		return "an error on Okta's side; retry later and check status.okta.com"
 	}
 	return ""
+}
+
+// challengeParam matches one auth-param of a WWW-Authenticate header.
+var challengeParam = regexp.MustCompile(`([A-Za-z_]+)="([^"]*)"`)
+
+// withChallenge folds in the WWW-Authenticate header of the answer.
+func (e *APIError) withChallenge(h http.Header) *APIError {
+	for _, m := range challengeParam.FindAllStringSubmatch(h.Get("WWW-Authenticate"), -1) {
+		switch m[1] {
+		case "error":
+			e.Challenge = m[2]
+		case "scope":
+			e.Scope = m[2]
+		}
+	}
+	if e.ErrorCode == "" {
+		e.ErrorCode = e.Challenge
+	}
+	return e
 }
 
 // errorBody is the JSON shape of Okta's error answers, plus the OAuth

@@ -402,7 +402,7 @@ func (c *Client) wrapErr(ctx context.Context, op string, resp *oktasdk.APIRespon
 			if errors.As(err, &gerr) {
 				body = gerr.Body()
 			}
-			return newAPIError(op, resp.StatusCode, body)
+			return newAPIError(op, resp.StatusCode, body).withChallenge(resp.Header)
 		}
 		return fmt.Errorf("%s: %w: %v", op, ErrMalformedResponse, err)
 	}

@@ -521,13 +521,15 @@ func TestSimOAuth(t *testing.T) {
 	}
 
 	// A users-only app: users work, apps are forbidden with the scope hint.
+	var ae *APIError
 	uo := byName["usersonly"]
 	c = oauth(uo, uo.Scopes)
 	if err := c.ListUsers(t.Context(), Query{}, func([]directory.User) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	err = c.ListApps(t.Context(), Query{}, func([]directory.App) error { return nil })
-	if !IsForbidden(err) || !strings.Contains(err.Error(), "okta.apps.read") {
+	if !IsForbidden(err) || !errors.As(err, &ae) || ae.Challenge != "insufficient_scope" || ae.Scope != "okta.apps.read" ||
+		!strings.Contains(err.Error(), "OAuth access token lacks okta.apps.read") {
 		t.Errorf("apps without okta.apps.read: %v", err)
 	}
 
@@ -535,7 +537,6 @@ func TestSimOAuth(t *testing.T) {
 	// endpoint, with the OAuth error instead of the SDK's "Empty access token".
 	c = oauth(uo, []string{"okta.users.read", "okta.apps.read"})
 	err = c.ListUsers(t.Context(), Query{}, func([]directory.User) error { return nil })
-	var ae *APIError
 	if !errors.As(err, &ae) || ae.ErrorCode == "" || !strings.Contains(err.Error(), "get OAuth access token") {
 		t.Errorf("ungranted scope: %v", err)
 	}

@@ -83,7 +83,8 @@ type transport struct {
 	serverDate    time.Time // Date of the latest response
 	serverDateAt  time.Time // local (monotonic) time it arrived
 	grantedScopes []string
-	tokenErr      *APIError // the token endpoint's last refusal
+	tokenLifetime time.Duration // expires_in of the latest access token
+	tokenErr      *APIError     // the token endpoint's last refusal
 }
 
 // retryableStatus are answers worth another attempt: the request was not
@@ -195,7 +196,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 
 		if resp.StatusCode >= 400 {
-			eb := newAPIError("", resp.StatusCode, respBody)
+			eb := newAPIError("", resp.StatusCode, respBody).withChallenge(resp.Header)
 			entry.ErrorCode, entry.ErrorID = eb.ErrorCode, eb.ErrorID
 		}
 		if resp.StatusCode == http.StatusTooManyRequests {
@@ -275,10 +276,12 @@ func (t *transport) noteToken(status int, body []byte) {
 		return
 	}
 	var tok struct {
-		Scope string `json:"scope"`
+		Scope     string `json:"scope"`
+		ExpiresIn int64  `json:"expires_in"`
 	}
 	if json.Unmarshal(body, &tok) == nil {
 		t.grantedScopes = strings.Fields(tok.Scope)
+		t.tokenLifetime = time.Duration(tok.ExpiresIn) * time.Second
 		t.tokenErr = nil
 	}
 }
