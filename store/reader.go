@@ -180,8 +180,12 @@ func (r *Reader) UsersAfter(id string) iter.Seq[directory.User] {
 
 // UsersByPrefix streams users whose login, email, first, last or display
 // name starts with prefix (case-insensitive), each once, in index order
-// (by the matching name). An empty prefix matches everyone.
+// (by the matching name). An empty prefix streams everyone in id order,
+// like Users, without the per-query set of ids seen.
 func (r *Reader) UsersByPrefix(prefix string) iter.Seq[directory.User] {
+	if prefix == "" {
+		return r.Users()
+	}
 	p := strings.ToLower(prefix)
 	seek := []byte(term(p))
 	return func(yield func(directory.User) bool) {

@@ -140,6 +140,7 @@ func TestIndexes(t *testing.T) {
 			{"first19", func(u directory.User) bool { return strings.HasPrefix(u.FirstName, "First19") }},
 			{"last7", func(u directory.User) bool { return strings.HasPrefix(u.LastName, "Last7") }},
 			{"nobody", func(directory.User) bool { return false }},
+			{"", func(directory.User) bool { return true }},
 		}
 		for _, tt := range tests {
 			var want []string
