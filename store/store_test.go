@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dirdeck/dirdeck/directory"
 )
@@ -213,5 +214,51 @@ func TestFileModes(t *testing.T) {
 		if got := fi.Mode().Perm(); got != want {
 			t.Errorf("%s mode = %o, want %o", p, got, want)
 		}
+	}
+}
+
+// TestDigestHandComputed stores the eight-row fixture of
+// directory/digest_test.go, whose digest was computed with sha256sum.
+func TestDigestHandComputed(t *testing.T) {
+	const want = "sha256:6c4ffb2b3545adf89360007884bb87a9d51693d57b7b198433d4bd432d293206"
+	paris := time.FixedZone("CET", 3600)
+	at := func(y, mo, d, h, mi, s, ns int, loc *time.Location) time.Time {
+		return time.Date(y, time.Month(mo), d, h, mi, s, ns, loc)
+	}
+	o := &org{
+		users: map[string]directory.User{
+			"00u1": {ID: "00u1", Status: directory.StatusActive, LastUpdated: at(2026, 11, 26, 5, 36, 0, 0, paris)},
+			"00u2": {ID: "00u2", Status: directory.StatusDeprovisioned, LastUpdated: at(2026, 11, 26, 4, 36, 0, 999_999_999, time.UTC)},
+		},
+		groups:    map[string]directory.Group{"00g1": {ID: "00g1", LastUpdated: at(2026, 1, 2, 3, 4, 5, 120_000_000, time.UTC)}},
+		apps:      map[string]directory.App{"0oa1": {ID: "0oa1", LastUpdated: at(2026, 1, 2, 3, 4, 5, 0, time.UTC)}},
+		members:   map[string][]string{"00g1": {"00u2", "00u1"}},
+		appUsers:  map[string][]directory.AppUser{"0oa1": {{UserID: "00u1"}}},
+		appGroups: map[string][]directory.AppGroup{"0oa1": {{GroupID: "00g1"}}},
+	}
+	s := openT(t, tempCache(t))
+	fullSync(t, s, o)
+	if got := readState(t, s).digest; got != want {
+		t.Fatalf("stored digest = %s, want %s", got, want)
+	}
+	// After an incremental sync the digest is computed, not stored.
+	d, err := s.BeginIncremental()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.RemoveMember("00g1", "00u2")
+	if _, err := d.Commit(directory.SyncRun{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	d, err = s.BeginIncremental()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.AddMember("00g1", "00u2")
+	if _, err := d.Commit(directory.SyncRun{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := readState(t, s).digest; got != want {
+		t.Fatalf("computed digest = %s, want %s", got, want)
 	}
 }
