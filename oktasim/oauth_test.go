@@ -110,6 +110,20 @@ func TestTokenEndpoint(t *testing.T) {
 		return url.Values{"grant_type": {"client_credentials"}, "scope": {scope}, "client_assertion_type": {jwtBearerAssertion}, "client_assertion": {a}}
 	}
 	replayed := assertion(t, roKey, ro.ClientID, aud, func(c jwt.MapClaims) { c["jti"] = "once" })
+	claims := jwt.MapClaims{"iss": ro.ClientID, "sub": ro.ClientID, "aud": aud, "exp": time.Now().Add(time.Minute).Unix()}
+	pubDER, err := x509.MarshalPKIXPublicKey(&roKey.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Algorithm confusion: HMAC keyed with the public key, and "none".
+	hsSigned, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(pubDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unsigned, err := jwt.NewWithClaims(jwt.SigningMethodNone, claims).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name      string
 		form      url.Values
@@ -130,6 +144,8 @@ func TestTokenEndpoint(t *testing.T) {
 		{"no exp", form(assertion(t, roKey, ro.ClientID, aud, func(c jwt.MapClaims) { delete(c, "exp") }), "okta.users.read"), 401, "invalid_client", ""},
 		{"sub differs from iss", form(assertion(t, roKey, ro.ClientID, aud, func(c jwt.MapClaims) { c["sub"] = "someone" }), "okta.users.read"), 401, "invalid_client", ""},
 		{"garbage assertion", form("not.a.jwt", "okta.users.read"), 401, "invalid_client", ""},
+		{"HS256 keyed with the public key", form(hsSigned, "okta.users.read"), 401, "invalid_client", ""},
+		{"alg none", form(unsigned, "okta.users.read"), 401, "invalid_client", ""},
 		{"no assertion", url.Values{"grant_type": {"client_credentials"}, "scope": {"okta.users.read"}}, 401, "invalid_client", ""},
 		{"wrong grant", url.Values{"grant_type": {"password"}}, 400, "unsupported_grant_type", ""},
 		{"no grant", url.Values{}, 400, "invalid_request", ""},
