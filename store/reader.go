@@ -17,7 +17,8 @@ import (
 // Reader is a consistent snapshot of the current generation plus the run
 // history, valid only inside the View callback that received it (its
 // iterators too). Keep Views short: a long one delays a writer that needs
-// to grow the file.
+// to grow the file. Never write (Commit, RecordFailedRun) from inside a
+// View callback: bbolt would deadlock if that write had to remap the file.
 //
 // Lookups return zero values when the cache holds no generation yet. A
 // value that fails to decode stops iteration and makes View return

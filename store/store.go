@@ -225,7 +225,9 @@ func lockedError(path string) error {
 			return fmt.Errorf("cache %s is in use by pid %d: %w", path, pid, ErrLocked)
 		}
 	}
-	return fmt.Errorf("cache %s is in use by another process (a writer, or read-only readers while writing): %w", path, ErrLocked)
+	// No live writer pid: the holder is a read-only process (they share
+	// the lock and write no pid file) or a writer that just started.
+	return fmt.Errorf("cache %s is in use by another process: %w", path, ErrLocked)
 }
 
 // Path is the file the store was opened from.
