@@ -34,9 +34,9 @@ type Runner struct {
 	// progress comes per page, the screen needs a few updates a second.
 	lastProgress atomic.Int64
 	mu           gosync.Mutex
-	send    func(tea.Msg)
-	ctx     context.Context
-	wg      gosync.WaitGroup
+	send         func(tea.Msg)
+	ctx          context.Context
+	wg           gosync.WaitGroup
 }
 
 // New makes a runner that syncs c's org into st every interval (0: only
