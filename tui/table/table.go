@@ -80,7 +80,8 @@ type Model struct {
 	sortCol  int
 	desc     bool
 	query    string
-	seq      uint64 // bumps with every request; results with another seq are stale
+	applied  *resultMsg // the pass that produced view, for narrowing the next one
+	seq      uint64     // bumps with every request; results with another seq are stale
 	pending  bool
 	wantKey  string // keep the cursor on this row when the next result lands
 	cursor   int
@@ -136,6 +137,7 @@ type resultMsg struct {
 	sorted  []int32
 	view    []int32
 	cursor  int // -1: keep the current position
+	q       Query
 }
 
 // SetRows installs a new generation of rows. The query, sort and the
@@ -197,16 +199,20 @@ func (m *Model) recompute() tea.Cmd {
 	rows, sorted, col, desc := m.rows, m.sorted, m.sortCol, m.desc
 	q := ParseQuery(m.query, m.fields)
 	want := m.wantKey
+	var candidates []int32
+	if a := m.applied; a != nil && a.gen == gen && a.sortCol == col && a.desc == desc && !a.q.Empty() && q.Narrows(a.q) {
+		candidates = a.view
+	}
 	return func() tea.Msg {
-		return compute(id, seq, gen, rows, sorted, col, desc, q, want)
+		return compute(id, seq, gen, rows, sorted, col, desc, q, want, candidates)
 	}
 }
 
-func compute(id int64, seq, gen uint64, rows []Row, sorted []int32, col int, desc bool, q Query, want string) resultMsg {
+func compute(id int64, seq, gen uint64, rows []Row, sorted []int32, col int, desc bool, q Query, want string, candidates []int32) resultMsg {
 	if sorted == nil && col >= 0 {
 		sorted = SortOrder(rows, col, desc)
 	}
-	view := Filter(rows, sorted, q)
+	view := FilterWithin(rows, sorted, q, candidates)
 	cursor := -1
 	if want != "" {
 		for i, ri := range view {
@@ -216,7 +222,7 @@ func compute(id int64, seq, gen uint64, rows []Row, sorted []int32, col int, des
 			}
 		}
 	}
-	return resultMsg{id: id, seq: seq, gen: gen, sortCol: col, desc: desc, sorted: sorted, view: view, cursor: cursor}
+	return resultMsg{id: id, seq: seq, gen: gen, sortCol: col, desc: desc, sorted: sorted, view: view, cursor: cursor, q: q}
 }
 
 // Pending reports whether a filter or sort pass is outstanding.
@@ -239,6 +245,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			m.sorted = msg.sorted
 		}
 		m.view = msg.view
+		m.applied = &msg
 		if msg.cursor >= 0 {
 			m.cursor = msg.cursor
 		}

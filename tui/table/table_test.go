@@ -150,7 +150,7 @@ func TestStaleResultsDropped(t *testing.T) {
 		t.Fatal("the latest debounce did not start a filter")
 	}
 	// A result computed for an older sequence number arrives late.
-	old := compute(m.id, m.seq-1, m.gen, m.rows, nil, -1, false, ParseQuery("a", fields), "")
+	old := compute(m.id, m.seq-1, m.gen, m.rows, nil, -1, false, ParseQuery("a", fields), "", nil)
 	m, _ = m.Update(old)
 	if !m.Pending() || m.Len() != 6 {
 		t.Fatalf("stale result was applied: pending=%v len=%d", m.Pending(), m.Len())
@@ -164,7 +164,7 @@ func TestStaleResultsDropped(t *testing.T) {
 	}
 	// Another table's messages are ignored.
 	other := newTable(t, sample(), 60, 10)
-	otherRes := compute(other.id, m.seq, m.gen, m.rows, nil, -1, false, Query{}, "")
+	otherRes := compute(other.id, m.seq, m.gen, m.rows, nil, -1, false, Query{}, "", nil)
 	if m2, _ := m.Update(otherRes); m2.Len() != 1 {
 		t.Error("a result addressed to another table was applied")
 	}
@@ -258,4 +258,85 @@ func TestEmptyStates(t *testing.T) {
 	if !strings.Contains(m.View(), "no rows match the filter") {
 		t.Error("filtered-out table should say so")
 	}
+}
+
+func TestNarrows(t *testing.T) {
+	tests := []struct {
+		prev, next string
+		want       bool
+	}{
+		{"al", "ali", true},
+		{"al", "al ice", true},
+		{"ali", "al", false}, // backspace widens
+		{"dept:sa", "dept:sales", true},
+		{"dept:sales", "dept:sales ali", true},
+		{"dept", "dept:", true},       // term "dept" → term "dept:"
+		{"dept:", "dept:s", false},    // term → field filter
+		{"status:a", "dept:a", false}, // another field
+		{"ali bob", "alice", false},   // a term disappeared
+		{"", "a", true},
+	}
+	for _, tt := range tests {
+		got := ParseQuery(tt.next, fields).Narrows(ParseQuery(tt.prev, fields))
+		if got != tt.want {
+			t.Errorf("%q narrows %q = %v, want %v", tt.next, tt.prev, got, tt.want)
+		}
+	}
+}
+
+// TestNarrowingMatchesFullFilter types queries keystroke by keystroke into
+// a table big enough for the parallel path and checks every result
+// against a from-scratch Filter.
+func TestNarrowingMatchesFullFilter(t *testing.T) {
+	names := []string{"Alice", "Alison", "Bob", "Carla Dali", "Dan", "山田", "Émilie", "Xavier Lima"}
+	depts := []string{"Sales", "Engineering", "Support", "営業"}
+	statuses := []string{"ACTIVE", "SUSPENDED", "DEPROVISIONED"}
+	var rows []Row
+	for i := range 3 * parallelMin / 2 {
+		n := names[i%len(names)] + fmt.Sprintf(" %d", i)
+		rows = append(rows, row(fmt.Sprint(i), n, fmt.Sprintf("u%d@example.com", i), depts[(i/3)%len(depts)], statuses[(i/7)%len(statuses)], "g"+fmt.Sprint(i%5)))
+	}
+	m := newTable(t, rows, 80, 10)
+	for _, sorted := range []bool{false, true} {
+		if sorted {
+			m = run(t, m, m.SetSort(0, true))
+		}
+		for _, typed := range []string{"alice 1", "dept:sales st", "status:sus al", "group:g3 dan 2"} {
+			m = run(t, m, m.ApplyQueryNow(""))
+			for k := 1; k <= len(typed); k++ {
+				q := typed[:k]
+				m = run(t, m, m.ApplyQueryNow(q))
+				var order []int32
+				if sorted {
+					order = SortOrder(rows, 0, true)
+				}
+				want := naiveFilter(rows, order, ParseQuery(q, fields))
+				if !slices.Equal(m.view, want) {
+					t.Fatalf("sorted=%v query %q: narrowed result (%d rows) differs from full filter (%d rows)", sorted, q, len(m.view), len(want))
+				}
+			}
+		}
+	}
+}
+
+// naiveFilter is the reference: one sequential pass per rank.
+func naiveFilter(rows []Row, order []int32, q Query) []int32 {
+	if order == nil {
+		order = make([]int32, len(rows))
+		for i := range order {
+			order[i] = int32(i)
+		}
+	}
+	var out []int32
+	for rk := range noMatch {
+		for _, i := range order {
+			if q.match(&rows[i]) == rk {
+				out = append(out, i)
+			}
+		}
+	}
+	if q.Empty() {
+		return order
+	}
+	return out
 }
