@@ -61,9 +61,11 @@
 // exceed the budget waits (context-aware) for the window to reset; Options.
 // OnThrottle reports such waits for progress displays. Within a window the
 // budget is spent as fast as the answers come rather than spread evenly:
-// the rate-limit lower bound is set by the windows, and spreading would
-// only move the last window's requests later (a full sync of N requests
-// takes ⌈N/budget⌉−1 windows plus the last burst, instead of N/budget).
+// N requests then take ⌈N/budget⌉−1 windows plus the last burst instead of
+// N/budget windows. Measured against one-second windows with a budget of
+// 10 (fake server, 8 in flight): 25/45/60 requests took 2.2/4.4/5.5 s
+// bursting and 4.1/8.0/10.4 s with requests spaced window/budget apart,
+// both without a 429.
 //
 // # Retries
 //
