@@ -3,13 +3,17 @@ package okta
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -771,5 +775,42 @@ func TestStalledAttemptIsRetried(t *testing.T) {
 	j := c.Journal()
 	if n != 3 || len(j) < 2 || !strings.Contains(j[0].Network, "deadline") || j[len(j)-1].Status != 200 || j[len(j)-1].Attempt < 2 {
 		t.Errorf("n=%d journal %+v", n, j)
+	}
+}
+
+// TestTLSMinimum: an org that only speaks TLS 1.1 is refused even when the
+// caller's HTTP client would accept it; TLS 1.2 works.
+func TestTLSMinimum(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name    string
+		max     uint16
+		wantErr bool
+	}{
+		{"TLS 1.1", tls.VersionTLS11, true},
+		{"TLS 1.2", tls.VersionTLS12, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeOkta(t)
+			f.addUsers(1)
+			srv := httptest.NewUnstartedServer(f)
+			srv.TLS = &tls.Config{MinVersion: tls.VersionTLS10, MaxVersion: tt.max}
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
+			srv.StartTLS()
+			defer srv.Close()
+			hc := srv.Client()
+			hc.Transport.(*http.Transport).TLSClientConfig.MinVersion = tls.VersionTLS10
+			c, err := New(t.Context(), Credentials{OrgURL: srv.URL, Token: f.token}, Options{HTTPClient: hc, MaxRetries: 1, BaseBackoff: time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.ListUsers(t.Context(), Query{}, func([]directory.User) error { return nil })
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error: %v", err, tt.wantErr)
+			}
+			if err != nil && !strings.Contains(err.Error(), "protocol version") {
+				t.Errorf("error does not name the TLS problem: %v", err)
+			}
+		})
 	}
 }
