@@ -3,8 +3,8 @@ package okta
 import (
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
