@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	oktasdk "github.com/okta/okta-sdk-golang/v5/okta"
+
 	"github.com/dirdeck/dirdeck/directory"
 )
 
@@ -812,5 +814,33 @@ func TestTLSMinimum(t *testing.T) {
 				t.Errorf("error does not name the TLS problem: %v", err)
 			}
 		})
+	}
+}
+
+func TestNextCursor(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		links   []string
+		want    string
+		wantErr bool
+	}{
+		{nil, "", false},
+		{[]string{`<https://a.okta.com/api/v1/users?limit=200>; rel="self"`}, "", false},
+		{[]string{`<https://a.okta.com/api/v1/users?limit=200>; rel="self"`, `<https://a.okta.com/api/v1/users?after=00u9&limit=200>; rel="next"`}, "00u9", false},
+		{[]string{`<https://a.okta.com/api/v1/users?limit=200>; rel="self", <https://a.okta.com/api/v1/users?after=x%2Cy&limit=200>; rel="next"`}, "x,y", false},
+		{[]string{`<https://a.okta.com/api/v1/users?filter=a,b&after=c1>; rel=next`}, "c1", false},
+		{[]string{`<https://a.okta.com/api/v1/users?limit=200>; rel="next"`}, "", true},
+		{[]string{`<https://a.okta.com/api/v1/users?after=z>; rel="nextish"`}, "", false},
+	}
+	for _, tt := range tests {
+		resp := &oktasdk.APIResponse{Response: &http.Response{Header: http.Header{"Link": tt.links}}}
+		got, err := nextCursor(resp)
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("nextCursor(%q) = %q, %v; want %q (error %v)", tt.links, got, err, tt.want, tt.wantErr)
+		}
+	}
+	c := newTestClient(t, "http://127.0.0.1:1", "00x", Options{})
+	if err := c.ListGroups(t.Context(), Query{}, nil); err == nil || !strings.Contains(err.Error(), "no page callback") {
+		t.Errorf("nil callback: %v", err)
 	}
 }

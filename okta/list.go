@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -313,6 +314,9 @@ func (c *Client) ListLogs(ctx context.Context, since time.Time, filter string, f
 // whose next link never runs out).
 func paginate[T any](ctx context.Context, c *Client, op string, stopOnEmpty bool,
 	fetch func(after string) ([]T, *oktasdk.APIResponse, error), fn func([]T) error) error {
+	if fn == nil {
+		return fmt.Errorf("%s: no page callback", op)
+	}
 	after := ""
 	seen := map[string]bool{}
 	for page := 1; ; page++ {
@@ -366,12 +370,11 @@ func nextCursor(resp *oktasdk.APIResponse) (string, error) {
 		return "", nil
 	}
 	for _, h := range resp.Header.Values("Link") {
-		for _, link := range strings.Split(h, ",") {
-			target, params, ok := strings.Cut(link, ";")
-			if !ok || !strings.Contains(strings.ReplaceAll(params, " ", ""), `rel="next"`) {
+		for _, m := range linkValue.FindAllStringSubmatch(h, -1) {
+			if !relNext.MatchString(m[2]) {
 				continue
 			}
-			u, err := url.Parse(strings.Trim(strings.TrimSpace(target), "<>"))
+			u, err := url.Parse(strings.TrimSpace(m[1]))
 			if err != nil {
 				return "", fmt.Errorf("%w: bad next link: %v", ErrMalformedResponse, err)
 			}
@@ -384,6 +387,14 @@ func nextCursor(resp *oktasdk.APIResponse) (string, error) {
 	}
 	return "", nil
 }
+
+// linkValue matches one link-value of a Link header (RFC 8288): the
+// target in angle brackets (which cannot contain '>', while a comma can
+// appear unencoded) and its parameters.
+var (
+	linkValue = regexp.MustCompile(`<([^>]*)>([^<]*)`)
+	relNext   = regexp.MustCompile(`(?i);\s*rel\s*=\s*"?(?:[^";,]*\s)?next(?:[\s";,]|$)`)
+)
 
 // wrapErr turns what the SDK returned into dirdeck's errors: an APIError
 // for an Okta error answer, ErrMalformedResponse for an undecodable body,
