@@ -5,6 +5,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -117,10 +118,35 @@ func (h *harness) waitUntil(what string, pred func(*Model) bool) {
 // settle waits until no cache read or filter is outstanding.
 func (h *harness) settle() {
 	h.t.Helper()
-	h.waitUntil("the model to settle", func(m *Model) bool { return !m.Busy() })
+	var why atomic.Value
+	why.Store("")
+	done := make(chan struct{})
+	h.tm.Send(waitMsg{pred: func(m *Model) bool { why.Store(busyReason(m)); return !m.Busy() }, done: done})
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		h.t.Fatalf("timed out waiting for the model to settle: %s", why.Load())
+	}
+}
+
+func busyReason(m *Model) string {
+	var r []string
+	if m.headBusy {
+		r = append(r, "header")
+	}
+	if len(m.prefetch) > 0 {
+		r = append(r, fmt.Sprintf("%d prefetches for pane %d (active %d)", len(m.prefetch), m.prefetchFor, m.active))
+	}
+	for _, p := range m.panes {
+		if p.Busy() {
+			r = append(r, p.Name())
+		}
+	}
+	return strings.Join(r, ", ")
 }
 
 func (h *harness) keys(ks ...string) {
+	h.t.Helper()
 	for _, k := range ks {
 		h.tm.Send(keyMsg(k))
 	}
@@ -128,6 +154,7 @@ func (h *harness) keys(ks ...string) {
 }
 
 func (h *harness) typeText(s string) {
+	h.t.Helper()
 	h.tm.Type(s)
 	h.settle()
 }
@@ -281,7 +308,7 @@ func TestPaletteAndNavigation(t *testing.T) {
 	}
 	h.keys(":")
 	h.typeText("q")
-	h.keys("enter")
+	h.tm.Send(keyMsg("enter")) // quits: nothing left to settle
 	h.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 }
 
