@@ -1,0 +1,3 @@
+package access
+
+//go:generate go run ./internal/gen/genscopes -o scopes_gen.go

@@ -1,0 +1,8 @@
+package access
+
+// Operation is one Okta Management API operation with the OAuth 2.0
+// scopes that allow it (from the spec's security section).
+type Operation struct {
+	Method, Path, ID string
+	Scopes           []string
+}
