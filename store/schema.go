@@ -28,6 +28,7 @@ import (
 //	runs/<run>      JSON runRecord
 //	journals/<run>/ seq → JSON directory.Request
 //	changes/<run>/  seq → JSON directory.Change
+//	plans plan_journal audit   change plans (see plans.go)
 var (
 	bMeta     = []byte("meta")
 	bGens     = []byte("gens")
@@ -148,7 +149,7 @@ func (s *Store) prepare() error {
 			if err != nil {
 				return err
 			}
-			for _, name := range [][]byte{bGens, bRuns, bJournals, bChanges} {
+			for _, name := range [][]byte{bGens, bRuns, bJournals, bChanges, bPlans, bPlanJournal, bAudit} {
 				if _, err := tx.CreateBucket(name); err != nil {
 					return err
 				}

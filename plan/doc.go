@@ -1,0 +1,59 @@
+// Package plan is the only way dirdeck writes to Okta: group change plans
+// that one admin stages, another reviews and approves, and dirdeck pushes
+// after re-checking the live org.
+//
+// # Life of a plan
+//
+//	p, err := plan.Build(reader, plan.Request{...})    // from the cache: ops, bases, impact, warnings
+//	rec, err := plan.Submit(st, p)                     // persisted as pending, audited
+//	rec, err = plan.Approve(st, id, reviewer, comment) // four eyes: never the author
+//	rep, err := plan.Apply(ctx, st, id, plan.ApplyOptions{Client: c, ...})
+//
+// A Plan is the content that is reviewed: ordered operations (add/remove a
+// member, create a group, rename/describe a group), each group's base as
+// the cache saw it at staging (lastMembershipUpdated, name, member
+// presence of every user the plan touches), the impact on app access, and
+// warnings. Its hash is the sha256 of its canonical JSON; the plan id is
+// derived from the hash, reviews name the hash they approve, and any edit
+// is a new plan with a new hash, so approvals never carry over to content
+// nobody reviewed. A Record wraps the plan with its state and reviews.
+//
+// # Four eyes
+//
+// Identity is the Okta admin behind the credential (/api/v1/users/me; an
+// OAuth service app is identified by its client id) plus the local OS user
+// for the audit trail. The author cannot approve their own plan and one
+// admin counts once, whatever OS account they use. The approvals required
+// are fixed in the plan at staging (the profile's approvals_required) and
+// an applying profile may demand more.
+//
+// Plans travel as files (Export/Import). Import recomputes the hash and
+// refuses a file whose plan does not match it. Reviews in a file are
+// taken as recorded by the other machine (marked imported in the audit
+// log): dirdeck has no signing keys, so the file's integrity against a
+// reviewer who edits it is the hash, not cryptography.
+//
+// # Apply
+//
+// Apply refuses, before any write request, unless the plan is approved,
+// its hash matches, writes are enabled for the profile and the credential
+// may manage groups (an admin role that can, or the okta.groups.manage
+// scope). It then checks for drift: every target group is read again; a
+// deleted group, a group that is no longer OKTA_GROUP, a profile edited
+// under a rename, or a name taken by a group to create always stop the
+// apply; a membership that changed since staging (lastMembershipUpdated
+// moved) stops it unless Rebase is set, in which case operations whose
+// intent already holds become no-ops.
+//
+// Each operation is journaled in the cache before and after its request.
+// Membership writes whose intent already holds in the live org are
+// recorded as no-ops without a request. A failure stops the run with a
+// report (state failed); applying again resumes from the journal, never
+// repeating a done operation, and dirdeck's own earlier writes are not
+// mistaken for drift (the groups' stamps are re-read after each run).
+// Finally the affected groups, their members and the users of their apps
+// are read back into the cache.
+//
+// Every step — staged, approved, rejected, exported, imported, apply
+// started, applied, failed, refused — is appended to the audit log.
+package plan

@@ -1,0 +1,137 @@
+package plan
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/okta"
+	"github.com/dirdeck/dirdeck/oktasim"
+	"github.com/dirdeck/dirdeck/store"
+	dsync "github.com/dirdeck/dirdeck/sync"
+)
+
+// fixture is a simulated org synced into a fresh cache.
+type fixture struct {
+	srv *oktasim.Server
+	st  *store.Store
+}
+
+// client builds a client for one of the sim's tokens. Retries are fast so
+// that an injected fault fails in milliseconds.
+func (f *fixture) client(t *testing.T, token string) *okta.Client {
+	t.Helper()
+	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: f.srv.URL, Token: f.srv.Token(token)},
+		okta.Options{MaxRetries: 1, BaseBackoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	t.Setenv("HOME", t.TempDir()) // the SDK must see no ~/.okta
+	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
+	st, err := store.Open(filepath.Join(t.TempDir(), "cache.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f := &fixture{srv: srv, st: st}
+	if _, err := dsync.Run(context.Background(), f.client(t, "superadmin"), st, dsync.Options{}); err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	srv.Sim.ResetStats()
+	return f
+}
+
+// targets picks, deterministically, an OKTA_GROUP assigned to an app with
+// at least minMembers members, its sorted member logins, and logins of
+// active users outside it.
+type targets struct {
+	group     directory.Group
+	members   []string // logins
+	outsiders []string // logins of ACTIVE non-members
+	appGroup  directory.Group
+	builtIn   directory.Group
+}
+
+func (f *fixture) targets(t *testing.T, minMembers int) targets {
+	t.Helper()
+	var tg targets
+	err := f.st.View(func(r *store.Reader) error {
+		for g := range r.Groups() {
+			switch g.Type {
+			case directory.GroupTypeApp:
+				if tg.appGroup.ID == "" {
+					tg.appGroup = g
+				}
+				continue
+			case directory.GroupTypeBuiltIn:
+				tg.builtIn = g
+				continue
+			}
+			if tg.group.ID != "" || len(r.AppsOfGroup(g.ID)) == 0 || privileged.MatchString(g.Name) {
+				continue
+			}
+			var members []string
+			in := map[string]bool{}
+			for uid := range r.MembersOf(g.ID) {
+				u, _ := r.User(uid)
+				if u.Status == directory.StatusActive {
+					members = append(members, u.Login)
+				}
+				in[uid] = true
+			}
+			if len(members) < minMembers || len(members) > 60 {
+				continue
+			}
+			slices.Sort(members)
+			tg.group, tg.members = g, members
+			for u := range r.Users() {
+				if !in[u.ID] && u.Status == directory.StatusActive {
+					tg.outsiders = append(tg.outsiders, u.Login)
+				}
+			}
+			slices.Sort(tg.outsiders)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg.group.ID == "" || tg.appGroup.ID == "" || tg.builtIn.ID == "" {
+		t.Fatalf("scenario S lacks a target: %+v", tg)
+	}
+	return tg
+}
+
+var (
+	ada   = Identity{AdminID: "00u-ada", Login: "ada@example.com", Name: "Ada", OSUser: "ada", Host: "laptop"}
+	priya = Identity{AdminID: "00u-priya", Login: "priya@example.com", Name: "Priya", OSUser: "priya", Host: "desk"}
+	stamp = time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)
+)
+
+func (f *fixture) build(t *testing.T, req Request) (Plan, error) {
+	t.Helper()
+	if req.Author.AdminID == "" {
+		req.Author = ada
+	}
+	if req.Now.IsZero() {
+		req.Now = stamp
+	}
+	if req.OrgURL == "" {
+		req.OrgURL = f.srv.URL
+	}
+	var p Plan
+	err := f.st.View(func(r *store.Reader) error {
+		var err error
+		p, err = Build(r, req)
+		return err
+	})
+	return p, err
+}
