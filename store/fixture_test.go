@@ -205,13 +205,14 @@ type state struct {
 	gen    uint64
 	counts directory.Counts
 	digest string
+	cursor string // the "users" cursor
 }
 
 func readState(t testing.TB, s *Store) state {
 	t.Helper()
 	var st state
 	err := s.View(func(r *Reader) error {
-		st.gen, st.counts = r.Generation(), r.Counts()
+		st.gen, st.counts, st.cursor = r.Generation(), r.Counts(), r.Cursor("users")
 		var err error
 		st.digest, err = r.Digest()
 		return err

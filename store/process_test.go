@@ -264,7 +264,7 @@ func TestCrashSafety(t *testing.T) {
 		switch {
 		case got == cur:
 			landed[0]++
-		case got.counts == want.counts && got.digest == want.digest:
+		case got.counts == want.counts && got.digest == want.digest && got.cursor == "seed-"+strconv.FormatUint(seed, 10):
 			landed[1]++
 		default:
 			t.Fatalf("round %d (kill after step %d): state %+v is neither the previous %+v nor the new %+v", round, killAt, got, cur, want)

@@ -97,7 +97,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open cache %s: no cache yet, run `dirdeck sync` first: %w", path, statErr)
 	}
 	if statErr == nil && info.Size() > 0 {
-		if err := checkTruncation(path, info.Size()); err != nil {
+		if err := checkTruncation(path); err != nil {
 			return nil, fmt.Errorf("open cache %s: %w: %w", path, ErrCorrupt, err)
 		}
 	}
@@ -176,7 +176,11 @@ func initialMmapSize() int {
 // newest valid meta page records. bbolt itself would map the short file
 // and fault on the first missing page while loading its freelist, inside
 // Open, where a recovered panic would leak the locked file handle.
-func checkTruncation(path string, size int64) error {
+//
+// The size is taken after reading the meta page: a writer in another
+// process grows the file before it commits a meta page that needs the
+// room, so this order never mistakes a growing file for a truncated one.
+func checkTruncation(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -210,8 +214,12 @@ func checkTruncation(path string, size int64) error {
 	if !ok0 && !ok1 {
 		return nil // bbolt reports the invalid meta pages itself
 	}
-	if need := int64(pgid) * int64(ps); size < need {
-		return fmt.Errorf("file is %d bytes, its pages need %d (truncated)", size, need)
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if need := int64(pgid) * int64(ps); fi.Size() < need {
+		return fmt.Errorf("file is %d bytes, its pages need %d (truncated)", fi.Size(), need)
 	}
 	return nil
 }
