@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"image/color"
 	"os"
 	"regexp"
 	"strings"
@@ -432,4 +433,57 @@ func TestNewRejectsBadOptions(t *testing.T) {
 			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.want)
 		}
 	}
+}
+
+func TestThemeFollowsBackground(t *testing.T) {
+	tests := []struct {
+		name  string
+		theme string
+		env   map[string]string
+		bg    color.Color
+		want  string
+	}{
+		{"light terminal", "", nil, color.RGBA{0xfa, 0xfa, 0xfa, 0xff}, "light"},
+		{"dark terminal", "", nil, color.RGBA{0x10, 0x10, 0x10, 0xff}, "dark"},
+		{"NO_COLOR ignores the background", "", map[string]string{"NO_COLOR": ""}, color.RGBA{0xff, 0xff, 0xff, 0xff}, "no-color"},
+		{"explicit theme stays", "high-contrast", nil, color.RGBA{0xff, 0xff, 0xff, 0xff}, "high-contrast"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := New(Options{Store: shared, Theme: tt.theme, LookupEnv: func(k string) (string, bool) {
+				v, ok := tt.env[k]
+				return v, ok
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.ctx.Theme.Name != "dark" && tt.theme == "" && tt.env == nil {
+				t.Errorf("before an answer the theme is %q, want dark", m.ctx.Theme.Name)
+			}
+			m.Update(tea.BackgroundColorMsg{Color: tt.bg})
+			if m.ctx.Theme.Name != tt.want {
+				t.Errorf("theme = %q, want %q", m.ctx.Theme.Name, tt.want)
+			}
+		})
+	}
+}
+
+func TestMouseWheelAndBack(t *testing.T) {
+	h := start(t, 100, 30, Options{Theme: "dark", StartPane: "users"})
+	h.tm.Send(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+	h.waitUntil("wheel scrolled", func(m *Model) bool { return usersPane(m).Browser().Table.Cursor() == 3 })
+	h.keys("enter")
+	h.waitUntil("detail open", func(m *Model) bool { return len(m.panes[1].Crumbs()) == 1 })
+	h.keys("esc")
+	h.waitUntil("back to the list", func(m *Model) bool {
+		return len(m.panes[1].Crumbs()) == 0 && usersPane(m).Browser().Table.Cursor() == 3
+	})
+	h.keys("/")
+	h.typeText("zzzz")
+	h.keys("esc") // leaves the prompt and clears the filter
+	h.waitUntil("filter cleared", func(m *Model) bool {
+		b := usersPane(m).Browser()
+		return !b.Typing() && b.Table.Query() == "" && b.Table.Len() == b.Table.Total()
+	})
+	h.final()
 }

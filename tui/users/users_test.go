@@ -1,0 +1,137 @@
+package users
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/tui/internal/fixture"
+	"github.com/dirdeck/dirdeck/tui/table"
+)
+
+func TestLoadRowsAndFieldFilters(t *testing.T) {
+	s, org, err := fixture.Build(t.TempDir(), fixture.Options{Users: 120, Seed: 5, Hostile: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows, err := LoadRows(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(org.Users) {
+		t.Fatalf("%d rows for %d users", len(rows), len(org.Users))
+	}
+	// Reference answers straight from the generated org.
+	byID := map[string]directory.User{}
+	for _, u := range org.Users {
+		byID[u.ID] = u
+	}
+	groupName := map[string]string{}
+	for _, g := range org.Groups {
+		groupName[g.ID] = g.Name
+	}
+	inGroup := func(uid, name string) bool {
+		for gid, ids := range org.Members {
+			if groupName[gid] == name && slices.Contains(ids, uid) {
+				return true
+			}
+		}
+		return false
+	}
+	tests := []struct {
+		query string
+		want  func(u directory.User) bool
+	}{
+		{"dept:sales", func(u directory.User) bool { return strings.Contains(strings.ToLower(u.Department), "sales") }},
+		{"status:SUSPENDED", func(u directory.User) bool { return u.Status == directory.StatusSuspended }},
+		{"title:engineer dept:engineering", func(u directory.User) bool {
+			return strings.Contains(strings.ToLower(u.Title), "engineer") && u.Department == "Engineering"
+		}},
+		{`group:"vpn users"`, func(u directory.User) bool { return inGroup(u.ID, "VPN Users") }},
+		{"group:admins status:active", func(u directory.User) bool {
+			return inGroup(u.ID, "Admins") && u.Status == directory.StatusActive
+		}},
+		{"email:user1", func(u directory.User) bool { return strings.Contains(u.Email, "user1") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			var got, want []string
+			for _, i := range table.Filter(rows, nil, table.ParseQuery(tt.query, Fields)) {
+				got = append(got, rows[i].Key)
+			}
+			for _, u := range org.Users {
+				if tt.want(u) {
+					want = append(want, u.ID)
+				}
+			}
+			slices.Sort(got)
+			if len(want) == 0 {
+				t.Fatal("the fixture has no user for this query; the test would prove nothing")
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("got %d users, want %d\n got %v\nwant %v", len(got), len(want), got, want)
+			}
+		})
+	}
+	// Free text reaches name, login, email, title and department.
+	for _, q := range []string{"mallory", "chief screen", "<script>", "franxois"} {
+		if len(table.Filter(rows, nil, table.ParseQuery(q, Fields))) == 0 {
+			t.Errorf("free text %q matched nothing", q)
+		}
+	}
+	// Cells are clean even for hostile users.
+	for _, r := range rows {
+		for _, c := range r.Cells {
+			if strings.ContainsAny(c, "\x1b\x07\x00\u202e") {
+				t.Errorf("row %s has a raw control character: %q", r.Key, c)
+			}
+		}
+	}
+}
+
+func TestLoadFirst(t *testing.T) {
+	s, org, err := fixture.Build(t.TempDir(), fixture.Options{Users: 60, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows, complete, err := LoadFirst(s, 25)
+	if err != nil || complete || len(rows) != 25 || rows[0].Key != org.Users[0].ID {
+		t.Fatalf("LoadFirst(25) = %d rows, complete %v, err %v", len(rows), complete, err)
+	}
+	if _, complete, _ := LoadFirst(s, 60); !complete {
+		t.Error("LoadFirst(all) should report complete")
+	}
+}
+
+func TestLoadDetailAssignments(t *testing.T) {
+	s, org, err := fixture.Build(t.TempDir(), fixture.Options{Users: 100, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// User 0 is in Everyone (Slack, Zoom via group) and gets Box and AWS
+	// directly (every 7th and 11th user).
+	d, err := LoadDetail(s, org.Users[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	how := map[string]Assignment{}
+	for _, a := range d.Apps {
+		how[a.App.Label] = a
+	}
+	if a := how["Slack"]; a.Direct || !slices.Contains(a.Via, "Everyone") {
+		t.Errorf("Slack = %+v, want via Everyone", a)
+	}
+	if a := how["Box"]; !a.Direct {
+		t.Errorf("Box = %+v, want direct", a)
+	}
+	if !slices.ContainsFunc(d.Groups, func(g directory.Group) bool { return g.Name == "Everyone" }) {
+		t.Errorf("groups %v lack Everyone", d.Groups)
+	}
+	if _, err := LoadDetail(s, "00unosuchuser"); err == nil || !strings.Contains(err.Error(), "no longer in the cache") {
+		t.Errorf("missing user: err = %v", err)
+	}
+}
