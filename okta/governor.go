@@ -229,8 +229,9 @@ func (g *governor) observe(b *bucketState, ri rateInfo) {
 	b.metered = true
 	b.limit = ri.limit
 	switch {
-	case ri.reset > b.windowReset:
-		// First response from a new window.
+	case ri.reset > b.windowReset || b.rolled && ri.reset < b.windowReset:
+		// First response from a new window (an earlier reset after ours
+		// ended means the server's clock was set back).
 		b.windowReset = ri.reset
 		b.localResetAt = ri.localReset()
 		b.rolled = false

@@ -240,3 +240,41 @@ func TestGovernorGlobalCap(t *testing.T) {
 		t.Fatalf("global slots %d, want 2", len(g.global))
 	}
 }
+
+// TestGovernorServerClockSetBack: after the server's clock jumps back (a
+// simulated org reset), its windows end earlier than the one the governor
+// tracked; the governor must adopt them instead of probing one request at
+// a time forever.
+func TestGovernorServerClockSetBack(t *testing.T) {
+	t.Parallel()
+	g := newGovernor(0.5, 4, 8)
+	now := time.Now()
+	g.now = func() time.Time { return now }
+	info := func(reset int64, remaining int) rateInfo {
+		return rateInfo{limit: 100, remaining: remaining, reset: reset, date: time.Unix(reset-30, 0), received: now, ok: true}
+	}
+	ctx := t.Context()
+	take := func(ri rateInfo) {
+		t.Helper()
+		if _, _, err := g.acquire(ctx, "b", nil); err != nil {
+			t.Fatal(err)
+		}
+		g.release("b", ri, true)
+	}
+	take(info(2_000_000_000, 99))
+	now = now.Add(time.Minute) // the window ended locally: the governor probes
+	take(info(1_000_000_000, 99))
+	g.mu.Lock()
+	b := g.buckets["b"]
+	rolled, reset := b.rolled, b.windowReset
+	g.mu.Unlock()
+	if rolled || reset != 1_000_000_000 {
+		t.Fatalf("after the clock went back: rolled=%v window=%d", rolled, reset)
+	}
+	// Several requests may now be in flight again.
+	for range 3 {
+		if _, _, err := g.acquire(ctx, "b", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
