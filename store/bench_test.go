@@ -209,3 +209,20 @@ func BenchmarkUsersByPrefix100k(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMemberCounts100k counts the members of every group, as a
+// groups list showing sizes does.
+func BenchmarkMemberCounts100k(b *testing.B) {
+	o := genLarge(1, 100_000)
+	s := openT(b, tempCache(b))
+	o.write(b, s)
+	b.ResetTimer()
+	for range b.N {
+		s.View(func(r *Reader) error {
+			for _, g := range o.groups {
+				r.MemberCount(g.ID)
+			}
+			return nil
+		})
+	}
+}

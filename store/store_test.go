@@ -61,6 +61,9 @@ func TestRoundTrip(t *testing.T) {
 			if got := slices.Collect(r.MembersOf(id)); !slices.Equal(got, o.members[id]) {
 				t.Errorf("members of %s = %v, want %v", id, got, o.members[id])
 			}
+			if got := r.MemberCount(id); got != len(o.members[id]) {
+				t.Errorf("MemberCount(%s) = %d, want %d", id, got, len(o.members[id]))
+			}
 			var apps []string
 			for _, ag := range r.AppsOfGroup(id) {
 				apps = append(apps, ag.AppID)
@@ -81,6 +84,9 @@ func TestRoundTrip(t *testing.T) {
 		for id, a := range o.apps {
 			if got, ok := r.App(id); !ok || got != a {
 				t.Errorf("app %s = %+v, %v", id, got, ok)
+			}
+			if got := r.AppUserCount(id); got != len(o.appUsers[id]) {
+				t.Errorf("AppUserCount(%s) = %d, want %d", id, got, len(o.appUsers[id]))
 			}
 			if got := slices.Collect(r.AppUsersOf(id)); !reflect.DeepEqual(got, o.appUsers[id]) {
 				t.Errorf("app users of %s differ: %d vs %d", id, len(got), len(o.appUsers[id]))
