@@ -51,6 +51,11 @@ type Options struct {
 	// returns a command so that starting never blocks Update; nil means
 	// syncing is not available here.
 	SyncNow func() tea.Cmd
+	// Attach, when set, is called by Run with the program's Send before the
+	// program starts, so background work (the sync scheduler) can deliver
+	// msgs.* messages. send blocks until the program takes the message;
+	// call it from your own goroutines, never from a tea.Cmd's caller.
+	Attach func(send func(tea.Msg))
 	// Now is the clock (tests inject a fixed one); nil = time.Now.
 	Now func() time.Time
 	// LookupEnv reads NO_COLOR; nil = os.LookupEnv.
@@ -150,6 +155,9 @@ func Run(ctx context.Context, o Options, progOpts ...tea.ProgramOption) error {
 		return err
 	}
 	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx)}, progOpts...)...)
+	if o.Attach != nil {
+		o.Attach(p.Send)
+	}
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("run dashboard: %w", err)
 	}

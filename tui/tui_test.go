@@ -1,8 +1,11 @@
 package tui
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"image/color"
+	"io"
 	"os"
 	"regexp"
 	"strings"
@@ -486,4 +489,29 @@ func TestMouseWheelAndBack(t *testing.T) {
 		return !b.Typing() && b.Table.Query() == "" && b.Table.Len() == b.Table.Total()
 	})
 	h.final()
+}
+
+func TestRunWithAttach(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	delivered := make(chan struct{})
+	err := Run(ctx, Options{Store: shared, Theme: "no-color", Attach: func(send func(tea.Msg)) {
+		go func() {
+			send(msgs.SyncStateMsg{State: msgs.SyncRunning})
+			send(msgs.GenerationCommittedMsg{Generation: 2})
+			close(delivered)
+			send(keyMsg("q"))
+		}()
+	}}, tea.WithInput(&bytes.Buffer{}), tea.WithOutput(io.Discard), tea.WithWindowSize(80, 24), tea.WithoutSignals())
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-delivered:
+	default:
+		t.Error("Run returned before the attached sender delivered")
+	}
+	if ctx.Err() != nil {
+		t.Error("Run ended by timeout, not by q")
+	}
 }
