@@ -47,14 +47,20 @@ func worse(a, b string) string {
 	return a
 }
 
+// span is t − now to the nearest minute. The org's clock comes from Date
+// headers, which carry whole seconds, so it lags the org by up to a second
+// (plus latency): without rounding, a token with exactly five days left
+// would show six.
+func span(now, t time.Time) time.Duration { return t.Sub(now).Round(time.Minute) }
+
 // DaysLeft is the whole days until t, rounded up, so "≤ 7 days left" means
 // at most seven days remain; it is ≤ 0 once t has passed.
 func DaysLeft(now, t time.Time) int {
-	return int(math.Ceil(t.Sub(now).Hours() / 24))
+	return int(math.Ceil(span(now, t).Hours() / 24))
 }
 
 // ageDays is the whole days since t, rounded down.
-func ageDays(now, t time.Time) int { return int(now.Sub(t) / day) }
+func ageDays(now, t time.Time) int { return int(span(t, now) / day) }
 
 // TokenCheck is one API token of the org, as `dirdeck tokens` lists it.
 type TokenCheck struct {
@@ -274,7 +280,7 @@ func classify(now time.Time, id, name string, created, expires time.Time, rotati
 	if !expires.IsZero() {
 		tc.ExpiresAt = new(expires)
 		tc.DaysLeft = DaysLeft(now, expires)
-		left := expires.Sub(now)
+		left := span(now, expires)
 		switch {
 		case left <= 0:
 			tc.Status = LevelExpired
@@ -295,7 +301,7 @@ func classify(now time.Time, id, name string, created, expires time.Time, rotati
 		tc.Status = worse(tc.Status, LevelCritical)
 		tc.Reasons = append(tc.Reasons, "its owner is suspended: the token fails until the owner is unsuspended")
 	}
-	if !created.IsZero() && now.Sub(created) >= rotation {
+	if !created.IsZero() && span(created, now) >= rotation {
 		tc.Status = worse(tc.Status, LevelWarning)
 		tc.Reasons = append(tc.Reasons, fmt.Sprintf("%d days old, past the %d-day rotation policy", tc.AgeDays, int(rotation/day)))
 	}
@@ -374,7 +380,7 @@ func IdleNotice(lastUsed, now time.Time) (level, text string) {
 		return "", ""
 	}
 	expires := lastUsed.Add(IdleWindow)
-	left := expires.Sub(now)
+	left := span(now, expires)
 	n := DaysLeft(now, expires)
 	switch {
 	case left <= 0:

@@ -1,0 +1,210 @@
+package access
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dirdeck/dirdeck/okta"
+)
+
+func tokenByName(t *testing.T, r *TokenReport, name string) TokenCheck {
+	t.Helper()
+	for _, tc := range r.Tokens {
+		if tc.Name == name {
+			return tc
+		}
+	}
+	t.Fatalf("no token %q in %+v", name, r.Tokens)
+	return TokenCheck{}
+}
+
+// TestTokenThresholdsOnTheOrgClock moves the sim's clock so that seeded
+// integration tokens cross the warning (7 days left), critical (2 days)
+// and expired thresholds, one minute either side of each.
+func TestTokenThresholdsOnTheOrgClock(t *testing.T) {
+	srv := newSim(t)
+	c := tokenClient(t, srv, "readonly")
+	ctx := t.Context()
+	steps := []struct {
+		at          time.Duration // since the org was generated
+		token       string
+		status      string
+		daysLeft    int
+		exit        int
+		reasonMatch string
+	}{
+		// "Legacy SCIM connector" was last used 25 days before: 5 days left.
+		{0, "Legacy SCIM connector", LevelWarning, 5, ExitWarnings, "idles out in 5 days"},
+		{3*day - time.Minute, "Legacy SCIM connector", LevelWarning, 3, ExitWarnings, "idles out in 3 days"},
+		{3*day + time.Minute, "Legacy SCIM connector", LevelCritical, 2, ExitFailed, "idles out in 2 days"},
+		{5*day - time.Minute, "Legacy SCIM connector", LevelCritical, 1, ExitFailed, "idles out in 1 day"},
+		{5*day + time.Minute, "Legacy SCIM connector", LevelExpired, 0, ExitFailed, "expired"},
+		// dirdeck-superadmin was last used when the org was generated.
+		{23*day - time.Minute, "dirdeck-superadmin", LevelOK, 8, ExitFailed, ""},
+		{23*day + time.Minute, "dirdeck-superadmin", LevelWarning, 7, ExitFailed, "idles out in 7 days"},
+		{28*day - time.Minute, "dirdeck-superadmin", LevelWarning, 3, ExitFailed, "idles out in 3 days"},
+		{28*day + time.Minute, "dirdeck-superadmin", LevelCritical, 2, ExitFailed, "idles out in 2 days"},
+		{30*day + time.Minute, "dirdeck-superadmin", LevelExpired, 0, ExitFailed, "expired"},
+	}
+	var at time.Duration
+	for _, st := range steps {
+		srv.Sim.Advance(st.at - at)
+		at = st.at
+		r, err := CheckTokens(ctx, c, TokenOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tc := tokenByName(t, r, st.token)
+		if tc.Status != st.status || tc.DaysLeft != st.daysLeft || r.ExitCode() != st.exit {
+			t.Fatalf("at %v: %s is %s with %d days left (exit %d), want %s, %d (exit %d): %v",
+				st.at, st.token, tc.Status, tc.DaysLeft, r.ExitCode(), st.status, st.daysLeft, st.exit, tc.Reasons)
+		}
+		if st.reasonMatch != "" && (!strings.Contains(strings.Join(tc.Reasons, "; "), st.reasonMatch) || tc.Fix == "") {
+			t.Errorf("at %v: %s reasons %v fix %q, want %q", st.at, st.token, tc.Reasons, tc.Fix, st.reasonMatch)
+		}
+		// dirdeck's own token is renewed by the check itself.
+		self := tokenByName(t, r, "dirdeck-readonly")
+		if !self.Self || r.Self.Status != LevelOK || r.Self.DaysLeft == nil || *r.Self.DaysLeft != 30 || r.Self.Owner == "" || r.Self.OwnerStatus != "ACTIVE" {
+			t.Fatalf("at %v: self = %+v / %+v", st.at, r.Self, self)
+		}
+		// The nightly HR import keeps its token alive but is past rotation.
+		hr := tokenByName(t, r, "HR import (nightly)")
+		if hr.Status != LevelWarning || hr.DaysLeft < 29 || !strings.Contains(strings.Join(hr.Reasons, ";"), "rotation policy") {
+			t.Fatalf("at %v: HR import = %+v", st.at, hr)
+		}
+		if at > time.Hour && r.SkewNote == "" {
+			t.Errorf("at %v: no skew note with the org's clock %d s ahead", st.at, r.SkewSeconds)
+		}
+		for i := 1; i < len(r.Tokens); i++ {
+			if r.Tokens[i-1].DaysLeft > r.Tokens[i].DaysLeft {
+				t.Fatalf("tokens not sorted by days left: %+v", r.Tokens)
+			}
+		}
+	}
+}
+
+func TestSelfTokenRefused(t *testing.T) {
+	srv := newSim(t)
+	ctx := t.Context()
+
+	// A revoked token (Okta no longer knows it): 401 E0000011, critical.
+	r, err := CheckTokens(ctx, tokenClient(t, srv, "00revokedTokenThatOktaNoLongerKnows"), TokenOptions{LastUsed: srv.Sim.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Self.Status != LevelCritical || !strings.Contains(strings.Join(r.Self.Reasons, ";"), okta.CodeInvalidToken) ||
+		!strings.Contains(r.Self.Fix, "set-token") || r.ExitCode() != ExitFailed {
+		t.Fatalf("revoked: %+v exit %d", r.Self, r.ExitCode())
+	}
+
+	// The readonly token left unused for 31 days idles out.
+	c := tokenClient(t, srv, "readonly")
+	lastUsed := srv.Sim.Now()
+	srv.Sim.Advance(31 * day)
+	r, err = CheckTokens(ctx, c, TokenOptions{Added: lastUsed.Add(-10 * day), LastUsed: lastUsed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Self.Status != LevelExpired || !strings.Contains(r.Self.Fix, "set-token") || r.ExitCode() != ExitFailed {
+		t.Fatalf("idled out: %+v", r.Self)
+	}
+	if r.Self.LastUsed == nil || !r.Self.LastUsed.Equal(lastUsed.UTC()) || r.Self.Added == nil {
+		t.Fatalf("local record not reported: %+v", r.Self)
+	}
+}
+
+func TestOAuthSelfAndInventoryWithoutScope(t *testing.T) {
+	srv := newSim(t)
+	c, id := oauthClient(t, srv, "usersonly", nil)
+	added := srv.Sim.Now().Add(-100 * day)
+	r, err := CheckTokens(t.Context(), c, TokenOptions{Added: added, ClientID: id, Rotation: 90 * day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.Self
+	if s.Auth != AuthOAuth || s.Name != id || s.AccessTokenSeconds <= 0 || s.KeyAgeDays == nil || *s.KeyAgeDays != 100 ||
+		s.Status != LevelWarning || s.Fix == "" || s.RotationDays != 90 {
+		t.Fatalf("self = %+v", s)
+	}
+	if len(r.Tokens) != 0 || !strings.Contains(r.Inventory, "okta.apiTokens.read") || r.ExitCode() != ExitWarnings {
+		t.Fatalf("inventory %q tokens %d exit %d", r.Inventory, len(r.Tokens), r.ExitCode())
+	}
+
+	c2, id2 := oauthClient(t, srv, "readonly", nil)
+	r, err = CheckTokens(t.Context(), c2, TokenOptions{ClientID: id2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Inventory != "ok" || len(r.Tokens) != 6 || r.Self.Status != LevelOK {
+		t.Fatalf("readonly app: inventory %q, %d tokens, self %+v", r.Inventory, len(r.Tokens), r.Self)
+	}
+	for _, tc := range r.Tokens {
+		if tc.Self || !strings.Contains(tc.Owner, "@") || tc.OwnerStatus != "ACTIVE" || tc.TokenWindow != "P30D" {
+			t.Errorf("token %+v", tc)
+		}
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := CheckTokens(ctx, c2, TokenOptions{}); err == nil {
+		t.Fatal("cancelled check returned no error")
+	}
+}
+
+func TestClassify(t *testing.T) {
+	now := time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC)
+	rot := 90 * day
+	tests := []struct {
+		name          string
+		created, exp  time.Time
+		owner, status string
+		daysLeft      int
+		reasons       int
+	}{
+		{"fresh", now.Add(-10 * day), now.Add(30 * day), "ACTIVE", LevelOK, 30, 0},
+		{"7 days exactly", now.Add(-10 * day), now.Add(7 * day), "ACTIVE", LevelWarning, 7, 1},
+		{"7 days and a minute", now.Add(-10 * day), now.Add(7*day + time.Minute), "ACTIVE", LevelOK, 8, 0},
+		{"2 days exactly", now.Add(-10 * day), now.Add(2 * day), "", LevelCritical, 2, 1},
+		{"expires now", now.Add(-10 * day), now, "", LevelExpired, 0, 1},
+		{"expired 3 days ago", now.Add(-10 * day), now.Add(-3 * day), "", LevelExpired, -3, 1},
+		{"owner deactivated", now.Add(-10 * day), now.Add(20 * day), "DEPROVISIONED", LevelCritical, 20, 1},
+		{"owner suspended and old", now.Add(-100 * day), now.Add(20 * day), "SUSPENDED", LevelCritical, 20, 2},
+		{"past rotation", now.Add(-90 * day), now.Add(29 * day), "ACTIVE", LevelWarning, 29, 1},
+		{"no expiry known", now.Add(-1 * day), time.Time{}, "", LevelOK, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tc := classify(now, "id", "n", tt.created, tt.exp, rot, tt.owner)
+			if tc.Status != tt.status || tc.DaysLeft != tt.daysLeft || len(tc.Reasons) != tt.reasons {
+				t.Fatalf("= %s, %d days, %v; want %s, %d, %d reasons", tc.Status, tc.DaysLeft, tc.Reasons, tt.status, tt.daysLeft, tt.reasons)
+			}
+			tc.OwnerStatus = tt.owner
+			if tc.Status != LevelOK && (inventoryFix(tc) == "" || selfFix(tc) == "") {
+				t.Fatal("no fix")
+			}
+		})
+	}
+}
+
+func TestIdleNotice(t *testing.T) {
+	now := time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC)
+	tests := []struct {
+		lastUsed time.Time
+		level    string
+		text     string
+	}{
+		{time.Time{}, "", ""},
+		{now.Add(-20 * day), "", ""},
+		{now.Add(-23 * day), LevelWarning, "token idles out in 7 days; a sync renews it"},
+		{now.Add(-28 * day), LevelCritical, "token idles out in 2 days; a sync renews it"},
+		{now.Add(-29*day - time.Hour), LevelCritical, "token idles out in 1 day; a sync renews it"},
+		{now.Add(-45 * day), LevelExpired, "last used 45 days ago"},
+	}
+	for _, tt := range tests {
+		level, text := IdleNotice(tt.lastUsed, now)
+		if level != tt.level || !strings.Contains(text, tt.text) || (tt.text == "" && text != "") {
+			t.Errorf("IdleNotice(%v) = %s %q, want %s %q", now.Sub(tt.lastUsed), level, text, tt.level, tt.text)
+		}
+	}
+}
