@@ -216,8 +216,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		case retryableStatus(resp.StatusCode):
 			retry = idempotent(req)
 		case resp.StatusCode < 300 && isJSON(resp.Header) && !json.Valid(respBody) && !malformedRetried:
+			// A broken answer to a write may hide a write that happened.
 			malformedRetried = true
-			retry = true
+			retry = idempotent(req)
 		}
 		if retry && attempt <= t.maxRetries {
 			t.logger.Debug("okta retry", "method", req.Method, "path", tmpl, "status", resp.StatusCode, "attempt", attempt)
