@@ -133,6 +133,9 @@ func NewData(u directory.User, manager *directory.User) *Data {
 		"locale": clean(u.Locale), "preferredLanguage": clean(u.PreferredLang), "timezone": clean(u.Timezone),
 	}
 	for k, v := range u.Attributes {
+		if _, std := d.attrs[k]; std {
+			continue // the typed profile field is the authority
+		}
 		switch v := v.(type) {
 		case string:
 			d.attrs[k] = clean(v)

@@ -136,8 +136,14 @@ func LoadDirectory(st *store.Store) (*Directory, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the cache for signatures: %w", err)
 	}
+	// Sort by the name people will read (escape sequences removed), so a
+	// hostile name cannot push itself to the top of the gallery.
+	keys := make(map[string]string, len(d.Users))
+	for _, u := range d.Users {
+		keys[u.ID] = strings.ToLower(clean(u.Name()))
+	}
 	slices.SortFunc(d.Users, func(a, b directory.User) int {
-		if c := strings.Compare(strings.ToLower(a.Name()), strings.ToLower(b.Name())); c != 0 {
+		if c := strings.Compare(keys[a.ID], keys[b.ID]); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Login, b.Login)
