@@ -85,6 +85,9 @@ type Client struct {
 // the SDK makes without a context of its own (OAuth token requests); cancel
 // it when the client is no longer used. New does no I/O.
 func New(ctx context.Context, creds Credentials, opts Options) (*Client, error) {
+	if ctx == nil {
+		return nil, errors.New("okta client: nil context")
+	}
 	org, err := CheckOrgURL(creds.OrgURL)
 	if err != nil {
 		return nil, err
