@@ -1,0 +1,295 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dirdeck/dirdeck/okta"
+	"github.com/dirdeck/dirdeck/oktasim"
+	"github.com/dirdeck/dirdeck/store"
+)
+
+// writes counts the write requests the sim served.
+func writes(s oktasim.Stats) int64 {
+	var n int64
+	for k, v := range s.ByEndpoint {
+		if !strings.HasPrefix(k, "GET ") {
+			n += v
+		}
+	}
+	return n
+}
+
+// liveMembers lists a group's members through the API.
+func liveMembers(t *testing.T, c *okta.Client, gid string) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	err := c.ListGroupMembers(context.Background(), gid, func(ids []string) error {
+		for _, id := range ids {
+			out[id] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// approved stages req as the superadmin's admin and has the reviewer
+// approve it; it checks that the author cannot approve.
+func (f *fixture) approved(t *testing.T, req Request) *Record {
+	t.Helper()
+	ctx := context.Background()
+	author, err := WhoAmI(ctx, f.client(t, "superadmin"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reviewer, err := WhoAmI(ctx, f.client(t, "reviewer"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if author.AdminID == reviewer.AdminID || author.AdminID == "" {
+		t.Fatalf("identities: author %v, reviewer %v", author, reviewer)
+	}
+	req.Author = author
+	p, err := f.build(t, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := Submit(f.st, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Approve(f.st, rec.ID, author, "lgtm", stamp); !errors.Is(err, ErrSelfApproval) || !errors.Is(err, ErrRefused) {
+		t.Fatalf("self-approval: %v", err)
+	}
+	rec, err = Approve(f.st, rec.ID, reviewer, "ok", stamp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.State != StateApproved {
+		t.Fatalf("state after approval = %s", rec.State)
+	}
+	f.srv.Sim.ResetStats()
+	return rec
+}
+
+func TestApplyEndToEnd(t *testing.T) {
+	f := newFixture(t)
+	tg := f.targets(t, 4)
+	rec := f.approved(t, Request{Title: "e2e", Changes: []Change{{Group: tg.group.Name, Add: tg.outsiders[:3], Remove: tg.members[:2]}}})
+	c := f.client(t, "superadmin")
+	ctx := context.Background()
+	var progress []string
+	rep, err := Apply(ctx, f.st, rec.ID, ApplyOptions{Client: c, Actor: rec.Plan.Author, AllowWrites: true,
+		Progress: func(op Op, state string) { progress = append(progress, fmt.Sprint(op.Seq, state)) }})
+	if err != nil {
+		t.Fatalf("apply: %v (%+v)", err, rep)
+	}
+	if rep.State != StateApplied || rep.Done != 5 || len(progress) != 5 || rep.ResyncError != "" {
+		t.Fatalf("report = %+v, progress %v", rep, progress)
+	}
+	st := f.srv.Sim.Stats().ByEndpoint
+	if st["PUT /api/v1/groups/{id}/users/{uid}"] != 3 || st["DELETE /api/v1/groups/{id}/users/{uid}"] != 2 {
+		t.Fatalf("write requests = %v", st)
+	}
+	members := liveMembers(t, c, tg.group.ID)
+	for _, op := range rec.Plan.Ops {
+		if members[op.UserID] != (op.Kind == OpAdd) {
+			t.Errorf("%s %s: member = %v", op.Kind, op.Login, members[op.UserID])
+		}
+	}
+	// The re-synced cache equals the org.
+	var digest string
+	if err := f.st.View(func(r *store.Reader) error {
+		var err error
+		digest, err = r.Digest()
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if truth := f.srv.Sim.Truth().Digest; digest != truth {
+		t.Errorf("cache digest %s != truth %s after re-sync", digest, truth)
+	}
+	// Applying again is a no-op.
+	f.srv.Sim.ResetStats()
+	rep, err = Apply(ctx, f.st, rec.ID, ApplyOptions{Client: c, AllowWrites: true})
+	if err != nil || rep.State != StateApplied || f.srv.Sim.Stats().Requests != 0 {
+		t.Fatalf("second apply: %v %+v, %d requests", err, rep, f.srv.Sim.Stats().Requests)
+	}
+	entries, err := Audit(f.st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range entries {
+		actions = append(actions, e.Action)
+	}
+	want := []string{ActionStaged, ActionRefused, ActionApproved, ActionApplyStarted, ActionApplied}
+	if !slices.Equal(actions, want) {
+		t.Fatalf("audit = %v, want %v", actions, want)
+	}
+}
+
+func TestApplyResumesAfterFailure(t *testing.T) {
+	f := newFixture(t)
+	tg := f.targets(t, 4)
+	rec := f.approved(t, Request{Title: "resume", Changes: []Change{{Group: tg.group.Name, Add: tg.outsiders[:5]}}})
+	third := rec.Plan.Ops[2]
+	f.srv.Sim.SetFaults([]oktasim.FaultRule{{Method: "PUT", Path: "/api/v1/groups/" + tg.group.ID + "/users/" + third.UserID, Probability: 1, Status: 500}})
+	c := f.client(t, "superadmin")
+	ctx := context.Background()
+	rep, err := Apply(ctx, f.st, rec.ID, ApplyOptions{Client: c, AllowWrites: true})
+	if !errors.Is(err, ErrApplyFailed) || !strings.Contains(err.Error(), third.Login) {
+		t.Fatalf("apply with a fault: %v", err)
+	}
+	if rep.State != StateFailed || rep.Done != 2 || rep.Failed != 1 || rep.Pending != 2 {
+		t.Fatalf("report = %+v", rep)
+	}
+	// 2 done + the 3rd tried twice (MaxRetries 1).
+	if n := f.srv.Sim.Stats().ByEndpoint["PUT /api/v1/groups/{id}/users/{uid}"]; n != 4 {
+		t.Fatalf("first run sent %d PUTs, want 4", n)
+	}
+	stored, _ := Load(f.st, rec.ID)
+	if stored.State != StateFailed || stored.Error == "" {
+		t.Fatalf("stored = %s %q", stored.State, stored.Error)
+	}
+
+	f.srv.Sim.SetFaults(nil)
+	f.srv.Sim.ResetStats()
+	rep, err = Apply(ctx, f.st, rec.ID, ApplyOptions{Client: c, AllowWrites: true})
+	if err != nil {
+		t.Fatalf("resume: %v (%+v)", err, rep.Drift)
+	}
+	if rep.State != StateApplied || rep.Done != 5 {
+		t.Fatalf("resume report = %+v", rep)
+	}
+	if n := f.srv.Sim.Stats().ByEndpoint["PUT /api/v1/groups/{id}/users/{uid}"]; n != 3 {
+		t.Fatalf("resume sent %d PUTs, want 3 (no operation twice)", n)
+	}
+	members := liveMembers(t, c, tg.group.ID)
+	for _, op := range rec.Plan.Ops {
+		if !members[op.UserID] {
+			t.Errorf("%s not added", op.Login)
+		}
+	}
+	j, _ := Journal(f.st, rec.ID)
+	if j[1].Run != 1 || j[3].Run != 2 || j[3].State != OpDone {
+		t.Fatalf("journal = %+v", j)
+	}
+}
+
+func TestApplyRefusesDrift(t *testing.T) {
+	f := newFixture(t)
+	tg := f.targets(t, 4)
+	rec := f.approved(t, Request{Title: "drift", Changes: []Change{{Group: tg.group.Name, Add: tg.outsiders[:2], Remove: tg.members[:2]}}})
+	c := f.client(t, "superadmin")
+	ctx := context.Background()
+	before, err := c.GetGroup(ctx, tg.group.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	churned := false
+	for i := 0; i < 3000 && !churned; i++ {
+		if _, err := f.srv.Sim.Churn(1); err != nil {
+			t.Fatal(err)
+		}
+		g, err := c.GetGroup(ctx, tg.group.ID)
+		if okta.IsNotFound(err) {
+			t.Skip("churn deleted the target group first")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		churned = !g.LastMembershipUpdated.Equal(before.LastMembershipUpdated)
+	}
+	if !churned {
+		t.Fatal("churn never touched the target group")
+	}
+	f.srv.Sim.ResetStats()
+	rep, err := Apply(ctx, f.st, rec.ID, ApplyOptions{Client: c, AllowWrites: true})
+	if !errors.Is(err, ErrDrift) || len(rep.Drift) == 0 {
+		t.Fatalf("apply after churn: %v, drift %+v", err, rep.Drift)
+	}
+	if w := writes(f.srv.Sim.Stats()); w != 0 {
+		t.Fatalf("%d write requests despite drift", w)
+	}
+	for _, d := range rep.Drift {
+		if d.Blocking || d.Group != tg.group.ID {
+			t.Fatalf("drift = %+v", d)
+		}
+	}
+	rep, err = Apply(ctx, f.st, rec.ID, ApplyOptions{Client: c, AllowWrites: true, Rebase: true})
+	if err != nil || rep.State != StateApplied {
+		t.Fatalf("rebased apply: %v %+v", err, rep)
+	}
+	members := liveMembers(t, c, tg.group.ID)
+	for _, op := range rec.Plan.Ops {
+		if members[op.UserID] != (op.Kind == OpAdd) {
+			t.Errorf("%s %s: member = %v", op.Kind, op.Login, members[op.UserID])
+		}
+	}
+}
+
+func TestApplyRefusals(t *testing.T) {
+	f := newFixture(t)
+	tg := f.targets(t, 4)
+	ctx := context.Background()
+	req := func(title string) Request {
+		return Request{Title: title, Changes: []Change{{Group: tg.group.Name, Add: tg.outsiders[:1], Remove: tg.members[:1]}}}
+	}
+	approved := f.approved(t, req("approved"))
+	create := f.approved(t, Request{Title: "create", Changes: []Change{{Group: "Falcon", Create: true}}})
+	p, err := f.build(t, req("pending"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, err := Submit(f.st, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ = f.build(t, req("rejected"))
+	rejected, _ := Submit(f.st, p)
+	if _, err := Reject(f.st, rejected.ID, priya, "no", stamp); err != nil {
+		t.Fatal(err)
+	}
+	// A record edited in the cache behind dirdeck's back.
+	tampered := f.approved(t, Request{Title: "tampered", Changes: []Change{{Group: tg.group.Name, Add: tg.outsiders[1:2]}}})
+	raw, _ := f.st.Plan(tampered.ID)
+	raw = []byte(strings.Replace(string(raw), tg.outsiders[1], "mallory@example.com", 1))
+	if err := f.st.PutPlan(tampered.ID, raw); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name   string
+		id     string
+		token  string
+		writes bool
+		want   string
+	}{
+		{"not approved", pending.ID, "superadmin", true, "not approved"},
+		{"rejected", rejected.ID, "superadmin", true, "rejected"},
+		{"writes off", approved.ID, "superadmin", false, "DIRDECK_ALLOW_WRITES"},
+		{"read-only admin", approved.ID, "readonly", true, "okta.groups.manage"},
+		{"no apps custom role", create.ID, "noapps", true, "okta.groups.manage"},
+		{"tampered", tampered.ID, "superadmin", true, "does not match its hash"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.srv.Sim.ResetStats()
+			_, err := Apply(ctx, f.st, tt.id, ApplyOptions{Client: f.client(t, tt.token), AllowWrites: tt.writes})
+			if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want refused with %q", err, tt.want)
+			}
+			if w := writes(f.srv.Sim.Stats()); w != 0 {
+				t.Fatalf("%d write requests: %v", w, f.srv.Sim.Stats().ByEndpoint)
+			}
+		})
+	}
+}

@@ -1,0 +1,132 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dirdeck/dirdeck/store"
+)
+
+func TestReviewExportImport(t *testing.T) {
+	f := newFixture(t)
+	tg := f.targets(t, 4)
+	p, err := f.build(t, Request{Title: "two reviewers", ApprovalsRequired: 2, Changes: []Change{{Group: tg.group.Name, Add: tg.outsiders[:1]}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := Submit(f.st, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Same admin from another OS account is still the author.
+	sameAdmin := ada
+	sameAdmin.OSUser = "someone-else"
+	if _, err := Approve(f.st, rec.ID, sameAdmin, "", stamp); !errors.Is(err, ErrSelfApproval) {
+		t.Fatalf("author under another OS user: %v", err)
+	}
+	rec, err = Approve(f.st, rec.ID, priya, "fine", stamp)
+	if err != nil || rec.State != StatePending || len(rec.Approvals()) != 1 {
+		t.Fatalf("one of two approvals: %v %+v", err, rec)
+	}
+	if _, err := Approve(f.st, rec.ID, priya, "again", stamp); !errors.Is(err, ErrRefused) {
+		t.Fatalf("second approval by the same admin: %v", err)
+	}
+
+	var buf bytes.Buffer
+	if err := Export(f.st, rec.ID, &buf, ada); err != nil {
+		t.Fatal(err)
+	}
+	exported := buf.Bytes()
+
+	// Another machine's cache.
+	other, err := store.Open(filepath.Join(t.TempDir(), "other.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := Import(other, bytes.NewReader(exported), "https://other.okta.com", priya, stamp); !errors.Is(err, ErrRefused) {
+		t.Fatalf("import for another org: %v", err)
+	}
+	imp, err := Import(other, bytes.NewReader(exported), f.srv.URL, priya, stamp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if imp.ID != rec.ID || imp.Hash != rec.Hash || len(imp.Approvals()) != 1 || !imp.Reviews[0].Imported {
+		t.Fatalf("imported = %+v", imp)
+	}
+	third := Identity{AdminID: "00u-third", Login: "third@example.com"}
+	imp, err = Approve(other, rec.ID, third, "second pair of eyes", stamp)
+	if err != nil || imp.State != StateApproved {
+		t.Fatalf("second approval on the other machine: %v %+v", err, imp)
+	}
+	buf.Reset()
+	if err := Export(other, rec.ID, &buf, third); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Import(f.st, &buf, f.srv.URL, ada, stamp)
+	if err != nil || back.State != StateApproved || len(back.Approvals()) != 2 {
+		t.Fatalf("import back: %v %+v", err, back)
+	}
+
+	tamper := []struct {
+		name string
+		edit func(*File)
+	}{
+		{"op changed", func(f *File) { f.Plan.Ops[0].UserID = "00u-mallory" }},
+		{"approvals lowered", func(f *File) { f.Plan.ApprovalsRequired = 1 }},
+		{"author changed", func(f *File) { f.Plan.Author = priya }},
+		{"hash replaced", func(f *File) { f.Hash = "sha256:" + strings.Repeat("0", 64) }},
+	}
+	for _, tt := range tamper {
+		t.Run(tt.name, func(t *testing.T) {
+			var pf File
+			if err := json.Unmarshal(exported, &pf); err != nil {
+				t.Fatal(err)
+			}
+			tt.edit(&pf)
+			b, _ := json.Marshal(pf)
+			fresh, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fresh.Close()
+			if _, err := Import(fresh, bytes.NewReader(b), "", priya, stamp); !errors.Is(err, ErrTampered) || !errors.Is(err, ErrRefused) {
+				t.Fatalf("tampered import: %v", err)
+			}
+			if all, _ := fresh.Plans(); len(all) != 0 {
+				t.Fatal("a tampered plan was stored")
+			}
+		})
+	}
+	if _, err := Import(other, strings.NewReader(`{"format":"dirdeck-plan/1","extra":1}`), "", priya, stamp); !errors.Is(err, ErrRefused) {
+		t.Fatalf("unknown fields: %v", err)
+	}
+
+	// A reviewer may still veto an approved plan before it is applied.
+	rec2, err := Reject(f.st, rec.ID, priya, "changed my mind", stamp)
+	if err != nil || rec2.State != StateRejected {
+		t.Fatalf("veto an approved plan: %v %+v", err, rec2)
+	}
+}
+
+func TestRejectIsFinal(t *testing.T) {
+	f := newFixture(t)
+	tg := f.targets(t, 4)
+	p, _ := f.build(t, Request{Changes: []Change{{Group: tg.group.Name, Add: tg.outsiders[:1]}}})
+	rec, _ := Submit(f.st, p)
+	rec, err := Reject(f.st, rec.ID, priya, "wrong group", stamp)
+	if err != nil || rec.State != StateRejected {
+		t.Fatalf("reject: %v %+v", err, rec)
+	}
+	if _, err := Approve(f.st, rec.ID, priya, "", stamp); !errors.Is(err, ErrRefused) {
+		t.Fatalf("approve after reject: %v", err)
+	}
+	out := Render(rec, Plain, nil)
+	if !strings.Contains(out, "✗ rejected by Priya") || !strings.Contains(out, "wrong group") {
+		t.Fatalf("render lacks the rejection:\n%s", out)
+	}
+}
