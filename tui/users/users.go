@@ -78,29 +78,35 @@ func BuildRow(u directory.User, groupNames string) table.Row {
 		last = u.LastLogin.UTC().Format(time.DateOnly)
 		lastKey = u.LastLogin.UTC().Format(time.RFC3339)
 	}
+	// The haystack is the searchable fields joined by newlines (fuzzy
+	// matches never cross them). Most logins are the e-mail address, so a
+	// duplicate e-mail is left out: less to scan per keystroke.
+	parts := []string{name, login, email, title, dept}
+	sameEmail := strings.EqualFold(email, login)
 	var hb strings.Builder
 	hb.Grow(len(name) + len(login) + len(email) + len(title) + len(dept) + 4)
-	var bounds [6]int
-	for i, s := range []string{name, login, email, title, dept} {
+	var bounds [5][2]int
+	for i, p := range parts {
+		if i == 2 && sameEmail {
+			bounds[2] = bounds[1]
+			continue
+		}
 		if i > 0 {
 			hb.WriteByte('\n')
 		}
-		bounds[i] = hb.Len()
-		hb.WriteString(s)
+		bounds[i][0] = hb.Len()
+		hb.WriteString(p)
+		bounds[i][1] = hb.Len()
 	}
-	bounds[5] = hb.Len()
-	hay := strings.ToLower(hb.String())
-	// ToLower can change byte lengths (rarely, e.g. 'İ'); fall back to
-	// separate strings then.
+	raw := hb.String()
+	hay := strings.ToLower(raw)
+	// Fields are slices of the haystack, so they cost no memory. ToLower
+	// can change byte lengths (rarely, e.g. 'İ'); fall back to copies then.
 	part := func(i int) string {
-		if len(hay) == bounds[5] {
-			end := bounds[i+1]
-			if i < 4 {
-				end--
-			}
-			return hay[bounds[i]:end]
+		if len(hay) == len(raw) {
+			return hay[bounds[i][0]:bounds[i][1]]
 		}
-		return strings.ToLower([]string{name, login, email, title, dept}[i])
+		return strings.ToLower(parts[i])
 	}
 	return table.Row{
 		Key:      u.ID,
