@@ -102,6 +102,9 @@ type SelfCheck struct {
 	Status             string   `json:"status"`
 	Reasons            []string `json:"reasons"`
 	Fix                string   `json:"fix,omitempty"`
+	// Rejected is Okta's refusal of the credential (401, or the OAuth
+	// token endpoint's), when it refused.
+	Rejected *Problem `json:"rejected,omitempty"`
 }
 
 // TokenReport is the result of a token check; its JSON is the
@@ -130,8 +133,9 @@ type TokenOptions struct {
 
 // CheckTokens checks the profile's own credential and, where the
 // credential may list them (okta.apiTokens.read), every API token of the
-// org. All times come from the org's clock (Date headers). An error is
-// returned only for a cancelled ctx; Okta's refusals are in the report.
+// org. All times come from the org's clock (Date headers). Okta refusing
+// the credential is in the report; an error is returned when Okta cannot
+// be asked (network, 5xx after retries) or ctx is cancelled.
 func CheckTokens(ctx context.Context, c *okta.Client, opts TokenOptions) (*TokenReport, error) {
 	if opts.Rotation <= 0 {
 		opts.Rotation = DefaultRotation
@@ -176,9 +180,12 @@ func CheckTokens(ctx context.Context, c *okta.Client, opts TokenOptions) (*Token
 		}
 	}
 
+	if selfErr != nil && !credentialRejected(selfErr) {
+		return nil, fmt.Errorf("token check: %w", selfErr)
+	}
 	if selfErr != nil {
 		p := problemOf(selfErr)
-		self.Status, self.Fix = LevelCritical, p.Fix
+		self.Status, self.Fix, self.Rejected = LevelCritical, p.Fix, p
 		self.Reasons = append(self.Reasons, "Okta refuses the credential: "+p.Error)
 		if self.Auth == AuthSSWS && !opts.LastUsed.IsZero() && !opts.LastUsed.Add(IdleWindow).After(now) {
 			self.Status = LevelExpired

@@ -94,7 +94,7 @@ func TestSelfTokenRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Self.Status != LevelCritical || !strings.Contains(strings.Join(r.Self.Reasons, ";"), okta.CodeInvalidToken) ||
+	if r.Self.Status != LevelCritical || r.Self.Rejected == nil || r.Self.Rejected.Status != 401 || !strings.Contains(strings.Join(r.Self.Reasons, ";"), okta.CodeInvalidToken) ||
 		!strings.Contains(r.Self.Fix, "set-token") || r.ExitCode() != ExitFailed {
 		t.Fatalf("revoked: %+v exit %d", r.Self, r.ExitCode())
 	}

@@ -165,12 +165,13 @@ func (c *Client) AccessTokenLifetime() time.Duration {
 
 // ClockSkew is how far the org's clock (the latest response's Date
 // header) is ahead of the local clock; ok is false before any response.
-// Date has whole seconds, so the skew is exact to about a second.
+// Date has whole seconds (the org's clock is on average half a second
+// past it), so the skew is exact to about half a second.
 func (c *Client) ClockSkew() (skew time.Duration, ok bool) {
 	c.tr.mu.Lock()
 	defer c.tr.mu.Unlock()
 	if c.tr.serverDateAt.IsZero() {
 		return 0, false
 	}
-	return c.tr.serverDate.Sub(c.tr.serverDateAt.Round(0)), true
+	return c.tr.serverDate.Add(500 * time.Millisecond).Sub(c.tr.serverDateAt.Round(0)), true
 }

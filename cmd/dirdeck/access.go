@@ -1,0 +1,282 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dirdeck/dirdeck/access"
+	"github.com/dirdeck/dirdeck/config"
+	"github.com/dirdeck/dirdeck/okta"
+	"github.com/dirdeck/dirdeck/tui/termtext"
+)
+
+func newScopesCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "scopes",
+		Short: "Check what the credential can do for each dirdeck feature",
+		Long: `Check, per dirdeck feature, which Okta scopes or admin permissions it needs
+(taken from Okta's API spec), what the credential has (the token owner's
+admin roles, or the OAuth service app's granted scopes) and what one cheap
+read (limit=1) per feature actually returns. A probe result beats an
+inference; both are shown. Write and admin privileges on a profile with
+writes disabled are flagged as excess, with the least-privilege choice.
+
+--json prints {"auth","principal","roles","granted","features":[{"feature",
+"status","needed","missing","probe",...}],"excess":[...]}.
+
+Exit codes: 0 everything ok; 1 a feature degraded or optional one missing,
+or excess privilege; 2 a core feature (browse users or groups) is missing or
+Okta refuses the credential.`,
+		Example: `  dirdeck scopes
+  dirdeck scopes --json | jq '.features[] | select(.status != "ok")'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			r, err := config.Resolve(profileFlag(cmd))
+			if err != nil {
+				return notConfigured(err)
+			}
+			c, err := newClient(ctx, r, okta.Options{})
+			if err != nil {
+				return err
+			}
+			rep, err := access.CheckScopes(ctx, c, access.CheckOptions{AllowWrites: r.Profile.AllowWrites, ClientID: r.Profile.ClientID})
+			if err != nil {
+				return withCode(exitFailed, err)
+			}
+			if rep.Rejected == nil {
+				recordUse(cmd.ErrOrStderr(), r.Name, c)
+			}
+			if asJSON {
+				if err := printJSON(cmd.OutOrStdout(), rep); err != nil {
+					return err
+				}
+			} else {
+				printScopes(cmd.OutOrStdout(), rep)
+			}
+			return exitWith(rep.ExitCode())
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document on stdout")
+	return cmd
+}
+
+func newTokensCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "tokens",
+		Short: "Check token age, idle expiry and rotation",
+		Long: `Check the profile's own credential — when it was added and last used, when it
+idles out (Okta revokes an API token after 30 days without use), its age
+against the rotation policy (rotation_days, default 90) and whether its owner
+is still active — and, where the credential may list them
+(okta.apiTokens.read), every API token of the org, so that another
+integration's token about to expire shows up too. Days are counted on the
+org's clock (its Date header), not the local one.
+
+Levels: warning at 7 days left or less, or past the rotation age; critical
+at 2 days or less, or with the owner deactivated; expired.
+
+--json prints {"self":{...},"tokens":[{"name","owner","created","expires_at",
+"days_left","age_days","status","reasons",...}],...}.
+
+Exit codes: 0 no problem; 1 warnings; 2 a token critical or expired.`,
+		Example: `  dirdeck tokens
+  dirdeck tokens --json | jq '.tokens[] | select(.status != "ok") | .name'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			r, err := config.Resolve(profileFlag(cmd))
+			if err != nil {
+				return notConfigured(err)
+			}
+			added, lastUsed, err := config.TokenUse(r.Name)
+			if err != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: could not read the token-use record: %v\n", err)
+			}
+			if added.IsZero() && r.Profile.Auth == config.AuthOAuth {
+				// No record of when the key was stored: the key file's
+				// modification time is the best estimate of its age.
+				if fi, err := os.Stat(r.Profile.PrivateKeyFile); err == nil {
+					added = fi.ModTime()
+				}
+			}
+			c, err := newClient(ctx, r, okta.Options{})
+			if err != nil {
+				return err
+			}
+			rep, err := access.CheckTokens(ctx, c, access.TokenOptions{
+				Added: added, LastUsed: lastUsed, ClientID: r.Profile.ClientID,
+				Rotation: time.Duration(r.Profile.RotationDays) * 24 * time.Hour,
+			})
+			if err != nil {
+				return withCode(exitFailed, err)
+			}
+			if rep.Self.Rejected == nil {
+				recordUse(cmd.ErrOrStderr(), r.Name, c)
+			}
+			if asJSON {
+				if err := printJSON(cmd.OutOrStdout(), rep); err != nil {
+					return err
+				}
+			} else {
+				printTokens(cmd.OutOrStdout(), rep)
+			}
+			return exitWith(rep.ExitCode())
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document on stdout")
+	return cmd
+}
+
+// recordUse notes a successful use of the token on the org's clock: the
+// check itself renewed Okta's 30-day idle window.
+func recordUse(stderr io.Writer, profile string, c *okta.Client) {
+	if err := config.RecordTokenUse(profile, c.ServerTime()); err != nil {
+		fmt.Fprintf(stderr, "warning: could not record token use: %v\n", err)
+	}
+}
+
+// exitWith turns a report's exit code into the command's result.
+func exitWith(code int) error {
+	if code == exitOK {
+		return nil
+	}
+	return withCode(code, nil)
+}
+
+func printScopes(w io.Writer, r *access.ScopeReport) {
+	who := termtext.Clean(r.Principal)
+	if who == "" {
+		who = "unknown"
+	}
+	switch r.Auth {
+	case access.AuthOAuth:
+		fmt.Fprintf(w, "Credential  OAuth service app %s\nGranted     %s\n", who, orNone(r.Granted))
+	default:
+		fmt.Fprintf(w, "Credential  API token of %s\nRoles       %s\nInferred    %s\n", who, orNone(r.Roles), orNone(r.Granted))
+	}
+	if r.Rejected != nil {
+		fmt.Fprintf(w, "\nOkta refuses the credential: %s\n  fix: %s\n", termtext.Clean(r.Rejected.Error), r.Rejected.Fix)
+		return
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "FEATURE\tSTATUS\tPROBE\tINFERRED\tNEEDED\tMISSING")
+	for _, f := range r.Features {
+		status := f.Status
+		if f.Expected {
+			status += " (expected)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Feature, status, f.Probe, f.Inferred, strings.Join(f.Needed, ", "), strings.Join(f.Missing, ", "))
+	}
+	tw.Flush()
+	for _, f := range r.Features {
+		if f.Status == access.StatusOK && f.Note == "" || f.Expected {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s: %s\n", f.Feature, f.Status)
+		if f.Note != "" {
+			fmt.Fprintf(w, "  note: %s\n", termtext.Clean(f.Note))
+		}
+		if f.Fix != "" {
+			fmt.Fprintf(w, "  fix: %s\n", f.Fix)
+		}
+	}
+	if len(r.Excess) > 0 {
+		fmt.Fprintln(w, "\nExcess privilege:")
+		for _, e := range r.Excess {
+			fmt.Fprintf(w, "  %s — %s\n  fix: %s\n", termtext.Clean(e.Privilege), e.Reason, e.Fix)
+		}
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "\nnote: %s\n", termtext.Clean(n))
+	}
+}
+
+func printTokens(w io.Writer, r *access.TokenReport) {
+	s := r.Self
+	fmt.Fprintf(w, "This profile's credential (%s", s.Auth)
+	if s.Name != "" {
+		fmt.Fprintf(w, " %s", termtext.Clean(s.Name))
+	}
+	fmt.Fprintf(w, "): %s\n", strings.ToUpper(s.Status))
+	line := func(label, value string) {
+		if value != "" {
+			fmt.Fprintf(w, "  %-12s %s\n", label, value)
+		}
+	}
+	line("added", dateOf(s.Added))
+	line("last used", dateOf(s.LastUsed))
+	line("created", dateOf(s.Created))
+	if s.ExpiresAt != nil && s.DaysLeft != nil {
+		line("idles out", fmt.Sprintf("%s (%d days left; each use renews it)", dateOf(s.ExpiresAt), *s.DaysLeft))
+	}
+	if s.AgeDays != nil {
+		line("age", fmt.Sprintf("%d days (rotation policy %d days)", *s.AgeDays, s.RotationDays))
+	}
+	if s.KeyAgeDays != nil {
+		line("key age", fmt.Sprintf("%d days (rotation policy %d days)", *s.KeyAgeDays, s.RotationDays))
+	}
+	if s.AccessTokenSeconds > 0 {
+		line("access token", fmt.Sprintf("lives %s", time.Duration(s.AccessTokenSeconds)*time.Second))
+	}
+	if s.Owner != "" {
+		line("owner", termtext.Clean(s.Owner)+" ("+s.OwnerStatus+")")
+	}
+	for _, reason := range s.Reasons {
+		fmt.Fprintf(w, "  ! %s\n", termtext.Clean(reason))
+	}
+	line("fix", s.Fix)
+	fmt.Fprintf(w, "\nOrg clock   %s", r.ServerTime.Format(time.RFC3339))
+	if r.SkewNote != "" {
+		fmt.Fprintf(w, " (%s)", r.SkewNote)
+	}
+	fmt.Fprintln(w)
+	if r.Inventory != "ok" {
+		fmt.Fprintf(w, "\nOther API tokens: %s\n", r.Inventory)
+		return
+	}
+	fmt.Fprintf(w, "\nAPI tokens of the org (%d), soonest expiry first:\n", len(r.Tokens))
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "STATUS\tDAYS LEFT\tAGE\tNAME\tOWNER\tEXPIRES")
+	for _, t := range r.Tokens {
+		name := termtext.Clean(t.Name)
+		if t.Self {
+			name += " (this profile)"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%dd\t%s\t%s\t%s\n", t.Status, t.DaysLeft, t.AgeDays, name, termtext.Clean(t.Owner), dateOf(t.ExpiresAt))
+	}
+	tw.Flush()
+	for _, t := range r.Tokens {
+		if t.Status == access.LevelOK {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s: %s — %s\n  fix: %s\n", termtext.Clean(t.Name), t.Status, termtext.Clean(strings.Join(t.Reasons, "; ")), t.Fix)
+	}
+}
+
+func dateOf(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+func orNone(ss []string) string {
+	if len(ss) == 0 {
+		return "none"
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = termtext.Clean(s)
+	}
+	return strings.Join(out, ", ")
+}
