@@ -1,0 +1,248 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary stand in for the bench binary when the
+// bench starts a phase in a child process.
+func TestMain(m *testing.M) {
+	if os.Getenv(envPhase) != "" {
+		os.Exit(realMain(context.Background(), nil, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// TestBenchScaleS runs the whole bench on scenario S, the realistic-limits
+// sync included (S fits in one rate-limit window per bucket), and checks
+// that every figure has a measured baseline and a ratio.
+func TestBenchScaleS(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := realMain(t.Context(), []string{"-scale", "s", "-json", "-samples", "12"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var rep Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("decode %s: %v", out.String(), err)
+	}
+	want := []string{
+		"sync.realistic.wall", "sync.realistic.requests", "sync.realistic.budget",
+		"sync.off.wall", "sync.off.requests", "sync.off.cpu_per_1k_items", "sync.off.items_per_s", "sync.peak_rss",
+		"sync.incremental.requests", "sync.incremental.wall",
+		"cache.size_per_1k_users", "cache.export_users", "cache.digest",
+		"tui.first_frame", "tui.filter_p50", "tui.filter_p95", "tui.browse_rss",
+	}
+	var got []string
+	for _, r := range rep.Results {
+		got = append(got, r.Name)
+		if r.Value <= 0 || r.Baseline <= 0 || r.Unit == "" || r.Target == "" || r.BaselineName == "" {
+			t.Errorf("%s: value %v %q, baseline %v (%q), target %q", r.Name, r.Value, r.Unit, r.Baseline, r.BaselineName, r.Target)
+		}
+		if math.Abs(r.Ratio-r.Value/r.Baseline) > 1e-9*r.Ratio {
+			t.Errorf("%s: ratio %v, want %v ÷ %v", r.Name, r.Ratio, r.Value, r.Baseline)
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("results\n%v\nwant\n%v", got, want)
+	}
+	byName := map[string]Result{}
+	for _, r := range rep.Results {
+		byName[r.Name] = r
+	}
+	// Facts that hold at any scale: the cache equals the org after the
+	// incremental sync, and dirdeck never overspends its budget.
+	for _, name := range []string{"cache.digest", "sync.realistic.budget", "sync.realistic.requests"} {
+		if !byName[name].OK {
+			t.Errorf("%s not ok: %+v", name, byName[name])
+		}
+	}
+	if rep.Machine.Cores < 1 || rep.Machine.GoVersion == "" || rep.Scale != "S" {
+		t.Errorf("machine %+v, scale %q", rep.Machine, rep.Scale)
+	}
+
+	var table bytes.Buffer
+	if err := writeTable(&table, rep); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(table.String(), "\n")
+	if !strings.Contains(lines[1], fmt.Sprintf("%d cores", rep.Machine.Cores)) || !strings.Contains(lines[1], rep.Machine.GoVersion) {
+		t.Errorf("header does not name the machine:\n%s", table.String())
+	}
+	if strings.Count(table.String(), "RESULT") != 1 || !strings.Contains(table.String(), "no time compression") {
+		t.Errorf("want one table and the limits used:\n%s", table.String())
+	}
+}
+
+func TestBenchOnlyTUI(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := realMain(t.Context(), []string{"-scale", "S", "-only", "tui", "-json", "-samples", "3"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var rep Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Results {
+		if !strings.HasPrefix(r.Name, "tui.") {
+			t.Errorf("-only tui reported %s", r.Name)
+		}
+	}
+	if len(rep.Results) != 4 {
+		t.Errorf("%d results, want 4", len(rep.Results))
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	tests := []struct {
+		args  []string
+		scale string
+		only  string
+		err   string
+	}{
+		{args: nil, scale: "M", only: "cache,sync,tui"},
+		{args: []string{"-scale", "xl", "-only", "sync, tui"}, scale: "XL", only: "sync,tui"},
+		{args: []string{"-scale", "XXL"}, err: "want S, M, L or XL"},
+		{args: []string{"-only", "sync,gpu"}, err: `-only "gpu"`},
+		{args: []string{"-only", ","}, err: "selects nothing"},
+		{args: []string{"-samples", "0"}, err: "at least 1"},
+		{args: []string{"extra"}, err: `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			cfg, err := parseFlags(tt.args, &bytes.Buffer{})
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var only []string
+			for _, s := range sections {
+				if cfg.Only[s] {
+					only = append(only, s)
+				}
+			}
+			if cfg.Scale != tt.scale || strings.Join(only, ",") != sortedCSV(tt.only) {
+				t.Errorf("scale %q only %v, want %q %q", cfg.Scale, only, tt.scale, tt.only)
+			}
+		})
+	}
+}
+
+// sortedCSV puts a list of sections in the order of sections.
+func sortedCSV(s string) string {
+	var out []string
+	for _, sec := range sections {
+		if strings.Contains(s, sec) {
+			out = append(out, sec)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+func TestLowerBound(t *testing.T) {
+	at := func(sec int) time.Time { return time.Date(2026, 1, 1, 10, 0, sec, 0, time.UTC) }
+	tests := []struct {
+		name      string
+		requests  map[string]int64
+		start     time.Time
+		unlimited time.Duration
+		bound     time.Duration
+		bucket    string
+		needed    int
+		err       string
+	}{
+		{name: "one window: the unlimited time bounds it", requests: map[string]int64{"/api/v1/users": 300}, start: at(10), unlimited: 2 * time.Second, bound: 2 * time.Second, bucket: "/api/v1/users", needed: 1},
+		{name: "two windows from second 50", requests: map[string]int64{"/api/v1/groups/{id}*": 301}, start: at(50), unlimited: time.Second, bound: 10 * time.Second, bucket: "/api/v1/groups/{id}*", needed: 2},
+		{name: "apps bucket is the slowest", requests: map[string]int64{"/api/v1/users": 500, "/api/v1/apps": 151}, start: at(0), unlimited: time.Second, bound: 3 * time.Minute, bucket: "/api/v1/apps", needed: 4},
+		{name: "unknown bucket", requests: map[string]int64{"/api/v2/x": 1}, err: "no rate limit known"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := lowerBound(tt.requests, 0.5, tt.start, tt.unlimited)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Bound != tt.bound || b.Bucket != tt.bucket || b.Needed != tt.needed {
+				t.Errorf("got %+v, want bound %v bucket %s needed %d", b, tt.bound, tt.bucket, tt.needed)
+			}
+		})
+	}
+}
+
+func TestBucketOf(t *testing.T) {
+	for ep, want := range map[string]string{
+		"GET /api/v1/users":                   "/api/v1/users",
+		"GET /api/v1/users/{id}":              "/api/v1/*",
+		"GET /api/v1/groups":                  "/api/v1/groups",
+		"GET /api/v1/groups/{id}/users":       "/api/v1/groups/{id}*",
+		"GET /api/v1/apps":                    "/api/v1/apps",
+		"GET /api/v1/apps/{id}/groups":        "/api/v1/apps/{id}*",
+		"GET /api/v1/logs":                    "/api/v1/logs",
+		"POST /oauth2/v1/token":               "/oauth2/v1/token",
+		"GET /api/v1/api-tokens/current":      "/api/v1/*",
+		"PUT /api/v1/groups/{id}/users/{uid}": "/api/v1/groups/{id}*",
+	} {
+		if got := bucketOf(ep); got != want {
+			t.Errorf("bucketOf(%q) = %q, want %q", ep, got, want)
+		}
+	}
+}
+
+func TestMinimalPages(t *testing.T) {
+	tests := []struct {
+		ls   []listing
+		want int
+	}{
+		{nil, 0},
+		{[]listing{{0, 200}}, 1},
+		{[]listing{{200, 200}, {201, 200}}, 3},
+		{[]listing{{10_000, 1000}, {1, 500}, {0, 200}}, 12},
+	}
+	for _, tt := range tests {
+		if got := minimalPages(tt.ls); got != tt.want {
+			t.Errorf("minimalPages(%v) = %d, want %d", tt.ls, got, tt.want)
+		}
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	var ds []time.Duration
+	for i := 100; i >= 1; i-- {
+		ds = append(ds, time.Duration(i)*time.Millisecond)
+	}
+	for p, want := range map[float64]time.Duration{50: 50 * time.Millisecond, 95: 95 * time.Millisecond, 100: 100 * time.Millisecond, 0: time.Millisecond} {
+		if got := percentile(ds, p); got != want {
+			t.Errorf("p%v = %v, want %v", p, got, want)
+		}
+	}
+	if percentile(nil, 50) != 0 {
+		t.Error("empty percentile not 0")
+	}
+}
+
+func TestResultRatio(t *testing.T) {
+	if r := newResult("x", 3, "s", 0, "none"); r.Ratio != 0 || r.atMost(1, "≤ 1×").OK || r.report().OK {
+		t.Errorf("a zero baseline must not pass: %+v", r)
+	}
+	if r := newResult("x", 3, "s", 2, "b").atMost(1.5, "≤ 1.5×"); r.Ratio != 1.5 || !r.OK {
+		t.Errorf("%+v", r)
+	}
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/okta"
+)
+
+// Each measured phase runs in a child process of the bench binary: its
+// peak RSS (VmHWM) and CPU time are then its own, not the simulated org's
+// (which lives in the parent) nor an earlier phase's.
+const (
+	envPhase = "DIRDECK_BENCH_PHASE"
+	envToken = "DIRDECK_BENCH_TOKEN" // the sim's token, kept out of argv
+)
+
+// Phase names.
+const (
+	phaseSync  = "sync"  // dirdeck sync (full or incremental, as the cache decides)
+	phaseNaive = "naive" // the baseline: a sequential okta-sdk-golang loop
+	phaseTUI   = "tui"   // the TUI driven directly over a cache
+)
+
+// phaseRequest tells a child what to do.
+type phaseRequest struct {
+	Phase     string `json:"phase"`
+	OrgURL    string `json:"org_url"`
+	CachePath string `json:"cache_path"`
+	// Samples is how many filter keystrokes the TUI phase times.
+	Samples int `json:"samples"`
+}
+
+// phaseResult is what a child measured.
+type phaseResult struct {
+	Start   time.Time     `json:"start"`
+	Wall    time.Duration `json:"wall"`
+	CPU     time.Duration `json:"cpu"`
+	PeakRSS int64         `json:"peak_rss"`
+
+	// Sync and naive phases.
+	Run         directory.SyncRun           `json:"run"`
+	Requests    int64                       `json:"requests"`
+	RateLimited int64                       `json:"rate_limited"`
+	Buckets     map[string]okta.BucketStats `json:"buckets,omitempty"`
+	Items       int                         `json:"items"`
+
+	// TUI phase.
+	TUI *tuiResult `json:"tui,omitempty"`
+}
+
+// childMain runs the phase described by the environment and writes its
+// result as JSON to stdout. It reports whether this process is a child.
+func childMain(ctx context.Context, stdout io.Writer) (bool, error) {
+	spec := os.Getenv(envPhase)
+	if spec == "" {
+		return false, nil
+	}
+	var req phaseRequest
+	if err := json.Unmarshal([]byte(spec), &req); err != nil {
+		return true, fmt.Errorf("bench child: bad %s: %w", envPhase, err)
+	}
+	token := os.Getenv(envToken)
+	var res phaseResult
+	var err error
+	switch req.Phase {
+	case phaseSync:
+		res, err = runSyncPhase(ctx, req, token)
+	case phaseNaive:
+		res, err = runNaivePhase(ctx, req, token)
+	case phaseTUI:
+		res, err = runTUIPhase(req)
+	default:
+		err = fmt.Errorf("bench child: unknown phase %q", req.Phase)
+	}
+	if err != nil {
+		return true, err
+	}
+	if res.PeakRSS, err = peakRSS(); err != nil {
+		return true, err
+	}
+	return true, json.NewEncoder(stdout).Encode(res)
+}
+
+// runChild starts this binary again for one phase. home is the child's
+// HOME (the Okta SDK reads ~/.okta there); OKTA_* variables, which the
+// SDK would merge into its configuration, are left out.
+func runChild(ctx context.Context, req phaseRequest, token, home string) (phaseResult, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return phaseResult{}, fmt.Errorf("bench: find own executable: %w", err)
+	}
+	spec, err := json.Marshal(req)
+	if err != nil {
+		return phaseResult{}, err
+	}
+	cmd := exec.CommandContext(ctx, exe)
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "OKTA_") || k == "HOME" || k == envPhase || k == envToken {
+			continue
+		}
+		cmd.Env = append(cmd.Env, kv)
+	}
+	cmd.Env = append(cmd.Env, "HOME="+home, envPhase+"="+string(spec), envToken+"="+token)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return phaseResult{}, fmt.Errorf("bench phase %s: %w: %s", req.Phase, err, strings.TrimSpace(errb.String()))
+	}
+	var res phaseResult
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		return phaseResult{}, fmt.Errorf("bench phase %s: read result: %w", req.Phase, err)
+	}
+	return res, nil
+}

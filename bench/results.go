@@ -1,0 +1,138 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"text/tabwriter"
+)
+
+// Result is one measured figure beside its baseline, measured in the same
+// run. Ratio is always Value ÷ Baseline, so a reader never has to guess
+// which way round a ratio was taken; Target says what "good" means.
+type Result struct {
+	Name     string  `json:"name"`
+	Value    float64 `json:"value"`
+	Unit     string  `json:"unit"`
+	Baseline float64 `json:"baseline"`
+	// BaselineName says what the baseline is, for the human table.
+	BaselineName string  `json:"baseline_name"`
+	Ratio        float64 `json:"ratio"`
+	Target       string  `json:"target"`
+	OK           bool    `json:"ok"`
+	// Note explains how the figure was obtained when that is not obvious.
+	Note string `json:"note,omitempty"`
+}
+
+// newResult computes the ratio; a zero baseline gives ratio 0 (and the
+// result is then not ok), never Inf or NaN, which JSON cannot carry.
+func newResult(name string, value float64, unit string, baseline float64, baselineName string) Result {
+	r := Result{Name: name, Value: value, Unit: unit, Baseline: baseline, BaselineName: baselineName}
+	if baseline != 0 && !math.IsNaN(value) && !math.IsInf(value, 0) {
+		r.Ratio = value / baseline
+	}
+	return r
+}
+
+// atMost sets a target "ratio ≤ max" and checks it.
+func (r Result) atMost(max float64, target string) Result {
+	r.Target = target
+	r.OK = r.Baseline != 0 && r.Ratio <= max
+	return r
+}
+
+// report marks a figure that has no target: it is reported, not judged.
+func (r Result) report() Result {
+	r.Target = "report"
+	r.OK = r.Baseline != 0
+	return r
+}
+
+func (r Result) note(format string, args ...any) Result {
+	r.Note = fmt.Sprintf(format, args...)
+	return r
+}
+
+// Report is everything one run prints.
+type Report struct {
+	Machine Machine  `json:"machine"`
+	Scale   string   `json:"scale"`
+	Notes   []string `json:"notes,omitempty"`
+	Results []Result `json:"results"`
+}
+
+func writeJSON(w io.Writer, rep Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}
+
+// writeTable prints the machine, then one table, then the notes.
+func writeTable(w io.Writer, rep Report) error {
+	m := rep.Machine
+	fmt.Fprintf(w, "dirdeck bench — scale %s\n", rep.Scale)
+	fmt.Fprintf(w, "machine: %d cores (%s), %s memory, %s %s/%s, load %s\n",
+		m.Cores, m.CPUModel, formatBytes(m.MemoryBytes), m.GoVersion, m.OS, m.Arch, m.LoadAvg)
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RESULT\tVALUE\tBASELINE\tRATIO\tTARGET\tOK")
+	for _, r := range rep.Results {
+		ok := "yes"
+		if !r.OK {
+			ok = "NO"
+		}
+		if r.Target == "report" {
+			ok = "-"
+			if !r.OK {
+				ok = "NO"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s %s\t%s (%s)\t%.3f×\t%s\t%s\n",
+			r.Name, formatValue(r.Value), r.Unit, formatValue(r.Baseline), r.BaselineName, r.Ratio, r.Target, ok)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var notes []string
+	for _, r := range rep.Results {
+		if r.Note != "" {
+			notes = append(notes, r.Name+": "+r.Note)
+		}
+	}
+	notes = append(notes, rep.Notes...)
+	if len(notes) > 0 {
+		fmt.Fprintln(w)
+		for _, n := range notes {
+			fmt.Fprintln(w, "- "+n)
+		}
+	}
+	return nil
+}
+
+// formatValue keeps three significant digits or so without switching to
+// exponent notation for large counts.
+func formatValue(v float64) string {
+	switch a := math.Abs(v); {
+	case a >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case a >= 10:
+		return fmt.Sprintf("%.1f", v)
+	case a >= 1:
+		return fmt.Sprintf("%.2f", v)
+	default:
+		return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.4f", v), "0"), ".")
+	}
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	default:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+}
