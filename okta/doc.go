@@ -58,8 +58,8 @@
 //
 // Window ends are translated to the local clock through the response's Date
 // header, so a skewed local clock does not shift them. A request that would
-// exceed the budget waits (context-aware) for the window to reset; Options.
-// OnThrottle reports such waits for progress displays. Within a window the
+// exceed the budget waits (context-aware) for the window to reset;
+// Options.OnThrottle reports such waits for progress displays. Within a window the
 // budget is spent as fast as the answers come rather than spread evenly:
 // N requests then take ⌈N/budget⌉−1 windows plus the last burst instead of
 // N/budget windows. Measured against one-second windows with a budget of
