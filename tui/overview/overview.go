@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dirdeck/dirdeck/directory"
@@ -53,7 +52,7 @@ func Load(s *store.Store, now time.Time) (*Data, error) {
 // Model is the Overview pane.
 type Model struct {
 	ctx     *pane.Context
-	vp      viewport.Model
+	sc      pane.Scroller
 	data    *Data
 	err     error
 	loadSeq uint64
@@ -63,7 +62,7 @@ type Model struct {
 
 // New returns the pane; Load fills it.
 func New(ctx *pane.Context) *Model {
-	return &Model{ctx: ctx, vp: viewport.New(),
+	return &Model{ctx: ctx, sc: pane.NewScroller(),
 		scroll: key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll"))}
 }
 
@@ -95,8 +94,7 @@ func (m *Model) Load() tea.Cmd {
 
 // SetSize implements pane.Pane; it also picks up a theme change.
 func (m *Model) SetSize(w, h int) {
-	m.vp.SetWidth(w)
-	m.vp.SetHeight(h)
+	m.sc.SetSize(w, h)
 	m.render()
 }
 
@@ -112,14 +110,14 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		return m, nil
 	case tea.KeyPressMsg, tea.MouseMsg:
 		var cmd tea.Cmd
-		m.vp, cmd = m.vp.Update(msg)
+		m.sc.VP, cmd = m.sc.VP.Update(msg)
 		return m, cmd
 	}
 	return m, nil
 }
 
 // View implements pane.Pane.
-func (m *Model) View() string { return m.vp.View() }
+func (m *Model) View() string { return m.sc.View(m.ctx.Theme) }
 
 // Crumbs implements pane.Pane.
 func (m *Model) Crumbs() []string { return nil }
@@ -137,7 +135,7 @@ func (m *Model) Capturing() bool { return false }
 func (m *Model) Keys() []key.Binding { return []key.Binding{m.scroll} }
 
 func (m *Model) render() {
-	m.vp.SetContentLines(Render(m.data, m.err, m.ctx, m.vp.Width()))
+	m.sc.VP.SetContentLines(Render(m.data, m.err, m.ctx, m.sc.VP.Width()))
 }
 
 // Render lays the overview out as lines of at most w cells.

@@ -5,10 +5,12 @@
 package pane
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dirdeck/dirdeck/store"
@@ -82,4 +84,34 @@ func Age(now, t time.Time) string {
 		return strconv.Itoa(int(d/time.Hour)) + "h ago"
 	}
 	return strconv.Itoa(int(d/(24*time.Hour))) + "d ago"
+}
+
+// Scroller is a viewport with a position line under it ("lines 1–20 of
+// 48 ↓"), so a detail taller than the screen says there is more.
+type Scroller struct {
+	VP viewport.Model
+}
+
+// NewScroller returns an empty scroller.
+func NewScroller() Scroller { return Scroller{VP: viewport.New()} }
+
+// SetSize sets the outer size; the last line is the position line.
+func (s *Scroller) SetSize(w, h int) {
+	s.VP.SetWidth(w)
+	s.VP.SetHeight(max(h-1, 1))
+}
+
+// View renders the visible lines and the position line.
+func (s Scroller) View(th themes.Theme) string {
+	total := s.VP.TotalLineCount()
+	first := s.VP.YOffset() + 1
+	last := min(s.VP.YOffset()+s.VP.Height(), total)
+	pos := ""
+	if total > s.VP.Height() {
+		pos = fmt.Sprintf("lines %d–%d of %d", first, last, total)
+		if !s.VP.AtBottom() {
+			pos += " ↓"
+		}
+	}
+	return s.VP.View() + "\n" + th.Muted.Render(pos)
 }

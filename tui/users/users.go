@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dirdeck/dirdeck/directory"
@@ -290,7 +289,7 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	case tea.KeyPressMsg:
 		if m.detail != nil {
 			var cmd tea.Cmd
-			m.detail.vp, cmd = m.detail.vp.Update(msg)
+			m.detail.sc.VP, cmd = m.detail.sc.VP.Update(msg)
 			return m, cmd
 		}
 		if !m.list.Typing() && key.Matches(msg, m.keys.Open) {
@@ -302,7 +301,7 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	case tea.MouseMsg:
 		if m.detail != nil {
 			var cmd tea.Cmd
-			m.detail.vp, cmd = m.detail.vp.Update(msg)
+			m.detail.sc.VP, cmd = m.detail.sc.VP.Update(msg)
 			return m, cmd
 		}
 	}
@@ -317,7 +316,7 @@ func (m *Model) View() string {
 		return m.ctx.Theme.Error.Render(termtext.Clean(m.loadErr))
 	}
 	if m.detail != nil {
-		return m.detail.vp.View()
+		return m.detail.sc.View(m.ctx.Theme)
 	}
 	return m.list.View()
 }
@@ -379,7 +378,7 @@ type detail struct {
 	title string
 	data  *Detail
 	err   error
-	vp    viewport.Model
+	sc    pane.Scroller
 }
 
 type detailMsg struct {
@@ -397,9 +396,9 @@ func (m *Model) openDetail(id string) tea.Cmd {
 	if m.detail != nil && m.detail.id == id {
 		title = m.detail.title
 	}
-	d := &detail{id: id, title: title, vp: viewport.New()}
+	d := &detail{id: id, title: title, sc: pane.NewScroller()}
 	if m.detail != nil && m.detail.id == id {
-		d.vp = m.detail.vp // keep the scroll position across reloads
+		d.sc = m.detail.sc // keep the scroll position across reloads
 		d.data = m.detail.data
 	}
 	m.detail = d
@@ -460,15 +459,12 @@ func LoadDetail(s *store.Store, id string) (*Detail, error) {
 	return &d, nil
 }
 
-func (d *detail) setSize(w, h int) {
-	d.vp.SetWidth(w)
-	d.vp.SetHeight(h)
-}
+func (d *detail) setSize(w, h int) { d.sc.SetSize(w, h) }
 
 // render lays the detail out as lines for the viewport.
 func (d *detail) render(ctx *pane.Context) {
 	th := ctx.Theme
-	w := d.vp.Width()
+	w := d.sc.VP.Width()
 	var lines []string
 	switch {
 	case d.err != nil:
@@ -557,5 +553,5 @@ func (d *detail) render(ctx *pane.Context) {
 			lines = append(lines, "  "+label+" "+th.Muted.Render(termtext.Truncate(termtext.Clean(strings.Join(how, "; ")), max(w-termtext.Width(label)-3, 1))))
 		}
 	}
-	d.vp.SetContentLines(lines)
+	d.sc.VP.SetContentLines(lines)
 }
