@@ -27,6 +27,10 @@ type batch struct {
 
 type edge struct{ parent, child string }
 
+// bTmp holds a staging generation's spooled index runs until Commit
+// merges them; it never exists in a committed generation.
+var bTmp = []byte("tmp")
+
 type kv struct{ k, v []byte }
 
 // sequentialFill packs pages full for buckets filled mostly in ascending
@@ -42,11 +46,33 @@ func (b *batch) empty() bool {
 	return len(b.users)+len(b.groups)+len(b.apps)+len(b.members)+len(b.appUsers)+len(b.appGroups) == 0
 }
 
-// putSorted writes kvs in key order.
-func putSorted(bk *bbolt.Bucket, kvs []kv) error {
+// spool writes the index entries of one batch, sorted, as a new run under
+// tmp/<index>/<seq> of the staging generation; Commit merges the runs into
+// the index (mergeRuns). Inserting each batch straight into the index
+// would scatter its keys over every page of a large bucket, so each
+// transaction would rewrite (and hold in memory) nearly the whole index,
+// and leave pages half empty.
+func (g *genTx) spool(index []byte, kvs []kv) error {
+	if len(kvs) == 0 {
+		return nil
+	}
 	slices.SortFunc(kvs, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
+	tmp, err := g.gb.CreateBucketIfNotExists(bTmp)
+	if err != nil {
+		return err
+	}
+	ib, err := tmp.CreateBucketIfNotExists(index)
+	if err != nil {
+		return err
+	}
+	seq, _ := ib.NextSequence()
+	run, err := ib.CreateBucket(u64(seq))
+	if err != nil {
+		return err
+	}
+	run.FillPercent = 1
 	for _, e := range kvs {
-		if err := bk.Put(e.k, e.v); err != nil {
+		if err := run.Put(e.k, e.v); err != nil {
 			return err
 		}
 	}
@@ -81,8 +107,11 @@ func byPair(p1, c1, p2, c2 string) int {
 	return cmp.Compare(c1, c2)
 }
 
-// apply writes the batch into the generation, keeping indexes and counts.
-func (g *genTx) apply(b *batch) error {
+// apply writes the batch into the staging generation: objects and edges
+// directly, index entries spooled as sorted runs. Users and groups it
+// replaces are added to replaced, so that mergeRuns can drop the index
+// entries of their earlier versions.
+func (g *genTx) apply(b *batch, replaced map[string]bool) error {
 	for _, bk := range []*bbolt.Bucket{g.users, g.groups, g.apps, g.members, g.appUsers, g.appGroups, g.stUsers, g.stGroups, g.stApps} {
 		bk.FillPercent = sequentialFill
 	}
@@ -93,13 +122,7 @@ func (g *genTx) apply(b *batch) error {
 			if bytes.Equal(old, e.val) {
 				continue
 			}
-			ou, err := decode[directory.User]("user "+e.v.ID, old)
-			if err != nil {
-				return err
-			}
-			if err := g.unindexUser(ou); err != nil {
-				return err
-			}
+			replaced[directory.KindUser+"\t"+e.v.ID] = true
 		} else {
 			g.counts.Users++
 		}
@@ -116,10 +139,10 @@ func (g *genTx) apply(b *batch) error {
 			dept = append(dept, kv{ck(term(e.v.Department), e.v.ID), nil})
 		}
 	}
-	if err := putSorted(g.ixUser, ix); err != nil {
+	if err := g.spool(bIxUser, ix); err != nil {
 		return err
 	}
-	if err := putSorted(g.ixDept, dept); err != nil {
+	if err := g.spool(bIxDept, dept); err != nil {
 		return err
 	}
 
@@ -130,13 +153,7 @@ func (g *genTx) apply(b *batch) error {
 			if bytes.Equal(old, e.val) {
 				continue
 			}
-			og, err := decode[directory.Group]("group "+e.v.ID, old)
-			if err != nil {
-				return err
-			}
-			if err := g.ixGroup.Delete(ck(term(og.Name), og.ID)); err != nil {
-				return err
-			}
+			replaced[directory.KindGroup+"\t"+e.v.ID] = true
 		} else {
 			g.counts.Groups++
 		}
@@ -148,7 +165,7 @@ func (g *genTx) apply(b *batch) error {
 		}
 		ix = append(ix, kv{ck(term(e.v.Name), e.v.ID), nil})
 	}
-	if err := putSorted(g.ixGroup, ix); err != nil {
+	if err := g.spool(bIxGroup, ix); err != nil {
 		return err
 	}
 
@@ -169,7 +186,7 @@ func (g *genTx) apply(b *batch) error {
 		g.counts.Memberships++
 		rev = append(rev, kv{ck(e.child, e.parent), present})
 	}
-	if err := putSorted(g.membersRev, rev); err != nil {
+	if err := g.spool(bMembersRev, rev); err != nil {
 		return err
 	}
 
@@ -189,7 +206,7 @@ func (g *genTx) apply(b *batch) error {
 			return err
 		}
 	}
-	if err := putSorted(g.appUsersRev, rev); err != nil {
+	if err := g.spool(bAppUsersRev, rev); err != nil {
 		return err
 	}
 
@@ -209,5 +226,5 @@ func (g *genTx) apply(b *batch) error {
 			return err
 		}
 	}
-	return putSorted(g.appGroupsRev, rev)
+	return g.spool(bAppGroupsRev, rev)
 }

@@ -49,6 +49,7 @@ type FullWriter struct {
 
 	mu       gosync.Mutex
 	pending  batch
+	replaced map[string]bool // "kind\tid" of users and groups written twice
 	keep     map[string]bool
 	cursors  map[string]string
 	err      error
@@ -64,7 +65,7 @@ func (s *Store) BeginFull() (*FullWriter, error) {
 	if !s.writing.CompareAndSwap(false, true) {
 		return nil, fmt.Errorf("begin full write: %w", ErrBusy)
 	}
-	w := &FullWriter{s: s, keep: map[string]bool{}, cursors: map[string]string{}}
+	w := &FullWriter{s: s, keep: map[string]bool{}, cursors: map[string]string{}, replaced: map[string]bool{}}
 	err := s.update(func(tx *bbolt.Tx) error {
 		if err := collectGarbage(tx); err != nil {
 			return err
@@ -115,7 +116,7 @@ func (w *FullWriter) flushLocked() error {
 		if err != nil {
 			return err
 		}
-		if err := g.apply(&w.pending); err != nil {
+		if err := g.apply(&w.pending, w.replaced); err != nil {
 			return err
 		}
 		return g.saveCounts()
@@ -356,11 +357,16 @@ func (w *FullWriter) commitLocked(run *directory.SyncRun, journal []directory.Re
 		if err := w.carryOver(prev); err != nil {
 			return fmt.Errorf("commit: keep from previous generation: %w", err)
 		}
+	} else if err := w.setCursors(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if err := w.mergeAll(); err != nil {
+		return fmt.Errorf("commit: build indexes: %w", err)
+	}
+	if prev != 0 {
 		if err := w.diff(prev, log, seenAt(*run)); err != nil {
 			return fmt.Errorf("commit: change log: %w", err)
 		}
-	} else if err := w.setCursors(); err != nil {
-		return fmt.Errorf("commit: %w", err)
 	}
 	var digest string
 	var counts directory.Counts
@@ -476,7 +482,7 @@ func (w *FullWriter) scanPrev(prev uint64, bucket, prefix []byte, fn func(g *gen
 				after = append(after[:0], k...)
 				n++
 			}
-			if err := g.apply(&b); err != nil {
+			if err := g.apply(&b, w.replaced); err != nil {
 				return err
 			}
 			return g.saveCounts()

@@ -268,3 +268,92 @@ func TestDigestHandComputed(t *testing.T) {
 		t.Fatalf("computed digest = %s, want %s", got, want)
 	}
 }
+
+// TestIndexesAcrossRuns writes a full sync in many small transactions,
+// rewriting some users and groups with new names in later pages, as
+// overlapping pages do: the merged indexes must hold only the final
+// versions, each entry once.
+func TestIndexesAcrossRuns(t *testing.T) {
+	saved := flushItems
+	flushItems = 7
+	t.Cleanup(func() { flushItems = saved })
+	s := openT(t, tempCache(t))
+	o := genOrg(31, 120)
+	w, err := s.BeginFull()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.writeTo(w, 5); err != nil {
+		t.Fatal(err)
+	}
+	// Second versions of two users and a group, plus repeated edges.
+	renamed := o.users["00u0000010"]
+	renamed.Login, renamed.Email, renamed.FirstName, renamed.Department = "zed@example.com", "zed@example.com", "Zed", "Skunkworks"
+	o.users[renamed.ID] = renamed
+	grp := o.groups["00g000001"]
+	grp.Name = "Renamed group"
+	o.groups[grp.ID] = grp
+	if err := w.PutUsers([]directory.User{renamed}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.PutGroups([]directory.Group{grp}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.PutMembers("00g000001", o.members["00g000001"]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Commit(directory.SyncRun{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	wantState(t, s, o)
+	err = s.View(func(r *Reader) error {
+		if got := slices.Collect(r.UsersByPrefix("user10@")); len(got) != 0 {
+			t.Errorf("old login still indexed: %d users", len(got))
+		}
+		if got := slices.Collect(r.UsersByPrefix("ZED")); len(got) != 1 || got[0].ID != renamed.ID {
+			t.Errorf("UsersByPrefix(ZED) = %v", got)
+		}
+		if got := slices.Collect(r.UsersInDepartment("skunkworks")); len(got) != 1 {
+			t.Errorf("UsersInDepartment(skunkworks) = %d users", len(got))
+		}
+		if _, ok := r.GroupByName("Group 1"); ok {
+			t.Error("old group name still indexed")
+		}
+		if g, ok := r.GroupByName("renamed GROUP"); !ok || g.ID != grp.ID {
+			t.Errorf("GroupByName(renamed) = %+v, %v", g, ok)
+		}
+		terms, depts, revs := r.g.ixUser.Stats().KeyN, 0, 0
+		for _, u := range o.users {
+			terms -= len(userTerms(u))
+			if u.Department != "" {
+				depts++
+			}
+		}
+		if terms != 0 {
+			t.Errorf("user name index holds %d entries too many", terms)
+		}
+		if n := r.g.ixDept.Stats().KeyN; n != depts {
+			t.Errorf("department index holds %d entries, want %d", n, depts)
+		}
+		for _, us := range o.members {
+			revs += len(us)
+		}
+		if n := r.g.membersRev.Stats().KeyN; n != revs {
+			t.Errorf("reverse membership index holds %d entries, want %d", n, revs)
+		}
+		for g, us := range o.members {
+			for _, u := range us {
+				if !slices.Contains(r.GroupsOf(u), g) {
+					t.Errorf("GroupsOf(%s) lacks %s", u, g)
+				}
+			}
+		}
+		if r.g.gb.Bucket(bTmp) != nil {
+			t.Error("spooled runs left in the committed generation")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
