@@ -71,6 +71,7 @@ review group changes before they are pushed, and preview email signatures.`,
 	root.AddCommand(newSyncCmd(), newStatusCmd(), newExportCmd(), newHistoryCmd())
 	root.AddCommand(newProfileCmd())
 	root.AddCommand(newSimCmd())
+	root.AddCommand(newPlanCmd(), newAuditCmd())
 	root.AddCommand(newScopesCmd(), newTokensCmd())
 	return root
 }
