@@ -51,6 +51,12 @@ type Options struct {
 	// returns a command so that starting never blocks Update; nil means
 	// syncing is not available here.
 	SyncNow func() tea.Cmd
+	// SwitchProfile handles ":profile <name>"; nil means switching is not
+	// available (the palette says so). It is called from Update, so it must
+	// return at once and leave the work to the returned command.
+	SwitchProfile func(name string) tea.Cmd
+	// Profiles completes ":profile <name>" in the palette.
+	Profiles []string
 	// Attach, when set, is called by Run with the program's Send before the
 	// program starts, so background work (the sync scheduler) can deliver
 	// msgs.* messages. send blocks until the program takes the message;
@@ -236,6 +242,9 @@ func (m *Model) commands() []string {
 		c = append(c, p.Name())
 	}
 	c = append(c, "sync", "help", "quit")
+	for _, p := range m.opts.Profiles {
+		c = append(c, "profile "+p)
+	}
 	for _, t := range themes.Names() {
 		c = append(c, "theme "+t)
 	}
@@ -440,11 +449,12 @@ func (m *Model) paletteKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 
 // run executes a palette command line.
 func (m *Model) run(line string) tea.Cmd {
-	fields := strings.Fields(strings.ToLower(line))
+	fields := strings.Fields(line)
 	if len(fields) == 0 {
 		return nil
 	}
-	cmd, args := fields[0], fields[1:]
+	// Commands are case-insensitive; arguments (profile names) are not.
+	cmd, args := strings.ToLower(fields[0]), fields[1:]
 	switch cmd {
 	case "q", "q!", "quit", "exit":
 		return tea.Quit
@@ -453,12 +463,22 @@ func (m *Model) run(line string) tea.Cmd {
 		return nil
 	case "sync":
 		return m.syncNow()
+	case "profile":
+		switch {
+		case m.opts.SwitchProfile == nil:
+			m.message = "switching profiles is not available here; restart with --profile NAME"
+		case len(args) != 1:
+			m.message = "usage: :profile NAME"
+		default:
+			return m.opts.SwitchProfile(args[0])
+		}
+		return nil
 	case "theme":
 		if len(args) != 1 {
 			m.message = "usage: :theme " + strings.Join(themes.Names(), "|")
 			return nil
 		}
-		th, err := themes.ByName(args[0])
+		th, err := themes.ByName(args[0]) // ByName folds case
 		if err != nil {
 			m.message = err.Error()
 			return nil
@@ -471,7 +491,7 @@ func (m *Model) run(line string) tea.Cmd {
 		m.switchTo(i)
 		return nil
 	}
-	m.message = fmt.Sprintf("unknown command %q — try :users, :groups, :apps, :overview, :sync, :theme <name>, :q", termtext.Clean(cmd))
+	m.message = fmt.Sprintf("unknown command %q — try :users, :groups, :apps, :overview, :sync, :profile <name>, :theme <name>, :q", termtext.Clean(cmd))
 	return nil
 }
 

@@ -515,3 +515,32 @@ func TestRunWithAttach(t *testing.T) {
 		t.Error("Run ended by timeout, not by q")
 	}
 }
+
+func TestPaletteProfile(t *testing.T) {
+	got := make(chan string, 1)
+	h := start(t, 100, 30, Options{Theme: "no-color", Profiles: []string{"Acme-Prod"}, SwitchProfile: func(name string) tea.Cmd {
+		got <- name
+		return nil
+	}})
+	h.keys(":")
+	h.typeText("profile Acme-Prod")
+	h.keys("enter")
+	select {
+	case name := <-got:
+		if name != "Acme-Prod" {
+			t.Errorf("switched to %q, want Acme-Prod (case kept)", name)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("SwitchProfile not called")
+	}
+	h.final()
+
+	h = start(t, 100, 30, Options{Theme: "no-color"})
+	h.keys(":")
+	h.typeText("profile x")
+	h.keys("enter")
+	if f := ansi.Strip(h.frame()); !strings.Contains(f, "switching profiles is not available") {
+		t.Errorf("no SwitchProfile: footer says\n%s", f)
+	}
+	h.final()
+}
