@@ -72,6 +72,7 @@ review group changes before they are pushed, and preview email signatures.`,
 	root.AddCommand(newProfileCmd())
 	root.AddCommand(newSimCmd())
 	root.AddCommand(newPlanCmd(), newAuditCmd())
+	root.AddCommand(newSignatureCmd())
 	root.AddCommand(newScopesCmd(), newTokensCmd())
 	return root
 }
