@@ -259,6 +259,11 @@ func FilterWithin(rows []Row, order []int32, q Query, candidates []int32) []int3
 	return out
 }
 
+// Equal reports whether q and o select the same rows in the same order.
+func (q Query) Equal(o Query) bool {
+	return slices.Equal(q.Fields, o.Fields) && slices.Equal(q.Terms, o.Terms)
+}
+
 // Narrows reports whether every row matching q also matches prev, so
 // that q can be evaluated on prev's result alone: each of prev's field
 // filters and terms is extended in place (same position, same field, its

@@ -80,8 +80,8 @@ type Model struct {
 	sortCol  int
 	desc     bool
 	query    string
-	applied  *resultMsg // the pass that produced view, for narrowing the next one
-	seq      uint64     // bumps with every request; results with another seq are stale
+	recent   []*resultMsg // the last passes, newest first: exact hits (backspace) and narrowing candidates
+	seq      uint64       // bumps with every request; results with another seq are stale
 	pending  bool
 	wantKey  string // keep the cursor on this row when the next result lands
 	cursor   int
@@ -147,6 +147,7 @@ func (m *Model) SetRows(rows []Row) tea.Cmd {
 	m.wantKey = m.selectedKey()
 	m.rows = rows
 	m.sorted = nil
+	m.recent = nil // passes over the old rows
 	m.gen++
 	m.loaded = true
 	return m.recompute()
@@ -199,20 +200,39 @@ func (m *Model) recompute() tea.Cmd {
 	rows, sorted, col, desc := m.rows, m.sorted, m.sortCol, m.desc
 	q := ParseQuery(m.query, m.fields)
 	want := m.wantKey
-	var candidates []int32
-	if a := m.applied; a != nil && a.gen == gen && a.sortCol == col && a.desc == desc && !a.q.Empty() && q.Narrows(a.q) {
-		candidates = a.view
+	// Reuse an earlier pass of this generation and sort: the same query
+	// (the user deleted a character) is answered as is; a query that only
+	// narrows one is evaluated on its (smallest) result.
+	var candidates, exact []int32
+	for _, r := range m.recent {
+		if r.gen != gen || r.sortCol != col || r.desc != desc {
+			continue
+		}
+		if r.q.Equal(q) {
+			exact = r.view
+			break
+		}
+		if !r.q.Empty() && q.Narrows(r.q) && (candidates == nil || len(r.view) < len(candidates)) {
+			candidates = r.view
+		}
 	}
 	return func() tea.Msg {
-		return compute(id, seq, gen, rows, sorted, col, desc, q, want, candidates)
+		return compute(id, seq, gen, rows, sorted, col, desc, q, want, candidates, exact)
 	}
 }
 
-func compute(id int64, seq, gen uint64, rows []Row, sorted []int32, col int, desc bool, q Query, want string, candidates []int32) resultMsg {
+// maxRecent bounds the passes kept for reuse (each holds up to one int32
+// per row).
+const maxRecent = 8
+
+func compute(id int64, seq, gen uint64, rows []Row, sorted []int32, col int, desc bool, q Query, want string, candidates, exact []int32) resultMsg {
 	if sorted == nil && col >= 0 {
 		sorted = SortOrder(rows, col, desc)
 	}
-	view := FilterWithin(rows, sorted, q, candidates)
+	view := exact
+	if view == nil {
+		view = FilterWithin(rows, sorted, q, candidates)
+	}
 	cursor := -1
 	if want != "" {
 		for i, ri := range view {
@@ -245,7 +265,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			m.sorted = msg.sorted
 		}
 		m.view = msg.view
-		m.applied = &msg
+		m.remember(&msg)
 		if msg.cursor >= 0 {
 			m.cursor = msg.cursor
 		}
@@ -287,6 +307,21 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 	}
 	return m, nil
+}
+
+// remember keeps r for reuse, dropping passes of older generations or
+// sorts and the oldest beyond maxRecent.
+func (m *Model) remember(r *resultMsg) {
+	kept := []*resultMsg{r}
+	for _, o := range m.recent {
+		if len(kept) == maxRecent {
+			break
+		}
+		if o.gen == r.gen && o.sortCol == r.sortCol && o.desc == r.desc && !o.q.Equal(r.q) {
+			kept = append(kept, o)
+		}
+	}
+	m.recent = kept
 }
 
 func (m *Model) move(d int) {

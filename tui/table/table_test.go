@@ -150,7 +150,7 @@ func TestStaleResultsDropped(t *testing.T) {
 		t.Fatal("the latest debounce did not start a filter")
 	}
 	// A result computed for an older sequence number arrives late.
-	old := compute(m.id, m.seq-1, m.gen, m.rows, nil, -1, false, ParseQuery("a", fields), "", nil)
+	old := compute(m.id, m.seq-1, m.gen, m.rows, nil, -1, false, ParseQuery("a", fields), "", nil, nil)
 	m, _ = m.Update(old)
 	if !m.Pending() || m.Len() != 6 {
 		t.Fatalf("stale result was applied: pending=%v len=%d", m.Pending(), m.Len())
@@ -164,7 +164,7 @@ func TestStaleResultsDropped(t *testing.T) {
 	}
 	// Another table's messages are ignored.
 	other := newTable(t, sample(), 60, 10)
-	otherRes := compute(other.id, m.seq, m.gen, m.rows, nil, -1, false, Query{}, "", nil)
+	otherRes := compute(other.id, m.seq, m.gen, m.rows, nil, -1, false, Query{}, "", nil, nil)
 	if m2, _ := m.Update(otherRes); m2.Len() != 1 {
 		t.Error("a result addressed to another table was applied")
 	}
@@ -303,8 +303,15 @@ func TestNarrowingMatchesFullFilter(t *testing.T) {
 		}
 		for _, typed := range []string{"alice 1", "dept:sales st", "status:sus al", "group:g3 dan 2"} {
 			m = run(t, m, m.ApplyQueryNow(""))
+			// Type it, then delete it again character by character.
+			var steps []string
 			for k := 1; k <= len(typed); k++ {
-				q := typed[:k]
+				steps = append(steps, typed[:k])
+			}
+			for k := len(typed) - 1; k >= 1; k-- {
+				steps = append(steps, typed[:k])
+			}
+			for _, q := range steps {
 				m = run(t, m, m.ApplyQueryNow(q))
 				var order []int32
 				if sorted {
