@@ -48,6 +48,7 @@ func (e *exitError) Unwrap() error { return e.err }
 func withCode(code int, err error) error { return &exitError{code: code, err: err} }
 
 func newRootCmd() *cobra.Command {
+	var theme string
 	root := &cobra.Command{
 		Use:   "dirdeck",
 		Short: "A terminal dashboard for Okta administrators",
@@ -62,10 +63,12 @@ review group changes before they are pushed, and preview email signatures.`,
   dirdeck sim serve --addr 127.0.0.1:0 --scenario M --seed 7`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return cmd.Help()
+			return runDashboard(cmd, theme)
 		},
 	}
+	root.Flags().StringVar(&theme, "theme", "", "dashboard theme: dark, light, high-contrast or no-color (default: follow the terminal and NO_COLOR)")
 	root.PersistentFlags().String("profile", "", "profile to use (default: DIRDECK_PROFILE, the environment configuration, or the active profile)")
 	root.AddCommand(newVersionCmd())
 	root.AddCommand(newSyncCmd(), newStatusCmd(), newExportCmd(), newHistoryCmd())

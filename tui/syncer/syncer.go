@@ -74,17 +74,18 @@ func (r *Runner) SyncNow() tea.Cmd {
 	return func() tea.Msg { return msgs.SyncStateMsg{State: msgs.SyncRunning, At: r.now()} }
 }
 
-// Start syncs once now and then every interval until ctx ends.
+// Start syncs once now and then every interval until ctx ends. It returns
+// at once: delivering to a program that has not started yet would block.
 func (r *Runner) Start(ctx context.Context) {
-	if cmd := r.SyncNow(); cmd != nil {
-		r.deliver(cmd())
-	}
-	if r.interval <= 0 {
-		return
-	}
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
+		if cmd := r.SyncNow(); cmd != nil {
+			r.deliver(cmd())
+		}
+		if r.interval <= 0 {
+			return
+		}
 		t := time.NewTicker(r.interval)
 		defer t.Stop()
 		for {

@@ -45,13 +45,7 @@ func TestRunnerSyncsAndReports(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	r.Attach(ctx, rec.send)
-	// Slow the first answer so that the sync is surely still running when
-	// the second request comes.
-	srv.Sim.SetFaults([]oktasim.FaultRule{{Path: "/api/v1/users", Probability: 1, LatencyMS: 200}})
 	r.Start(ctx)
-	if r.SyncNow() != nil {
-		t.Fatal("SyncNow started a second sync while one was running")
-	}
 	r.Wait()
 
 	var states []msgs.SyncState
@@ -80,6 +74,31 @@ func TestRunnerSyncsAndReports(t *testing.T) {
 	if digest != srv.Sim.Truth().Digest {
 		t.Fatal("background sync did not reach the org's truth")
 	}
+}
+
+func TestRunnerRunsOneSyncAtATime(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 9})
+	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: srv.ReadOnlyToken()}, okta.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	// Slow the first answer so that the sync is surely still running when
+	// the second request comes.
+	srv.Sim.SetFaults([]oktasim.FaultRule{{Path: "/api/v1/users", Probability: 1, LatencyMS: 200}})
+	r := syncer.New(c, st, 0)
+	if r.SyncNow() == nil {
+		t.Fatal("SyncNow did not start a sync")
+	}
+	if r.SyncNow() != nil {
+		t.Fatal("SyncNow started a second sync while one was running")
+	}
+	r.Wait()
 }
 
 func TestRunnerReportsFailure(t *testing.T) {

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/dirdeck/dirdeck/config"
+	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/okta"
+	"github.com/dirdeck/dirdeck/oktasim"
+	"github.com/dirdeck/dirdeck/store"
+	"github.com/dirdeck/dirdeck/tui"
+	"github.com/dirdeck/dirdeck/tui/syncer"
+)
+
+// demoHint is the line under the header in demo mode.
+const demoHint = "Demo: a simulated org. Add yours with `dirdeck profile add NAME --org-url https://…`"
+
+// runDashboard opens the TUI on the active profile, or on an in-process
+// simulated org when nothing is configured.
+func runDashboard(cmd *cobra.Command, theme string) error {
+	ctx := cmd.Context()
+	r, err := config.Resolve(profileFlag(cmd))
+	if errors.Is(err, config.ErrNotConfigured) {
+		return runDemo(ctx, theme)
+	}
+	if err != nil {
+		return withCode(exitFailed, err)
+	}
+	st, err := store.Open(r.CachePath, store.Options{})
+	if err != nil {
+		return withCode(exitFailed, fmt.Errorf("open cache: %w", err))
+	}
+	defer st.Close()
+	logger, closeLog, err := openLog(r.LogPath)
+	if err != nil {
+		return withCode(exitFailed, err)
+	}
+	defer closeLog()
+	c, err := newClient(ctx, r, okta.Options{Logger: logger})
+	if err != nil {
+		return err
+	}
+	runner := syncer.New(c, st, r.Profile.SyncInterval)
+	runner.OnSuccess = func(_ directory.SyncRun, serverTime time.Time) {
+		if err := config.RecordTokenUse(r.Name, serverTime); err != nil {
+			logger.Warn("record token use", "err", err)
+		}
+	}
+	return runTUI(ctx, runner, tui.Options{
+		Store: st, Theme: theme, Profile: r.Name, OrgURL: r.Profile.OrgURL,
+		ReadOnly: !r.Profile.AllowWrites,
+	})
+}
+
+// runDemo serves a simulated org on loopback, syncs it into a throwaway
+// cache and opens the TUI on it.
+func runDemo(ctx context.Context, theme string) error {
+	dir, err := os.MkdirTemp("", "dirdeck-demo-")
+	if err != nil {
+		return withCode(exitFailed, err)
+	}
+	defer os.RemoveAll(dir)
+	sim, err := oktasim.New(oktasim.Options{Scenario: "S", Seed: 1})
+	if err != nil {
+		return withCode(exitFailed, err)
+	}
+	url, stop, err := serveSim(sim, "127.0.0.1:0")
+	if err != nil {
+		return withCode(exitFailed, err)
+	}
+	defer stop()
+	st, err := store.Open(filepath.Join(dir, "demo.db"), store.Options{})
+	if err != nil {
+		return withCode(exitFailed, err)
+	}
+	defer st.Close()
+	logger, closeLog, err := openLog(filepath.Join(dir, "demo.log"))
+	if err != nil {
+		return withCode(exitFailed, err)
+	}
+	defer closeLog()
+	c, err := okta.New(ctx, okta.Credentials{OrgURL: url, Token: sim.Token("readonly")}, okta.Options{Logger: logger})
+	if err != nil {
+		return withCode(exitFailed, err)
+	}
+	runner := syncer.New(c, st, time.Hour)
+	return runTUI(ctx, runner, tui.Options{
+		Store: st, Theme: theme, Profile: "demo", OrgURL: url, Demo: true, ReadOnly: true, Hint: demoHint,
+	})
+}
+
+// runTUI runs the dashboard with background syncs until the user quits.
+func runTUI(ctx context.Context, runner *syncer.Runner, o tui.Options) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer func() {
+		cancel()
+		runner.Wait()
+	}()
+	o.SyncNow = runner.SyncNow
+	o.Attach = func(send func(tea.Msg)) {
+		runner.Attach(ctx, send)
+		runner.Start(ctx)
+	}
+	if err := tui.Run(ctx, o); err != nil {
+		return withCode(exitFailed, err)
+	}
+	return nil
+}
+
+// openLog opens the profile's log file: the TUI owns the terminal, so
+// nothing may be logged to stdout or stderr while it runs.
+func openLog(path string) (*slog.Logger, func(), error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, nil, fmt.Errorf("create log directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open log: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})), func() { f.Close() }, nil
+}
+
+// serveSim serves sim on addr (loopback) until stop is called, and
+// returns its org URL.
+func serveSim(sim *oktasim.Sim, addr string) (url string, stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	stop = func() {
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}
+	return "http://" + ln.Addr().String(), stop, nil
+}
