@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -244,5 +246,28 @@ func TestResultRatio(t *testing.T) {
 	}
 	if r := newResult("x", 3, "s", 2, "b").atMost(1.5, "≤ 1.5×"); r.Ratio != 1.5 || !r.OK {
 		t.Errorf("%+v", r)
+	}
+}
+
+func TestWindowCounter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 10, 0, 59, 0, time.UTC)
+	wc := newWindowCounter(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), func() time.Time { return now })
+	send := func(method, path string, n int) {
+		for range n {
+			wc.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(method, path, nil))
+		}
+	}
+	send("GET", "/api/v1/groups/00g1/users", 200)
+	send("GET", "/__sim/stats", 500) // the control plane is not metered
+	now = now.Add(time.Second)       // the next window
+	send("GET", "/api/v1/groups/00g2/users", 180)
+	send("GET", "/api/v1/apps", 40)
+	share, where := wc.maxShare()
+	if where != "/api/v1/apps" || share != 0.4 {
+		t.Errorf("max share %v in %s, want 0.4 in /api/v1/apps", share, where)
+	}
+	send("GET", "/api/v1/groups/00g3", 120)
+	if share, where = wc.maxShare(); where != "/api/v1/groups/{id}*" || share != 0.5 {
+		t.Errorf("max share %v in %s, want 0.5 in /api/v1/groups/{id}*", share, where)
 	}
 }

@@ -1,7 +1,7 @@
 // Command bench reproduces every dirdeck performance figure, each beside a
 // baseline measured in the same run and the ratio between them:
 //
-//	go run ./bench -scale S|M|L|XL [-only sync,cache,tui] [-json]
+//	go run ./bench -scale S|M|L|XL [-only sync,cache,tui] [-json] [-realistic=false]
 //
 // It serves a simulated org (package oktasim) from this process and runs
 // each measured phase — a dirdeck sync, the naive SDK loop it is compared
@@ -28,6 +28,9 @@ type config struct {
 	JSON    bool
 	Seed    int64
 	Samples int
+	// Realistic runs the full sync under realistic rate limits (the
+	// longest phase: about 17 minutes at L).
+	Realistic bool
 	// Progress receives one line per phase (stderr).
 	Progress io.Writer
 }
@@ -43,6 +46,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.Scale, "scale", "M", "simulated org size: S (250 users, under a minute), M (10k), L (100k), XL (1M)")
 	fs.BoolVar(&cfg.JSON, "json", false, `print {"results":[...]} as JSON instead of the table`)
 	fs.Int64Var(&cfg.Seed, "seed", 1, "seed of the simulated org")
+	fs.BoolVar(&cfg.Realistic, "realistic", true, "in the sync section, also sync under realistic rate limits (minutes at M, ~17 min at L)")
 	fs.IntVar(&cfg.Samples, "samples", 60, "filter keystrokes timed in the TUI section")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
