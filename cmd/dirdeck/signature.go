@@ -232,7 +232,7 @@ than one rule (the first wins), and rules that match nobody or never win.`,
 			for _, c := range cov.Conflicts {
 				fmt.Fprintf(w, "  %s: %s", c.Kind, termtext.Clean(c.Reason))
 				if c.Kind == signature.ConflictOverlap {
-					fmt.Fprintf(w, " (%d users)", c.Count)
+					fmt.Fprintf(w, " (%d %s)", c.Count, map[bool]string{true: "user", false: "users"}[c.Count == 1])
 				}
 				fmt.Fprintln(w)
 			}
