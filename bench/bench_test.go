@@ -75,11 +75,18 @@ func TestBenchScaleS(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(table.String(), "\n")
-	if !strings.Contains(lines[1], fmt.Sprintf("%d cores", rep.Machine.Cores)) || !strings.Contains(lines[1], rep.Machine.GoVersion) {
+	if !strings.HasPrefix(lines[0], "machine: ") || !strings.Contains(lines[0], fmt.Sprintf("%d cores", rep.Machine.Cores)) || !strings.Contains(lines[0], rep.Machine.GoVersion) {
 		t.Errorf("header does not name the machine:\n%s", table.String())
 	}
 	if strings.Count(table.String(), "RESULT") != 1 || !strings.Contains(table.String(), "no time compression") {
 		t.Errorf("want one table and the limits used:\n%s", table.String())
+	}
+	var md bytes.Buffer
+	if err := writeMarkdown(&md, rep, "go run ./bench -scale S"); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(md.String(), "\n| ") != len(rep.Results)+1 || !strings.HasPrefix(md.String(), "`go run ./bench -scale S` — ") {
+		t.Errorf("markdown:\n%s", md.String())
 	}
 }
 
@@ -115,6 +122,7 @@ func TestParseFlags(t *testing.T) {
 		{args: []string{"-only", "sync,gpu"}, err: `-only "gpu"`},
 		{args: []string{"-only", ","}, err: "selects nothing"},
 		{args: []string{"-samples", "0"}, err: "at least 1"},
+		{args: []string{"-json", "-markdown"}, err: "choose one"},
 		{args: []string{"extra"}, err: `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {

@@ -23,11 +23,13 @@ import (
 
 // config is the command line.
 type config struct {
-	Scale   string
-	Only    map[string]bool
-	JSON    bool
-	Seed    int64
-	Samples int
+	Scale string
+	Only  map[string]bool
+	JSON  bool
+	// Markdown prints the table as Markdown (README "Performance").
+	Markdown bool
+	Seed     int64
+	Samples  int
 	// Realistic runs the full sync under realistic rate limits (the
 	// longest phase: about 17 minutes at L).
 	Realistic bool
@@ -45,11 +47,15 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	only := fs.String("only", strings.Join(sections, ","), "comma-separated sections to run: sync, cache, tui")
 	fs.StringVar(&cfg.Scale, "scale", "M", "simulated org size: S (250 users, under a minute), M (10k), L (100k), XL (1M)")
 	fs.BoolVar(&cfg.JSON, "json", false, `print {"results":[...]} as JSON instead of the table`)
+	fs.BoolVar(&cfg.Markdown, "markdown", false, "print the table as Markdown for the README")
 	fs.Int64Var(&cfg.Seed, "seed", 1, "seed of the simulated org")
 	fs.BoolVar(&cfg.Realistic, "realistic", true, "in the sync section, also sync under realistic rate limits (minutes at M, ~17 min at L)")
 	fs.IntVar(&cfg.Samples, "samples", 60, "filter keystrokes timed in the TUI section")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
+	}
+	if cfg.JSON && cfg.Markdown {
+		return cfg, errors.New("-json and -markdown: choose one")
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -107,9 +113,12 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "bench:", err)
 		return 1
 	}
-	if cfg.JSON {
+	switch {
+	case cfg.JSON:
 		err = writeJSON(stdout, rep)
-	} else {
+	case cfg.Markdown:
+		err = writeMarkdown(stdout, rep, "go run ./bench "+strings.Join(args, " "))
+	default:
 		err = writeTable(stdout, rep)
 	}
 	if err != nil {

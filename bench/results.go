@@ -63,6 +63,12 @@ type Report struct {
 	Results []Result `json:"results"`
 }
 
+// String is the one-line description printed above every table.
+func (m Machine) String() string {
+	return fmt.Sprintf("%d cores (%s), %s memory, %s %s/%s, load %s at start",
+		m.Cores, m.CPUModel, formatBytes(m.MemoryBytes), m.GoVersion, m.OS, m.Arch, m.LoadAvg)
+}
+
 func writeJSON(w io.Writer, rep Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -71,11 +77,8 @@ func writeJSON(w io.Writer, rep Report) error {
 
 // writeTable prints the machine, then one table, then the notes.
 func writeTable(w io.Writer, rep Report) error {
-	m := rep.Machine
-	fmt.Fprintf(w, "dirdeck bench — scale %s\n", rep.Scale)
-	fmt.Fprintf(w, "machine: %d cores (%s), %s memory, %s %s/%s, load %s\n",
-		m.Cores, m.CPUModel, formatBytes(m.MemoryBytes), m.GoVersion, m.OS, m.Arch, m.LoadAvg)
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "machine: %s\n", rep.Machine)
+	fmt.Fprintf(w, "dirdeck bench, scale %s\n\n", rep.Scale)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RESULT\tVALUE\tBASELINE\tRATIO\tTARGET\tOK")
 	for _, r := range rep.Results {
@@ -109,6 +112,36 @@ func writeTable(w io.Writer, rep Report) error {
 		}
 	}
 	return nil
+}
+
+// writeMarkdown prints the same table as Markdown, for the README's
+// "Performance" section.
+func writeMarkdown(w io.Writer, rep Report, command string) error {
+	fmt.Fprintf(w, "`%s` — %s\n\n", command, rep.Machine)
+	fmt.Fprintln(w, "| Result | Value | Baseline | Ratio | Target | Met |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
+	for _, r := range rep.Results {
+		met := "met"
+		switch {
+		case r.Target == "report" && r.OK:
+			met = "—"
+		case !r.OK:
+			met = "not yet"
+		}
+		fmt.Fprintf(w, "| %s | %s %s | %s (%s) | %.3f× | %s | %s |\n",
+			r.Name, formatValue(r.Value), r.Unit, formatValue(r.Baseline), r.BaselineName, r.Ratio, r.Target, met)
+	}
+	fmt.Fprintln(w)
+	for _, r := range rep.Results {
+		if r.Note != "" {
+			fmt.Fprintf(w, "- %s: %s\n", r.Name, r.Note)
+		}
+	}
+	for _, n := range rep.Notes {
+		fmt.Fprintf(w, "- %s\n", n)
+	}
+	_, err := fmt.Fprintln(w)
+	return err
 }
 
 // formatValue keeps three significant digits or so without switching to
