@@ -60,22 +60,42 @@ func Columns() []table.Column {
 	}
 }
 
+// Interner shares the values that repeat across a directory (titles,
+// departments, statuses, dates, sets of group names) between rows: a
+// million users hold a few hundred distinct departments. nil interns
+// nothing.
+type Interner map[string]string
+
+func (in Interner) get(s string) string {
+	if in == nil {
+		return s
+	}
+	if v, ok := in[s]; ok {
+		return v
+	}
+	in[s] = s
+	return s
+}
+
+// neverSort is the sort keys of every never-logged-in user, shared.
+var neverSort = []string{ColLastLogin: " "}
+
 // BuildRow precomputes one user's table row: clean cells, the lowercase
 // haystack (name, login, email, title, department) and filter fields,
 // which are slices of the haystack so they cost no extra memory.
 // groupNames are the user's groups (lowercase, newline-joined) for
 // "group:" filters.
-func BuildRow(u directory.User, groupNames string) table.Row {
+func BuildRow(u directory.User, groupNames string, in Interner) table.Row {
 	name := termtext.Clean(u.Name())
 	login := termtext.Clean(u.Login)
 	email := termtext.Clean(u.Email)
-	title := termtext.Clean(u.Title)
-	dept := termtext.Clean(u.Department)
-	status := termtext.Clean(u.Status)
-	last, lastKey := "never", ""
+	title := in.get(termtext.Clean(u.Title))
+	dept := in.get(termtext.Clean(u.Department))
+	status := in.get(termtext.Clean(u.Status))
+	last, sortKeys := "never", neverSort
 	if u.LastLogin != nil {
-		last = u.LastLogin.UTC().Format(time.DateOnly)
-		lastKey = u.LastLogin.UTC().Format(time.RFC3339)
+		// Dates sort as text; "never" gets a key that sorts before them.
+		last, sortKeys = in.get(u.LastLogin.UTC().Format(time.DateOnly)), nil
 	}
 	// The haystack is the searchable fields joined by newlines (fuzzy
 	// matches never cross them). Most logins are the e-mail address, so a
@@ -110,9 +130,9 @@ func BuildRow(u directory.User, groupNames string) table.Row {
 	return table.Row{
 		Key:      u.ID,
 		Cells:    []string{name, login, title, dept, status, last},
-		SortKeys: []string{ColLastLogin: lastKey},
+		SortKeys: sortKeys,
 		Hay:      hay,
-		Fields:   []string{part(0), part(1), part(2), part(3), part(4), strings.ToLower(status), groupNames},
+		Fields:   []string{part(0), part(1), part(2), part(3), part(4), in.get(strings.ToLower(status)), in.get(groupNames)},
 	}
 }
 
@@ -209,8 +229,9 @@ func LoadFirst(s *store.Store, n int) (rows []table.Row, complete bool, err erro
 			return nil
 		}
 		rows = make([]table.Row, 0, n)
+		in := Interner{}
 		for u := range r.Users() {
-			rows = append(rows, BuildRow(u, ""))
+			rows = append(rows, BuildRow(u, "", in))
 			if len(rows) == n {
 				break
 			}
@@ -235,8 +256,9 @@ func LoadRows(s *store.Store) ([]table.Row, error) {
 			}
 		}
 		rows = make([]table.Row, 0, r.Counts().Users)
+		in := Interner{}
 		for u := range r.Users() {
-			rows = append(rows, BuildRow(u, strings.Join(groupsOf[u.ID], "\n")))
+			rows = append(rows, BuildRow(u, strings.Join(groupsOf[u.ID], "\n"), in))
 		}
 		return nil
 	})
