@@ -76,6 +76,20 @@
 // a write plus a rewrite of that org peaked at 480 MB RSS, 420 MB of it
 // file pages.
 //
+// # Files, locks and damage
+//
+// The file is created 0600 in a 0700 directory. bbolt locks it: a writer
+// (Open) takes an exclusive flock, readers (OpenReadOnly) a shared one, so
+// read-only access works only while no writer has the file open; a writer
+// must close it to let others in. Waiting is bounded by Options.Timeout
+// (2 s), after which Open returns ErrLocked naming the writer's pid, read
+// from "<path>.pid" (written while a writer has it open). A file that is
+// not a readable dirdeck cache (random bytes, truncated, another program's
+// bbolt file, a failing consistency check on files up to 64 MiB) gives
+// ErrCorrupt, and panics bbolt raises on damaged pages are recovered into
+// ErrCorrupt; Rebuild moves such a file aside. A file from a newer dirdeck
+// gives ErrNewerSchema; older ones are migrated on open.
+//
 // Values are stored as given (JSON): HTML, escape sequences and very long
 // strings round-trip unchanged; sanitising is the UI's job.
 package store
