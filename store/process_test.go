@@ -224,10 +224,10 @@ func TestCrashSafety(t *testing.T) {
 	o := genOrg(101, crashOrgSize)
 	steps := (crashOrgSize+99)/100 + 2 + len(o.members) + len(o.appUsers) + len(o.appGroups)
 	// Commit's transactions (scanBatch 300): the archive and cursor
-	// carry-over, then the walk over users, groups, apps and edges —
-	// about 155 for these orgs; the margin lets some kills land after the
-	// flip (while the old generation is deleted).
-	commitBatches := 175
+	// carry-over, the index merges, then the walk over users, groups, apps
+	// and edges — about 256 for these orgs; the margin lets some kills
+	// land after the flip (while the old generation is deleted).
+	commitBatches := 290
 	rng := rand.New(rand.NewPCG(2026, 11))
 	targets := map[uint64]state{}
 	const rounds = 24
