@@ -85,6 +85,9 @@ func Export(ctx context.Context, s *Set, d *Directory, dir string) (ExportStats,
 	if err := ctx.Err(); err != nil {
 		return stats, fmt.Errorf("export signatures: %w", err)
 	}
+	if err := removeStale(filepath.Join(dir, UsersDir), cards); err != nil {
+		return stats, err
+	}
 	for _, c := range cards {
 		stats.ByTemplate[c.Template]++
 	}
@@ -93,6 +96,28 @@ func Export(ctx context.Context, s *Set, d *Directory, dir string) (ExportStats,
 		return stats, err
 	}
 	return stats, nil
+}
+
+// removeStale deletes pages a previous export wrote for users who are no
+// longer active, so the directory matches the gallery. Only .html files in
+// the export's own users/ directory are touched.
+func removeStale(usersDir string, cards []card) error {
+	keep := make(map[string]bool, len(cards))
+	for _, c := range cards {
+		keep[filepath.Base(c.File)] = true
+	}
+	entries, err := os.ReadDir(usersDir)
+	if err != nil {
+		return fmt.Errorf("list %s: %w", usersDir, err)
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".html") && !keep[e.Name()] {
+			if err := os.Remove(filepath.Join(usersDir, e.Name())); err != nil {
+				return fmt.Errorf("remove a stale page: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // fileName keeps an id safe as a file name. Okta ids are alphanumeric;

@@ -37,6 +37,17 @@ func TestExport(t *testing.T) {
 			t.Errorf("template %s: exported %d, coverage %d", name, stats.ByTemplate[name], n)
 		}
 	}
+	// A second export after a user left removes their page.
+	stale := filepath.Join(dir, UsersDir, "00ugone.html")
+	if err := os.WriteFile(stale, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Export(context.Background(), set, sharedDir, dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("a stale page survived the export")
+	}
 	pages, err := filepath.Glob(filepath.Join(dir, UsersDir, "*.html"))
 	if err != nil {
 		t.Fatal(err)

@@ -125,6 +125,24 @@ func TestRequiredFields(t *testing.T) {
 	if got, want := strings.Join(set.Templates[DefaultName].Required, ","), "DisplayName,Email"; got != want {
 		t.Errorf("default requires %s, want %s", got, want)
 	}
+	for _, c := range []struct{ src, required, fields string }{
+		{`<p>{{attr "costCenter"}} {{or (attr "pronouns") "-"}}</p>`, "costCenter", "costCenter,pronouns"},
+		{`<p>{{if .Title}}{{.Title}}{{else}}{{.Department}}{{end}}</p>`, "Department", "Department,Title"},
+		{`<p>{{with .MobilePhone}}{{phone .}}{{end}}{{with $.Email}}{{$.Login}}{{end}}</p>`, "Login", "Email,Login,MobilePhone"},
+		{`<a title="{{.City}}" href="mailto:{{.Email}}">{{upper (or .State "x")}}</a>`, "City,Email", "City,Email,State"},
+		{`{{define "html"}}<b>{{.DisplayName}}</b>{{end}}{{define "text"}}{{.Title}}{{end}}`, "DisplayName,Title", "DisplayName,Title"},
+	} {
+		tm, err := Parse("t", c.src)
+		if err != nil {
+			t.Fatalf("%s: %v", c.src, err)
+		}
+		if got := strings.Join(tm.Required, ","); got != c.required {
+			t.Errorf("%s: requires %s, want %s", c.src, got, c.required)
+		}
+		if got := strings.Join(tm.Fields, ","); got != c.fields {
+			t.Errorf("%s: reads %s, want %s", c.src, got, c.fields)
+		}
+	}
 }
 
 // TestHostileInert parses every rendered signature of scenario S with a

@@ -347,17 +347,47 @@ func (a *analyser) pipe(p *parse.PipeNode, guarded []string, dataDot, printed bo
 	}
 	var all []string
 	for _, c := range p.Cmds {
-		fallback := len(c.Args) > 0 && isIdent(c.Args[0], "or", "and", "not", "eq", "ne", "len", "if")
-		for _, arg := range c.Args {
-			for _, f := range a.refs(arg, dataDot) {
-				all = append(all, f)
-				if printed && !fallback && !slices.Contains(guarded, f) {
-					a.required[f] = true
-				}
+		reads, needs := a.cmdRefs(c, dataDot)
+		all = append(all, reads...)
+		for _, f := range needs {
+			if printed && !slices.Contains(guarded, f) {
+				a.required[f] = true
 			}
 		}
 	}
 	return all
+}
+
+// cmdRefs returns the fields and attributes one command reads, and those
+// of them it needs: everything except what an or/and/not/eq/... call
+// reads, since those supply their own fallback. attr "name" reads the
+// attribute name.
+func (a *analyser) cmdRefs(c *parse.CommandNode, dataDot bool) (reads, needs []string) {
+	if len(c.Args) > 1 && isIdent(c.Args[0], "attr") {
+		if s, ok := c.Args[1].(*parse.StringNode); ok {
+			a.fields[s.Text] = true
+			return []string{s.Text}, []string{s.Text}
+		}
+	}
+	fallback := len(c.Args) > 0 && isIdent(c.Args[0], "or", "and", "not", "eq", "ne", "lt", "le", "gt", "ge", "len")
+	for _, arg := range c.Args {
+		var r, n []string
+		switch arg := arg.(type) {
+		case *parse.PipeNode:
+			for _, sub := range arg.Cmds {
+				sr, sn := a.cmdRefs(sub, dataDot)
+				r, n = append(r, sr...), append(n, sn...)
+			}
+		case *parse.FieldNode, *parse.VariableNode, *parse.ChainNode:
+			r = a.refs(arg, dataDot)
+			n = r
+		}
+		reads = append(reads, r...)
+		if !fallback {
+			needs = append(needs, n...)
+		}
+	}
+	return reads, needs
 }
 
 func isIdent(n parse.Node, names ...string) bool {
@@ -365,7 +395,7 @@ func isIdent(n parse.Node, names ...string) bool {
 	return ok && slices.Contains(names, id.Ident)
 }
 
-// refs returns the Data fields and attributes node reads.
+// refs returns the Data fields a field, variable or chain node reads.
 func (a *analyser) refs(n parse.Node, dataDot bool) []string {
 	switch n := n.(type) {
 	case *parse.FieldNode:
@@ -378,30 +408,15 @@ func (a *analyser) refs(n parse.Node, dataDot bool) []string {
 			return a.field(n, n.Ident[1:])
 		}
 	case *parse.ChainNode:
+		if p, ok := n.Node.(*parse.PipeNode); ok {
+			var out []string
+			for _, c := range p.Cmds {
+				r, _ := a.cmdRefs(c, dataDot)
+				out = append(out, r...)
+			}
+			return out
+		}
 		return a.refs(n.Node, dataDot)
-	case *parse.PipeNode:
-		var out []string
-		for _, c := range n.Cmds {
-			if len(c.Args) > 1 && isIdent(c.Args[0], "attr") {
-				if s, ok := c.Args[1].(*parse.StringNode); ok {
-					a.fields[s.Text] = true
-					out = append(out, s.Text)
-					continue
-				}
-			}
-			for _, arg := range c.Args {
-				out = append(out, a.refs(arg, dataDot)...)
-			}
-		}
-		return out
-	case *parse.CommandNode:
-		var out []string
-		for _, arg := range n.Args {
-			out = append(out, a.refs(arg, dataDot)...)
-		}
-		return out
-	case *parse.StringNode:
-		return nil
 	}
 	return nil
 }
