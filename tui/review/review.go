@@ -1,0 +1,666 @@
+// Package review is the Review pane: the change plans of the profile with
+// their state (draft, pending, approved, rejected, applying, applied,
+// failed), a plan's diff with warnings and impact first and its groups
+// expandable one by one, approve and reject with a comment (a huh form),
+// apply behind a typed confirmation of the org's domain, and the audit log.
+//
+// The pane reads plans from the cache in commands and never talks to Okta:
+// the wiring gives it Actions whose commands approve, reject and apply
+// (package plan) off the UI goroutine and answer with a DoneMsg.
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+
+	"github.com/dirdeck/dirdeck/plan"
+	"github.com/dirdeck/dirdeck/store"
+	"github.com/dirdeck/dirdeck/tui/pane"
+	"github.com/dirdeck/dirdeck/tui/termtext"
+)
+
+// Name is the pane's palette command.
+const Name = "review"
+
+// Actions do the pane's work. Each returns a command that runs off the UI
+// goroutine and answers with a DoneMsg; a nil action is not available
+// (e.g. no credential, or a read-only cache) and the pane says so.
+type Actions struct {
+	Approve func(id, comment string) tea.Cmd
+	Reject  func(id, comment string) tea.Cmd
+	Apply   func(id string) tea.Cmd
+}
+
+// Action names in DoneMsg.
+const (
+	ActionApprove = "approve"
+	ActionReject  = "reject"
+	ActionApply   = "apply"
+)
+
+// DoneMsg answers an action.
+type DoneMsg struct {
+	ID     string
+	Action string
+	Err    error
+	Report *plan.ApplyReport // apply only
+}
+
+// PlanActions are Actions backed by package plan on a cache: reviews as
+// me, applies with opts (its Client, AllowWrites and the like; Actor is
+// set to me; without a Client there is no Apply). opts.Now also stamps
+// reviews. ctx bounds applies.
+func PlanActions(ctx context.Context, st *store.Store, me plan.Identity, opts plan.ApplyOptions) Actions {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	review := func(action string, fn func(*store.Store, string, plan.Identity, string, time.Time) (*plan.Record, error)) func(string, string) tea.Cmd {
+		return func(id, comment string) tea.Cmd {
+			return func() tea.Msg {
+				_, err := fn(st, id, me, comment, now())
+				return DoneMsg{ID: id, Action: action, Err: err}
+			}
+		}
+	}
+	a := Actions{Approve: review(ActionApprove, plan.Approve), Reject: review(ActionReject, plan.Reject)}
+	if opts.Client != nil {
+		opts.Actor = me
+		a.Apply = func(id string) tea.Cmd {
+			return func() tea.Msg {
+				rep, err := plan.Apply(ctx, st, id, opts)
+				return DoneMsg{ID: id, Action: ActionApply, Err: err, Report: &rep}
+			}
+		}
+	}
+	return a
+}
+
+type mode int
+
+const (
+	modeList mode = iota
+	modeDetail
+	modeForm
+	modeAudit
+)
+
+// loadedMsg carries the plans and the audit log read from the cache.
+type loadedMsg struct {
+	plans []*plan.Record
+	audit []plan.AuditEntry
+	bad   []error
+	err   error
+}
+
+// Model is the Review pane.
+type Model struct {
+	ctx     *pane.Context
+	actions Actions
+	vp      viewport.Model
+	w, h    int
+
+	mode    mode
+	plans   []*plan.Record
+	audit   []plan.AuditEntry
+	bad     []error
+	loadErr error
+	loading bool
+	working bool // an action is running
+	cursor  int
+
+	// detail
+	open     *plan.Record
+	focus    int             // index into open.Plan.Groups
+	expanded map[string]bool // group ref → members listed
+
+	// form
+	form       *huh.Form
+	formAction string
+	comment    string
+	typed      string
+
+	status    string
+	statusErr bool
+
+	keys keys
+}
+
+type keys struct {
+	up, down, open, approve, reject, apply, audit, nextGroup, toggle, expandAll, reload key.Binding
+}
+
+// New returns the pane.
+func New(ctx *pane.Context, actions Actions) *Model {
+	return &Model{
+		ctx: ctx, actions: actions, vp: viewport.New(), expanded: map[string]bool{},
+		keys: keys{
+			up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/↓", "move")),
+			down:      key.NewBinding(key.WithKeys("down", "j")),
+			open:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+			approve:   key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve")),
+			reject:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reject")),
+			apply:     key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "apply")),
+			audit:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "audit log")),
+			nextGroup: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next group")),
+			toggle:    key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "expand group")),
+			expandAll: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "expand all")),
+			reload:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reload")),
+		},
+	}
+}
+
+// Name implements pane.Pane.
+func (m *Model) Name() string { return Name }
+
+// Aliases implements pane.Pane.
+func (m *Model) Aliases() []string { return []string{"plans", "plan", "audit", "r"} }
+
+// Title implements pane.Pane.
+func (m *Model) Title() string { return "Review" }
+
+// Load implements pane.Pane: it reads the plans and the audit log.
+func (m *Model) Load() tea.Cmd {
+	st := m.ctx.Store
+	if st == nil {
+		return nil
+	}
+	m.loading = true
+	return func() tea.Msg {
+		recs, bad, err := plan.List(st)
+		if err != nil {
+			return loadedMsg{err: err}
+		}
+		audit, err := plan.Audit(st)
+		return loadedMsg{plans: recs, audit: audit, bad: bad, err: err}
+	}
+}
+
+// SetSize implements pane.Pane.
+func (m *Model) SetSize(w, h int) {
+	m.w, m.h = w, h
+	m.vp.SetWidth(w)
+	m.vp.SetHeight(max(h-2, 1))
+	if m.form != nil {
+		m.form.WithWidth(w)
+	}
+	m.render()
+}
+
+// Update implements pane.Pane.
+func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
+	switch msg := msg.(type) {
+	case loadedMsg:
+		m.loading = false
+		m.plans, m.audit, m.bad, m.loadErr = msg.plans, msg.audit, msg.bad, msg.err
+		m.cursor = min(m.cursor, max(len(m.plans)-1, 0))
+		if m.open != nil {
+			m.open = m.find(m.open.ID)
+			if m.open == nil && m.mode == modeDetail {
+				m.mode = modeList
+			}
+		}
+		m.render()
+		return m, nil
+	case DoneMsg:
+		m.working = false
+		m.setStatus(doneText(msg), msg.Err != nil)
+		return m, m.Load()
+	}
+	if m.mode == modeForm && m.form != nil {
+		if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "esc" {
+			_, cmd := m.Back()
+			return m, cmd
+		}
+		return m, m.updateForm(msg)
+	}
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	case tea.MouseMsg:
+		var cmd tea.Cmd
+		m.vp, cmd = m.vp.Update(msg)
+		return m, cmd
+	}
+	return m, nil
+}
+
+func doneText(d DoneMsg) string {
+	if d.Err != nil {
+		var parts []string
+		if d.Report != nil {
+			for _, dr := range d.Report.Drift {
+				parts = append(parts, dr.GroupName+": "+dr.What)
+			}
+		}
+		text := fmt.Sprintf("%s %s: %v", d.Action, d.ID, d.Err)
+		if len(parts) > 0 {
+			text += " — " + strings.Join(parts, "; ")
+		}
+		return text
+	}
+	switch d.Action {
+	case ActionApprove:
+		return "approved " + d.ID
+	case ActionReject:
+		return "rejected " + d.ID
+	}
+	if d.Report != nil {
+		return fmt.Sprintf("applied %s: %d done, %d no-op", d.ID, d.Report.Done, d.Report.Noop)
+	}
+	return "applied " + d.ID
+}
+
+func (m *Model) setStatus(s string, isErr bool) {
+	m.status, m.statusErr = s, isErr
+	m.render()
+}
+
+func (m *Model) find(id string) *plan.Record {
+	for _, r := range m.plans {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
+}
+
+// selected is the plan the actions apply to: the open one, else the one
+// under the cursor.
+func (m *Model) selected() *plan.Record {
+	if m.mode == modeDetail && m.open != nil {
+		return m.open
+	}
+	if m.cursor < len(m.plans) {
+		return m.plans[m.cursor]
+	}
+	return nil
+}
+
+func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(k, m.keys.reload):
+		return m.Load()
+	case key.Matches(k, m.keys.audit):
+		if m.mode == modeAudit {
+			m.mode = modeList
+		} else {
+			m.mode = modeAudit
+		}
+		m.vp.GotoTop()
+		m.render()
+		return nil
+	case key.Matches(k, m.keys.approve):
+		return m.startForm(ActionApprove)
+	case key.Matches(k, m.keys.reject):
+		return m.startForm(ActionReject)
+	case key.Matches(k, m.keys.apply):
+		return m.startForm(ActionApply)
+	}
+	switch m.mode {
+	case modeList:
+		switch {
+		case key.Matches(k, m.keys.up):
+			m.cursor = max(m.cursor-1, 0)
+		case key.Matches(k, m.keys.down):
+			m.cursor = min(m.cursor+1, max(len(m.plans)-1, 0))
+		case key.Matches(k, m.keys.open):
+			if r := m.selected(); r != nil {
+				m.openPlan(r)
+			}
+		}
+		m.render()
+		return nil
+	case modeDetail:
+		switch {
+		case key.Matches(k, m.keys.nextGroup):
+			if n := len(m.open.Plan.Groups); n > 0 {
+				m.focus = (m.focus + 1) % n
+			}
+		case key.Matches(k, m.keys.toggle):
+			if m.focus < len(m.open.Plan.Groups) {
+				ref := m.open.Plan.Groups[m.focus].Ref
+				m.expanded[ref] = !m.expanded[ref]
+			}
+		case key.Matches(k, m.keys.expandAll):
+			all := true
+			for _, g := range m.open.Plan.Groups {
+				all = all && m.expanded[g.Ref]
+			}
+			for _, g := range m.open.Plan.Groups {
+				m.expanded[g.Ref] = !all
+			}
+		default:
+			var cmd tea.Cmd
+			m.vp, cmd = m.vp.Update(k)
+			return cmd
+		}
+		m.render()
+		return nil
+	}
+	var cmd tea.Cmd
+	m.vp, cmd = m.vp.Update(k)
+	return cmd
+}
+
+// openPlan shows a plan; groups with few operations start expanded.
+func (m *Model) openPlan(r *plan.Record) {
+	m.open, m.mode, m.focus = r, modeDetail, 0
+	m.expanded = map[string]bool{}
+	for _, g := range r.Plan.Groups {
+		n := 0
+		for _, op := range r.Plan.Ops {
+			if op.Group == g.Ref {
+				n++
+			}
+		}
+		m.expanded[g.Ref] = n <= 20
+	}
+	m.vp.GotoTop()
+}
+
+// domain is what the typed confirmation asks for: the org's host name.
+func (m *Model) domain() string {
+	if u, err := url.Parse(m.ctx.OrgURL); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return m.ctx.OrgURL
+}
+
+func (m *Model) startForm(action string) tea.Cmd {
+	r := m.selected()
+	if r == nil {
+		m.setStatus("no plan selected", true)
+		return nil
+	}
+	if m.working {
+		m.setStatus("an action is still running", true)
+		return nil
+	}
+	var available bool
+	switch action {
+	case ActionApprove:
+		available = m.actions.Approve != nil
+	case ActionReject:
+		available = m.actions.Reject != nil
+	case ActionApply:
+		available = m.actions.Apply != nil && !m.ctx.ReadOnly
+	}
+	if !available {
+		m.setStatus(action+" is not available here (no credential, or the cache is read-only)", true)
+		return nil
+	}
+	m.comment, m.typed, m.formAction = "", "", action
+	var field huh.Field
+	switch action {
+	case ActionApply:
+		want := m.domain()
+		field = huh.NewInput().Key("domain").Value(&m.typed).
+			Title(fmt.Sprintf("Apply %s to %s? Type the org's domain (%s) to confirm", r.ID, termtext.Clean(m.ctx.OrgURL), want)).
+			Validate(func(s string) error {
+				if strings.TrimSpace(s) != want {
+					return errors.New("type the org's domain exactly")
+				}
+				return nil
+			})
+	default:
+		verb := "Approve"
+		if action == ActionReject {
+			verb = "Reject"
+		}
+		field = huh.NewText().Key("comment").Value(&m.comment).Lines(3).CharLimit(2000).
+			Title(fmt.Sprintf("%s %s (%s) — comment for the author and the audit log", verb, r.ID, termtext.Clean(r.Plan.Title)))
+	}
+	m.form = huh.NewForm(huh.NewGroup(field)).WithShowHelp(true).WithWidth(max(m.w, 20)).
+		WithTheme(huh.ThemeFunc(huh.ThemeBase))
+	m.form.SubmitCmd, m.form.CancelCmd = nil, nil
+	m.mode = modeForm
+	m.render()
+	return m.form.Init()
+}
+
+func (m *Model) updateForm(msg tea.Msg) tea.Cmd {
+	model, cmd := m.form.Update(msg)
+	if f, ok := model.(*huh.Form); ok {
+		m.form = f
+	}
+	switch m.form.State {
+	case huh.StateCompleted:
+		r := m.selected()
+		m.closeForm()
+		if r == nil {
+			return cmd
+		}
+		m.working = true
+		m.setStatus(m.formAction+" "+r.ID+"…", false)
+		var act tea.Cmd
+		switch m.formAction {
+		case ActionApprove:
+			act = m.actions.Approve(r.ID, m.comment)
+		case ActionReject:
+			act = m.actions.Reject(r.ID, m.comment)
+		case ActionApply:
+			act = m.actions.Apply(r.ID)
+		}
+		return tea.Batch(cmd, act)
+	case huh.StateAborted:
+		m.closeForm()
+		m.setStatus(m.formAction+" cancelled", false)
+	}
+	m.render()
+	return cmd
+}
+
+func (m *Model) closeForm() {
+	m.form = nil
+	if m.open != nil {
+		m.mode = modeDetail
+	} else {
+		m.mode = modeList
+	}
+}
+
+// View implements pane.Pane.
+func (m *Model) View() string {
+	th := m.ctx.Theme
+	var b strings.Builder
+	b.WriteString(termtext.Truncate(m.header(), m.w))
+	b.WriteByte('\n')
+	if m.mode == modeForm && m.form != nil {
+		b.WriteString(m.form.View())
+	} else {
+		b.WriteString(m.vp.View())
+	}
+	b.WriteByte('\n')
+	st := th.Muted
+	if m.statusErr {
+		st = th.Error
+	}
+	b.WriteString(st.Render(termtext.Truncate(termtext.Clean(m.status), m.w)))
+	return b.String()
+}
+
+func (m *Model) header() string {
+	th := m.ctx.Theme
+	switch m.mode {
+	case modeAudit:
+		return th.Title.Render("Audit log") + th.Muted.Render(fmt.Sprintf(" · %d entries · v: back to plans", len(m.audit)))
+	case modeDetail, modeForm:
+		if m.open == nil {
+			break
+		}
+		focus := ""
+		if n := len(m.open.Plan.Groups); n > 0 && m.focus < n {
+			g := m.open.Plan.Groups[m.focus]
+			state := "collapsed"
+			if m.expanded[g.Ref] {
+				state = "expanded"
+			}
+			focus = fmt.Sprintf(" · group %d/%d %s (%s) · tab: next · space: expand", m.focus+1, n, termtext.Clean(g.Name), state)
+		}
+		return th.Title.Render(m.open.ID) + th.Muted.Render(focus)
+	}
+	return th.Title.Render(fmt.Sprintf("Plans (%d)", len(m.plans))) + th.Muted.Render(" · enter: open · a: approve · x: reject · A: apply · v: audit log")
+}
+
+// render lays out the list, the open plan or the audit log into the
+// viewport.
+func (m *Model) render() {
+	if m.w == 0 {
+		return
+	}
+	var lines []string
+	switch m.mode {
+	case modeList:
+		lines = m.listLines()
+	case modeDetail, modeForm:
+		if m.open != nil {
+			lines = strings.Split(strings.TrimRight(plan.Render(m.open, m.ctx.Theme, m.expanded), "\n"), "\n")
+		}
+	case modeAudit:
+		lines = m.auditLines()
+	}
+	for i, l := range lines {
+		lines[i] = termtext.Truncate(l, m.w)
+	}
+	m.vp.SetContentLines(lines)
+}
+
+// Column widths of the plan list.
+const (
+	idW       = 14
+	stateW    = 9
+	approvalW = 9
+	changesW  = 18
+)
+
+func (m *Model) listLines() []string {
+	th := m.ctx.Theme
+	switch {
+	case m.loadErr != nil:
+		return []string{th.Error.Render("cannot read plans: " + termtext.Clean(m.loadErr.Error()))}
+	case m.loading && m.plans == nil:
+		return []string{th.Muted.Render("loading plans…")}
+	case len(m.plans) == 0:
+		return []string{th.Muted.Render("No plans yet. Stage one with `dirdeck plan new` (or import a plan file).")}
+	}
+	out := []string{th.TableHeader.Render("  " + termtext.Fit("ID", idW) + " " + termtext.Fit("STATE", stateW) + " " +
+		termtext.Fit("APPROVALS", approvalW) + " " + termtext.Fit("CHANGES", changesW) + " TITLE")}
+	for i, r := range m.plans {
+		c := r.Plan.Counts()
+		changes := fmt.Sprintf("+%d -%d", c.Add, c.Remove)
+		if c.Create > 0 {
+			changes += " new " + strconv.Itoa(c.Create)
+		}
+		if c.Update > 0 {
+			changes += " ~" + strconv.Itoa(c.Update)
+		}
+		approvals := fmt.Sprintf("%d/%d", len(r.Approvals()), r.Plan.ApprovalsRequired)
+		text := termtext.Fit(r.ID, idW) + " " + termtext.Fit(r.State, stateW) + " " + termtext.Fit(approvals, approvalW) + " " +
+			termtext.Fit(changes, changesW) + " " + termtext.Clean(r.Plan.Title)
+		if i == m.cursor {
+			out = append(out, th.RowSelected.Render("› "+text))
+			continue
+		}
+		stateStyle := th.Row
+		switch r.State {
+		case plan.StateRejected, plan.StateFailed:
+			stateStyle = th.Error
+		case plan.StateApproved, plan.StateApplied:
+			stateStyle = th.OK
+		case plan.StatePending, plan.StateApplying:
+			stateStyle = th.Warning
+		}
+		out = append(out, th.Row.Render("  "+termtext.Fit(r.ID, idW)+" ")+stateStyle.Render(termtext.Fit(r.State, stateW))+
+			th.Row.Render(" "+termtext.Fit(approvals, approvalW)+" "+termtext.Fit(changes, changesW)+" "+termtext.Clean(r.Plan.Title)))
+	}
+	for _, err := range m.bad {
+		out = append(out, th.Error.Render("  ! "+termtext.Clean(err.Error())))
+	}
+	return out
+}
+
+func (m *Model) auditLines() []string {
+	th := m.ctx.Theme
+	if len(m.audit) == 0 {
+		return []string{th.Muted.Render("The audit log is empty.")}
+	}
+	out := make([]string, 0, len(m.audit))
+	for i := len(m.audit) - 1; i >= 0; i-- { // newest first
+		e := m.audit[i]
+		st := th.Row
+		switch e.Action {
+		case plan.ActionRefused, plan.ActionApplyFailed, plan.ActionRejected:
+			st = th.Error
+		case plan.ActionApplied, plan.ActionApproved:
+			st = th.OK
+		}
+		line := fmt.Sprintf("%4d %s %-13s %s %s", e.Seq, e.Time.UTC().Format("2006-01-02 15:04"), e.Action, e.PlanID, termtext.Clean(e.Actor.String()))
+		if e.Detail != "" {
+			line += ": " + termtext.Clean(e.Detail)
+		}
+		out = append(out, st.Render(line))
+	}
+	return out
+}
+
+// Crumbs implements pane.Pane.
+func (m *Model) Crumbs() []string {
+	switch {
+	case m.mode == modeAudit:
+		return []string{"audit"}
+	case m.open != nil && m.mode != modeList:
+		return []string{m.open.ID}
+	}
+	return nil
+}
+
+// Back implements pane.Pane: esc cancels a form, closes a plan or the
+// audit log.
+func (m *Model) Back() (bool, tea.Cmd) {
+	switch m.mode {
+	case modeForm:
+		m.closeForm()
+		m.setStatus(m.formAction+" cancelled", false)
+		return true, nil
+	case modeDetail:
+		m.mode, m.open = modeList, nil
+		m.render()
+		return true, nil
+	case modeAudit:
+		m.mode = modeList
+		m.render()
+		return true, nil
+	}
+	return false, nil
+}
+
+// Capturing implements pane.Pane: a form takes every key.
+func (m *Model) Capturing() bool { return m.mode == modeForm }
+
+// Busy implements pane.Pane.
+func (m *Model) Busy() bool { return m.loading || m.working }
+
+// Keys implements pane.Pane.
+func (m *Model) Keys() []key.Binding {
+	k := m.keys
+	switch m.mode {
+	case modeDetail:
+		return []key.Binding{k.up, k.nextGroup, k.toggle, k.expandAll, k.approve, k.reject, k.apply}
+	case modeAudit:
+		return []key.Binding{k.up, k.audit}
+	case modeForm:
+		return m.form.KeyBinds()
+	}
+	return []key.Binding{k.up, k.open, k.approve, k.reject, k.apply, k.audit, k.reload}
+}

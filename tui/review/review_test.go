@@ -1,0 +1,315 @@
+package review
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/okta"
+	"github.com/dirdeck/dirdeck/oktasim"
+	"github.com/dirdeck/dirdeck/plan"
+	"github.com/dirdeck/dirdeck/store"
+	dsync "github.com/dirdeck/dirdeck/sync"
+	"github.com/dirdeck/dirdeck/themes"
+	"github.com/dirdeck/dirdeck/tui/pane"
+)
+
+// The golden frames use a fixed org URL, identities and clock so that
+// plan ids (content hashes) and times do not change between runs.
+var (
+	orgURL = "https://acme.okta.com"
+	clock  = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	ada    = plan.Identity{AdminID: "00u-ada", Login: "ada@acme.com", Name: "Ada", OSUser: "ada", Host: "laptop"}
+	priya  = plan.Identity{AdminID: "00u-priya", Login: "priya@acme.com", Name: "Priya", OSUser: "priya", Host: "desk"}
+)
+
+type env struct {
+	srv    *oktasim.Server
+	st     *store.Store
+	client *okta.Client
+	group  directory.Group
+	adds   []string
+}
+
+// newEnv syncs a simulated org into a cache and stages three plans by
+// Ada: one to review, one needing two approvals, one rejected.
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	t.Setenv("HOME", t.TempDir())
+	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
+	st, err := store.Open(filepath.Join(t.TempDir(), "cache.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: srv.SuperAdminToken()}, okta.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dsync.Run(context.Background(), c, st, dsync.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{srv: srv, st: st, client: c}
+	var removes, outsiders []string
+	err = st.View(func(r *store.Reader) error {
+		for g := range r.Groups() {
+			if g.Type != directory.GroupTypeOkta || len(r.AppsOfGroup(g.ID)) == 0 || e.group.ID != "" {
+				continue
+			}
+			in := map[string]bool{}
+			for uid := range r.MembersOf(g.ID) {
+				in[uid] = true
+			}
+			if len(in) < 5 || len(in) > 60 {
+				continue
+			}
+			e.group = g
+			for uid := range r.MembersOf(g.ID) {
+				if u, _ := r.User(uid); u.Status == directory.StatusActive && len(removes) < 2 {
+					removes = append(removes, u.Login)
+				}
+			}
+			for u := range r.Users() {
+				if !in[u.ID] && u.Status == directory.StatusActive && len(outsiders) < 4 {
+					outsiders = append(outsiders, u.Login)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil || e.group.ID == "" {
+		t.Fatalf("no target group: %v", err)
+	}
+	e.adds = outsiders[:2]
+	stage := func(title string, at time.Time, approvals int, changes []plan.Change) *plan.Record {
+		var p plan.Plan
+		err := st.View(func(r *store.Reader) error {
+			var err error
+			p, err = plan.Build(r, plan.Request{Title: title, OrgURL: orgURL, Author: ada, Now: at, ApprovalsRequired: approvals, Changes: changes})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := plan.Submit(st, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	stage("Contractors onboarding", clock.Add(-time.Hour), 1, []plan.Change{{Group: e.group.Name, Add: e.adds, Remove: removes[:1]}})
+	stage("Falcon launch team", clock.Add(-2*time.Hour), 2, []plan.Change{{Group: "Project Falcon", Create: true, Description: "Launch", Add: outsiders[2:3]}})
+	rej := stage("Remove everyone", clock.Add(-3*time.Hour), 1, []plan.Change{{Group: e.group.Name, Remove: removes}})
+	if _, err := plan.Reject(st, rej.ID, priya, "too broad", clock.Add(-150*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *env) pane(t *testing.T, theme string) *Model {
+	t.Helper()
+	th, err := themes.ByName(theme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := &pane.Context{Store: e.st, Theme: th, Profile: "acme", OrgURL: orgURL, Now: func() time.Time { return clock }}
+	return New(ctx, PlanActions(context.Background(), e.st, priya,
+		plan.ApplyOptions{Client: e.client, AllowWrites: true, Now: func() time.Time { return clock }}))
+}
+
+// step sends msgs once when its condition holds on the pane.
+type step struct {
+	when func(*Model) bool
+	send []tea.Msg
+}
+
+// host stands in for the root model and plays a script of steps; it quits
+// when the script is done.
+type host struct {
+	p     *Model
+	w, h  int
+	steps []step
+}
+
+func (h *host) Init() tea.Cmd { return h.p.Load() }
+
+func (h *host) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmd tea.Cmd
+	if ws, ok := msg.(tea.WindowSizeMsg); ok {
+		h.w, h.h = ws.Width, ws.Height
+		h.p.SetSize(h.w, h.h)
+	}
+	_, cmd = h.p.Update(msg)
+	if len(h.steps) == 0 || !h.steps[0].when(h.p) {
+		return h, cmd
+	}
+	s := h.steps[0]
+	h.steps = h.steps[1:]
+	var seq []tea.Cmd
+	for _, m := range s.send {
+		seq = append(seq, func() tea.Msg { return m })
+	}
+	if len(h.steps) == 0 {
+		seq = append(seq, tea.Quit)
+	}
+	return h, tea.Batch(cmd, tea.Sequence(seq...))
+}
+
+func (h *host) View() tea.View { return tea.NewView(fitLines(h.p.View(), h.h)) }
+
+func fitLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	for len(lines) < n {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines[:n], "\n")
+}
+
+func press(s ...string) []tea.Msg {
+	var out []tea.Msg
+	for _, k := range s {
+		switch k {
+		case "enter":
+			out = append(out, tea.KeyPressMsg{Code: tea.KeyEnter})
+		case "tab":
+			out = append(out, tea.KeyPressMsg{Code: tea.KeyTab})
+		case "space":
+			out = append(out, tea.KeyPressMsg{Code: tea.KeySpace, Text: " "})
+		case "esc":
+			out = append(out, tea.KeyPressMsg{Code: tea.KeyEscape})
+		default:
+			for _, r := range k {
+				out = append(out, tea.KeyPressMsg{Code: r, Text: string(r)})
+			}
+		}
+	}
+	return out
+}
+
+func loaded(m *Model) bool  { return !m.loading && m.plans != nil }
+func settled(m *Model) bool { return !m.Busy() && m.plans != nil }
+func inForm(m *Model) bool  { return m.mode == modeForm && m.form != nil }
+func formShows(text string) func(*Model) bool {
+	return func(m *Model) bool { return inForm(m) && strings.Contains(m.form.View(), text) }
+}
+func modeIs(md mode) func(*Model) bool { return func(m *Model) bool { return m.mode == md } }
+func statusIs(p string) func(*Model) bool {
+	return func(m *Model) bool { return settled(m) && strings.HasPrefix(m.status, p) }
+}
+
+func TestGoldenReviewFlow(t *testing.T) {
+	e := newEnv(t)
+	flows := []struct {
+		name   string
+		theme  string
+		size   [2]int
+		steps  []step
+		verify func(t *testing.T, m *Model)
+	}{
+		{"list", "no-color", [2]int{100, 20}, []step{{loaded, nil}}, func(t *testing.T, m *Model) {
+			if len(m.plans) != 3 || m.plans[0].Plan.Title != "Contractors onboarding" {
+				t.Fatalf("plans = %d", len(m.plans))
+			}
+		}},
+		{"list_dark", "dark", [2]int{80, 20}, []step{{loaded, nil}}, nil},
+		{"detail", "no-color", [2]int{100, 30}, []step{{loaded, press("enter")}, {modeIs(modeDetail), nil}}, nil},
+		{"detail_collapsed", "no-color", [2]int{100, 30}, []step{{loaded, press("enter", "space")}, {func(m *Model) bool { return m.mode == modeDetail && !m.expanded[e.group.ID] }, nil}}, func(t *testing.T, m *Model) {
+			if m.expanded[e.group.ID] {
+				t.Fatal("space did not collapse the focused group")
+			}
+		}},
+		{"approve_form", "no-color", [2]int{100, 24}, []step{{loaded, press("enter", "a")}, {inForm, press("checked with the team lead")}, {formShows("lead"), nil}}, nil},
+		{"approve_cancelled", "no-color", [2]int{100, 24}, []step{{loaded, press("enter", "a")}, {inForm, press("esc")}, {statusIs("approve cancelled"), nil}}, func(t *testing.T, m *Model) {
+			if m.mode != modeDetail || m.open.State != plan.StatePending {
+				t.Fatalf("mode %d, state %s", m.mode, m.open.State)
+			}
+		}},
+		{"approved", "no-color", [2]int{100, 30}, []step{{loaded, press("enter", "a")}, {inForm, press("checked with the team lead", "enter")}, {statusIs("approved"), nil}}, func(t *testing.T, m *Model) {
+			if m.open == nil || m.open.State != plan.StateApproved {
+				t.Fatalf("open plan = %+v", m.open)
+			}
+		}},
+		{"apply_wrong_domain", "no-color", [2]int{100, 24}, []step{{loaded, press("A")}, {inForm, press("acme.okta.co", "enter")}, {formShows("exactly"), nil}}, func(t *testing.T, m *Model) {
+			if m.mode != modeForm || m.working {
+				t.Fatal("a wrong domain left the confirmation")
+			}
+		}},
+		{"applied", "no-color", [2]int{100, 20}, []step{{loaded, press("A")}, {inForm, press("acme.okta.com", "enter")}, {statusIs("applied"), nil}}, func(t *testing.T, m *Model) {
+			if m.plans[0].State != plan.StateApplied {
+				t.Fatalf("state = %s (%s)", m.plans[0].State, m.status)
+			}
+		}},
+		{"audit", "no-color", [2]int{120, 20}, []step{{loaded, press("v")}, {modeIs(modeAudit), nil}}, nil},
+	}
+	for _, f := range flows {
+		t.Run(f.name, func(t *testing.T) {
+			h := &host{p: e.pane(t, f.theme), steps: f.steps}
+			tm := teatest.NewTestModel(t, h, teatest.WithInitialTermSize(f.size[0], f.size[1]))
+			fm := tm.FinalModel(t, teatest.WithFinalTimeout(20*time.Second)).(*host)
+			view := fm.View().Content
+			lines := strings.Split(view, "\n")
+			if len(lines) != f.size[1] {
+				t.Errorf("frame has %d lines, want %d", len(lines), f.size[1])
+			}
+			for i, l := range lines {
+				if w := ansi.StringWidthWc(l); w > f.size[0] {
+					t.Errorf("line %d is %d cells wide (> %d): %q", i, w, f.size[0], ansi.Strip(l))
+				}
+			}
+			if f.verify != nil {
+				f.verify(t, fm.p)
+			}
+			golden.RequireEqual(t, view)
+		})
+	}
+	// The applied plan's intent holds in the org.
+	members := map[string]bool{}
+	if err := e.client.ListGroupMembers(context.Background(), e.group.ID, func(ids []string) error {
+		for _, id := range ids {
+			members[id] = true
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rec, _, _ := plan.List(e.st)
+	applied := rec[0]
+	for _, op := range applied.Plan.Ops {
+		if members[op.UserID] != (op.Kind == plan.OpAdd) {
+			t.Errorf("%s %s not applied", op.Kind, op.Login)
+		}
+	}
+	entries, _ := plan.Audit(e.st)
+	got := fmt.Sprint(len(entries), " ", entries[len(entries)-1].Action, " by ", entries[len(entries)-1].Actor.AdminID)
+	if got != "7 applied by 00u-priya" {
+		t.Errorf("audit tail = %s", got)
+	}
+}
+
+func TestUnavailableActions(t *testing.T) {
+	e := newEnv(t)
+	th, _ := themes.ByName("no-color")
+	m := New(&pane.Context{Store: e.st, Theme: th, OrgURL: orgURL, ReadOnly: true, Now: func() time.Time { return clock }},
+		PlanActions(context.Background(), e.st, priya, plan.ApplyOptions{}))
+	m.SetSize(80, 20)
+	msg := m.Load()()
+	m.Update(msg)
+	for _, k := range press("A") {
+		m.Update(k)
+	}
+	if m.mode == modeForm || !m.statusErr || !strings.Contains(m.status, "not available") {
+		t.Fatalf("apply without a client: mode %d, status %q", m.mode, m.status)
+	}
+	if ok, _ := m.Back(); ok {
+		t.Fatal("Back on the list reported something to go back from")
+	}
+}
