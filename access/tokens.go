@@ -186,6 +186,7 @@ func CheckTokens(ctx context.Context, c *okta.Client, opts TokenOptions) (*Token
 	if selfErr != nil {
 		p := problemOf(selfErr)
 		self.Status, self.Fix, self.Rejected = LevelCritical, p.Fix, p
+		rep.Inventory = "not checked: Okta refuses the credential"
 		self.Reasons = append(self.Reasons, "Okta refuses the credential: "+p.Error)
 		if self.Auth == AuthSSWS && !opts.LastUsed.IsZero() && !opts.LastUsed.Add(IdleWindow).After(now) {
 			self.Status = LevelExpired

@@ -1,0 +1,322 @@
+// Package access is the Access pane: the scope matrix (dirdeck's features
+// × needed scope, what the credential is granted, what a live probe
+// returned), excess privilege, and the org's API tokens sorted by days
+// left, each problem with a one-line fix. It also builds the header
+// banner shown on every pane while a token needs attention or a core
+// scope is missing.
+//
+// The pane never calls Okta: the wiring gives it a Check function whose
+// command runs the checks (package access) off the UI goroutine and
+// answers with a ResultMsg.
+package access
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+
+	chk "github.com/dirdeck/dirdeck/access"
+	"github.com/dirdeck/dirdeck/tui/pane"
+	"github.com/dirdeck/dirdeck/tui/termtext"
+)
+
+// Name is the pane's palette command; the root switches here on JumpMsg.
+const Name = "access"
+
+// Result is one run of the checks. Either report may be nil when its check
+// could not run; Err then says why (free of tokens).
+type Result struct {
+	Scopes *chk.ScopeReport
+	Tokens *chk.TokenReport
+	Err    string
+	At     time.Time // the org's clock when the checks ran
+}
+
+// ResultMsg delivers a Result. The root also reads it to update the
+// banner (BannerFor).
+type ResultMsg Result
+
+// Model is the Access pane.
+type Model struct {
+	ctx      *pane.Context
+	check    func() tea.Cmd
+	vp       viewport.Model
+	res      *Result
+	checking bool
+	started  bool
+	refresh  key.Binding
+	scroll   key.Binding
+}
+
+// New returns the pane. check starts the checks and returns the command
+// that answers with a ResultMsg; nil means no org to check (a replayed
+// bundle), which the pane says.
+func New(ctx *pane.Context, check func() tea.Cmd) *Model {
+	return &Model{
+		ctx: ctx, check: check, vp: viewport.New(),
+		refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "check again")),
+		scroll:  key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll")),
+	}
+}
+
+// Name implements pane.Pane.
+func (m *Model) Name() string { return Name }
+
+// Aliases implements pane.Pane.
+func (m *Model) Aliases() []string { return []string{"scopes", "tokens", "a"} }
+
+// Title implements pane.Pane.
+func (m *Model) Title() string { return "Access" }
+
+// Load implements pane.Pane. The checks run once at start (they cost a
+// few requests against the org's rate limits) and again on r; a new cache
+// generation does not change what the credential may do.
+func (m *Model) Load() tea.Cmd {
+	if m.started {
+		return nil
+	}
+	m.started = true
+	return m.run()
+}
+
+func (m *Model) run() tea.Cmd {
+	if m.check == nil || m.checking {
+		return nil
+	}
+	m.checking = true
+	m.render()
+	return m.check()
+}
+
+// SetSize implements pane.Pane; it also picks up a theme change.
+func (m *Model) SetSize(w, h int) {
+	m.vp.SetWidth(w)
+	m.vp.SetHeight(h)
+	m.render()
+}
+
+// Update implements pane.Pane.
+func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
+	switch msg := msg.(type) {
+	case ResultMsg:
+		r := Result(msg)
+		m.res, m.checking = &r, false
+		m.render()
+		return m, nil
+	case tea.KeyPressMsg:
+		if key.Matches(msg, m.refresh) {
+			return m, m.run()
+		}
+		var cmd tea.Cmd
+		m.vp, cmd = m.vp.Update(msg)
+		return m, cmd
+	case tea.MouseMsg:
+		var cmd tea.Cmd
+		m.vp, cmd = m.vp.Update(msg)
+		return m, cmd
+	}
+	return m, nil
+}
+
+// Result is the latest result (nil before the first one arrives).
+func (m *Model) Result() *Result { return m.res }
+
+// View implements pane.Pane.
+func (m *Model) View() string { return m.vp.View() }
+
+// Crumbs implements pane.Pane.
+func (m *Model) Crumbs() []string { return nil }
+
+// Back implements pane.Pane.
+func (m *Model) Back() (bool, tea.Cmd) { return false, nil }
+
+// Busy implements pane.Pane.
+func (m *Model) Busy() bool { return m.checking }
+
+// Capturing implements pane.Pane.
+func (m *Model) Capturing() bool { return false }
+
+// Keys implements pane.Pane.
+func (m *Model) Keys() []key.Binding { return []key.Binding{m.refresh, m.scroll} }
+
+func (m *Model) render() {
+	m.vp.SetContentLines(Render(m.res, m.checking, m.check != nil, m.ctx, m.vp.Width()))
+}
+
+// Column widths of the scope matrix and the token table.
+const (
+	featureW = 30
+	statusW  = 9
+	neededW  = 20
+	grantedW = 8
+	probeW   = 7
+	leftW    = 6
+	ageW     = 6
+	nameW    = 32
+	matrixW  = 2 + featureW + 1 + statusW + 1 + neededW + 1 + grantedW + 1 + probeW
+)
+
+// Render lays the pane out as lines of at most w cells.
+func Render(res *Result, checking, available bool, ctx *pane.Context, w int) []string {
+	th := ctx.Theme
+	var out []string
+	add := func(s string) { out = append(out, termtext.Truncate(s, w)) }
+	fix := func(s string) { add(th.Muted.Render("    fix: " + s)) }
+	switch {
+	case !available:
+		return []string{th.Muted.Render(termtext.Truncate("no org to check: scope and token checks need a live Okta org", w))}
+	case res == nil:
+		return []string{th.Muted.Render("checking scopes and tokens…")}
+	}
+	state := "checked " + pane.Age(ctx.Now(), res.At)
+	if checking {
+		state = "checking again…"
+	}
+	if res.Err != "" {
+		add(th.Error.Render("⚠ the checks could not run: " + termtext.Clean(res.Err)))
+		add(th.Muted.Render("  " + state + " · r: check again"))
+		out = append(out, "")
+	}
+
+	if s := res.Scopes; s != nil {
+		add(th.Title.Render("Credential") + "  " + credential(s) + th.Muted.Render("  · "+state))
+		if s.Rejected != nil {
+			add(th.Error.Render("  ⚠ Okta refuses the credential: " + termtext.Clean(s.Rejected.Error)))
+			fix(s.Rejected.Fix)
+		}
+		out = append(out, "")
+		add(th.Title.Render("Scopes"))
+		add(th.TableHeader.Render("  " + termtext.Fit("FEATURE", featureW) + " " + termtext.Fit("STATUS", statusW) + " " +
+			termtext.Fit("NEEDED", neededW) + " " + termtext.Fit("GRANTED", grantedW) + " " + termtext.Fit("PROBE", probeW)))
+		for _, f := range s.Features {
+			st := th.OK
+			switch {
+			case f.Expected:
+				st = th.Muted
+			case f.Status == chk.StatusMissing && f.Core:
+				st = th.Error
+			case f.Status != chk.StatusOK:
+				st = th.Warning
+			}
+			granted := map[string]string{chk.StatusOK: "yes", chk.StatusMissing: "no"}[f.Inferred]
+			if granted == "" {
+				granted = "?"
+			}
+			line := "  " + termtext.Fit(f.Feature, featureW) + " " + st.Render(termtext.Fit(f.Status, statusW)) + " " +
+				termtext.Fit(strings.Join(f.Needed, ","), neededW) + " " + termtext.Fit(granted, grantedW) + " " + termtext.Fit(f.Probe, probeW)
+			if note := " expected: writes are off"; f.Expected && w >= matrixW+termtext.Width(note) {
+				line += th.Muted.Render(note)
+			}
+			add(line)
+			if f.Status != chk.StatusOK && !f.Expected && s.Rejected == nil {
+				fix(f.Fix)
+			}
+		}
+		out = append(out, "")
+		add(th.Title.Render("Excess privilege"))
+		if len(s.Excess) == 0 {
+			add(th.Muted.Render("  none — the credential has no more than this profile uses"))
+		}
+		for _, e := range s.Excess {
+			add(th.Warning.Render("  ⚠ "+termtext.Clean(e.Privilege)) + " " + e.Reason)
+			fix(e.Fix)
+		}
+	}
+
+	if t := res.Tokens; t != nil {
+		out = append(out, "")
+		add(th.Title.Render("This profile's credential") + "  " + selfLine(t.Self))
+		for _, r := range t.Self.Reasons {
+			add("  " + levelStyle(t.Self.Status, th.OK, th.Warning, th.Error).Render("⚠ "+termtext.Clean(r)))
+		}
+		if t.Self.Status != chk.LevelOK && t.Self.Fix != "" {
+			fix(t.Self.Fix)
+		}
+		if t.SkewNote != "" {
+			add(th.Warning.Render("  ⚠ " + t.SkewNote))
+		}
+		out = append(out, "")
+		add(th.Title.Render("API tokens") + th.Muted.Render("  soonest expiry first"))
+		if t.Inventory != "ok" {
+			add(th.Muted.Render("  " + t.Inventory))
+		} else {
+			add(th.TableHeader.Render("  " + termtext.Fit("STATUS", statusW) + " " + termtext.FitRight("LEFT", leftW) + " " +
+				termtext.FitRight("AGE", ageW) + "  " + termtext.Fit("NAME", nameW) + " OWNER"))
+			for _, tc := range t.Tokens {
+				name := termtext.Clean(tc.Name)
+				if tc.Self {
+					name += " (this profile)"
+				}
+				st := levelStyle(tc.Status, th.OK, th.Warning, th.Error)
+				left := "—"
+				if tc.ExpiresAt != nil {
+					left = fmt.Sprintf("%dd", tc.DaysLeft)
+				}
+				add("  " + st.Render(termtext.Fit(tc.Status, statusW)) + " " + termtext.FitRight(left, leftW) + " " +
+					termtext.FitRight(fmt.Sprintf("%dd", tc.AgeDays), ageW) + "  " + termtext.Fit(name, nameW) + " " + termtext.Clean(tc.Owner))
+				if tc.Status != chk.LevelOK {
+					add(th.Muted.Render("    " + termtext.Clean(strings.Join(tc.Reasons, "; "))))
+					fix(tc.Fix)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// credential is the one-line identity of the checked credential.
+func credential(s *chk.ScopeReport) string {
+	who := termtext.Clean(s.Principal)
+	if who == "" {
+		who = "an unknown principal"
+	}
+	if s.Auth == chk.AuthOAuth {
+		return "OAuth service app " + who + " · granted " + orNone(s.Granted)
+	}
+	return "API token of " + who + " · roles " + orNone(s.Roles)
+}
+
+// selfLine summarises the profile's own credential.
+func selfLine(s chk.SelfCheck) string {
+	var parts []string
+	parts = append(parts, strings.ToUpper(s.Status))
+	if s.DaysLeft != nil {
+		parts = append(parts, fmt.Sprintf("idles out in %d days (each use renews it)", *s.DaysLeft))
+	}
+	if s.AgeDays != nil {
+		parts = append(parts, fmt.Sprintf("%d days old (rotate at %d)", *s.AgeDays, s.RotationDays))
+	}
+	if s.KeyAgeDays != nil {
+		parts = append(parts, fmt.Sprintf("key %d days old (rotate at %d)", *s.KeyAgeDays, s.RotationDays))
+	}
+	if s.AccessTokenSeconds > 0 {
+		parts = append(parts, "access tokens live "+(time.Duration(s.AccessTokenSeconds)*time.Second).String())
+	}
+	return strings.Join(parts, " · ")
+}
+
+// levelStyle picks the style of a token level.
+func levelStyle[S any](level string, ok, warn, bad S) S {
+	switch level {
+	case chk.LevelWarning:
+		return warn
+	case chk.LevelCritical, chk.LevelExpired:
+		return bad
+	}
+	return ok
+}
+
+func orNone(ss []string) string {
+	if len(ss) == 0 {
+		return "none"
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = termtext.Clean(s)
+	}
+	return strings.Join(out, ", ")
+}
