@@ -85,7 +85,7 @@
 // (2 s), after which Open returns ErrLocked naming the writer's pid, read
 // from "<path>.pid" (written while a writer has it open). A file that is
 // not a readable dirdeck cache (random bytes, truncated, another program's
-// bbolt file, a failing consistency check on files up to 64 MiB) gives
+// bbolt file, a failing consistency check on files up to 16 MiB) gives
 // ErrCorrupt, and panics bbolt raises on damaged pages are recovered into
 // ErrCorrupt; Rebuild moves such a file aside. A file from a newer dirdeck
 // gives ErrNewerSchema; older ones are migrated on open.

@@ -48,11 +48,11 @@ var (
 const DefaultTimeout = 2 * time.Second
 
 // checkLimit is the file size up to which Open runs bbolt's full
-// consistency check; above it the check would cost seconds on every
-// `dirdeck status`, so Open relies on the meta checksums, the truncation
-// check and panic recovery, and Verify does the full check on demand.
+// consistency check (about 2.5 ms per MiB: 40 ms here, 0.9 s for scenario
+// L); above it Open relies on the meta checksums, the truncation check and
+// panic recovery, and Verify does the full check on demand.
 // A variable so that tests can exercise the path without the check.
-var checkLimit int64 = 64 << 20
+var checkLimit int64 = 16 << 20
 
 // Options configure Open.
 type Options struct {
