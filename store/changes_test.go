@@ -496,9 +496,13 @@ func TestCursorsAndRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	before := readState(t, s)
 	failed, err := s.RecordFailedRun(directory.SyncRun{Mode: "incremental", Error: "boom", Finished: t0.Add(time.Hour)}, journal[:1])
 	if err != nil {
 		t.Fatal(err)
+	}
+	if after := readState(t, s); after != before {
+		t.Errorf("RecordFailedRun changed the data: %+v → %+v", before, after)
 	}
 	w, err = s.BeginFull()
 	if err != nil {
