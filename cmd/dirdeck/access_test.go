@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,8 +102,15 @@ func TestTokensCommandAgainstSim(t *testing.T) {
 	if rep.Self.Added == nil || rep.Self.LastUsed == nil || rep.Self.LastUsed.Sub(srv.Sim.Now()).Abs() > time.Minute {
 		t.Fatalf("token use not recorded: %+v", rep.Self)
 	}
-	// Three days later it is critical.
-	srv.Sim.Advance(3*24*time.Hour + time.Minute)
+	// Three days later (the sim's clock control plane) it is critical.
+	resp, err := http.Post(srv.URL+"/__sim/clock?advance=3d1m", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("advance the sim clock: %s", resp.Status)
+	}
 	res = profRun(t, "", "tokens")
 	if res.code != exitFailed || !strings.Contains(res.stdout, "Legacy SCIM connector: critical") || !strings.Contains(res.stdout, "fix:") {
 		t.Fatalf("exit %d:\n%s", res.code, res.stdout)

@@ -269,3 +269,40 @@ func TestLinksHere(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckerAgainstSim(t *testing.T) {
+	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
+	tests := []struct {
+		name  string
+		token string
+		used  bool
+		err   bool
+	}{
+		{"noapps", srv.Token("noapps"), true, false},
+		{"revoked", "00revokedTokenOktaNoLongerKnows", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := okta.New(t.Context(), okta.Credentials{OrgURL: srv.URL, Token: tt.token}, okta.Options{MaxRetries: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var used time.Time
+			check := Checker(t.Context(), c, CheckerOptions{Used: func(at time.Time) { used = at }})
+			msg, ok := check()().(ResultMsg)
+			if !ok || msg.Scopes == nil || msg.Tokens == nil || (msg.Err != "") != tt.err || msg.At.IsZero() {
+				t.Fatalf("result %+v", msg)
+			}
+			if !used.IsZero() != tt.used {
+				t.Fatalf("used = %v, want recorded %v", used, tt.used)
+			}
+		})
+	}
+	// A cancelled dashboard: the checks stop and say so.
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	c, _ := okta.New(t.Context(), okta.Credentials{OrgURL: srv.URL, Token: srv.Token("readonly")}, okta.Options{})
+	if msg := Checker(ctx, c, CheckerOptions{})()().(ResultMsg); msg.Err == "" || BannerFor(Result(msg)).Active() {
+		t.Fatalf("cancelled check: %+v", msg)
+	}
+}
