@@ -1,0 +1,98 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tmuxSession drives the real dirdeck binary in a detached tmux session.
+type tmuxSession struct {
+	t      *testing.T
+	socket string
+}
+
+func (s *tmuxSession) tmux(args ...string) string {
+	s.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", s.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func (s *tmuxSession) screen() string { return s.tmux("capture-pane", "-p", "-t", "e2e") }
+
+// waitFor polls the screen until it contains want; the program renders
+// asynchronously, so there is no single moment to look at.
+func (s *tmuxSession) waitFor(want string) string {
+	s.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		scr := s.screen()
+		if strings.Contains(scr, want) {
+			return scr
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("screen never showed %q; last screen:\n%s", want, scr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (s *tmuxSession) keys(keys ...string) { s.tmux(append([]string{"send-keys", "-t", "e2e"}, keys...)...) }
+
+// TestDemoDashboardInTmux runs `dirdeck` with an empty DIRDECK_HOME, as a
+// newcomer's `go run ./cmd/dirdeck` does, and drives it like a person.
+func TestDemoDashboardInTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and drives the binary")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed; .ci/run installs it (apt-get install tmux)")
+	}
+	bin := filepath.Join(t.TempDir(), "dirdeck")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	home := t.TempDir()
+	exitFile := filepath.Join(t.TempDir(), "exit")
+	s := &tmuxSession{t: t, socket: "dirdeck-e2e-" + filepath.Base(home)}
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	script := "env -u DIRDECK_ORG_URL -u DIRDECK_API_TOKEN -u DIRDECK_PROFILE DIRDECK_HOME=" + home +
+		" HOME=" + home + " TERM=xterm-256color " + bin + "; echo $? > " + exitFile + "; echo SHELL-BACK; sleep 600"
+	s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", script)
+
+	scr := s.waitFor("250 users")
+	if !strings.Contains(scr, "DEMO") || !strings.Contains(scr, "dirdeck profile add") {
+		t.Fatalf("no DEMO badge or hint:\n%s", scr)
+	}
+	s.keys(":users", "Enter")
+	scr = s.waitFor("LOGIN")
+	for _, r := range scr {
+		if r == 0x1b {
+			t.Fatal("an escape character from the data reached the screen")
+		}
+	}
+	s.keys("/")
+	s.tmux("send-keys", "-t", "e2e", "-l", "ana")
+	scr = s.waitFor("of 250 users")
+	s.keys("Enter")
+	s.keys("Enter")
+	scr = s.waitFor("Groups")
+	s.keys("Escape")
+	s.keys("?")
+	s.waitFor("quit")
+	s.keys("q")
+	scr = s.waitFor("SHELL-BACK")
+	code, err := os.ReadFile(exitFile)
+	if err != nil || strings.TrimSpace(string(code)) != "0" {
+		t.Fatalf("exit status %q (%v), want 0; screen:\n%s", code, err, scr)
+	}
+	if strings.Contains(scr, "DEMO") {
+		t.Fatalf("the alternate screen was not left on exit:\n%s", scr)
+	}
+}
