@@ -43,7 +43,9 @@ func (s *tmuxSession) waitFor(want string) string {
 	}
 }
 
-func (s *tmuxSession) keys(keys ...string) { s.tmux(append([]string{"send-keys", "-t", "e2e"}, keys...)...) }
+func (s *tmuxSession) keys(keys ...string) {
+	s.tmux(append([]string{"send-keys", "-t", "e2e"}, keys...)...)
+}
 
 // TestDemoDashboardInTmux runs `dirdeck` with an empty DIRDECK_HOME, as a
 // newcomer's `go run ./cmd/dirdeck` does, and drives it like a person.
