@@ -8,6 +8,7 @@
 package table
 
 import (
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -83,7 +84,7 @@ type Model struct {
 	recent   []*resultMsg // the last passes, newest first: exact hits (backspace) and narrowing candidates
 	seq      uint64       // bumps with every request; results with another seq are stale
 	pending  bool
-	wantKey  string // keep the cursor on this row when the next result lands
+	want     target // keep the cursor on this row when the next result lands
 	cursor   int
 	offset   int
 	width    int
@@ -102,6 +103,7 @@ func New(cols []Column, fields map[string]int, theme themes.Theme) Model {
 		keys:     DefaultKeyMap(),
 		theme:    theme,
 		sortCol:  -1,
+		want:     target{row: -1},
 		emptyMsg: "no rows",
 	}
 }
@@ -144,7 +146,7 @@ type resultMsg struct {
 // selected row (by Key) are kept; the recomputation runs in the returned
 // command.
 func (m *Model) SetRows(rows []Row) tea.Cmd {
-	m.wantKey = m.selectedKey()
+	m.want = m.selected()
 	m.rows = rows
 	m.sorted = nil
 	m.recent = nil // passes over the old rows
@@ -161,7 +163,7 @@ func (m *Model) SetQuery(q string) tea.Cmd {
 	m.query = q
 	m.seq++
 	m.pending = true
-	m.wantKey = m.selectedKey()
+	m.want = m.selected()
 	id, seq := m.id, m.seq
 	return tea.Tick(Debounce, func(time.Time) tea.Msg { return debounceMsg{id: id, seq: seq} })
 }
@@ -170,7 +172,7 @@ func (m *Model) SetQuery(q string) tea.Cmd {
 // (for tests, benchmarks and restoring state).
 func (m *Model) ApplyQueryNow(q string) tea.Cmd {
 	m.query = q
-	m.wantKey = m.selectedKey()
+	m.want = m.selected()
 	return m.recompute()
 }
 
@@ -182,7 +184,7 @@ func (m *Model) SetSort(col int, desc bool) tea.Cmd {
 	}
 	m.sortCol, m.desc = col, desc
 	m.sorted = nil
-	m.wantKey = m.selectedKey()
+	m.want = m.selected()
 	return m.recompute()
 }
 
@@ -199,7 +201,7 @@ func (m *Model) recompute() tea.Cmd {
 	id, seq, gen := m.id, m.seq, m.gen
 	rows, sorted, col, desc := m.rows, m.sorted, m.sortCol, m.desc
 	q := ParseQuery(m.query, m.fields)
-	want := m.wantKey
+	want := m.want
 	// Reuse an earlier pass of this generation and sort: the same query
 	// (the user deleted a character) is answered as is; a query that only
 	// narrows one is evaluated on its (smallest) result.
@@ -225,7 +227,7 @@ func (m *Model) recompute() tea.Cmd {
 // per row).
 const maxRecent = 8
 
-func compute(id int64, seq, gen uint64, rows []Row, sorted []int32, col int, desc bool, q Query, want string, candidates, exact []int32) resultMsg {
+func compute(id int64, seq, gen uint64, rows []Row, sorted []int32, col int, desc bool, q Query, want target, candidates, exact []int32) resultMsg {
 	if sorted == nil && col >= 0 {
 		sorted = SortOrder(rows, col, desc)
 	}
@@ -234,9 +236,13 @@ func compute(id int64, seq, gen uint64, rows []Row, sorted []int32, col int, des
 		view = FilterWithin(rows, sorted, q, candidates)
 	}
 	cursor := -1
-	if want != "" {
+	switch {
+	case want.gen == gen && want.row >= 0:
+		// Same rows: compare indices, not a million keys.
+		cursor = slices.Index(view, want.row)
+	case want.key != "":
 		for i, ri := range view {
-			if rows[ri].Key == want {
+			if rows[ri].Key == want.key {
 				cursor = i
 				break
 			}
@@ -269,7 +275,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		if msg.cursor >= 0 {
 			m.cursor = msg.cursor
 		}
-		m.wantKey = ""
+		m.want = target{row: -1}
 		m.clamp()
 		m.center()
 	case tea.MouseWheelMsg:
@@ -355,11 +361,20 @@ func (m *Model) center() {
 
 func (m Model) bodyHeight() int { return max(m.height-1, 1) }
 
-func (m Model) selectedKey() string {
-	if r, ok := m.Selected(); ok {
-		return r.Key
+// target identifies the row to keep the cursor on: by index within the
+// generation it was taken from, and by Key across generations.
+type target struct {
+	key string
+	row int32
+	gen uint64
+}
+
+func (m Model) selected() target {
+	if m.cursor >= 0 && m.cursor < len(m.view) {
+		ri := m.view[m.cursor]
+		return target{key: m.rows[ri].Key, row: ri, gen: m.gen}
 	}
-	return m.wantKey
+	return m.want
 }
 
 // Selected returns the row under the cursor.

@@ -150,7 +150,7 @@ func TestStaleResultsDropped(t *testing.T) {
 		t.Fatal("the latest debounce did not start a filter")
 	}
 	// A result computed for an older sequence number arrives late.
-	old := compute(m.id, m.seq-1, m.gen, m.rows, nil, -1, false, ParseQuery("a", fields), "", nil, nil)
+	old := compute(m.id, m.seq-1, m.gen, m.rows, nil, -1, false, ParseQuery("a", fields), target{row: -1}, nil, nil)
 	m, _ = m.Update(old)
 	if !m.Pending() || m.Len() != 6 {
 		t.Fatalf("stale result was applied: pending=%v len=%d", m.Pending(), m.Len())
@@ -164,7 +164,7 @@ func TestStaleResultsDropped(t *testing.T) {
 	}
 	// Another table's messages are ignored.
 	other := newTable(t, sample(), 60, 10)
-	otherRes := compute(other.id, m.seq, m.gen, m.rows, nil, -1, false, Query{}, "", nil, nil)
+	otherRes := compute(other.id, m.seq, m.gen, m.rows, nil, -1, false, Query{}, target{row: -1}, nil, nil)
 	if m2, _ := m.Update(otherRes); m2.Len() != 1 {
 		t.Error("a result addressed to another table was applied")
 	}
