@@ -163,7 +163,7 @@ func Apply(ctx context.Context, st *store.Store, id string, opts ApplyOptions) (
 		return refuse(refused("plan %s has %d of the %d approvals this profile requires", id, n, need))
 	}
 	if !opts.AllowWrites {
-		return refuse(refused("writes to Okta are off for this profile: set allow_writes = true in the profile or DIRDECK_ALLOW_WRITES=1"))
+		return refuse(refused("writes to Okta are off for this profile: set allow_writes = true in it (DIRDECK_ALLOW_WRITES=1 for the environment configuration)"))
 	}
 	if opts.Client == nil {
 		return rep, errors.New("apply: no Okta client")

@@ -13,11 +13,12 @@ import (
 	"github.com/dirdeck/dirdeck/store"
 )
 
-// writes counts the write requests the sim served.
+// writes counts the write requests to the org's API the sim served (an
+// OAuth token request is a POST but writes nothing).
 func writes(s oktasim.Stats) int64 {
 	var n int64
 	for k, v := range s.ByEndpoint {
-		if !strings.HasPrefix(k, "GET ") {
+		if !strings.HasPrefix(k, "GET ") && strings.Contains(k, " /api/") {
 			n += v
 		}
 	}
@@ -291,5 +292,145 @@ func TestApplyRefusals(t *testing.T) {
 				t.Fatalf("%d write requests: %v", w, f.srv.Sim.Stats().ByEndpoint)
 			}
 		})
+	}
+}
+
+func TestApplyDriftOnPlannedMembers(t *testing.T) {
+	f := newFixture(t)
+	tg := f.targets(t, 4)
+	rec := f.approved(t, Request{Title: "same member", Changes: []Change{{Group: tg.group.Name, Add: tg.outsiders[:1], Remove: tg.members[:1]}}})
+	ctx := context.Background()
+	// Another admin makes one of the plan's changes first.
+	other := f.client(t, "reviewer")
+	if err := other.AddGroupMember(ctx, tg.group.ID, rec.Plan.Ops[0].UserID); err != nil {
+		t.Fatal(err)
+	}
+	f.srv.Sim.ResetStats()
+	c := f.client(t, "superadmin")
+	rep, err := Apply(ctx, f.st, rec.ID, ApplyOptions{Client: c, AllowWrites: true})
+	if !errors.Is(err, ErrDrift) || len(rep.Drift) != 1 || rep.Drift[0].Blocking || !strings.Contains(rep.Drift[0].What, tg.outsiders[0]) {
+		t.Fatalf("apply: %v, drift %+v", err, rep.Drift)
+	}
+	if w := writes(f.srv.Sim.Stats()); w != 0 {
+		t.Fatalf("%d writes despite drift", w)
+	}
+	rep, err = Apply(ctx, f.st, rec.ID, ApplyOptions{Client: c, AllowWrites: true, Rebase: true})
+	if err != nil || rep.Noop != 1 || rep.Done != 1 {
+		t.Fatalf("rebased apply: %v %+v", err, rep)
+	}
+	st := f.srv.Sim.Stats().ByEndpoint
+	if st["PUT /api/v1/groups/{id}/users/{uid}"] != 0 || st["DELETE /api/v1/groups/{id}/users/{uid}"] != 1 {
+		t.Fatalf("rebased apply wrote %v (the add is a no-op)", st)
+	}
+}
+
+func TestApplyBlockingDrift(t *testing.T) {
+	f := newFixture(t)
+	tg := f.targets(t, 4)
+	rec := f.approved(t, Request{Title: "rename", Changes: []Change{{Group: tg.group.Name, Rename: tg.group.Name + " EU", Add: tg.outsiders[:1]}}})
+	ctx := context.Background()
+	if _, err := f.client(t, "reviewer").UpdateGroup(ctx, tg.group.ID, tg.group.Name, "edited meanwhile"); err != nil {
+		t.Fatal(err)
+	}
+	f.srv.Sim.ResetStats()
+	rep, err := Apply(ctx, f.st, rec.ID, ApplyOptions{Client: f.client(t, "superadmin"), AllowWrites: true, Rebase: true})
+	if !errors.Is(err, ErrDrift) || !strings.Contains(err.Error(), "stage a new plan") {
+		t.Fatalf("apply over an edited profile: %v", err)
+	}
+	if len(rep.Drift) != 1 || !rep.Drift[0].Blocking {
+		t.Fatalf("drift = %+v", rep.Drift)
+	}
+	if w := writes(f.srv.Sim.Stats()); w != 0 {
+		t.Fatalf("%d writes despite blocking drift", w)
+	}
+}
+
+func TestApplyCreatesGroupAndAddsMembers(t *testing.T) {
+	f := newFixture(t)
+	tg := f.targets(t, 4)
+	rec := f.approved(t, Request{Title: "falcon", Changes: []Change{{Group: "Project Falcon", Create: true, Description: "Launch team", Add: tg.outsiders[:2]}}})
+	ctx := context.Background()
+	rep, err := Apply(ctx, f.st, rec.ID, ApplyOptions{Client: f.client(t, "superadmin"), AllowWrites: true})
+	if err != nil || rep.Done != 3 || len(rep.Resynced) != 1 {
+		t.Fatalf("apply: %v %+v", err, rep)
+	}
+	err = f.st.View(func(r *store.Reader) error {
+		g, ok := r.GroupByName("Project Falcon")
+		if !ok || g.ID != rep.Resynced[0] || g.Description != "Launch team" {
+			t.Fatalf("cached group = %+v, %v", g, ok)
+		}
+		n := 0
+		for range r.MembersOf(g.ID) {
+			n++
+		}
+		if n != 2 {
+			t.Fatalf("cached members = %d", n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if digest, truth := cacheDigest(t, f.st), f.srv.Sim.Truth().Digest; digest != truth {
+		t.Fatalf("cache %s != truth %s", digest, truth)
+	}
+	// A second plan creating the same name is refused at staging now...
+	if _, err := f.build(t, Request{Changes: []Change{{Group: "Project Falcon", Create: true}}}); !errors.Is(err, ErrRefused) {
+		t.Fatalf("stage a taken name: %v", err)
+	}
+}
+
+func cacheDigest(t *testing.T, st *store.Store) string {
+	t.Helper()
+	var d string
+	if err := st.View(func(r *store.Reader) error {
+		var err error
+		d, err = r.Digest()
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestApplyWithOAuth(t *testing.T) {
+	f := newFixture(t)
+	tg := f.targets(t, 4)
+	clients, err := f.srv.Sim.Clients()
+	if err != nil {
+		t.Fatal(err)
+	}
+	oauth := func(name string) (*okta.Client, string) {
+		for _, sc := range clients {
+			if sc.Name == name {
+				c, err := okta.New(context.Background(), okta.Credentials{OrgURL: f.srv.URL, ClientID: sc.ClientID,
+					PrivateKeyPEM: []byte(sc.PrivateKeyPEM), Scopes: sc.Scopes}, okta.Options{MaxRetries: 1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return c, sc.ClientID
+			}
+		}
+		t.Fatalf("no service app %q", name)
+		return nil, ""
+	}
+	ctx := context.Background()
+	rec := f.approved(t, Request{Title: "oauth", Changes: []Change{{Group: tg.group.Name, Add: tg.outsiders[:1]}}})
+	ro, roID := oauth("readonly")
+	who, err := WhoAmI(ctx, ro, roID)
+	if err != nil || who.AdminID != "client:"+roID {
+		t.Fatalf("identity of a service app: %+v %v", who, err)
+	}
+	_, err = Apply(ctx, f.st, rec.ID, ApplyOptions{Client: ro, AllowWrites: true})
+	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "okta.groups.manage") {
+		t.Fatalf("service app without okta.groups.manage: %v", err)
+	}
+	if w := writes(f.srv.Sim.Stats()); w != 0 {
+		t.Fatalf("%d writes", w)
+	}
+	mgr, _ := oauth("manager")
+	rep, err := Apply(ctx, f.st, rec.ID, ApplyOptions{Client: mgr, AllowWrites: true})
+	if err != nil || rep.Done != 1 {
+		t.Fatalf("service app with okta.groups.manage: %v %+v", err, rep)
 	}
 }
