@@ -105,6 +105,8 @@ type SelfCheck struct {
 	// Rejected is Okta's refusal of the credential (401, or the OAuth
 	// token endpoint's), when it refused.
 	Rejected *Problem `json:"rejected,omitempty"`
+	// Notes are things worth knowing that are no problem now.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // TokenReport is the result of a token check; its JSON is the
@@ -228,6 +230,12 @@ func CheckTokens(ctx context.Context, c *okta.Client, opts TokenOptions) (*Token
 		self.Status, self.Reasons = tc.Status, tc.Reasons
 		if tc.Status != LevelOK {
 			self.Fix = selfFix(tc)
+		}
+		// The check renewed the token, so the danger it was in shows only
+		// in the local record: say so, or the next long gap kills it.
+		if level, _ := IdleNotice(opts.LastUsed, now); level != "" {
+			self.Notes = append(self.Notes, fmt.Sprintf("dirdeck had not used the token since %s: it was %s from idling out; this check renewed it — sync at least weekly",
+				opts.LastUsed.UTC().Format(time.DateOnly), daysText(max(DaysLeft(now, opts.LastUsed.Add(IdleWindow)), 0))))
 		}
 	}
 

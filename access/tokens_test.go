@@ -99,6 +99,16 @@ func TestSelfTokenRefused(t *testing.T) {
 		t.Fatalf("revoked: %+v exit %d", r.Self, r.ExitCode())
 	}
 
+	// A token last used by dirdeck 25 days ago is renewed by the check,
+	// which says how close it came.
+	r, err = CheckTokens(ctx, tokenClient(t, srv, "readonly"), TokenOptions{LastUsed: srv.Sim.Now().Add(-25 * day)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Self.Status != LevelOK || len(r.Self.Notes) != 1 || !strings.Contains(r.Self.Notes[0], "5 days from idling out") {
+		t.Fatalf("renewed: %+v", r.Self)
+	}
+
 	// The readonly token left unused for 31 days idles out.
 	c := tokenClient(t, srv, "readonly")
 	lastUsed := srv.Sim.Now()

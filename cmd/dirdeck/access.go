@@ -234,6 +234,9 @@ func printTokens(w io.Writer, r *access.TokenReport) {
 	for _, reason := range s.Reasons {
 		fmt.Fprintf(w, "  ! %s\n", termtext.Clean(reason))
 	}
+	for _, n := range s.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
+	}
 	line("fix", s.Fix)
 	fmt.Fprintf(w, "\nOrg clock   %s", r.ServerTime.Format(time.RFC3339))
 	if r.SkewNote != "" {

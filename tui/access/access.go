@@ -236,6 +236,9 @@ func Render(res *Result, checking, available bool, ctx *pane.Context, w int) []s
 		if t.Self.Status != chk.LevelOK && t.Self.Fix != "" {
 			fix(t.Self.Fix)
 		}
+		for _, n := range t.Self.Notes {
+			add(th.Muted.Render("  note: " + n))
+		}
 		if t.SkewNote != "" {
 			add(th.Warning.Render("  ⚠ " + t.SkewNote))
 		}
