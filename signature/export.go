@@ -158,7 +158,13 @@ func newCard(res Result, file string) card {
 		// values, so embedding it as HTML is what the reviewer must see.
 		HTML: htmltemplate.HTML(res.HTML),
 	}
-	c.Search = strings.ToLower(strings.Join([]string{c.Name, c.Login, c.Department, c.Title, c.Template, rule}, " "))
+	words := []string{c.Name, c.Login, c.Department, c.Title, c.Template, rule}
+	if c.Missing != "" {
+		// "missing" finds every incomplete signature, "missing title" those
+		// lacking a title.
+		words = append(words, "missing", c.Missing)
+	}
+	c.Search = strings.ToLower(strings.Join(words, " "))
 	return c
 }
 
@@ -206,7 +212,7 @@ main{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:
 </style>
 </head><body>
 <header><h1>Email signatures</h1>
-<input id="q" type="search" placeholder="Search name, login, department, title, template…" autofocus>
+<input id="q" type="search" placeholder="Search name, login, department, title, template, or missing…" autofocus>
 <span id="count">{{.Stats.Users}} users</span></header>
 <main id="cards">
 {{range .Cards}}<section class="card{{if .Missing}} missing{{end}}" data-q="{{.Search}}">
