@@ -127,6 +127,7 @@ func TestRequiredFields(t *testing.T) {
 	}
 	for _, c := range []struct{ src, required, fields string }{
 		{`<p>{{attr "costCenter"}} {{or (attr "pronouns") "-"}}</p>`, "costCenter", "costCenter,pronouns"},
+		{`<p>{{.Attr "hireDate"}} {{.Field "Title"}}</p>`, "Title,hireDate", "Title,hireDate"},
 		{`<p>{{if .Title}}{{.Title}}{{else}}{{.Department}}{{end}}</p>`, "Department", "Department,Title"},
 		{`<p>{{with .MobilePhone}}{{phone .}}{{end}}{{with $.Email}}{{$.Login}}{{end}}</p>`, "Login", "Email,Login,MobilePhone"},
 		{`<a title="{{.City}}" href="mailto:{{.Email}}">{{upper (or .State "x")}}</a>`, "City,Email", "City,Email,State"},

@@ -363,7 +363,7 @@ func (a *analyser) pipe(p *parse.PipeNode, guarded []string, dataDot, printed bo
 // reads, since those supply their own fallback. attr "name" reads the
 // attribute name.
 func (a *analyser) cmdRefs(c *parse.CommandNode, dataDot bool) (reads, needs []string) {
-	if len(c.Args) > 1 && isIdent(c.Args[0], "attr") {
+	if len(c.Args) > 1 && (isIdent(c.Args[0], "attr") || isField(c.Args[0], "Attr", "Field")) {
 		if s, ok := c.Args[1].(*parse.StringNode); ok {
 			a.fields[s.Text] = true
 			return []string{s.Text}, []string{s.Text}
@@ -388,6 +388,12 @@ func (a *analyser) cmdRefs(c *parse.CommandNode, dataDot bool) (reads, needs []s
 		}
 	}
 	return reads, needs
+}
+
+// isField reports a method call on dot such as .Attr "costCenter".
+func isField(n parse.Node, names ...string) bool {
+	f, ok := n.(*parse.FieldNode)
+	return ok && len(f.Ident) == 1 && slices.Contains(names, f.Ident[0])
 }
 
 func isIdent(n parse.Node, names ...string) bool {
@@ -423,6 +429,9 @@ func (a *analyser) refs(n parse.Node, dataDot bool) []string {
 
 func (a *analyser) field(n parse.Node, idents []string) []string {
 	name := idents[0]
+	if name == "Attr" || name == "Field" {
+		return nil // Data's methods; cmdRefs records their attribute
+	}
 	if !fieldNames[name] {
 		if a.err == nil {
 			te := &TemplateError{Template: a.name, Msg: fmt.Sprintf("unknown field .%s (fields: %s; use {{attr %q}} for other profile attributes)", name, strings.Join(sortedFields(), ", "), lowerFirst(name))}
