@@ -203,6 +203,9 @@ func CheckScopes(ctx context.Context, c *okta.Client, opts CheckOptions) (*Scope
 		}
 	}
 
+	if r.Granted == nil {
+		r.Granted = []string{}
+	}
 	for _, f := range Features {
 		fr, err := r.feature(f, probes, known, opts)
 		if err != nil {

@@ -112,6 +112,9 @@ func TestCheckScopesAgainstSim(t *testing.T) {
 				t.Fatal(err)
 			}
 			js, _ := json.MarshalIndent(r, "", "  ")
+			if r.Roles == nil || r.Granted == nil || r.Excess == nil {
+				t.Errorf("null list in the JSON contract:\n%s", js)
+			}
 			if got := r.ExitCode(); got != tt.exit {
 				t.Errorf("exit %d, want %d\n%s", got, tt.exit, js)
 			}
