@@ -151,24 +151,23 @@ func (e *engine) chooseMode() (string, cursors, error) {
 	}
 	var cur cursors
 	var lastFull time.Time
+	var generation uint64
 	err := e.st.View(func(r *store.Reader) error {
+		generation = r.Generation()
 		cur.since = parseCursor(r.Cursor(cursorSince))
 		cur.logs = parseCursor(r.Cursor(cursorLogs))
 		lastFull = parseCursor(r.Cursor(cursorLastFull))
 		return nil
 	})
-	if errors.Is(err, store.ErrNoGeneration) {
-		return ModeFull, cursors{}, nil
-	}
 	if err != nil {
 		return "", cursors{}, fmt.Errorf("read sync cursors: %w", err)
 	}
-	if cur.since.IsZero() || lastFull.IsZero() {
+	if generation == 0 || cur.since.IsZero() || lastFull.IsZero() {
 		return ModeFull, cursors{}, nil
 	}
-	// The org clock is unknown until the first answer; the cursors are
-	// org-clock times too, so compare them with each other's age on the
-	// local clock only as a coarse staleness check.
+	// The org clock is unknown before the first answer, so the age of
+	// the last full sync is judged on the local clock: a coarse check
+	// where minutes of skew do not matter against a week.
 	if e.opts.Now().Sub(lastFull) > e.opts.ReconcileEvery {
 		return ModeFull, cursors{}, nil
 	}

@@ -27,29 +27,42 @@ import (
 const demoHint = "Demo: a simulated org. Add yours with `dirdeck profile add NAME --org-url https://…`"
 
 // runDashboard opens the TUI on the active profile, or on an in-process
-// simulated org when nothing is configured.
+// simulated org when nothing is configured. `:profile NAME` closes the
+// dashboard and opens it again on that profile.
 func runDashboard(cmd *cobra.Command, theme string) error {
-	ctx := cmd.Context()
-	r, err := config.Resolve(profileFlag(cmd))
+	profile := profileFlag(cmd)
+	for {
+		next, err := openDashboard(cmd.Context(), profile, theme)
+		if err != nil || next == "" {
+			return err
+		}
+		profile = next
+	}
+}
+
+// openDashboard runs the TUI on one profile until the user quits (next
+// is empty) or switches to profile next.
+func openDashboard(ctx context.Context, profile, theme string) (next string, err error) {
+	r, err := config.Resolve(profile)
 	if errors.Is(err, config.ErrNotConfigured) {
-		return runDemo(ctx, theme)
+		return "", runDemo(ctx, theme)
 	}
 	if err != nil {
-		return withCode(exitFailed, err)
+		return "", withCode(exitFailed, err)
 	}
 	st, err := store.Open(r.CachePath, store.Options{})
 	if err != nil {
-		return withCode(exitFailed, fmt.Errorf("open cache: %w", err))
+		return "", withCode(exitFailed, fmt.Errorf("open cache: %w", err))
 	}
 	defer st.Close()
 	logger, closeLog, err := openLog(r.LogPath)
 	if err != nil {
-		return withCode(exitFailed, err)
+		return "", withCode(exitFailed, err)
 	}
 	defer closeLog()
 	c, err := newClient(ctx, r, okta.Options{Logger: logger})
 	if err != nil {
-		return err
+		return "", err
 	}
 	runner := syncer.New(c, st, r.Profile.SyncInterval)
 	runner.OnSuccess = func(_ directory.SyncRun, serverTime time.Time) {
@@ -57,10 +70,23 @@ func runDashboard(cmd *cobra.Command, theme string) error {
 			logger.Warn("record token use", "err", err)
 		}
 	}
-	return runTUI(ctx, runner, tui.Options{
+	o := tui.Options{
 		Store: st, Theme: theme, Profile: r.Name, OrgURL: r.Profile.OrgURL,
 		ReadOnly: !r.Profile.AllowWrites,
-	})
+	}
+	if cfg, err := config.Load(); err == nil && r.Source == config.SourceProfile {
+		o.Profiles = cfg.Names()
+		o.SwitchProfile = func(name string) tea.Cmd {
+			if _, ok := cfg.Profiles[name]; !ok || name == r.Name {
+				return nil
+			}
+			next = name
+			return tea.Quit
+		}
+	}
+	// SwitchProfile sets next while the TUI runs: read it only afterwards.
+	err = runTUI(ctx, runner, o)
+	return next, err
 }
 
 // runDemo serves a simulated org on loopback, syncs it into a throwaway

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dirdeck/dirdeck/oktasim"
 )
 
 // tmuxSession drives the real dirdeck binary in a detached tmux session.
@@ -96,5 +98,51 @@ func TestDemoDashboardInTmux(t *testing.T) {
 	}
 	if strings.Contains(scr, "DEMO") {
 		t.Fatalf("the alternate screen was not left on exit:\n%s", scr)
+	}
+}
+
+// TestProfileSwitchInTmux opens the dashboard on one profile and switches
+// to another with `:profile NAME`.
+func TestProfileSwitchInTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and drives the binary")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed; .ci/run installs it (apt-get install tmux)")
+	}
+	home := profHome(t)
+	// Same seed, so the same read-only token opens both orgs.
+	first := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 5})
+	second := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 5})
+	for _, p := range []struct{ name, url string }{{"first", first.URL}, {"second", second.URL}} {
+		if res := profRun(t, "", "profile", "add", p.name, "--org-url", p.url); res.code != exitOK {
+			t.Fatalf("profile add %s: %v", p.name, res.err)
+		}
+	}
+	if res := profRun(t, "", "profile", "use", "first"); res.code != exitOK {
+		t.Fatal(res.err)
+	}
+	bin := filepath.Join(t.TempDir(), "dirdeck")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	exitFile := filepath.Join(t.TempDir(), "exit")
+	s := &tmuxSession{t: t, socket: "dirdeck-e2e-" + filepath.Base(home)}
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	script := "env DIRDECK_HOME=" + home + " HOME=" + home + " DBUS_SESSION_BUS_ADDRESS= DIRDECK_API_TOKEN=" + first.ReadOnlyToken() +
+		" TERM=xterm-256color " + bin + "; echo $? > " + exitFile + "; echo SHELL-BACK; sleep 600"
+	s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", "120", "-y", "30", script)
+	s.waitFor(strings.TrimPrefix(first.URL, "http://"))
+	s.waitFor("250 users")
+	s.keys(":profile second", "Enter")
+	scr := s.waitFor(strings.TrimPrefix(second.URL, "http://"))
+	if strings.Contains(scr, strings.TrimPrefix(first.URL, "http://")) {
+		t.Fatalf("still showing the first org:\n%s", scr)
+	}
+	s.waitFor("250 users")
+	s.keys("q")
+	s.waitFor("SHELL-BACK")
+	if code, _ := os.ReadFile(exitFile); strings.TrimSpace(string(code)) != "0" {
+		t.Fatalf("exit status %q", code)
 	}
 }
