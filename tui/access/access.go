@@ -67,7 +67,7 @@ func New(ctx *pane.Context, check func() tea.Cmd) *Model {
 func (m *Model) Name() string { return Name }
 
 // Aliases implements pane.Pane.
-func (m *Model) Aliases() []string { return []string{"scopes", "tokens", "a"} }
+func (m *Model) Aliases() []string { return []string{"scopes", "tokens", "token"} }
 
 // Title implements pane.Pane.
 func (m *Model) Title() string { return "Access" }
