@@ -526,7 +526,9 @@ func checkDrift(ctx context.Context, c *okta.Client, rec *Record, journal map[in
 					What: fmt.Sprintf("the group's profile was edited in Okta (now %q, %q) under the plan's rename", lg.Name, lg.Description)})
 			}
 		}
-		if len(ops) == 0 {
+		// Only membership operations care about the members; a rename
+		// does not conflict with someone else's membership changes.
+		if !slices.ContainsFunc(ops, func(op Op) bool { return op.Kind == OpAdd || op.Kind == OpRemove }) {
 			continue
 		}
 		if err := readMembers(ctx, c, g); err != nil {

@@ -434,3 +434,37 @@ func TestApplyWithOAuth(t *testing.T) {
 		t.Fatalf("service app with okta.groups.manage: %v %+v", err, rep)
 	}
 }
+
+func TestRenameIgnoresMembershipChurn(t *testing.T) {
+	f := newFixture(t)
+	tg := f.targets(t, 4)
+	rec := f.approved(t, Request{Title: "rename only", Changes: []Change{{Group: tg.group.Name, Rename: tg.group.Name + " (EU)"}}})
+	ctx := context.Background()
+	if err := f.client(t, "reviewer").AddGroupMember(ctx, tg.group.ID, f.outsiderID(t, tg)); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Apply(ctx, f.st, rec.ID, ApplyOptions{Client: f.client(t, "superadmin"), AllowWrites: true})
+	if err != nil || rep.Done != 1 {
+		t.Fatalf("rename after unrelated membership change: %v %+v", err, rep)
+	}
+	g, err := f.client(t, "readonly").GetGroup(ctx, tg.group.ID)
+	if err != nil || g.Name != tg.group.Name+" (EU)" {
+		t.Fatalf("group = %+v, %v", g, err)
+	}
+}
+
+// outsiderID is the id of an active user outside the target group.
+func (f *fixture) outsiderID(t *testing.T, tg targets) string {
+	t.Helper()
+	var id string
+	if err := f.st.View(func(r *store.Reader) error {
+		for u := range r.UsersByPrefix(tg.outsiders[0]) {
+			id = u.ID
+			break
+		}
+		return nil
+	}); err != nil || id == "" {
+		t.Fatalf("user %s: %v", tg.outsiders[0], err)
+	}
+	return id
+}
