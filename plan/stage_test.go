@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/dirdeck/dirdeck/store"
+	"github.com/dirdeck/dirdeck/themes"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite golden files")
@@ -91,6 +92,18 @@ func TestStageAndShow(t *testing.T) {
 	out = strings.ReplaceAll(out, loaded.Hash, "sha256:HASH")
 	out = strings.ReplaceAll(out, loaded.ID, "p-ID")
 	golden(t, "show.txt", out)
+	dark, err := themes.ByName(themes.Dark)
+	if err != nil {
+		t.Fatal(err)
+	}
+	colour := Render(loaded, dark, nil)
+	colour = strings.ReplaceAll(colour, f.srv.URL, "http://127.0.0.1:PORT")
+	colour = strings.ReplaceAll(colour, loaded.Hash, "sha256:HASH")
+	colour = strings.ReplaceAll(colour, loaded.ID, "p-ID")
+	if !strings.Contains(colour, "\x1b[") {
+		t.Fatal("the dark theme renders no colour")
+	}
+	golden(t, "show_dark.txt", colour)
 	collapsed := Render(loaded, Plain, map[string]bool{})
 	if strings.Contains(collapsed, tg.members[0]) || !strings.Contains(collapsed, "enter expands") {
 		t.Errorf("collapsed render lists members:\n%s", collapsed)
