@@ -86,6 +86,18 @@ func currentRSS() (int64, error) {
 	return parseKB(v), nil
 }
 
+// rssParts splits the current resident set into anonymous memory (heap,
+// stacks) and file-backed pages (the memory-mapped cache, the binary).
+func rssParts() (anon, file int64) {
+	if v, ok := procField("/proc/self/status", "RssAnon", ":"); ok {
+		anon = parseKB(v)
+	}
+	if v, ok := procField("/proc/self/status", "RssFile", ":"); ok {
+		file = parseKB(v)
+	}
+	return anon, file
+}
+
 // cpuTime is the user plus system CPU this process has used.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage

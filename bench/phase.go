@@ -45,6 +45,9 @@ type phaseResult struct {
 	Wall    time.Duration `json:"wall"`
 	CPU     time.Duration `json:"cpu"`
 	PeakRSS int64         `json:"peak_rss"`
+	// RSSAnon and RSSFile split the resident set when the phase ended.
+	RSSAnon int64 `json:"rss_anon"`
+	RSSFile int64 `json:"rss_file"`
 
 	// Sync and naive phases.
 	Run         directory.SyncRun           `json:"run"`
@@ -87,6 +90,7 @@ func childMain(ctx context.Context, stdout io.Writer) (bool, error) {
 	if res.PeakRSS, err = peakRSS(); err != nil {
 		return true, err
 	}
+	res.RSSAnon, res.RSSFile = rssParts()
 	return true, json.NewEncoder(stdout).Encode(res)
 }
 

@@ -21,13 +21,14 @@ import (
 const budgetShare = 0.5
 
 // Targets from DESIGN.md "Performance targets"; the 16 ms filter target
-// is set at 100k users, the 50 ms one at a million.
+// is set at 100k users (scenario L), the 50 ms one at a million (XL):
+// orgs from half a million users on are judged by the latter.
 const (
-	maxSyncRSS    = 400 << 20
-	maxFirstFrame = 200 * time.Millisecond
-	maxFilter100k = 16 * time.Millisecond
-	maxFilter1M   = 50 * time.Millisecond
-	users100k     = 100_000
+	maxSyncRSS       = 400 << 20
+	maxFirstFrame    = 200 * time.Millisecond
+	maxFilter100k    = 16 * time.Millisecond
+	maxFilter1M      = 50 * time.Millisecond
+	usersFor1MTarget = 500_000
 )
 
 // org is a simulated org served over loopback for the run.
@@ -195,6 +196,8 @@ func offResults(full, naive phaseResult, fullReqs, naiveReqs int64, items int) [
 	perK := func(d time.Duration) float64 { return float64(d.Milliseconds()) / (float64(items) / 1000) }
 	peak := newResult("sync.peak_rss", float64(full.PeakRSS)/mib, "MiB", float64(naive.PeakRSS)/mib, "naive SDK loop")
 	peak.Target, peak.OK = "≤ 400 MiB (at L)", full.PeakRSS <= maxSyncRSS
+	peak = peak.note("VmHWM of the sync's process; when it ended: %.0f MiB anonymous, %.0f MiB file-backed (the cache is memory-mapped)",
+		float64(full.RSSAnon)/mib, float64(full.RSSFile)/mib)
 	return []Result{
 		newResult("sync.off.wall", full.Wall.Seconds(), "s", naive.Wall.Seconds(), "naive SDK loop").report().
 			note("speed-up over the naive sequential okta-sdk-golang v5 loop: %.1f× (rate limits off)", naive.Wall.Seconds()/full.Wall.Seconds()),
@@ -237,15 +240,26 @@ func cacheResults(path string, sim *oktasim.Sim, users int) ([]Result, error) {
 		if err != nil {
 			return err
 		}
-		t0 = time.Now()
-		for range r.Users() {
-			scanned++
+		// Best of three: the machine may be shared, and the digest
+		// above is remembered by the store, so only it runs once.
+		for i := range 3 {
+			t0 = time.Now()
+			scanned = 0
+			for range r.Users() {
+				scanned++
+			}
+			if d := time.Since(t0); i == 0 || d < scanDur {
+				scanDur = d
+			}
+			t0 = time.Now()
+			if exported, err = export.Write(io.Discard, r, "users", export.CSV); err != nil {
+				return err
+			}
+			if d := time.Since(t0); i == 0 || d < exportDur {
+				exportDur = d
+			}
 		}
-		scanDur = time.Since(t0)
-		t0 = time.Now()
-		exported, err = export.Write(io.Discard, r, "users", export.CSV)
-		exportDur = time.Since(t0)
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
@@ -264,7 +278,7 @@ func cacheResults(path string, sim *oktasim.Sim, users int) ([]Result, error) {
 	return []Result{
 		newResult("cache.size_per_1k_users", float64(fi.Size())/mib/perK, "MiB", float64(jsonl.n)/mib/perK, "same data as JSON Lines").report(),
 		newResult("cache.export_users", float64(exported)/exportDur.Seconds(), "rows/s", float64(scanned)/scanDur.Seconds(), "scan without export").report().
-			note("export.Write of %d users as CSV", exported),
+			note("export.Write of %d users as CSV, best of 3", exported),
 		dig,
 	}, nil
 }
@@ -278,7 +292,7 @@ func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); retur
 func tuiResults(p phaseResult) []Result {
 	t := p.TUI
 	target, limit := "≤ 16 ms (set at 100k users)", maxFilter100k
-	if t.Users > users100k {
+	if t.Users >= usersFor1MTarget {
 		target, limit = "≤ 50 ms (set at 1M users)", maxFilter1M
 	}
 	ff := newResult("tui.first_frame", ms(t.FirstFrame), "ms", ms(t.FullLoad), "every pane loaded")
@@ -290,7 +304,9 @@ func tuiResults(p phaseResult) []Result {
 		newResult("tui.filter_p50", ms(percentile(t.Filter, 50)), "ms", ms(percentile(t.Nav, 50)), "cursor key p50").report().
 			note("%d keystrokes typed through the root model; the table's %v debounce is excluded", len(t.Filter), table.Debounce),
 		p95,
-		newResult("tui.browse_rss", float64(p.PeakRSS)/mib, "MiB", float64(t.RSSBefore)/mib, "before the TUI started").report(),
+		newResult("tui.browse_rss", float64(p.PeakRSS)/mib, "MiB", float64(t.RSSBefore)/mib, "before the TUI started").report().
+			note("VmHWM after loading every pane and the keystrokes; then %.0f MiB anonymous, %.0f MiB file-backed (the cache is memory-mapped)",
+				float64(p.RSSAnon)/mib, float64(p.RSSFile)/mib),
 	}
 }
 
