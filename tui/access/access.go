@@ -8,6 +8,16 @@
 // The pane never calls Okta: the wiring gives it a Check function whose
 // command runs the checks (package access) off the UI goroutine and
 // answers with a ResultMsg.
+//
+// # Wiring into the root model
+//
+//	panes:      accesspane.New(ctx, o.AccessCheck)  // o.AccessCheck = accesspane.Checker(ctx, client, opts)
+//	start:      m.banner = accesspane.IdleBanner(lastUsed, now) // config.TokenUse; a sync renews the token
+//	update:     case accesspane.ResultMsg: m.banner = accesspane.BannerFor(accesspane.Result(msg)); m.layout(); broadcast
+//	            case accesspane.JumpMsg: switch to the pane named accesspane.Name
+//	keys:       if cmd, ok := m.banner.Update(k); ok { return m, cmd } // before the global keys
+//	view:       m.banner.View(theme, width) under the header while m.banner.Active() (one more chrome line)
+//	sync error: accesspane.LinksHere(errText) → point to :access
 package access
 
 import (
@@ -33,7 +43,7 @@ type Result struct {
 	Scopes *chk.ScopeReport
 	Tokens *chk.TokenReport
 	Err    string
-	At     time.Time // the org's clock when the checks ran
+	At     time.Time // when the checks ran (local clock, like pane.Context.Now)
 }
 
 // ResultMsg delivers a Result. The root also reads it to update the
@@ -157,7 +167,6 @@ const (
 	leftW    = 6
 	ageW     = 6
 	nameW    = 32
-	matrixW  = 2 + featureW + 1 + statusW + 1 + neededW + 1 + grantedW + 1 + probeW
 )
 
 // Render lays the pane out as lines of at most w cells.
@@ -208,10 +217,10 @@ func Render(res *Result, checking, available bool, ctx *pane.Context, w int) []s
 			}
 			line := "  " + termtext.Fit(f.Feature, featureW) + " " + st.Render(termtext.Fit(f.Status, statusW)) + " " +
 				termtext.Fit(strings.Join(f.Needed, ","), neededW) + " " + termtext.Fit(granted, grantedW) + " " + termtext.Fit(f.Probe, probeW)
-			if note := " expected: writes are off"; f.Expected && w >= matrixW+termtext.Width(note) {
-				line += th.Muted.Render(note)
-			}
 			add(line)
+			if f.Expected {
+				add(th.Muted.Render("    expected: writes are disabled for this profile"))
+			}
 			if f.Status != chk.StatusOK && !f.Expected && s.Rejected == nil {
 				fix(f.Fix)
 			}

@@ -43,12 +43,12 @@ func Checker(ctx context.Context, c *okta.Client, o CheckerOptions) func() tea.C
 func run(ctx context.Context, c *okta.Client, o CheckerOptions) Result {
 	s, serr := chk.CheckScopes(ctx, c, o.Scopes)
 	t, terr := chk.CheckTokens(ctx, c, o.Tokens)
-	r := Result{Scopes: s, Tokens: t, At: c.ServerTime()}
+	r := Result{Scopes: s, Tokens: t, At: time.Now()}
 	if err := errors.Join(serr, terr); err != nil {
 		r.Err = err.Error()
 	}
 	if o.Used != nil && s != nil && s.Rejected == nil {
-		o.Used(r.At)
+		o.Used(c.ServerTime())
 	}
 	return r
 }
