@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,8 @@ func TestBenchScaleS(t *testing.T) {
 }
 
 func TestBenchOnlyTUI(t *testing.T) {
+	profiles := t.TempDir()
+	t.Setenv(envProfile, profiles)
 	var out, errb bytes.Buffer
 	if code := realMain(t.Context(), []string{"-scale", "S", "-only", "tui", "-json", "-samples", "3"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
@@ -106,6 +109,11 @@ func TestBenchOnlyTUI(t *testing.T) {
 	}
 	if len(rep.Results) != 4 {
 		t.Errorf("%d results, want 4", len(rep.Results))
+	}
+	for _, phase := range []string{phaseSync, phaseTUI} {
+		if m, _ := filepath.Glob(filepath.Join(profiles, phase+"-*.pprof")); len(m) != 1 {
+			t.Errorf("CPU profiles of phase %s: %v", phase, m)
+		}
 	}
 }
 

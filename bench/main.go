@@ -6,7 +6,9 @@
 // It serves a simulated org (package oktasim) from this process and runs
 // each measured phase — a dirdeck sync, the naive SDK loop it is compared
 // with, the TUI — in a child process of its own binary, so that peak RSS
-// and CPU time belong to that phase alone. See README "Performance".
+// and CPU time belong to that phase alone. With DIRDECK_BENCH_CPUPROFILE
+// set to a directory, each phase also writes a CPU profile there. See
+// README "Performance".
 package main
 
 import (

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -21,6 +23,9 @@ import (
 const (
 	envPhase = "DIRDECK_BENCH_PHASE"
 	envToken = "DIRDECK_BENCH_TOKEN" // the sim's token, kept out of argv
+	// envProfile names a directory: each phase then writes a CPU profile
+	// there as <phase>-<pid>.pprof, to find where a slow figure's time goes.
+	envProfile = "DIRDECK_BENCH_CPUPROFILE"
 )
 
 // Phase names.
@@ -72,6 +77,17 @@ func childMain(ctx context.Context, stdout io.Writer) (bool, error) {
 		return true, fmt.Errorf("bench child: bad %s: %w", envPhase, err)
 	}
 	token := os.Getenv(envToken)
+	if dir := os.Getenv(envProfile); dir != "" {
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.pprof", req.Phase, os.Getpid())))
+		if err != nil {
+			return true, fmt.Errorf("bench child: CPU profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return true, fmt.Errorf("bench child: CPU profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var res phaseResult
 	var err error
 	switch req.Phase {
