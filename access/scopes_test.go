@@ -199,3 +199,33 @@ func TestCheckScopesRejectedCredential(t *testing.T) {
 		t.Fatal("cancelled check returned no error")
 	}
 }
+
+// TestProbeBeatsInference injects Okta answers the role does not predict:
+// a 403 on the System Log for a Read-only Administrator wins over the
+// role, and a 503 leaves the inference standing with a note.
+func TestProbeBeatsInference(t *testing.T) {
+	srv := newSim(t)
+	srv.Sim.SetFaults([]oktasim.FaultRule{
+		{Method: "GET", Path: "/api/v1/logs", Probability: 1, Status: 403},
+		{Method: "GET", Path: "/api/v1/apps", Probability: 1, Status: 503},
+	})
+	r, err := CheckScopes(t.Context(), tokenClient(t, srv, "readonly"), CheckOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]FeatureResult{}
+	for _, f := range r.Features {
+		byName[f.Feature] = f
+	}
+	logs, apps := byName["incremental sync (System Log)"], byName["browse apps and assignments"]
+	if logs.Status != StatusDegraded || logs.Probe != "403" || logs.Inferred != StatusOK || !slices.Equal(logs.Missing, []string{"okta.logs.read"}) ||
+		!strings.Contains(logs.Note, "refused the probe") || !strings.Contains(logs.Fix, "full membership refresh") {
+		t.Errorf("logs: %+v", logs)
+	}
+	if apps.Status != StatusOK || apps.Probe != "503" || !strings.Contains(apps.Note, "probe failed") {
+		t.Errorf("apps: %+v", apps)
+	}
+	if r.ExitCode() != ExitWarnings {
+		t.Errorf("exit %d", r.ExitCode())
+	}
+}

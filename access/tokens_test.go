@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dirdeck/dirdeck/okta"
+	"github.com/dirdeck/dirdeck/oktasim"
 )
 
 func tokenByName(t *testing.T, r *TokenReport, name string) TokenCheck {
@@ -216,5 +217,21 @@ func TestIdleNotice(t *testing.T) {
 		if level != tt.level || !strings.Contains(text, tt.text) || (tt.text == "" && text != "") {
 			t.Errorf("IdleNotice(%v) = %s %q, want %s %q", now.Sub(tt.lastUsed), level, text, tt.level, tt.text)
 		}
+	}
+}
+
+func TestTokenCheckWhenOktaFails(t *testing.T) {
+	srv := newSim(t)
+	c := tokenClient(t, srv, "readonly")
+	// Okta down: no verdict on the token, an error instead.
+	srv.Sim.SetFaults([]oktasim.FaultRule{{Method: "GET", Path: "/api/v1/api-tokens/current", Probability: 1, Status: 503}})
+	if r, err := CheckTokens(t.Context(), c, TokenOptions{}); err == nil || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("report %+v, err %v", r, err)
+	}
+	// The inventory failing leaves the own token's verdict.
+	srv.Sim.SetFaults([]oktasim.FaultRule{{Method: "GET", Path: "/api/v1/api-tokens", Probability: 1, Status: 503}})
+	r, err := CheckTokens(t.Context(), c, TokenOptions{})
+	if err != nil || r.Self.Status != LevelOK || !strings.HasPrefix(r.Inventory, "unavailable: ") || r.ExitCode() != ExitOK {
+		t.Fatalf("report %+v, err %v", r, err)
 	}
 }
