@@ -84,9 +84,14 @@ func TestDemoDashboardInTmux(t *testing.T) {
 	s.keys("/")
 	s.tmux("send-keys", "-t", "e2e", "-l", "ana")
 	scr = s.waitFor("of 250 users")
+	if strings.Contains(scr, " 250 of 250 users") {
+		t.Fatalf("the filter kept every user:\n%s", scr)
+	}
 	s.keys("Enter")
 	s.keys("Enter")
-	scr = s.waitFor("Groups")
+	if scr = s.waitFor("Groups"); !strings.Contains(scr, "Apps") {
+		t.Fatalf("user detail without apps:\n%s", scr)
+	}
 	s.keys("Escape")
 	s.keys("?")
 	s.waitFor("quit")
