@@ -25,6 +25,7 @@ import (
 
 	"github.com/dirdeck/dirdeck/plan"
 	"github.com/dirdeck/dirdeck/store"
+	"github.com/dirdeck/dirdeck/tui/msgs"
 	"github.com/dirdeck/dirdeck/tui/pane"
 	"github.com/dirdeck/dirdeck/tui/termtext"
 )
@@ -215,6 +216,9 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	case DoneMsg:
 		m.working = false
 		m.setStatus(doneText(msg), msg.Err != nil)
+		if msg.Report != nil && len(msg.Report.Resynced) > 0 {
+			return m, tea.Batch(m.Load(), m.committed())
+		}
 		return m, m.Load()
 	}
 	if m.mode == modeForm && m.form != nil {
@@ -467,6 +471,26 @@ func (m *Model) closeForm() {
 		m.mode = modeDetail
 	} else {
 		m.mode = modeList
+	}
+}
+
+// committed tells the root (and so every pane) that the apply's re-sync
+// committed to the cache, as a sync would.
+func (m *Model) committed() tea.Cmd {
+	st, now := m.ctx.Store, m.ctx.Now
+	return func() tea.Msg {
+		msg := msgs.GenerationCommittedMsg{At: time.Now()}
+		if now != nil {
+			msg.At = now()
+		}
+		_ = st.View(func(r *store.Reader) error {
+			msg.Generation = r.Generation()
+			if run, ok := r.LastRun(); ok {
+				msg.RunID = run.ID
+			}
+			return nil
+		})
+		return msg
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/dirdeck/dirdeck/store"
 	dsync "github.com/dirdeck/dirdeck/sync"
 	"github.com/dirdeck/dirdeck/themes"
+	"github.com/dirdeck/dirdeck/tui/msgs"
 	"github.com/dirdeck/dirdeck/tui/pane"
 )
 
@@ -132,36 +133,42 @@ type step struct {
 	send []tea.Msg
 }
 
-// host stands in for the root model and plays a script of steps; it quits
-// when the script is done.
+// host stands in for the root model and plays a script of steps: each
+// step's messages are sent once its condition holds; it quits when the
+// script is done.
 type host struct {
-	p     *Model
-	w, h  int
-	steps []step
+	p         *Model
+	w, h      int
+	steps     []step
+	committed []msgs.GenerationCommittedMsg
+	// needCommit holds the quit until the pane announced a commit.
+	needCommit bool
 }
 
 func (h *host) Init() tea.Cmd { return h.p.Load() }
 
 func (h *host) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	var cmd tea.Cmd
+	if c, ok := msg.(msgs.GenerationCommittedMsg); ok {
+		h.committed = append(h.committed, c)
+	}
 	if ws, ok := msg.(tea.WindowSizeMsg); ok {
 		h.w, h.h = ws.Width, ws.Height
 		h.p.SetSize(h.w, h.h)
 	}
-	_, cmd = h.p.Update(msg)
-	if len(h.steps) == 0 || !h.steps[0].when(h.p) {
-		return h, cmd
+	_, cmd := h.p.Update(msg)
+	if len(h.steps) > 0 && h.steps[0].when(h.p) {
+		s := h.steps[0]
+		h.steps = h.steps[1:]
+		var seq []tea.Cmd
+		for _, m := range s.send {
+			seq = append(seq, func() tea.Msg { return m })
+		}
+		cmd = tea.Batch(cmd, tea.Sequence(seq...))
 	}
-	s := h.steps[0]
-	h.steps = h.steps[1:]
-	var seq []tea.Cmd
-	for _, m := range s.send {
-		seq = append(seq, func() tea.Msg { return m })
+	if len(h.steps) == 0 && (!h.needCommit || len(h.committed) > 0) {
+		return h, tea.Quit
 	}
-	if len(h.steps) == 0 {
-		seq = append(seq, tea.Quit)
-	}
-	return h, tea.Batch(cmd, tea.Sequence(seq...))
+	return h, cmd
 }
 
 func (h *host) View() tea.View { return tea.NewView(fitLines(h.p.View(), h.h)) }
@@ -252,7 +259,7 @@ func TestGoldenReviewFlow(t *testing.T) {
 	}
 	for _, f := range flows {
 		t.Run(f.name, func(t *testing.T) {
-			h := &host{p: e.pane(t, f.theme), steps: f.steps}
+			h := &host{p: e.pane(t, f.theme), steps: f.steps, needCommit: f.name == "applied"}
 			tm := teatest.NewTestModel(t, h, teatest.WithInitialTermSize(f.size[0], f.size[1]))
 			fm := tm.FinalModel(t, teatest.WithFinalTimeout(20*time.Second)).(*host)
 			view := fm.View().Content
@@ -267,6 +274,9 @@ func TestGoldenReviewFlow(t *testing.T) {
 			}
 			if f.verify != nil {
 				f.verify(t, fm.p)
+			}
+			if applied := f.name == "applied"; applied != (len(fm.committed) == 1) {
+				t.Errorf("%d generation messages after %s", len(fm.committed), f.name)
 			}
 			golden.RequireEqual(t, view)
 		})
