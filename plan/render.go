@@ -78,7 +78,7 @@ func Render(r *Record, t themes.Theme, expanded map[string]bool) string {
 		}
 		open := expanded == nil || expanded[g.Ref]
 		if !open {
-			line(t.Muted, "    %d to add, %d to remove (enter expands)", gi.Added, gi.Removed)
+			line(t.Muted, "    %d to add, %d to remove (collapsed)", gi.Added, gi.Removed)
 			continue
 		}
 		for _, op := range p.Ops {
@@ -117,6 +117,19 @@ func Render(r *Record, t themes.Theme, expanded map[string]bool) string {
 		line(t.Title, "Impact on apps:")
 		for _, a := range p.Impact.Apps {
 			line(plain, "  %s: %s", clean(a.Label), clean(a.Summary()))
+			if len(a.Lose) > 0 {
+				line(t.Error, "      loses it: %s", clean(listSome(a.Lose, 8)))
+			}
+			if len(a.Keep) > 0 {
+				keep := make([]string, 0, len(a.Keep))
+				for _, k := range a.Keep {
+					keep = append(keep, k.Login+" (via "+k.Via+")")
+				}
+				line(t.Muted, "      keeps it: %s", clean(listSome(keep, 8)))
+			}
+			if len(a.Gain) > 0 {
+				line(t.OK, "      gains it: %s", clean(listSome(a.Gain, 8)))
+			}
 		}
 	}
 	if len(r.Reviews) > 0 {
@@ -152,4 +165,12 @@ func groupImpact(p *Plan, ref string) GroupImpact {
 		}
 	}
 	return GroupImpact{Group: ref}
+}
+
+// listSome joins up to n items and says how many more there are.
+func listSome(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
 }

@@ -105,7 +105,8 @@ func TestStageAndShow(t *testing.T) {
 	}
 	golden(t, "show_dark.txt", colour)
 	collapsed := Render(loaded, Plain, map[string]bool{})
-	if strings.Contains(collapsed, tg.members[0]) || !strings.Contains(collapsed, "enter expands") {
+	groupsPart := collapsed[strings.Index(collapsed, "Plan: "):strings.Index(collapsed, "Impact on apps:")]
+	if strings.Contains(groupsPart, tg.members[0]) || !strings.Contains(groupsPart, "3 to remove (collapsed)") {
 		t.Errorf("collapsed render lists members:\n%s", collapsed)
 	}
 }
