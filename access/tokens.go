@@ -278,9 +278,16 @@ func CheckTokens(ctx context.Context, c *okta.Client, opts TokenOptions) (*Token
 	return rep, nil
 }
 
-// SortTokens orders tokens by days left (soonest first), then name.
+// SortTokens orders tokens by days left (soonest first; tokens without an
+// expiry last), then name.
 func SortTokens(ts []TokenCheck) {
 	slices.SortStableFunc(ts, func(a, b TokenCheck) int {
+		if (a.ExpiresAt == nil) != (b.ExpiresAt == nil) {
+			if a.ExpiresAt == nil {
+				return 1
+			}
+			return -1
+		}
 		return cmp.Or(cmp.Compare(a.DaysLeft, b.DaysLeft), cmp.Compare(a.Name, b.Name))
 	})
 }

@@ -235,3 +235,22 @@ func TestTokenCheckWhenOktaFails(t *testing.T) {
 		t.Fatalf("report %+v, err %v", r, err)
 	}
 }
+
+func TestSortTokens(t *testing.T) {
+	exp := time.Now()
+	ts := []TokenCheck{
+		{Name: "no expiry"},
+		{Name: "b", DaysLeft: 5, ExpiresAt: &exp},
+		{Name: "a", DaysLeft: 5, ExpiresAt: &exp},
+		{Name: "expired", DaysLeft: -2, ExpiresAt: &exp},
+		{Name: "fresh", DaysLeft: 30, ExpiresAt: &exp},
+	}
+	SortTokens(ts)
+	var got []string
+	for _, tc := range ts {
+		got = append(got, tc.Name)
+	}
+	if want := "expired a b fresh no expiry"; strings.Join(got, " ") != want {
+		t.Fatalf("order %q, want %q", strings.Join(got, " "), want)
+	}
+}
