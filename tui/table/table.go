@@ -155,7 +155,8 @@ func (m *Model) SetRows(rows []Row) tea.Cmd {
 	return m.recompute()
 }
 
-// SetQuery changes the filter text; filtering starts after Debounce.
+// SetQuery changes the filter text; filtering starts after Debounce and
+// the first (best) match is selected.
 func (m *Model) SetQuery(q string) tea.Cmd {
 	if q == m.query {
 		return nil
@@ -163,7 +164,7 @@ func (m *Model) SetQuery(q string) tea.Cmd {
 	m.query = q
 	m.seq++
 	m.pending = true
-	m.want = m.selected()
+	m.toTop()
 	id, seq := m.id, m.seq
 	return tea.Tick(Debounce, func(time.Time) tea.Msg { return debounceMsg{id: id, seq: seq} })
 }
@@ -172,8 +173,21 @@ func (m *Model) SetQuery(q string) tea.Cmd {
 // (for tests, benchmarks and restoring state).
 func (m *Model) ApplyQueryNow(q string) tea.Cmd {
 	m.query = q
-	m.want = m.selected()
+	m.toTop()
 	return m.recompute()
+}
+
+// toTop selects the first row: after a filter change the best match is
+// what the user is after. Clearing the filter keeps the selected row
+// instead (find someone, then see them among everyone), as do reloads
+// and re-sorts.
+func (m *Model) toTop() {
+	if m.query == "" {
+		m.want = m.selected()
+		return
+	}
+	m.want = target{row: -1}
+	m.cursor, m.offset = 0, 0
 }
 
 // SetSort sorts by column col (ascending unless desc). col < 0 restores

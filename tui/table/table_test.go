@@ -347,3 +347,17 @@ func naiveFilter(rows []Row, order []int32, q Query) []int32 {
 	}
 	return out
 }
+
+func TestFilterSelectsTopClearKeepsRow(t *testing.T) {
+	m := newTable(t, sample(), 60, 10)
+	m, _ = m.Update(tea.KeyPressMsg{Code: tea.KeyEnd}) // u6
+	m = run(t, m, m.ApplyQueryNow("status:suspended"))
+	if r, _ := m.Selected(); r.Key != "u2" {
+		t.Fatalf("after filtering selected %q, want the top match u2", r.Key)
+	}
+	m, _ = m.Update(tea.KeyPressMsg{Code: tea.KeyDown}) // u3
+	m = run(t, m, m.ApplyQueryNow(""))
+	if r, _ := m.Selected(); r.Key != "u3" || m.Len() != 6 {
+		t.Errorf("after clearing selected %q of %d rows, want u3 of 6", r.Key, m.Len())
+	}
+}
