@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -100,8 +101,20 @@ func main() {
 func run(ctx context.Context, args []string) int {
 	root := newRootCmd()
 	root.SetArgs(args)
-	err := fang.Execute(ctx, root, fang.WithVersion(version), fang.WithNotifySignal(os.Interrupt))
+	err := fang.Execute(ctx, root, fang.WithVersion(version), fang.WithNotifySignal(os.Interrupt),
+		fang.WithErrorHandler(printError))
 	return exitCode(err)
+}
+
+// printError shows a command's error, except for a bare exit code: a
+// command that already reported its outcome (warnings, a JSON document)
+// and only wants a non-zero exit status has nothing more to say.
+func printError(w io.Writer, styles fang.Styles, err error) {
+	var ee *exitError
+	if errors.As(err, &ee) && ee.err == nil {
+		return
+	}
+	fang.DefaultErrorHandler(w, styles, err)
 }
 
 // exitCode maps a command's error to the documented exit codes.
