@@ -547,7 +547,7 @@ func printApplyReport(w io.Writer, rec *plan.Record, rep plan.ApplyReport) {
 		fmt.Fprintf(w, "Apply again to resume from the journal.\n")
 	}
 	if len(rep.Resynced) > 0 {
-		fmt.Fprintf(w, "Re-synced %d groups into the cache.\n", len(rep.Resynced))
+		fmt.Fprintf(w, "Re-synced %s into the cache.\n", pluralGroups(len(rep.Resynced)))
 	}
 }
 
@@ -662,4 +662,11 @@ func planTheme() themes.Theme {
 		return plan.Plain
 	}
 	return th
+}
+
+func pluralGroups(n int) string {
+	if n == 1 {
+		return "1 group"
+	}
+	return fmt.Sprintf("%d groups", n)
 }
