@@ -244,25 +244,63 @@ func LoadFirst(s *store.Store, n int) (rows []table.Row, complete bool, err erro
 	return rows, complete, nil
 }
 
-// LoadRows reads the users table rows from the cache.
+// Per-transaction work bounds of the chunked loads.
+const (
+	usersPerView   = 20_000
+	membersPerView = 200_000
+)
+
+// LoadRows reads the users table rows from the cache, in short read
+// transactions (see pane.ReadChunked): the groups, then their members
+// (for "group:" filters), then the users in id order.
 func LoadRows(s *store.Store) ([]table.Row, error) {
-	var rows []table.Row
-	err := s.View(func(r *store.Reader) error {
-		groupsOf := map[string][]string{}
-		for g := range r.Groups() {
-			name := strings.ToLower(termtext.Clean(g.Name))
-			for uid := range r.MembersOf(g.ID) {
-				groupsOf[uid] = append(groupsOf[uid], name)
+	return loadRows(s, usersPerView, membersPerView)
+}
+
+func loadRows(s *store.Store, usersPer, membersPer int) ([]table.Row, error) {
+	var (
+		rows     []table.Row
+		groups   []directory.Group
+		groupsOf map[string][]string
+		in       Interner
+		gi       int    // next group whose members to read
+		after    string // last user id read
+		listed   bool
+	)
+	begin := func() {
+		rows, groups, groupsOf, in = nil, nil, map[string][]string{}, Interner{}
+		gi, after, listed = 0, "", false
+	}
+	step := func(r *store.Reader) (bool, error) {
+		switch {
+		case !listed:
+			for g := range r.Groups() {
+				groups = append(groups, g)
 			}
+			rows = make([]table.Row, 0, r.Counts().Users)
+			listed = true
+		case gi < len(groups):
+			for n := 0; gi < len(groups) && n < membersPer; gi++ {
+				name := in.get(strings.ToLower(termtext.Clean(groups[gi].Name)))
+				for uid := range r.MembersOf(groups[gi].ID) {
+					groupsOf[uid] = append(groupsOf[uid], name)
+					n++
+				}
+			}
+		default:
+			n := 0
+			for u := range r.UsersAfter(after) {
+				rows = append(rows, BuildRow(u, strings.Join(groupsOf[u.ID], "\n"), in))
+				after = u.ID
+				if n++; n == usersPer {
+					return false, nil
+				}
+			}
+			return true, nil
 		}
-		rows = make([]table.Row, 0, r.Counts().Users)
-		in := Interner{}
-		for u := range r.Users() {
-			rows = append(rows, BuildRow(u, strings.Join(groupsOf[u.ID], "\n"), in))
-		}
-		return nil
-	})
-	if err != nil {
+		return false, nil
+	}
+	if err := pane.ReadChunked(s.View, begin, step); err != nil {
 		return nil, fmt.Errorf("load users: %w", err)
 	}
 	return rows, nil
