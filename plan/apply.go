@@ -182,12 +182,12 @@ func Apply(ctx context.Context, st *store.Store, id string, opts ApplyOptions) (
 	if len(drift) > 0 {
 		blocking := slices.ContainsFunc(drift, func(d Drift) bool { return d.Blocking })
 		if blocking || !opts.Rebase {
-			hint := "apply with --rebase to accept membership changes made in Okta since staging"
+			hint := "apply with rebase (--rebase) to accept membership changes made in Okta since staging"
 			if blocking {
 				hint = "stage a new plan against the current org"
 			}
 			auditRefusal(st, id, opts.Actor, fmt.Sprintf("apply: drift in %d places", len(drift)), now())
-			return rep, fmt.Errorf("%w: %d differences; %s", ErrDrift, len(drift), hint)
+			return rep, fmt.Errorf("%w: %s; %s", ErrDrift, plural(len(drift), "difference"), hint)
 		}
 	}
 

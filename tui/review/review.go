@@ -22,6 +22,8 @@ import (
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dirdeck/dirdeck/plan"
 	"github.com/dirdeck/dirdeck/store"
@@ -39,7 +41,9 @@ const Name = "review"
 type Actions struct {
 	Approve func(id, comment string) tea.Cmd
 	Reject  func(id, comment string) tea.Cmd
-	Apply   func(id string) tea.Cmd
+	// Apply applies a plan; rebase accepts membership drift (see
+	// plan.ApplyOptions.Rebase).
+	Apply func(id string, rebase bool) tea.Cmd
 }
 
 // Action names in DoneMsg.
@@ -47,6 +51,8 @@ const (
 	ActionApprove = "approve"
 	ActionReject  = "reject"
 	ActionApply   = "apply"
+	// ActionRebase is an apply that accepts membership drift.
+	ActionRebase = "apply --rebase"
 )
 
 // DoneMsg answers an action.
@@ -77,10 +83,16 @@ func PlanActions(ctx context.Context, st *store.Store, me plan.Identity, opts pl
 	a := Actions{Approve: review(ActionApprove, plan.Approve), Reject: review(ActionReject, plan.Reject)}
 	if opts.Client != nil {
 		opts.Actor = me
-		a.Apply = func(id string) tea.Cmd {
+		a.Apply = func(id string, rebase bool) tea.Cmd {
+			o := opts
+			o.Rebase = rebase
 			return func() tea.Msg {
-				rep, err := plan.Apply(ctx, st, id, opts)
-				return DoneMsg{ID: id, Action: ActionApply, Err: err, Report: &rep}
+				rep, err := plan.Apply(ctx, st, id, o)
+				action := ActionApply
+				if rebase {
+					action = ActionRebase
+				}
+				return DoneMsg{ID: id, Action: action, Err: err, Report: &rep}
 			}
 		}
 	}
@@ -133,18 +145,21 @@ type Model struct {
 
 	status    string
 	statusErr bool
+	// applies holds the last apply answer per plan, shown above its diff
+	// (drift, failed operations) until the pane is closed.
+	applies map[string]DoneMsg
 
 	keys keys
 }
 
 type keys struct {
-	up, down, open, approve, reject, apply, audit, nextGroup, toggle, expandAll, reload key.Binding
+	up, down, open, approve, reject, apply, rebase, audit, nextGroup, toggle, expandAll, reload key.Binding
 }
 
 // New returns the pane.
 func New(ctx *pane.Context, actions Actions) *Model {
 	return &Model{
-		ctx: ctx, actions: actions, vp: viewport.New(), expanded: map[string]bool{},
+		ctx: ctx, actions: actions, vp: viewport.New(), expanded: map[string]bool{}, applies: map[string]DoneMsg{},
 		keys: keys{
 			up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/↓", "move")),
 			down:      key.NewBinding(key.WithKeys("down", "j")),
@@ -152,6 +167,7 @@ func New(ctx *pane.Context, actions Actions) *Model {
 			approve:   key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve")),
 			reject:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reject")),
 			apply:     key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "apply")),
+			rebase:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "apply over drift")),
 			audit:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "audit log")),
 			nextGroup: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next group")),
 			toggle:    key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "expand group")),
@@ -215,6 +231,9 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		return m, nil
 	case DoneMsg:
 		m.working = false
+		if msg.Action == ActionApply || msg.Action == ActionRebase {
+			m.applies[msg.ID] = msg
+		}
 		m.setStatus(doneText(msg), msg.Err != nil)
 		if msg.Report != nil && len(msg.Report.Resynced) > 0 {
 			return m, tea.Batch(m.Load(), m.committed())
@@ -310,6 +329,8 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		return m.startForm(ActionReject)
 	case key.Matches(k, m.keys.apply):
 		return m.startForm(ActionApply)
+	case key.Matches(k, m.keys.rebase):
+		return m.startForm(ActionRebase)
 	}
 	switch m.mode {
 	case modeList:
@@ -397,7 +418,7 @@ func (m *Model) startForm(action string) tea.Cmd {
 		available = m.actions.Approve != nil
 	case ActionReject:
 		available = m.actions.Reject != nil
-	case ActionApply:
+	case ActionApply, ActionRebase:
 		available = m.actions.Apply != nil && !m.ctx.ReadOnly
 	}
 	if !available {
@@ -407,10 +428,14 @@ func (m *Model) startForm(action string) tea.Cmd {
 	m.comment, m.typed, m.formAction = "", "", action
 	var field huh.Field
 	switch action {
-	case ActionApply:
+	case ActionApply, ActionRebase:
 		want := m.domain()
+		what := "Apply"
+		if action == ActionRebase {
+			what = "Apply, accepting membership changes made in Okta since staging,"
+		}
 		field = huh.NewInput().Key("domain").Value(&m.typed).
-			Title(fmt.Sprintf("Apply %s to %s? Type the org's domain (%s) to confirm", r.ID, termtext.Clean(m.ctx.OrgURL), want)).
+			Title(fmt.Sprintf("%s %s to %s? Type the org's domain (%s) to confirm", what, r.ID, termtext.Clean(m.ctx.OrgURL), want)).
 			Validate(func(s string) error {
 				if strings.TrimSpace(s) != want {
 					return errors.New("type the org's domain exactly")
@@ -454,7 +479,9 @@ func (m *Model) updateForm(msg tea.Msg) tea.Cmd {
 		case ActionReject:
 			act = m.actions.Reject(r.ID, m.comment)
 		case ActionApply:
-			act = m.actions.Apply(r.ID)
+			act = m.actions.Apply(r.ID, false)
+		case ActionRebase:
+			act = m.actions.Apply(r.ID, true)
 		}
 		return tea.Batch(cmd, act)
 	case huh.StateAborted:
@@ -549,7 +576,7 @@ func (m *Model) render() {
 		lines = m.listLines()
 	case modeDetail, modeForm:
 		if m.open != nil {
-			lines = strings.Split(strings.TrimRight(plan.Render(m.open, m.ctx.Theme, m.expanded), "\n"), "\n")
+			lines = append(m.applyLines(m.open.ID), strings.Split(strings.TrimRight(plan.Render(m.open, m.ctx.Theme, m.expanded), "\n"), "\n")...)
 		}
 	case modeAudit:
 		lines = m.auditLines()
@@ -558,6 +585,46 @@ func (m *Model) render() {
 		lines[i] = termtext.Truncate(l, m.w)
 	}
 	m.vp.SetContentLines(lines)
+}
+
+// applyLines show the last apply of a plan from this pane: its error,
+// what drifted and which operation failed, wrapped to the pane's width.
+func (m *Model) applyLines(id string) []string {
+	d, ok := m.applies[id]
+	if !ok {
+		return nil
+	}
+	th := m.ctx.Theme
+	var out []string
+	add := func(st lipgloss.Style, indent, text string) {
+		for _, l := range strings.Split(ansi.Wrap(termtext.Clean(text), max(m.w-len(indent), 10), " "), "\n") {
+			out = append(out, st.Render(indent+l))
+			indent = strings.Repeat(" ", len(indent))
+		}
+	}
+	if d.Err != nil {
+		add(th.Error, "", "Last apply: "+d.Err.Error())
+	} else if d.Report != nil {
+		add(th.OK, "", fmt.Sprintf("Last apply: %d done, %d no-op", d.Report.Done, d.Report.Noop))
+	}
+	if d.Report != nil {
+		for _, dr := range d.Report.Drift {
+			st, mark := th.Warning, "  ~ "
+			if dr.Blocking {
+				st, mark = th.Error, "  ! "
+			}
+			add(st, mark, dr.GroupName+": "+dr.What)
+		}
+		for _, r := range d.Report.Results {
+			if r.State == plan.OpFailed {
+				add(th.Error, "  failed: ", fmt.Sprintf("operation %d: %s", r.Op.Seq, r.Error))
+			}
+		}
+		if d.Report.ResyncError != "" {
+			add(th.Warning, "  re-sync: ", d.Report.ResyncError)
+		}
+	}
+	return append(out, "")
 }
 
 // Column widths of the plan list.
@@ -680,7 +747,7 @@ func (m *Model) Keys() []key.Binding {
 	k := m.keys
 	switch m.mode {
 	case modeDetail:
-		return []key.Binding{k.up, k.nextGroup, k.toggle, k.expandAll, k.approve, k.reject, k.apply}
+		return []key.Binding{k.up, k.nextGroup, k.toggle, k.expandAll, k.approve, k.reject, k.apply, k.rebase}
 	case modeAudit:
 		return []key.Binding{k.up, k.audit}
 	case modeForm:

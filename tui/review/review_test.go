@@ -323,3 +323,58 @@ func TestUnavailableActions(t *testing.T) {
 		t.Fatal("Back on the list reported something to go back from")
 	}
 }
+
+func TestGoldenApplyDrift(t *testing.T) {
+	e := newEnv(t)
+	recs, _, err := plan.List(e.st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := recs[0]
+	if _, err := plan.Approve(e.st, first.ID, priya, "", clock); err != nil {
+		t.Fatal(err)
+	}
+	// Another admin adds one of the plan's users in Okta meanwhile.
+	var add plan.Op
+	for _, op := range first.Plan.Ops {
+		if op.Kind == plan.OpAdd {
+			add = op
+			break
+		}
+	}
+	if err := e.client.AddGroupMember(context.Background(), e.group.ID, add.UserID); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Sim.ResetStats()
+	t.Run("refused", func(t *testing.T) {
+		h := &host{p: e.pane(t, "no-color"), steps: []step{
+			{loaded, press("enter", "A")}, {inForm, press("acme.okta.com", "enter")}, {statusIs("apply p-"), nil},
+		}}
+		tm := teatest.NewTestModel(t, h, teatest.WithInitialTermSize(100, 30))
+		fm := tm.FinalModel(t, teatest.WithFinalTimeout(20*time.Second)).(*host)
+		if !fm.p.statusErr || fm.p.open == nil || fm.p.open.State != plan.StateApproved {
+			t.Fatalf("status %q", fm.p.status)
+		}
+		for k, n := range e.srv.Sim.Stats().ByEndpoint {
+			if !strings.HasPrefix(k, "GET ") {
+				t.Fatalf("drift refused but wrote %s × %d", k, n)
+			}
+		}
+		view := fm.View().Content
+		if !strings.Contains(ansi.Strip(view), add.Login+" was added to the group") {
+			t.Errorf("the frame does not show the drift:\n%s", ansi.Strip(view))
+		}
+		golden.RequireEqual(t, view)
+	})
+	t.Run("rebased", func(t *testing.T) {
+		h := &host{p: e.pane(t, "no-color"), needCommit: true, steps: []step{
+			{loaded, press("enter", "R")}, {inForm, press("acme.okta.com", "enter")}, {statusIs("applied"), nil},
+		}}
+		tm := teatest.NewTestModel(t, h, teatest.WithInitialTermSize(100, 30))
+		fm := tm.FinalModel(t, teatest.WithFinalTimeout(20*time.Second)).(*host)
+		if fm.p.open == nil || fm.p.open.State != plan.StateApplied || !strings.Contains(fm.p.status, "1 no-op") {
+			t.Fatalf("status %q", fm.p.status)
+		}
+		golden.RequireEqual(t, fm.View().Content)
+	})
+}
