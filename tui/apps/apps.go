@@ -321,36 +321,51 @@ func (m *Model) reloadDetail() tea.Cmd {
 	}
 }
 
+// usersPerView bounds the user profiles read per read transaction.
+const usersPerView = 20_000
+
 // LoadDetail reads an app, its group assignments and its assigned users
-// with how each holds the app.
+// with how each holds the app, in short read transactions.
 func LoadDetail(s *store.Store, id string) (*Info, []table.Row, error) {
-	var info Info
-	var rows []table.Row
-	err := s.View(func(r *store.Reader) error {
-		a, ok := r.App(id)
-		if !ok {
-			return fmt.Errorf("app %s is no longer in the cache", id)
-		}
-		info.App = a
-		// Who holds the app through which group, from the assigned groups'
-		// member lists: bounded by those groups' sizes, not by each user's
-		// group count.
-		viaOf := map[string][]string{}
-		for _, ag := range r.AppGroupsOf(id) {
-			g, ok := r.Group(ag.GroupID)
+	var (
+		info     Info
+		assigned []directory.AppUser
+		viaOf    map[string][]string
+		rows     []table.Row
+		head     bool
+	)
+	begin := func() { info, assigned, viaOf, rows, head = Info{}, nil, map[string][]string{}, nil, false }
+	step := func(r *store.Reader) (bool, error) {
+		if !head {
+			a, ok := r.App(id)
 			if !ok {
-				g = directory.Group{ID: ag.GroupID, Name: ag.GroupID}
+				return false, fmt.Errorf("app %s is no longer in the cache", id)
 			}
-			info.Groups = append(info.Groups, GroupAssignment{Group: g, Priority: ag.Priority})
-			name := termtext.Clean(g.Name)
-			for uid := range r.MembersOf(g.ID) {
-				viaOf[uid] = append(viaOf[uid], name)
+			info.App = a
+			// Who holds the app through which group, from the assigned
+			// groups' member lists: bounded by those groups' sizes, not by
+			// each user's group count.
+			for _, ag := range r.AppGroupsOf(id) {
+				g, ok := r.Group(ag.GroupID)
+				if !ok {
+					g = directory.Group{ID: ag.GroupID, Name: ag.GroupID}
+				}
+				info.Groups = append(info.Groups, GroupAssignment{Group: g, Priority: ag.Priority})
+				name := termtext.Clean(g.Name)
+				for uid := range r.MembersOf(g.ID) {
+					viaOf[uid] = append(viaOf[uid], name)
+				}
 			}
+			for au := range r.AppUsersOf(id) {
+				assigned = append(assigned, au)
+			}
+			head = true
+			rows = make([]table.Row, 0, len(assigned))
 		}
-		for au := range r.AppUsersOf(id) {
+		for _, au := range assigned[len(rows):min(len(rows)+usersPerView, len(assigned))] {
 			u, ok := r.User(au.UserID)
 			if !ok {
-				continue
+				u = directory.User{ID: au.UserID, Login: au.UserID} // a dangling assignment still shows
 			}
 			var how []string
 			if au.Scope != directory.ScopeGroup {
@@ -362,9 +377,9 @@ func LoadDetail(s *store.Store, id string) (*Info, []table.Row, error) {
 			}
 			rows = append(rows, userRow(u, strings.Join(how, "; ")))
 		}
-		return nil
-	})
-	if err != nil {
+		return len(rows) == len(assigned), nil
+	}
+	if err := pane.ReadChunked(s.View, begin, step); err != nil {
 		return nil, nil, fmt.Errorf("load app %s: %w", id, err)
 	}
 	slices.SortFunc(info.Groups, func(a, b GroupAssignment) int { return a.Priority - b.Priority })

@@ -324,33 +324,49 @@ func (m *Model) reloadDetail() tea.Cmd {
 	}
 }
 
-// LoadDetail reads a group, its apps and its member rows.
+// usersPerView bounds the member profiles read per read transaction.
+const usersPerView = 20_000
+
+// LoadDetail reads a group, its apps and its member rows, in short read
+// transactions (a group can hold a million members).
 func LoadDetail(s *store.Store, id string) (*Info, []table.Row, error) {
-	var info Info
-	var rows []table.Row
-	err := s.View(func(r *store.Reader) error {
-		g, ok := r.Group(id)
-		if !ok {
-			return fmt.Errorf("group %s is no longer in the cache", id)
-		}
-		info.Group = g
-		for _, ag := range r.AppsOfGroup(id) {
-			a, ok := r.App(ag.AppID)
+	var (
+		info Info
+		ids  []string
+		rows []table.Row
+		head bool
+	)
+	begin := func() { info, ids, rows, head = Info{}, nil, nil, false }
+	step := func(r *store.Reader) (bool, error) {
+		if !head {
+			g, ok := r.Group(id)
 			if !ok {
-				a = directory.App{ID: ag.AppID, Label: ag.AppID}
+				return false, fmt.Errorf("group %s is no longer in the cache", id)
 			}
-			info.Apps = append(info.Apps, a)
+			info.Group = g
+			for _, ag := range r.AppsOfGroup(id) {
+				a, ok := r.App(ag.AppID)
+				if !ok {
+					a = directory.App{ID: ag.AppID, Label: ag.AppID}
+				}
+				info.Apps = append(info.Apps, a)
+			}
+			for uid := range r.MembersOf(id) {
+				ids = append(ids, uid)
+			}
+			head = true
+			rows = make([]table.Row, 0, len(ids))
 		}
-		for uid := range r.MembersOf(id) {
+		for _, uid := range ids[len(rows):min(len(rows)+usersPerView, len(ids))] {
 			u, ok := r.User(uid)
 			if !ok {
-				continue
+				u = directory.User{ID: uid, Login: uid} // a dangling membership still shows
 			}
 			rows = append(rows, memberRow(u))
 		}
-		return nil
-	})
-	if err != nil {
+		return len(rows) == len(ids), nil
+	}
+	if err := pane.ReadChunked(s.View, begin, step); err != nil {
 		return nil, nil, fmt.Errorf("load group %s: %w", id, err)
 	}
 	slices.SortFunc(info.Apps, func(a, b directory.App) int {
