@@ -260,17 +260,8 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 
 func doneText(d DoneMsg) string {
 	if d.Err != nil {
-		var parts []string
-		if d.Report != nil {
-			for _, dr := range d.Report.Drift {
-				parts = append(parts, dr.GroupName+": "+dr.What)
-			}
-		}
-		text := fmt.Sprintf("%s %s: %v", d.Action, d.ID, d.Err)
-		if len(parts) > 0 {
-			text += " — " + strings.Join(parts, "; ")
-		}
-		return text
+		// The drift and failed operations are listed above the plan.
+		return fmt.Sprintf("%s %s: %v", d.Action, d.ID, d.Err)
 	}
 	switch d.Action {
 	case ActionApprove:
