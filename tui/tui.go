@@ -93,6 +93,8 @@ type Model struct {
 	lastRun  *directory.SyncRun
 	headErr  string
 	headBusy bool
+	// back is the panes to return to on esc after an OpenMsg jump.
+	back []int
 	// prefetch holds the loads of the inactive panes until the active one
 	// has its data, so they do not compete for the first frame.
 	prefetch    []tea.Cmd
@@ -345,6 +347,18 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.spin, cmd = m.spin.Update(msg)
 		return m, cmd
+	case pane.OpenMsg:
+		i := m.paneIndex(msg.Pane)
+		op, ok := m.paneAt(i).(pane.Opener)
+		if !ok {
+			return m, nil
+		}
+		if i != m.active {
+			prev := m.active
+			m.switchTo(i)
+			m.back = append(m.back, prev)
+		}
+		return m, op.Open(msg.ID)
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	case tea.MouseMsg:
@@ -408,15 +422,27 @@ func (m *Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.fullHelp = false
 			return m, nil
 		}
-		_, cmd := m.panes[m.active].Back()
+		handled, cmd := m.panes[m.active].Back()
+		if !handled && len(m.back) > 0 {
+			m.active, m.back = m.back[len(m.back)-1], m.back[:len(m.back)-1]
+		}
 		return m, cmd
 	}
 	return m, m.updateActive(k)
 }
 
+func (m *Model) paneAt(i int) pane.Pane {
+	if i < 0 || i >= len(m.panes) {
+		return nil
+	}
+	return m.panes[i]
+}
+
+// switchTo shows pane i; an explicit switch forgets the esc-back trail.
 func (m *Model) switchTo(i int) {
 	m.active = i
 	m.fullHelp = false
+	m.back = m.back[:0]
 }
 
 func (m *Model) syncNow() tea.Cmd {

@@ -544,3 +544,20 @@ func TestPaletteProfile(t *testing.T) {
 	}
 	h.final()
 }
+
+func TestOpenUserFromGroupAndBack(t *testing.T) {
+	h := start(t, 120, 40, Options{Theme: "no-color", StartPane: "groups"})
+	h.keys("enter") // Everyone
+	h.waitUntil("group detail", func(m *Model) bool { return len(m.panes[2].Crumbs()) == 1 })
+	h.keys("down", "enter") // the second member
+	h.waitUntil("user detail in the users pane", func(m *Model) bool {
+		c := m.panes[1].Crumbs()
+		return m.active == 1 && len(c) == 1 && strings.Contains(c[0], "Mallory Clip")
+	})
+	h.keys("esc") // closes the user detail
+	h.keys("esc") // nothing left in users: back to the group
+	h.waitUntil("back in the group detail", func(m *Model) bool {
+		return m.active == 2 && len(m.panes[2].Crumbs()) == 1
+	})
+	h.final()
+}

@@ -185,6 +185,12 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		return m, m.detail.users.Table.SetRows(msg.users)
 	case tea.KeyPressMsg:
+		if d := m.detail; d != nil && !d.users.Typing() && key.Matches(msg, m.open) {
+			if r, ok := d.users.Table.Selected(); ok {
+				return m, pane.Open("users", r.Key)
+			}
+			return m, nil
+		}
 		if m.detail == nil && !m.list.Typing() && key.Matches(msg, m.open) {
 			if r, ok := m.list.Table.Selected(); ok {
 				return m, m.openDetail(r.Key, r.Cells[0])
@@ -260,7 +266,8 @@ func (m *Model) Capturing() bool {
 func (m *Model) Keys() []key.Binding {
 	if m.detail != nil {
 		tk := m.detail.users.Table.KeyMap()
-		return []key.Binding{m.detail.users.FilterKey(), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")), tk.Sort, tk.Up, tk.Down}
+		return []key.Binding{m.detail.users.FilterKey(), key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open user")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")), tk.Sort, tk.Up, tk.Down}
 	}
 	tk := m.list.Table.KeyMap()
 	return []key.Binding{m.list.FilterKey(), m.open, tk.Sort, tk.Reverse, tk.Up, tk.Down, tk.PageDown, tk.Top, tk.Bottom}

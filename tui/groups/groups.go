@@ -190,6 +190,12 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		return m, m.detail.members.Table.SetRows(msg.members)
 	case tea.KeyPressMsg:
+		if d := m.detail; d != nil && !d.members.Typing() && key.Matches(msg, m.open) {
+			if r, ok := d.members.Table.Selected(); ok {
+				return m, pane.Open("users", r.Key)
+			}
+			return m, nil
+		}
 		if m.detail == nil && !m.list.Typing() && key.Matches(msg, m.open) {
 			if r, ok := m.list.Table.Selected(); ok {
 				return m, m.openDetail(r.Key, r.Cells[0])
@@ -268,7 +274,8 @@ func (m *Model) Capturing() bool {
 func (m *Model) Keys() []key.Binding {
 	if m.detail != nil {
 		tk := m.detail.members.Table.KeyMap()
-		return []key.Binding{m.detail.members.FilterKey(), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")), tk.Sort, tk.Up, tk.Down}
+		return []key.Binding{m.detail.members.FilterKey(), key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open user")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")), tk.Sort, tk.Up, tk.Down}
 	}
 	tk := m.list.Table.KeyMap()
 	return []key.Binding{m.list.FilterKey(), m.open, tk.Sort, tk.Reverse, tk.Up, tk.Down, tk.PageDown, tk.Top, tk.Bottom}

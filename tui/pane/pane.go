@@ -69,6 +69,24 @@ type Pane interface {
 	Keys() []key.Binding
 }
 
+// OpenMsg asks the root to show an object in another pane: the pane named
+// Pane (which must implement Opener) opens ID, and esc comes back.
+type OpenMsg struct {
+	Pane string
+	ID   string
+}
+
+// Open returns a command that sends OpenMsg.
+func Open(paneName, id string) tea.Cmd {
+	return func() tea.Msg { return OpenMsg{Pane: paneName, ID: id} }
+}
+
+// Opener is a pane that can show one object on request (users open a
+// user's detail).
+type Opener interface {
+	Open(id string) tea.Cmd
+}
+
 // Age renders how long ago t was, coarsely, for "synced 5m ago".
 func Age(now, t time.Time) string {
 	if t.IsZero() {

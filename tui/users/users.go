@@ -344,6 +344,9 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			return m, nil
 		}
 		m.detail.data, m.detail.err = msg.data, msg.err
+		if msg.data != nil {
+			m.detail.title = termtext.Clean(msg.data.User.Name())
+		}
 		m.detail.render(m.ctx)
 		return m, nil
 	case tea.KeyPressMsg:
@@ -415,6 +418,13 @@ func (m *Model) Keys() []key.Binding {
 	}
 	tk := m.list.Table.KeyMap()
 	return []key.Binding{m.list.FilterKey(), m.keys.Open, tk.Sort, tk.Reverse, tk.Up, tk.Down, tk.PageDown, tk.Top, tk.Bottom}
+}
+
+// Open implements pane.Opener: it shows user id's detail (when another
+// pane jumps to a user).
+func (m *Model) Open(id string) tea.Cmd {
+	m.detail = nil
+	return m.openDetail(id)
 }
 
 // Detail support -------------------------------------------------------
