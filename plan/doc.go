@@ -5,6 +5,7 @@
 // # Life of a plan
 //
 //	p, err := plan.Build(reader, plan.Request{...})    // from the cache: ops, bases, impact, warnings
+//	err = plan.FlagAdmins(ctx, c, &p)                  // live: which touched users are Okta admins
 //	rec, err := plan.Submit(st, p)                     // persisted as pending, audited
 //	rec, err = plan.Approve(st, id, reviewer, comment) // four eyes: never the author
 //	rep, err := plan.Apply(ctx, st, id, plan.ApplyOptions{Client: c, ...})

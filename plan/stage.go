@@ -267,6 +267,9 @@ type Impact struct {
 	Groups     []GroupImpact `json:"groups"`
 	Apps       []AppImpact   `json:"apps"`
 	Privileged []string      `json:"privileged"` // names of privileged-looking groups touched
+	// Admins are the touched users who hold admin roles (FlagAdmins; the
+	// cache does not know roles).
+	Admins []AdminUser `json:"admins,omitempty"`
 }
 
 // GroupImpact counts a group's membership change.

@@ -203,7 +203,8 @@ user ids), a group to create (--create), or a new name or description. The
 plan is checked against the cache (run dirdeck sync first): APP_GROUP and
 BUILT_IN groups are refused, unknown users are refused, and more than 100
 removals need --allow-large. The impact on app access is computed and shown
-by plan show. Prints the plan id; --json prints {"id","hash"}.
+by plan show, and users who hold Okta admin roles are flagged (one role
+look-up per user, up to 200). Prints the plan id; --json prints {"id","hash"}.
 
 --from-file takes a CSV of group,action,login rows (action add or remove)
 or a YAML file: title, changes: [{group, create, rename, description, add:
@@ -250,6 +251,9 @@ or a YAML file: title, changes: [{group, create, rename, description, add:
 				return err
 			})
 			if err != nil {
+				return planErr(err)
+			}
+			if err := plan.FlagAdmins(cmd.Context(), s.client, &p); err != nil {
 				return planErr(err)
 			}
 			rec, err := plan.Submit(s.st, p)
