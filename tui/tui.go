@@ -643,27 +643,43 @@ func (m *Model) warnings() int {
 	return n
 }
 
+// paneBar shows the panes with their numbers and the breadcrumbs. When
+// the full titles and the crumbs do not fit (many panes at 80 columns),
+// inactive panes shrink to their number so the crumbs stay readable.
 func (m *Model) paneBar() string {
 	th := m.ctx.Theme
-	var b strings.Builder
-	for i, p := range m.panes {
-		label := fmt.Sprintf(" %d %s ", i+1, p.Title())
-		if i == m.active {
-			b.WriteString(th.RowSelected.Render(label))
-		} else {
-			b.WriteString(th.Muted.Render(label))
-		}
-	}
 	crumbs := append([]string{m.panes[m.active].Name()}, m.panes[m.active].Crumbs()...)
 	for i, c := range crumbs {
 		crumbs[i] = termtext.Clean(c)
 	}
-	b.WriteString(" " + th.Breadcrumb.Render(strings.Join(crumbs, " › ")))
-	line := b.String()
-	if pad := m.width - ansi.StringWidthWc(line); pad > 0 {
+	trail := strings.Join(crumbs, " › ")
+	tabs := func(compact bool) (string, int) {
+		var b strings.Builder
+		w := 0
+		for i, p := range m.panes {
+			label := fmt.Sprintf(" %d %s ", i+1, p.Title())
+			if compact && i != m.active {
+				label = fmt.Sprintf(" %d ", i+1)
+			}
+			w += termtext.Width(label)
+			if i == m.active {
+				b.WriteString(th.RowSelected.Render(label))
+			} else {
+				b.WriteString(th.Muted.Render(label))
+			}
+		}
+		return b.String(), w
+	}
+	bar, w := tabs(false)
+	if w+1+min(termtext.Width(trail), 30) > m.width {
+		bar, w = tabs(true)
+	}
+	trail = termtext.Truncate(trail, max(m.width-w-1, 1))
+	line := bar + " " + th.Breadcrumb.Render(trail)
+	if pad := m.width - w - 1 - termtext.Width(trail); pad > 0 {
 		line += strings.Repeat(" ", pad)
 	}
-	return ansi.TruncateWc(line, m.width, "…")
+	return ansi.TruncateWc(line, m.width, "")
 }
 
 func (m *Model) footer() string {

@@ -561,3 +561,22 @@ func TestOpenUserFromGroupAndBack(t *testing.T) {
 	})
 	h.final()
 }
+
+func TestPaneBarCompactsWhenNarrow(t *testing.T) {
+	m, err := New(Options{Store: shared, Theme: "no-color", StartPane: "groups"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	if bar := ansi.Strip(m.paneBar()); !strings.Contains(bar, "2 Users") || !strings.Contains(bar, "groups") {
+		t.Errorf("wide bar = %q", bar)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 44, Height: 20})
+	bar := ansi.Strip(m.paneBar())
+	if strings.Contains(bar, "Users") || !strings.Contains(bar, "3 Groups") || !strings.Contains(bar, "groups") {
+		t.Errorf("narrow bar = %q, want numbers for inactive panes and the crumbs kept", bar)
+	}
+	if w := ansi.StringWidthWc(bar); w != 44 {
+		t.Errorf("narrow bar is %d wide", w)
+	}
+}
