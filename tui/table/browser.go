@@ -73,12 +73,6 @@ func (b *Browser) Back() (bool, tea.Cmd) {
 	return false, nil
 }
 
-// SetQuery sets the filter text as if typed (for restoring state).
-func (b *Browser) SetQuery(q string) tea.Cmd {
-	b.input.SetValue(q)
-	return b.Table.SetQuery(q)
-}
-
 // Update routes keys to the prompt while typing and to the table otherwise.
 func (b Browser) Update(msg tea.Msg) (Browser, tea.Cmd) {
 	if k, ok := msg.(tea.KeyPressMsg); ok {

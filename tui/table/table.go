@@ -411,16 +411,6 @@ func (m Model) Total() int { return len(m.rows) }
 // Loaded reports whether SetRows has been called.
 func (m Model) Loaded() bool { return m.loaded }
 
-// Visible returns the rows currently in the window, for tests.
-func (m Model) Visible() []Row {
-	body := m.bodyHeight()
-	end := min(m.offset+body, len(m.view))
-	out := make([]Row, 0, max(end-m.offset, 0))
-	for _, ri := range m.view[m.offset:end] {
-		out = append(out, m.rows[ri])
-	}
-	return out
-}
 
 // widths shares the table width out between the columns.
 func (m Model) widths() []int {

@@ -213,8 +213,8 @@ func TestViewWindowAndAlignment(t *testing.T) {
 	// Mouse wheel scrolls the window.
 	m, _ = m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
 	m, _ = m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
-	if m.Cursor() != 6 || m.Visible()[0].Key == "0" {
-		t.Errorf("wheel: cursor %d, first visible %q", m.Cursor(), m.Visible()[0].Key)
+	if m.Cursor() != 6 || m.visible()[0].Key == "0" {
+		t.Errorf("wheel: cursor %d, first visible %q", m.Cursor(), m.visible()[0].Key)
 	}
 	m, _ = m.Update(tea.KeyPressMsg{Code: tea.KeyEnd})
 	if r, _ := m.Selected(); r.Key != "999" {
@@ -360,4 +360,15 @@ func TestFilterSelectsTopClearKeepsRow(t *testing.T) {
 	if r, _ := m.Selected(); r.Key != "u3" || m.Len() != 6 {
 		t.Errorf("after clearing selected %q of %d rows, want u3 of 6", r.Key, m.Len())
 	}
+}
+
+// visible returns the rows currently in the window.
+func (m Model) visible() []Row {
+	body := m.bodyHeight()
+	end := min(m.offset+body, len(m.view))
+	out := make([]Row, 0, max(end-m.offset, 0))
+	for _, ri := range m.view[m.offset:end] {
+		out = append(out, m.rows[ri])
+	}
+	return out
 }
