@@ -169,6 +169,9 @@ func Apply(ctx context.Context, st *store.Store, id string, opts ApplyOptions) (
 		return rep, errors.New("apply: no Okta client")
 	}
 	c := opts.Client
+	if !sameOrg(rec.Plan.OrgURL, c.OrgURL()) {
+		return refuse(refused("plan %s was staged for %s; the credential is for %s", id, rec.Plan.OrgURL, c.OrgURL()))
+	}
 	if err := checkWriter(ctx, c, &rec.Plan); err != nil {
 		return refuse(err)
 	}
@@ -670,4 +673,10 @@ func Resync(ctx context.Context, st *store.Store, c *okta.Client, groupIDs []str
 		return fmt.Errorf("resync: %w", err)
 	}
 	return nil
+}
+
+// sameOrg compares org URLs as dirdeck normalises them (scheme and host
+// are case-insensitive; a trailing slash does not matter).
+func sameOrg(a, b string) bool {
+	return strings.EqualFold(strings.TrimRight(a, "/"), strings.TrimRight(b, "/"))
 }

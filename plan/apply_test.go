@@ -246,6 +246,7 @@ func TestApplyRefusals(t *testing.T) {
 	}
 	approved := f.approved(t, req("approved"))
 	create := f.approved(t, Request{Title: "create", Changes: []Change{{Group: "Falcon", Create: true}}})
+	otherOrg := f.approved(t, Request{Title: "other org", OrgURL: "https://other.okta.com", Changes: []Change{{Group: tg.group.Name, Add: tg.outsiders[:1]}}})
 	p, err := f.build(t, req("pending"))
 	if err != nil {
 		t.Fatal(err)
@@ -280,6 +281,7 @@ func TestApplyRefusals(t *testing.T) {
 		{"read-only admin", approved.ID, "readonly", true, "okta.groups.manage"},
 		{"no apps custom role", create.ID, "noapps", true, "okta.groups.manage"},
 		{"tampered", tampered.ID, "superadmin", true, "does not match its hash"},
+		{"another org", otherOrg.ID, "superadmin", true, "staged for https://other.okta.com"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

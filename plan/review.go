@@ -230,7 +230,7 @@ func Import(st *store.Store, rd io.Reader, orgURL string, actor Identity, now ti
 		auditRefusal(st, f.ID, actor, "import: "+err.Error(), now)
 		return nil, fmt.Errorf("%w: %w", ErrRefused, err)
 	}
-	if orgURL != "" && !strings.EqualFold(strings.TrimRight(f.Plan.OrgURL, "/"), strings.TrimRight(orgURL, "/")) {
+	if orgURL != "" && !sameOrg(f.Plan.OrgURL, orgURL) {
 		return nil, refused("plan %s is for %s, this profile is %s", f.ID, f.Plan.OrgURL, orgURL)
 	}
 	var reviews []Review

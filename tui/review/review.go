@@ -524,11 +524,13 @@ func (m *Model) View() string {
 		b.WriteString(m.vp.View())
 	}
 	b.WriteByte('\n')
-	st := th.Muted
 	if m.statusErr {
-		st = th.Error
+		// A marker in the error style, the text plain: the no-color
+		// theme underlines errors, which hurts a long message.
+		b.WriteString(th.Error.Render("✗") + " " + termtext.Truncate(termtext.Clean(m.status), max(m.w-2, 1)))
+	} else {
+		b.WriteString(th.Muted.Render(termtext.Truncate(termtext.Clean(m.status), m.w)))
 	}
-	b.WriteString(st.Render(termtext.Truncate(termtext.Clean(m.status), m.w)))
 	return b.String()
 }
 
@@ -687,11 +689,14 @@ func (m *Model) auditLines() []string {
 		case plan.ActionApplied, plan.ActionApproved:
 			st = th.OK
 		}
-		line := fmt.Sprintf("%4d %s %-13s %s %s", e.Seq, e.Time.UTC().Format("2006-01-02 15:04"), e.Action, e.PlanID, termtext.Clean(e.Actor.String()))
+		// Only the action is coloured: a whole line in the error style is
+		// hard to read in the no-color theme (underlined).
+		rest := fmt.Sprintf(" %s %s", e.PlanID, termtext.Clean(e.Actor.String()))
 		if e.Detail != "" {
-			line += ": " + termtext.Clean(e.Detail)
+			rest += ": " + termtext.Clean(e.Detail)
 		}
-		out = append(out, st.Render(line))
+		out = append(out, th.Row.Render(fmt.Sprintf("%4d %s ", e.Seq, e.Time.UTC().Format("2006-01-02 15:04")))+
+			st.Render(fmt.Sprintf("%-13s", e.Action))+th.Row.Render(rest))
 	}
 	return out
 }

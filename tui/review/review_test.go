@@ -3,7 +3,9 @@ package review
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,17 +26,17 @@ import (
 	"github.com/dirdeck/dirdeck/tui/pane"
 )
 
-// The golden frames use a fixed org URL, identities and clock so that
-// plan ids (content hashes) and times do not change between runs.
+// The golden frames use fixed identities and clock; the sim's port (part
+// of every plan's content, hence of ids and hashes) is masked by mask.
 var (
-	orgURL = "https://acme.okta.com"
-	clock  = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	ada    = plan.Identity{AdminID: "00u-ada", Login: "ada@acme.com", Name: "Ada", OSUser: "ada", Host: "laptop"}
-	priya  = plan.Identity{AdminID: "00u-priya", Login: "priya@acme.com", Name: "Priya", OSUser: "priya", Host: "desk"}
+	clock = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	ada   = plan.Identity{AdminID: "00u-ada", Login: "ada@acme.com", Name: "Ada", OSUser: "ada", Host: "laptop"}
+	priya = plan.Identity{AdminID: "00u-priya", Login: "priya@acme.com", Name: "Priya", OSUser: "priya", Host: "desk"}
 )
 
 type env struct {
 	srv    *oktasim.Server
+	plans  []*plan.Record // as staged, newest first
 	st     *store.Store
 	client *okta.Client
 	group  directory.Group
@@ -95,7 +97,7 @@ func newEnv(t *testing.T) *env {
 		var p plan.Plan
 		err := st.View(func(r *store.Reader) error {
 			var err error
-			p, err = plan.Build(r, plan.Request{Title: title, OrgURL: orgURL, Author: ada, Now: at, ApprovalsRequired: approvals, Changes: changes})
+			p, err = plan.Build(r, plan.Request{Title: title, OrgURL: srv.URL, Author: ada, Now: at, ApprovalsRequired: approvals, Changes: changes})
 			return err
 		})
 		if err != nil {
@@ -107,13 +109,40 @@ func newEnv(t *testing.T) *env {
 		}
 		return rec
 	}
-	stage("Contractors onboarding", clock.Add(-time.Hour), 1, []plan.Change{{Group: e.group.Name, Add: e.adds, Remove: removes[:1]}})
-	stage("Falcon launch team", clock.Add(-2*time.Hour), 2, []plan.Change{{Group: "Project Falcon", Create: true, Description: "Launch", Add: outsiders[2:3]}})
+	e.plans = append(e.plans, stage("Contractors onboarding", clock.Add(-time.Hour), 1, []plan.Change{{Group: e.group.Name, Add: e.adds, Remove: removes[:1]}}))
+	e.plans = append(e.plans, stage("Falcon launch team", clock.Add(-2*time.Hour), 2, []plan.Change{{Group: "Project Falcon", Create: true, Description: "Launch", Add: outsiders[2:3]}}))
 	rej := stage("Remove everyone", clock.Add(-3*time.Hour), 1, []plan.Change{{Group: e.group.Name, Remove: removes}})
+	e.plans = append(e.plans, rej)
 	if _, err := plan.Reject(st, rej.ID, priya, "too broad", clock.Add(-150*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	return e
+}
+
+// mask replaces what depends on the sim's port with placeholders of the
+// same width: the port, and the plans' hashes and ids.
+func (e *env) mask(t *testing.T, view string) string {
+	t.Helper()
+	u, err := url.Parse(e.srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	view = strings.ReplaceAll(view, ":"+u.Port(), ":"+strings.Repeat("P", len(u.Port())))
+	for i, r := range e.plans {
+		view = strings.ReplaceAll(view, r.Hash, "sha256:"+strings.Repeat(strconv.Itoa(i+1), 64))
+		view = strings.ReplaceAll(view, r.ID, fmt.Sprintf("p-plan%d-------", i+1))
+	}
+	return view
+}
+
+// domain is what the typed confirmation wants: the sim's host.
+func (e *env) domain(t *testing.T) string {
+	t.Helper()
+	u, err := url.Parse(e.srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Hostname()
 }
 
 func (e *env) pane(t *testing.T, theme string) *Model {
@@ -122,7 +151,7 @@ func (e *env) pane(t *testing.T, theme string) *Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := &pane.Context{Store: e.st, Theme: th, Profile: "acme", OrgURL: orgURL, Now: func() time.Time { return clock }}
+	ctx := &pane.Context{Store: e.st, Theme: th, Profile: "acme", OrgURL: e.srv.URL, Now: func() time.Time { return clock }}
 	return New(ctx, PlanActions(context.Background(), e.st, priya,
 		plan.ApplyOptions{Client: e.client, AllowWrites: true, Now: func() time.Time { return clock }}))
 }
@@ -245,12 +274,12 @@ func TestGoldenReviewFlow(t *testing.T) {
 				t.Fatalf("open plan = %+v", m.open)
 			}
 		}},
-		{"apply_wrong_domain", "no-color", [2]int{100, 24}, []step{{loaded, press("A")}, {inForm, press("acme.okta.co", "enter")}, {formShows("exactly"), nil}}, func(t *testing.T, m *Model) {
+		{"apply_wrong_domain", "no-color", [2]int{100, 24}, []step{{loaded, press("A")}, {inForm, press("127.0.0.2", "enter")}, {formShows("exactly"), nil}}, func(t *testing.T, m *Model) {
 			if m.mode != modeForm || m.working {
 				t.Fatal("a wrong domain left the confirmation")
 			}
 		}},
-		{"applied", "no-color", [2]int{100, 20}, []step{{loaded, press("A")}, {inForm, press("acme.okta.com", "enter")}, {statusIs("applied"), nil}}, func(t *testing.T, m *Model) {
+		{"applied", "no-color", [2]int{100, 20}, []step{{loaded, press("A")}, {inForm, press(e.domain(t), "enter")}, {statusIs("applied"), nil}}, func(t *testing.T, m *Model) {
 			if m.plans[0].State != plan.StateApplied {
 				t.Fatalf("state = %s (%s)", m.plans[0].State, m.status)
 			}
@@ -278,7 +307,7 @@ func TestGoldenReviewFlow(t *testing.T) {
 			if applied := f.name == "applied"; applied != (len(fm.committed) == 1) {
 				t.Errorf("%d generation messages after %s", len(fm.committed), f.name)
 			}
-			golden.RequireEqual(t, view)
+			golden.RequireEqual(t, e.mask(t, view))
 		})
 	}
 	// The applied plan's intent holds in the org.
@@ -308,7 +337,7 @@ func TestGoldenReviewFlow(t *testing.T) {
 func TestUnavailableActions(t *testing.T) {
 	e := newEnv(t)
 	th, _ := themes.ByName("no-color")
-	m := New(&pane.Context{Store: e.st, Theme: th, OrgURL: orgURL, ReadOnly: true, Now: func() time.Time { return clock }},
+	m := New(&pane.Context{Store: e.st, Theme: th, OrgURL: e.srv.URL, ReadOnly: true, Now: func() time.Time { return clock }},
 		PlanActions(context.Background(), e.st, priya, plan.ApplyOptions{}))
 	m.SetSize(80, 20)
 	msg := m.Load()()
@@ -348,7 +377,7 @@ func TestGoldenApplyDrift(t *testing.T) {
 	e.srv.Sim.ResetStats()
 	t.Run("refused", func(t *testing.T) {
 		h := &host{p: e.pane(t, "no-color"), steps: []step{
-			{loaded, press("enter", "A")}, {inForm, press("acme.okta.com", "enter")}, {statusIs("apply p-"), nil},
+			{loaded, press("enter", "A")}, {inForm, press(e.domain(t), "enter")}, {statusIs("apply p-"), nil},
 		}}
 		tm := teatest.NewTestModel(t, h, teatest.WithInitialTermSize(100, 30))
 		fm := tm.FinalModel(t, teatest.WithFinalTimeout(20*time.Second)).(*host)
@@ -364,17 +393,17 @@ func TestGoldenApplyDrift(t *testing.T) {
 		if !strings.Contains(ansi.Strip(view), add.Login+" was added to the group") {
 			t.Errorf("the frame does not show the drift:\n%s", ansi.Strip(view))
 		}
-		golden.RequireEqual(t, view)
+		golden.RequireEqual(t, e.mask(t, view))
 	})
 	t.Run("rebased", func(t *testing.T) {
 		h := &host{p: e.pane(t, "no-color"), needCommit: true, steps: []step{
-			{loaded, press("enter", "R")}, {inForm, press("acme.okta.com", "enter")}, {statusIs("applied"), nil},
+			{loaded, press("enter", "R")}, {inForm, press(e.domain(t), "enter")}, {statusIs("applied"), nil},
 		}}
 		tm := teatest.NewTestModel(t, h, teatest.WithInitialTermSize(100, 30))
 		fm := tm.FinalModel(t, teatest.WithFinalTimeout(20*time.Second)).(*host)
 		if fm.p.open == nil || fm.p.open.State != plan.StateApplied || !strings.Contains(fm.p.status, "1 no-op") {
 			t.Fatalf("status %q", fm.p.status)
 		}
-		golden.RequireEqual(t, fm.View().Content)
+		golden.RequireEqual(t, e.mask(t, fm.View().Content))
 	})
 }
