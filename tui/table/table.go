@@ -411,7 +411,6 @@ func (m Model) Total() int { return len(m.rows) }
 // Loaded reports whether SetRows has been called.
 func (m Model) Loaded() bool { return m.loaded }
 
-
 // widths shares the table width out between the columns.
 func (m Model) widths() []int {
 	w := make([]int, len(m.cols))
