@@ -71,7 +71,8 @@ type OpResult struct {
 	Op    Op     `json:"op"`
 	State string `json:"state"`
 	Error string `json:"error,omitempty"`
-	// Earlier is set when the operation was done by an earlier apply run.
+	// Earlier is set when an earlier apply run journaled the outcome
+	// (always, in a report of a refused or already applied plan).
 	Earlier bool `json:"earlier,omitempty"`
 }
 
@@ -125,6 +126,7 @@ func Apply(ctx context.Context, st *store.Store, id string, opts ApplyOptions) (
 	if err != nil {
 		return rep, err
 	}
+	run := 0 // this apply's run number, once it writes
 	fill := func() {
 		rep.Results = rep.Results[:0]
 		rep.Done, rep.Noop, rep.Failed, rep.Pending = 0, 0, 0, 0
@@ -132,6 +134,7 @@ func Apply(ctx context.Context, st *store.Store, id string, opts ApplyOptions) (
 			res := OpResult{Op: op, State: OpPending}
 			if e, ok := journal[op.Seq]; ok {
 				res.State, res.Error = e.State, e.Error
+				res.Earlier = e.Run < run || run == 0
 			}
 			switch res.State {
 			case OpDone:
@@ -194,7 +197,7 @@ func Apply(ctx context.Context, st *store.Store, id string, opts ApplyOptions) (
 		}
 	}
 
-	run := 1
+	run = 1
 	for _, e := range journal {
 		run = max(run, e.Run+1)
 	}

@@ -173,6 +173,11 @@ func TestApplyResumesAfterFailure(t *testing.T) {
 	if n := f.srv.Sim.Stats().ByEndpoint["PUT /api/v1/groups/{id}/users/{uid}"]; n != 3 {
 		t.Fatalf("resume sent %d PUTs, want 3 (no operation twice)", n)
 	}
+	for i, r := range rep.Results {
+		if r.Earlier != (i < 2) {
+			t.Errorf("op %d earlier = %v", r.Op.Seq, r.Earlier)
+		}
+	}
 	members := liveMembers(t, c, tg.group.ID)
 	for _, op := range rec.Plan.Ops {
 		if !members[op.UserID] {

@@ -540,7 +540,17 @@ func printApplyReport(w io.Writer, rec *plan.Record, rep plan.ApplyReport) {
 	}
 	switch {
 	case rep.State == plan.StateApplied && rep.Done+rep.Noop == len(rec.Plan.Ops):
-		fmt.Fprintf(w, "Plan %s applied: %d done, %d no-op.\n", rep.ID, rep.Done, rep.Noop)
+		earlier := 0
+		for _, r := range rep.Results {
+			if r.Earlier {
+				earlier++
+			}
+		}
+		note := ""
+		if earlier > 0 && earlier < len(rep.Results) {
+			note = fmt.Sprintf(" (%d by earlier runs)", earlier)
+		}
+		fmt.Fprintf(w, "Plan %s applied: %d done, %d no-op%s.\n", rep.ID, rep.Done, rep.Noop, note)
 	case rep.State == plan.StateFailed:
 		fmt.Fprintf(w, "Plan %s stopped: %d done, %d no-op, %d failed, %d not attempted.\n", rep.ID, rep.Done, rep.Noop, rep.Failed, rep.Pending)
 		for _, r := range rep.Results {
