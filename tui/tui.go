@@ -24,11 +24,15 @@ import (
 	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/themes"
+	accesspane "github.com/dirdeck/dirdeck/tui/access"
 	"github.com/dirdeck/dirdeck/tui/apps"
 	"github.com/dirdeck/dirdeck/tui/groups"
 	"github.com/dirdeck/dirdeck/tui/msgs"
 	"github.com/dirdeck/dirdeck/tui/overview"
 	"github.com/dirdeck/dirdeck/tui/pane"
+	"github.com/dirdeck/dirdeck/tui/review"
+	sigpane "github.com/dirdeck/dirdeck/tui/signature"
+	"github.com/dirdeck/dirdeck/tui/syncs"
 	"github.com/dirdeck/dirdeck/tui/termtext"
 	"github.com/dirdeck/dirdeck/tui/users"
 )
@@ -62,6 +66,15 @@ type Options struct {
 	// msgs.* messages. send blocks until the program takes the message;
 	// call it from your own goroutines, never from a tea.Cmd's caller.
 	Attach func(send func(tea.Msg))
+	// AccessCheck runs the scope and token checks for the Access pane and
+	// the header banner (accesspane.Checker); nil: not available here.
+	AccessCheck func() tea.Cmd
+	// AccessBanner is the banner to start with (accesspane.IdleBanner for a
+	// profile not used for a long time).
+	AccessBanner accesspane.Banner
+	// Review does the Review pane's approvals and applies; nil actions are
+	// not available (the pane says so).
+	Review review.Actions
 	// Now is the clock (tests inject a fixed one); nil = time.Now.
 	Now func() time.Time
 	// LookupEnv reads NO_COLOR; nil = os.LookupEnv.
@@ -72,6 +85,7 @@ type Options struct {
 
 // Model is the root model. Create it with New.
 type Model struct {
+	banner    accesspane.Banner
 	ctx       *pane.Context
 	opts      Options
 	panes     []pane.Pane
@@ -138,7 +152,12 @@ func New(o Options) (*Model, error) {
 		users.New(ctx),
 		groups.New(ctx),
 		apps.New(ctx),
+		syncs.New(ctx),
+		accesspane.New(ctx, o.AccessCheck),
+		review.New(ctx, o.Review),
+		sigpane.New(ctx),
 	}
+	m.banner = o.AccessBanner
 	if o.StartPane != "" {
 		i := m.paneIndex(o.StartPane)
 		if i < 0 {
@@ -273,10 +292,14 @@ func (m *Model) applyTheme(th themes.Theme) {
 // chrome is the number of lines around the pane: header, pane bar, footer
 // and, when set, the hint line.
 func (m *Model) chrome() int {
+	n := 3
 	if m.opts.Hint != "" {
-		return 4
+		n++
 	}
-	return 3
+	if m.banner.Active() {
+		n++
+	}
+	return n
 }
 
 func (m *Model) layout() {
@@ -310,6 +333,15 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.BackgroundColorMsg:
 		if m.themeAuto {
 			m.applyTheme(themes.ForBackground(msg.Color))
+		}
+		return m, nil
+	case accesspane.ResultMsg:
+		m.banner = accesspane.BannerFor(accesspane.Result(msg))
+		m.layout()
+		return m, m.broadcast(msg)
+	case accesspane.JumpMsg:
+		if i := m.paneIndex(accesspane.Name); i >= 0 {
+			m.switchTo(i)
 		}
 		return m, nil
 	case headerMsg:
@@ -393,6 +425,9 @@ func (m *Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	m.message = ""
 	if m.panes[m.active].Capturing() {
 		return m, m.updateActive(k)
+	}
+	if cmd, ok := m.banner.Update(k); ok {
+		return m, cmd
 	}
 	switch {
 	case key.Matches(k, m.keys.Quit):
@@ -530,6 +565,10 @@ func (m *Model) View() tea.View {
 	b.WriteByte('\n')
 	if m.opts.Hint != "" {
 		b.WriteString(th.Muted.Render(termtext.Line(m.opts.Hint, m.width)))
+		b.WriteByte('\n')
+	}
+	if m.banner.Active() {
+		b.WriteString(m.banner.View(th, m.width))
 		b.WriteByte('\n')
 	}
 	b.WriteString(m.paneBar())
@@ -690,6 +729,9 @@ func (m *Model) footer() string {
 		line = m.palette.View()
 	case m.message != "":
 		line = th.Warning.Render(termtext.Clean(m.message))
+	case m.sync == msgs.SyncFailed && accesspane.LinksHere(m.syncErr):
+		// Put the pointer first: the error itself may be cut at the edge.
+		line = th.Error.Render("sync failed: credential problem, see :access — " + termtext.Clean(m.syncErr))
 	case m.sync == msgs.SyncFailed && m.syncErr != "":
 		line = th.Error.Render("sync failed: " + termtext.Clean(m.syncErr))
 	case m.headErr != "":

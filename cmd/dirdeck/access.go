@@ -97,25 +97,15 @@ Exit codes: 0 no problem; 1 warnings; 2 a token critical or expired.`,
 			if err != nil {
 				return notConfigured(err)
 			}
-			added, lastUsed, err := config.TokenUse(r.Name)
+			opts, err := tokenOptions(r)
 			if err != nil {
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: could not read the token-use record: %v\n", err)
-			}
-			if added.IsZero() && r.Profile.Auth == config.AuthOAuth {
-				// No record of when the key was stored: the key file's
-				// modification time is the best estimate of its age.
-				if fi, err := os.Stat(r.Profile.PrivateKeyFile); err == nil {
-					added = fi.ModTime()
-				}
 			}
 			c, err := newClient(ctx, r, okta.Options{})
 			if err != nil {
 				return err
 			}
-			rep, err := access.CheckTokens(ctx, c, access.TokenOptions{
-				Added: added, LastUsed: lastUsed, ClientID: r.Profile.ClientID,
-				Rotation: time.Duration(r.Profile.RotationDays) * 24 * time.Hour,
-			})
+			rep, err := access.CheckTokens(ctx, c, opts)
 			if err != nil {
 				return withCode(exitFailed, err)
 			}
@@ -134,6 +124,24 @@ Exit codes: 0 no problem; 1 warnings; 2 a token critical or expired.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document on stdout")
 	return cmd
+}
+
+// tokenOptions are the token-age check's inputs for profile r: the local
+// record of the token's use and the profile's rotation policy. With an
+// error (no readable record) the options are still usable.
+func tokenOptions(r config.Resolved) (access.TokenOptions, error) {
+	added, lastUsed, err := config.TokenUse(r.Name)
+	if added.IsZero() && r.Profile.Auth == config.AuthOAuth {
+		// No record of when the key was stored: the key file's
+		// modification time is the best estimate of its age.
+		if fi, serr := os.Stat(r.Profile.PrivateKeyFile); serr == nil {
+			added = fi.ModTime()
+		}
+	}
+	return access.TokenOptions{
+		Added: added, LastUsed: lastUsed, ClientID: r.Profile.ClientID,
+		Rotation: time.Duration(r.Profile.RotationDays) * 24 * time.Hour,
+	}, err
 }
 
 // recordUse notes a successful use of the token on the org's clock: the

@@ -14,12 +14,16 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/dirdeck/dirdeck/access"
 	"github.com/dirdeck/dirdeck/config"
 	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
+	"github.com/dirdeck/dirdeck/plan"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui"
+	accesspane "github.com/dirdeck/dirdeck/tui/access"
+	"github.com/dirdeck/dirdeck/tui/review"
 	"github.com/dirdeck/dirdeck/tui/syncer"
 )
 
@@ -70,10 +74,25 @@ func openDashboard(ctx context.Context, profile, theme string) (next string, err
 			logger.Warn("record token use", "err", err)
 		}
 	}
+	tokens, err := tokenOptions(r)
+	if err != nil {
+		logger.Warn("read token-use record", "err", err)
+	}
 	o := tui.Options{
 		Store: st, Theme: theme, Profile: r.Name, OrgURL: r.Profile.OrgURL,
 		ReadOnly: !r.Profile.AllowWrites,
+		AccessCheck: accesspane.Checker(ctx, c, accesspane.CheckerOptions{
+			Scopes: access.CheckOptions{AllowWrites: r.Profile.AllowWrites, ClientID: r.Profile.ClientID},
+			Tokens: tokens,
+			Used:   func(at time.Time) { _ = config.RecordTokenUse(r.Name, at) },
+		}),
+		// A profile idle for weeks warns at once, before any request
+		// renews the token and hides the problem.
+		AccessBanner: accesspane.IdleBanner(tokens.LastUsed, time.Now()),
 	}
+	o.Review = review.PlanActions(ctx, st, review.Identity(ctx, c, r.Profile.ClientID), plan.ApplyOptions{
+		Client: c, AllowWrites: r.Profile.AllowWrites, ApprovalsRequired: r.Profile.ApprovalsRequired,
+	})
 	if cfg, err := config.Load(); err == nil && r.Source == config.SourceProfile {
 		o.Profiles = cfg.Names()
 		o.SwitchProfile = func(name string) tea.Cmd {

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -25,6 +26,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/plan"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/msgs"
@@ -63,11 +65,13 @@ type DoneMsg struct {
 	Report *plan.ApplyReport // apply only
 }
 
-// PlanActions are Actions backed by package plan on a cache: reviews as
-// me, applies with opts (its Client, AllowWrites and the like; Actor is
-// set to me; without a Client there is no Apply). opts.Now also stamps
+// PlanActions are Actions backed by package plan on a cache: reviews and
+// applies as the admin who answers (asked only when an action runs, so
+// that opening the dashboard makes no request for it; see Identity),
+// applies with opts (its Client, AllowWrites and the like; Actor is set
+// to the admin; without a Client there is no Apply). opts.Now also stamps
 // reviews. ctx bounds applies.
-func PlanActions(ctx context.Context, st *store.Store, me plan.Identity, opts plan.ApplyOptions) Actions {
+func PlanActions(ctx context.Context, st *store.Store, who func() (plan.Identity, error), opts plan.ApplyOptions) Actions {
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -75,28 +79,56 @@ func PlanActions(ctx context.Context, st *store.Store, me plan.Identity, opts pl
 	review := func(action string, fn func(*store.Store, string, plan.Identity, string, time.Time) (*plan.Record, error)) func(string, string) tea.Cmd {
 		return func(id, comment string) tea.Cmd {
 			return func() tea.Msg {
-				_, err := fn(st, id, me, comment, now())
+				me, err := who()
+				if err == nil {
+					_, err = fn(st, id, me, comment, now())
+				}
 				return DoneMsg{ID: id, Action: action, Err: err}
 			}
 		}
 	}
 	a := Actions{Approve: review(ActionApprove, plan.Approve), Reject: review(ActionReject, plan.Reject)}
 	if opts.Client != nil {
-		opts.Actor = me
 		a.Apply = func(id string, rebase bool) tea.Cmd {
 			o := opts
 			o.Rebase = rebase
 			return func() tea.Msg {
-				rep, err := plan.Apply(ctx, st, id, o)
 				action := ActionApply
 				if rebase {
 					action = ActionRebase
 				}
+				me, err := who()
+				if err != nil {
+					return DoneMsg{ID: id, Action: action, Err: err}
+				}
+				o.Actor = me
+				rep, err := plan.Apply(ctx, st, id, o)
 				return DoneMsg{ID: id, Action: action, Err: err, Report: &rep}
 			}
 		}
 	}
 	return a
+}
+
+// Identity returns who for PlanActions: the admin behind c (plan.WhoAmI),
+// asked on first use and remembered once known; a failure (the org was
+// unreachable, say) is asked again next time.
+func Identity(ctx context.Context, c *okta.Client, oauthClientID string) func() (plan.Identity, error) {
+	var mu gosync.Mutex
+	var known *plan.Identity
+	return func() (plan.Identity, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if known != nil {
+			return *known, nil
+		}
+		me, err := plan.WhoAmI(ctx, c, oauthClientID)
+		if err != nil {
+			return me, fmt.Errorf("identify the admin behind the credential: %w", err)
+		}
+		known = &me
+		return me, nil
+	}
 }
 
 type mode int

@@ -152,7 +152,7 @@ func (e *env) pane(t *testing.T, theme string) *Model {
 		t.Fatal(err)
 	}
 	ctx := &pane.Context{Store: e.st, Theme: th, Profile: "acme", OrgURL: e.srv.URL, Now: func() time.Time { return clock }}
-	return New(ctx, PlanActions(context.Background(), e.st, priya,
+	return New(ctx, PlanActions(context.Background(), e.st, func() (plan.Identity, error) { return priya, nil },
 		plan.ApplyOptions{Client: e.client, AllowWrites: true, Now: func() time.Time { return clock }}))
 }
 
@@ -338,7 +338,7 @@ func TestUnavailableActions(t *testing.T) {
 	e := newEnv(t)
 	th, _ := themes.ByName("no-color")
 	m := New(&pane.Context{Store: e.st, Theme: th, OrgURL: e.srv.URL, ReadOnly: true, Now: func() time.Time { return clock }},
-		PlanActions(context.Background(), e.st, priya, plan.ApplyOptions{}))
+		PlanActions(context.Background(), e.st, func() (plan.Identity, error) { return priya, nil }, plan.ApplyOptions{}))
 	m.SetSize(80, 20)
 	msg := m.Load()()
 	m.Update(msg)
