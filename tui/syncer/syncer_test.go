@@ -25,10 +25,12 @@ type recorder struct {
 
 func (r *recorder) send(m tea.Msg) { r.mu.Lock(); r.msgs = append(r.msgs, m); r.mu.Unlock() }
 
-func TestRunnerSyncsAndReports(t *testing.T) {
+// env is a simulated org, a client for it with token, and a cache file.
+func env(t *testing.T, token func(*oktasim.Server) string) (*oktasim.Server, *okta.Client, *store.Store) {
+	t.Helper()
 	t.Setenv("HOME", t.TempDir())
 	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 9})
-	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: srv.ReadOnlyToken()}, okta.Options{})
+	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: token(srv)}, okta.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +38,14 @@ func TestRunnerSyncsAndReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
+	return srv, c, st
+}
+
+func readOnly(srv *oktasim.Server) string { return srv.ReadOnlyToken() }
+
+func TestRunnerSyncsAndReports(t *testing.T) {
+	srv, c, st := env(t, readOnly)
 
 	r := syncer.New(c, st, 0)
 	var rec recorder
@@ -77,17 +86,7 @@ func TestRunnerSyncsAndReports(t *testing.T) {
 }
 
 func TestRunnerRunsOneSyncAtATime(t *testing.T) {
-	t.Setenv("HOME", t.TempDir())
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 9})
-	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: srv.ReadOnlyToken()}, okta.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	srv, c, st := env(t, readOnly)
 	// Slow the first answer so that the sync is surely still running when
 	// the second request comes.
 	srv.Sim.SetFaults([]oktasim.FaultRule{{Path: "/api/v1/users", Probability: 1, LatencyMS: 200}})
@@ -102,17 +101,7 @@ func TestRunnerRunsOneSyncAtATime(t *testing.T) {
 }
 
 func TestRunnerReportsFailure(t *testing.T) {
-	t.Setenv("HOME", t.TempDir())
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 9})
-	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: "00revokedTokenNoLongerValid000000000000000"}, okta.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	_, c, st := env(t, func(*oktasim.Server) string { return "00revokedTokenNoLongerValid000000000000000" })
 	r := syncer.New(c, st, 0)
 	var rec recorder
 	r.Attach(context.Background(), rec.send)
