@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/progress"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -161,6 +162,7 @@ func printSyncSummary(w io.Writer, rep syncReport) {
 type progressPrinter struct {
 	w        io.Writer
 	tty      bool
+	width    int // terminal columns: a longer line would wrap and pile up
 	expected int
 	bar      progress.Model
 	drawn    time.Time
@@ -169,11 +171,14 @@ type progressPrinter struct {
 }
 
 func newProgressPrinter(w io.Writer, expected int) *progressPrinter {
-	tty := false
+	tty, width := false, 80
 	if f, ok := w.(*os.File); ok {
 		tty = term.IsTerminal(int(f.Fd()))
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
+			width = cols
+		}
 	}
-	return &progressPrinter{w: w, tty: tty, expected: expected, done: map[string]bool{},
+	return &progressPrinter{w: w, tty: tty, width: width, expected: expected, done: map[string]bool{},
 		bar: progress.New(progress.WithWidth(30), progress.WithoutPercentage())}
 }
 
@@ -192,7 +197,7 @@ func (p *progressPrinter) update(pr dsync.Progress) {
 		return
 	}
 	p.drawn = time.Now()
-	fmt.Fprint(p.w, "\r\x1b[K"+p.line(pr))
+	fmt.Fprint(p.w, "\r\x1b[K"+ansi.Truncate(p.line(pr), p.width-1, "…"))
 }
 
 func (p *progressPrinter) line(pr dsync.Progress) string {
@@ -202,10 +207,13 @@ func (p *progressPrinter) line(pr dsync.Progress) string {
 		items += rp.Items
 		parts = append(parts, fmt.Sprintf("%s %d", rp.Resource, rp.Items))
 	}
-	s := fmt.Sprintf("%s sync: %s · %d requests", pr.Mode, strings.Join(parts, " · "), pr.Requests)
+	// Requests and waits first: the resource list is what a narrow
+	// terminal cuts.
+	s := fmt.Sprintf("%s sync · %d requests", pr.Mode, pr.Requests)
 	if pr.ThrottledWaits > 0 {
 		s += fmt.Sprintf(" · %d rate waits", pr.ThrottledWaits)
 	}
+	s += " · " + strings.Join(parts, " · ")
 	if p.expected > 0 && pr.Mode == dsync.ModeFull {
 		s = p.bar.ViewAs(min(1, float64(items)/float64(p.expected))) + " " + s
 	}
