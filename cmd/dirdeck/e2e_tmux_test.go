@@ -89,8 +89,8 @@ func TestDemoDashboardInTmux(t *testing.T) {
 	}
 	s.keys("Enter")
 	s.keys("Enter")
-	if scr = s.waitFor("Groups"); !strings.Contains(scr, "Apps") {
-		t.Fatalf("user detail without apps:\n%s", scr)
+	if scr = s.waitFor("users › "); !strings.Contains(scr, "Profile") || !strings.Contains(scr, "Login") {
+		t.Fatalf("enter did not open the user's detail:\n%s", scr)
 	}
 	s.keys("Escape")
 	s.keys("?")
