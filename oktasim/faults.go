@@ -36,7 +36,8 @@ type faultSet struct {
 	rules    []FaultRule
 	seedVal  int64
 	rng      *rand.Rand
-	hasRules atomic.Bool // read without the lock on every request
+	hasRules atomic.Bool                 // read without the lock on every request
+	script   atomic.Pointer[faultScript] // SetFaultScript (script.go); nil: none
 }
 
 func (f *faultSet) seed(seed int64) {
@@ -67,6 +68,11 @@ func (s *Sim) Faults() []FaultRule {
 
 // pick returns the fault to apply to a request, if any.
 func (f *faultSet) pick(method, path string) *FaultRule {
+	if fs := f.script.Load(); fs != nil {
+		if r := fs.next(method, path); r != nil {
+			return r
+		}
+	}
 	if !f.hasRules.Load() {
 		return nil
 	}
