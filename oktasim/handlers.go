@@ -197,7 +197,7 @@ func (s *Sim) listUserGroups(c *call) {
 	}
 	gs := slices.Clone(u.groups)
 	slices.SortFunc(gs, func(a, b *group) int { return strings.Compare(a.id, b.id) })
-	page(c, gs, groupKey, nil, 10000, 10000, func(b []byte, g *group) []byte { return appendGroup(b, g, c.base, false) })
+	page(c, gs, groupKey, nil, 10000, 10000, func(b []byte, g *group) []byte { return s.org.appendCachedGroup(b, g, c.base, false) })
 }
 
 // listGroups serves GET /api/v1/groups: filter, search, q, expand=stats.
@@ -225,7 +225,7 @@ func (s *Sim) listGroups(c *call) {
 	case q != "":
 		keep = func(g *group) bool { return hasPrefixFold(g.name, q) }
 	}
-	page(c, s.org.groups, groupKey, keep, 200, 200, func(b []byte, g *group) []byte { return appendGroup(b, g, c.base, stats) })
+	page(c, s.org.groups, groupKey, keep, 200, 200, func(b []byte, g *group) []byte { return s.org.appendCachedGroup(b, g, c.base, stats) })
 }
 
 // groupParam resolves a group id.
@@ -255,7 +255,7 @@ func (s *Sim) getGroup(c *call) {
 	if g == nil {
 		return
 	}
-	c.writeOne(func(b []byte) []byte { return appendGroup(b, g, c.base, stats) })
+	c.writeOne(func(b []byte) []byte { return s.org.appendCachedGroup(b, g, c.base, stats) })
 }
 
 // listGroupUsers serves GET /api/v1/groups/{id}/users.

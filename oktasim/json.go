@@ -1,7 +1,10 @@
 package oktasim
 
 import (
+	"bytes"
+	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -12,6 +15,15 @@ import (
 // sync benchmark.
 
 const hexDigits = "0123456789abcdef"
+
+// jsonSafe marks the ASCII bytes appendEsc copies unchanged: one table
+// load per byte instead of six comparisons, on every string of every page.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
 
 // appendStr appends s as a JSON string.
 func appendStr(b []byte, s string) []byte {
@@ -28,7 +40,7 @@ func appendEsc(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if jsonSafe[c] {
 				i++
 				continue
 			}
@@ -97,6 +109,21 @@ func fmtTime(ms int64) string {
 	return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
+// lastBase memoises the JSON-escaped org URL (see escBase).
+var lastBase atomic.Pointer[[2]string]
+
+// escBase returns base escaped for a JSON string. Every link of every
+// object starts with the org URL, and a server sees one or two of them,
+// so escaping it once beats escaping it per link.
+func escBase(base string) string {
+	if p := lastBase.Load(); p != nil && p[0] == base {
+		return p[1]
+	}
+	e := string(appendEsc(nil, base))
+	lastBase.Store(&[2]string{base, e})
+	return e
+}
+
 // appendKey appends `"key":` after a comma unless it is the first field.
 func appendKey(b []byte, key string, first bool) []byte {
 	if !first {
@@ -120,7 +147,7 @@ func appendOptStr(b []byte, key, v string) []byte {
 // URL string first (links are on every object of every page).
 func appendHref(b []byte, base string, parts ...string) []byte {
 	b = append(b, `{"href":"`...)
-	b = appendEsc(b, base)
+	b = append(b, escBase(base)...)
 	for _, p := range parts {
 		b = appendEsc(b, p)
 	}
@@ -184,21 +211,80 @@ func (o *org) appendUserBody(b []byte, u *user) []byte {
 
 // appendUser appends the full user object.
 func (o *org) appendUser(b []byte, u *user, base string) []byte {
-	if o.cacheJSON {
-		if c := u.cache.Load(); c != nil {
-			b = append(b, *c...)
-		} else {
-			start := len(b)
-			b = o.appendUserBody(b, u)
-			c := append([]byte(nil), b[start:]...)
-			u.cache.Store(&c)
-		}
-	} else {
-		b = o.appendUserBody(b, u)
+	if !o.cacheJSON {
+		return o.encodeUser(b, u, base)
 	}
+	if c := u.cache.Load(); c != nil && c.base == base {
+		return append(b, c.json...)
+	}
+	start := len(b)
+	b = o.encodeUser(b, u, base)
+	u.cache.Store(&cachedJSON{base: base, json: slices.Clone(b[start:])})
+	return b
+}
+
+// encodeUser appends the full user object without the cache.
+func (o *org) encodeUser(b []byte, u *user, base string) []byte {
+	b = o.appendUserBody(b, u)
 	b = append(b, `,"_links":{"self":`...)
 	b = appendHref(b, base, "/api/v1/users/", u.id)
 	return append(b, "}}}"...)
+}
+
+// appendCachedGroup appends a group like appendGroup. The JSON around the
+// stats is cached on the group and checked against the fields it was made
+// from, so writes and churn need no hook to keep it fresh.
+func (o *org) appendCachedGroup(b []byte, g *group, base string, stats bool) []byte {
+	if !o.cacheJSON {
+		return appendGroup(b, g, base, stats)
+	}
+	c := g.cache.Load()
+	if c == nil || !c.matches(g, base) {
+		start := len(b)
+		b = appendGroup(b, g, base, false)
+		c = &groupJSON{
+			base: base, name: g.name, description: g.description, typ: g.typ,
+			created: g.created, lastUpdated: g.lastUpdated, lastMembershipUpdated: g.lastMembershipUpdated,
+			json: slices.Clone(b[start:]),
+		}
+		c.split = bytes.LastIndex(c.json, []byte(`,"_links":{"logo":`))
+		g.cache.Store(c)
+		if !stats {
+			return b
+		}
+		b = b[:start]
+	}
+	if !stats {
+		return append(b, c.json...)
+	}
+	b = append(b, c.json[:c.split]...)
+	b = appendGroupStats(b, g)
+	return append(b, c.json[c.split:]...)
+}
+
+// groupJSON is a group's cached JSON (without stats) and the fields it
+// was encoded from.
+type groupJSON struct {
+	base, name, description, typ                string
+	created, lastUpdated, lastMembershipUpdated int64
+	json                                        []byte
+	split                                       int // where _embedded.stats goes
+}
+
+// matches reports whether c is still g's JSON at base.
+func (c *groupJSON) matches(g *group, base string) bool {
+	return c.lastMembershipUpdated == g.lastMembershipUpdated && c.lastUpdated == g.lastUpdated &&
+		c.created == g.created && c.base == base && c.name == g.name &&
+		c.description == g.description && c.typ == g.typ
+}
+
+// appendGroupStats appends a group's _embedded.stats (expand=stats).
+func appendGroupStats(b []byte, g *group) []byte {
+	b = append(b, `,"_embedded":{"stats":{"usersCount":`...)
+	b = strconv.AppendInt(b, int64(len(g.members)), 10)
+	b = append(b, `,"appsCount":`...)
+	b = strconv.AppendInt(b, int64(len(g.apps)), 10)
+	return append(b, `,"groupPushMappingsCount":0,"hasAdminPrivilege":false}}`...)
 }
 
 // appendGroup appends a group; stats adds _embedded.stats (expand=stats).
@@ -223,11 +309,7 @@ func appendGroup(b []byte, g *group, base string, stats bool) []byte {
 	}
 	b = append(b, '}')
 	if stats {
-		b = append(b, `,"_embedded":{"stats":{"usersCount":`...)
-		b = strconv.AppendInt(b, int64(len(g.members)), 10)
-		b = append(b, `,"appsCount":`...)
-		b = strconv.AppendInt(b, int64(len(g.apps)), 10)
-		b = append(b, `,"groupPushMappingsCount":0,"hasAdminPrivilege":false}}`...)
+		b = appendGroupStats(b, g)
 	}
 	b = append(b, `,"_links":{"logo":[{"name":"medium","href":`...)
 	b = append(b, '"')
@@ -303,7 +385,51 @@ func appendApp(b []byte, a *app, base string) []byte {
 }
 
 // appendAppUser appends an app user (an assignment seen from the app).
+// The assignment's own JSON is cached on it, checked against the fields
+// it was made from, with the user's part spliced in from the user's cache.
 func (o *org) appendAppUser(b []byte, au *appUser, base string) []byte {
+	if !o.cacheJSON {
+		b = appendAppUserHead(b, au)
+		b = o.appendAppUserProfile(b, au.user)
+		return appendAppUserLinks(b, au, base)
+	}
+	c := au.cache.Load()
+	if c == nil || !c.matches(au, base) {
+		var enc []byte
+		enc = appendAppUserHead(enc, au)
+		split := len(enc)
+		enc = appendAppUserLinks(enc, au, base)
+		c = &appUserJSON{
+			base: base, signOnMode: au.app.signOnMode, direct: au.direct,
+			created: au.created, lastUpdated: au.lastUpdated, statusChanged: au.statusChanged,
+			json: enc, split: split,
+		}
+		au.cache.Store(c)
+	}
+	b = append(b, c.json[:c.split]...)
+	b = o.appendAppUserProfile(b, au.user)
+	return append(b, c.json[c.split:]...)
+}
+
+// appUserJSON is an app user's cached JSON without the user's part (cut
+// out at split) and the fields it was encoded from.
+type appUserJSON struct {
+	base, signOnMode                    string
+	direct                              bool
+	created, lastUpdated, statusChanged int64
+	json                                []byte
+	split                               int
+}
+
+// matches reports whether c is still au's JSON at base.
+func (c *appUserJSON) matches(au *appUser, base string) bool {
+	return c.lastUpdated == au.lastUpdated && c.statusChanged == au.statusChanged && c.created == au.created &&
+		c.direct == au.direct && c.base == base && c.signOnMode == au.app.signOnMode
+}
+
+// appendAppUserHead appends an app user's own fields, up to where the
+// user's credentials and profile go.
+func appendAppUserHead(b []byte, au *appUser) []byte {
 	u := au.user
 	scope, sync := "USER", "DISABLED"
 	if !au.direct {
@@ -326,14 +452,16 @@ func (o *org) appendAppUser(b []byte, au *appUser, base string) []byte {
 	b = append(b, `,"statusChanged":`...)
 	b = appendTime(b, au.statusChanged)
 	b = append(b, `,"passwordChanged":null,"syncState":`...)
-	b = appendStr(b, sync)
-	b = o.appendAppUserProfile(b, u)
+	return appendStr(b, sync)
+}
+
+// appendAppUserLinks closes an app user's profile and appends its links.
+func appendAppUserLinks(b []byte, au *appUser, base string) []byte {
 	b = append(b, `},"_links":{"app":`...)
 	b = appendHref(b, base, "/api/v1/apps/", au.app.id)
 	b = append(b, `},"user":`...)
-	b = appendHref(b, base, "/api/v1/users/", u.id)
-	b = append(b, "}}}"...)
-	return b
+	b = appendHref(b, base, "/api/v1/users/", au.user.id)
+	return append(b, "}}}"...)
 }
 
 // appendAppUserProfile appends the user-dependent part of an app user,
@@ -379,4 +507,11 @@ func appendAppGroup(b []byte, ag *appGroup, base string) []byte {
 	b = appendHref(b, base, "/api/v1/groups/", ag.group.id)
 	b = append(b, "}}}"...)
 	return b
+}
+
+// cachedJSON is an object's encoded JSON as served at base (its links
+// carry the org URL the client used).
+type cachedJSON struct {
+	base string
+	json []byte
 }

@@ -66,9 +66,9 @@ type user struct {
 	prof            *profile // nil: generated from (seed, seq)
 	groups          []*group
 	apps            []*appUser
-	// cache holds the encoded JSON object without its trailing _links,
+	// cache holds the encoded JSON object as served at one org URL,
 	// filled lazily by readers (hence atomic) and dropped on mutation.
-	cache atomic.Pointer[[]byte]
+	cache atomic.Pointer[cachedJSON]
 	// appCache is the same for the user's part of an app user object.
 	appCache atomic.Pointer[[]byte]
 }
@@ -121,6 +121,10 @@ type group struct {
 	lastMembershipUpdated int64
 	members               []*user // sorted by id
 	apps                  []*appGroup
+	// cache is the encoded group, filled lazily by readers (hence
+	// atomic); it records what it was encoded from, so it needs no
+	// invalidation.
+	cache atomic.Pointer[groupJSON]
 }
 
 // app is one Okta application instance.
@@ -147,6 +151,8 @@ type appUser struct {
 	created       int64
 	lastUpdated   int64
 	statusChanged int64
+	// cache is the encoded assignment like group.cache.
+	cache atomic.Pointer[appUserJSON]
 }
 
 // appGroup is a group's assignment to an app.
@@ -205,7 +211,10 @@ type Sim struct {
 
 	limits *limiter
 	stats  statsCounters
-	faults faultSet
+	// requestSeq numbers API requests for X-Okta-Request-Id (requestid.go);
+	// it survives Reset so that ids stay unique for the sim's lifetime.
+	requestSeq atomic.Uint64
+	faults     faultSet
 
 	ext simExt // OAuth service apps, System Log, churn (oauth.go, logs.go, churn.go)
 }

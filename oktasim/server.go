@@ -129,6 +129,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // authentication, authorisation, then the operation.
 func (s *Sim) serveAPI(c *call) {
 	s.stats.requests.Add(1)
+	c.setHeader("X-Okta-Request-Id", s.nextRequestID())
 	idx, params, mismatch := match(c.r.Method, c.r.URL.Path)
 	bucket := bucketFor(c.r.URL.Path)
 	if idx >= 0 {
