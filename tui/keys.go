@@ -4,7 +4,7 @@ import "charm.land/bubbles/v2/key"
 
 // keyMap holds the root model's global bindings.
 type keyMap struct {
-	Quit, Help, Palette, Next, Prev, Back, Sync, Pane key.Binding
+	Quit, Help, Palette, Next, Prev, Back, Sync, Submit, Pane key.Binding
 }
 
 func defaultKeys() keyMap {
@@ -16,6 +16,7 @@ func defaultKeys() keyMap {
 		Prev:    key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
 		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Sync:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sync now")),
+		Submit:  key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "submit staged changes")),
 		Pane:    key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1-9", "switch pane")),
 	}
 }
@@ -36,6 +37,6 @@ func (h helpKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		h.pane,
 		{g.Pane, g.Next, g.Prev, g.Back},
-		{g.Palette, g.Sync, g.Help, g.Quit},
+		{g.Palette, g.Sync, g.Submit, g.Help, g.Quit},
 	}
 }

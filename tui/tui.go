@@ -22,6 +22,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/plan"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/themes"
 	accesspane "github.com/dirdeck/dirdeck/tui/access"
@@ -32,6 +33,7 @@ import (
 	"github.com/dirdeck/dirdeck/tui/pane"
 	"github.com/dirdeck/dirdeck/tui/review"
 	sigpane "github.com/dirdeck/dirdeck/tui/signature"
+	"github.com/dirdeck/dirdeck/tui/staging"
 	"github.com/dirdeck/dirdeck/tui/syncs"
 	"github.com/dirdeck/dirdeck/tui/termtext"
 	"github.com/dirdeck/dirdeck/tui/users"
@@ -75,6 +77,11 @@ type Options struct {
 	// Review does the Review pane's approvals and applies; nil actions are
 	// not available (the pane says so).
 	Review review.Actions
+	// Identity is the admin who submits staged group changes as a plan
+	// (review.Identity); nil: staging works but submitting says it is not
+	// available. ApprovalsRequired is stamped into submitted plans.
+	Identity          func() (plan.Identity, error)
+	ApprovalsRequired int
 	// Now is the clock (tests inject a fixed one); nil = time.Now.
 	Now func() time.Time
 	// LookupEnv reads NO_COLOR; nil = os.LookupEnv.
@@ -98,6 +105,10 @@ type Model struct {
 	message   string // one-shot footer message (palette errors, sync unavailable)
 	spin      spinner.Model
 	themeAuto bool
+	// submit is the form S opens over the active pane.
+	submit *staging.Submit
+	// stagingShown is whether the staging line is laid out.
+	stagingShown bool
 
 	width, height int
 
@@ -134,6 +145,7 @@ func New(o Options) (*Model, error) {
 	ctx := &pane.Context{
 		Store: o.Store, Theme: th, Profile: o.Profile, OrgURL: o.OrgURL,
 		Demo: o.Demo, ReadOnly: o.ReadOnly, Now: o.Now,
+		Staging: staging.New(staging.Options{Who: o.Identity, OrgURL: o.OrgURL, ApprovalsRequired: o.ApprovalsRequired, Now: o.Now}),
 	}
 	m := &Model{
 		ctx:       ctx,
@@ -293,6 +305,9 @@ func (m *Model) applyTheme(th themes.Theme) {
 // and, when set, the hint line.
 func (m *Model) chrome() int {
 	n := 3
+	if m.stagingShown {
+		n++
+	}
 	if m.opts.Hint != "" {
 		n++
 	}
@@ -308,6 +323,9 @@ func (m *Model) layout() {
 	for _, p := range m.panes {
 		p.SetSize(m.width, max(m.height-m.chrome(), 3))
 	}
+	if m.submit != nil {
+		m.submit.SetSize(m.width, max(m.height-m.chrome(), 3))
+	}
 }
 
 // Update routes a message: global keys first (unless a pane or the
@@ -315,6 +333,12 @@ func (m *Model) layout() {
 // every pane so that their loads land even while hidden.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	_, cmd := m.update(msg)
+	// The staging line comes and goes with staged changes; the panes get
+	// the height it takes or gives back.
+	if shown := m.ctx.Staging.Active(); shown != m.stagingShown {
+		m.stagingShown = shown
+		m.layout()
+	}
 	// Release the queued loads once the pane they waited for has its data,
 	// or at once when the user moved on to a pane whose load is queued.
 	if len(m.prefetch) > 0 && (m.active != m.prefetchFor || !m.panes[m.active].Busy()) {
@@ -379,6 +403,17 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.spin, cmd = m.spin.Update(msg)
 		return m, cmd
+	case staging.SubmittedMsg:
+		m.ctx.Staging.Submitted(msg)
+		cmds := []tea.Cmd{m.broadcast(msg)}
+		if msg.Err == nil {
+			// The new plan is what the admin wants to see next.
+			if i := m.paneIndex(review.Name); i >= 0 {
+				m.switchTo(i)
+				cmds = append(cmds, m.panes[i].Load())
+			}
+		}
+		return m, tea.Batch(cmds...)
 	case pane.OpenMsg:
 		i := m.paneIndex(msg.Pane)
 		op, ok := m.paneAt(i).(pane.Opener)
@@ -396,7 +431,16 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.MouseMsg:
 		return m, m.updateActive(msg)
 	}
-	return m, m.broadcast(msg)
+	cmd := m.broadcast(msg)
+	if m.submit != nil {
+		// the form's own messages (focus, validation) come this way
+		done, c := m.submit.Update(msg, m.ctx.Store)
+		if done {
+			m.submit = nil
+		}
+		cmd = tea.Batch(cmd, c)
+	}
+	return m, cmd
 }
 
 func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
@@ -423,6 +467,14 @@ func (m *Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.paletteKey(k)
 	}
 	m.message = ""
+	m.ctx.Staging.ClearNote()
+	if m.submit != nil {
+		done, cmd := m.submit.Update(k, m.ctx.Store)
+		if done {
+			m.submit = nil
+		}
+		return m, cmd
+	}
 	if m.panes[m.active].Capturing() {
 		return m, m.updateActive(k)
 	}
@@ -452,6 +504,8 @@ func (m *Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(k, m.keys.Sync):
 		return m, m.syncNow()
+	case key.Matches(k, m.keys.Submit):
+		return m, m.openSubmit()
 	case key.Matches(k, m.keys.Back):
 		if m.fullHelp {
 			m.fullHelp = false
@@ -478,6 +532,17 @@ func (m *Model) switchTo(i int) {
 	m.active = i
 	m.fullHelp = false
 	m.back = m.back[:0]
+}
+
+// openSubmit opens the form that submits (or discards) what is staged.
+func (m *Model) openSubmit() tea.Cmd {
+	if m.ctx.Staging.Count() == 0 {
+		m.message = "nothing staged — stage group changes in :groups (space d a e n) or a user's detail (g d)"
+		return nil
+	}
+	m.fullHelp = false
+	m.submit = staging.NewSubmit(m.ctx.Staging, m.width, max(m.height-m.chrome(), 3))
+	return m.submit.Init()
 }
 
 func (m *Model) syncNow() tea.Cmd {
@@ -575,13 +640,19 @@ func (m *Model) View() tea.View {
 	b.WriteByte('\n')
 	bodyH := max(m.height-m.chrome(), 3)
 	var body string
-	if m.fullHelp {
+	if m.submit != nil {
+		body = m.submit.View(th)
+	} else if m.fullHelp {
 		body = th.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(helpKeys{pane: m.panes[m.active].Keys(), global: m.keys}.FullHelp())
 	} else {
 		body = m.panes[m.active].View()
 	}
 	b.WriteString(fitBlock(body, m.width, bodyH))
 	b.WriteByte('\n')
+	if m.stagingShown {
+		b.WriteString(ansi.TruncateWc(m.ctx.Staging.StatusLine(th, m.width), m.width, ""))
+		b.WriteByte('\n')
+	}
 	b.WriteString(m.footer())
 	v := tea.NewView(b.String())
 	v.AltScreen = true
@@ -736,6 +807,8 @@ func (m *Model) footer() string {
 		line = th.Error.Render("sync failed: " + termtext.Clean(m.syncErr))
 	case m.headErr != "":
 		line = th.Error.Render("cache: " + termtext.Clean(m.headErr))
+	case m.submit != nil:
+		line = m.help.ShortHelpView(m.submit.KeyBinds())
 	default:
 		line = m.help.ShortHelpView(helpKeys{pane: m.panes[m.active].Keys(), global: m.keys}.ShortHelp())
 	}

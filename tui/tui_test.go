@@ -214,6 +214,15 @@ func TestGoldenPanes(t *testing.T) {
 		{"apps", func(h *harness) { h.keys("4") }},
 		{"app_detail", func(h *harness) { h.keys("4", "down", "down", "enter") }},
 		{"help", func(h *harness) { h.keys("2", "?") }},
+		{"group_staged", stageSales},
+		{"submit_form", func(h *harness) { stageSales(h); h.keys("S") }},
+		{"group_refused", func(h *harness) { h.keys("3", "enter"); h.keys("d") }},
+		{"user_staged", func(h *harness) {
+			h.keys("2", "down", "down", "enter")
+			h.keys("down", "d", "g")
+			h.typeText("vpn")
+			h.keys("enter")
+		}},
 	}
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {
 		for _, theme := range []string{"dark", "no-color"} {
@@ -237,6 +246,14 @@ func TestGoldenPanes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// stageSales stages two removals and an add in Dept - Sales.
+func stageSales(h *harness) {
+	h.keys("3", "down", "enter")
+	h.keys("space", "space", "d", "a")
+	h.typeText("user1")
+	h.keys("enter")
 }
 
 // sgr matches the only escape sequences the TUI itself emits in a frame:

@@ -1,6 +1,12 @@
 // Package groups is the Groups pane: every cached group with its type,
 // member and app counts and last membership change, and a detail view with
 // the group's apps and a filterable member list.
+//
+// It is also where an admin stages group changes (package tui/staging):
+// in a group's detail, space marks members, d or x stages their removal,
+// a picks users to add, e edits the name and description; on the list, n
+// stages a new group. Staged changes show inline (+, -, ~) until the root
+// submits them as a plan with S.
 package groups
 
 import (
@@ -16,8 +22,10 @@ import (
 	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/pane"
+	"github.com/dirdeck/dirdeck/tui/staging"
 	"github.com/dirdeck/dirdeck/tui/table"
 	"github.com/dirdeck/dirdeck/tui/termtext"
+	"github.com/dirdeck/dirdeck/tui/users"
 )
 
 // Field-filter indices.
@@ -72,6 +80,31 @@ type Model struct {
 	detail    *detail
 	detailSeq uint64
 	width, h  int
+
+	keys stageKeys
+	// form edits the open group or creates one (detail == nil).
+	form *staging.GroupForm
+	// picker picks users to add to the open group.
+	picker *staging.Picker
+	// names are the cached group names (lowercase), so that creating a
+	// taken name is refused at once.
+	names map[string]bool
+}
+
+// stageKeys are the staging bindings.
+type stageKeys struct {
+	mark, remove, add, edit, create, unstage key.Binding
+}
+
+func defaultStageKeys() stageKeys {
+	return stageKeys{
+		mark:    key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark")),
+		remove:  key.NewBinding(key.WithKeys("d", "x"), key.WithHelp("d/x", "stage removal")),
+		add:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "stage adds")),
+		edit:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit name/description")),
+		create:  key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new group")),
+		unstage: key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unstage group")),
+	}
 }
 
 // New returns the pane; Load fills it.
@@ -82,7 +115,17 @@ func New(ctx *pane.Context) *Model {
 		ctx:  ctx,
 		list: table.NewBrowser(t, "groups"),
 		open: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+		keys: defaultStageKeys(),
 	}
+}
+
+// area is the shared staging area; a pane used on its own (tests) gets
+// one of its own.
+func (m *Model) area() *staging.Area {
+	if m.ctx.Staging == nil {
+		m.ctx.Staging = staging.New(staging.Options{Now: m.ctx.Now, OrgURL: m.ctx.OrgURL})
+	}
+	return m.ctx.Staging
 }
 
 // Name implements pane.Pane.
@@ -98,9 +141,10 @@ func (m *Model) Title() string { return "Groups" }
 func (m *Model) Browser() *table.Browser { return &m.list }
 
 type loadedMsg struct {
-	seq  uint64
-	rows []table.Row
-	err  error
+	seq   uint64
+	rows  []table.Row
+	names map[string]bool
+	err   error
 }
 
 // Load implements pane.Pane.
@@ -110,7 +154,11 @@ func (m *Model) Load() tea.Cmd {
 	seq, s := m.loadSeq, m.ctx.Store
 	return func() tea.Msg {
 		rows, err := LoadRows(s)
-		return loadedMsg{seq: seq, rows: rows, err: err}
+		names := make(map[string]bool, len(rows))
+		for _, r := range rows {
+			names[r.Fields[fName]] = true
+		}
+		return loadedMsg{seq: seq, rows: rows, names: names, err: err}
 	}
 }
 
@@ -155,9 +203,15 @@ func LoadRows(s *store.Store) ([]table.Row, error) {
 func (m *Model) SetSize(w, h int) {
 	m.width, m.h = w, h
 	m.list.SetTheme(m.ctx.Theme)
-	m.list.SetSize(w, h)
+	m.list.SetSize(w, h-len(m.createdLines()))
 	if m.detail != nil {
 		m.detail.layout(m.ctx, w, h)
+	}
+	if m.form != nil {
+		m.form.SetWidth(w)
+	}
+	if m.picker != nil {
+		m.picker.SetSize(w, h, m.ctx.Theme)
 	}
 }
 
@@ -174,6 +228,7 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			m.loadErr = msg.err.Error()
 			return m, nil
 		}
+		m.names = msg.names
 		cmd := m.list.Table.SetRows(msg.rows)
 		if m.detail != nil {
 			return m, tea.Batch(cmd, m.reloadDetail())
@@ -184,12 +239,24 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			return m, nil
 		}
 		m.detail.info, m.detail.err = msg.info, msg.err
-		m.detail.layout(m.ctx, m.width, m.h)
 		if msg.err != nil {
+			m.detail.layout(m.ctx, m.width, m.h)
 			return m, nil
 		}
+		m.detail.rows = msg.members
+		m.detail.dirty = true
+		m.syncStaging()
 		return m, m.detail.members.Table.SetRows(msg.members)
+	case staging.PickerRowsMsg:
+		if m.picker != nil {
+			return m, m.picker.Update(msg)
+		}
+		return m, nil
 	case tea.KeyPressMsg:
+		if cmd, ok := m.stagingKey(msg); ok {
+			m.syncStaging()
+			return m, cmd
+		}
 		if d := m.detail; d != nil && !d.members.Typing() && key.Matches(msg, m.open) {
 			if r, ok := d.members.Table.Selected(); ok {
 				return m, pane.Open("users", r.Key)
@@ -204,6 +271,19 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 	}
 	var cmds []tea.Cmd
+	if _, isKey := msg.(tea.KeyPressMsg); !isKey {
+		// results of the picker's filter passes and the form's own messages
+		if m.picker != nil {
+			cmds = append(cmds, m.picker.Update(msg))
+		}
+		if m.form != nil {
+			cmds = append(cmds, m.form.Update(msg))
+			if m.form.Done { // huh completes on its own message after enter
+				m.formDone()
+				m.syncStaging()
+			}
+		}
+	}
 	if m.detail != nil {
 		var cmd tea.Cmd
 		m.detail.members, cmd = m.detail.members.Update(msg)
@@ -225,8 +305,19 @@ func (m *Model) View() string {
 	if m.loadErr != "" {
 		return m.ctx.Theme.Error.Render(termtext.Clean(m.loadErr))
 	}
-	if m.detail != nil {
+	// Another pane (a user's detail, a submit) may have changed what is
+	// staged since this pane last saw a message.
+	m.syncStaging()
+	switch {
+	case m.picker != nil:
+		return m.picker.View(m.ctx.Theme)
+	case m.form != nil:
+		return m.form.View()
+	case m.detail != nil:
 		return m.detail.view()
+	}
+	if created := m.createdLines(); len(created) > 0 {
+		return strings.Join(created, "\n") + "\n" + m.list.View()
 	}
 	return m.list.View()
 }
@@ -242,6 +333,10 @@ func (m *Model) Crumbs() []string {
 // Back implements pane.Pane: it first clears the member filter, then
 // closes the detail, then clears the list filter.
 func (m *Model) Back() (bool, tea.Cmd) {
+	if m.form != nil || m.picker != nil {
+		m.form, m.picker = nil, nil
+		return true, nil
+	}
 	if m.detail != nil {
 		if ok, cmd := m.detail.members.Back(); ok {
 			return true, cmd
@@ -255,7 +350,7 @@ func (m *Model) Back() (bool, tea.Cmd) {
 
 // Busy implements pane.Pane.
 func (m *Model) Busy() bool {
-	if m.loading || m.list.Table.Pending() {
+	if m.loading || m.list.Table.Pending() || (m.picker != nil && m.picker.Busy()) {
 		return true
 	}
 	d := m.detail
@@ -264,6 +359,9 @@ func (m *Model) Busy() bool {
 
 // Capturing implements pane.Pane.
 func (m *Model) Capturing() bool {
+	if m.form != nil || m.picker != nil {
+		return true
+	}
 	if m.detail != nil {
 		return m.detail.members.Typing()
 	}
@@ -272,13 +370,19 @@ func (m *Model) Capturing() bool {
 
 // Keys implements pane.Pane.
 func (m *Model) Keys() []key.Binding {
-	if m.detail != nil {
+	switch {
+	case m.picker != nil:
+		return m.picker.Keys()
+	case m.form != nil:
+		return m.form.Keys()
+	case m.detail != nil:
 		tk := m.detail.members.Table.KeyMap()
-		return []key.Binding{m.detail.members.FilterKey(), key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open user")),
+		return []key.Binding{m.keys.mark, m.keys.remove, m.keys.add, m.keys.edit, m.keys.unstage, m.detail.members.FilterKey(),
+			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open user")),
 			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")), tk.Sort, tk.Up, tk.Down}
 	}
 	tk := m.list.Table.KeyMap()
-	return []key.Binding{m.list.FilterKey(), m.open, tk.Sort, tk.Reverse, tk.Up, tk.Down, tk.PageDown, tk.Top, tk.Bottom}
+	return []key.Binding{m.list.FilterKey(), m.open, m.keys.create, tk.Sort, tk.Reverse, tk.Up, tk.Down, tk.PageDown, tk.Top, tk.Bottom}
 }
 
 // Info is the detail view's header: the group and the apps assigned to it.
@@ -293,6 +397,17 @@ type detail struct {
 	err       error
 	members   table.Browser
 	head      []string
+	// rows are the member rows the table shows; their first cell is the
+	// staging mark, set in place (see syncStaging).
+	rows []table.Row
+	// marked are the members picked with space (by user id).
+	marked map[string]bool
+	// seen is the staging area version the marks reflect; dirty forces
+	// a refresh after the marks change.
+	seen  uint64
+	dirty bool
+	// staged are the rendered lines of what is staged for the group.
+	staged []string
 }
 
 type detailMsg struct {
@@ -304,6 +419,7 @@ type detailMsg struct {
 
 func memberColumns() []table.Column {
 	return []table.Column{
+		{Title: "", Width: 1},
 		{Title: "NAME", Width: 10, Flex: 2},
 		{Title: "LOGIN", Width: 10, Flex: 2},
 		{Title: "DEPARTMENT", Width: 6, Flex: 1},
@@ -314,10 +430,15 @@ func memberColumns() []table.Column {
 // memberFields are the member list's filter names.
 var memberFields = map[string]int{"name": 0, "login": 1, "dept": 2, "department": 2, "status": 3}
 
+// markSortKeys is every member row's sort keys: the mark column sorts by
+// a constant, so sorting never reads the mark cell, which the UI
+// goroutine rewrites in place while a sort may run in a command.
+var markSortKeys = []string{" "}
+
 func (m *Model) openDetail(id, title string) tea.Cmd {
 	t := table.New(memberColumns(), memberFields, m.ctx.Theme)
 	t.SetEmptyMessage("no members")
-	m.detail = &detail{id: id, title: title, members: table.NewBrowser(t, "members")}
+	m.detail = &detail{id: id, title: title, members: table.NewBrowser(t, "members"), marked: map[string]bool{}}
 	m.detail.layout(m.ctx, m.width, m.h)
 	return m.reloadDetail()
 }
@@ -385,10 +506,11 @@ func LoadDetail(s *store.Store, id string) (*Info, []table.Row, error) {
 func memberRow(u directory.User) table.Row {
 	name, login, dept, status := termtext.Clean(u.Name()), termtext.Clean(u.Login), termtext.Clean(u.Department), termtext.Clean(u.Status)
 	return table.Row{
-		Key:    u.ID,
-		Cells:  []string{name, login, dept, status},
-		Hay:    strings.ToLower(name + "\n" + login + "\n" + termtext.Clean(u.Email) + "\n" + dept),
-		Fields: []string{strings.ToLower(name), strings.ToLower(login), strings.ToLower(dept), strings.ToLower(status)},
+		Key:      u.ID,
+		Cells:    []string{"", name, login, dept, status},
+		SortKeys: markSortKeys,
+		Hay:      strings.ToLower(name + "\n" + login + "\n" + termtext.Clean(u.Email) + "\n" + dept),
+		Fields:   []string{strings.ToLower(name), strings.ToLower(login), strings.ToLower(dept), strings.ToLower(status)},
 	}
 }
 
@@ -424,11 +546,253 @@ func (d *detail) layout(ctx *pane.Context, w, h int) {
 			apps = strings.Join(labels, ", ")
 		}
 		d.head = append(d.head, th.Title.Render(fmt.Sprintf("Apps via this group (%d) ", len(labels)))+termtext.Truncate(apps, max(w-26, 1)))
-		d.head = append(d.head, th.Title.Render("Members"))
+		if err := staging.Refusal(g); err != nil {
+			d.head = append(d.head, th.Muted.Render(termtext.Truncate("not editable: "+err.Error(), w)))
+		}
+		d.head = append(d.head, d.staged...)
+		members := th.Title.Render("Members")
+		if n := len(d.marked); n > 0 {
+			members += " " + th.Warning.Render(fmt.Sprintf("%d marked — d removes, space unmarks", n))
+		}
+		d.head = append(d.head, members)
 	}
 	d.members.SetSize(w, max(h-len(d.head), 3))
 }
 
 func (d *detail) view() string {
 	return strings.Join(d.head, "\n") + "\n" + d.members.View()
+}
+
+// Staging ------------------------------------------------------------------
+
+// maxStagedLines bounds the staged changes shown above the member list;
+// the submit form (S) lists them all.
+const maxStagedLines = 4
+
+// syncStaging brings the marks and staged lines up to date with the area.
+func (m *Model) syncStaging() {
+	d, a := m.detail, m.area()
+	if m.list.Table.Loaded() {
+		// the list's height depends on the staged creations shown above it
+		m.list.SetSize(m.width, m.h-len(m.createdLines()))
+	}
+	if d == nil || d.info == nil || (!d.dirty && d.seen == a.Version()) {
+		return
+	}
+	d.seen, d.dirty = a.Version(), false
+	g, _ := a.Group(d.id)
+	removed := make(map[string]bool, len(g.Remove))
+	for _, u := range g.Remove {
+		removed[u.ID] = true
+	}
+	for i := range d.rows {
+		r := &d.rows[i]
+		want := ""
+		switch {
+		case removed[r.Key]:
+			want = "-"
+		case d.marked[r.Key]:
+			want = "●"
+		}
+		if r.Cells[0] != want {
+			r.Cells[0] = want
+		}
+	}
+	th := m.ctx.Theme
+	lines := a.Lines(th, d.id, m.width)
+	if len(lines) > maxStagedLines {
+		more := len(lines) - maxStagedLines + 1
+		lines = append(lines[:maxStagedLines-1], th.Muted.Render(fmt.Sprintf("  … %d more staged (S lists them)", more)))
+	}
+	d.staged = nil
+	if len(lines) > 0 {
+		d.staged = append([]string{th.Title.Render("Staged")}, lines...)
+	}
+	d.layout(m.ctx, m.width, m.h)
+}
+
+// createdLines are the staged new groups, shown above the list.
+func (m *Model) createdLines() []string {
+	var out []string
+	for _, g := range m.area().Groups() {
+		if g.Create {
+			out = append(out, staging.GroupLines(m.ctx.Theme, g, m.width, "")...)
+		}
+	}
+	if len(out) > maxStagedLines {
+		more := len(out) - maxStagedLines + 1
+		out = append(out[:maxStagedLines-1], m.ctx.Theme.Muted.Render(fmt.Sprintf("… %d more staged (S lists them)", more)))
+	}
+	return out
+}
+
+// stagingKey handles the picker, the forms and the staging keys; ok is
+// false when the key is not about staging.
+func (m *Model) stagingKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
+	switch {
+	case m.picker != nil:
+		cmd := m.picker.Update(k)
+		if m.picker.Done {
+			m.addPicked(m.picker.Picked)
+			m.picker = nil
+		}
+		return cmd, true
+	case m.form != nil:
+		cmd := m.form.Update(k)
+		if m.form.Done {
+			m.formDone()
+		}
+		return cmd, true
+	}
+	d := m.detail
+	if d == nil {
+		if !m.list.Typing() && key.Matches(k, m.keys.create) {
+			m.form = staging.NewGroupForm("New OKTA_GROUP", "", "", m.width)
+			return m.form.Init(), true
+		}
+		return nil, false
+	}
+	if d.members.Typing() || d.info == nil {
+		return nil, false
+	}
+	a, g := m.area(), d.info.Group
+	switch {
+	case key.Matches(k, m.keys.mark):
+		if r, ok := d.members.Table.Selected(); ok {
+			if d.marked[r.Key] {
+				delete(d.marked, r.Key)
+			} else {
+				d.marked[r.Key] = true
+			}
+			d.dirty = true
+			var cmd tea.Cmd
+			d.members.Table, cmd = d.members.Table.Update(tea.KeyPressMsg{Code: tea.KeyDown})
+			return cmd, true
+		}
+		return nil, true
+	case key.Matches(k, m.keys.remove):
+		if err := staging.Refusal(g); err != nil {
+			a.Refuse(err)
+			return nil, true
+		}
+		targets := m.targets()
+		allStaged := len(targets) > 0
+		for _, r := range targets {
+			if a.Mark(g.ID, r.Key) != "-" {
+				allStaged = false
+			}
+		}
+		for _, r := range targets {
+			u := staging.Member{ID: r.Key, Login: r.Cells[2], Name: r.Cells[1]}
+			switch {
+			case allStaged:
+				a.Unstage(g.ID, r.Key)
+			case a.Mark(g.ID, r.Key) != "-":
+				_ = a.Remove(g, u) // refusals are noted in the area
+			}
+		}
+		if len(targets) > 1 && !allStaged {
+			a.SetNote(fmt.Sprintf("staged - %d members of %s", len(targets), termtext.Clean(g.Name)), false)
+		}
+		clear(d.marked)
+		d.dirty = true
+		return nil, true
+	case key.Matches(k, m.keys.add):
+		if err := staging.Refusal(g); err != nil {
+			a.Refuse(err)
+			return nil, true
+		}
+		return m.openPicker(), true
+	case key.Matches(k, m.keys.edit):
+		if err := staging.Refusal(g); err != nil {
+			a.Refuse(err)
+			return nil, true
+		}
+		name, desc := g.Name, g.Description
+		if sg, ok := a.Group(g.ID); ok {
+			if sg.Rename != "" {
+				name = sg.Rename
+			}
+			if sg.SetDescription {
+				desc = sg.Description
+			}
+		}
+		m.form = staging.NewGroupForm("Edit group "+termtext.Clean(g.Name), name, desc, m.width)
+		return m.form.Init(), true
+	case key.Matches(k, m.keys.unstage):
+		if !a.Drop(g.ID) {
+			a.SetNote("nothing staged for "+termtext.Clean(g.Name), false)
+		}
+		return nil, true
+	}
+	return nil, false
+}
+
+// targets are the marked members, or the one under the cursor.
+func (m *Model) targets() []table.Row {
+	d := m.detail
+	var out []table.Row
+	if len(d.marked) > 0 {
+		for _, r := range d.rows {
+			if d.marked[r.Key] {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	if r, ok := d.members.Table.Selected(); ok {
+		out = append(out, r)
+	}
+	return out
+}
+
+// openPicker opens the user picker over every cached user; members of
+// the group are left out (adding them would be a no-op).
+func (m *Model) openPicker() tea.Cmd {
+	d := m.detail
+	m.picker = staging.NewPicker("Add to "+termtext.Clean(d.info.Group.Name)+" — pick users", users.Columns(), users.Fields, "users", m.ctx.Theme)
+	m.picker.SetSize(m.width, m.h, m.ctx.Theme)
+	members := make(map[string]bool, len(d.rows))
+	for _, r := range d.rows {
+		members[r.Key] = true
+	}
+	s := m.ctx.Store
+	return func() tea.Msg {
+		rows, err := users.LoadRows(s)
+		if err != nil {
+			return staging.PickerRowsMsg{Err: err}
+		}
+		return staging.PickerRowsMsg{Rows: slices.DeleteFunc(rows, func(r table.Row) bool { return members[r.Key] })}
+	}
+}
+
+func (m *Model) addPicked(rows []table.Row) {
+	d := m.detail
+	if d == nil || d.info == nil {
+		return
+	}
+	a := m.area()
+	for _, r := range rows {
+		_ = a.Add(d.info.Group, staging.Member{ID: r.Key, Name: r.Cells[users.ColName], Login: r.Cells[users.ColLogin]})
+	}
+	if len(rows) > 1 {
+		a.SetNote(fmt.Sprintf("staged + %d users for %s", len(rows), termtext.Clean(d.info.Group.Name)), false)
+	}
+}
+
+func (m *Model) formDone() {
+	f, a := m.form, m.area()
+	m.form = nil
+	if !f.OK {
+		a.SetNote("edit cancelled", false)
+		return
+	}
+	if m.detail == nil {
+		_ = a.Create(f.Name, f.Description, m.names[strings.ToLower(termtext.Clean(strings.TrimSpace(f.Name)))])
+		m.list.SetSize(m.width, m.h-len(m.createdLines()))
+		return
+	}
+	if m.detail.info != nil {
+		_ = a.Edit(m.detail.info.Group, f.Name, f.Description)
+	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/themes"
+	"github.com/dirdeck/dirdeck/tui/staging"
 )
 
 // Context is shared by the root model and every pane. The root owns it and
@@ -30,6 +31,9 @@ type Context struct {
 	ReadOnly bool // the cache is opened read-only (another dirdeck holds it) or writes are off
 	// Now is the clock; tests inject a fixed one so ages render the same.
 	Now func() time.Time
+	// Staging holds the group changes staged in any pane until they are
+	// submitted as a plan (never nil in the dashboard).
+	Staging *staging.Area
 }
 
 // Pane is one screen of the TUI.

@@ -2,6 +2,11 @@
 // filterable, sortable table, and a detail view with the whole profile,
 // the user's groups and their apps with how each is assigned (directly or
 // through which groups).
+//
+// In the detail, ↑/↓ select one of the user's groups: g stages adding the
+// user to a group (a picker over the cached groups), d stages removing
+// them from the selected group (or unstages it). Staged changes live in
+// the shared staging area (tui/staging) and show inline with + and -.
 package users
 
 import (
@@ -16,6 +21,7 @@ import (
 	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/pane"
+	"github.com/dirdeck/dirdeck/tui/staging"
 	"github.com/dirdeck/dirdeck/tui/table"
 	"github.com/dirdeck/dirdeck/tui/termtext"
 )
@@ -137,7 +143,7 @@ func BuildRow(u directory.User, groupNames string, in Interner) table.Row {
 }
 
 type keyMap struct {
-	Open, Back key.Binding
+	Open, Back, Up, Down, AddGroup, Remove key.Binding
 }
 
 // Model is the Users pane.
@@ -152,6 +158,8 @@ type Model struct {
 	detail     *detail
 	detailSeq  uint64
 	width, hgt int
+	// picker picks the groups to add the open user to.
+	picker *staging.Picker
 }
 
 // New returns the pane; Load fills it.
@@ -162,10 +170,23 @@ func New(ctx *pane.Context) *Model {
 		ctx:  ctx,
 		list: table.NewBrowser(t, "users"),
 		keys: keyMap{
-			Open: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
-			Back: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+			Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+			Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+			Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/↓", "select group")),
+			Down:     key.NewBinding(key.WithKeys("down", "j")),
+			AddGroup: key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "stage add to group")),
+			Remove:   key.NewBinding(key.WithKeys("d", "x"), key.WithHelp("d", "stage removal from group")),
 		},
 	}
+}
+
+// area is the shared staging area; a pane used on its own (tests) gets
+// one of its own.
+func (m *Model) area() *staging.Area {
+	if m.ctx.Staging == nil {
+		m.ctx.Staging = staging.New(staging.Options{Now: m.ctx.Now, OrgURL: m.ctx.OrgURL})
+	}
+	return m.ctx.Staging
 }
 
 // Name implements pane.Pane.
@@ -315,6 +336,9 @@ func (m *Model) SetSize(w, h int) {
 		m.detail.setSize(w, h)
 		m.detail.render(m.ctx)
 	}
+	if m.picker != nil {
+		m.picker.SetSize(w, h, m.ctx.Theme)
+	}
 }
 
 // Update implements pane.Pane.
@@ -349,8 +373,25 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		m.detail.render(m.ctx)
 		return m, nil
+	case staging.PickerRowsMsg:
+		if m.picker != nil {
+			return m, m.picker.Update(msg)
+		}
+		return m, nil
 	case tea.KeyPressMsg:
+		if m.picker != nil {
+			cmd := m.picker.Update(msg)
+			if m.picker.Done {
+				m.addPicked(m.picker.Picked)
+				m.picker = nil
+				m.detail.render(m.ctx)
+			}
+			return m, cmd
+		}
 		if m.detail != nil {
+			if ok, cmd := m.detailKey(msg); ok {
+				return m, cmd
+			}
 			var cmd tea.Cmd
 			m.detail.sc.VP, cmd = m.detail.sc.VP.Update(msg)
 			return m, cmd
@@ -369,8 +410,12 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 	}
 	var cmd tea.Cmd
-	m.list, cmd = m.list.Update(msg)
-	return m, cmd
+	if _, isKey := msg.(tea.KeyPressMsg); !isKey && m.picker != nil {
+		cmd = m.picker.Update(msg) // the picker's filter passes
+	}
+	var lc tea.Cmd
+	m.list, lc = m.list.Update(msg)
+	return m, tea.Batch(cmd, lc)
 }
 
 // View implements pane.Pane.
@@ -378,7 +423,13 @@ func (m *Model) View() string {
 	if m.loadErr != "" {
 		return m.ctx.Theme.Error.Render(termtext.Clean(m.loadErr))
 	}
+	if m.picker != nil {
+		return m.picker.View(m.ctx.Theme)
+	}
 	if m.detail != nil {
+		if m.detail.seen != m.area().Version() {
+			m.detail.render(m.ctx) // staged elsewhere since
+		}
 		return m.detail.sc.View(m.ctx.Theme)
 	}
 	return m.list.View()
@@ -394,6 +445,10 @@ func (m *Model) Crumbs() []string {
 
 // Back implements pane.Pane.
 func (m *Model) Back() (bool, tea.Cmd) {
+	if m.picker != nil {
+		m.picker = nil
+		return true, nil
+	}
 	if m.detail != nil {
 		m.detail = nil
 		m.detailSeq++
@@ -404,17 +459,21 @@ func (m *Model) Back() (bool, tea.Cmd) {
 
 // Busy implements pane.Pane.
 func (m *Model) Busy() bool {
-	return m.loading || m.list.Table.Pending() || (m.detail != nil && m.detail.data == nil && m.detail.err == nil)
+	return m.loading || m.list.Table.Pending() || (m.detail != nil && m.detail.data == nil && m.detail.err == nil) ||
+		(m.picker != nil && m.picker.Busy())
 }
 
 // Capturing implements pane.Pane.
-func (m *Model) Capturing() bool { return m.detail == nil && m.list.Typing() }
+func (m *Model) Capturing() bool { return m.picker != nil || (m.detail == nil && m.list.Typing()) }
 
 // Keys implements pane.Pane.
 func (m *Model) Keys() []key.Binding {
+	if m.picker != nil {
+		return m.picker.Keys()
+	}
 	if m.detail != nil {
-		return []key.Binding{m.keys.Back,
-			key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll"))}
+		return []key.Binding{m.keys.Back, m.keys.Up, m.keys.AddGroup, m.keys.Remove,
+			key.NewBinding(key.WithKeys("pgup", "pgdown"), key.WithHelp("pgup/pgdn", "scroll"))}
 	}
 	tk := m.list.Table.KeyMap()
 	return []key.Binding{m.list.FilterKey(), m.keys.Open, tk.Sort, tk.Reverse, tk.Up, tk.Down, tk.PageDown, tk.Top, tk.Bottom}
@@ -449,6 +508,23 @@ type detail struct {
 	data  *Detail
 	err   error
 	sc    pane.Scroller
+	// groups are the rows of the Groups section: the user's groups, then
+	// the groups they are staged to join; cursor selects one.
+	groups []groupRow
+	cursor int
+	// groupLine is the viewport line of the first group row.
+	groupLine int
+	// seen is the staging area version the rows reflect.
+	seen uint64
+	// following keeps the selected group in view once the admin moved
+	// the cursor (until then the detail opens at the profile's top).
+	following bool
+}
+
+// groupRow is a line of the detail's Groups section.
+type groupRow struct {
+	group directory.Group
+	mark  string // "+" staged add, "-" staged removal, "" none
 }
 
 type detailMsg struct {
@@ -470,6 +546,7 @@ func (m *Model) openDetail(id string) tea.Cmd {
 	if m.detail != nil && m.detail.id == id {
 		d.sc = m.detail.sc // keep the scroll position across reloads
 		d.data = m.detail.data
+		d.cursor, d.following = m.detail.cursor, m.detail.following
 	}
 	m.detail = d
 	d.setSize(m.width, m.hgt)
@@ -598,11 +675,26 @@ func (d *detail) render(ctx *pane.Context) {
 		kv("ID", u.ID)
 
 		lines = append(lines, "", th.Title.Render(fmt.Sprintf("Groups (%d)", len(d.data.Groups))))
-		if len(d.data.Groups) == 0 {
+		d.stagedRows(ctx.Staging)
+		if len(d.groups) == 0 {
 			lines = append(lines, th.Muted.Render("  none"))
 		}
-		for _, g := range d.data.Groups {
-			lines = append(lines, "  "+termtext.Truncate(termtext.Clean(g.Name), max(w-20, 1))+th.Muted.Render("  "+g.Type))
+		d.groupLine = len(lines)
+		for i, gr := range d.groups {
+			name := termtext.Truncate(termtext.Clean(gr.group.Name), max(w-20, 1))
+			typ := "  " + termtext.Clean(gr.group.Type)
+			if gr.mark == "+" {
+				typ += "  (staged)"
+			}
+			mark := gr.mark
+			if mark == "" {
+				mark = " "
+			}
+			if i == d.cursor {
+				lines = append(lines, th.RowSelected.Render(termtext.Fit(mark+" "+name+typ, max(w, 1))))
+				continue
+			}
+			lines = append(lines, staging.Style(th, gr.mark)(mark+" "+name)+th.Muted.Render(typ))
 		}
 		lines = append(lines, "", th.Title.Render(fmt.Sprintf("Apps (%d)", len(d.data.Apps))))
 		if len(d.data.Apps) == 0 {
@@ -624,4 +716,151 @@ func (d *detail) render(ctx *pane.Context) {
 		}
 	}
 	d.sc.VP.SetContentLines(lines)
+	if d.following {
+		d.follow()
+	}
+}
+
+// Staging ------------------------------------------------------------------
+
+// stagedRows lists the Groups section from the user's groups and what is
+// staged for the user.
+func (d *detail) stagedRows(a *staging.Area) {
+	d.groups = d.groups[:0]
+	if a != nil {
+		d.seen = a.Version()
+	}
+	mark := func(gid string) string {
+		if a == nil {
+			return ""
+		}
+		return a.Mark(gid, d.id)
+	}
+	for _, g := range d.data.Groups {
+		d.groups = append(d.groups, groupRow{group: g, mark: mark(g.ID)})
+	}
+	if a != nil {
+		for _, sg := range a.Groups() {
+			if !sg.Create && mark(sg.Ref) == "+" {
+				d.groups = append(d.groups, groupRow{group: directory.Group{ID: sg.Ref, Name: sg.Name, Type: directory.GroupTypeOkta}, mark: "+"})
+			}
+		}
+	}
+	d.cursor = max(min(d.cursor, len(d.groups)-1), 0)
+}
+
+// detailKey handles the detail's group cursor and staging keys; false
+// leaves the key to the viewport (scrolling).
+func (m *Model) detailKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
+	d := m.detail
+	if d.data == nil {
+		return false, nil
+	}
+	switch {
+	case key.Matches(k, m.keys.Up), key.Matches(k, m.keys.Down):
+		if len(d.groups) == 0 {
+			return false, nil
+		}
+		if key.Matches(k, m.keys.Up) {
+			d.cursor = max(d.cursor-1, 0)
+		} else {
+			d.cursor = min(d.cursor+1, len(d.groups)-1)
+		}
+		d.following = true
+		d.render(m.ctx)
+		return true, nil
+	case key.Matches(k, m.keys.AddGroup):
+		return true, m.openPicker()
+	case key.Matches(k, m.keys.Remove):
+		if d.cursor >= len(d.groups) {
+			return true, nil
+		}
+		gr, a := d.groups[d.cursor], m.area()
+		u := staging.Member{ID: d.data.User.ID, Login: d.data.User.Login, Name: d.data.User.Name()}
+		if gr.mark != "" {
+			a.Unstage(gr.group.ID, u.ID)
+		} else {
+			_ = a.Remove(gr.group, u) // a refusal is noted in the area
+		}
+		d.render(m.ctx)
+		return true, nil
+	}
+	return false, nil
+}
+
+// follow scrolls the viewport so the selected group is visible.
+func (d *detail) follow() {
+	line := d.groupLine + d.cursor
+	vp := &d.sc.VP
+	switch {
+	case line < vp.YOffset():
+		vp.SetYOffset(line)
+	case line >= vp.YOffset()+vp.Height():
+		vp.SetYOffset(line - vp.Height() + 1)
+	}
+}
+
+// groupColumns are the group picker's columns; the type column tells
+// the admin which groups cannot be changed.
+func groupColumns() []table.Column {
+	return []table.Column{
+		{Title: "NAME", Width: 12, Flex: 2},
+		{Title: "TYPE", Width: 10},
+		{Title: "DESCRIPTION", Width: 10, Flex: 2},
+	}
+}
+
+var groupFields = map[string]int{"name": 0, "type": 1, "desc": 2, "description": 2}
+
+// openPicker picks groups to add the open user to: every cached group
+// the user is not in.
+func (m *Model) openPicker() tea.Cmd {
+	d := m.detail
+	m.picker = staging.NewPicker("Add "+termtext.Clean(d.data.User.Name())+" to groups — pick groups", groupColumns(), groupFields, "groups", m.ctx.Theme)
+	m.picker.SetSize(m.width, m.hgt, m.ctx.Theme)
+	mine := map[string]bool{}
+	for _, g := range d.data.Groups {
+		mine[g.ID] = true
+	}
+	s := m.ctx.Store
+	// Reading every group is one short transaction: groups number in the
+	// thousands, not millions.
+	return func() tea.Msg {
+		var rows []table.Row
+		err := s.View(func(r *store.Reader) error {
+			for g := range r.Groups() {
+				if mine[g.ID] {
+					continue
+				}
+				name, typ, desc := termtext.Clean(g.Name), termtext.Clean(g.Type), termtext.Clean(g.Description)
+				rows = append(rows, table.Row{Key: g.ID, Cells: []string{name, typ, desc},
+					Hay:    strings.ToLower(name + "\n" + desc),
+					Fields: []string{strings.ToLower(name), strings.ToLower(typ), strings.ToLower(desc)}})
+			}
+			return nil
+		})
+		if err != nil {
+			return staging.PickerRowsMsg{Err: fmt.Errorf("load groups: %w", err)}
+		}
+		return staging.PickerRowsMsg{Rows: rows}
+	}
+}
+
+func (m *Model) addPicked(rows []table.Row) {
+	d := m.detail
+	if d == nil || d.data == nil {
+		return
+	}
+	a := m.area()
+	u := staging.Member{ID: d.data.User.ID, Login: d.data.User.Login, Name: d.data.User.Name()}
+	var refused error
+	for _, r := range rows {
+		// the picker's cells are clean; the group is named by id in the plan
+		if err := a.Add(directory.Group{ID: r.Key, Name: r.Cells[0], Type: r.Cells[1]}, u); err != nil {
+			refused = err
+		}
+	}
+	if refused != nil {
+		a.Refuse(refused) // a later pick's note must not hide it
+	}
 }
