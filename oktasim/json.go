@@ -86,22 +86,54 @@ func appendTime(b []byte, ms int64) []byte {
 	if ms == 0 {
 		return append(b, "null"...)
 	}
-	t := time.UnixMilli(ms).UTC()
-	year, month, d := t.Date()
+	days, msOfDay := ms/msPerDay, ms%msPerDay
+	if msOfDay < 0 {
+		days, msOfDay = days-1, msOfDay+msPerDay
+	}
+	year, month, d := civilDate(days)
 	if year < 0 || year > 9999 {
 		b = append(b, '"')
-		b = t.AppendFormat(b, "2006-01-02T15:04:05.000Z")
+		b = time.UnixMilli(ms).UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
 		return append(b, '"')
 	}
-	hh, mm, ss := t.Clock()
-	milli := t.Nanosecond() / 1e6
+	secs := int(msOfDay / 1000)
+	hh, mm, ss, milli := secs/3600, secs/60%60, secs%60, int(msOfDay%1000)
 	// Formatting by hand: timestamps are most of a page's fields, and
-	// AppendFormat's layout parsing showed up in profiles.
+	// AppendFormat's layout parsing (then time's own calendar arithmetic)
+	// showed up in profiles.
 	return append(b, '"',
 		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
-		byte('0'+int(month)/10), byte('0'+int(month)%10), '-', byte('0'+d/10), byte('0'+d%10), 'T',
+		byte('0'+month/10), byte('0'+month%10), '-', byte('0'+d/10), byte('0'+d%10), 'T',
 		byte('0'+hh/10), byte('0'+hh%10), ':', byte('0'+mm/10), byte('0'+mm%10), ':',
 		byte('0'+ss/10), byte('0'+ss%10), '.', byte('0'+milli/100), byte('0'+milli/10%10), byte('0'+milli%10), 'Z', '"')
+}
+
+const msPerDay = 24 * 60 * 60 * 1000
+
+// civilDate converts days since 1970-01-01 to a Gregorian date (Howard
+// Hinnant's civil_from_days: integer arithmetic only, unsigned so that
+// the divisions by constants stay cheap). Dates before year 0 report
+// year -1 and the caller falls back to the time package.
+func civilDate(days int64) (year, month, day int) {
+	if days < -719468 {
+		return -1, 1, 1
+	}
+	z := uint64(days + 719468)                             // days since 0000-03-01
+	era := z / 146097                                      // 400-year eras
+	doe := z - era*146097                                  // day of the era
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // year of the era
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // day of the year from March 1st
+	mp := (5*doy + 2) / 153                                // month from March = 0
+	day = int(doy - (153*mp+2)/5 + 1)
+	month = int(mp + 3)
+	if month > 12 {
+		month -= 12
+	}
+	year = int(yoe + era*400)
+	if month <= 2 {
+		year++
+	}
+	return year, month, day
 }
 
 // fmtTime formats a timestamp in Okta's format.
@@ -385,46 +417,12 @@ func appendApp(b []byte, a *app, base string) []byte {
 }
 
 // appendAppUser appends an app user (an assignment seen from the app).
-// The assignment's own JSON is cached on it, checked against the fields
-// it was made from, with the user's part spliced in from the user's cache.
+// Only the user's part is cached (on the user): caching every assignment
+// as well would cost L ~100 MB of heap for ~70 ns an object.
 func (o *org) appendAppUser(b []byte, au *appUser, base string) []byte {
-	if !o.cacheJSON {
-		b = appendAppUserHead(b, au)
-		b = o.appendAppUserProfile(b, au.user)
-		return appendAppUserLinks(b, au, base)
-	}
-	c := au.cache.Load()
-	if c == nil || !c.matches(au, base) {
-		var enc []byte
-		enc = appendAppUserHead(enc, au)
-		split := len(enc)
-		enc = appendAppUserLinks(enc, au, base)
-		c = &appUserJSON{
-			base: base, signOnMode: au.app.signOnMode, direct: au.direct,
-			created: au.created, lastUpdated: au.lastUpdated, statusChanged: au.statusChanged,
-			json: enc, split: split,
-		}
-		au.cache.Store(c)
-	}
-	b = append(b, c.json[:c.split]...)
+	b = appendAppUserHead(b, au)
 	b = o.appendAppUserProfile(b, au.user)
-	return append(b, c.json[c.split:]...)
-}
-
-// appUserJSON is an app user's cached JSON without the user's part (cut
-// out at split) and the fields it was encoded from.
-type appUserJSON struct {
-	base, signOnMode                    string
-	direct                              bool
-	created, lastUpdated, statusChanged int64
-	json                                []byte
-	split                               int
-}
-
-// matches reports whether c is still au's JSON at base.
-func (c *appUserJSON) matches(au *appUser, base string) bool {
-	return c.lastUpdated == au.lastUpdated && c.statusChanged == au.statusChanged && c.created == au.created &&
-		c.direct == au.direct && c.base == base && c.signOnMode == au.app.signOnMode
+	return appendAppUserLinks(b, au, base)
 }
 
 // appendAppUserHead appends an app user's own fields, up to where the
@@ -445,14 +443,16 @@ func appendAppUserHead(b []byte, au *appUser) []byte {
 	b = appendTime(b, au.created)
 	b = append(b, `,"lastUpdated":`...)
 	b = appendTime(b, au.lastUpdated)
-	b = append(b, `,"scope":`...)
-	b = appendStr(b, scope)
-	b = append(b, `,"status":`...)
-	b = appendStr(b, status)
-	b = append(b, `,"statusChanged":`...)
+	// scope, status and sync are constants that need no escaping.
+	b = append(b, `,"scope":"`...)
+	b = append(b, scope...)
+	b = append(b, `","status":"`...)
+	b = append(b, status...)
+	b = append(b, `","statusChanged":`...)
 	b = appendTime(b, au.statusChanged)
-	b = append(b, `,"passwordChanged":null,"syncState":`...)
-	return appendStr(b, sync)
+	b = append(b, `,"passwordChanged":null,"syncState":"`...)
+	b = append(b, sync...)
+	return append(b, '"')
 }
 
 // appendAppUserLinks closes an app user's profile and appends its links.

@@ -24,7 +24,7 @@ func encodeAll(o *org, base string) [][]byte {
 	return out
 }
 
-// staleCaches counts the cached objects whose cache no longer holds.
+// staleCaches counts the objects whose cached JSON no longer holds.
 func staleCaches(o *org, base string) (n int) {
 	for _, u := range o.users {
 		if c := u.cache.Load(); c == nil || c.base != base {
@@ -38,7 +38,7 @@ func staleCaches(o *org, base string) (n int) {
 	}
 	for _, a := range o.apps {
 		for _, au := range a.users {
-			if c := au.cache.Load(); c == nil || !c.matches(au, base) {
+			if au.user.appCache.Load() == nil {
 				n++
 			}
 		}

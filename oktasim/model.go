@@ -151,8 +151,6 @@ type appUser struct {
 	created       int64
 	lastUpdated   int64
 	statusChanged int64
-	// cache is the encoded assignment like group.cache.
-	cache atomic.Pointer[appUserJSON]
 }
 
 // appGroup is a group's assignment to an app.
