@@ -98,6 +98,7 @@ func TestStageAndSubmitFromTheUI(t *testing.T) {
 	h.keys("e")
 	h.typeText(" EMEA")
 	h.keys("enter")
+	h.waitFrame("┃ Description") // huh moves the focus on a message of its own
 	h.tm.Send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}) // clear the description
 	h.typeText("Sales in Europe")
 	h.keys("enter")
@@ -162,6 +163,12 @@ func TestStageAndSubmitFromTheUI(t *testing.T) {
 	}
 }
 
+// waitFrame waits until the frame shows text (uncoloured).
+func (h *harness) waitFrame(text string) {
+	h.t.Helper()
+	h.waitUntil("a frame with "+text, func(m *Model) bool { return strings.Contains(ansi.Strip(m.View().Content), text) })
+}
+
 // stagedCount reads the staging area's size on the event loop.
 func (h *harness) stagedCount() int {
 	h.t.Helper()
@@ -205,7 +212,9 @@ func TestStagingRefusals(t *testing.T) {
 			h.keys("e")
 			h.tm.Send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}) // clear the name
 			h.typeText("Admins")
-			h.keys("enter", "enter")
+			h.keys("enter")
+			h.waitFrame("┃ Description")
+			h.keys("enter")
 			h.waitUntil("the edit staged", func(m *Model) bool { return m.ctx.Staging.Count() == 1 })
 			h.keys("S", "enter", "enter")
 			h.waitUntil("refusal", func(m *Model) bool { _, isErr := m.ctx.Staging.Note(); return isErr })
@@ -237,5 +246,40 @@ func TestStagingRefusals(t *testing.T) {
 				t.Errorf("a refused staging stored %d plans (err %v)", len(recs), err)
 			}
 		})
+	}
+}
+
+func TestCreateGroupFromTheUI(t *testing.T) {
+	st, _ := stagingOrg(t)
+	h := start(t, 100, 30, Options{Store: st, Theme: "no-color",
+		Identity: func() (plan.Identity, error) { return author, nil }})
+	h.keys("3", "n")
+	h.typeText("Project Zeus")
+	h.keys("enter")
+	h.waitFrame("┃ Description")
+	h.typeText("Zeus launch team")
+	h.keys("enter")
+	h.waitUntil("the group staged", func(m *Model) bool { return m.ctx.Staging.Count() == 1 })
+	if f := ansi.Strip(h.frame()); !strings.Contains(f, "+ create group Project Zeus — Zeus launch team") {
+		t.Errorf("the staged group is not shown above the list:\n%s", f)
+	}
+	// A name the cache already holds is refused at once.
+	h.keys("n")
+	h.typeText("Admins")
+	h.keys("enter", "enter")
+	h.waitUntil("the refusal", func(m *Model) bool { _, isErr := m.ctx.Staging.Note(); return isErr })
+	if f := ansi.Strip(h.frame()); !strings.Contains(f, `refused: cannot create group "Admins": a group with that name exists`) {
+		t.Errorf("taken name not refused:\n%s", f)
+	}
+	h.keys("S", "enter", "enter")
+	h.waitUntil("review pane", func(m *Model) bool { return m.panes[m.active].Name() == review.Name })
+	h.final()
+	recs, _, err := plan.List(st)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("%d plans (err %v)", len(recs), err)
+	}
+	ops := recs[0].Plan.Ops
+	if len(ops) != 1 || ops[0].Kind != plan.OpCreate || ops[0].Name != "Project Zeus" || ops[0].Description != "Zeus launch team" {
+		t.Errorf("ops = %+v", ops)
 	}
 }
