@@ -72,7 +72,11 @@ func TestStageAndSubmitFromTheUI(t *testing.T) {
 	sales := groupNamed(t, org, "Dept - Sales")
 	newcomer := outsider(t, org, sales.ID)
 	h := start(t, 120, 40, Options{Store: st, Theme: "no-color", ReadOnly: true, Demo: true,
-		Identity: func() (plan.Identity, error) { return author, nil }, ApprovalsRequired: 1})
+		Identity: func() (plan.Identity, error) { return author, nil }, ApprovalsRequired: 1,
+		FlagAdmins: func(p *plan.Plan) error {
+			p.Warnings = append(p.Warnings, "admin check ran")
+			return nil
+		}})
 	h.openGroup(sales.Name)
 
 	// The first two members, marked and removed.
@@ -98,7 +102,7 @@ func TestStageAndSubmitFromTheUI(t *testing.T) {
 	h.keys("e")
 	h.typeText(" EMEA")
 	h.keys("enter")
-	h.waitFrame("┃ Description") // huh moves the focus on a message of its own
+	h.waitFrame("┃ Description")                            // huh moves the focus on a message of its own
 	h.tm.Send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}) // clear the description
 	h.typeText("Sales in Europe")
 	h.keys("enter")
@@ -133,6 +137,9 @@ func TestStageAndSubmitFromTheUI(t *testing.T) {
 	rec := recs[0]
 	if rec.State != plan.StatePending || rec.Plan.Author.AdminID != author.AdminID || rec.Plan.Title != "Change Dept - Sales (test)" {
 		t.Errorf("record: state %s, author %+v, title %q", rec.State, rec.Plan.Author, rec.Plan.Title)
+	}
+	if !slices.Contains(rec.Plan.Warnings, "admin check ran") {
+		t.Errorf("FlagAdmins did not run before submit: warnings %q", rec.Plan.Warnings)
 	}
 	var adds, removes []string
 	var update *plan.Op

@@ -82,6 +82,9 @@ type Options struct {
 	// available. ApprovalsRequired is stamped into submitted plans.
 	Identity          func() (plan.Identity, error)
 	ApprovalsRequired int
+	// FlagAdmins marks the admins a submitted plan touches
+	// (plan.FlagAdmins with the session's client); nil skips the check.
+	FlagAdmins func(p *plan.Plan) error
 	// Now is the clock (tests inject a fixed one); nil = time.Now.
 	Now func() time.Time
 	// LookupEnv reads NO_COLOR; nil = os.LookupEnv.
@@ -145,7 +148,8 @@ func New(o Options) (*Model, error) {
 	ctx := &pane.Context{
 		Store: o.Store, Theme: th, Profile: o.Profile, OrgURL: o.OrgURL,
 		Demo: o.Demo, ReadOnly: o.ReadOnly, Now: o.Now,
-		Staging: staging.New(staging.Options{Who: o.Identity, OrgURL: o.OrgURL, ApprovalsRequired: o.ApprovalsRequired, Now: o.Now}),
+		Staging: staging.New(staging.Options{Who: o.Identity, OrgURL: o.OrgURL, ApprovalsRequired: o.ApprovalsRequired,
+			FlagAdmins: o.FlagAdmins, Now: o.Now}),
 	}
 	m := &Model{
 		ctx:       ctx,

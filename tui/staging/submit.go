@@ -170,6 +170,11 @@ func (a *Area) SubmitCmd(st *store.Store, title string, allowLarge bool) tea.Cmd
 		if err != nil {
 			return SubmittedMsg{Err: err}
 		}
+		if o.FlagAdmins != nil {
+			if err := o.FlagAdmins(&p); err != nil {
+				return SubmittedMsg{Err: fmt.Errorf("check the touched users' admin roles: %w", err)}
+			}
+		}
 		rec, err := plan.Submit(st, p)
 		return SubmittedMsg{Record: rec, Err: err}
 	}
