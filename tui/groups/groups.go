@@ -758,12 +758,39 @@ func (m *Model) openPicker() tea.Cmd {
 	}
 	s := m.ctx.Store
 	return func() tea.Msg {
-		rows, err := users.LoadRows(s)
-		if err != nil {
-			return staging.PickerRowsMsg{Err: err}
-		}
-		return staging.PickerRowsMsg{Rows: slices.DeleteFunc(rows, func(r table.Row) bool { return members[r.Key] })}
+		rows, err := pickerRows(s, members, usersPerView)
+		return staging.PickerRowsMsg{Rows: rows, Err: err}
 	}
+}
+
+// pickerRows reads the rows of every cached user not in skip, in short
+// read transactions. Unlike the Users pane's rows they carry no group
+// names (the picker has no group: filter), which spares a scan of every
+// membership.
+func pickerRows(s *store.Store, skip map[string]bool, per int) ([]table.Row, error) {
+	var (
+		rows  []table.Row
+		in    users.Interner
+		after string
+	)
+	begin := func() { rows, in, after = nil, users.Interner{}, "" }
+	step := func(r *store.Reader) (bool, error) {
+		n := 0
+		for u := range r.UsersAfter(after) {
+			after = u.ID
+			if !skip[u.ID] {
+				rows = append(rows, users.BuildRow(u, "", in))
+			}
+			if n++; n == per {
+				return false, nil
+			}
+		}
+		return true, nil
+	}
+	if err := pane.ReadChunked(s.View, begin, step); err != nil {
+		return nil, fmt.Errorf("load users to pick from: %w", err)
+	}
+	return rows, nil
 }
 
 func (m *Model) addPicked(rows []table.Row) {

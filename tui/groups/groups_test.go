@@ -46,3 +46,31 @@ func TestLoadRowsAndDetail(t *testing.T) {
 		t.Error("missing group should be an error")
 	}
 }
+
+func TestPickerRows(t *testing.T) {
+	s, org, err := fixture.Build(t.TempDir(), fixture.Options{Users: 60, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	skip := map[string]bool{}
+	for _, uid := range org.Members[org.Groups[1].ID] {
+		skip[uid] = true
+	}
+	for _, per := range []int{1, 7, 1000} {
+		rows, err := pickerRows(s, skip, per)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := len(org.Users) - len(skip); len(rows) != want {
+			t.Errorf("per %d: %d rows, want %d (every user not in the group)", per, len(rows), want)
+		}
+		seen := map[string]bool{}
+		for _, r := range rows {
+			if skip[r.Key] || seen[r.Key] {
+				t.Errorf("per %d: row %s is a member or a duplicate", per, r.Key)
+			}
+			seen[r.Key] = true
+		}
+	}
+}
