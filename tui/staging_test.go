@@ -290,3 +290,58 @@ func TestCreateGroupFromTheUI(t *testing.T) {
 		t.Errorf("ops = %+v", ops)
 	}
 }
+
+func TestStageFromAUsersDetail(t *testing.T) {
+	st, org := stagingOrg(t)
+	vpn := groupNamed(t, org, "VPN Users")
+	u := outsider(t, org, vpn.ID)
+	var first directory.Group // the user's first group by name: the detail selects it
+	for _, g := range org.Groups {
+		if slices.Contains(org.Members[g.ID], u.ID) && (first.ID == "" || strings.ToLower(g.Name) < strings.ToLower(first.Name)) {
+			first = g
+		}
+	}
+	if first.Type != directory.GroupTypeOkta {
+		t.Fatalf("the user's first group %q is %s; pick another user", first.Name, first.Type)
+	}
+	h := start(t, 120, 40, Options{Store: st, Theme: "no-color",
+		Identity: func() (plan.Identity, error) { return author, nil }})
+	h.keys("2", "/")
+	h.typeText(u.Login)
+	h.keys("enter", "enter")
+	h.waitUntil("user detail", func(m *Model) bool { return len(m.panes[m.active].Crumbs()) == 1 })
+	h.settle()
+
+	h.keys("d")
+	if n := h.stagedCount(); n != 1 {
+		t.Fatalf("d staged %d changes, want 1", n)
+	}
+	if f := ansi.Strip(h.frame()); !strings.Contains(f, "- "+first.Name) {
+		t.Errorf("staged removal not marked in the Groups section:\n%s", f)
+	}
+	h.keys("d") // again: unstage
+	if n := h.stagedCount(); n != 0 {
+		t.Fatalf("second d left %d changes staged, want 0", n)
+	}
+	h.keys("d", "g")
+	h.typeText("vpn")
+	h.keys("enter")
+	if f := ansi.Strip(h.frame()); !strings.Contains(f, "+ VPN Users  OKTA_GROUP  (staged)") {
+		t.Errorf("staged add not shown in the Groups section:\n%s", f)
+	}
+	h.keys("S", "enter", "enter")
+	h.waitUntil("review pane", func(m *Model) bool { return m.panes[m.active].Name() == review.Name })
+	h.final()
+	recs, _, err := plan.List(st)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("%d plans (err %v)", len(recs), err)
+	}
+	var got []string
+	for _, op := range recs[0].Plan.Ops {
+		got = append(got, op.Kind+" "+op.Group+" "+op.UserID)
+	}
+	want := []string{"remove " + first.ID + " " + u.ID, "add " + vpn.ID + " " + u.ID}
+	if !slices.Equal(got, want) {
+		t.Errorf("ops = %q, want %q", got, want)
+	}
+}
