@@ -287,3 +287,11 @@ func TestWindowCounter(t *testing.T) {
 		t.Errorf("max share %v in %s, want 0.5 in /api/v1/groups/{id}*", share, where)
 	}
 }
+
+func TestFormatRatio(t *testing.T) {
+	for r, want := range map[float64]string{1.0661: "1.066×", 0.00031: "0.00031×", 0: "0.000×", 143.951: "143.951×"} {
+		if got := formatRatio(r); got != want {
+			t.Errorf("formatRatio(%v) = %q, want %q", r, got, want)
+		}
+	}
+}

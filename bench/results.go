@@ -92,8 +92,8 @@ func writeTable(w io.Writer, rep Report) error {
 				ok = "NO"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s %s\t%s (%s)\t%.3f×\t%s\t%s\n",
-			r.Name, formatValue(r.Value), r.Unit, formatValue(r.Baseline), r.BaselineName, r.Ratio, r.Target, ok)
+		fmt.Fprintf(tw, "%s\t%s %s\t%s (%s)\t%s\t%s\t%s\n",
+			r.Name, formatValue(r.Value), r.Unit, formatValue(r.Baseline), r.BaselineName, formatRatio(r.Ratio), r.Target, ok)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -128,8 +128,8 @@ func writeMarkdown(w io.Writer, rep Report, command string) error {
 		case !r.OK:
 			met = "not yet"
 		}
-		fmt.Fprintf(w, "| %s | %s %s | %s (%s) | %.3f× | %s | %s |\n",
-			r.Name, formatValue(r.Value), r.Unit, formatValue(r.Baseline), r.BaselineName, r.Ratio, r.Target, met)
+		fmt.Fprintf(w, "| %s | %s %s | %s (%s) | %s | %s | %s |\n",
+			r.Name, formatValue(r.Value), r.Unit, formatValue(r.Baseline), r.BaselineName, formatRatio(r.Ratio), r.Target, met)
 	}
 	fmt.Fprintln(w)
 	for _, r := range rep.Results {
@@ -157,6 +157,15 @@ func formatValue(v float64) string {
 	default:
 		return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.4f", v), "0"), ".")
 	}
+}
+
+// formatRatio shows three decimals (targets such as 1.05× need them) and
+// keeps two significant digits for tiny ratios instead of printing 0.000×.
+func formatRatio(r float64) string {
+	if r != 0 && math.Abs(r) < 0.01 {
+		return fmt.Sprintf("%.2g×", r)
+	}
+	return fmt.Sprintf("%.3f×", r)
 }
 
 func formatBytes(n int64) string {
