@@ -145,6 +145,7 @@ type Options struct {
 type Contents struct {
 	Manifest Manifest
 	Meta     Meta
+	Runs     int // sync runs included
 	files    map[string][]byte
 }
 
@@ -302,7 +303,7 @@ func Build(st *store.Store, opts Options) (*Contents, error) {
 	if serr.Total > 0 {
 		return nil, serr
 	}
-	return &Contents{Manifest: man, Meta: meta, files: files}, nil
+	return &Contents{Manifest: man, Meta: meta, Runs: len(runs), files: files}, nil
 }
 
 // fileOrder is the order files appear in a bundle and its manifest.

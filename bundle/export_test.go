@@ -4,7 +4,9 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -19,49 +21,63 @@ import (
 	dsync "github.com/dirdeck/dirdeck/sync"
 )
 
-// leaks is the independent check: every login, email and name of the
-// cache and the token, searched in every file of the bundle as plain
-// bytes (logins, emails, token) or as a whole JSON string (names, which
-// may be short enough to occur inside other text by chance).
+// leaks is the independent check: every login, email, name and phone
+// number of the cache, looked up among the bundle's JSON string values
+// (decoded with encoding/json, not the scanner's reader), their words,
+// and their runs of address characters; and the token as raw bytes.
 func leaks(t *testing.T, b *Bundle, users []directory.User, token string) []string {
 	t.Helper()
+	personal := map[string]string{}
+	for _, u := range users {
+		for _, v := range []string{u.Login, u.Email, u.SecondEmail, u.FirstName, u.LastName, u.DisplayName, u.MobilePhone, u.PrimaryPhone} {
+			if v != "" {
+				personal[v] = u.ID
+			}
+		}
+	}
+	addressRun := func(r rune) bool {
+		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(".@_+-", r))
+	}
 	var out []string
 	for name, data := range b.files {
 		if bytes.Contains(data, []byte(token)) {
 			out = append(out, name+": token")
 		}
-		for _, u := range users {
-			for _, v := range []string{u.Login, u.Email, u.SecondEmail} {
-				if v != "" && bytes.Contains(data, []byte(v)) {
-					out = append(out, name+": login/email of "+u.ID)
-				}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		for {
+			var v any
+			if err := dec.Decode(&v); err == io.EOF {
+				break
+			} else if err != nil {
+				t.Fatalf("%s: %v", name, err)
 			}
-			for _, v := range []string{u.FirstName, u.LastName, u.DisplayName, u.MobilePhone, u.PrimaryPhone} {
-				if v == "" {
-					continue
+			walkStrings(v, func(s string) {
+				cands := append([]string{s}, strings.Fields(s)...)
+				cands = append(cands, strings.FieldsFunc(s, addressRun)...)
+				for _, c := range cands {
+					if id, ok := personal[c]; ok {
+						out = append(out, fmt.Sprintf("%s: a value of %s", name, id))
+					}
 				}
-				q, _ := marshalString(v)
-				if bytes.Contains(data, q) {
-					out = append(out, name+": name/phone of "+u.ID)
-				}
-			}
+			})
 		}
 	}
 	return out
 }
 
-func marshalString(s string) ([]byte, error) {
-	var buf bytes.Buffer
-	_, err := marshalTo(&buf, s)
-	return bytes.TrimSpace(buf.Bytes()), err
-}
-
-func marshalTo(w io.Writer, v any) (int, error) {
-	b, err := marshal(v)
-	if err != nil {
-		return 0, err
+func walkStrings(v any, fn func(string)) {
+	switch x := v.(type) {
+	case string:
+		fn(x)
+	case []any:
+		for _, e := range x {
+			walkStrings(e, fn)
+		}
+	case map[string]any:
+		for _, e := range x {
+			walkStrings(e, fn)
+		}
 	}
-	return w.Write(b)
 }
 
 func exportS(t *testing.T) (*fixture, *Bundle, string) {

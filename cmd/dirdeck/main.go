@@ -78,6 +78,7 @@ review group changes before they are pushed, and preview email signatures.`,
 	root.AddCommand(newPlanCmd(), newAuditCmd())
 	root.AddCommand(newSignatureCmd())
 	root.AddCommand(newScopesCmd(), newTokensCmd())
+	root.AddCommand(newBundleCmd())
 	return root
 }
 

@@ -1,0 +1,155 @@
+package bundle
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/okta"
+	"github.com/dirdeck/dirdeck/oktasim"
+	dsync "github.com/dirdeck/dirdeck/sync"
+)
+
+// TestRoundTripReplaysTheFailure is the issue's proof: a full sync of
+// scenario M with 403 on apps, 5% 429 and one 401, exported, scanned
+// independently, and replayed from the bundle alone.
+func TestRoundTripReplaysTheFailure(t *testing.T) {
+	if testing.Short() {
+		t.Skip("scenario M")
+	}
+	f := newFixture(t, "M")
+	// A first, clean sync gives the snapshot; the faulty one is the run
+	// support has to reproduce.
+	f.sync(t, dsync.Options{})
+	var groups []directory.Group
+	if err := f.c.ListGroups(context.Background(), okta.Query{}, func(p []directory.Group) error {
+		groups = append(groups, p...)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	victim := groups[len(groups)*3/4].ID
+	f.srv.Sim.SetFaults([]oktasim.FaultRule{
+		{Method: "GET", Path: "/api/v1/apps*", Probability: 1, Status: 403},
+		{Method: "GET", Path: "/api/v1/groups/" + victim + "/users*", Probability: 1, Status: 401},
+		{Path: "/api/v1/*", Probability: 0.05, Status: 429},
+	})
+	run := f.sync(t, dsync.Options{Full: true})
+	f.srv.Sim.SetFaults(nil)
+	if run.Status != directory.RunFailed || len(run.Partial) == 0 {
+		t.Fatalf("the faulty run: %s, partial %v", run.Status, run.Partial)
+	}
+
+	out := filepath.Join(t.TempDir(), "m.tar.gz")
+	if _, _, err := Export(f.st, out, f.options()); err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	b, err := Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := leaks(t, b, f.users(t), f.token); len(l) > 0 {
+		t.Fatalf("%d leaks, first: %v", len(l), l[:min(5, len(l))])
+	}
+
+	sum := Inspect(b)
+	orig := sum.Runs[0].Journal
+	codes := map[string]bool{}
+	for _, e := range orig.Errors {
+		codes[e.ErrorCode] = true
+	}
+	for _, c := range []string{"E0000006", "E0000011", "E0000047"} {
+		if !codes[c] {
+			t.Fatalf("the original run has no %s: %+v", c, orig.Errors)
+		}
+	}
+
+	rep, err := Replay(context.Background(), b, ReplayOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	t.Logf("original %d requests (%d cancelled), replay %d (%d cancelled), %d scripted faults",
+		rep.Original.Requests, rep.Original.Cancelled, rep.Replay.Requests, rep.Replay.Cancelled, rep.Script)
+	if !rep.Reproduced {
+		t.Fatalf("not reproduced: %s", strings.Join(rep.Differences, "; "))
+	}
+	if rep.Replay.Partial["apps"] != "E0000006" || rep.Replay.Status != directory.RunFailed {
+		t.Fatalf("replay %s, partial %v", rep.Replay.Status, rep.Replay.Partial)
+	}
+}
+
+// TestReplayOfCleanRuns replays a clean full and a clean incremental run
+// of scenario S, and checks that a different outcome is not taken for a
+// reproduction.
+func TestReplayOfCleanRuns(t *testing.T) {
+	f := newFixture(t, "S")
+	f.sync(t, dsync.Options{})
+	f.srv.Sim.Churn(20)
+	run := f.sync(t, dsync.Options{})
+	if run.Mode != dsync.ModeIncremental {
+		t.Fatalf("second run is %s", run.Mode)
+	}
+	out := filepath.Join(t.TempDir(), "s.tar.gz")
+	if _, _, err := Export(f.st, out, f.options()); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := b.Runs[len(b.Runs)-1].Run.ID
+	rep, err := Replay(context.Background(), b, ReplayOptions{Run: first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Reproduced || rep.Replay.Status != directory.RunOK || rep.Script != 0 {
+		t.Fatalf("clean full run: reproduced %v, %s, %d scripted: %v", rep.Reproduced, rep.Replay.Status, rep.Script, rep.Differences)
+	}
+	rep, err = Replay(context.Background(), b, ReplayOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Replay.Mode != dsync.ModeIncremental || !rep.Reproduced {
+		t.Fatalf("the incremental run replayed as %s, reproduced %v: %v", rep.Replay.Mode, rep.Reproduced, rep.Differences)
+	}
+
+	// A journal that says 403 on apps, compared with a replay that was not
+	// told about it, is a difference.
+	a := rep.Original
+	a.Partial = map[string]string{"apps": "E0000006"}
+	a.Errors = append(a.Errors, ErrorGroup{ErrorCode: "E0000006", Endpoint: "GET /api/v1/apps", Status: 403, Count: 1})
+	if d := compare(a, rep.Replay); len(d) != 2 {
+		t.Fatalf("differences %v", d)
+	}
+	if _, err := Replay(context.Background(), b, ReplayOptions{Run: 999}); err == nil {
+		t.Fatal("replay of an unknown run")
+	}
+}
+
+func TestScriptFromJournal(t *testing.T) {
+	j := []directory.Request{
+		{Method: "GET", Path: "/api/v1/users", Status: 200},
+		{Method: "GET", Path: "/api/v1/apps", Status: 403, ErrorCode: "E0000006"},
+		{Method: "GET", Path: "/api/v1/users", Status: 429},
+		{Method: "GET", Path: "/api/v1/users", Status: 200, LatencyMS: 4000},
+		{Method: "GET", Path: "/api/v1/groups/{groupId}/users", Status: 0, Network: "connection reset by peer"},
+		{Method: "GET", Path: "/api/v1/groups/{groupId}/users", Status: 0, Network: "context canceled"},
+	}
+	got := Script(j)
+	want := []oktasim.ScriptedFault{
+		{Seq: 1, Method: "GET", PathTemplate: "/api/v1/apps", Status: 403},
+		{Seq: 2, Method: "GET", PathTemplate: "/api/v1/users", Status: 429},
+		{Seq: 3, Method: "GET", PathTemplate: "/api/v1/users", LatencyMS: 4000},
+		{Seq: 1, Method: "GET", PathTemplate: "/api/v1/groups/{groupId}/users", Status: 503},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("script %v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("script[%d] = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}

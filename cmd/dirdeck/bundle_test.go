@@ -1,0 +1,75 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dirdeck/dirdeck/bundle"
+	"github.com/dirdeck/dirdeck/oktasim"
+)
+
+func TestBundleExportInspectReplay(t *testing.T) {
+	srv := simEnv(t, oktasim.Options{Scenario: "S", Seed: 4}, "noapps")
+	if res := profRun(t, "", "sync"); res.code != exitWarnings {
+		t.Fatalf("sync with the noapps token: exit %d, %v", res.code, res.err)
+	}
+	out := filepath.Join(t.TempDir(), "b.tar.gz")
+
+	res := profRun(t, "", "bundle", "export", "--show")
+	if res.code != exitOK || !strings.Contains(res.stdout, "snapshot/users.jsonl") || !strings.Contains(res.stdout, "Nothing was written") {
+		t.Fatalf("--show: exit %d %v\n%s", res.code, res.err, res.stdout)
+	}
+	if strings.Contains(res.stdout, srv.Token("noapps")) {
+		t.Fatal("--show printed the token")
+	}
+
+	res = profRun(t, "", "bundle", "export", "--out", out)
+	if res.code != exitOK || !strings.Contains(res.stdout, "Wrote "+out) {
+		t.Fatalf("export: exit %d %v\n%s", res.code, res.err, res.stdout)
+	}
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw) == 0 {
+		t.Fatal("empty bundle")
+	}
+
+	res = profRun(t, "", "bundle", "inspect", out, "--json")
+	if res.code != exitOK {
+		t.Fatalf("inspect: exit %d %v", res.code, res.err)
+	}
+	sum := decode[bundle.Summary](t, res.stdout)
+	if len(sum.Runs) != 1 || sum.Runs[0].Journal.Partial["apps"] != "E0000006" || !strings.Contains(string(sum.Reports), "scopes") {
+		t.Fatalf("summary runs %+v, reports %d bytes", sum.Runs, len(sum.Reports))
+	}
+	res = profRun(t, "", "bundle", "inspect", out)
+	if res.code != exitOK || !strings.Contains(res.stdout, "E0000006") || !strings.Contains(res.stdout, "access denied") {
+		t.Fatalf("inspect: exit %d\n%s", res.code, res.stdout)
+	}
+
+	res = profRun(t, "", "bundle", "replay", out, "--json")
+	if res.code != exitOK {
+		t.Fatalf("replay: exit %d %v\n%s", res.code, res.err, res.stdout)
+	}
+	rep := decode[map[string]any](t, res.stdout)
+	if rep["reproduced"] != true || rep["original"] == nil || rep["replay"] == nil {
+		t.Fatalf("replay report %v", rep)
+	}
+
+	bad := filepath.Join(t.TempDir(), "cut.tar.gz")
+	if err := os.WriteFile(bad, raw[:len(raw)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range []string{"inspect", "replay", "open"} {
+		res = profRun(t, "", "bundle", sub, bad)
+		if res.code != exitFailed || !strings.Contains(res.errText(), "truncated") {
+			t.Errorf("%s of a truncated bundle: exit %d, %v", sub, res.code, res.err)
+		}
+	}
+	if res = profRun(t, "", "bundle", "export", "--runs", "0"); res.code != exitUsage {
+		t.Errorf("--runs 0: exit %d", res.code)
+	}
+}
