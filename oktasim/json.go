@@ -141,18 +141,24 @@ func fmtTime(ms int64) string {
 	return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
-// lastBase memoises the JSON-escaped org URL (see escBase).
-var lastBase atomic.Pointer[[2]string]
+// baseMemo memoises the JSON-escaped org URLs last seen (see escBase):
+// a few slots, because parallel tests run several sims in one process.
+var (
+	baseMemo     [4]atomic.Pointer[[2]string]
+	baseMemoNext atomic.Uint32
+)
 
 // escBase returns base escaped for a JSON string. Every link of every
 // object starts with the org URL, and a server sees one or two of them,
 // so escaping it once beats escaping it per link.
 func escBase(base string) string {
-	if p := lastBase.Load(); p != nil && p[0] == base {
-		return p[1]
+	for i := range baseMemo {
+		if p := baseMemo[i].Load(); p != nil && p[0] == base {
+			return p[1]
+		}
 	}
 	e := string(appendEsc(nil, base))
-	lastBase.Store(&[2]string{base, e})
+	baseMemo[baseMemoNext.Add(1)%uint32(len(baseMemo))].Store(&[2]string{base, e})
 	return e
 }
 

@@ -152,3 +152,16 @@ func TestCachedPagesEqualFresh(t *testing.T) {
 		}
 	}
 }
+
+// Links carry the org URL escaped for JSON, whichever URLs the process's
+// sims are addressed by, in any order.
+func TestEscBase(t *testing.T) {
+	bases := []string{"http://127.0.0.1:1", "http://a&b:2", "http://[::1]:3", "https://x.example", "http://<4>", "http://5\\"}
+	for round := 0; round < 3; round++ {
+		for _, base := range bases {
+			if got, want := escBase(base), string(appendEsc(nil, base)); got != want {
+				t.Fatalf("escBase(%q) = %q, want %q", base, got, want)
+			}
+		}
+	}
+}
