@@ -37,11 +37,13 @@ func (e *ScanError) Error() string {
 }
 
 // Scanner checks bundle files for values that must never leave the
-// customer: API tokens (SSWS "00" + 40 characters), Bearer tokens, email
-// addresses (other than @redacted.invalid), phone numbers (other than the
-// all-zero shapes pseudonymised numbers keep), and any personal value of
-// the cache (logins, emails, names, phones), as a whole string or as one
-// of its words.
+// customer: API tokens (SSWS "00" + 40 characters, anywhere in the
+// bytes), and in JSON string values Bearer/SSWS credentials, email
+// addresses (other than @redacted.invalid), phone numbers in international
+// (+44 20 …) or (555) 555-0100 form (other than the all-zero shapes
+// pseudonymised numbers keep), and any personal value of the cache
+// (logins, emails, names, phones), as a whole string or as one of its
+// words. Bundle files are JSON, so string values hold all their text.
 type Scanner struct {
 	orig    originals
 	secrets []string
@@ -69,7 +71,7 @@ func newScannerFor(o originals, secrets []string) *Scanner {
 
 var (
 	bearerRE = regexp.MustCompile(`(?i)\b(?:bearer|ssws)\s+[A-Za-z0-9\-._~+/]{16,}=*`)
-	phoneRE  = regexp.MustCompile(`\+\d{1,3}[ \-.]?(?:\(\d{1,4}\)[ \-.]?)?\d{1,4}(?:[ \-.]?\d{2,5}){1,4}|\(\d{3}\)\s?\d{3}[\-. ]\d{4}|\b\d{3}[\-.]\d{3}[\-.]\d{4}\b`)
+	phoneRE  = regexp.MustCompile(`\+\d{1,3}[ \-.]?(?:\(\d{1,4}\)[ \-.]?)?\d{1,4}(?:[ \-.]?\d{2,5}){1,4}|\(\d{3}\)\s?\d{3}[\-. ]\d{4}`)
 )
 
 // isTokenChar is the alphabet of Okta API tokens.
@@ -117,28 +119,32 @@ func (s *Scanner) Scan(name string, data []byte) []Finding {
 		}
 		i = j
 	}
-	for _, m := range bearerRE.FindAllIndex(data, -1) {
-		add(m[0], "bearer-token")
-	}
-	if bytes.IndexByte(data, '@') >= 0 {
-		for _, m := range emailRE.FindAllIndex(data, -1) {
-			if !bytes.HasSuffix(data[m[0]:m[1]], []byte("@"+RedactedDomain)) {
-				add(m[0], "email")
+	// The rest looks at string values only (every file is JSON, and
+	// numbers, booleans and structure carry no text), with a cheap test
+	// before each pattern: most values are ids and timestamps.
+	jsonStrings(data, func(v string, off int) {
+		if (strings.Contains(v, "earer") || strings.Contains(v, "EARER") || strings.Contains(v, "SSWS") || strings.Contains(v, "ssws")) &&
+			bearerRE.MatchString(v) {
+			add(off, "bearer-token")
+		}
+		if strings.IndexByte(v, '@') >= 0 {
+			for _, m := range emailRE.FindAllString(v, -1) {
+				if !strings.HasSuffix(m, "@"+RedactedDomain) {
+					add(off, "email")
+				}
 			}
 		}
-	}
-	for _, m := range phoneRE.FindAllIndex(data, -1) {
-		if bytes.ContainsAny(data[m[0]:m[1]], "123456789") {
-			add(m[0], "phone")
-		}
-	}
-	if len(s.orig) > 0 {
-		jsonStrings(data, func(v string, off int) {
-			if s.orig.hit(v) {
-				add(off, "personal-value")
+		if strings.ContainsAny(v, "+(") {
+			for _, m := range phoneRE.FindAllString(v, -1) {
+				if strings.ContainsAny(m, "123456789") {
+					add(off, "phone")
+				}
 			}
-		})
-	}
+		}
+		if s.orig.hit(v) {
+			add(off, "personal-value")
+		}
+	})
 	return out
 }
 
