@@ -110,7 +110,7 @@ func timeline(journal []directory.Request, width int, th themes.Theme) []string 
 	}
 
 	out := []string{"", th.Title.Render("Timeline") + th.Muted.Render(fmt.Sprintf("  %s · %d requests · %d retries · %d waits (%s held back)",
-		span.Round(time.Millisecond), len(journal), retries, waits, (time.Duration(held) * time.Millisecond).Round(time.Millisecond)))}
+		span.Round(time.Millisecond), len(journal), retries, waits, (time.Duration(held)*time.Millisecond).Round(time.Millisecond)))}
 	list := make([]*endpointStats, 0, len(eps))
 	for _, ep := range eps {
 		list = append(list, ep)
