@@ -2,10 +2,12 @@ package bundle
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/dirdeck/dirdeck/access"
 	"github.com/dirdeck/dirdeck/directory"
 )
 
@@ -17,6 +19,9 @@ type Summary struct {
 	Files   []FileEntry     `json:"files"`
 	Runs    []RunSummary    `json:"runs"`
 	Reports json.RawMessage `json:"reports,omitempty"`
+	// Findings are the scope and token problems the reports name, one
+	// line each.
+	Findings []string `json:"findings"`
 }
 
 // RunSummary digests one run and its journal.
@@ -73,7 +78,56 @@ func Inspect(b *Bundle) Summary {
 	for _, r := range b.Runs {
 		s.Runs = append(s.Runs, RunSummary{SyncRun: r.Run, Journal: Digest(r.Run, r.Journal)})
 	}
+	s.Findings = findings(b.Reports)
 	return s
+}
+
+// findings lists what the scope and token reports found wrong. Reports
+// that do not decode (another dirdeck version's, or an error) are listed
+// as such rather than failing the summary.
+func findings(raw json.RawMessage) []string {
+	out := []string{}
+	if len(raw) == 0 {
+		return out
+	}
+	var reps struct {
+		Error  string              `json:"error"`
+		Scopes *access.ScopeReport `json:"scopes"`
+		Tokens *access.TokenReport `json:"tokens"`
+	}
+	if err := json.Unmarshal(raw, &reps); err != nil {
+		return append(out, "reports: not readable by this dirdeck: "+err.Error())
+	}
+	if reps.Error != "" {
+		out = append(out, "reports: not taken: "+reps.Error)
+	}
+	if r := reps.Scopes; r != nil {
+		if r.Rejected != nil {
+			out = append(out, fmt.Sprintf("scopes: the credential was rejected: %s — %s", r.Rejected.Error, r.Rejected.Fix))
+		}
+		for _, f := range r.Features {
+			if f.Status != access.StatusOK && !f.Expected {
+				out = append(out, fmt.Sprintf("scope: %s %s, missing %s — %s", f.Feature, f.Status, strings.Join(f.Missing, ", "), f.Fix))
+			}
+		}
+		for _, e := range r.Excess {
+			out = append(out, fmt.Sprintf("excess privilege: %s — %s", e.Privilege, e.Reason))
+		}
+	}
+	if r := reps.Tokens; r != nil {
+		if r.Self.Status != "" && r.Self.Status != access.LevelOK {
+			out = append(out, fmt.Sprintf("own credential: %s: %s", r.Self.Status, strings.Join(r.Self.Reasons, "; ")))
+		}
+		for _, t := range r.Tokens {
+			if t.Status != access.LevelOK && !t.Self {
+				out = append(out, fmt.Sprintf("token %q: %s: %s", t.Name, t.Status, strings.Join(t.Reasons, "; ")))
+			}
+		}
+		if r.SkewNote != "" {
+			out = append(out, "clock: "+r.SkewNote)
+		}
+	}
+	return out
 }
 
 // Digest summarises a run's journal.

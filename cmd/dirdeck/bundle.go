@@ -241,7 +241,10 @@ func printSummary(w io.Writer, s bundle.Summary) {
 		}
 	}
 	if len(s.Reports) > 0 {
-		fmt.Fprintf(w, "\nScope and token reports: %s of JSON (see --json)\n", humanBytes(int64(len(s.Reports))))
+		fmt.Fprintf(w, "\nScope and token findings (%d; full reports with --json)\n", len(s.Findings))
+		for _, f := range s.Findings {
+			fmt.Fprintf(w, "  %s\n", termtext.Clean(f))
+		}
 	}
 }
 

@@ -45,8 +45,12 @@ func TestBundleExportInspectReplay(t *testing.T) {
 	if len(sum.Runs) != 1 || sum.Runs[0].Journal.Partial["apps"] != "E0000006" || !strings.Contains(string(sum.Reports), "scopes") {
 		t.Fatalf("summary runs %+v, reports %d bytes", sum.Runs, len(sum.Reports))
 	}
+	if !strings.Contains(strings.Join(sum.Findings, "\n"), "okta.apps.read") {
+		t.Errorf("findings do not name the missing apps scope: %q", sum.Findings)
+	}
 	res = profRun(t, "", "bundle", "inspect", out)
-	if res.code != exitOK || !strings.Contains(res.stdout, "E0000006") || !strings.Contains(res.stdout, "access denied") {
+	if res.code != exitOK || !strings.Contains(res.stdout, "E0000006") || !strings.Contains(res.stdout, "access denied") ||
+		!strings.Contains(res.stdout, "Scope and token findings") {
 		t.Fatalf("inspect: exit %d\n%s", res.code, res.stdout)
 	}
 
