@@ -26,8 +26,13 @@ var testKey = []byte("0123456789abcdef0123456789abcdef")
 
 func newFixture(t testing.TB, scenario string) *fixture {
 	t.Helper()
+	return newFixtureWith(t, oktasim.Options{Scenario: scenario, Seed: 7})
+}
+
+func newFixtureWith(t testing.TB, opts oktasim.Options) *fixture {
+	t.Helper()
 	t.Setenv("HOME", t.TempDir()) // the SDK must not see a real ~/.okta
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: scenario, Seed: 7})
+	srv := oktasim.NewServer(t, opts)
 	tok := srv.Token("readonly")
 	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: tok}, okta.Options{BaseBackoff: time.Millisecond})
 	if err != nil {

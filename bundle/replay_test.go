@@ -153,3 +153,34 @@ func TestScriptFromJournal(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayEnforcesObservedLimits replays a run against an org with
+// rate limits: the replay's org reports (and enforces) the same limits.
+func TestReplayEnforcesObservedLimits(t *testing.T) {
+	f := newFixtureWith(t, oktasim.Options{Scenario: "S", Seed: 7, RateLimits: "dev"})
+	f.sync(t, dsync.Options{})
+	out := filepath.Join(t.TempDir(), "s.tar.gz")
+	if _, _, err := Export(f.st, out, f.options()); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Replay(context.Background(), b, ReplayOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Reproduced || rep.RateLimits["/api/v1/users"] != 6000 || rep.RateLimits["/api/v1/apps"] != 1000 {
+		t.Fatalf("reproduced %v, limits %v: %v", rep.Reproduced, rep.RateLimits, rep.Differences)
+	}
+	for _, bu := range rep.Replay.Buckets {
+		if want := rep.RateLimits[bu.Bucket]; bu.Limit != want {
+			t.Errorf("bucket %s: replay saw limit %d, want %d", bu.Bucket, bu.Limit, want)
+		}
+	}
+	rep, err = Replay(context.Background(), b, ReplayOptions{IgnoreRateLimits: true})
+	if err != nil || len(rep.RateLimits) != 0 {
+		t.Fatalf("ignoring limits: %v, %v", err, rep.RateLimits)
+	}
+}
