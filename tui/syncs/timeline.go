@@ -66,6 +66,7 @@ func timeline(journal []directory.Request, width int, th themes.Theme) []string 
 		return min(cols-1, int(int64(t.Sub(start))*int64(cols)/int64(span)))
 	}
 
+	heldBy := map[string]int64{} // bucket → time held back
 	eps := map[string]*endpointStats{}
 	usage := map[string][]float64{} // bucket → worst use per column, -1 = no answer
 	limits := map[string]int{}
@@ -87,6 +88,7 @@ func timeline(journal []directory.Request, width int, th themes.Theme) []string 
 		}
 		if r.WaitedMS > 0 {
 			ep.wait++
+			heldBy[r.Bucket] += r.WaitedMS
 		}
 		switch {
 		case r.ErrorCode != "":
@@ -148,7 +150,28 @@ func timeline(journal []directory.Request, width int, th themes.Theme) []string 
 		}
 		out = append(out, line)
 	}
+	if d := slowness(journal, waits, held, heldBy, usage); d != "" {
+		out = append(out, th.Warning.Render("  "+d),
+			th.Muted.Render("    dirdeck keeps to its budget share of each bucket: raise budget_share if no other integration needs the rest"))
+	}
 	return out
+}
+
+// slowness explains a sync slowed by its rate budget: many requests held
+// back, for long, mostly on one bucket. The governor keeps dirdeck to its
+// budget share of every bucket, so that is the setting to look at.
+func slowness(journal []directory.Request, waits int, held int64, heldBy map[string]int64, usage map[string][]float64) string {
+	if held < 1000 || waits*10 < len(journal) {
+		return ""
+	}
+	worst := ""
+	for b, ms := range heldBy {
+		if worst == "" || ms > heldBy[worst] || ms == heldBy[worst] && b < worst {
+			worst = b
+		}
+	}
+	return fmt.Sprintf("slow: %d of %d requests waited %s in all, most on bucket %s (peak %.0f%% used)",
+		waits, len(journal), (time.Duration(held) * time.Millisecond).Round(time.Millisecond), termtext.Clean(worst), peak(usage[worst])*100)
 }
 
 // peak is the largest value of vs (0 for none).

@@ -48,7 +48,7 @@ func TestTimeline(t *testing.T) {
 	// low, tops out at the 429 and has gaps where nothing was answered.
 	var usersBucket string
 	for _, l := range lines {
-		if strings.Contains(l, "bucket /api/v1/users") {
+		if strings.HasPrefix(ansi.Strip(l), "  bucket /api/v1/users") {
 			usersBucket = l
 		}
 	}
@@ -62,6 +62,13 @@ func TestTimeline(t *testing.T) {
 		if w := ansi.StringWidth(l); w > 120 {
 			t.Errorf("line %d cells wide: %q", w, l)
 		}
+	}
+	if !strings.Contains(text, "slow: 1 of 6 requests waited 3s in all, most on bucket /api/v1/users (peak 100% used)") {
+		t.Errorf("no budget diagnosis:\n%s", text)
+	}
+	journal[4].WaitedMS = 0
+	if text := ansi.Strip(strings.Join(timeline(journal, 120, th), "\n")); strings.Contains(text, "slow:") {
+		t.Errorf("a run without waits diagnosed as slow:\n%s", text)
 	}
 	if timeline(nil, 80, th) != nil {
 		t.Error("an empty journal has a timeline")
