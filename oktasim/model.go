@@ -31,6 +31,9 @@ package oktasim
 //     been overridden: read it with o.profile(u), change it with
 //     o.setProfile(u, p, now). Any user mutation must go through
 //     o.touchUser (or the helpers) so the cached JSON is dropped.
+//     Groups cache their JSON too, but check it against the fields it was
+//     made from (json.go), so group changes need no hook; app users are
+//     encoded per request around the user's cached part.
 //   - Bearer access tokens issued by the OAuth endpoint go into
 //     s.accessTokens (guarded by s.authMu) and are checked by authenticate.
 
