@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -75,5 +76,65 @@ func TestBundleExportInspectReplay(t *testing.T) {
 	}
 	if res = profRun(t, "", "bundle", "export", "--runs", "0"); res.code != exitUsage {
 		t.Errorf("--runs 0: exit %d", res.code)
+	}
+}
+
+// TestBundleOpenInTmux opens a bundle in the real binary: the dashboard
+// shows the pseudonymised snapshot, read-only with the BUNDLE badge, and
+// the customer's run with its timeline in the Sync pane.
+func TestBundleOpenInTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and drives the binary")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed; .ci/run installs it (apt-get install tmux)")
+	}
+	// Built before simEnv moves HOME, where the go command keeps its caches.
+	bin := filepath.Join(t.TempDir(), "dirdeck")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	srv := simEnv(t, oktasim.Options{Scenario: "S", Seed: 4}, "readonly")
+	srv.Sim.SetFaults([]oktasim.FaultRule{{Method: "GET", Path: "/api/v1/apps*", Probability: 1, Status: 403}})
+	if res := profRun(t, "", "sync"); res.code != exitWarnings {
+		t.Fatalf("sync: exit %d, %v", res.code, res.err)
+	}
+	file := filepath.Join(t.TempDir(), "b.tar.gz")
+	if res := profRun(t, "", "bundle", "export", "--offline", "--out", file); res.code != exitOK {
+		t.Fatalf("export: exit %d, %v", res.code, res.err)
+	}
+	home := t.TempDir()
+	exitFile := filepath.Join(t.TempDir(), "exit")
+	s := &tmuxSession{t: t, socket: "dirdeck-e2e-" + filepath.Base(home)}
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	script := "env -u DIRDECK_ORG_URL -u DIRDECK_API_TOKEN DIRDECK_HOME=" + home + " HOME=" + home + " TMPDIR=" + home +
+		" TERM=xterm-256color " + bin + " bundle open " + file + "; echo $? > " + exitFile + "; echo SHELL-BACK; sleep 600"
+	s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", "140", "-y", "40", script)
+
+	scr := s.waitFor("250 users")
+	for _, want := range []string{"BUNDLE", "READ-ONLY", "Support bundle b.tar.gz"} {
+		if !strings.Contains(scr, want) {
+			t.Fatalf("no %q:\n%s", want, scr)
+		}
+	}
+	s.keys(":users", "Enter")
+	scr = s.waitFor("LOGIN")
+	if !strings.Contains(scr, "@redacted.invalid") {
+		t.Fatalf("users are not the pseudonymised ones:\n%s", scr)
+	}
+	s.keys(":runs", "Enter")
+	s.waitFor("partial: apps E0000006")
+	s.keys("Enter")
+	if scr = s.waitFor("Timeline"); !strings.Contains(scr, "E0000006") {
+		t.Fatalf("journal without the error:\n%s", scr)
+	}
+	s.keys("q")
+	scr = s.waitFor("SHELL-BACK")
+	if code, err := os.ReadFile(exitFile); err != nil || strings.TrimSpace(string(code)) != "0" {
+		t.Fatalf("exit status %q (%v); screen:\n%s", code, err, scr)
+	}
+	left, _ := filepath.Glob(filepath.Join(home, "dirdeck-bundle-*"))
+	if len(left) != 0 {
+		t.Errorf("the temporary cache was left behind: %v", left)
 	}
 }
