@@ -88,8 +88,9 @@ func (o originals) addUser(u directory.User) {
 	}
 }
 
-// hit reports whether s, or one of its space-separated words, is an
-// original value.
+// hit reports whether s, or one of its words, is an original value. Words
+// are runs of letters, digits and the characters of addresses and names
+// (. @ _ + - '), so "(Ada)" and "Ada," count as "Ada".
 func (o originals) hit(s string) bool {
 	if len(o) == 0 || s == "" {
 		return false
@@ -97,15 +98,31 @@ func (o originals) hit(s string) bool {
 	if _, ok := o[strings.TrimSpace(s)]; ok {
 		return true
 	}
-	if !strings.ContainsAny(s, " \t\n") {
-		return false
-	}
-	for _, w := range strings.Fields(s) {
-		if _, ok := o[w]; ok {
-			return true
+	start := -1
+	for i, r := range s {
+		if isWordRune(r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			if _, ok := o[s[start:i]]; ok {
+				return true
+			}
+			start = -1
 		}
 	}
+	if start >= 0 {
+		_, ok := o[s[start:]]
+		return ok
+	}
 	return false
+}
+
+// isWordRune reports whether r belongs to a word for hit.
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) || strings.ContainsRune(".@_+-'", r)
 }
 
 // pseudonymiser maps a cache's values to consistent, visibly synthetic
@@ -334,13 +351,32 @@ func (p *pseudonymiser) freeText(s string, emails map[string]string) string {
 		if _, ok := p.orig[strings.TrimSpace(s)]; ok {
 			return "[redacted]"
 		}
-		words := strings.Fields(s)
-		for i, w := range words {
+		var b strings.Builder
+		start := -1
+		flush := func(end int) {
+			w := s[start:end]
 			if _, ok := p.orig[w]; ok {
-				words[i] = "[redacted]"
+				w = "[redacted]"
 			}
+			b.WriteString(w)
+			start = -1
 		}
-		s = strings.Join(words, " ")
+		for i, r := range s {
+			if isWordRune(r) {
+				if start < 0 {
+					start = i
+				}
+				continue
+			}
+			if start >= 0 {
+				flush(i)
+			}
+			b.WriteRune(r)
+		}
+		if start >= 0 {
+			flush(len(s))
+		}
+		s = b.String()
 	}
 	return s
 }

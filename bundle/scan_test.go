@@ -47,3 +47,17 @@ func TestScanner(t *testing.T) {
 		})
 	}
 }
+
+func TestFreeTextRedactsWordsInPunctuation(t *testing.T) {
+	o := originals{}
+	o.add("Ada", "Okonkwo", "ada.okonkwo@example.com")
+	p := newPseudonymiser(testKey, o)
+	got := p.freeText("owner (Ada Okonkwo), ada.okonkwo@example.com; id 00uAAAAAAAAAAAAAAAAA", map[string]string{"ada.okonkwo@example.com": "user-1@redacted.invalid"})
+	want := "owner ([redacted] [redacted]), user-1@redacted.invalid; id " + p.ID("00uAAAAAAAAAAAAAAAAA")
+	if got != want {
+		t.Fatalf("freeText = %q, want %q", got, want)
+	}
+	if o.hit("Adam") || !o.hit("x(Ada)") || !o.hit("Ada") {
+		t.Fatal("hit matches parts of words or misses whole ones")
+	}
+}
