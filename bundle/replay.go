@@ -56,6 +56,9 @@ type ReplayReport struct {
 	Script int `json:"scripted_faults"`
 	// RateLimits are the per-bucket limits the replay enforced.
 	RateLimits map[string]int `json:"rate_limits,omitempty"`
+	// Digest is the replay cache's canonical digest after the run: after
+	// a complete run it equals the snapshot's (meta.json cache.digest).
+	Digest string `json:"digest"`
 }
 
 // Script derives the fault script of a run's journal: every error answer
@@ -177,7 +180,9 @@ func Replay(ctx context.Context, b *Bundle, opts ReplayOptions) (*ReplayReport, 
 	var journal []directory.Request
 	if err := st.View(func(r *store.Reader) error {
 		journal = r.Journal(run.ID)
-		return nil
+		var err error
+		rep.Digest, err = r.Digest()
+		return err
 	}); err != nil {
 		return nil, fmt.Errorf("replay: read journal: %w", err)
 	}

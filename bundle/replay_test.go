@@ -107,6 +107,10 @@ func TestReplayOfCleanRuns(t *testing.T) {
 	if !rep.Reproduced || rep.Replay.Status != directory.RunOK || rep.Script != 0 {
 		t.Fatalf("clean full run: reproduced %v, %s, %d scripted: %v", rep.Reproduced, rep.Replay.Status, rep.Script, rep.Differences)
 	}
+	// The simulated org served exactly the snapshot, through the real SDK.
+	if rep.Digest != b.Meta.Cache.Digest {
+		t.Fatalf("replay cache digest %s, snapshot %s", rep.Digest, b.Meta.Cache.Digest)
+	}
 	rep, err = Replay(context.Background(), b, ReplayOptions{})
 	if err != nil {
 		t.Fatal(err)
