@@ -2,7 +2,6 @@ package oktasim
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 )
@@ -106,17 +105,4 @@ func (fs *faultScript) next(method, path string) *FaultRule {
 		return &f
 	}
 	return nil
-}
-
-// statusText names a scripted status for error messages.
-func statusText(status int) string {
-	if status == 0 {
-		return "latency"
-	}
-	return fmt.Sprintf("%d %s", status, http.StatusText(status))
-}
-
-// String describes f for logs and reports.
-func (f ScriptedFault) String() string {
-	return fmt.Sprintf("#%d %s %s: %s", f.Seq, f.Method, f.PathTemplate, statusText(f.Status))
 }
