@@ -90,7 +90,12 @@ func openDashboard(ctx context.Context, profile, theme string) (next string, err
 		// renews the token and hides the problem.
 		AccessBanner: accesspane.IdleBanner(tokens.LastUsed, time.Now()),
 	}
-	o.Review = review.PlanActions(ctx, st, review.Identity(ctx, c, r.Profile.ClientID), plan.ApplyOptions{
+	// Plans are staged, submitted and reviewed as the admin behind the
+	// credential, asked once when first needed.
+	who := review.Identity(ctx, c, r.Profile.ClientID)
+	o.Identity, o.ApprovalsRequired = who, r.Profile.ApprovalsRequired
+	o.FlagAdmins = func(p *plan.Plan) error { return plan.FlagAdmins(ctx, c, p) }
+	o.Review = review.PlanActions(ctx, st, who, plan.ApplyOptions{
 		Client: c, AllowWrites: r.Profile.AllowWrites, ApprovalsRequired: r.Profile.ApprovalsRequired,
 	})
 	if cfg, err := config.Load(); err == nil && r.Source == config.SourceProfile {
@@ -142,6 +147,9 @@ func runDemo(ctx context.Context, theme string) error {
 	runner := syncer.New(c, st, time.Hour)
 	return runTUI(ctx, runner, tui.Options{
 		Store: st, Theme: theme, Profile: "demo", OrgURL: url, Demo: true, ReadOnly: true, Hint: demoHint,
+		// Staging and reviewing work in the demo; applying needs writes.
+		Identity: review.Identity(ctx, c, ""),
+		Review:   review.PlanActions(ctx, st, review.Identity(ctx, c, ""), plan.ApplyOptions{Client: c}),
 	})
 }
 

@@ -92,7 +92,9 @@ func TestDemoDashboardInTmux(t *testing.T) {
 	if scr = s.waitFor("users › "); !strings.Contains(scr, "Profile") || !strings.Contains(scr, "Login") {
 		t.Fatalf("enter did not open the user's detail:\n%s", scr)
 	}
+	// Wait for esc to land: ESC followed at once by "?" reads as alt+?.
 	s.keys("Escape")
+	s.waitFor("of 250 users")
 	s.keys("?")
 	s.waitFor("quit")
 	s.keys("q")
