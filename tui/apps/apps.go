@@ -115,32 +115,11 @@ const assignmentsPerView = 100_000
 // LoadRows reads the apps table rows from the cache, in short read
 // transactions (see pane.ReadChunked).
 func LoadRows(s *store.Store) ([]table.Row, error) {
-	var (
-		rows   []table.Row
-		apps   []directory.App
-		listed bool
-	)
-	begin := func() { rows, apps, listed = nil, nil, false }
-	step := func(r *store.Reader) (bool, error) {
-		if !listed {
-			for a := range r.Apps() {
-				apps = append(apps, a)
-			}
-			listed = true
-			return len(apps) == 0, nil
-		}
-		for n := 0; len(rows) < len(apps) && n < assignmentsPerView; {
-			a := apps[len(rows)]
-			users := 0
-			for range r.AppUsersOf(a.ID) {
-				users++
-			}
-			n += users + 1
-			rows = append(rows, BuildRow(a, users, len(r.AppGroupsOf(a.ID))))
-		}
-		return len(rows) == len(apps), nil
-	}
-	if err := pane.ReadChunked(s.View, begin, step); err != nil {
+	rows, err := pane.ReadCounted(s, (*store.Reader).Apps, assignmentsPerView, func(r *store.Reader, a directory.App) (table.Row, int) {
+		users := r.AppUserCount(a.ID)
+		return BuildRow(a, users, len(r.AppGroupsOf(a.ID))), users
+	})
+	if err != nil {
 		return nil, fmt.Errorf("load apps: %w", err)
 	}
 	return rows, nil

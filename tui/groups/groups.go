@@ -168,32 +168,11 @@ const membersPerView = 200_000
 // LoadRows reads the groups table rows from the cache, in short read
 // transactions (see pane.ReadChunked).
 func LoadRows(s *store.Store) ([]table.Row, error) {
-	var (
-		rows   []table.Row
-		groups []directory.Group
-		listed bool
-	)
-	begin := func() { rows, groups, listed = nil, nil, false }
-	step := func(r *store.Reader) (bool, error) {
-		if !listed {
-			for g := range r.Groups() {
-				groups = append(groups, g)
-			}
-			listed = true
-			return len(groups) == 0, nil
-		}
-		for n := 0; len(rows) < len(groups) && n < membersPerView; {
-			g := groups[len(rows)]
-			members := 0
-			for range r.MembersOf(g.ID) {
-				members++
-			}
-			n += members + 1
-			rows = append(rows, BuildRow(g, members, len(r.AppsOfGroup(g.ID))))
-		}
-		return len(rows) == len(groups), nil
-	}
-	if err := pane.ReadChunked(s.View, begin, step); err != nil {
+	rows, err := pane.ReadCounted(s, (*store.Reader).Groups, membersPerView, func(r *store.Reader, g directory.Group) (table.Row, int) {
+		members := r.MemberCount(g.ID)
+		return BuildRow(g, members, len(r.AppsOfGroup(g.ID))), members
+	})
+	if err != nil {
 		return nil, fmt.Errorf("load groups: %w", err)
 	}
 	return rows, nil

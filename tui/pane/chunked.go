@@ -3,6 +3,8 @@ package pane
 import (
 	"errors"
 	"fmt"
+	"iter"
+	"slices"
 
 	"github.com/dirdeck/dirdeck/store"
 )
@@ -53,4 +55,35 @@ func ReadChunked(view func(func(*store.Reader) error) error, begin func(), step 
 		}
 	}
 	return fmt.Errorf("read cache: %w", ErrKeptChanging)
+}
+
+// ReadCounted reads the rows of a table of parents (groups, apps) whose
+// rows show how many children each has: list yields the parents, and row
+// builds a parent's row and says how many children it counted. It reads in
+// short transactions (ReadChunked) of about perView counted children.
+func ReadCounted[P, R any](s *store.Store, list func(*store.Reader) iter.Seq[P], perView int,
+	row func(r *store.Reader, parent P) (R, int)) ([]R, error) {
+	var (
+		rows    []R
+		parents []P
+		listed  bool
+	)
+	begin := func() { rows, parents, listed = nil, nil, false }
+	step := func(r *store.Reader) (bool, error) {
+		if !listed {
+			parents = slices.Collect(list(r))
+			listed = true
+			return len(parents) == 0, nil
+		}
+		for n := 0; len(rows) < len(parents) && n < perView; {
+			built, children := row(r, parents[len(rows)])
+			n += children + 1
+			rows = append(rows, built)
+		}
+		return len(rows) == len(parents), nil
+	}
+	if err := ReadChunked(s.View, begin, step); err != nil {
+		return nil, err
+	}
+	return rows, nil
 }
