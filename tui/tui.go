@@ -349,6 +349,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = tea.Batch(append([]tea.Cmd{cmd}, m.prefetch...)...)
 		m.prefetch = nil
 	}
+	if a, ok := m.panes[m.active].(pane.Activator); ok {
+		if load := a.Activate(); load != nil {
+			cmd = tea.Batch(cmd, load)
+		}
+	}
 	return m, cmd
 }
 

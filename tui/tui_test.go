@@ -597,3 +597,14 @@ func TestPaneBarCompactsWhenNarrow(t *testing.T) {
 		t.Errorf("narrow bar is %d wide", w)
 	}
 }
+
+// TestSignaturesLoadWhenShown: the Signatures pane reads its costly data
+// only once it is opened, and then shows it.
+func TestSignaturesLoadWhenShown(t *testing.T) {
+	h := start(t, 120, 40, Options{Theme: "no-color", ReadOnly: true})
+	h.keys("8")
+	_, view := h.final()
+	if view = ansi.Strip(view); !strings.Contains(view, "TEMPLATE") || !strings.Contains(view, "default") {
+		t.Fatalf("signatures pane did not load when shown:\n%s", view)
+	}
+}

@@ -91,6 +91,14 @@ type Opener interface {
 	Open(id string) tea.Cmd
 }
 
+// Activator is implemented by panes whose data is costly to read and
+// that read it only once shown: their Load only notes that the data is
+// stale until then. The root calls Activate after every update while the
+// pane is active; it returns the deferred load once, and nil otherwise.
+type Activator interface {
+	Activate() tea.Cmd
+}
+
 // Age renders how long ago t was, coarsely, for "synced 5m ago".
 func Age(now, t time.Time) string {
 	if t.IsZero() {

@@ -71,6 +71,8 @@ type keyMap struct {
 type Model struct {
 	ctx  *pane.Context
 	keys keyMap
+	// shown: the pane has been on screen; stale: a Load was deferred.
+	shown, stale bool
 
 	users    table.Browser
 	issues   table.Browser
@@ -143,7 +145,30 @@ type loadedMsg struct {
 }
 
 // Load implements pane.Pane.
+//
+// Signature data (every user rendered against the rules) is read only once
+// the pane has been shown: until then Load marks it stale and Activate
+// reads it, so a dashboard that never opens this pane does not pay for it.
 func (m *Model) Load() tea.Cmd {
+	if !m.shown {
+		m.stale = true
+		return nil
+	}
+	return m.load()
+}
+
+// Activate implements pane.Activator: the first time the pane is shown,
+// it runs the load that Load deferred.
+func (m *Model) Activate() tea.Cmd {
+	m.shown = true
+	if !m.stale {
+		return nil
+	}
+	m.stale = false
+	return m.load()
+}
+
+func (m *Model) load() tea.Cmd {
 	m.loadSeq++
 	m.loading = true
 	seq, s := m.loadSeq, m.ctx.Store

@@ -118,7 +118,7 @@ type waitMsg struct {
 	done chan struct{}
 }
 
-func (h *host) Init() tea.Cmd { return h.p.Load() }
+func (h *host) Init() tea.Cmd { return tea.Batch(h.p.Load(), h.p.Activate()) }
 
 func (h *host) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
