@@ -47,7 +47,7 @@ type changes struct {
 
 // incremental applies what changed since the cursors as one atomic delta.
 func (e *engine) incremental(ctx context.Context, run *directory.SyncRun, cur cursors) error {
-	snap, err := e.snapshot(false)
+	snap, err := e.snapshot()
 	if err != nil {
 		return err
 	}
@@ -55,10 +55,10 @@ func (e *engine) incremental(ctx context.Context, run *directory.SyncRun, cur cu
 	if err != nil {
 		return err
 	}
-	if !ch.logsOK {
-		// Without the System Log, deletions and assignment changes can only
-		// be found by listing everything: read the users again in full.
-		if snap, err = e.snapshot(true); err != nil {
+	if !ch.logsOK && ch.users != nil {
+		// Without the System Log, deletions can only be found by listing
+		// every user and comparing with the cache.
+		if snap.users, err = e.cachedUserStamps(); err != nil {
 			return err
 		}
 		if err := e.listAllUsers(ctx, ch); err != nil {
@@ -90,9 +90,9 @@ func (e *engine) incremental(ctx context.Context, run *directory.SyncRun, cur cu
 	return nil
 }
 
-// snapshot reads the cached groups and apps (and, withUsers, every
-// user's lastUpdated) to compare the org's listings with.
-func (e *engine) snapshot(withUsers bool) (*snapshot, error) {
+// snapshot reads the cached groups and apps to compare the org's
+// listings with.
+func (e *engine) snapshot() (*snapshot, error) {
 	snap := &snapshot{groups: map[string]directory.Group{}, apps: map[string]directory.App{}}
 	err := e.st.View(func(r *store.Reader) error {
 		for g := range r.Groups() {
@@ -101,18 +101,27 @@ func (e *engine) snapshot(withUsers bool) (*snapshot, error) {
 		for a := range r.Apps() {
 			snap.apps[a.ID] = a
 		}
-		if withUsers {
-			snap.users = map[string]time.Time{}
-			for u := range r.Users() {
-				snap.users[u.ID] = u.LastUpdated
-			}
-		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read cache: %w", err)
 	}
 	return snap, nil
+}
+
+// cachedUserStamps reads every cached user's lastUpdated.
+func (e *engine) cachedUserStamps() (map[string]time.Time, error) {
+	stamps := map[string]time.Time{}
+	err := e.st.View(func(r *store.Reader) error {
+		for u := range r.Users() {
+			stamps[u.ID] = u.LastUpdated
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read cached users: %w", err)
+	}
+	return stamps, nil
 }
 
 // readChanges lists, concurrently, the System Log since the log cursor,
