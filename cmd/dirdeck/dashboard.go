@@ -68,12 +68,15 @@ func openDashboard(ctx context.Context, profile, theme string) (next string, err
 	if err != nil {
 		return "", err
 	}
-	runner := syncer.New(c, st, r.Profile.SyncInterval)
-	runner.OnSuccess = func(_ directory.SyncRun, serverTime time.Time) {
-		if err := config.RecordTokenUse(r.Name, serverTime); err != nil {
+	// Syncs and access checks renew the token's idle window: note when,
+	// on the org's clock, for the token-age warnings.
+	recordUse := func(at time.Time) {
+		if err := config.RecordTokenUse(r.Name, at); err != nil {
 			logger.Warn("record token use", "err", err)
 		}
 	}
+	runner := syncer.New(c, st, r.Profile.SyncInterval)
+	runner.OnSuccess = func(_ directory.SyncRun, serverTime time.Time) { recordUse(serverTime) }
 	tokens, err := tokenOptions(r)
 	if err != nil {
 		logger.Warn("read token-use record", "err", err)
@@ -84,7 +87,7 @@ func openDashboard(ctx context.Context, profile, theme string) (next string, err
 		AccessCheck: accesspane.Checker(ctx, c, accesspane.CheckerOptions{
 			Scopes: access.CheckOptions{AllowWrites: r.Profile.AllowWrites, ClientID: r.Profile.ClientID},
 			Tokens: tokens,
-			Used:   func(at time.Time) { _ = config.RecordTokenUse(r.Name, at) },
+			Used:   recordUse,
 		}),
 		// A profile idle for weeks warns at once, before any request
 		// renews the token and hides the problem.
@@ -145,11 +148,12 @@ func runDemo(ctx context.Context, theme string) error {
 		return withCode(exitFailed, err)
 	}
 	runner := syncer.New(c, st, time.Hour)
+	who := review.Identity(ctx, c, "")
 	return runTUI(ctx, runner, tui.Options{
 		Store: st, Theme: theme, Profile: "demo", OrgURL: url, Demo: true, ReadOnly: true, Hint: demoHint,
 		// Staging and reviewing work in the demo; applying needs writes.
-		Identity: review.Identity(ctx, c, ""),
-		Review:   review.PlanActions(ctx, st, review.Identity(ctx, c, ""), plan.ApplyOptions{Client: c}),
+		Identity: who,
+		Review:   review.PlanActions(ctx, st, who, plan.ApplyOptions{Client: c}),
 	})
 }
 
