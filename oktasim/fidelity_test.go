@@ -296,6 +296,7 @@ func fidelityScenario(t *testing.T, scenario string, sample, perKind int) {
 	super.pages(q("/api/v1/groups", "filter", `type eq "APP_GROUP"`), sample)
 	apps := super.pages(q("/api/v1/apps", "limit", "200"), sample)
 	super.pages("/api/v1/api-tokens", 1)
+	super.pages(q("/api/v1/groups/rules", "limit", "2"), 1)
 	super.pages("/api/v1/users/"+ids.user+"/groups", 1)
 	walked := 0
 	for _, g := range groups {
