@@ -14,7 +14,7 @@ var routes = []route{
 	{method: "GET", pattern: "/api/v1/users/{id}/groups", bucket: bucketOther, scope: "okta.users.read", handler: (*Sim).listUserGroups},
 	{method: "GET", pattern: "/api/v1/users/{id}/roles", bucket: bucketOther, scope: "okta.roles.read", handler: (*Sim).listUserRoles},
 	{method: "GET", pattern: "/api/v1/groups", bucket: bucketGroups, scope: "okta.groups.read", handler: (*Sim).listGroups},
-	{method: "GET", pattern: "/api/v1/groups/rules", bucket: bucketOther, scope: "okta.groups.read", handler: (*Sim).listGroupRules},
+	{method: "GET", pattern: "/api/v1/groups/rules", bucket: bucketGroup, scope: "okta.groups.read", handler: (*Sim).listGroupRules},
 	{method: "GET", pattern: "/api/v1/groups/{id}", bucket: bucketGroup, scope: "okta.groups.read", handler: (*Sim).getGroup},
 	{method: "GET", pattern: "/api/v1/groups/{id}/users", bucket: bucketGroup, scope: "okta.groups.read", handler: (*Sim).listGroupUsers},
 	{method: "GET", pattern: "/api/v1/groups/{id}/apps", bucket: bucketGroup, scope: "okta.groups.read", perm: permApps, handler: (*Sim).listGroupApps},
