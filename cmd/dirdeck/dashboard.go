@@ -97,7 +97,14 @@ func openDashboard(ctx context.Context, profile, theme string) (next string, err
 	// credential, asked once when first needed.
 	who := review.Identity(ctx, c, r.Profile.ClientID)
 	o.Identity, o.ApprovalsRequired = who, r.Profile.ApprovalsRequired
-	o.FlagAdmins = func(p *plan.Plan) error { return plan.FlagAdmins(ctx, c, p) }
+	// The TUI has one pre-submit hook: it flags both admins and groups
+	// that group rules fill.
+	o.FlagAdmins = func(p *plan.Plan) error {
+		if err := plan.FlagAdmins(ctx, c, p); err != nil {
+			return err
+		}
+		return plan.FlagRules(ctx, c, p)
+	}
 	o.Review = review.PlanActions(ctx, st, who, plan.ApplyOptions{
 		Client: c, AllowWrites: r.Profile.AllowWrites, ApprovalsRequired: r.Profile.ApprovalsRequired,
 	})

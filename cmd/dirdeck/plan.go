@@ -256,6 +256,9 @@ or a YAML file: title, changes: [{group, create, rename, description, add:
 			if err := plan.FlagAdmins(cmd.Context(), s.client, &p); err != nil {
 				return planErr(err)
 			}
+			if err := plan.FlagRules(cmd.Context(), s.client, &p); err != nil {
+				return planErr(err)
+			}
 			rec, err := plan.Submit(s.st, p)
 			if err != nil {
 				return planErr(err)
