@@ -82,8 +82,9 @@ type Options struct {
 	// available. ApprovalsRequired is stamped into submitted plans.
 	Identity          func() (plan.Identity, error)
 	ApprovalsRequired int
-	// FlagAdmins marks the admins a submitted plan touches
-	// (plan.FlagAdmins with the session's client); nil skips the check.
+	// FlagAdmins adds a submitted plan's live warnings before it is hashed:
+	// the admins it touches and the group rules that manage its groups
+	// (plan.FlagAdmins and plan.FlagRules); nil skips the checks.
 	FlagAdmins func(p *plan.Plan) error
 	// Now is the clock (tests inject a fixed one); nil = time.Now.
 	Now func() time.Time

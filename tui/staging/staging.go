@@ -76,9 +76,10 @@ type Options struct {
 	OrgURL string
 	// ApprovalsRequired is the profile's approvals_required (0 = 1).
 	ApprovalsRequired int
-	// FlagAdmins, when set, marks the touched users who hold Okta admin
-	// roles before the plan is hashed (plan.FlagAdmins with the session's
-	// client); the cache alone does not know roles.
+	// FlagAdmins, when set, adds live warnings before the plan is hashed:
+	// touched users who hold Okta admin roles and groups managed by group
+	// rules (plan.FlagAdmins and plan.FlagRules with the session's client);
+	// the cache alone knows neither.
 	FlagAdmins func(p *plan.Plan) error
 	// Now stamps the plan; nil = time.Now.
 	Now func() time.Time
