@@ -227,15 +227,25 @@ func checkTruncation(path string) error {
 // lockedError names the process holding the lock when the pid file tells
 // a live one.
 func lockedError(path string) error {
-	b, err := os.ReadFile(path + ".pid")
-	if err == nil {
-		if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); perr == nil && pid > 0 && processAlive(pid) {
-			return fmt.Errorf("cache %s is in use by pid %d: %w", path, pid, ErrLocked)
-		}
+	if pid := HolderPID(path); pid > 0 {
+		return fmt.Errorf("cache %s is in use by pid %d: %w", path, pid, ErrLocked)
 	}
 	// No live writer pid: the holder is a read-only process (they share
 	// the lock and write no pid file) or a writer that just started.
 	return fmt.Errorf("cache %s is in use by another process: %w", path, ErrLocked)
+}
+
+// HolderPID is the live process that has the cache at path open for
+// writing, from its pid file, or 0 when none is known.
+func HolderPID(path string) int {
+	b, err := os.ReadFile(path + ".pid")
+	if err != nil {
+		return 0
+	}
+	if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 && processAlive(pid) {
+		return pid
+	}
+	return 0
 }
 
 // Path is the file the store was opened from.

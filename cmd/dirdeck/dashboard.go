@@ -55,6 +55,9 @@ func openDashboard(ctx context.Context, profile, theme string) (next string, err
 		return "", withCode(exitFailed, err)
 	}
 	st, err := store.Open(r.CachePath, store.Options{})
+	if errors.Is(err, store.ErrLocked) {
+		return "", runSnapshot(ctx, r, theme, err)
+	}
 	if err != nil {
 		return "", withCode(exitFailed, fmt.Errorf("open cache: %w", err))
 	}
@@ -164,17 +167,50 @@ func runDemo(ctx context.Context, theme string) error {
 	})
 }
 
+// runSnapshot opens the TUI read-only on a copy of a cache that another
+// dirdeck holds (locked says which), without syncing: browsing still works
+// while the other process owns the file.
+func runSnapshot(ctx context.Context, r config.Resolved, theme string, locked error) error {
+	dir, err := os.MkdirTemp("", "dirdeck-snapshot-")
+	if err != nil {
+		return withCode(exitFailed, err)
+	}
+	defer os.RemoveAll(dir)
+	st, closeSnap, err := store.OpenSnapshot(r.CachePath, dir)
+	if err != nil {
+		return withCode(exitFailed, fmt.Errorf("%w; a read-only copy failed too: %w", locked, err))
+	}
+	defer closeSnap()
+	return runTUI(ctx, nil, tui.Options{
+		Store: st, Theme: theme, Profile: r.Name, OrgURL: r.Profile.OrgURL, ReadOnly: true,
+		Hint: snapshotHint(store.HolderPID(r.CachePath)),
+	})
+}
+
+// snapshotHint says why the dashboard is a read-only snapshot.
+func snapshotHint(pid int) string {
+	holder := "another process"
+	if pid > 0 {
+		holder = fmt.Sprintf("another dirdeck (pid %d)", pid)
+	}
+	return "READ-ONLY SNAPSHOT: " + holder + " holds this profile's cache; close it to sync and stage here"
+}
+
 // runTUI runs the dashboard with background syncs until the user quits.
+// A nil runner means no syncing (a read-only snapshot).
 func runTUI(ctx context.Context, runner *syncer.Runner, o tui.Options) error {
 	ctx, cancel := context.WithCancel(ctx)
-	defer func() {
-		cancel()
-		runner.Wait()
-	}()
-	o.SyncNow = runner.SyncNow
-	o.Attach = func(send func(tea.Msg)) {
-		runner.Attach(ctx, send)
-		runner.Start(ctx)
+	defer cancel()
+	if runner != nil {
+		defer func() {
+			cancel() // stop the schedule and any running sync first
+			runner.Wait()
+		}()
+		o.SyncNow = runner.SyncNow
+		o.Attach = func(send func(tea.Msg)) {
+			runner.Attach(ctx, send)
+			runner.Start(ctx)
+		}
 	}
 	if err := tui.Run(ctx, o); err != nil {
 		return withCode(exitFailed, err)

@@ -161,3 +161,39 @@ func TestProfileSwitchInTmux(t *testing.T) {
 		t.Fatalf("exit status %q", code)
 	}
 }
+
+// TestSecondDashboardOpensASnapshotInTmux: a second dirdeck on a profile
+// whose cache the first one holds opens read-only on a copy, saying why.
+func TestSecondDashboardOpensASnapshotInTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and drives the binary")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed; .ci/run installs it (apt-get install tmux)")
+	}
+	bin := filepath.Join(t.TempDir(), "dirdeck")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	home := profHome(t)
+	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 6})
+	script := "env DIRDECK_HOME=" + home + " HOME=" + home + " DIRDECK_ORG_URL=" + srv.URL +
+		" DIRDECK_API_TOKEN=" + srv.ReadOnlyToken() + " TERM=xterm-256color " + bin + "; echo SHELL-BACK; sleep 600"
+	open := func(name string) *tmuxSession {
+		s := &tmuxSession{t: t, socket: "dirdeck-e2e-" + name + "-" + filepath.Base(home)}
+		t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+		s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", "120", "-y", "30", script)
+		return s
+	}
+	first := open("first")
+	first.waitFor("250 users")
+	second := open("second")
+	scr := second.waitFor("250 users")
+	if !strings.Contains(scr, "READ-ONLY SNAPSHOT") || !strings.Contains(scr, "another dirdeck (pid") {
+		t.Fatalf("the second dashboard does not say it is a read-only snapshot:\n%s", scr)
+	}
+	second.keys("q")
+	second.waitFor("SHELL-BACK")
+	first.keys("q")
+	first.waitFor("SHELL-BACK")
+}
