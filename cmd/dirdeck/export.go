@@ -36,11 +36,11 @@ the cached objects as they are.`,
 			if err != nil {
 				return notConfigured(err)
 			}
-			st, err := openCache(r.CachePath, false, cmd.ErrOrStderr())
+			st, done, err := openForReading(r.CachePath, false, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer done()
 			w := cmd.OutOrStdout()
 			var file *os.File
 			if out != "" {

@@ -32,11 +32,11 @@ added or removed. The first full sync records only totals.
 			if err != nil {
 				return notConfigured(err)
 			}
-			st, err := openCache(r.CachePath, false, cmd.ErrOrStderr())
+			st, done, err := openForReading(r.CachePath, false, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer done()
 			var runs []store.RunChanges
 			err = st.View(func(rd *store.Reader) error {
 				runs = rd.ChangesSince(time.Now().Add(-since))

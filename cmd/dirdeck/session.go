@@ -52,6 +52,31 @@ func openCache(path string, rebuild bool, stderr io.Writer) (*store.Store, error
 	return st, nil
 }
 
+// openForReading opens the profile's cache for a command that only reads
+// it (rebuild as for openCache). While another dirdeck holds the cache it
+// reads a verified snapshot copy instead (saying so on stderr). done
+// closes what was opened.
+func openForReading(path string, rebuild bool, stderr io.Writer) (st *store.Store, done func(), err error) {
+	st, err = openCache(path, rebuild, stderr)
+	if err == nil {
+		return st, func() { st.Close() }, nil
+	}
+	if rebuild || !errors.Is(err, store.ErrLocked) {
+		return nil, nil, err
+	}
+	dir, derr := os.MkdirTemp("", "dirdeck-snapshot-")
+	if derr != nil {
+		return nil, nil, err
+	}
+	snap, closeSnap, serr := store.OpenSnapshot(path, dir)
+	if serr != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	fmt.Fprintf(stderr, "note: %v; reading a snapshot copy of it\n", errors.Unwrap(err))
+	return snap, func() { closeSnap(); os.RemoveAll(dir) }, nil
+}
+
 // newClient builds the Okta client for a resolved profile.
 func newClient(ctx context.Context, r config.Resolved, opts okta.Options) (*okta.Client, error) {
 	creds := okta.Credentials{OrgURL: r.Profile.OrgURL, Token: r.Token}

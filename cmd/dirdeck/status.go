@@ -55,11 +55,11 @@ synced yet; 2 the cache cannot be read (see --rebuild).`,
 			if _, err := os.Stat(r.CachePath); errors.Is(err, os.ErrNotExist) && !rebuild {
 				return withCode(exitWarnings, fmt.Errorf("nothing synced yet for profile %q: run `dirdeck sync`", r.Name))
 			}
-			st, err := openCache(r.CachePath, rebuild, cmd.ErrOrStderr())
+			st, done, err := openForReading(r.CachePath, rebuild, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer done()
 			rep := statusReport{OrgURL: r.Profile.OrgURL, Profile: r.Name, Cache: r.CachePath, Partial: []directory.Partial{}}
 			err = st.View(func(rd *store.Reader) error {
 				rep.Counts = rd.Counts()

@@ -146,14 +146,20 @@ func TestCacheInUseAndCorrupt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A sync needs the cache itself: it says who holds it, within seconds.
 	start := time.Now()
-	res := profRun(t, "", "status")
-	holder.Close()
+	res := profRun(t, "", "sync")
 	if res.code != exitFailed || !strings.Contains(res.errText(), "in use") {
-		t.Fatalf("status while another process holds the cache: exit %d, %q", res.code, res.errText())
+		t.Fatalf("sync while another process holds the cache: exit %d, %q", res.code, res.errText())
 	}
 	if waited := time.Since(start); waited > 5*time.Second {
 		t.Fatalf("waited %v for a locked cache", waited)
+	}
+	// Reading commands read a snapshot copy meanwhile.
+	res = profRun(t, "", "status", "--json")
+	holder.Close()
+	if st := decode[statusReport](t, res.stdout); res.code != exitOK || !strings.Contains(res.stderr, "snapshot copy") || st.Counts.Users == 0 {
+		t.Fatalf("status while another process holds the cache: exit %d, %q, %+v", res.code, res.stderr, st.Counts)
 	}
 
 	if err := os.WriteFile(r.CachePath, []byte(strings.Repeat("not a database ", 4096)), 0o600); err != nil {
