@@ -68,7 +68,7 @@ func benchFilter(b *testing.B, m *Model) {
 	b.ReportMetric(float64(durs[len(durs)*95/100].Microseconds())/1000, "p95-ms")
 }
 
-func usersModel(b *testing.B, n int) *Model {
+func usersModel(b testing.TB, n int) *Model {
 	b.Helper()
 	s, _, err := fixture.Build(b.TempDir(), fixture.Options{Users: n, Seed: 1})
 	if err != nil {
@@ -107,7 +107,7 @@ func BenchmarkFilter1M(b *testing.B) {
 	}
 	org = nil
 	up := usersPane(m)
-	drive(m, up.Browser().Table.SetRows(rows))
+	drive(m, up.Browser().Table.SetRows(table.NewRows(rows)))
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	// What a million precomputed rows cost on the heap (cells, haystack,

@@ -93,7 +93,7 @@ func (m *Model) Browser() *table.Browser { return &m.list }
 
 type loadedMsg struct {
 	seq  uint64
-	rows []table.Row
+	rows *table.Rows
 	err  error
 }
 
@@ -104,7 +104,7 @@ func (m *Model) Load() tea.Cmd {
 	seq, s := m.loadSeq, m.ctx.Store
 	return func() tea.Msg {
 		rows, err := LoadRows(s)
-		return loadedMsg{seq: seq, rows: rows, err: err}
+		return loadedMsg{seq: seq, rows: table.NewRows(rows), err: err}
 	}
 }
 
@@ -275,7 +275,7 @@ type detail struct {
 type detailMsg struct {
 	seq   uint64
 	info  *Info
-	users []table.Row
+	users *table.Rows
 	err   error
 }
 
@@ -303,7 +303,7 @@ func (m *Model) reloadDetail() tea.Cmd {
 	seq, s, id := m.detailSeq, m.ctx.Store, m.detail.id
 	return func() tea.Msg {
 		info, rows, err := LoadDetail(s, id)
-		return detailMsg{seq: seq, info: info, users: rows, err: err}
+		return detailMsg{seq: seq, info: info, users: table.NewRows(rows), err: err}
 	}
 }
 

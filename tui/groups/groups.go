@@ -142,7 +142,7 @@ func (m *Model) Browser() *table.Browser { return &m.list }
 
 type loadedMsg struct {
 	seq   uint64
-	rows  []table.Row
+	rows  *table.Rows
 	names map[string]bool
 	err   error
 }
@@ -158,7 +158,7 @@ func (m *Model) Load() tea.Cmd {
 		for _, r := range rows {
 			names[r.Fields[fName]] = true
 		}
-		return loadedMsg{seq: seq, rows: rows, names: names, err: err}
+		return loadedMsg{seq: seq, rows: table.NewRows(rows), names: names, err: err}
 	}
 }
 
@@ -225,7 +225,7 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		m.detail.rows = msg.members
 		m.detail.dirty = true
 		m.syncStaging()
-		return m, m.detail.members.Table.SetRows(msg.members)
+		return m, m.detail.members.Table.SetRows(msg.indexed)
 	case staging.PickerRowsMsg:
 		if m.picker != nil {
 			return m, m.picker.Update(msg)
@@ -393,6 +393,7 @@ type detailMsg struct {
 	seq     uint64
 	info    *Info
 	members []table.Row
+	indexed *table.Rows // members, indexed (NewRows clears their Hay and Fields)
 	err     error
 }
 
@@ -427,7 +428,9 @@ func (m *Model) reloadDetail() tea.Cmd {
 	seq, s, id := m.detailSeq, m.ctx.Store, m.detail.id
 	return func() tea.Msg {
 		info, rows, err := LoadDetail(s, id)
-		return detailMsg{seq: seq, info: info, members: rows, err: err}
+		// d.rows keeps the member rows for their staging marks; the
+		// index shares them.
+		return detailMsg{seq: seq, info: info, members: rows, indexed: table.NewRows(rows), err: err}
 	}
 }
 
@@ -738,7 +741,7 @@ func (m *Model) openPicker() tea.Cmd {
 	s := m.ctx.Store
 	return func() tea.Msg {
 		rows, err := pickerRows(s, members, usersPerView)
-		return staging.PickerRowsMsg{Rows: rows, Err: err}
+		return staging.PickerRowsMsg{Rows: table.NewRows(rows), Err: err}
 	}
 }
 

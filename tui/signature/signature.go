@@ -134,8 +134,8 @@ type Loaded struct {
 	Dir      *sigs.Directory
 	Coverage sigs.Coverage
 	Issues   []sigs.Issue
-	Users    []table.Row
-	IssueRow []table.Row
+	Users    *table.Rows
+	IssueRow *table.Rows
 }
 
 type loadedMsg struct {
@@ -195,6 +195,7 @@ func LoadData(s *store.Store) (*Loaded, error) {
 		byUser[iss.UserID] = iss
 	}
 	l := &Loaded{Set: set, Dir: dir, Coverage: cov, Issues: issues}
+	var userRows, issueRows []table.Row
 	for _, u := range dir.Users {
 		if !sigs.Active(u) {
 			continue
@@ -205,7 +206,7 @@ func LoadData(s *store.Store) (*Loaded, error) {
 		tmpl, rule := termtext.Clean(ch.Template), termtext.Clean(ch.Rule)
 		problem := problemText(byUser[u.ID])
 		hay := strings.ToLower(strings.Join([]string{name, login, dept, tmpl, rule}, "\n"))
-		l.Users = append(l.Users, table.Row{
+		userRows = append(userRows, table.Row{
 			Key:    u.ID,
 			Cells:  []string{name, login, dept, tmpl, problem},
 			Hay:    hay,
@@ -214,13 +215,14 @@ func LoadData(s *store.Store) (*Loaded, error) {
 	}
 	for _, iss := range issues {
 		dept, name, problem := termtext.Clean(iss.Department), termtext.Clean(iss.Name), problemText(iss)
-		l.IssueRow = append(l.IssueRow, table.Row{
+		issueRows = append(issueRows, table.Row{
 			Key:    iss.UserID,
 			Cells:  []string{dept, name, problem},
 			Hay:    strings.ToLower(dept + "\n" + name + "\n" + termtext.Clean(iss.Login) + "\n" + problem),
 			Fields: []string{strings.ToLower(dept), strings.ToLower(name), strings.ToLower(problem)},
 		})
 	}
+	l.Users, l.IssueRow = table.NewRows(userRows), table.NewRows(issueRows)
 	return l, nil
 }
 

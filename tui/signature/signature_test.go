@@ -286,7 +286,8 @@ func TestHostilePreviewsInert(t *testing.T) {
 	m.SetSize(100, 30)
 	for _, raw := range []bool{false, true} {
 		m.raw = raw
-		for _, row := range data.Users {
+		for i := range data.Users.Len() {
+			row := data.Users.Row(i)
 			m.openPreview(row.Key)
 			if m.preview.err != nil {
 				t.Fatalf("%s: %v", row.Key, m.preview.err)

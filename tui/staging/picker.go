@@ -31,7 +31,7 @@ type Picker struct {
 
 // PickerRowsMsg delivers a picker's rows (loaded by the pane's command).
 type PickerRowsMsg struct {
-	Rows []table.Row
+	Rows *table.Rows
 	Err  error
 }
 

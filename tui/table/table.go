@@ -74,7 +74,7 @@ type Model struct {
 	keys   KeyMap
 	theme  themes.Theme
 
-	rows     []Row
+	rows     *Rows
 	sorted   []int32 // base order for (rows, sortCol, desc); nil until computed
 	view     []int32 // rows shown, in order
 	gen      uint64  // bumps with SetRows so stale sorts are dropped
@@ -142,10 +142,10 @@ type resultMsg struct {
 	q       Query
 }
 
-// SetRows installs a new generation of rows. The query, sort and the
-// selected row (by Key) are kept; the recomputation runs in the returned
-// command.
-func (m *Model) SetRows(rows []Row) tea.Cmd {
+// SetRows installs a new generation of rows (see NewRows). The query,
+// sort and the selected row (by Key) are kept; the recomputation runs in
+// the returned command.
+func (m *Model) SetRows(rows *Rows) tea.Cmd {
 	m.want = m.selected()
 	m.rows = rows
 	m.sorted = nil
@@ -241,7 +241,7 @@ func (m *Model) recompute() tea.Cmd {
 // per row).
 const maxRecent = 8
 
-func compute(id int64, seq, gen uint64, rows []Row, sorted []int32, col int, desc bool, q Query, want target, candidates, exact []int32) resultMsg {
+func compute(id int64, seq, gen uint64, rows *Rows, sorted []int32, col int, desc bool, q Query, want target, candidates, exact []int32) resultMsg {
 	if sorted == nil && col >= 0 {
 		sorted = SortOrder(rows, col, desc)
 	}
@@ -256,7 +256,7 @@ func compute(id int64, seq, gen uint64, rows []Row, sorted []int32, col int, des
 		cursor = slices.Index(view, want.row)
 	case want.key != "":
 		for i, ri := range view {
-			if rows[ri].Key == want.key {
+			if rows.Row(int(ri)).Key == want.key {
 				cursor = i
 				break
 			}
@@ -386,7 +386,7 @@ type target struct {
 func (m Model) selected() target {
 	if m.cursor >= 0 && m.cursor < len(m.view) {
 		ri := m.view[m.cursor]
-		return target{key: m.rows[ri].Key, row: ri, gen: m.gen}
+		return target{key: m.rows.Row(int(ri)).Key, row: ri, gen: m.gen}
 	}
 	return m.want
 }
@@ -396,7 +396,7 @@ func (m Model) Selected() (Row, bool) {
 	if m.cursor < 0 || m.cursor >= len(m.view) {
 		return Row{}, false
 	}
-	return m.rows[m.view[m.cursor]], true
+	return *m.rows.Row(int(m.view[m.cursor])), true
 }
 
 // Cursor returns the cursor position within the shown rows.
@@ -406,7 +406,7 @@ func (m Model) Cursor() int { return m.cursor }
 func (m Model) Len() int { return len(m.view) }
 
 // Total is the number of rows in the generation.
-func (m Model) Total() int { return len(m.rows) }
+func (m Model) Total() int { return m.rows.Len() }
 
 // Loaded reports whether SetRows has been called.
 func (m Model) Loaded() bool { return m.loaded }
@@ -490,9 +490,9 @@ func (m Model) View() string {
 		b.WriteByte('\n')
 		msg := m.emptyMsg
 		switch {
-		case !m.loaded || (m.pending && len(m.rows) > 0):
+		case !m.loaded || (m.pending && m.rows.Len() > 0):
 			msg = "loading…"
-		case len(m.rows) > 0:
+		case m.rows.Len() > 0:
 			msg = "no rows match the filter"
 		}
 		b.WriteString(m.theme.Muted.Render(termtext.Fit(msg, m.width)))
@@ -502,7 +502,7 @@ func (m Model) View() string {
 	end := min(m.offset+body, len(m.view))
 	for pos := m.offset; pos < end; pos++ {
 		b.WriteByte('\n')
-		m.renderRow(&b, &m.rows[m.view[pos]], w, pos == m.cursor)
+		m.renderRow(&b, m.rows.Row(int(m.view[pos])), w, pos == m.cursor)
 	}
 	padLines(&b, body-(end-m.offset))
 	return b.String()

@@ -35,16 +35,16 @@ func sample() []Row {
 	}
 }
 
-func keys(rows []Row, idx []int32) []string {
+func keys(rows *Rows, idx []int32) []string {
 	var out []string
 	for _, i := range idx {
-		out = append(out, rows[i].Key)
+		out = append(out, rows.Row(int(i)).Key)
 	}
 	return out
 }
 
 func TestFilter(t *testing.T) {
-	rows := sample()
+	rows := NewRows(sample())
 	tests := []struct {
 		q    string
 		want []string
@@ -79,7 +79,7 @@ func TestFilter(t *testing.T) {
 }
 
 func TestFilterKeepsSortWithinRank(t *testing.T) {
-	rows := sample()
+	rows := NewRows(sample())
 	order := SortOrder(rows, 0, true) // by name, descending
 	got := keys(rows, Filter(rows, order, ParseQuery("dept:sales", fields)))
 	if want := []string{"u3", "u1"}; !slices.Equal(got, want) {
@@ -88,8 +88,9 @@ func TestFilterKeepsSortWithinRank(t *testing.T) {
 }
 
 func TestSortOrder(t *testing.T) {
-	rows := sample()
-	rows[0].SortKeys = []string{"", "", "", ""}
+	plain := sample()
+	plain[0].SortKeys = []string{"", "", "", ""}
+	rows := NewRows(plain)
 	tests := []struct {
 		col  int
 		desc bool
@@ -108,7 +109,7 @@ func TestSortOrder(t *testing.T) {
 		}
 	}
 	// SortKeys override the cell text (e.g. numbers).
-	num := []Row{{Key: "a", Cells: []string{"10"}, SortKeys: []string{"010"}}, {Key: "b", Cells: []string{"9"}, SortKeys: []string{"009"}}}
+	num := NewRows([]Row{{Key: "a", Cells: []string{"10"}, SortKeys: []string{"010"}}, {Key: "b", Cells: []string{"9"}, SortKeys: []string{"009"}}})
 	if got := keys(num, SortOrder(num, 0, false)); !slices.Equal(got, []string{"b", "a"}) {
 		t.Errorf("numeric sort = %v", got)
 	}
@@ -119,7 +120,7 @@ func newTable(t *testing.T, rows []Row, w, h int) Model {
 	th, _ := themes.ByName(themes.NoColor)
 	m := New([]Column{{Title: "NAME", Width: 8, Flex: 2}, {Title: "LOGIN", Width: 8, Flex: 2}, {Title: "DEPT", Width: 6, Flex: 1}, {Title: "STATUS", Width: 13, Status: true}}, fields, th)
 	m.SetSize(w, h)
-	m = run(t, m, m.SetRows(rows))
+	m = run(t, m, m.SetRows(NewRows(rows)))
 	return m
 }
 
@@ -179,7 +180,7 @@ func TestReloadKeepsCursorAndFilter(t *testing.T) {
 	}
 	// A new generation: a new suspended user sorts before u3.
 	rows := append([]Row{row("u0", "Aaron Able", "aaron@example.com", "Sales", "SUSPENDED")}, sample()...)
-	m = run(t, m, m.SetRows(rows))
+	m = run(t, m, m.SetRows(NewRows(rows)))
 	if m.Query() != "status:suspended" || m.Len() != 3 {
 		t.Fatalf("filter lost: query %q, %d rows", m.Query(), m.Len())
 	}
@@ -249,7 +250,7 @@ func TestEmptyStates(t *testing.T) {
 	if !strings.Contains(m.View(), "loading…") {
 		t.Error("unloaded table should say loading")
 	}
-	m = run(t, m, m.SetRows(nil))
+	m = run(t, m, m.SetRows(NewRows(nil)))
 	if !strings.Contains(m.View(), "no rows") {
 		t.Error("empty table should say no rows")
 	}
@@ -315,9 +316,9 @@ func TestNarrowingMatchesFullFilter(t *testing.T) {
 				m = run(t, m, m.ApplyQueryNow(q))
 				var order []int32
 				if sorted {
-					order = SortOrder(rows, 0, true)
+					order = SortOrder(m.rows, 0, true)
 				}
-				want := naiveFilter(rows, order, ParseQuery(q, fields))
+				want := naiveFilter(m.rows, order, ParseQuery(q, fields))
 				if !slices.Equal(m.view, want) {
 					t.Fatalf("sorted=%v query %q: narrowed result (%d rows) differs from full filter (%d rows)", sorted, q, len(m.view), len(want))
 				}
@@ -327,9 +328,9 @@ func TestNarrowingMatchesFullFilter(t *testing.T) {
 }
 
 // naiveFilter is the reference: one sequential pass per rank.
-func naiveFilter(rows []Row, order []int32, q Query) []int32 {
+func naiveFilter(rows *Rows, order []int32, q Query) []int32 {
 	if order == nil {
-		order = make([]int32, len(rows))
+		order = make([]int32, rows.Len())
 		for i := range order {
 			order[i] = int32(i)
 		}
@@ -337,7 +338,7 @@ func naiveFilter(rows []Row, order []int32, q Query) []int32 {
 	var out []int32
 	for rk := range noMatch {
 		for _, i := range order {
-			if q.match(&rows[i]) == rk {
+			if q.match(rows, int(i), q.masks()) == rk {
 				out = append(out, i)
 			}
 		}
@@ -368,7 +369,7 @@ func (m Model) visible() []Row {
 	end := min(m.offset+body, len(m.view))
 	out := make([]Row, 0, max(end-m.offset, 0))
 	for _, ri := range m.view[m.offset:end] {
-		out = append(out, m.rows[ri])
+		out = append(out, *m.rows.Row(int(ri)))
 	}
 	return out
 }

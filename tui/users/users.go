@@ -203,7 +203,7 @@ func (m *Model) Browser() *table.Browser { return &m.list }
 
 type loadedMsg struct {
 	seq     uint64
-	rows    []table.Row
+	rows    *table.Rows
 	partial bool // only the first screenfuls; the full load follows
 	err     error
 }
@@ -229,7 +229,7 @@ func (m *Model) Load() tea.Cmd {
 		if err == nil && complete {
 			rows, err = LoadRows(s)
 		}
-		return loadedMsg{seq: seq, rows: rows, partial: !complete, err: err}
+		return loadedMsg{seq: seq, rows: table.NewRows(rows), partial: !complete, err: err}
 	}
 }
 
@@ -237,7 +237,7 @@ func (m *Model) loadAll(seq uint64) tea.Cmd {
 	s := m.ctx.Store
 	return func() tea.Msg {
 		rows, err := LoadRows(s)
-		return loadedMsg{seq: seq, rows: rows, err: err}
+		return loadedMsg{seq: seq, rows: table.NewRows(rows), err: err}
 	}
 }
 
@@ -842,7 +842,7 @@ func (m *Model) openPicker() tea.Cmd {
 		if err != nil {
 			return staging.PickerRowsMsg{Err: fmt.Errorf("load groups: %w", err)}
 		}
-		return staging.PickerRowsMsg{Rows: rows}
+		return staging.PickerRowsMsg{Rows: table.NewRows(rows)}
 	}
 }
 

@@ -1,0 +1,154 @@
+package table
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+)
+
+// referenceRank is the matching rule written as plainly as possible, with
+// none of the index's shortcuts (masks, one-letter answers, line skips),
+// to check them against.
+func referenceRank(hay string, fields []string, q Query) int {
+	for _, f := range q.Fields {
+		if f.Field >= len(fields) || !strings.Contains(fields[f.Field], f.Value) {
+			return noMatch
+		}
+	}
+	isWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+	startsAt := func(i int) bool {
+		r, _ := utf8.DecodeLastRuneInString(hay[:i])
+		return i == 0 || !isWord(r)
+	}
+	rank := rankWordStart
+	for _, t := range q.Terms {
+		word, sub, fuzzy := false, false, false
+		for i := 0; i <= len(hay)-len(t); i++ {
+			if strings.HasPrefix(hay[i:], t) {
+				sub = true
+				word = word || startsAt(i)
+			}
+		}
+		// A subsequence starting at a word start, within one line.
+		for _, line := range strings.Split(hay, "\n") {
+			for i, r := range line {
+				first, _ := utf8.DecodeRuneInString(t)
+				prev, _ := utf8.DecodeLastRuneInString(line[:i])
+				if r != first || (i > 0 && isWord(prev)) {
+					continue
+				}
+				rest := []rune(t)[1:]
+				for _, c := range line[i+utf8.RuneLen(r):] {
+					if len(rest) > 0 && c == rest[0] {
+						rest = rest[1:]
+					}
+				}
+				if len(rest) == 0 {
+					fuzzy = true
+				}
+			}
+		}
+		switch {
+		case word:
+		case sub:
+			rank = max(rank, rankSubstring)
+		case fuzzy && utf8.RuneCountInString(t) > 1:
+			rank = max(rank, rankFuzzy)
+		default:
+			return noMatch
+		}
+	}
+	return rank
+}
+
+// TestMatchAgreesWithReference checks the index's match against
+// referenceRank on random haystacks and terms over an alphabet that mixes
+// ASCII letters and digits, punctuation, line breaks and non-ASCII
+// letters (where the masks fall back to their shared "other" bits).
+func TestMatchAgreesWithReference(t *testing.T) {
+	alphabet := []string{"a", "b", "e", "l", "s", "m", "0", "7", " ", ".", "@", "-", "\n", "é", "ö", "山", "σ", "ß"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	word := func(n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		return b.String()
+	}
+	var rows []Row
+	var hays []string
+	var fieldVals [][]string
+	for range 3000 {
+		hay := word(1 + rng.IntN(40))
+		fs := []string{word(rng.IntN(6)), word(rng.IntN(3))}
+		hays, fieldVals = append(hays, hay), append(fieldVals, fs)
+		rows = append(rows, Row{Key: hay, Hay: hay, Fields: append([]string(nil), fs...)})
+	}
+	rs := NewRows(rows)
+	for range 600 {
+		var q Query
+		for range 1 + rng.IntN(2) {
+			term := strings.TrimSpace(strings.ReplaceAll(word(1+rng.IntN(3)), "\n", ""))
+			if term != "" {
+				q.Terms = append(q.Terms, term)
+			}
+		}
+		if rng.IntN(3) == 0 {
+			q.Fields = append(q.Fields, FieldFilter{Field: rng.IntN(3), Value: alphabet[rng.IntN(6)]})
+		}
+		masks := q.masks()
+		for i := range rows {
+			got, want := q.match(rs, i, masks), referenceRank(hays[i], fieldVals[i], q)
+			if got != want {
+				t.Fatalf("query %+v on hay %q fields %q: rank %d, reference %d", q, hays[i], fieldVals[i], got, want)
+			}
+		}
+	}
+}
+
+func TestNewRowsMovesTextIntoTheIndex(t *testing.T) {
+	rows := []Row{
+		{Key: "a", Cells: []string{"A"}, Hay: "alice", Fields: []string{"sales", "active"}},
+		{Key: "b", Cells: []string{"B"}, Hay: "bob"},
+	}
+	rs := NewRows(rows)
+	if rs.Len() != 2 || rs.Row(0).Hay != "" || rs.Row(0).Fields != nil || rs.Row(1).Cells[0] != "B" {
+		t.Fatalf("rows after indexing: %+v", rows)
+	}
+	if v, ok := rs.field(0, 1); !ok || v != "active" {
+		t.Errorf("field(0, 1) = %q, %v", v, ok)
+	}
+	// A row with fewer fields reads as empty ones; a field no row has is absent.
+	if v, ok := rs.field(1, 1); !ok || v != "" {
+		t.Errorf("field(1, 1) = %q, %v", v, ok)
+	}
+	if _, ok := rs.field(0, 2); ok {
+		t.Error("field 2 exists")
+	}
+	if got := keys(rs, Filter(rs, nil, ParseQuery("status:act", map[string]int{"status": 1}))); len(got) != 1 || got[0] != "a" {
+		t.Errorf("status:act = %v", got)
+	}
+}
+
+// TestColumnLimit: values past a column's size limit are indexed as empty
+// rather than overflowing its offsets.
+func TestColumnLimit(t *testing.T) {
+	rows := []Row{{Hay: "abcd"}, {Hay: "efgh"}, {Hay: "ij"}}
+	c := newColumn(rows, 7, func(r *Row) string { return r.Hay })
+	for i, want := range []string{"abcd", "", "ij"} {
+		if got := c.at(i); got != want {
+			t.Errorf("value %d = %q, want %q", i, got, want)
+		}
+	}
+}
+
+// TestPastedControlCharacters: a control character typed or pasted into
+// the filter matches only its visible stand-in, never raw text.
+func TestPastedControlCharacters(t *testing.T) {
+	rs := NewRows([]Row{{Key: "x", Hay: "a␀b"}, {Key: "y", Hay: "ab"}})
+	if got := keys(rs, Filter(rs, nil, ParseQuery("a\x00b", nil))); len(got) != 1 || got[0] != "x" {
+		t.Errorf(`"a\x00b" matched %v, want [x]`, got)
+	}
+}
