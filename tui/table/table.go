@@ -1,10 +1,11 @@
 // Package table is dirdeck's windowed table: rows are precomputed once per
-// cache generation (clean display cells plus a lowercase haystack), the
-// view renders only the rows on screen, and filtering and sorting run in
-// tea.Cmds off the UI goroutine, debounced and tagged with a sequence
-// number so that a slow result for an old query never overwrites a newer
-// one. bubbles/table renders every row on each frame, which is too slow
-// at a million users.
+// cache generation (clean display cells plus a lowercase haystack) and
+// indexed for filtering (Rows: the searchable text in a few contiguous
+// columns and a character mask per row), the view renders only the rows
+// on screen, and filtering and sorting run in tea.Cmds off the UI
+// goroutine, debounced and tagged with a sequence number so that a slow
+// result for an old query never overwrites a newer one. bubbles/table
+// renders every row on each frame, which is too slow at a million users.
 package table
 
 import (
@@ -25,7 +26,8 @@ import (
 const Debounce = 30 * time.Millisecond
 
 // Row is one precomputed table row. Every string must already be clean
-// (termtext.Clean); Hay and Fields must be lowercase.
+// (termtext.Clean); Hay and Fields must be lowercase. NewRows moves Hay and
+// Fields into its index.
 type Row struct {
 	Key      string   // stable identity (an Okta ID) to keep the cursor across reloads
 	Cells    []string // display text per column
