@@ -66,10 +66,10 @@ func Columns() []table.Column {
 	}
 }
 
-// Interner shares the values that repeat across a directory (titles,
-// departments, statuses, dates, sets of group names) between rows: a
-// million users hold a few hundred distinct departments. nil interns
-// nothing.
+// Interner shares the cell values that repeat across a directory
+// (titles, departments, statuses, dates) between rows: a million users
+// hold a few hundred distinct departments. Filter fields are not interned:
+// table.NewRows copies them into its index. nil interns nothing.
 type Interner map[string]string
 
 func (in Interner) get(s string) string {
@@ -138,7 +138,7 @@ func BuildRow(u directory.User, groupNames string, in Interner) table.Row {
 		Cells:    []string{name, login, title, dept, status, last},
 		SortKeys: sortKeys,
 		Hay:      hay,
-		Fields:   []string{part(0), part(1), part(2), part(3), part(4), in.get(strings.ToLower(status)), in.get(groupNames)},
+		Fields:   []string{part(0), part(1), part(2), part(3), part(4), strings.ToLower(status), groupNames},
 	}
 }
 
