@@ -53,6 +53,9 @@ type phaseResult struct {
 	// RSSAnon and RSSFile split the resident set when the phase ended.
 	RSSAnon int64 `json:"rss_anon"`
 	RSSFile int64 `json:"rss_file"`
+	// PeakAnon is the largest anonymous resident set sampled while the
+	// phase ran (see sampleAnon).
+	PeakAnon int64 `json:"peak_anon"`
 
 	// Sync and naive phases.
 	Run         directory.SyncRun           `json:"run"`
@@ -90,6 +93,7 @@ func childMain(ctx context.Context, stdout io.Writer) (bool, error) {
 	}
 	var res phaseResult
 	var err error
+	stopSampling := sampleAnon(anonSampleEvery)
 	switch req.Phase {
 	case phaseSync:
 		res, err = runSyncPhase(ctx, req, token)
@@ -100,6 +104,7 @@ func childMain(ctx context.Context, stdout io.Writer) (bool, error) {
 	default:
 		err = fmt.Errorf("bench child: unknown phase %q", req.Phase)
 	}
+	res.PeakAnon = stopSampling()
 	if err != nil {
 		return true, err
 	}
