@@ -92,7 +92,7 @@ func (q Query) match(rows *Rows, i int, masks []termMask) int {
 			return noMatch
 		}
 	}
-	hay, has := rows.hay.at(i), rows.mask[i]
+	hay, has, pairs := rows.hay.at(i), rows.mask[i], rows.pairs[i]
 	rank := rankWordStart
 	for k, t := range q.Terms {
 		m := masks[k]
@@ -107,7 +107,10 @@ func (q Query) match(rows *Rows, i int, masks []termMask) int {
 			}
 			continue
 		}
-		i := strings.Index(hay, t)
+		i := -1
+		if pairs.holds(m.pairs) {
+			i = strings.Index(hay, t)
+		}
 		switch {
 		case i < 0:
 			if len(t) == 1 || has&m.initial == 0 || !subsequence(hay, t) {
@@ -119,81 +122,6 @@ func (q Query) match(rows *Rows, i int, masks []termMask) int {
 		}
 	}
 	return rank
-}
-
-// termMask is what a row's charMask must hold for a term to match: every
-// byte of the term (substring and subsequence matches both need them),
-// and for a word-start or subsequence match its first character at a
-// word start. letter marks a one-letter term, which the mask alone
-// answers.
-type termMask struct {
-	need, initial charMask
-	letter        bool
-}
-
-// masks returns the termMask of each of q's terms.
-func (q Query) masks() []termMask {
-	out := make([]termMask, len(q.Terms))
-	for k, t := range q.Terms {
-		for i := range len(t) {
-			out[k].need |= byteBit(t[i])
-		}
-		first, _ := utf8.DecodeRuneInString(t)
-		out[k].initial = initialBit(first)
-		out[k].letter = len(t) == 1 && t[0] >= 'a' && t[0] <= 'z'
-	}
-	return out
-}
-
-// charMask summarises a haystack in one word, so that most rows are
-// ruled out for a term without searching them: bits 0–25 say which of
-// a–z occur, 26–35 which digits, 36 that some other byte does; bits 37–62
-// which of a–z begin a word and 63 that some other character does.
-type charMask uint64
-
-const (
-	maskOtherByte    = 36
-	maskInitials     = 37
-	maskOtherInitial = 63
-)
-
-func byteBit(b byte) charMask {
-	switch {
-	case b >= 'a' && b <= 'z':
-		return 1 << (b - 'a')
-	case b >= '0' && b <= '9':
-		return 1 << (26 + b - '0')
-	}
-	return 1 << maskOtherByte
-}
-
-func initialBit(r rune) charMask {
-	if r >= 'a' && r <= 'z' {
-		return 1 << (maskInitials + r - 'a')
-	}
-	return 1 << maskOtherInitial
-}
-
-// maskOf computes hay's charMask. Word starts are where startsWord finds
-// them: any character not preceded by a letter or digit.
-func maskOf(hay string) charMask {
-	var m charMask
-	inWord := false
-	for i := 0; i < len(hay); {
-		r, size := rune(hay[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(hay[i:])
-		}
-		for k := range size {
-			m |= byteBit(hay[i+k])
-		}
-		if !inWord {
-			m |= initialBit(r)
-		}
-		inWord = isWordRune(r)
-		i += size
-	}
-	return m
 }
 
 // wordStart reports whether some occurrence of t in hay, the first being

@@ -7,7 +7,7 @@ import (
 
 // Rows is one generation of a table's rows together with their search
 // index: every row's haystack copied, back to back, into one string, and
-// likewise each field, plus a charMask per row. A filter pass then reads
+// likewise each field, plus a charMask and a pairMask per row. A filter pass then reads
 // contiguous memory instead of chasing three pointers per row, and the
 // garbage collector has a handful of objects to scan instead of several
 // per row — at a million users that is most of the cost of a keystroke.
@@ -18,6 +18,7 @@ type Rows struct {
 	hay    column
 	fields []column // indexed like Row.Fields
 	mask   []charMask
+	pairs  []pairMask
 }
 
 // NewRows indexes rows. It takes ownership of the slice: each row's Hay
@@ -43,10 +44,10 @@ func NewRows(rows []Row) *Rows {
 	for i := range rows {
 		rows[i].Hay, rows[i].Fields = "", nil
 	}
-	rs.mask = make([]charMask, len(rows))
+	rs.mask, rs.pairs = make([]charMask, len(rows)), make([]pairMask, len(rows))
 	inRanges(len(rows), workersFor(len(rows)), func(_, from, to int) {
 		for i := from; i < to; i++ {
-			rs.mask[i] = maskOf(rs.hay.at(i))
+			rs.mask[i], rs.pairs[i] = maskOf(rs.hay.at(i))
 		}
 	})
 	return rs

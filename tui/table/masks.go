@@ -1,0 +1,108 @@
+package table
+
+import "unicode/utf8"
+
+// charMask summarises a haystack in one word, so that most rows are
+// ruled out for a term without searching them: bits 0–25 say which of
+// a–z occur, 26–35 which digits, 36 that some other byte does; bits 37–62
+// which of a–z begin a word and 63 that some other character does.
+type charMask uint64
+
+const (
+	maskOtherByte    = 36
+	maskInitials     = 37
+	maskOtherInitial = 63
+)
+
+func byteBit(b byte) charMask {
+	switch {
+	case b >= 'a' && b <= 'z':
+		return 1 << (b - 'a')
+	case b >= '0' && b <= '9':
+		return 1 << (26 + b - '0')
+	}
+	return 1 << maskOtherByte
+}
+
+func initialBit(r rune) charMask {
+	if r >= 'a' && r <= 'z' {
+		return 1 << (maskInitials + r - 'a')
+	}
+	return 1 << maskOtherInitial
+}
+
+// pairMask is a 128-bit Bloom filter of the adjacent byte pairs of a
+// haystack's lines. A term can only occur where all of its own pairs do,
+// so most rows that lack a two- or three-letter term are ruled out
+// without searching them. With a typical haystack's 50-odd distinct
+// pairs about a third of the bits are set.
+type pairMask [2]uint64
+
+// pairBit returns the bit of the pair (a, b): a multiplicative hash, so
+// that the pairs of ordinary words spread over all 128 bits.
+func pairBit(a, b byte) pairMask {
+	h := (uint32(a)<<8 | uint32(b)) * 0x9e3779b1 >> 25
+	var m pairMask
+	m[h>>6] = 1 << (h & 63)
+	return m
+}
+
+func (m *pairMask) add(o pairMask) { m[0] |= o[0]; m[1] |= o[1] }
+
+// holds reports whether every bit of o is set in m.
+func (m pairMask) holds(o pairMask) bool { return m[0]&o[0] == o[0] && m[1]&o[1] == o[1] }
+
+// maskOf computes hay's charMask and pairMask. Word starts are where
+// startsWord finds them: any character not preceded by a letter or digit.
+// Pairs across a line break are left out: terms never hold one.
+func maskOf(hay string) (charMask, pairMask) {
+	var m charMask
+	var pairs pairMask
+	inWord := false
+	for i := 0; i < len(hay); {
+		r, size := rune(hay[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(hay[i:])
+		}
+		for k := range size {
+			m |= byteBit(hay[i+k])
+			if j := i + k; j > 0 && hay[j-1] != '\n' && hay[j] != '\n' {
+				pairs.add(pairBit(hay[j-1], hay[j]))
+			}
+		}
+		if !inWord {
+			m |= initialBit(r)
+		}
+		inWord = isWordRune(r)
+		i += size
+	}
+	return m, pairs
+}
+
+// termMask is what a row's masks must hold for a term to match: every
+// byte of the term (substring and subsequence matches both need them),
+// every adjacent pair for a substring match, and for a word-start or
+// subsequence match its first character at a word start. letter marks a
+// one-letter term, which the charMask alone answers.
+type termMask struct {
+	need, initial charMask
+	pairs         pairMask
+	letter        bool
+}
+
+// masks returns the termMask of each of q's terms.
+func (q Query) masks() []termMask {
+	out := make([]termMask, len(q.Terms))
+	for k, t := range q.Terms {
+		for i := range len(t) {
+			out[k].need |= byteBit(t[i])
+			if i > 0 {
+				out[k].pairs.add(pairBit(t[i-1], t[i]))
+			}
+		}
+		first, _ := utf8.DecodeRuneInString(t)
+		out[k].initial = initialBit(first)
+		out[k].letter = len(t) == 1 && t[0] >= 'a' && t[0] <= 'z'
+	}
+	return out
+}
