@@ -22,6 +22,9 @@ type Browser struct {
 	typing bool
 	width  int
 	filter key.Binding
+	// partialOf is how many rows there are in all while the table holds
+	// only the first ones (a large directory loading); 0 once complete.
+	partialOf int
 }
 
 // NewBrowser wraps t; noun names the rows in the status line ("users").
@@ -57,6 +60,12 @@ func (b *Browser) SetSize(w, h int) {
 	b.input.SetWidth(max(w/2, 10))
 	b.Table.SetSize(w, max(h-1, 2))
 }
+
+// SetPartial says the rows so far are only the first of total, while the
+// rest load (0: the rows are complete). The status line then says so: a
+// filter over the first 500 of a million users must not read as a
+// verdict on all of them.
+func (b *Browser) SetPartial(total int) { b.partialOf = total }
 
 // Typing reports whether the filter prompt has the keyboard.
 func (b Browser) Typing() bool { return b.typing }
@@ -108,9 +117,18 @@ func (b Browser) Update(msg tea.Msg) (Browser, tea.Cmd) {
 // View renders the table and the status line.
 func (b Browser) View() string {
 	th := b.Table.theme
-	count := fmt.Sprintf("%d %s", b.Table.Total(), b.noun)
-	if b.Table.Query() != "" || b.Table.Len() != b.Table.Total() {
-		count = fmt.Sprintf("%d of %d %s", b.Table.Len(), b.Table.Total(), b.noun)
+	filtered := b.Table.Query() != "" || b.Table.Len() != b.Table.Total()
+	n, total := termtext.Count(b.Table.Len()), termtext.Count(b.Table.Total())
+	var count string
+	switch {
+	case b.partialOf > 0 && filtered:
+		count = fmt.Sprintf("%s of %s loaded of %s %s…", n, total, termtext.Count(b.partialOf), b.noun)
+	case b.partialOf > 0:
+		count = fmt.Sprintf("%s of %s %s loaded…", total, termtext.Count(b.partialOf), b.noun)
+	case filtered:
+		count = fmt.Sprintf("%s of %s %s", n, total, b.noun)
+	default:
+		count = fmt.Sprintf("%s %s", total, b.noun)
 	}
 	if b.Table.Pending() && b.Table.Loaded() {
 		count += " …"

@@ -373,3 +373,31 @@ func (m Model) visible() []Row {
 	}
 	return out
 }
+
+// TestBrowserSaysWhileRowsAreIncomplete: while only the first rows of a
+// large directory have loaded, the status line says so, filtered or not.
+func TestBrowserSaysWhileRowsAreIncomplete(t *testing.T) {
+	b := NewBrowser(newTable(t, sample(), 100, 10), "users")
+	b.SetSize(100, 11)
+	status := func() string {
+		lines := strings.Split(ansi.Strip(b.View()), "\n")
+		return strings.TrimSpace(lines[len(lines)-1])
+	}
+	tests := []struct {
+		partialOf int
+		query     string
+		want      string
+	}{
+		{1_200_000, "", "6 of 1,200,000 users loaded…"},
+		{1_200_000, "status:suspended", "2 of 6 loaded of 1,200,000 users…"},
+		{0, "status:suspended", "2 of 6 users"},
+		{0, "", "6 users"},
+	}
+	for _, tt := range tests {
+		b.SetPartial(tt.partialOf)
+		b.Table = run(t, b.Table, b.Table.ApplyQueryNow(tt.query))
+		if got := status(); !strings.HasSuffix(got, tt.want) {
+			t.Errorf("partial %d, query %q: status %q, want it to end with %q", tt.partialOf, tt.query, got, tt.want)
+		}
+	}
+}

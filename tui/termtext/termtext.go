@@ -8,6 +8,7 @@
 package termtext
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -121,4 +122,14 @@ func FitRight(s string, w int) string {
 // Line cleans, truncates and pads untrusted text in one step.
 func Line(s string, w int) string {
 	return Fit(Clean(s), w)
+}
+
+// Count formats n with its digits grouped in threes (1,000,000): counts
+// in a million-user directory are read at a glance.
+func Count(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -96,3 +96,11 @@ func BenchmarkCleanASCII(b *testing.B) {
 		Clean("alice.smith@example.com")
 	}
 }
+
+func TestCount(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 250000: "250,000", 1000000: "1,000,000", -1234: "-1,234"} {
+		if got := Count(n); got != want {
+			t.Errorf("Count(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
