@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dirdeck/dirdeck/directory"
@@ -178,6 +180,63 @@ func (r *Reader) Users() iter.Seq[directory.User] { return r.UsersAfter("") }
 func (r *Reader) UsersAfter(id string) iter.Seq[directory.User] {
 	return all[directory.User](r, (*genTx).usersB, "user", id)
 }
+
+// UsersBatch returns up to max users with ids after id (exclusive), in
+// id order, decoding them on every CPU: loading a million-user table in
+// batches is mostly JSON decoding, and the bbolt values stay valid (and
+// read-only) for the whole transaction. A value that fails to decode makes
+// View return ErrCorrupt, as with Users, and UsersBatch returns nil.
+func (r *Reader) UsersBatch(after string, max int) []directory.User {
+	if r.g == nil || max <= 0 {
+		return nil
+	}
+	var raw [][]byte
+	c := r.g.users.Cursor()
+	k, v := c.First()
+	if after != "" {
+		if k, v = c.Seek([]byte(after)); k != nil && string(k) == after {
+			k, v = c.Next()
+		}
+	}
+	for ; k != nil && len(raw) < max; k, v = c.Next() {
+		raw = append(raw, v)
+	}
+	if len(raw) == 0 {
+		return nil
+	}
+	out := make([]directory.User, len(raw))
+	workers := 1
+	if len(raw) >= parallelDecodeMin {
+		workers = min(runtime.GOMAXPROCS(0), 8)
+	}
+	errs := make([]error, workers)
+	chunk := (len(raw) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w * chunk; i < min((w+1)*chunk, len(raw)); i++ {
+				u, err := decode[directory.User]("user", raw[i])
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				out[i] = u
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			r.fail(err)
+			return nil
+		}
+	}
+	return out
+}
+
+// parallelDecodeMin is the batch size from which UsersBatch decodes on
+// several goroutines; below it they cost more than they save.
+const parallelDecodeMin = 2_000
 
 // UsersByPrefix streams users whose login, email, first, last or display
 // name starts with prefix (case-insensitive), each once, in index order
