@@ -107,17 +107,17 @@ func (q Query) match(rows *Rows, i int, masks []termMask) int {
 			}
 			continue
 		}
-		i := -1
+		at := -1 // where t first occurs in hay
 		if pairs.holds(m.pairs) {
-			i = strings.Index(hay, t)
+			at = strings.Index(hay, t)
 		}
 		switch {
-		case i < 0:
+		case at < 0:
 			if len(t) == 1 || has&m.initial == 0 || !subsequence(hay, t) {
 				return noMatch
 			}
 			rank = rankFuzzy
-		case rank == rankWordStart && (has&m.initial == 0 || !wordStart(hay, i, t)):
+		case rank == rankWordStart && (has&m.initial == 0 || !wordStart(hay, at, t)):
 			rank = rankSubstring
 		}
 	}
