@@ -74,85 +74,19 @@ type LogTarget struct {
 // ListUsers streams users page by page. Without a filter Okta leaves out
 // DEPROVISIONED users; list them with Query{Filter: FilterDeprovisioned}.
 func (c *Client) ListUsers(ctx context.Context, q Query, fn func([]directory.User) error) error {
-	limit, err := q.limit(UsersPageSize)
-	if err != nil {
-		return fmt.Errorf("list users: %w", err)
-	}
-	return paginate(ctx, c, "list users", false, func(after string) ([]directory.User, *oktasdk.APIResponse, error) {
-		r := c.api.UserAPI.ListUsers(ctx).Limit(limit)
-		if q.Filter != "" {
-			r = r.Filter(q.Filter)
-		}
-		if q.Search != "" {
-			r = r.Search(q.Search)
-		}
-		if after != "" {
-			r = r.After(after)
-		}
-		users, resp, err := r.Execute()
-		if err != nil {
-			return nil, resp, err
-		}
-		out := make([]directory.User, 0, len(users))
-		for i := range users {
-			out = append(out, mapUser(&users[i]))
-		}
-		return out, resp, nil
-	}, fn)
+	return listSearchable(ctx, c, "list users", c.api.UserAPI.ListUsers(ctx), q, UsersPageSize, mapUser, fn)
 }
 
 // ListGroups streams groups page by page.
 func (c *Client) ListGroups(ctx context.Context, q Query, fn func([]directory.Group) error) error {
-	limit, err := q.limit(GroupsPageSize)
-	if err != nil {
-		return fmt.Errorf("list groups: %w", err)
-	}
-	return paginate(ctx, c, "list groups", false, func(after string) ([]directory.Group, *oktasdk.APIResponse, error) {
-		r := c.api.GroupAPI.ListGroups(ctx).Limit(limit)
-		if q.Filter != "" {
-			r = r.Filter(q.Filter)
-		}
-		if q.Search != "" {
-			r = r.Search(q.Search)
-		}
-		if after != "" {
-			r = r.After(after)
-		}
-		groups, resp, err := r.Execute()
-		if err != nil {
-			return nil, resp, err
-		}
-		out := make([]directory.Group, 0, len(groups))
-		for i := range groups {
-			out = append(out, mapGroup(&groups[i]))
-		}
-		return out, resp, nil
-	}, fn)
+	return listSearchable(ctx, c, "list groups", c.api.GroupAPI.ListGroups(ctx), q, GroupsPageSize, mapGroup, fn)
 }
 
 // ListGroupMembers streams the ids of a group's members page by page.
 func (c *Client) ListGroupMembers(ctx context.Context, groupID string, fn func(userIDs []string) error) error {
-	if groupID == "" {
-		return errors.New("list group members: empty group id")
-	}
-	return paginate(ctx, c, "list group members", false, func(after string) ([]string, *oktasdk.APIResponse, error) {
-		r := c.api.GroupAPI.ListGroupUsers(ctx, groupID).Limit(GroupMembersPageSize)
-		if after != "" {
-			r = r.After(after)
-		}
-		members, resp, err := r.Execute()
-		if err != nil {
-			return nil, resp, err
-		}
-		ids := make([]string, 0, len(members))
-		for i := range members {
-			if members[i].GetId() == "" {
-				return nil, resp, fmt.Errorf("%w: group member without id", ErrMalformedResponse)
-			}
-			ids = append(ids, members[i].GetId())
-		}
-		return ids, resp, nil
-	}, fn)
+	r := c.api.GroupAPI.ListGroupUsers(ctx, groupID).Limit(GroupMembersPageSize)
+	return listUnder(ctx, c, "list group members", "group", groupID, r, "group member",
+		func(id string, _ *oktasdk.GroupMember) string { return id }, fn)
 }
 
 // ListApps streams apps page by page.
@@ -164,21 +98,13 @@ func (c *Client) ListApps(ctx context.Context, q Query, fn func([]directory.App)
 	if q.Search != "" {
 		return errors.New("list apps: search is not supported for apps; use a filter")
 	}
-	return paginate(ctx, c, "list apps", false, func(after string) ([]directory.App, *oktasdk.APIResponse, error) {
-		r := c.api.ApplicationAPI.ListApplications(ctx).Limit(limit)
-		if q.Filter != "" {
-			r = r.Filter(q.Filter)
-		}
-		if after != "" {
-			r = r.After(after)
-		}
-		_, resp, err := r.Execute()
-		if err != nil {
-			return nil, resp, err
-		}
-		apps, err := decodeApps(resp)
-		return apps, resp, err
-	}, fn)
+	r := c.api.ApplicationAPI.ListApplications(ctx).Limit(limit)
+	if q.Filter != "" {
+		r = r.Filter(q.Filter)
+	}
+	return paginate(ctx, c, "list apps", false, fetchPages(r, func(_ []oktasdk.ListApplications200ResponseInner, resp *oktasdk.APIResponse) ([]directory.App, error) {
+		return decodeApps(resp)
+	}), fn)
 }
 
 // decodeApps reads the page body directly: the SDK models apps as a oneOf
@@ -216,58 +142,17 @@ func decodeApps(resp *oktasdk.APIResponse) ([]directory.App, error) {
 
 // ListAppUsers streams an app's user assignments page by page.
 func (c *Client) ListAppUsers(ctx context.Context, appID string, fn func([]directory.AppUser) error) error {
-	if appID == "" {
-		return errors.New("list app users: empty app id")
-	}
-	return paginate(ctx, c, "list app users", false, func(after string) ([]directory.AppUser, *oktasdk.APIResponse, error) {
-		r := c.api.ApplicationUsersAPI.ListApplicationUsers(ctx, appID).Limit(AppUsersPageSize)
-		if after != "" {
-			r = r.After(after)
-		}
-		users, resp, err := r.Execute()
-		if err != nil {
-			return nil, resp, err
-		}
-		out := make([]directory.AppUser, 0, len(users))
-		for i := range users {
-			u := &users[i]
-			if u.GetId() == "" {
-				return nil, resp, fmt.Errorf("%w: app user without id", ErrMalformedResponse)
-			}
-			out = append(out, directory.AppUser{
-				AppID: appID, UserID: u.GetId(), Scope: u.GetScope(), Status: u.GetStatus(),
-				LastUpdated: utc(u.LastUpdated),
-			})
-		}
-		return out, resp, nil
+	r := c.api.ApplicationUsersAPI.ListApplicationUsers(ctx, appID).Limit(AppUsersPageSize)
+	return listUnder(ctx, c, "list app users", "app", appID, r, "app user", func(id string, u *oktasdk.AppUser) directory.AppUser {
+		return directory.AppUser{AppID: appID, UserID: id, Scope: u.GetScope(), Status: u.GetStatus(), LastUpdated: utc(u.LastUpdated)}
 	}, fn)
 }
 
 // ListAppGroups streams an app's group assignments page by page.
 func (c *Client) ListAppGroups(ctx context.Context, appID string, fn func([]directory.AppGroup) error) error {
-	if appID == "" {
-		return errors.New("list app groups: empty app id")
-	}
-	return paginate(ctx, c, "list app groups", false, func(after string) ([]directory.AppGroup, *oktasdk.APIResponse, error) {
-		r := c.api.ApplicationGroupsAPI.ListApplicationGroupAssignments(ctx, appID).Limit(AppGroupsPageSize)
-		if after != "" {
-			r = r.After(after)
-		}
-		groups, resp, err := r.Execute()
-		if err != nil {
-			return nil, resp, err
-		}
-		out := make([]directory.AppGroup, 0, len(groups))
-		for i := range groups {
-			g := &groups[i]
-			if g.GetId() == "" {
-				return nil, resp, fmt.Errorf("%w: app group without id", ErrMalformedResponse)
-			}
-			out = append(out, directory.AppGroup{
-				AppID: appID, GroupID: g.GetId(), Priority: int(g.GetPriority()), LastUpdated: utc(g.LastUpdated),
-			})
-		}
-		return out, resp, nil
+	r := c.api.ApplicationGroupsAPI.ListApplicationGroupAssignments(ctx, appID).Limit(AppGroupsPageSize)
+	return listUnder(ctx, c, "list app groups", "app", appID, r, "app group", func(id string, g *oktasdk.ApplicationGroupAssignment) directory.AppGroup {
+		return directory.AppGroup{AppID: appID, GroupID: id, Priority: int(g.GetPriority()), LastUpdated: utc(g.LastUpdated)}
 	}, fn)
 }
 
@@ -280,31 +165,112 @@ func (c *Client) ListAppGroups(ctx context.Context, appID string, fn func([]dire
 // dedupe by UUID.
 func (c *Client) ListLogs(ctx context.Context, since time.Time, filter string, fn func([]LogEvent) error) (time.Time, error) {
 	last := since.UTC()
-	err := paginate(ctx, c, "list logs", true, func(after string) ([]LogEvent, *oktasdk.APIResponse, error) {
-		// since goes with every page, as in Okta's next links: without it
-		// Okta would apply its default (seven days ago) to later pages.
-		r := c.api.SystemLogAPI.ListLogEvents(ctx).Limit(LogsPageSize).SortOrder("ASCENDING").Since(since.UTC())
+	// since goes with every page, as in Okta's next links: without it
+	// Okta would apply its default (seven days ago) to later pages.
+	r := c.api.SystemLogAPI.ListLogEvents(ctx).Limit(LogsPageSize).SortOrder("ASCENDING").Since(since.UTC())
+	if filter != "" {
+		r = r.Filter(filter)
+	}
+	err := paginate(ctx, c, "list logs", true, fetchPages(r, each(func(e *oktasdk.LogEvent) (LogEvent, error) {
+		ev := mapLogEvent(e)
+		if ev.Published.After(last) {
+			last = ev.Published
+		}
+		return ev, nil
+	})), fn)
+	return last, err
+}
+
+// pageRequest is a typed SDK list request (oktasdk.ApiListUsersRequest and
+// the like) answering with items of type I. Its builder methods return a
+// changed copy, so one request, set up once, starts every page.
+type pageRequest[R, I any] interface {
+	After(after string) R
+	Execute() ([]I, *oktasdk.APIResponse, error)
+}
+
+// searchRequest is a list request that takes Okta's filter and search
+// expressions.
+type searchRequest[R, I any] interface {
+	pageRequest[R, I]
+	Limit(limit int32) R
+	Filter(filter string) R
+	Search(search string) R
+}
+
+// identified is the pointer to an SDK item that has an id.
+type identified[I any] interface {
+	*I
+	GetId() string
+}
+
+// fetchPages returns paginate's fetch for a typed SDK listing: each page
+// is req with that page's cursor, turned into dirdeck's values by decode.
+func fetchPages[R pageRequest[R, I], I, T any](req R, decode func([]I, *oktasdk.APIResponse) ([]T, error)) func(after string) ([]T, *oktasdk.APIResponse, error) {
+	return func(after string) ([]T, *oktasdk.APIResponse, error) {
+		r := req
 		if after != "" {
 			r = r.After(after)
 		}
-		if filter != "" {
-			r = r.Filter(filter)
-		}
-		events, resp, err := r.Execute()
+		items, resp, err := r.Execute()
 		if err != nil {
 			return nil, resp, err
 		}
-		out := make([]LogEvent, 0, len(events))
-		for i := range events {
-			e := mapLogEvent(&events[i])
-			if e.Published.After(last) {
-				last = e.Published
+		out, err := decode(items, resp)
+		return out, resp, err
+	}
+}
+
+// each decodes a page item by item; the first item that fails fails the
+// page.
+func each[I, T any](item func(*I) (T, error)) func([]I, *oktasdk.APIResponse) ([]T, error) {
+	return func(items []I, _ *oktasdk.APIResponse) ([]T, error) {
+		out := make([]T, 0, len(items))
+		for i := range items {
+			t, err := item(&items[i])
+			if err != nil {
+				return nil, err
 			}
-			out = append(out, e)
+			out = append(out, t)
 		}
-		return out, resp, nil
-	}, fn)
-	return last, err
+		return out, nil
+	}
+}
+
+// listSearchable streams a listing narrowed by q's filter and search
+// expressions, max items a page unless q sets a smaller limit.
+func listSearchable[R searchRequest[R, I], I, T any](ctx context.Context, c *Client, op string, req R, q Query, max int,
+	item func(*I) T, fn func([]T) error) error {
+	limit, err := q.limit(max)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	req = req.Limit(limit)
+	if q.Filter != "" {
+		req = req.Filter(q.Filter)
+	}
+	if q.Search != "" {
+		req = req.Search(q.Search)
+	}
+	return paginate(ctx, c, op, false, fetchPages(req, each(func(i *I) (T, error) { return item(i), nil })), fn)
+}
+
+// listUnder streams the items of a group or an app (parent names which,
+// parentID its id). Every item must carry an id (what names the item in
+// the error when one does not); item maps it with its id.
+func listUnder[R pageRequest[R, I], I any, P identified[I], T any](ctx context.Context, c *Client, op, parent, parentID string,
+	req R, what string, item func(id string, p P) T, fn func([]T) error) error {
+	if parentID == "" {
+		return fmt.Errorf("%s: empty %s id", op, parent)
+	}
+	return paginate(ctx, c, op, false, fetchPages(req, each(func(i *I) (T, error) {
+		id := P(i).GetId()
+		if id == "" {
+			var none T
+			return none, fmt.Errorf("%w: %s without id", ErrMalformedResponse, what)
+		}
+		return item(id, i), nil
+	})), fn)
 }
 
 // paginate follows Link rel="next" cursors, calling fn once per page in
