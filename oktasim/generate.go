@@ -410,29 +410,34 @@ func build(scenarioName string, sc scenario, seed int64, now int64) *org {
 	return o
 }
 
+// inactiveStatuses are the statuses generated users other than token
+// owners take instead of ACTIVE: a user whose draw from [0, 1000) is below
+// a status's bound (and not below the bound before it) takes that status.
+var inactiveStatuses = []struct {
+	below  int
+	status string
+}{
+	{30, "DEPROVISIONED"},
+	{80, "SUSPENDED"},
+	{100, "STAGED"},
+	{110, "LOCKED_OUT"},
+	{120, "PASSWORD_EXPIRED"},
+	{125, "PROVISIONED"},
+	{128, "RECOVERY"},
+}
+
 // genUserState draws a user's status and timestamps.
 func genUserState(r *rand.Rand, u *user, owner bool) {
 	u.created = genEpoch - 30*day - int64(r.IntN(5*365))*day - int64(r.IntN(int(day)))
-	x := r.IntN(1000)
-	switch {
-	case owner:
-		u.status = "ACTIVE"
-	case x < 30:
-		u.status = "DEPROVISIONED"
-	case x < 80:
-		u.status = "SUSPENDED"
-	case x < 100:
-		u.status = "STAGED"
-	case x < 110:
-		u.status = "LOCKED_OUT"
-	case x < 120:
-		u.status = "PASSWORD_EXPIRED"
-	case x < 125:
-		u.status = "PROVISIONED"
-	case x < 128:
-		u.status = "RECOVERY"
-	default:
-		u.status = "ACTIVE"
+	x := r.IntN(1000) // drawn for owners too, so that later draws do not shift
+	u.status = "ACTIVE"
+	if !owner {
+		for _, s := range inactiveStatuses {
+			if x < s.below {
+				u.status = s.status
+				break
+			}
+		}
 	}
 	span := genEpoch - u.created
 	t := u.created

@@ -117,29 +117,16 @@ func (s *Sim) logWrite(c *call, now int64, eventType string, targets ...LogTarge
 }
 
 // createGroup serves POST /api/v1/groups: a new OKTA_GROUP.
-func (s *Sim) createGroup(c *call) {
-	name, description, ok := c.readGroupProfile()
-	if !ok {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o := s.org
-	if o.groupNameTaken(name, nil) {
-		c.badRequest("name", "An object with this field already exists in the current organization")
-		return
-	}
-	now := s.stampMS()
-	g := &group{typ: "OKTA_GROUP", name: name, description: description, created: now, lastUpdated: now, lastMembershipUpdated: now}
-	g.id, g.seq = o.newID(prefixGroup)
-	o.insertGroup(g)
-	s.logWrite(c, now, EventGroupCreate, groupTarget(g))
-	c.body = appendGroup(c.body[:0], g, c.base, false)
-}
+func (s *Sim) createGroup(c *call) { s.writeGroupProfile(c, false) }
 
 // replaceGroup serves PUT /api/v1/groups/{id}: a new profile for an
 // OKTA_GROUP.
-func (s *Sim) replaceGroup(c *call) {
+func (s *Sim) replaceGroup(c *call) { s.writeGroupProfile(c, true) }
+
+// writeGroupProfile creates an OKTA_GROUP, or replaces the profile of
+// group {id}, from the request's profile body. The body is read first: a
+// bad body is a 400 even for an unknown group.
+func (s *Sim) writeGroupProfile(c *call, replace bool) {
 	name, description, ok := c.readGroupProfile()
 	if !ok {
 		return
@@ -147,21 +134,30 @@ func (s *Sim) replaceGroup(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o := s.org
-	g := o.group(c.params[0])
-	if g == nil {
-		c.notFound(c.params[0], "UserGroup")
-		return
-	}
-	if c.refuseReadOnlyGroup(g) {
-		return
+	var g *group
+	if replace {
+		if g = o.group(c.params[0]); g == nil {
+			c.notFound(c.params[0], "UserGroup")
+			return
+		}
+		if c.refuseReadOnlyGroup(g) {
+			return
+		}
 	}
 	if o.groupNameTaken(name, g) {
 		c.badRequest("name", "An object with this field already exists in the current organization")
 		return
 	}
 	now := s.stampMS()
+	event := EventGroupUpdate
+	if g == nil {
+		g = &group{typ: "OKTA_GROUP", created: now, lastMembershipUpdated: now}
+		g.id, g.seq = o.newID(prefixGroup)
+		o.insertGroup(g)
+		event = EventGroupCreate
+	}
 	g.name, g.description, g.lastUpdated = name, description, now
-	s.logWrite(c, now, EventGroupUpdate, groupTarget(g))
+	s.logWrite(c, now, event, groupTarget(g))
 	c.body = appendGroup(c.body[:0], g, c.base, false)
 }
 
@@ -188,40 +184,33 @@ func (s *Sim) membershipTarget(c *call) (*group, *user, bool) {
 // addGroupMember serves PUT /api/v1/groups/{gid}/users/{uid}: 204, also
 // when the user already is a member (Okta's call is idempotent and then
 // changes nothing).
-func (s *Sim) addGroupMember(c *call) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, u, ok := s.membershipTarget(c)
-	if !ok {
-		return
-	}
-	if !isMember(g, u) {
-		now := s.stampMS()
-		before := userApps(u)
-		s.org.addMember(g, u, now)
-		s.logWrite(c, now, EventGroupMemberAdd, userTarget(s.org, u), groupTarget(g))
-		for _, ev := range appMembershipEvents(s.org, u, before, nil, nil) {
-			s.logWrite(c, now, ev.eventType, ev.targets...)
-		}
-	}
-	c.status = http.StatusNoContent
-	c.body = c.body[:0]
-}
+func (s *Sim) addGroupMember(c *call) { s.setGroupMember(c, true) }
 
 // removeGroupMember serves DELETE /api/v1/groups/{gid}/users/{uid}: 204,
 // also when the user was not a member.
-func (s *Sim) removeGroupMember(c *call) {
+func (s *Sim) removeGroupMember(c *call) { s.setGroupMember(c, false) }
+
+// setGroupMember makes a user a member of a group or not, logging the
+// membership event and the app assignments it brings or takes away; a call
+// that changes nothing logs nothing.
+func (s *Sim) setGroupMember(c *call, member bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g, u, ok := s.membershipTarget(c)
 	if !ok {
 		return
 	}
-	if isMember(g, u) {
+	if isMember(g, u) != member {
 		now := s.stampMS()
 		before := userApps(u)
-		s.org.removeMember(g, u, now)
-		s.logWrite(c, now, EventGroupMemberRemove, userTarget(s.org, u), groupTarget(g))
+		event := EventGroupMemberRemove
+		if member {
+			s.org.addMember(g, u, now)
+			event = EventGroupMemberAdd
+		} else {
+			s.org.removeMember(g, u, now)
+		}
+		s.logWrite(c, now, event, userTarget(s.org, u), groupTarget(g))
 		for _, ev := range appMembershipEvents(s.org, u, before, nil, nil) {
 			s.logWrite(c, now, ev.eventType, ev.targets...)
 		}
