@@ -451,47 +451,26 @@ func (w *FullWriter) setCursors() error {
 // what fn queues in the batch is applied at the end of each transaction.
 func (w *FullWriter) scanPrev(prev uint64, bucket, prefix []byte, fn func(g *genTx, b *batch, k, v []byte) error) error {
 	var after []byte
-	for {
-		more := false
-		err := w.s.update(func(tx *bbolt.Tx) error {
-			p, err := loadGen(tx, prev)
-			if err != nil {
-				return err
+	return w.inBatches(prev, func(_ *bbolt.Tx, p, g *genTx) (more bool, err error) {
+		var b batch
+		c := p.bucket(bucket).Cursor()
+		k, v := seekAfter(c, prefix, after)
+		for n := 0; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if n == scanBatch {
+				more = true
+				break
 			}
-			g, err := loadGen(tx, w.gen)
-			if err != nil {
-				return err
+			if err := fn(g, &b, k, v); err != nil {
+				return false, err
 			}
-			var b batch
-			c := p.bucket(bucket).Cursor()
-			k, v := c.Seek(prefix)
-			if after != nil {
-				k, v = c.Seek(after)
-				if bytes.Equal(k, after) {
-					k, v = c.Next()
-				}
-			}
-			for n := 0; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-				if n == scanBatch {
-					more = true
-					break
-				}
-				if err := fn(g, &b, k, v); err != nil {
-					return err
-				}
-				after = append(after[:0], k...)
-				n++
-			}
-			if err := g.apply(&b, w.replaced); err != nil {
-				return err
-			}
-			return g.saveCounts()
-		})
-		if err != nil || !more {
-			return err
+			after = append(after[:0], k...)
+			n++
 		}
-		commitProgress("batch")
-	}
+		if err := g.apply(&b, w.replaced); err != nil {
+			return false, err
+		}
+		return more, g.saveCounts()
+	})
 }
 
 // keepMissing queues previous objects the new generation lacks.
@@ -625,6 +604,45 @@ func (w *FullWriter) diff(prev uint64, log *changeLog, seen time.Time) error {
 // records and tombstones are written as it goes).
 func (w *FullWriter) mergeWalk(prev uint64, bucket []byte, log *changeLog, fn func(g *genTx, k, oldV, newV []byte) error) error {
 	var after []byte
+	return w.inBatches(prev, func(tx *bbolt.Tx, p, g *genTx) (more bool, err error) {
+		pc, nc := p.bucket(bucket).Cursor(), g.bucket(bucket).Cursor()
+		pk, pv := seekAfter(pc, nil, after)
+		nk, nv := seekAfter(nc, nil, after)
+		for n := 0; pk != nil || nk != nil; n++ {
+			if n == scanBatch {
+				more = true
+				break
+			}
+			var key []byte
+			switch c := compareKeys(pk, nk); {
+			case c < 0:
+				key = bytes.Clone(pk)
+				err = fn(g, key, pv, nil)
+				pk, pv = pc.Next()
+			case c > 0:
+				key = bytes.Clone(nk)
+				err = fn(g, key, nil, nv)
+				nk, nv = nc.Next()
+			default:
+				key = bytes.Clone(pk)
+				err = fn(g, key, pv, nv)
+				pk, pv = pc.Next()
+				nk, nv = nc.Next()
+			}
+			if err != nil {
+				return false, err
+			}
+			after = key
+		}
+		return more, log.flush(tx, w.runID)
+	})
+}
+
+// inBatches runs step in write transactions, each holding the previous
+// and the staging generation, until step reports that it reached the end
+// (more false). step does up to scanBatch keys a transaction and keeps
+// its own place, so that no transaction grows with the directory.
+func (w *FullWriter) inBatches(prev uint64, step func(tx *bbolt.Tx, p, g *genTx) (more bool, err error)) error {
 	for {
 		more := false
 		err := w.s.update(func(tx *bbolt.Tx) error {
@@ -636,52 +654,27 @@ func (w *FullWriter) mergeWalk(prev uint64, bucket []byte, log *changeLog, fn fu
 			if err != nil {
 				return err
 			}
-			pc, nc := p.bucket(bucket).Cursor(), g.bucket(bucket).Cursor()
-			seek := func(c *bbolt.Cursor) ([]byte, []byte) {
-				if after == nil {
-					return c.First()
-				}
-				k, v := c.Seek(after)
-				if bytes.Equal(k, after) {
-					return c.Next()
-				}
-				return k, v
-			}
-			pk, pv := seek(pc)
-			nk, nv := seek(nc)
-			for n := 0; pk != nil || nk != nil; n++ {
-				if n == scanBatch {
-					more = true
-					break
-				}
-				var key []byte
-				switch c := compareKeys(pk, nk); {
-				case c < 0:
-					key = bytes.Clone(pk)
-					err = fn(g, key, pv, nil)
-					pk, pv = pc.Next()
-				case c > 0:
-					key = bytes.Clone(nk)
-					err = fn(g, key, nil, nv)
-					nk, nv = nc.Next()
-				default:
-					key = bytes.Clone(pk)
-					err = fn(g, key, pv, nv)
-					pk, pv = pc.Next()
-					nk, nv = nc.Next()
-				}
-				if err != nil {
-					return err
-				}
-				after = key
-			}
-			return log.flush(tx, w.runID)
+			more, err = step(tx, p, g)
+			return err
 		})
 		if err != nil || !more {
 			return err
 		}
 		commitProgress("batch")
 	}
+}
+
+// seekAfter positions c on the first key after after, or, when the walk
+// starts (after nil), on the first key under prefix (nil: the first key).
+func seekAfter(c *bbolt.Cursor, prefix, after []byte) ([]byte, []byte) {
+	if after == nil {
+		return c.Seek(prefix)
+	}
+	k, v := c.Seek(after)
+	if bytes.Equal(k, after) {
+		return c.Next()
+	}
+	return k, v
 }
 
 // compareKeys orders keys with nil (an exhausted cursor) last.
