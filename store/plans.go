@@ -35,13 +35,7 @@ func (s *Store) PutPlan(id string, record []byte) error {
 	if err := checkID("plan", id); err != nil {
 		return err
 	}
-	return s.update(func(tx *bbolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bPlans)
-		if err != nil {
-			return fmt.Errorf("plans bucket: %w", err)
-		}
-		return b.Put([]byte(id), bytes.Clone(record))
-	})
+	return s.putTopLevel(bPlans, "plans", []byte(id), record)
 }
 
 // UpdatePlan replaces the record of plan id with fn's result in one
@@ -86,18 +80,7 @@ func (s *Store) Plan(id string) ([]byte, error) {
 
 // Plans returns every plan record, in id order.
 func (s *Store) Plans() ([][]byte, error) {
-	var out [][]byte
-	err := s.view(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bPlans)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(_, v []byte) error {
-			out = append(out, bytes.Clone(v))
-			return nil
-		})
-	})
-	return out, err
+	return s.topLevelValues(bPlans)
 }
 
 func journalKey(planID string, seq int) []byte {
@@ -114,13 +97,7 @@ func (s *Store) PutPlanJournal(planID string, seq int, entry []byte) error {
 	if err := checkID("plan", planID); err != nil {
 		return err
 	}
-	return s.update(func(tx *bbolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bPlanJournal)
-		if err != nil {
-			return fmt.Errorf("plan journal bucket: %w", err)
-		}
-		return b.Put(journalKey(planID, seq), bytes.Clone(entry))
-	})
+	return s.putTopLevel(bPlanJournal, "plan journal", journalKey(planID, seq), entry)
 }
 
 // PlanJournal returns the journal entries of a plan by operation seq.
@@ -168,9 +145,15 @@ func (s *Store) AppendAudit(entry []byte) (uint64, error) {
 
 // Audit returns the audit log's entries in order.
 func (s *Store) Audit() ([][]byte, error) {
+	return s.topLevelValues(bAudit)
+}
+
+// topLevelValues returns copies of the values of a top-level bucket in key order
+// (none if the file predates the bucket).
+func (s *Store) topLevelValues(bucket []byte) ([][]byte, error) {
 	var out [][]byte
 	err := s.view(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bAudit)
+		b := tx.Bucket(bucket)
 		if b == nil {
 			return nil
 		}
@@ -180,4 +163,17 @@ func (s *Store) Audit() ([][]byte, error) {
 		})
 	})
 	return out, err
+}
+
+// putTopLevel stores a copy of value under key in a top-level bucket,
+// creating the bucket in files made before it existed (what names it in
+// errors).
+func (s *Store) putTopLevel(bucket []byte, what string, key, value []byte) error {
+	return s.update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucket)
+		if err != nil {
+			return fmt.Errorf("%s bucket: %w", what, err)
+		}
+		return b.Put(key, bytes.Clone(value))
+	})
 }
