@@ -148,8 +148,8 @@ func (s *Store) Audit() ([][]byte, error) {
 	return s.topLevelValues(bAudit)
 }
 
-// topLevelValues returns copies of the values of a top-level bucket in key order
-// (none if the file predates the bucket).
+// topLevelValues returns copies of the values of a top-level bucket in
+// key order (none if the file predates the bucket).
 func (s *Store) topLevelValues(bucket []byte) ([][]byte, error) {
 	var out [][]byte
 	err := s.view(func(tx *bbolt.Tx) error {
