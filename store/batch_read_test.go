@@ -34,7 +34,9 @@ func TestUsersBatch(t *testing.T) {
 				got = append(got, batch...)
 				after = batch[len(batch)-1].ID
 			}
-			if !slices.EqualFunc(got, want, func(a, b directory.User) bool { return a.ID == b.ID && a.Login == b.Login && a.Department == b.Department }) {
+			if !slices.EqualFunc(got, want, func(a, b directory.User) bool {
+				return a.ID == b.ID && a.Login == b.Login && a.Department == b.Department
+			}) {
 				t.Fatalf("batches of %d: %d users, Users streams %d (or order/content differs)", size, len(got), len(want))
 			}
 		}
