@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -37,32 +38,14 @@ Okta refuses the credential.`,
 		Example: `  dirdeck scopes
   dirdeck scopes --json | jq '.features[] | select(.status != "ok")'`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			r, err := config.Resolve(profileFlag(cmd))
-			if err != nil {
-				return notConfigured(err)
-			}
-			c, err := newClient(ctx, r, okta.Options{})
-			if err != nil {
-				return err
-			}
-			rep, err := access.CheckScopes(ctx, c, access.CheckOptions{AllowWrites: r.Profile.AllowWrites, ClientID: r.Profile.ClientID})
-			if err != nil {
-				return withCode(exitFailed, err)
-			}
-			if rep.Rejected == nil {
-				recordUse(cmd.ErrOrStderr(), r.Name, c)
-			}
-			if asJSON {
-				if err := printJSON(cmd.OutOrStdout(), rep); err != nil {
-					return err
-				}
-			} else {
-				printScopes(cmd.OutOrStdout(), rep)
-			}
-			return exitWith(rep.ExitCode())
-		},
+		RunE: credentialCheck[access.CheckOptions, *access.ScopeReport]{
+			options: func(_ *cobra.Command, r config.Resolved) access.CheckOptions {
+				return access.CheckOptions{AllowWrites: r.Profile.AllowWrites, ClientID: r.Profile.ClientID}
+			},
+			check:    access.CheckScopes,
+			accepted: func(rep *access.ScopeReport) bool { return rep.Rejected == nil },
+			print:    printScopes,
+		}.runE(&asJSON),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document on stdout")
 	return cmd
@@ -91,36 +74,18 @@ Exit codes: 0 no problem; 1 warnings; 2 a token critical or expired.`,
 		Example: `  dirdeck tokens
   dirdeck tokens --json | jq '.tokens[] | select(.status != "ok") | .name'`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			r, err := config.Resolve(profileFlag(cmd))
-			if err != nil {
-				return notConfigured(err)
-			}
-			opts, err := tokenOptions(r)
-			if err != nil {
-				fmt.Fprintf(cmd.ErrOrStderr(), "warning: could not read the token-use record: %v\n", err)
-			}
-			c, err := newClient(ctx, r, okta.Options{})
-			if err != nil {
-				return err
-			}
-			rep, err := access.CheckTokens(ctx, c, opts)
-			if err != nil {
-				return withCode(exitFailed, err)
-			}
-			if rep.Self.Rejected == nil {
-				recordUse(cmd.ErrOrStderr(), r.Name, c)
-			}
-			if asJSON {
-				if err := printJSON(cmd.OutOrStdout(), rep); err != nil {
-					return err
+		RunE: credentialCheck[access.TokenOptions, *access.TokenReport]{
+			options: func(cmd *cobra.Command, r config.Resolved) access.TokenOptions {
+				opts, err := tokenOptions(r)
+				if err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "warning: could not read the token-use record: %v\n", err)
 				}
-			} else {
-				printTokens(cmd.OutOrStdout(), rep)
-			}
-			return exitWith(rep.ExitCode())
-		},
+				return opts
+			},
+			check:    access.CheckTokens,
+			accepted: func(rep *access.TokenReport) bool { return rep.Self.Rejected == nil },
+			print:    printTokens,
+		}.runE(&asJSON),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document on stdout")
 	return cmd
@@ -144,20 +109,56 @@ func tokenOptions(r config.Resolved) (access.TokenOptions, error) {
 	}, err
 }
 
-// recordUse notes a successful use of the token on the org's clock: the
-// check itself renewed Okta's 30-day idle window.
-func recordUse(stderr io.Writer, profile string, c *okta.Client) {
-	if err := config.RecordTokenUse(profile, c.ServerTime()); err != nil {
-		fmt.Fprintf(stderr, "warning: could not record token use: %v\n", err)
-	}
+// credentialCheck is what scopes and tokens share: the profile's
+// credential is checked against Okta and the report printed. O are the
+// check's inputs, R its report.
+type credentialCheck[O any, R interface{ ExitCode() int }] struct {
+	// options derives the check's inputs from the resolved profile; it
+	// runs before the client is built.
+	options  func(cmd *cobra.Command, r config.Resolved) O
+	check    func(ctx context.Context, c *okta.Client, opts O) (R, error)
+	accepted func(rep R) bool // Okta accepted the credential
+	print    func(w io.Writer, rep R)
 }
 
-// exitWith turns a report's exit code into the command's result.
-func exitWith(code int) error {
-	if code == exitOK {
+// runE is the command body; asJSON points at the --json flag, which is
+// bound after the body is built. When Okta accepted the credential its use
+// is recorded on the org's clock (the check itself renewed Okta's 30-day
+// idle window); the report is printed as JSON or text, and its exit code
+// is the command's.
+func (k credentialCheck[O, R]) runE(asJSON *bool) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		ctx := cmd.Context()
+		r, err := config.Resolve(profileFlag(cmd))
+		if err != nil {
+			return notConfigured(err)
+		}
+		opts := k.options(cmd, r)
+		c, err := newClient(ctx, r, okta.Options{})
+		if err != nil {
+			return err
+		}
+		rep, err := k.check(ctx, c, opts)
+		if err != nil {
+			return withCode(exitFailed, err)
+		}
+		if k.accepted(rep) {
+			if err := config.RecordTokenUse(r.Name, c.ServerTime()); err != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: could not record token use: %v\n", err)
+			}
+		}
+		if *asJSON {
+			if err := printJSON(cmd.OutOrStdout(), rep); err != nil {
+				return err
+			}
+		} else {
+			k.print(cmd.OutOrStdout(), rep)
+		}
+		if code := rep.ExitCode(); code != exitOK {
+			return withCode(code, nil)
+		}
 		return nil
 	}
-	return withCode(code, nil)
 }
 
 func printScopes(w io.Writer, r *access.ScopeReport) {

@@ -102,7 +102,16 @@ func openPlanSession(cmd *cobra.Command, online bool) (*planSession, error) {
 	return s, nil
 }
 
-func (s *planSession) Close() { s.st.Close() }
+// withPlanSession opens the plan session (online: with a client and the
+// admin behind it) and runs fn in it; the cache is closed when fn returns.
+func withPlanSession(cmd *cobra.Command, online bool, fn func(s *planSession) error) error {
+	s, err := openPlanSession(cmd, online)
+	if err != nil {
+		return err
+	}
+	defer s.st.Close()
+	return fn(s)
+}
 
 func splitList(vals []string) []string {
 	var out []string
@@ -237,38 +246,35 @@ or a YAML file: title, changes: [{group, create, rename, description, add:
 			if len(changes) == 0 {
 				return withCode(exitUsage, errors.New("nothing to stage: give --group with --add/--remove/--create/--rename, or --from-file"))
 			}
-			s, err := openPlanSession(cmd, true)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			req := plan.Request{Title: title, OrgURL: s.r.Profile.OrgURL, Author: s.me, Now: time.Now(),
-				ApprovalsRequired: s.r.Profile.ApprovalsRequired, AllowLarge: allowLarge, Changes: changes}
-			var p plan.Plan
-			err = s.st.View(func(r *store.Reader) error {
-				var err error
-				p, err = plan.Build(r, req)
-				return err
+			return withPlanSession(cmd, true, func(s *planSession) error {
+				req := plan.Request{Title: title, OrgURL: s.r.Profile.OrgURL, Author: s.me, Now: time.Now(),
+					ApprovalsRequired: s.r.Profile.ApprovalsRequired, AllowLarge: allowLarge, Changes: changes}
+				var p plan.Plan
+				err := s.st.View(func(r *store.Reader) error {
+					var err error
+					p, err = plan.Build(r, req)
+					return err
+				})
+				if err != nil {
+					return planErr(err)
+				}
+				if err := plan.FlagAdmins(cmd.Context(), s.client, &p); err != nil {
+					return planErr(err)
+				}
+				if err := plan.FlagRules(cmd.Context(), s.client, &p); err != nil {
+					return planErr(err)
+				}
+				rec, err := plan.Submit(s.st, p)
+				if err != nil {
+					return planErr(err)
+				}
+				if asJSON {
+					return printJSON(cmd.OutOrStdout(), map[string]string{"id": rec.ID, "hash": rec.Hash})
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), rec.ID)
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s\nReview it with `dirdeck plan show %s`; another admin approves it with `dirdeck plan approve %s`.\n", p.Summary(), rec.ID, rec.ID)
+				return nil
 			})
-			if err != nil {
-				return planErr(err)
-			}
-			if err := plan.FlagAdmins(cmd.Context(), s.client, &p); err != nil {
-				return planErr(err)
-			}
-			if err := plan.FlagRules(cmd.Context(), s.client, &p); err != nil {
-				return planErr(err)
-			}
-			rec, err := plan.Submit(s.st, p)
-			if err != nil {
-				return planErr(err)
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), map[string]string{"id": rec.ID, "hash": rec.Hash})
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), rec.ID)
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s\nReview it with `dirdeck plan show %s`; another admin approves it with `dirdeck plan approve %s`.\n", p.Summary(), rec.ID, rec.ID)
-			return nil
 		},
 	}
 	fl := cmd.Flags()
@@ -296,38 +302,35 @@ prints an array of plan records.`,
   dirdeck plan list --json | jq '.[] | select(.state == "pending") | .id'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := openPlanSession(cmd, false)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			recs, bad, err := plan.List(s.st)
-			if err != nil {
-				return planErr(err)
-			}
-			for _, e := range bad {
-				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %v\n", e)
-			}
-			if asJSON {
-				if recs == nil {
-					recs = []*plan.Record{}
+			return withPlanSession(cmd, false, func(s *planSession) error {
+				recs, bad, err := plan.List(s.st)
+				if err != nil {
+					return planErr(err)
 				}
-				if err := printJSON(cmd.OutOrStdout(), recs); err != nil {
-					return err
+				for _, e := range bad {
+					fmt.Fprintf(cmd.ErrOrStderr(), "warning: %v\n", e)
 				}
-			} else {
-				w := cmd.OutOrStdout()
-				if len(recs) == 0 {
-					fmt.Fprintln(w, "No plans. Stage one with `dirdeck plan new`.")
+				if asJSON {
+					if recs == nil {
+						recs = []*plan.Record{}
+					}
+					if err := printJSON(cmd.OutOrStdout(), recs); err != nil {
+						return err
+					}
+				} else {
+					w := cmd.OutOrStdout()
+					if len(recs) == 0 {
+						fmt.Fprintln(w, "No plans. Stage one with `dirdeck plan new`.")
+					}
+					for _, r := range recs {
+						fmt.Fprintf(w, "%s  %-28s  %s  %s\n", r.ID, r.ApprovalLine(), r.Plan.Summary(), termtext.Clean(r.Plan.Title))
+					}
 				}
-				for _, r := range recs {
-					fmt.Fprintf(w, "%s  %-28s  %s  %s\n", r.ID, r.ApprovalLine(), r.Plan.Summary(), termtext.Clean(r.Plan.Title))
+				if len(bad) > 0 {
+					return withCode(exitWarnings, nil)
 				}
-			}
-			if len(bad) > 0 {
-				return withCode(exitWarnings, nil)
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan records as JSON")
@@ -353,24 +356,21 @@ a terminal. --json prints the plan record (plan, hash, state, reviews).`,
   dirdeck plan show p-1a2b3c4d5e6f --json | jq .plan.impact`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := openPlanSession(cmd, false)
-			if err != nil {
+			return withPlanSession(cmd, false, func(s *planSession) error {
+				rec, err := plan.Load(s.st, args[0])
+				if err != nil {
+					return planErr(err)
+				}
+				if asJSON {
+					return printJSON(cmd.OutOrStdout(), rec)
+				}
+				th := plan.Plain
+				if isTerminal(cmd.OutOrStdout()) {
+					th = planTheme()
+				}
+				_, err = io.WriteString(cmd.OutOrStdout(), plan.Render(rec, th, nil))
 				return err
-			}
-			defer s.Close()
-			rec, err := plan.Load(s.st, args[0])
-			if err != nil {
-				return planErr(err)
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), rec)
-			}
-			th := plan.Plain
-			if isTerminal(cmd.OutOrStdout()) {
-				th = planTheme()
-			}
-			_, err = io.WriteString(cmd.OutOrStdout(), plan.Render(rec, th, nil))
-			return err
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan record as JSON")
@@ -394,21 +394,18 @@ content hash. A rejection by anyone makes it rejected.`,
 		Example: "  dirdeck plan " + verb + ` p-1a2b3c4d5e6f --comment "checked with the team lead"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := openPlanSession(cmd, true)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			fn := plan.Approve
-			if decision == plan.DecisionReject {
-				fn = plan.Reject
-			}
-			rec, err := fn(s.st, args[0], s.me, comment, time.Now())
-			if err != nil {
-				return planErr(err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", rec.ID, rec.ApprovalLine())
-			return nil
+			return withPlanSession(cmd, true, func(s *planSession) error {
+				fn := plan.Approve
+				if decision == plan.DecisionReject {
+					fn = plan.Reject
+				}
+				rec, err := fn(s.st, args[0], s.me, comment, time.Now())
+				if err != nil {
+					return planErr(err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", rec.ID, rec.ApprovalLine())
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&comment, "comment", "", "a comment for the author and the audit log")
@@ -442,50 +439,47 @@ domain to confirm; scripts pass --yes. --json prints the report.`,
   dirdeck plan apply p-1a2b3c4d5e6f --rebase   # after reviewing the drift`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := openPlanSession(cmd, true)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			rec, err := plan.Load(s.st, args[0])
-			if err != nil {
-				return planErr(err)
-			}
-			if !yes && rec.State != plan.StateApplied {
-				if err := confirmApply(cmd, rec, s.r.Profile.OrgURL); err != nil {
-					return err
-				}
-			}
-			stderr := cmd.ErrOrStderr()
-			opts := plan.ApplyOptions{Client: s.client, Actor: s.me, AllowWrites: s.r.Profile.AllowWrites,
-				ApprovalsRequired: s.r.Profile.ApprovalsRequired, Rebase: rebase}
-			if !asJSON {
-				opts.Progress = func(op plan.Op, state string) {
-					fmt.Fprintf(stderr, "  %3d/%d %-7s %s\n", op.Seq, len(rec.Plan.Ops), state, termtext.Clean(describeOp(op)))
-				}
-			}
-			rep, err := plan.Apply(cmd.Context(), s.st, rec.ID, opts)
-			if asJSON {
-				out := struct {
-					plan.ApplyReport
-					Error string `json:"error,omitempty"`
-				}{ApplyReport: rep}
+			return withPlanSession(cmd, true, func(s *planSession) error {
+				rec, err := plan.Load(s.st, args[0])
 				if err != nil {
-					out.Error = err.Error()
+					return planErr(err)
 				}
-				if perr := printJSON(cmd.OutOrStdout(), out); perr != nil {
-					return perr
+				if !yes && rec.State != plan.StateApplied {
+					if err := confirmApply(cmd, rec, s.r.Profile.OrgURL); err != nil {
+						return err
+					}
 				}
-			} else {
-				printApplyReport(cmd.OutOrStdout(), rec, rep)
-			}
-			if err != nil {
-				return planErr(err)
-			}
-			if rep.ResyncError != "" {
-				return withCode(exitWarnings, fmt.Errorf("applied, but re-reading the groups failed (run dirdeck sync): %s", rep.ResyncError))
-			}
-			return nil
+				stderr := cmd.ErrOrStderr()
+				opts := plan.ApplyOptions{Client: s.client, Actor: s.me, AllowWrites: s.r.Profile.AllowWrites,
+					ApprovalsRequired: s.r.Profile.ApprovalsRequired, Rebase: rebase}
+				if !asJSON {
+					opts.Progress = func(op plan.Op, state string) {
+						fmt.Fprintf(stderr, "  %3d/%d %-7s %s\n", op.Seq, len(rec.Plan.Ops), state, termtext.Clean(describeOp(op)))
+					}
+				}
+				rep, err := plan.Apply(cmd.Context(), s.st, rec.ID, opts)
+				if asJSON {
+					out := struct {
+						plan.ApplyReport
+						Error string `json:"error,omitempty"`
+					}{ApplyReport: rep}
+					if err != nil {
+						out.Error = err.Error()
+					}
+					if perr := printJSON(cmd.OutOrStdout(), out); perr != nil {
+						return perr
+					}
+				} else {
+					printApplyReport(cmd.OutOrStdout(), rec, rep)
+				}
+				if err != nil {
+					return planErr(err)
+				}
+				if rep.ResyncError != "" {
+					return withCode(exitWarnings, fmt.Errorf("applied, but re-reading the groups failed (run dirdeck sync): %s", rep.ResyncError))
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&yes, "yes", false, "do not ask for the typed confirmation (scripts)")
@@ -577,12 +571,9 @@ imports it with dirdeck plan import on their machine.`,
 		Example: `  dirdeck plan export p-1a2b3c4d5e6f > plan.json`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := openPlanSession(cmd, false)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			return planErr(plan.Export(s.st, args[0], cmd.OutOrStdout(), s.me))
+			return withPlanSession(cmd, false, func(s *planSession) error {
+				return planErr(plan.Export(s.st, args[0], cmd.OutOrStdout(), s.me))
+			})
 		},
 	}
 }
@@ -609,20 +600,17 @@ for the same hash are merged (marked imported). --json prints {"id","hash","stat
 				defer f.Close()
 				in = f
 			}
-			s, err := openPlanSession(cmd, false)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			rec, err := plan.Import(s.st, in, s.r.Profile.OrgURL, s.me, time.Now())
-			if err != nil {
-				return planErr(err)
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), map[string]string{"id": rec.ID, "hash": rec.Hash, "state": rec.State})
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", rec.ID, rec.ApprovalLine())
-			return nil
+			return withPlanSession(cmd, false, func(s *planSession) error {
+				rec, err := plan.Import(s.st, in, s.r.Profile.OrgURL, s.me, time.Now())
+				if err != nil {
+					return planErr(err)
+				}
+				if asJSON {
+					return printJSON(cmd.OutOrStdout(), map[string]string{"id": rec.ID, "hash": rec.Hash, "state": rec.State})
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", rec.ID, rec.ApprovalLine())
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"id","hash","state"}`)
@@ -641,30 +629,27 @@ prints an array of {"seq","time","action","actor","plan_id","hash","title","deta
   dirdeck audit --json | jq '.[] | select(.action == "applied")'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := openPlanSession(cmd, false)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			entries, err := plan.Audit(s.st)
-			if err != nil {
-				return planErr(err)
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), entries)
-			}
-			w := cmd.OutOrStdout()
-			if len(entries) == 0 {
-				fmt.Fprintln(w, "The audit log is empty.")
-			}
-			for _, e := range entries {
-				fmt.Fprintf(w, "%4d  %s  %-13s  %s  %s", e.Seq, e.Time.UTC().Format("2006-01-02 15:04:05Z"), e.Action, e.PlanID, termtext.Clean(e.Actor.String()))
-				if e.Detail != "" {
-					fmt.Fprintf(w, ": %s", termtext.Clean(e.Detail))
+			return withPlanSession(cmd, false, func(s *planSession) error {
+				entries, err := plan.Audit(s.st)
+				if err != nil {
+					return planErr(err)
 				}
-				fmt.Fprintln(w)
-			}
-			return nil
+				if asJSON {
+					return printJSON(cmd.OutOrStdout(), entries)
+				}
+				w := cmd.OutOrStdout()
+				if len(entries) == 0 {
+					fmt.Fprintln(w, "The audit log is empty.")
+				}
+				for _, e := range entries {
+					fmt.Fprintf(w, "%4d  %s  %-13s  %s  %s", e.Seq, e.Time.UTC().Format("2006-01-02 15:04:05Z"), e.Action, e.PlanID, termtext.Clean(e.Actor.String()))
+					if e.Detail != "" {
+						fmt.Fprintf(w, ": %s", termtext.Clean(e.Detail))
+					}
+					fmt.Fprintln(w)
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the log as JSON")

@@ -66,16 +66,32 @@ func sigSession(cmd *cobra.Command, needData bool) (*store.Store, error) {
 	return st, nil
 }
 
-func loadSignatures(st *store.Store) (*signature.Set, *signature.Directory, error) {
+// withSignatures opens the profile's cache (with needData it must hold a
+// sync), loads its templates and rules and runs fn with them; the cache is
+// closed when fn returns.
+func withSignatures(cmd *cobra.Command, needData bool, fn func(st *store.Store, set *signature.Set) error) error {
+	st, err := sigSession(cmd, needData)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	set, err := signature.Load(st)
 	if err != nil {
-		return nil, nil, withCode(exitFailed, err)
+		return withCode(exitFailed, err)
 	}
-	d, err := signature.LoadDirectory(st)
-	if err != nil {
-		return nil, nil, withCode(exitFailed, err)
-	}
-	return set, d, nil
+	return fn(st, set)
+}
+
+// withSignatureData runs fn for the commands that render users: from a
+// synced cache, with its users as a signature.Directory.
+func withSignatureData(cmd *cobra.Command, fn func(set *signature.Set, d *signature.Directory) error) error {
+	return withSignatures(cmd, true, func(st *store.Store, set *signature.Set) error {
+		d, err := signature.LoadDirectory(st)
+		if err != nil {
+			return withCode(exitFailed, err)
+		}
+		return fn(set, d)
+	})
 }
 
 func newSigRenderCmd() *cobra.Command {
@@ -96,50 +112,49 @@ the fields that were empty go to stderr; the signature alone to stdout.`,
 			if asHTML && asText {
 				return withCode(exitUsage, errors.New("use either --html or --text"))
 			}
-			st, err := sigSession(cmd, true)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			set, d, err := loadSignatures(st)
-			if err != nil {
-				return err
-			}
-			u, ok := d.ByLogin(user)
-			if !ok {
-				return withCode(exitFailed, fmt.Errorf("no user %q in the cache (login, email or id)", termtext.Clean(user)))
-			}
-			res, err := set.Render(d, u)
-			if err != nil {
-				return withCode(exitFailed, err)
-			}
-			if asHTML {
-				fmt.Fprint(cmd.OutOrStdout(), res.HTML)
-			} else {
-				fmt.Fprint(cmd.OutOrStdout(), res.Text)
-			}
-			why := "no rule matches: default"
-			if res.Rule != "" {
-				why = fmt.Sprintf("rule %d %q", res.RuleNum, res.Rule)
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "template %s (%s)", res.Template, termtext.Clean(why))
-			if len(res.Matched) > 1 {
-				fmt.Fprintf(cmd.ErrOrStderr(), "; also matched: %s", termtext.Clean(strings.Join(res.Matched[1:], ", ")))
-			}
-			fmt.Fprintln(cmd.ErrOrStderr())
-			if len(res.Missing) > 0 {
-				fmt.Fprintf(cmd.ErrOrStderr(), "missing required fields: %s\n", strings.Join(res.Missing, ", "))
-			}
-			if len(res.FellBack) > 0 {
-				fmt.Fprintf(cmd.ErrOrStderr(), "empty, fell back: %s\n", termtext.Clean(strings.Join(res.FellBack, ", ")))
-			}
-			return nil
+			return withSignatureData(cmd, func(set *signature.Set, d *signature.Directory) error {
+				u, ok := d.ByLogin(user)
+				if !ok {
+					return withCode(exitFailed, fmt.Errorf("no user %q in the cache (login, email or id)", termtext.Clean(user)))
+				}
+				res, err := set.Render(d, u)
+				if err != nil {
+					return withCode(exitFailed, err)
+				}
+				if asHTML {
+					fmt.Fprint(cmd.OutOrStdout(), res.HTML)
+				} else {
+					fmt.Fprint(cmd.OutOrStdout(), res.Text)
+				}
+				printRenderChoice(cmd.ErrOrStderr(), res)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&user, "user", "", "the user's login (or email, or Okta id)")
 	cmd.Flags().BoolVar(&asHTML, "html", false, "print the HTML signature")
 	cmd.Flags().BoolVar(&asText, "text", false, "print the plain-text signature (the default)")
 	return cmd
+}
+
+// printRenderChoice tells the admin (on stderr, apart from the signature)
+// which rule picked the template and which fields were empty.
+func printRenderChoice(w io.Writer, res signature.Result) {
+	why := "no rule matches: default"
+	if res.Rule != "" {
+		why = fmt.Sprintf("rule %d %q", res.RuleNum, res.Rule)
+	}
+	fmt.Fprintf(w, "template %s (%s)", res.Template, termtext.Clean(why))
+	if len(res.Matched) > 1 {
+		fmt.Fprintf(w, "; also matched: %s", termtext.Clean(strings.Join(res.Matched[1:], ", ")))
+	}
+	fmt.Fprintln(w)
+	if len(res.Missing) > 0 {
+		fmt.Fprintf(w, "missing required fields: %s\n", strings.Join(res.Missing, ", "))
+	}
+	if len(res.FellBack) > 0 {
+		fmt.Fprintf(w, "empty, fell back: %s\n", termtext.Clean(strings.Join(res.FellBack, ", ")))
+	}
 }
 
 func newSigExportCmd() *cobra.Command {
@@ -158,27 +173,18 @@ with no external assets, for a reviewer to open in a browser before rollout.`,
 			if dir == "" {
 				return withCode(exitUsage, errors.New("--dir DIR is required"))
 			}
-			st, err := sigSession(cmd, true)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			set, d, err := loadSignatures(st)
-			if err != nil {
-				return err
-			}
-			stats, err := signature.Export(cmd.Context(), set, d, dir)
-			if err != nil {
-				return withCode(exitFailed, fmt.Errorf("export signatures: %w", err))
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), stats)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "exported %d signatures to %s\n", stats.Users, filepath.Join(dir, "index.html"))
-			for _, name := range sortedKeys(stats.ByTemplate) {
-				fmt.Fprintf(cmd.OutOrStdout(), "  %-20s %d\n", name, stats.ByTemplate[name])
-			}
-			return nil
+			return withSignatureData(cmd, func(set *signature.Set, d *signature.Directory) error {
+				stats, err := signature.Export(cmd.Context(), set, d, dir)
+				if err != nil {
+					return withCode(exitFailed, fmt.Errorf("export signatures: %w", err))
+				}
+				if asJSON {
+					return printJSON(cmd.OutOrStdout(), stats)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "exported %d signatures to %s\n", stats.Users, filepath.Join(dir, "index.html"))
+				printTemplateCounts(cmd.OutOrStdout(), stats.ByTemplate)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", "", "directory to write (created if needed)")
@@ -199,48 +205,50 @@ than one rule (the first wins), and rules that match nobody or never win.`,
   dirdeck signature coverage --json | jq '.missing_fields'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := sigSession(cmd, true)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			set, d, err := loadSignatures(st)
-			if err != nil {
-				return err
-			}
-			cov := set.Coverage(d)
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), cov)
-			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "%d active users\n\nBy template:\n", cov.Users)
-			for _, name := range sortedKeys(cov.ByTemplate) {
-				fmt.Fprintf(w, "  %-20s %d\n", name, cov.ByTemplate[name])
-			}
-			fmt.Fprintln(w, "\nMissing required fields:")
-			lines := cov.Summary()
-			if len(lines) == 0 {
-				fmt.Fprintln(w, "  none")
-			}
-			for _, l := range lines {
-				fmt.Fprintln(w, "  "+termtext.Clean(l))
-			}
-			fmt.Fprintln(w, "\nRule conflicts:")
-			if len(cov.Conflicts) == 0 {
-				fmt.Fprintln(w, "  none")
-			}
-			for _, c := range cov.Conflicts {
-				fmt.Fprintf(w, "  %s: %s", c.Kind, termtext.Clean(c.Reason))
-				if c.Kind == signature.ConflictOverlap {
-					fmt.Fprintf(w, " (%d %s)", c.Count, map[bool]string{true: "user", false: "users"}[c.Count == 1])
+			return withSignatureData(cmd, func(set *signature.Set, d *signature.Directory) error {
+				cov := set.Coverage(d)
+				if asJSON {
+					return printJSON(cmd.OutOrStdout(), cov)
 				}
-				fmt.Fprintln(w)
-			}
-			return nil
+				printCoverage(cmd.OutOrStdout(), cov)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
+}
+
+// printTemplateCounts lists how many users each template serves.
+func printTemplateCounts(w io.Writer, byTemplate map[string]int) {
+	for _, name := range sortedKeys(byTemplate) {
+		fmt.Fprintf(w, "  %-20s %d\n", name, byTemplate[name])
+	}
+}
+
+// printCoverage writes the coverage report as text.
+func printCoverage(w io.Writer, cov signature.Coverage) {
+	fmt.Fprintf(w, "%d active users\n\nBy template:\n", cov.Users)
+	printTemplateCounts(w, cov.ByTemplate)
+	fmt.Fprintln(w, "\nMissing required fields:")
+	lines := cov.Summary()
+	if len(lines) == 0 {
+		fmt.Fprintln(w, "  none")
+	}
+	for _, l := range lines {
+		fmt.Fprintln(w, "  "+termtext.Clean(l))
+	}
+	fmt.Fprintln(w, "\nRule conflicts:")
+	if len(cov.Conflicts) == 0 {
+		fmt.Fprintln(w, "  none")
+	}
+	for _, c := range cov.Conflicts {
+		fmt.Fprintf(w, "  %s: %s", c.Kind, termtext.Clean(c.Reason))
+		if c.Kind == signature.ConflictOverlap {
+			fmt.Fprintf(w, " (%d %s)", c.Count, map[bool]string{true: "user", false: "users"}[c.Count == 1])
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 func newSigTemplateCmd() *cobra.Command {
@@ -291,53 +299,46 @@ saved.`,
 		Short: "List templates (built-in default included)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := sigSession(cmd, false)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			set, err := signature.Load(st)
-			if err != nil {
-				return withCode(exitFailed, err)
-			}
-			stored, err := st.SignatureTemplates()
-			if err != nil {
-				return withCode(exitFailed, err)
-			}
-			updated := map[string]time.Time{}
-			for _, s := range stored {
-				updated[s.Name] = s.Updated
-			}
-			type item struct {
-				Name     string     `json:"name"`
-				BuiltIn  bool       `json:"built_in"`
-				Required []string   `json:"required"`
-				Fields   []string   `json:"fields"`
-				OwnText  bool       `json:"own_text"`
-				Updated  *time.Time `json:"updated,omitempty"`
-			}
-			var items []item
-			for _, name := range set.Names() {
-				t := set.Templates[name]
-				it := item{Name: name, Required: t.Required, Fields: t.Fields, OwnText: t.OwnText}
-				if u, ok := updated[name]; ok {
-					it.Updated = &u
-				} else {
-					it.BuiltIn = true
+			return withSignatures(cmd, false, func(st *store.Store, set *signature.Set) error {
+				stored, err := st.SignatureTemplates()
+				if err != nil {
+					return withCode(exitFailed, err)
 				}
-				items = append(items, it)
-			}
-			if listJSON {
-				return printJSON(cmd.OutOrStdout(), items)
-			}
-			for _, it := range items {
-				src := "built-in"
-				if !it.BuiltIn {
-					src = "stored " + it.Updated.UTC().Format(time.DateTime)
+				updated := map[string]time.Time{}
+				for _, s := range stored {
+					updated[s.Name] = s.Updated
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%-20s %-28s requires: %s\n", it.Name, src, sigList(it.Required))
-			}
-			return nil
+				type item struct {
+					Name     string     `json:"name"`
+					BuiltIn  bool       `json:"built_in"`
+					Required []string   `json:"required"`
+					Fields   []string   `json:"fields"`
+					OwnText  bool       `json:"own_text"`
+					Updated  *time.Time `json:"updated,omitempty"`
+				}
+				var items []item
+				for _, name := range set.Names() {
+					t := set.Templates[name]
+					it := item{Name: name, Required: t.Required, Fields: t.Fields, OwnText: t.OwnText}
+					if u, ok := updated[name]; ok {
+						it.Updated = &u
+					} else {
+						it.BuiltIn = true
+					}
+					items = append(items, it)
+				}
+				if listJSON {
+					return printJSON(cmd.OutOrStdout(), items)
+				}
+				for _, it := range items {
+					src := "built-in"
+					if !it.BuiltIn {
+						src = "stored " + it.Updated.UTC().Format(time.DateTime)
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "%-20s %-28s requires: %s\n", it.Name, src, sigList(it.Required))
+				}
+				return nil
+			})
 		},
 	}
 	list.Flags().BoolVar(&listJSON, "json", false, "print as JSON")
@@ -348,20 +349,13 @@ saved.`,
 		Example: "  dirdeck signature template export default --out default.html",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := sigSession(cmd, false)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			set, err := signature.Load(st)
-			if err != nil {
-				return withCode(exitFailed, err)
-			}
-			t := set.Templates[args[0]]
-			if t == nil {
-				return withCode(exitFailed, fmt.Errorf("no template %q (templates: %s)", termtext.Clean(args[0]), strings.Join(set.Names(), ", ")))
-			}
-			return writeOutput(cmd, out, []byte(t.Source))
+			return withSignatures(cmd, false, func(_ *store.Store, set *signature.Set) error {
+				t := set.Templates[args[0]]
+				if t == nil {
+					return withCode(exitFailed, fmt.Errorf("no template %q (templates: %s)", termtext.Clean(args[0]), strings.Join(set.Names(), ", ")))
+				}
+				return writeOutput(cmd, out, []byte(t.Source))
+			})
 		},
 	}
 	export.Flags().StringVar(&out, "out", "", "write to this file instead of stdout")
@@ -370,33 +364,26 @@ saved.`,
 		Short: "Delete a stored template (rules must not use it)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := sigSession(cmd, false)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			set, err := signature.Load(st)
-			if err != nil {
-				return withCode(exitFailed, err)
-			}
-			name := args[0]
-			for _, r := range set.Rules.Rules {
-				if r.Template == name {
-					return withCode(exitFailed, fmt.Errorf("rule %q uses template %q: change the rules first", r.Name, name))
+			return withSignatures(cmd, false, func(st *store.Store, set *signature.Set) error {
+				name := args[0]
+				for _, r := range set.Rules.Rules {
+					if r.Template == name {
+						return withCode(exitFailed, fmt.Errorf("rule %q uses template %q: change the rules first", r.Name, name))
+					}
 				}
-			}
-			if set.Rules.Default == name && name != signature.DefaultName {
-				return withCode(exitFailed, fmt.Errorf("template %q is the rules' default: change the rules first", name))
-			}
-			found, err := st.DeleteSignatureTemplate(name)
-			if err != nil {
-				return withCode(exitFailed, err)
-			}
-			if !found {
-				return withCode(exitFailed, fmt.Errorf("no stored template %q", termtext.Clean(name)))
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "removed template %s\n", name)
-			return nil
+				if set.Rules.Default == name && name != signature.DefaultName {
+					return withCode(exitFailed, fmt.Errorf("template %q is the rules' default: change the rules first", name))
+				}
+				found, err := st.DeleteSignatureTemplate(name)
+				if err != nil {
+					return withCode(exitFailed, err)
+				}
+				if !found {
+					return withCode(exitFailed, fmt.Errorf("no stored template %q", termtext.Clean(name)))
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "removed template %s\n", name)
+				return nil
+			})
 		},
 	}
 	cmd.AddCommand(add, list, export, remove)
@@ -539,20 +526,16 @@ func currentRules(cmd *cobra.Command, format string) ([]byte, error) {
 	if format != signature.YAML && format != signature.TOML {
 		return nil, withCode(exitUsage, fmt.Errorf("invalid --format %q: use yaml or toml", format))
 	}
-	st, err := sigSession(cmd, false)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	set, err := signature.Load(st)
-	if err != nil {
-		return nil, withCode(exitFailed, err)
-	}
-	b, err := set.Rules.Encode(format)
-	if err != nil {
-		return nil, withCode(exitFailed, err)
-	}
-	return b, nil
+	var encoded []byte
+	err := withSignatures(cmd, false, func(_ *store.Store, set *signature.Set) error {
+		b, err := set.Rules.Encode(format)
+		if err != nil {
+			return withCode(exitFailed, err)
+		}
+		encoded = b
+		return nil
+	})
+	return encoded, err
 }
 
 func saveRules(cmd *cobra.Command, data []byte, format string) error {
@@ -560,20 +543,13 @@ func saveRules(cmd *cobra.Command, data []byte, format string) error {
 	if err != nil {
 		return withCode(exitFailed, err)
 	}
-	st, err := sigSession(cmd, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	set, err := signature.Load(st)
-	if err != nil {
-		return withCode(exitFailed, err)
-	}
-	if err := signature.SaveRules(st, set, rules, time.Now()); err != nil {
-		return withCode(exitFailed, err)
-	}
-	fmt.Fprintf(cmd.OutOrStdout(), "saved %d rules (default template %s)\n", len(rules.Rules), rules.Default)
-	return nil
+	return withSignatures(cmd, false, func(st *store.Store, set *signature.Set) error {
+		if err := signature.SaveRules(st, set, rules, time.Now()); err != nil {
+			return withCode(exitFailed, err)
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "saved %d rules (default template %s)\n", len(rules.Rules), rules.Default)
+		return nil
+	})
 }
 
 // readInput reads a file argument, "-" meaning stdin.
