@@ -17,13 +17,13 @@ import (
 func BenchmarkExportL(b *testing.B) {
 	f := newFixture(b, "L")
 	t0 := time.Now()
-	f.sync(b, dsync.Options{})
+	f.Sync(b, dsync.Options{})
 	b.Logf("full sync of L: %v", time.Since(t0))
 	out := filepath.Join(b.TempDir(), "l.tar.gz")
 	b.ResetTimer()
 	var size int64
 	for b.Loop() {
-		_, n, err := Export(f.st, out, f.options())
+		_, n, err := Export(f.Store, out, f.options())
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -83,11 +83,11 @@ func walkStrings(v any, fn func(string)) {
 func exportS(t *testing.T) (*fixture, *Bundle, string) {
 	t.Helper()
 	f := newFixture(t, "S")
-	f.sync(t, dsync.Options{})
+	f.Sync(t, dsync.Options{})
 	out := filepath.Join(t.TempDir(), "bundle.tar.gz")
 	opts := f.options()
 	opts.Reports = map[string]any{"tokens": map[string]any{"owner": f.users(t)[1].Login, "id": f.users(t)[1].ID}}
-	if _, _, err := Export(f.st, out, opts); err != nil {
+	if _, _, err := Export(f.Store, out, opts); err != nil {
 		t.Fatalf("export: %v", err)
 	}
 	b, err := Open(out)
@@ -107,7 +107,7 @@ func TestExportHasNoPersonalDataAndKeepsStructure(t *testing.T) {
 		t.Errorf("bundle mode %v, want 0600", fi.Mode().Perm())
 	}
 	users := f.users(t)
-	if l := leaks(t, b, users, f.token); len(l) > 0 {
+	if l := leaks(t, b, users, f.Token); len(l) > 0 {
 		t.Fatalf("%d leaks, first: %v", len(l), l[:min(5, len(l))])
 	}
 	if rep := string(b.Reports); strings.Contains(rep, users[1].Login) || !strings.Contains(rep, "@"+RedactedDomain) {
@@ -126,7 +126,7 @@ func TestExportHasNoPersonalDataAndKeepsStructure(t *testing.T) {
 		sizes              = map[string]int{}
 		byID               = map[string]directory.User{}
 	)
-	err = f.st.View(func(r *store.Reader) error {
+	err = f.Store.View(func(r *store.Reader) error {
 		counts = r.Counts()
 		for m := range r.Memberships() {
 			edges = append(edges, p.ID(m.GroupID)+"/"+p.ID(m.UserID))
@@ -229,7 +229,7 @@ func TestExportHasNoPersonalDataAndKeepsStructure(t *testing.T) {
 	}
 
 	// Same key, same pseudonyms: a second export is identical.
-	c2, err := Build(f.st, f.options())
+	c2, err := Build(f.Store, f.options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func TestExportHasNoPersonalDataAndKeepsStructure(t *testing.T) {
 
 func TestScannerRefusesAndWritesNothing(t *testing.T) {
 	f := newFixture(t, "S")
-	f.sync(t, dsync.Options{})
+	f.Sync(t, dsync.Options{})
 	users := f.users(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "b.tar.gz")
@@ -251,7 +251,7 @@ func TestScannerRefusesAndWritesNothing(t *testing.T) {
 		inFile  string
 		wantErr bool
 	}{
-		{"the token in a report", func(o *Options) { o.Reports = map[string]any{"note": "token " + f.token} }, "", fileReports, true},
+		{"the token in a report", func(o *Options) { o.Reports = map[string]any{"note": "token " + f.Token} }, "", fileReports, true},
 		{"a personal value the pseudonymiser does not know", func(o *Options) {
 			o.Profile.Name = users[7].DisplayName
 		}, "personal-value", fileMeta, true},
@@ -264,7 +264,7 @@ func TestScannerRefusesAndWritesNothing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			opts := f.options()
 			tt.opts(&opts)
-			_, _, err := Export(f.st, out, opts)
+			_, _, err := Export(f.Store, out, opts)
 			if !tt.wantErr {
 				if err != nil {
 					t.Fatal(err)
@@ -279,7 +279,7 @@ func TestScannerRefusesAndWritesNothing(t *testing.T) {
 			if se.Findings[0].File != tt.inFile || (tt.kind != "" && !slices.ContainsFunc(se.Findings, func(x Finding) bool { return x.Kind == tt.kind })) {
 				t.Errorf("findings %v, want %s in %s", se.Findings, tt.kind, tt.inFile)
 			}
-			if strings.Contains(err.Error(), f.token) {
+			if strings.Contains(err.Error(), f.Token) {
 				t.Error("the error repeats the token")
 			}
 			entries, _ := os.ReadDir(dir)

@@ -22,35 +22,35 @@ func TestRoundTripReplaysTheFailure(t *testing.T) {
 	f := newFixture(t, "M")
 	// A first, clean sync gives the snapshot; the faulty one is the run
 	// support has to reproduce.
-	f.sync(t, dsync.Options{})
+	f.Sync(t, dsync.Options{})
 	var groups []directory.Group
-	if err := f.c.ListGroups(context.Background(), okta.Query{}, func(p []directory.Group) error {
+	if err := f.Client.ListGroups(context.Background(), okta.Query{}, func(p []directory.Group) error {
 		groups = append(groups, p...)
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
 	victim := groups[len(groups)*3/4].ID
-	f.srv.Sim.SetFaults([]oktasim.FaultRule{
+	f.Server.Sim.SetFaults([]oktasim.FaultRule{
 		{Method: "GET", Path: "/api/v1/apps*", Probability: 1, Status: 403},
 		{Method: "GET", Path: "/api/v1/groups/" + victim + "/users*", Probability: 1, Status: 401},
 		{Path: "/api/v1/*", Probability: 0.05, Status: 429},
 	})
-	run := f.sync(t, dsync.Options{Full: true})
-	f.srv.Sim.SetFaults(nil)
+	run, err := dsync.Run(context.Background(), f.Client, f.Store, dsync.Options{Full: true})
+	f.Server.Sim.SetFaults(nil)
 	if run.Status != directory.RunFailed || len(run.Partial) == 0 {
-		t.Fatalf("the faulty run: %s, partial %v", run.Status, run.Partial)
+		t.Fatalf("the faulty run: %s (%v), partial %v", run.Status, err, run.Partial)
 	}
 
 	out := filepath.Join(t.TempDir(), "m.tar.gz")
-	if _, _, err := Export(f.st, out, f.options()); err != nil {
+	if _, _, err := Export(f.Store, out, f.options()); err != nil {
 		t.Fatalf("export: %v", err)
 	}
 	b, err := Open(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l := leaks(t, b, f.users(t), f.token); len(l) > 0 {
+	if l := leaks(t, b, f.users(t), f.Token); len(l) > 0 {
 		t.Fatalf("%d leaks, first: %v", len(l), l[:min(5, len(l))])
 	}
 
@@ -85,14 +85,14 @@ func TestRoundTripReplaysTheFailure(t *testing.T) {
 // reproduction.
 func TestReplayOfCleanRuns(t *testing.T) {
 	f := newFixture(t, "S")
-	f.sync(t, dsync.Options{})
-	f.srv.Sim.Churn(20)
-	run := f.sync(t, dsync.Options{})
+	f.Sync(t, dsync.Options{})
+	f.Server.Sim.Churn(20)
+	run := f.Sync(t, dsync.Options{})
 	if run.Mode != dsync.ModeIncremental {
 		t.Fatalf("second run is %s", run.Mode)
 	}
 	out := filepath.Join(t.TempDir(), "s.tar.gz")
-	if _, _, err := Export(f.st, out, f.options()); err != nil {
+	if _, _, err := Export(f.Store, out, f.options()); err != nil {
 		t.Fatal(err)
 	}
 	b, err := Open(out)
@@ -162,9 +162,9 @@ func TestScriptFromJournal(t *testing.T) {
 // rate limits: the replay's org reports (and enforces) the same limits.
 func TestReplayEnforcesObservedLimits(t *testing.T) {
 	f := newFixtureWith(t, oktasim.Options{Scenario: "S", Seed: 7, RateLimits: "dev"})
-	f.sync(t, dsync.Options{})
+	f.Sync(t, dsync.Options{})
 	out := filepath.Join(t.TempDir(), "s.tar.gz")
-	if _, _, err := Export(f.st, out, f.options()); err != nil {
+	if _, _, err := Export(f.Store, out, f.options()); err != nil {
 		t.Fatal(err)
 	}
 	b, err := Open(out)

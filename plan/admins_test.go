@@ -12,7 +12,7 @@ func TestFlagAdmins(t *testing.T) {
 	f := newFixture(t)
 	tg := f.targets(t, 4)
 	var login string // the superadmin token's owner
-	for _, tok := range f.srv.Sim.Tokens() {
+	for _, tok := range f.Server.Sim.Tokens() {
 		if tok.Name == "superadmin" {
 			login = tok.Login
 		}
@@ -36,7 +36,7 @@ func TestFlagAdmins(t *testing.T) {
 	}
 
 	// A service app without okta.roles.read: the check says it could not run.
-	clients, err := f.srv.Sim.Clients()
+	clients, err := f.Server.Sim.Clients()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestFlagAdmins(t *testing.T) {
 		if sc.Name != "readonly" {
 			continue
 		}
-		c, err := okta.New(context.Background(), okta.Credentials{OrgURL: f.srv.URL, ClientID: sc.ClientID, PrivateKeyPEM: []byte(sc.PrivateKeyPEM), Scopes: sc.Scopes}, okta.Options{MaxRetries: 1})
+		c, err := okta.New(context.Background(), okta.Credentials{OrgURL: f.Server.URL, ClientID: sc.ClientID, PrivateKeyPEM: []byte(sc.PrivateKeyPEM), Scopes: sc.Scopes}, okta.Options{MaxRetries: 1})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -62,21 +62,21 @@ func (f *fixture) approved(t *testing.T, req Request) *Record {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := Submit(f.st, p)
+	rec, err := Submit(f.Store, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Approve(f.st, rec.ID, author, "lgtm", stamp); !errors.Is(err, ErrSelfApproval) || !errors.Is(err, ErrRefused) {
+	if _, err := Approve(f.Store, rec.ID, author, "lgtm", stamp); !errors.Is(err, ErrSelfApproval) || !errors.Is(err, ErrRefused) {
 		t.Fatalf("self-approval: %v", err)
 	}
-	rec, err = Approve(f.st, rec.ID, reviewer, "ok", stamp)
+	rec, err = Approve(f.Store, rec.ID, reviewer, "ok", stamp)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rec.State != StateApproved {
 		t.Fatalf("state after approval = %s", rec.State)
 	}
-	f.srv.Sim.ResetStats()
+	f.Server.Sim.ResetStats()
 	return rec
 }
 
@@ -87,7 +87,7 @@ func TestApplyEndToEnd(t *testing.T) {
 	c := f.client(t, "superadmin")
 	ctx := context.Background()
 	var progress []string
-	rep, err := Apply(ctx, f.st, rec.ID, ApplyOptions{Client: c, Actor: rec.Plan.Author, AllowWrites: true,
+	rep, err := Apply(ctx, f.Store, rec.ID, ApplyOptions{Client: c, Actor: rec.Plan.Author, AllowWrites: true,
 		Progress: func(op Op, state string) { progress = append(progress, fmt.Sprint(op.Seq, state)) }})
 	if err != nil {
 		t.Fatalf("apply: %v (%+v)", err, rep)
@@ -95,7 +95,7 @@ func TestApplyEndToEnd(t *testing.T) {
 	if rep.State != StateApplied || rep.Done != 5 || len(progress) != 5 || rep.ResyncError != "" {
 		t.Fatalf("report = %+v, progress %v", rep, progress)
 	}
-	st := f.srv.Sim.Stats().ByEndpoint
+	st := f.Server.Sim.Stats().ByEndpoint
 	if st["PUT /api/v1/groups/{id}/users/{uid}"] != 3 || st["DELETE /api/v1/groups/{id}/users/{uid}"] != 2 {
 		t.Fatalf("write requests = %v", st)
 	}
@@ -107,23 +107,23 @@ func TestApplyEndToEnd(t *testing.T) {
 	}
 	// The re-synced cache equals the org.
 	var digest string
-	if err := f.st.View(func(r *store.Reader) error {
+	if err := f.Store.View(func(r *store.Reader) error {
 		var err error
 		digest, err = r.Digest()
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if truth := f.srv.Sim.Truth().Digest; digest != truth {
+	if truth := f.Server.Sim.Truth().Digest; digest != truth {
 		t.Errorf("cache digest %s != truth %s after re-sync", digest, truth)
 	}
 	// Applying again is a no-op.
-	f.srv.Sim.ResetStats()
-	rep, err = Apply(ctx, f.st, rec.ID, ApplyOptions{Client: c, AllowWrites: true})
-	if err != nil || rep.State != StateApplied || f.srv.Sim.Stats().Requests != 0 {
-		t.Fatalf("second apply: %v %+v, %d requests", err, rep, f.srv.Sim.Stats().Requests)
+	f.Server.Sim.ResetStats()
+	rep, err = Apply(ctx, f.Store, rec.ID, ApplyOptions{Client: c, AllowWrites: true})
+	if err != nil || rep.State != StateApplied || f.Server.Sim.Stats().Requests != 0 {
+		t.Fatalf("second apply: %v %+v, %d requests", err, rep, f.Server.Sim.Stats().Requests)
 	}
-	entries, err := Audit(f.st)
+	entries, err := Audit(f.Store)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,10 +142,10 @@ func TestApplyResumesAfterFailure(t *testing.T) {
 	tg := f.targets(t, 4)
 	rec := f.approved(t, Request{Title: "resume", Changes: []Change{{Group: tg.group.Name, Add: tg.outsiders[:5]}}})
 	third := rec.Plan.Ops[2]
-	f.srv.Sim.SetFaults([]oktasim.FaultRule{{Method: "PUT", Path: "/api/v1/groups/" + tg.group.ID + "/users/" + third.UserID, Probability: 1, Status: 500}})
+	f.Server.Sim.SetFaults([]oktasim.FaultRule{{Method: "PUT", Path: "/api/v1/groups/" + tg.group.ID + "/users/" + third.UserID, Probability: 1, Status: 500}})
 	c := f.client(t, "superadmin")
 	ctx := context.Background()
-	rep, err := Apply(ctx, f.st, rec.ID, ApplyOptions{Client: c, AllowWrites: true})
+	rep, err := Apply(ctx, f.Store, rec.ID, ApplyOptions{Client: c, AllowWrites: true})
 	if !errors.Is(err, ErrApplyFailed) || !strings.Contains(err.Error(), third.Login) {
 		t.Fatalf("apply with a fault: %v", err)
 	}
@@ -153,24 +153,24 @@ func TestApplyResumesAfterFailure(t *testing.T) {
 		t.Fatalf("report = %+v", rep)
 	}
 	// 2 done + the 3rd tried twice (MaxRetries 1).
-	if n := f.srv.Sim.Stats().ByEndpoint["PUT /api/v1/groups/{id}/users/{uid}"]; n != 4 {
+	if n := f.Server.Sim.Stats().ByEndpoint["PUT /api/v1/groups/{id}/users/{uid}"]; n != 4 {
 		t.Fatalf("first run sent %d PUTs, want 4", n)
 	}
-	stored, _ := Load(f.st, rec.ID)
+	stored, _ := Load(f.Store, rec.ID)
 	if stored.State != StateFailed || stored.Error == "" {
 		t.Fatalf("stored = %s %q", stored.State, stored.Error)
 	}
 
-	f.srv.Sim.SetFaults(nil)
-	f.srv.Sim.ResetStats()
-	rep, err = Apply(ctx, f.st, rec.ID, ApplyOptions{Client: c, AllowWrites: true})
+	f.Server.Sim.SetFaults(nil)
+	f.Server.Sim.ResetStats()
+	rep, err = Apply(ctx, f.Store, rec.ID, ApplyOptions{Client: c, AllowWrites: true})
 	if err != nil {
 		t.Fatalf("resume: %v (%+v)", err, rep.Drift)
 	}
 	if rep.State != StateApplied || rep.Done != 5 {
 		t.Fatalf("resume report = %+v", rep)
 	}
-	if n := f.srv.Sim.Stats().ByEndpoint["PUT /api/v1/groups/{id}/users/{uid}"]; n != 3 {
+	if n := f.Server.Sim.Stats().ByEndpoint["PUT /api/v1/groups/{id}/users/{uid}"]; n != 3 {
 		t.Fatalf("resume sent %d PUTs, want 3 (no operation twice)", n)
 	}
 	for i, r := range rep.Results {
@@ -184,7 +184,7 @@ func TestApplyResumesAfterFailure(t *testing.T) {
 			t.Errorf("%s not added", op.Login)
 		}
 	}
-	j, _ := Journal(f.st, rec.ID)
+	j, _ := Journal(f.Store, rec.ID)
 	if j[1].Run != 1 || j[3].Run != 2 || j[3].State != OpDone {
 		t.Fatalf("journal = %+v", j)
 	}
@@ -202,7 +202,7 @@ func TestApplyRefusesDrift(t *testing.T) {
 	}
 	churned := false
 	for i := 0; i < 3000 && !churned; i++ {
-		if _, err := f.srv.Sim.Churn(1); err != nil {
+		if _, err := f.Server.Sim.Churn(1); err != nil {
 			t.Fatal(err)
 		}
 		g, err := c.GetGroup(ctx, tg.group.ID)
@@ -217,12 +217,12 @@ func TestApplyRefusesDrift(t *testing.T) {
 	if !churned {
 		t.Fatal("churn never touched the target group")
 	}
-	f.srv.Sim.ResetStats()
-	rep, err := Apply(ctx, f.st, rec.ID, ApplyOptions{Client: c, AllowWrites: true})
+	f.Server.Sim.ResetStats()
+	rep, err := Apply(ctx, f.Store, rec.ID, ApplyOptions{Client: c, AllowWrites: true})
 	if !errors.Is(err, ErrDrift) || len(rep.Drift) == 0 {
 		t.Fatalf("apply after churn: %v, drift %+v", err, rep.Drift)
 	}
-	if w := writes(f.srv.Sim.Stats()); w != 0 {
+	if w := writes(f.Server.Sim.Stats()); w != 0 {
 		t.Fatalf("%d write requests despite drift", w)
 	}
 	for _, d := range rep.Drift {
@@ -230,7 +230,7 @@ func TestApplyRefusesDrift(t *testing.T) {
 			t.Fatalf("drift = %+v", d)
 		}
 	}
-	rep, err = Apply(ctx, f.st, rec.ID, ApplyOptions{Client: c, AllowWrites: true, Rebase: true})
+	rep, err = Apply(ctx, f.Store, rec.ID, ApplyOptions{Client: c, AllowWrites: true, Rebase: true})
 	if err != nil || rep.State != StateApplied {
 		t.Fatalf("rebased apply: %v %+v", err, rep)
 	}
@@ -256,20 +256,20 @@ func TestApplyRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pending, err := Submit(f.st, p)
+	pending, err := Submit(f.Store, p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p, _ = f.build(t, req("rejected"))
-	rejected, _ := Submit(f.st, p)
-	if _, err := Reject(f.st, rejected.ID, priya, "no", stamp); err != nil {
+	rejected, _ := Submit(f.Store, p)
+	if _, err := Reject(f.Store, rejected.ID, priya, "no", stamp); err != nil {
 		t.Fatal(err)
 	}
 	// A record edited in the cache behind dirdeck's back.
 	tampered := f.approved(t, Request{Title: "tampered", Changes: []Change{{Group: tg.group.Name, Add: tg.outsiders[1:2]}}})
-	raw, _ := f.st.Plan(tampered.ID)
+	raw, _ := f.Store.Plan(tampered.ID)
 	raw = []byte(strings.Replace(string(raw), tg.outsiders[1], "mallory@example.com", 1))
-	if err := f.st.PutPlan(tampered.ID, raw); err != nil {
+	if err := f.Store.PutPlan(tampered.ID, raw); err != nil {
 		t.Fatal(err)
 	}
 
@@ -290,13 +290,13 @@ func TestApplyRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f.srv.Sim.ResetStats()
-			_, err := Apply(ctx, f.st, tt.id, ApplyOptions{Client: f.client(t, tt.token), AllowWrites: tt.writes})
+			f.Server.Sim.ResetStats()
+			_, err := Apply(ctx, f.Store, tt.id, ApplyOptions{Client: f.client(t, tt.token), AllowWrites: tt.writes})
 			if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want refused with %q", err, tt.want)
 			}
-			if w := writes(f.srv.Sim.Stats()); w != 0 {
-				t.Fatalf("%d write requests: %v", w, f.srv.Sim.Stats().ByEndpoint)
+			if w := writes(f.Server.Sim.Stats()); w != 0 {
+				t.Fatalf("%d write requests: %v", w, f.Server.Sim.Stats().ByEndpoint)
 			}
 		})
 	}
@@ -312,20 +312,20 @@ func TestApplyDriftOnPlannedMembers(t *testing.T) {
 	if err := other.AddGroupMember(ctx, tg.group.ID, rec.Plan.Ops[0].UserID); err != nil {
 		t.Fatal(err)
 	}
-	f.srv.Sim.ResetStats()
+	f.Server.Sim.ResetStats()
 	c := f.client(t, "superadmin")
-	rep, err := Apply(ctx, f.st, rec.ID, ApplyOptions{Client: c, AllowWrites: true})
+	rep, err := Apply(ctx, f.Store, rec.ID, ApplyOptions{Client: c, AllowWrites: true})
 	if !errors.Is(err, ErrDrift) || len(rep.Drift) != 1 || rep.Drift[0].Blocking || !strings.Contains(rep.Drift[0].What, tg.outsiders[0]) {
 		t.Fatalf("apply: %v, drift %+v", err, rep.Drift)
 	}
-	if w := writes(f.srv.Sim.Stats()); w != 0 {
+	if w := writes(f.Server.Sim.Stats()); w != 0 {
 		t.Fatalf("%d writes despite drift", w)
 	}
-	rep, err = Apply(ctx, f.st, rec.ID, ApplyOptions{Client: c, AllowWrites: true, Rebase: true})
+	rep, err = Apply(ctx, f.Store, rec.ID, ApplyOptions{Client: c, AllowWrites: true, Rebase: true})
 	if err != nil || rep.Noop != 1 || rep.Done != 1 {
 		t.Fatalf("rebased apply: %v %+v", err, rep)
 	}
-	st := f.srv.Sim.Stats().ByEndpoint
+	st := f.Server.Sim.Stats().ByEndpoint
 	if st["PUT /api/v1/groups/{id}/users/{uid}"] != 0 || st["DELETE /api/v1/groups/{id}/users/{uid}"] != 1 {
 		t.Fatalf("rebased apply wrote %v (the add is a no-op)", st)
 	}
@@ -339,15 +339,15 @@ func TestApplyBlockingDrift(t *testing.T) {
 	if _, err := f.client(t, "reviewer").UpdateGroup(ctx, tg.group.ID, tg.group.Name, "edited meanwhile"); err != nil {
 		t.Fatal(err)
 	}
-	f.srv.Sim.ResetStats()
-	rep, err := Apply(ctx, f.st, rec.ID, ApplyOptions{Client: f.client(t, "superadmin"), AllowWrites: true, Rebase: true})
+	f.Server.Sim.ResetStats()
+	rep, err := Apply(ctx, f.Store, rec.ID, ApplyOptions{Client: f.client(t, "superadmin"), AllowWrites: true, Rebase: true})
 	if !errors.Is(err, ErrDrift) || !strings.Contains(err.Error(), "stage a new plan") {
 		t.Fatalf("apply over an edited profile: %v", err)
 	}
 	if len(rep.Drift) != 1 || !rep.Drift[0].Blocking {
 		t.Fatalf("drift = %+v", rep.Drift)
 	}
-	if w := writes(f.srv.Sim.Stats()); w != 0 {
+	if w := writes(f.Server.Sim.Stats()); w != 0 {
 		t.Fatalf("%d writes despite blocking drift", w)
 	}
 }
@@ -357,11 +357,11 @@ func TestApplyCreatesGroupAndAddsMembers(t *testing.T) {
 	tg := f.targets(t, 4)
 	rec := f.approved(t, Request{Title: "falcon", Changes: []Change{{Group: "Project Falcon", Create: true, Description: "Launch team", Add: tg.outsiders[:2]}}})
 	ctx := context.Background()
-	rep, err := Apply(ctx, f.st, rec.ID, ApplyOptions{Client: f.client(t, "superadmin"), AllowWrites: true})
+	rep, err := Apply(ctx, f.Store, rec.ID, ApplyOptions{Client: f.client(t, "superadmin"), AllowWrites: true})
 	if err != nil || rep.Done != 3 || len(rep.Resynced) != 1 {
 		t.Fatalf("apply: %v %+v", err, rep)
 	}
-	err = f.st.View(func(r *store.Reader) error {
+	err = f.Store.View(func(r *store.Reader) error {
 		g, ok := r.GroupByName("Project Falcon")
 		if !ok || g.ID != rep.Resynced[0] || g.Description != "Launch team" {
 			t.Fatalf("cached group = %+v, %v", g, ok)
@@ -378,7 +378,7 @@ func TestApplyCreatesGroupAndAddsMembers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if digest, truth := cacheDigest(t, f.st), f.srv.Sim.Truth().Digest; digest != truth {
+	if digest, truth := cacheDigest(t, f.Store), f.Server.Sim.Truth().Digest; digest != truth {
 		t.Fatalf("cache %s != truth %s", digest, truth)
 	}
 	// A second plan creating the same name is refused at staging now...
@@ -403,14 +403,14 @@ func cacheDigest(t *testing.T, st *store.Store) string {
 func TestApplyWithOAuth(t *testing.T) {
 	f := newFixture(t)
 	tg := f.targets(t, 4)
-	clients, err := f.srv.Sim.Clients()
+	clients, err := f.Server.Sim.Clients()
 	if err != nil {
 		t.Fatal(err)
 	}
 	oauth := func(name string) (*okta.Client, string) {
 		for _, sc := range clients {
 			if sc.Name == name {
-				c, err := okta.New(context.Background(), okta.Credentials{OrgURL: f.srv.URL, ClientID: sc.ClientID,
+				c, err := okta.New(context.Background(), okta.Credentials{OrgURL: f.Server.URL, ClientID: sc.ClientID,
 					PrivateKeyPEM: []byte(sc.PrivateKeyPEM), Scopes: sc.Scopes}, okta.Options{MaxRetries: 1})
 				if err != nil {
 					t.Fatal(err)
@@ -428,15 +428,15 @@ func TestApplyWithOAuth(t *testing.T) {
 	if err != nil || who.AdminID != "client:"+roID {
 		t.Fatalf("identity of a service app: %+v %v", who, err)
 	}
-	_, err = Apply(ctx, f.st, rec.ID, ApplyOptions{Client: ro, AllowWrites: true})
+	_, err = Apply(ctx, f.Store, rec.ID, ApplyOptions{Client: ro, AllowWrites: true})
 	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "okta.groups.manage") {
 		t.Fatalf("service app without okta.groups.manage: %v", err)
 	}
-	if w := writes(f.srv.Sim.Stats()); w != 0 {
+	if w := writes(f.Server.Sim.Stats()); w != 0 {
 		t.Fatalf("%d writes", w)
 	}
 	mgr, _ := oauth("manager")
-	rep, err := Apply(ctx, f.st, rec.ID, ApplyOptions{Client: mgr, AllowWrites: true})
+	rep, err := Apply(ctx, f.Store, rec.ID, ApplyOptions{Client: mgr, AllowWrites: true})
 	if err != nil || rep.Done != 1 {
 		t.Fatalf("service app with okta.groups.manage: %v %+v", err, rep)
 	}
@@ -450,7 +450,7 @@ func TestRenameIgnoresMembershipChurn(t *testing.T) {
 	if err := f.client(t, "reviewer").AddGroupMember(ctx, tg.group.ID, f.outsiderID(t, tg)); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Apply(ctx, f.st, rec.ID, ApplyOptions{Client: f.client(t, "superadmin"), AllowWrites: true})
+	rep, err := Apply(ctx, f.Store, rec.ID, ApplyOptions{Client: f.client(t, "superadmin"), AllowWrites: true})
 	if err != nil || rep.Done != 1 {
 		t.Fatalf("rename after unrelated membership change: %v %+v", err, rep)
 	}
@@ -464,7 +464,7 @@ func TestRenameIgnoresMembershipChurn(t *testing.T) {
 func (f *fixture) outsiderID(t *testing.T, tg targets) string {
 	t.Helper()
 	var id string
-	if err := f.st.View(func(r *store.Reader) error {
+	if err := f.Store.View(func(r *store.Reader) error {
 		for u := range r.UsersByPrefix(tg.outsiders[0]) {
 			id = u.ID
 			break

@@ -1,13 +1,11 @@
 package plan
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/dirdeck/dirdeck/directory"
-	"github.com/dirdeck/dirdeck/okta"
+	"github.com/dirdeck/dirdeck/internal/testorg"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/store"
 	dsync "github.com/dirdeck/dirdeck/sync"
@@ -17,23 +15,12 @@ import (
 // largest OKTA_GROUP of scenario M (and adding as many outsiders), impact
 // analysis included, from a synced cache.
 func BenchmarkBuildLargePlan(b *testing.B) {
-	b.Setenv("HOME", b.TempDir())
-	srv := oktasim.NewServer(b, oktasim.Options{Scenario: "M", Seed: 1})
-	st, err := store.Open(filepath.Join(b.TempDir(), "cache.db"), store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: srv.SuperAdminToken()}, okta.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := dsync.Run(context.Background(), c, st, dsync.Options{}); err != nil {
-		b.Fatal(err)
-	}
+	org := testorg.Start(b, testorg.Options{Sim: oktasim.Options{Scenario: "M", Seed: 1}, Token: "superadmin"})
+	org.Sync(b, dsync.Options{})
+	st := org.Store
 	var group directory.Group
 	var members, outsiders []string
-	err = st.View(func(r *store.Reader) error {
+	err := st.View(func(r *store.Reader) error {
 		best := 0
 		for g := range r.Groups() {
 			if g.Type != directory.GroupTypeOkta {

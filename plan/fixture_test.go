@@ -1,51 +1,39 @@
 package plan
 
 import (
-	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/testorg"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/store"
 	dsync "github.com/dirdeck/dirdeck/sync"
 )
 
-// fixture is a simulated org synced into a fresh cache.
+// fixture is a simulated org synced into a fresh cache by a super
+// administrator's client.
 type fixture struct {
-	srv *oktasim.Server
-	st  *store.Store
+	*testorg.Org
 }
 
-// client builds a client for one of the sim's tokens. Retries are fast so
-// that an injected fault fails in milliseconds.
+// clientOptions make retries fast and few, so that an injected fault
+// fails in milliseconds.
+var clientOptions = okta.Options{MaxRetries: 1}
+
+// client builds a client for one of the sim's tokens.
 func (f *fixture) client(t *testing.T, token string) *okta.Client {
 	t.Helper()
-	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: f.srv.URL, Token: f.srv.Token(token)},
-		okta.Options{MaxRetries: 1, BaseBackoff: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return f.NewClient(t, token, clientOptions)
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	t.Setenv("HOME", t.TempDir()) // the SDK must see no ~/.okta
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
-	st, err := store.Open(filepath.Join(t.TempDir(), "cache.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	f := &fixture{srv: srv, st: st}
-	if _, err := dsync.Run(context.Background(), f.client(t, "superadmin"), st, dsync.Options{}); err != nil {
-		t.Fatalf("sync: %v", err)
-	}
-	srv.Sim.ResetStats()
+	f := &fixture{testorg.Start(t, testorg.Options{Sim: oktasim.Options{Scenario: "S", Seed: 1}, Token: "superadmin", Client: clientOptions})}
+	f.Sync(t, dsync.Options{})
+	f.Server.Sim.ResetStats()
 	return f
 }
 
@@ -63,7 +51,7 @@ type targets struct {
 func (f *fixture) targets(t *testing.T, minMembers int) targets {
 	t.Helper()
 	var tg targets
-	err := f.st.View(func(r *store.Reader) error {
+	err := f.Store.View(func(r *store.Reader) error {
 		for g := range r.Groups() {
 			switch g.Type {
 			case directory.GroupTypeApp:
@@ -125,10 +113,10 @@ func (f *fixture) build(t *testing.T, req Request) (Plan, error) {
 		req.Now = stamp
 	}
 	if req.OrgURL == "" {
-		req.OrgURL = f.srv.URL
+		req.OrgURL = f.Server.URL
 	}
 	var p Plan
-	err := f.st.View(func(r *store.Reader) error {
+	err := f.Store.View(func(r *store.Reader) error {
 		var err error
 		p, err = Build(r, req)
 		return err

@@ -18,26 +18,26 @@ func TestReviewExportImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := Submit(f.st, p)
+	rec, err := Submit(f.Store, p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Same admin from another OS account is still the author.
 	sameAdmin := ada
 	sameAdmin.OSUser = "someone-else"
-	if _, err := Approve(f.st, rec.ID, sameAdmin, "", stamp); !errors.Is(err, ErrSelfApproval) {
+	if _, err := Approve(f.Store, rec.ID, sameAdmin, "", stamp); !errors.Is(err, ErrSelfApproval) {
 		t.Fatalf("author under another OS user: %v", err)
 	}
-	rec, err = Approve(f.st, rec.ID, priya, "fine", stamp)
+	rec, err = Approve(f.Store, rec.ID, priya, "fine", stamp)
 	if err != nil || rec.State != StatePending || len(rec.Approvals()) != 1 {
 		t.Fatalf("one of two approvals: %v %+v", err, rec)
 	}
-	if _, err := Approve(f.st, rec.ID, priya, "again", stamp); !errors.Is(err, ErrRefused) {
+	if _, err := Approve(f.Store, rec.ID, priya, "again", stamp); !errors.Is(err, ErrRefused) {
 		t.Fatalf("second approval by the same admin: %v", err)
 	}
 
 	var buf bytes.Buffer
-	if err := Export(f.st, rec.ID, &buf, ada); err != nil {
+	if err := Export(f.Store, rec.ID, &buf, ada); err != nil {
 		t.Fatal(err)
 	}
 	exported := buf.Bytes()
@@ -51,7 +51,7 @@ func TestReviewExportImport(t *testing.T) {
 	if _, err := Import(other, bytes.NewReader(exported), "https://other.okta.com", priya, stamp); !errors.Is(err, ErrRefused) {
 		t.Fatalf("import for another org: %v", err)
 	}
-	imp, err := Import(other, bytes.NewReader(exported), f.srv.URL, priya, stamp)
+	imp, err := Import(other, bytes.NewReader(exported), f.Server.URL, priya, stamp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestReviewExportImport(t *testing.T) {
 	if err := Export(other, rec.ID, &buf, third); err != nil {
 		t.Fatal(err)
 	}
-	back, err := Import(f.st, &buf, f.srv.URL, ada, stamp)
+	back, err := Import(f.Store, &buf, f.Server.URL, ada, stamp)
 	if err != nil || back.State != StateApproved || len(back.Approvals()) != 2 {
 		t.Fatalf("import back: %v %+v", err, back)
 	}
@@ -107,7 +107,7 @@ func TestReviewExportImport(t *testing.T) {
 	}
 
 	// A reviewer may still veto an approved plan before it is applied.
-	rec2, err := Reject(f.st, rec.ID, priya, "changed my mind", stamp)
+	rec2, err := Reject(f.Store, rec.ID, priya, "changed my mind", stamp)
 	if err != nil || rec2.State != StateRejected {
 		t.Fatalf("veto an approved plan: %v %+v", err, rec2)
 	}
@@ -117,12 +117,12 @@ func TestRejectIsFinal(t *testing.T) {
 	f := newFixture(t)
 	tg := f.targets(t, 4)
 	p, _ := f.build(t, Request{Changes: []Change{{Group: tg.group.Name, Add: tg.outsiders[:1]}}})
-	rec, _ := Submit(f.st, p)
-	rec, err := Reject(f.st, rec.ID, priya, "wrong group", stamp)
+	rec, _ := Submit(f.Store, p)
+	rec, err := Reject(f.Store, rec.ID, priya, "wrong group", stamp)
 	if err != nil || rec.State != StateRejected {
 		t.Fatalf("reject: %v %+v", err, rec)
 	}
-	if _, err := Approve(f.st, rec.ID, priya, "", stamp); !errors.Is(err, ErrRefused) {
+	if _, err := Approve(f.Store, rec.ID, priya, "", stamp); !errors.Is(err, ErrRefused) {
 		t.Fatalf("approve after reject: %v", err)
 	}
 	out := Render(rec, Plain, nil)

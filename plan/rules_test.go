@@ -34,7 +34,7 @@ func (f *fixture) ruleTarget(t *testing.T, c *okta.Client) ruleTarget {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = f.st.View(func(r *store.Reader) error {
+	err = f.Store.View(func(r *store.Reader) error {
 		g, ok := r.Group(rt.group.ID)
 		if !ok {
 			t.Fatalf("rule target %s is not in the cache", rt.group.ID)
@@ -84,8 +84,8 @@ func TestFlagRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f.srv.Sim.SetFaults(tt.faults)
-			defer f.srv.Sim.SetFaults(nil)
+			f.Server.Sim.SetFaults(tt.faults)
+			defer f.Server.Sim.SetFaults(nil)
 			p, err := f.build(t, Request{Changes: tt.changes})
 			if err != nil {
 				t.Fatal(err)
@@ -108,7 +108,7 @@ func TestFlagRules(t *testing.T) {
 func TestFlagRulesServerError(t *testing.T) {
 	f := newFixture(t)
 	tg := f.targets(t, 4)
-	f.srv.Sim.SetFaults([]oktasim.FaultRule{{Path: "/api/v1/groups/rules*", Probability: 1, Status: 500}})
+	f.Server.Sim.SetFaults([]oktasim.FaultRule{{Path: "/api/v1/groups/rules*", Probability: 1, Status: 500}})
 	p, err := f.build(t, Request{Changes: []Change{{Group: tg.group.Name, Remove: tg.members[:1]}}})
 	if err != nil {
 		t.Fatal(err)

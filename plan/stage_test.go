@@ -72,23 +72,23 @@ func TestStageAndShow(t *testing.T) {
 	if h1 == h2 || !strings.HasPrefix(h1, "sha256:") {
 		t.Fatalf("hash does not cover the ops: %s %s", h1, h2)
 	}
-	rec, err := Submit(f.st, p)
+	rec, err := Submit(f.Store, p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rec.State != StatePending || rec.ID != IDOf(h1) {
 		t.Fatalf("record = %s %s", rec.ID, rec.State)
 	}
-	if _, err := Submit(f.st, p); !errors.Is(err, ErrRefused) {
+	if _, err := Submit(f.Store, p); !errors.Is(err, ErrRefused) {
 		t.Fatalf("second submit: %v", err)
 	}
-	loaded, err := Load(f.st, rec.ID)
+	loaded, err := Load(f.Store, rec.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := Render(loaded, Plain, nil)
 	// The sim's port changes per run.
-	out = strings.ReplaceAll(out, f.srv.URL, "http://127.0.0.1:PORT")
+	out = strings.ReplaceAll(out, f.Server.URL, "http://127.0.0.1:PORT")
 	out = strings.ReplaceAll(out, loaded.Hash, "sha256:HASH")
 	out = strings.ReplaceAll(out, loaded.ID, "p-ID")
 	golden(t, "show.txt", out)
@@ -97,7 +97,7 @@ func TestStageAndShow(t *testing.T) {
 		t.Fatal(err)
 	}
 	colour := Render(loaded, dark, nil)
-	colour = strings.ReplaceAll(colour, f.srv.URL, "http://127.0.0.1:PORT")
+	colour = strings.ReplaceAll(colour, f.Server.URL, "http://127.0.0.1:PORT")
 	colour = strings.ReplaceAll(colour, loaded.Hash, "sha256:HASH")
 	colour = strings.ReplaceAll(colour, loaded.ID, "p-ID")
 	if !strings.Contains(colour, "\x1b[") {
@@ -155,7 +155,7 @@ func TestStageRefusals(t *testing.T) {
 		}
 	})
 	t.Run("no author", func(t *testing.T) {
-		err := f.st.View(func(r *store.Reader) error {
+		err := f.Store.View(func(r *store.Reader) error {
 			_, err := Build(r, Request{Changes: []Change{{Group: tg.group.Name, Add: tg.outsiders[:1]}}})
 			return err
 		})

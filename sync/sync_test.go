@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/testorg"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/store"
@@ -17,37 +16,13 @@ import (
 
 // fixture is a simulated org, a client for it and a cache file.
 type fixture struct {
-	t   *testing.T
-	srv *oktasim.Server
-	c   *okta.Client
-	st  *store.Store
+	*testorg.Org
+	t *testing.T
 }
 
 func newFixture(t *testing.T, opts oktasim.Options, token string) *fixture {
 	t.Helper()
-	t.Setenv("HOME", t.TempDir()) // the SDK must not see a real ~/.okta
-	srv := oktasim.NewServer(t, opts)
-	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: srv.Token(token)}, okta.Options{BaseBackoff: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "cache.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return &fixture{t: t, srv: srv, c: c, st: st}
-}
-
-func (f *fixture) sync(opts dsync.Options) directory.SyncRun {
-	f.t.Helper()
-	t0 := time.Now()
-	run, err := dsync.Run(context.Background(), f.c, f.st, opts)
-	f.t.Logf("%s run: %d requests, %d waits, %v", run.Mode, run.Requests, run.ThrottledWaits, time.Since(t0))
-	if err != nil {
-		f.t.Fatalf("sync: %v", err)
-	}
-	return run
+	return &fixture{Org: testorg.Start(t, testorg.Options{Sim: opts, Token: token}), t: t}
 }
 
 // cache returns the cache's counts and digest.
@@ -55,7 +30,7 @@ func (f *fixture) cache() (directory.Counts, string) {
 	f.t.Helper()
 	var counts directory.Counts
 	var digest string
-	err := f.st.View(func(r *store.Reader) error {
+	err := f.Store.View(func(r *store.Reader) error {
 		counts = r.Counts()
 		var err error
 		digest, err = r.Digest()
@@ -70,7 +45,7 @@ func (f *fixture) cache() (directory.Counts, string) {
 // assertTruth fails unless the cache equals what the org holds.
 func (f *fixture) assertTruth(when string) {
 	f.t.Helper()
-	truth := f.srv.Sim.Truth()
+	truth := f.Server.Sim.Truth()
 	counts, digest := f.cache()
 	if digest != truth.Digest {
 		f.t.Fatalf("%s: cache digest %s, truth %s\ncache counts %+v\ntruth counts %v", when, digest, truth.Digest, counts, truth.Counts)
@@ -81,17 +56,17 @@ func TestFullThenIncrementalEqualsTruth(t *testing.T) {
 	for _, seed := range []int64{1, 7} {
 		t.Run(fmt.Sprintf("S/seed%d", seed), func(t *testing.T) {
 			f := newFixture(t, oktasim.Options{Scenario: "S", Seed: seed}, "readonly")
-			run := f.sync(dsync.Options{})
+			run := f.Sync(t, dsync.Options{})
 			if run.Mode != dsync.ModeFull || run.Status != directory.RunOK {
 				t.Fatalf("first run: mode %s status %s", run.Mode, run.Status)
 			}
 			f.assertTruth("after full sync")
 			for round := 1; round <= 10; round++ {
-				res, err := f.srv.Sim.Churn(100)
+				res, err := f.Server.Sim.Churn(100)
 				if err != nil {
 					t.Fatal(err)
 				}
-				run := f.sync(dsync.Options{})
+				run := f.Sync(t, dsync.Options{})
 				if run.Mode != dsync.ModeIncremental {
 					t.Fatalf("round %d: mode %s, want incremental", round, run.Mode)
 				}
@@ -103,29 +78,29 @@ func TestFullThenIncrementalEqualsTruth(t *testing.T) {
 
 func TestFaultsStillReachTruth(t *testing.T) {
 	f := newFixture(t, oktasim.Options{Scenario: "S", Seed: 3}, "readonly")
-	f.srv.Sim.SetFaults([]oktasim.FaultRule{
+	f.Server.Sim.SetFaults([]oktasim.FaultRule{
 		{Path: "/api/v1/*", Probability: 0.05, Status: 503},
 		{Path: "/api/v1/*", Probability: 0.03, Status: 429},
 		{Path: "/api/v1/groups/*", Probability: 0.03, Reset: true},
 		{Path: "/api/v1/*", Probability: 0.1, LatencyMS: 5},
 	})
-	run := f.sync(dsync.Options{})
+	run := f.Sync(t, dsync.Options{})
 	if run.Retries == 0 {
 		t.Fatalf("no retries recorded: the faults did not bite (%+v)", run)
 	}
 	f.assertTruth("full sync under faults")
 	for round := 1; round <= 3; round++ {
-		if _, err := f.srv.Sim.Churn(50); err != nil {
+		if _, err := f.Server.Sim.Churn(50); err != nil {
 			t.Fatal(err)
 		}
-		f.sync(dsync.Options{})
+		f.Sync(t, dsync.Options{})
 		f.assertTruth(fmt.Sprintf("incremental round %d under faults", round))
 	}
 }
 
 func TestForbiddenAppsIsPartial(t *testing.T) {
 	f := newFixture(t, oktasim.Options{Scenario: "S", Seed: 4}, "noapps")
-	run := f.sync(dsync.Options{})
+	run := f.Sync(t, dsync.Options{})
 	if run.Status != directory.RunPartial {
 		t.Fatalf("status %s, want partial", run.Status)
 	}
@@ -133,7 +108,7 @@ func TestForbiddenAppsIsPartial(t *testing.T) {
 		t.Fatalf("partial = %+v, want apps with E0000006", run.Partial)
 	}
 	counts, _ := f.cache()
-	truth := f.srv.Sim.Truth().Counts
+	truth := f.Server.Sim.Truth().Counts
 	if counts.Users != truth["users"] || counts.Groups != truth["groups"] || counts.Memberships != truth["memberships"] {
 		t.Fatalf("users/groups incomplete: cache %+v truth %v", counts, truth)
 	}
@@ -141,15 +116,15 @@ func TestForbiddenAppsIsPartial(t *testing.T) {
 		t.Fatalf("apps = %d from a token that cannot read apps", counts.Apps)
 	}
 	// Incremental runs stay partial but keep users and groups exact.
-	if _, err := f.srv.Sim.Churn(30); err != nil {
+	if _, err := f.Server.Sim.Churn(30); err != nil {
 		t.Fatal(err)
 	}
-	run = f.sync(dsync.Options{})
+	run = f.Sync(t, dsync.Options{})
 	if run.Status != directory.RunPartial || run.Mode != dsync.ModeIncremental {
 		t.Fatalf("second run %s/%s, want incremental/partial", run.Mode, run.Status)
 	}
 	counts, _ = f.cache()
-	truth = f.srv.Sim.Truth().Counts
+	truth = f.Server.Sim.Truth().Counts
 	if counts.Users != truth["users"] || counts.Groups != truth["groups"] || counts.Memberships != truth["memberships"] {
 		t.Fatalf("after churn: cache %+v truth %v", counts, truth)
 	}
@@ -157,10 +132,10 @@ func TestForbiddenAppsIsPartial(t *testing.T) {
 
 func TestForbiddenAppsKeepsPreviousApps(t *testing.T) {
 	f := newFixture(t, oktasim.Options{Scenario: "S", Seed: 5}, "readonly")
-	f.sync(dsync.Options{})
+	f.Sync(t, dsync.Options{})
 	before, _ := f.cache()
-	f.srv.Sim.SetFaults([]oktasim.FaultRule{{Path: "/api/v1/apps*", Probability: 1, Status: 403}})
-	run := f.sync(dsync.Options{Full: true})
+	f.Server.Sim.SetFaults([]oktasim.FaultRule{{Path: "/api/v1/apps*", Probability: 1, Status: 403}})
+	run := f.Sync(t, dsync.Options{Full: true})
 	if run.Status != directory.RunPartial {
 		t.Fatalf("status %s, want partial", run.Status)
 	}
@@ -172,13 +147,13 @@ func TestForbiddenAppsKeepsPreviousApps(t *testing.T) {
 
 func TestWithoutSystemLogFallsBack(t *testing.T) {
 	f := newFixture(t, oktasim.Options{Scenario: "S", Seed: 6}, "readonly")
-	f.srv.Sim.SetFaults([]oktasim.FaultRule{{Path: "/api/v1/logs*", Probability: 1, Status: 403}})
-	f.sync(dsync.Options{})
+	f.Server.Sim.SetFaults([]oktasim.FaultRule{{Path: "/api/v1/logs*", Probability: 1, Status: 403}})
+	f.Sync(t, dsync.Options{})
 	for round := 1; round <= 4; round++ {
-		if _, err := f.srv.Sim.Churn(60); err != nil {
+		if _, err := f.Server.Sim.Churn(60); err != nil {
 			t.Fatal(err)
 		}
-		run := f.sync(dsync.Options{})
+		run := f.Sync(t, dsync.Options{})
 		if run.Mode != dsync.ModeIncremental || run.Status != directory.RunOK {
 			t.Fatalf("round %d: %s/%s", round, run.Mode, run.Status)
 		}
@@ -190,13 +165,13 @@ func TestMalformedBodiesFailCleanly(t *testing.T) {
 	for _, mode := range []string{dsync.ModeFull, dsync.ModeIncremental} {
 		t.Run(mode, func(t *testing.T) {
 			f := newFixture(t, oktasim.Options{Scenario: "S", Seed: 8}, "readonly")
-			f.sync(dsync.Options{})
+			f.Sync(t, dsync.Options{})
 			_, before := f.cache()
-			if _, err := f.srv.Sim.Churn(40); err != nil {
+			if _, err := f.Server.Sim.Churn(40); err != nil {
 				t.Fatal(err)
 			}
-			f.srv.Sim.SetFaults([]oktasim.FaultRule{{Path: "/api/v1/groups", Probability: 1, Truncate: true}})
-			run, err := dsync.Run(context.Background(), f.c, f.st, dsync.Options{Full: mode == dsync.ModeFull})
+			f.Server.Sim.SetFaults([]oktasim.FaultRule{{Path: "/api/v1/groups", Probability: 1, Truncate: true}})
+			run, err := dsync.Run(context.Background(), f.Client, f.Store, dsync.Options{Full: mode == dsync.ModeFull})
 			if err == nil {
 				t.Fatalf("sync with truncated bodies succeeded: %+v", run)
 			}
@@ -207,15 +182,15 @@ func TestMalformedBodiesFailCleanly(t *testing.T) {
 				t.Fatalf("failed sync changed the cache: %s → %s", before, after)
 			}
 			var last directory.SyncRun
-			if err := f.st.View(func(r *store.Reader) error { last, _ = r.LastRun(); return nil }); err != nil {
+			if err := f.Store.View(func(r *store.Reader) error { last, _ = r.LastRun(); return nil }); err != nil {
 				t.Fatal(err)
 			}
 			if last.Status != directory.RunFailed || last.Error == "" {
 				t.Fatalf("failed run not recorded: %+v", last)
 			}
 			// Once the org answers properly again, the next sync catches up.
-			f.srv.Sim.SetFaults(nil)
-			f.sync(dsync.Options{})
+			f.Server.Sim.SetFaults(nil)
+			f.Sync(t, dsync.Options{})
 			f.assertTruth("after recovery")
 		})
 	}
@@ -226,13 +201,13 @@ func TestScenarioMIncremental(t *testing.T) {
 		t.Skip("scenario M takes a few seconds")
 	}
 	f := newFixture(t, oktasim.Options{Scenario: "M", Seed: 11}, "readonly")
-	full := f.sync(dsync.Options{})
+	full := f.Sync(t, dsync.Options{})
 	f.assertTruth("M full")
 	for round := 1; round <= 3; round++ {
-		if _, err := f.srv.Sim.Churn(100); err != nil {
+		if _, err := f.Server.Sim.Churn(100); err != nil {
 			t.Fatal(err)
 		}
-		run := f.sync(dsync.Options{})
+		run := f.Sync(t, dsync.Options{})
 		f.assertTruth(fmt.Sprintf("M round %d", round))
 		if run.Requests*100 > full.Requests*3 {
 			t.Errorf("round %d: incremental took %d requests, more than 3%% of the full sync's %d", round, run.Requests, full.Requests)
