@@ -23,25 +23,13 @@ type GroupRule struct {
 // ListGroupRules streams the org's group rules page by page (needs
 // okta.groups.read).
 func (c *Client) ListGroupRules(ctx context.Context, fn func([]GroupRule) error) error {
-	return paginate(ctx, c, "list group rules", false, func(after string) ([]GroupRule, *oktasdk.APIResponse, error) {
-		r := c.api.GroupAPI.ListGroupRules(ctx).Limit(GroupRulesPageSize)
-		if after != "" {
-			r = r.After(after)
+	req := c.api.GroupAPI.ListGroupRules(ctx).Limit(GroupRulesPageSize)
+	return paginate(ctx, c, "list group rules", false, fetchPages(req, each(func(gr *oktasdk.GroupRule) (GroupRule, error) {
+		if gr.GetId() == "" {
+			return GroupRule{}, fmt.Errorf("%w: group rule without id", ErrMalformedResponse)
 		}
-		rules, resp, err := r.Execute()
-		if err != nil {
-			return nil, resp, err
-		}
-		out := make([]GroupRule, 0, len(rules))
-		for i := range rules {
-			gr := &rules[i]
-			if gr.GetId() == "" {
-				return nil, resp, fmt.Errorf("%w: group rule without id", ErrMalformedResponse)
-			}
-			assign := gr.GetActions()
-			groups := assign.GetAssignUserToGroups()
-			out = append(out, GroupRule{ID: gr.GetId(), Name: gr.GetName(), Status: gr.GetStatus(), GroupIDs: groups.GetGroupIds()})
-		}
-		return out, resp, nil
-	}, fn)
+		assign := gr.GetActions()
+		groups := assign.GetAssignUserToGroups()
+		return GroupRule{ID: gr.GetId(), Name: gr.GetName(), Status: gr.GetStatus(), GroupIDs: groups.GetGroupIds()}, nil
+	})), fn)
 }
