@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dirdeck/dirdeck/directory"
@@ -54,29 +53,30 @@ func BuildRow(a directory.App, users, groups int) table.Row {
 	}
 }
 
-// Model is the Apps pane.
+// Model is the Apps pane: a pane.Listing of apps whose detail lists the
+// app's assigned users.
 type Model struct {
-	ctx     *pane.Context
-	list    table.Browser
-	open    key.Binding
-	loadSeq uint64
-	loading bool
-	loadErr string
-
-	detail    *detail
-	detailSeq uint64
-	width, h  int
+	pane.Listing[Info]
+	ctx *pane.Context
 }
 
 // New returns the pane; Load fills it.
 func New(ctx *pane.Context) *Model {
-	t := table.New(Columns(), Fields, ctx.Theme)
-	t.SetEmptyMessage("no apps in the cache (or the credential cannot read apps)")
-	return &Model{
-		ctx:  ctx,
-		list: table.NewBrowser(t, "apps"),
-		open: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
-	}
+	m := &Model{ctx: ctx}
+	m.Listing = pane.NewListing(ctx, pane.ListingSpec[Info]{
+		Columns:       Columns(),
+		Fields:        Fields,
+		Noun:          "apps",
+		Empty:         "no apps in the cache (or the credential cannot read apps)",
+		LoadRows:      LoadRows,
+		DetailColumns: userColumns(),
+		DetailFields:  userFields,
+		DetailNoun:    "assigned users",
+		DetailEmpty:   "no users assigned",
+		LoadDetail:    LoadDetail,
+		Header:        m.header,
+	})
+	return m
 }
 
 // Name implements pane.Pane.
@@ -88,25 +88,8 @@ func (m *Model) Aliases() []string { return []string{"app", "a", "applications"}
 // Title implements pane.Pane.
 func (m *Model) Title() string { return "Apps" }
 
-// Browser exposes the list for tests.
-func (m *Model) Browser() *table.Browser { return &m.list }
-
-type loadedMsg struct {
-	seq  uint64
-	rows *table.Rows
-	err  error
-}
-
-// Load implements pane.Pane.
-func (m *Model) Load() tea.Cmd {
-	m.loadSeq++
-	m.loading = true
-	seq, s := m.loadSeq, m.ctx.Store
-	return func() tea.Msg {
-		rows, err := LoadRows(s)
-		return loadedMsg{seq: seq, rows: table.NewRows(rows), err: err}
-	}
-}
+// Update implements pane.Pane.
+func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) { return m, m.Listing.Update(msg) }
 
 // assignmentsPerView bounds the app-user assignments counted per read
 // transaction.
@@ -125,133 +108,6 @@ func LoadRows(s *store.Store) ([]table.Row, error) {
 	return rows, nil
 }
 
-// SetSize implements pane.Pane; it also picks up a theme change.
-func (m *Model) SetSize(w, h int) {
-	m.width, m.h = w, h
-	m.list.SetTheme(m.ctx.Theme)
-	m.list.SetSize(w, h)
-	if m.detail != nil {
-		m.detail.layout(m.ctx, w, h)
-	}
-}
-
-// Update implements pane.Pane.
-func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
-	switch msg := msg.(type) {
-	case loadedMsg:
-		if msg.seq != m.loadSeq {
-			return m, nil
-		}
-		m.loading = false
-		m.loadErr = ""
-		if msg.err != nil {
-			m.loadErr = msg.err.Error()
-			return m, nil
-		}
-		cmd := m.list.Table.SetRows(msg.rows)
-		if m.detail != nil {
-			return m, tea.Batch(cmd, m.reloadDetail())
-		}
-		return m, cmd
-	case detailMsg:
-		if m.detail == nil || msg.seq != m.detailSeq {
-			return m, nil
-		}
-		m.detail.info, m.detail.err = msg.info, msg.err
-		m.detail.layout(m.ctx, m.width, m.h)
-		if msg.err != nil {
-			return m, nil
-		}
-		return m, m.detail.users.Table.SetRows(msg.users)
-	case tea.KeyPressMsg:
-		if d := m.detail; d != nil && !d.users.Typing() && key.Matches(msg, m.open) {
-			if r, ok := d.users.Table.Selected(); ok {
-				return m, pane.Open("users", r.Key)
-			}
-			return m, nil
-		}
-		if m.detail == nil && !m.list.Typing() && key.Matches(msg, m.open) {
-			if r, ok := m.list.Table.Selected(); ok {
-				return m, m.openDetail(r.Key, r.Cells[0])
-			}
-			return m, nil
-		}
-	}
-	var cmds []tea.Cmd
-	if m.detail != nil {
-		var cmd tea.Cmd
-		m.detail.users, cmd = m.detail.users.Update(msg)
-		cmds = append(cmds, cmd)
-		switch msg.(type) {
-		case tea.KeyPressMsg, tea.MouseMsg:
-			return m, cmd
-		}
-	}
-	var cmd tea.Cmd
-	m.list, cmd = m.list.Update(msg)
-	return m, tea.Batch(append(cmds, cmd)...)
-}
-
-// View implements pane.Pane.
-func (m *Model) View() string {
-	if m.loadErr != "" {
-		return m.ctx.Theme.Error.Render(termtext.Clean(m.loadErr))
-	}
-	if m.detail != nil {
-		return m.detail.view()
-	}
-	return m.list.View()
-}
-
-// Crumbs implements pane.Pane.
-func (m *Model) Crumbs() []string {
-	if m.detail != nil {
-		return []string{m.detail.title}
-	}
-	return nil
-}
-
-// Back implements pane.Pane.
-func (m *Model) Back() (bool, tea.Cmd) {
-	if m.detail != nil {
-		if ok, cmd := m.detail.users.Back(); ok {
-			return true, cmd
-		}
-		m.detail = nil
-		m.detailSeq++
-		return true, nil
-	}
-	return m.list.Back()
-}
-
-// Busy implements pane.Pane.
-func (m *Model) Busy() bool {
-	if m.loading || m.list.Table.Pending() {
-		return true
-	}
-	d := m.detail
-	return d != nil && ((d.info == nil && d.err == nil) || d.users.Table.Pending())
-}
-
-// Capturing implements pane.Pane.
-func (m *Model) Capturing() bool {
-	if m.detail != nil {
-		return m.detail.users.Typing()
-	}
-	return m.list.Typing()
-}
-
-// Keys implements pane.Pane.
-func (m *Model) Keys() []key.Binding {
-	if m.detail != nil {
-		tk := m.detail.users.Table.KeyMap()
-		return []key.Binding{m.detail.users.FilterKey(), key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open user")),
-			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")), tk.Sort, tk.Up, tk.Down}
-	}
-	tk := m.list.Table.KeyMap()
-	return []key.Binding{m.list.FilterKey(), m.open, tk.Sort, tk.Reverse, tk.Up, tk.Down, tk.PageDown, tk.Top, tk.Bottom}
-}
-
 // GroupAssignment is a group assigned to the app.
 type GroupAssignment struct {
 	Group    directory.Group
@@ -262,21 +118,6 @@ type GroupAssignment struct {
 type Info struct {
 	App    directory.App
 	Groups []GroupAssignment
-}
-
-type detail struct {
-	id, title string
-	info      *Info
-	err       error
-	users     table.Browser
-	head      []string
-}
-
-type detailMsg struct {
-	seq   uint64
-	info  *Info
-	users *table.Rows
-	err   error
 }
 
 func userColumns() []table.Column {
@@ -290,23 +131,6 @@ func userColumns() []table.Column {
 
 var userFields = map[string]int{"name": 0, "login": 1, "assigned": 2, "via": 2, "status": 3}
 
-func (m *Model) openDetail(id, title string) tea.Cmd {
-	t := table.New(userColumns(), userFields, m.ctx.Theme)
-	t.SetEmptyMessage("no users assigned")
-	m.detail = &detail{id: id, title: title, users: table.NewBrowser(t, "assigned users")}
-	m.detail.layout(m.ctx, m.width, m.h)
-	return m.reloadDetail()
-}
-
-func (m *Model) reloadDetail() tea.Cmd {
-	m.detailSeq++
-	seq, s, id := m.detailSeq, m.ctx.Store, m.detail.id
-	return func() tea.Msg {
-		info, rows, err := LoadDetail(s, id)
-		return detailMsg{seq: seq, info: info, users: table.NewRows(rows), err: err}
-	}
-}
-
 // usersPerView bounds the user profiles read per read transaction.
 const usersPerView = 20_000
 
@@ -317,55 +141,47 @@ func LoadDetail(s *store.Store, id string) (*Info, []table.Row, error) {
 		info     Info
 		assigned []directory.AppUser
 		viaOf    map[string][]string
-		rows     []table.Row
-		head     bool
 	)
-	begin := func() { info, assigned, viaOf, rows, head = Info{}, nil, map[string][]string{}, nil, false }
-	step := func(r *store.Reader) (bool, error) {
-		if !head {
-			a, ok := r.App(id)
-			if !ok {
-				return false, fmt.Errorf("app %s is no longer in the cache", id)
-			}
-			info.App = a
-			// Who holds the app through which group, from the assigned
-			// groups' member lists: bounded by those groups' sizes, not by
-			// each user's group count.
-			for _, ag := range r.AppGroupsOf(id) {
-				g, ok := r.Group(ag.GroupID)
-				if !ok {
-					g = directory.Group{ID: ag.GroupID, Name: ag.GroupID}
-				}
-				info.Groups = append(info.Groups, GroupAssignment{Group: g, Priority: ag.Priority})
-				name := termtext.Clean(g.Name)
-				for uid := range r.MembersOf(g.ID) {
-					viaOf[uid] = append(viaOf[uid], name)
-				}
-			}
-			for au := range r.AppUsersOf(id) {
-				assigned = append(assigned, au)
-			}
-			head = true
-			rows = make([]table.Row, 0, len(assigned))
+	head := func(r *store.Reader) ([]string, error) {
+		info, assigned, viaOf = Info{}, nil, map[string][]string{}
+		a, ok := r.App(id)
+		if !ok {
+			return nil, fmt.Errorf("app %s is no longer in the cache", id)
 		}
-		for _, au := range assigned[len(rows):min(len(rows)+usersPerView, len(assigned))] {
-			u, ok := r.User(au.UserID)
+		info.App = a
+		// Who holds the app through which group, from the assigned
+		// groups' member lists: bounded by those groups' sizes, not by
+		// each user's group count.
+		for _, ag := range r.AppGroupsOf(id) {
+			g, ok := r.Group(ag.GroupID)
 			if !ok {
-				u = directory.User{ID: au.UserID, Login: au.UserID} // a dangling assignment still shows
+				g = directory.Group{ID: ag.GroupID, Name: ag.GroupID}
 			}
-			var how []string
-			if au.Scope != directory.ScopeGroup {
-				how = append(how, "direct")
+			info.Groups = append(info.Groups, GroupAssignment{Group: g, Priority: ag.Priority})
+			name := termtext.Clean(g.Name)
+			for uid := range r.MembersOf(g.ID) {
+				viaOf[uid] = append(viaOf[uid], name)
 			}
-			if via := viaOf[au.UserID]; len(via) > 0 {
-				slices.Sort(via)
-				how = append(how, "via "+strings.Join(via, ", "))
-			}
-			rows = append(rows, userRow(u, strings.Join(how, "; ")))
 		}
-		return len(rows) == len(assigned), nil
+		var ids []string
+		for au := range r.AppUsersOf(id) {
+			assigned = append(assigned, au)
+			ids = append(ids, au.UserID)
+		}
+		return ids, nil
 	}
-	if err := pane.ReadChunked(s.View, begin, step); err != nil {
+	rows, err := pane.ReadUserRows(s, usersPerView, head, func(i int, u directory.User) table.Row {
+		var how []string
+		if assigned[i].Scope != directory.ScopeGroup {
+			how = append(how, "direct")
+		}
+		if via := viaOf[u.ID]; len(via) > 0 {
+			slices.Sort(via)
+			how = append(how, "via "+strings.Join(via, ", "))
+		}
+		return userRow(u, strings.Join(how, "; "))
+	})
+	if err != nil {
 		return nil, nil, fmt.Errorf("load app %s: %w", id, err)
 	}
 	slices.SortFunc(info.Groups, func(a, b GroupAssignment) int { return a.Priority - b.Priority })
@@ -382,33 +198,18 @@ func userRow(u directory.User, how string) table.Row {
 	}
 }
 
-func (d *detail) layout(ctx *pane.Context, w, h int) {
-	th := ctx.Theme
-	d.users.SetTheme(th)
-	d.head = d.head[:0]
-	switch {
-	case d.err != nil:
-		d.head = append(d.head, th.Error.Render(termtext.Clean(d.err.Error())))
-	case d.info == nil:
-		d.head = append(d.head, th.Muted.Render("loading…"))
-	default:
-		a := d.info.App
-		kv := func(k, v string) string { return th.Muted.Render(k+" ") + termtext.Clean(v) }
-		d.head = append(d.head, termtext.Truncate(kv("status", a.Status)+"   "+kv("sign-on", a.SignOnMode)+"   "+kv("name", a.Name)+"   "+kv("id", a.ID), w))
-		names := make([]string, len(d.info.Groups))
-		for i, g := range d.info.Groups {
-			names[i] = termtext.Clean(g.Group.Name)
-		}
-		groups := "none"
-		if len(names) > 0 {
-			groups = strings.Join(names, ", ")
-		}
-		d.head = append(d.head, th.Title.Render(fmt.Sprintf("Assigned groups (%d) ", len(names)))+termtext.Truncate(groups, max(w-24, 1)))
-		d.head = append(d.head, th.Title.Render("Assigned users"))
+// header renders the app's status, sign-on mode, name and id, and its
+// assigned groups.
+func (m *Model) header(info *Info, w int) []string {
+	th, a := m.ctx.Theme, info.App
+	names := make([]string, len(info.Groups))
+	for i, g := range info.Groups {
+		names[i] = termtext.Clean(g.Group.Name)
 	}
-	d.users.SetSize(w, max(h-len(d.head), 3))
-}
-
-func (d *detail) view() string {
-	return strings.Join(d.head, "\n") + "\n" + d.users.View()
+	return []string{
+		termtext.Truncate(pane.Field(th, "status", a.Status)+"   "+pane.Field(th, "sign-on", a.SignOnMode)+"   "+
+			pane.Field(th, "name", a.Name)+"   "+pane.Field(th, "id", a.ID), w),
+		pane.Names(th, "Assigned groups", names, w, 24),
+		th.Title.Render("Assigned users"),
+	}
 }

@@ -68,27 +68,27 @@ func BuildRow(g directory.Group, members, apps int) table.Row {
 	}
 }
 
-// Model is the Groups pane.
+// Model is the Groups pane: a pane.Listing of groups whose detail lists
+// the group's members, plus staging.
 type Model struct {
-	ctx     *pane.Context
-	list    table.Browser
-	open    key.Binding
-	loadSeq uint64
-	loading bool
-	loadErr string
-
-	detail    *detail
-	detailSeq uint64
-	width, h  int
+	pane.Listing[Info]
+	ctx      *pane.Context
+	width, h int
 
 	keys stageKeys
-	// form edits the open group or creates one (detail == nil).
+	// form edits the open group or creates one (no detail open).
 	form *staging.GroupForm
 	// picker picks users to add to the open group.
 	picker *staging.Picker
-	// names are the cached group names (lowercase), so that creating a
-	// taken name is refused at once.
-	names map[string]bool
+
+	// What the open detail stages: marked are the members picked with
+	// space (by user id); seen is the staging area version the member
+	// rows' marks reflect, and dirty forces a refresh after the marks
+	// change; staged are the rendered lines of what is staged for the group.
+	marked map[string]bool
+	seen   uint64
+	dirty  bool
+	staged []string
 }
 
 // stageKeys are the staging bindings.
@@ -109,14 +109,25 @@ func defaultStageKeys() stageKeys {
 
 // New returns the pane; Load fills it.
 func New(ctx *pane.Context) *Model {
-	t := table.New(Columns(), Fields, ctx.Theme)
-	t.SetEmptyMessage("no groups in the cache yet — sync first (s)")
-	return &Model{
-		ctx:  ctx,
-		list: table.NewBrowser(t, "groups"),
-		open: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
-		keys: defaultStageKeys(),
-	}
+	m := &Model{ctx: ctx, keys: defaultStageKeys()}
+	m.Listing = pane.NewListing(ctx, pane.ListingSpec[Info]{
+		Columns:       Columns(),
+		Fields:        Fields,
+		Noun:          "groups",
+		Empty:         "no groups in the cache yet — sync first (s)",
+		LoadRows:      LoadRows,
+		ListKeys:      []key.Binding{m.keys.create},
+		Above:         m.createdLines,
+		DetailColumns: memberColumns(),
+		DetailFields:  memberFields,
+		DetailNoun:    "members",
+		DetailEmpty:   "no members",
+		LoadDetail:    LoadDetail,
+		Header:        m.header,
+		Opened:        func() { m.marked, m.seen, m.dirty, m.staged = map[string]bool{}, 0, false, nil },
+		Loaded:        func() { m.dirty = true; m.syncStaging() },
+	})
+	return m
 }
 
 // area is the shared staging area; a pane used on its own (tests) gets
@@ -137,31 +148,6 @@ func (m *Model) Aliases() []string { return []string{"group", "g"} }
 // Title implements pane.Pane.
 func (m *Model) Title() string { return "Groups" }
 
-// Browser exposes the list for tests.
-func (m *Model) Browser() *table.Browser { return &m.list }
-
-type loadedMsg struct {
-	seq   uint64
-	rows  *table.Rows
-	names map[string]bool
-	err   error
-}
-
-// Load implements pane.Pane.
-func (m *Model) Load() tea.Cmd {
-	m.loadSeq++
-	m.loading = true
-	seq, s := m.loadSeq, m.ctx.Store
-	return func() tea.Msg {
-		rows, err := LoadRows(s)
-		names := make(map[string]bool, len(rows))
-		for _, r := range rows {
-			names[r.Fields[fName]] = true
-		}
-		return loadedMsg{seq: seq, rows: table.NewRows(rows), names: names, err: err}
-	}
-}
-
 // membersPerView bounds the memberships counted per read transaction.
 const membersPerView = 200_000
 
@@ -181,11 +167,7 @@ func LoadRows(s *store.Store) ([]table.Row, error) {
 // SetSize implements pane.Pane; it also picks up a theme change.
 func (m *Model) SetSize(w, h int) {
 	m.width, m.h = w, h
-	m.list.SetTheme(m.ctx.Theme)
-	m.list.SetSize(w, h-len(m.createdLines()))
-	if m.detail != nil {
-		m.detail.layout(m.ctx, w, h)
-	}
+	m.Listing.SetSize(w, h)
 	if m.form != nil {
 		m.form.SetWidth(w)
 	}
@@ -197,35 +179,6 @@ func (m *Model) SetSize(w, h int) {
 // Update implements pane.Pane.
 func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	switch msg := msg.(type) {
-	case loadedMsg:
-		if msg.seq != m.loadSeq {
-			return m, nil
-		}
-		m.loading = false
-		m.loadErr = ""
-		if msg.err != nil {
-			m.loadErr = msg.err.Error()
-			return m, nil
-		}
-		m.names = msg.names
-		cmd := m.list.Table.SetRows(msg.rows)
-		if m.detail != nil {
-			return m, tea.Batch(cmd, m.reloadDetail())
-		}
-		return m, cmd
-	case detailMsg:
-		if m.detail == nil || msg.seq != m.detailSeq {
-			return m, nil
-		}
-		m.detail.info, m.detail.err = msg.info, msg.err
-		if msg.err != nil {
-			m.detail.layout(m.ctx, m.width, m.h)
-			return m, nil
-		}
-		m.detail.rows = msg.members
-		m.detail.dirty = true
-		m.syncStaging()
-		return m, m.detail.members.Table.SetRows(msg.indexed)
 	case staging.PickerRowsMsg:
 		if m.picker != nil {
 			return m, m.picker.Update(msg)
@@ -236,18 +189,9 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			m.syncStaging()
 			return m, cmd
 		}
-		if d := m.detail; d != nil && !d.members.Typing() && key.Matches(msg, m.open) {
-			if r, ok := d.members.Table.Selected(); ok {
-				return m, pane.Open("users", r.Key)
-			}
-			return m, nil
-		}
-		if m.detail == nil && !m.list.Typing() && key.Matches(msg, m.open) {
-			if r, ok := m.list.Table.Selected(); ok {
-				return m, m.openDetail(r.Key, r.Cells[0])
-			}
-			return m, nil
-		}
+	}
+	if cmd, ok := m.Handle(msg); ok {
+		return m, cmd
 	}
 	var cmds []tea.Cmd
 	if _, isKey := msg.(tea.KeyPressMsg); !isKey {
@@ -263,26 +207,13 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			}
 		}
 	}
-	if m.detail != nil {
-		var cmd tea.Cmd
-		m.detail.members, cmd = m.detail.members.Update(msg)
-		cmds = append(cmds, cmd)
-		if _, isKey := msg.(tea.KeyPressMsg); isKey {
-			return m, cmd
-		}
-		if _, isMouse := msg.(tea.MouseMsg); isMouse {
-			return m, cmd
-		}
-	}
-	var cmd tea.Cmd
-	m.list, cmd = m.list.Update(msg)
-	return m, tea.Batch(append(cmds, cmd)...)
+	return m, tea.Batch(append(cmds, m.Forward(msg))...)
 }
 
 // View implements pane.Pane.
 func (m *Model) View() string {
-	if m.loadErr != "" {
-		return m.ctx.Theme.Error.Render(termtext.Clean(m.loadErr))
+	if v, failed := m.List.ErrorView(m.ctx.Theme); failed {
+		return v
 	}
 	// Another pane (a user's detail, a submit) may have changed what is
 	// staged since this pane last saw a message.
@@ -292,59 +223,29 @@ func (m *Model) View() string {
 		return m.picker.View(m.ctx.Theme)
 	case m.form != nil:
 		return m.form.View()
-	case m.detail != nil:
-		return m.detail.view()
 	}
-	if created := m.createdLines(); len(created) > 0 {
-		return strings.Join(created, "\n") + "\n" + m.list.View()
-	}
-	return m.list.View()
+	return m.Listing.View()
 }
 
-// Crumbs implements pane.Pane.
-func (m *Model) Crumbs() []string {
-	if m.detail != nil {
-		return []string{m.detail.title}
-	}
-	return nil
-}
-
-// Back implements pane.Pane: it first clears the member filter, then
-// closes the detail, then clears the list filter.
+// Back implements pane.Pane: it first closes the form or picker, then
+// clears the member filter, then closes the detail, then clears the list
+// filter.
 func (m *Model) Back() (bool, tea.Cmd) {
 	if m.form != nil || m.picker != nil {
 		m.form, m.picker = nil, nil
 		return true, nil
 	}
-	if m.detail != nil {
-		if ok, cmd := m.detail.members.Back(); ok {
-			return true, cmd
-		}
-		m.detail = nil
-		m.detailSeq++
-		return true, nil
-	}
-	return m.list.Back()
+	return m.Listing.Back()
 }
 
 // Busy implements pane.Pane.
 func (m *Model) Busy() bool {
-	if m.loading || m.list.Table.Pending() || (m.picker != nil && m.picker.Busy()) {
-		return true
-	}
-	d := m.detail
-	return d != nil && ((d.info == nil && d.err == nil) || d.members.Table.Pending())
+	return (m.picker != nil && m.picker.Busy()) || m.Listing.Busy()
 }
 
 // Capturing implements pane.Pane.
 func (m *Model) Capturing() bool {
-	if m.form != nil || m.picker != nil {
-		return true
-	}
-	if m.detail != nil {
-		return m.detail.members.Typing()
-	}
-	return m.list.Typing()
+	return m.form != nil || m.picker != nil || m.Listing.Capturing()
 }
 
 // Keys implements pane.Pane.
@@ -354,47 +255,16 @@ func (m *Model) Keys() []key.Binding {
 		return m.picker.Keys()
 	case m.form != nil:
 		return m.form.Keys()
-	case m.detail != nil:
-		tk := m.detail.members.Table.KeyMap()
-		return []key.Binding{m.keys.mark, m.keys.remove, m.keys.add, m.keys.edit, m.keys.unstage, m.detail.members.FilterKey(),
-			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open user")),
-			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")), tk.Sort, tk.Up, tk.Down}
+	case m.Detail != nil:
+		return append([]key.Binding{m.keys.mark, m.keys.remove, m.keys.add, m.keys.edit, m.keys.unstage}, m.Listing.Keys()...)
 	}
-	tk := m.list.Table.KeyMap()
-	return []key.Binding{m.list.FilterKey(), m.open, m.keys.create, tk.Sort, tk.Reverse, tk.Up, tk.Down, tk.PageDown, tk.Top, tk.Bottom}
+	return m.Listing.Keys()
 }
 
 // Info is the detail view's header: the group and the apps assigned to it.
 type Info struct {
 	Group directory.Group
 	Apps  []directory.App
-}
-
-type detail struct {
-	id, title string
-	info      *Info
-	err       error
-	members   table.Browser
-	head      []string
-	// rows are the member rows the table shows; their first cell is the
-	// staging mark, set in place (see syncStaging).
-	rows []table.Row
-	// marked are the members picked with space (by user id).
-	marked map[string]bool
-	// seen is the staging area version the marks reflect; dirty forces
-	// a refresh after the marks change.
-	seen  uint64
-	dirty bool
-	// staged are the rendered lines of what is staged for the group.
-	staged []string
-}
-
-type detailMsg struct {
-	seq     uint64
-	info    *Info
-	members []table.Row
-	indexed *table.Rows // members, indexed (NewRows clears their Hay and Fields)
-	err     error
 }
 
 func memberColumns() []table.Column {
@@ -415,68 +285,31 @@ var memberFields = map[string]int{"name": 0, "login": 1, "dept": 2, "department"
 // goroutine rewrites in place while a sort may run in a command.
 var markSortKeys = []string{" "}
 
-func (m *Model) openDetail(id, title string) tea.Cmd {
-	t := table.New(memberColumns(), memberFields, m.ctx.Theme)
-	t.SetEmptyMessage("no members")
-	m.detail = &detail{id: id, title: title, members: table.NewBrowser(t, "members"), marked: map[string]bool{}}
-	m.detail.layout(m.ctx, m.width, m.h)
-	return m.reloadDetail()
-}
-
-func (m *Model) reloadDetail() tea.Cmd {
-	m.detailSeq++
-	seq, s, id := m.detailSeq, m.ctx.Store, m.detail.id
-	return func() tea.Msg {
-		info, rows, err := LoadDetail(s, id)
-		// d.rows keeps the member rows for their staging marks; the
-		// index shares them.
-		return detailMsg{seq: seq, info: info, members: rows, indexed: table.NewRows(rows), err: err}
-	}
-}
-
 // usersPerView bounds the member profiles read per read transaction.
 const usersPerView = 20_000
 
 // LoadDetail reads a group, its apps and its member rows, in short read
 // transactions (a group can hold a million members).
 func LoadDetail(s *store.Store, id string) (*Info, []table.Row, error) {
-	var (
-		info Info
-		ids  []string
-		rows []table.Row
-		head bool
-	)
-	begin := func() { info, ids, rows, head = Info{}, nil, nil, false }
-	step := func(r *store.Reader) (bool, error) {
-		if !head {
-			g, ok := r.Group(id)
-			if !ok {
-				return false, fmt.Errorf("group %s is no longer in the cache", id)
-			}
-			info.Group = g
-			for _, ag := range r.AppsOfGroup(id) {
-				a, ok := r.App(ag.AppID)
-				if !ok {
-					a = directory.App{ID: ag.AppID, Label: ag.AppID}
-				}
-				info.Apps = append(info.Apps, a)
-			}
-			for uid := range r.MembersOf(id) {
-				ids = append(ids, uid)
-			}
-			head = true
-			rows = make([]table.Row, 0, len(ids))
+	var info Info
+	head := func(r *store.Reader) ([]string, error) {
+		info = Info{}
+		g, ok := r.Group(id)
+		if !ok {
+			return nil, fmt.Errorf("group %s is no longer in the cache", id)
 		}
-		for _, uid := range ids[len(rows):min(len(rows)+usersPerView, len(ids))] {
-			u, ok := r.User(uid)
+		info.Group = g
+		for _, ag := range r.AppsOfGroup(id) {
+			a, ok := r.App(ag.AppID)
 			if !ok {
-				u = directory.User{ID: uid, Login: uid} // a dangling membership still shows
+				a = directory.App{ID: ag.AppID, Label: ag.AppID}
 			}
-			rows = append(rows, memberRow(u))
+			info.Apps = append(info.Apps, a)
 		}
-		return len(rows) == len(ids), nil
+		return slices.Collect(r.MembersOf(id)), nil
 	}
-	if err := pane.ReadChunked(s.View, begin, step); err != nil {
+	rows, err := pane.ReadUserRows(s, usersPerView, head, func(_ int, u directory.User) table.Row { return memberRow(u) })
+	if err != nil {
 		return nil, nil, fmt.Errorf("load group %s: %w", id, err)
 	}
 	slices.SortFunc(info.Apps, func(a, b directory.App) int {
@@ -496,53 +329,33 @@ func memberRow(u directory.User) table.Row {
 	}
 }
 
-// layout renders the header lines and gives the member list the rest.
-func (d *detail) layout(ctx *pane.Context, w, h int) {
-	th := ctx.Theme
-	d.members.SetTheme(th)
-	d.head = d.head[:0]
-	switch {
-	case d.err != nil:
-		d.head = append(d.head, th.Error.Render(termtext.Clean(d.err.Error())))
-	case d.info == nil:
-		d.head = append(d.head, th.Muted.Render("loading…"))
-	default:
-		g := d.info.Group
-		kv := func(k, v string) string {
-			return th.Muted.Render(k+" ") + termtext.Clean(v)
-		}
-		line := kv("type", g.Type) + "   " + kv("id", g.ID)
-		if !g.LastMembershipUpdated.IsZero() {
-			line += "   " + kv("membership changed", pane.Age(ctx.Now(), g.LastMembershipUpdated))
-		}
-		d.head = append(d.head, termtext.Truncate(line, w))
-		if g.Description != "" {
-			d.head = append(d.head, th.Muted.Render("description ")+termtext.Truncate(termtext.Clean(g.Description), max(w-12, 1)))
-		}
-		labels := make([]string, len(d.info.Apps))
-		for i, a := range d.info.Apps {
-			labels[i] = termtext.Clean(a.Label)
-		}
-		apps := "none"
-		if len(labels) > 0 {
-			apps = strings.Join(labels, ", ")
-		}
-		d.head = append(d.head, th.Title.Render(fmt.Sprintf("Apps via this group (%d) ", len(labels)))+termtext.Truncate(apps, max(w-26, 1)))
-		if err := staging.Refusal(g); err != nil {
-			d.head = append(d.head, th.Muted.Render(termtext.Truncate("not editable: "+err.Error(), w)))
-		}
-		d.head = append(d.head, d.staged...)
-		members := th.Title.Render("Members")
-		if n := len(d.marked); n > 0 {
-			members += " " + th.Warning.Render(fmt.Sprintf("%d marked — d removes, space unmarks", n))
-		}
-		d.head = append(d.head, members)
+// header renders the group's type, id, last membership change,
+// description and apps, why it is not editable, what is staged for it,
+// and the members' title with how many are marked.
+func (m *Model) header(info *Info, w int) []string {
+	th, g := m.ctx.Theme, info.Group
+	line := pane.Field(th, "type", g.Type) + "   " + pane.Field(th, "id", g.ID)
+	if !g.LastMembershipUpdated.IsZero() {
+		line += "   " + pane.Field(th, "membership changed", pane.Age(m.ctx.Now(), g.LastMembershipUpdated))
 	}
-	d.members.SetSize(w, max(h-len(d.head), 3))
-}
-
-func (d *detail) view() string {
-	return strings.Join(d.head, "\n") + "\n" + d.members.View()
+	head := []string{termtext.Truncate(line, w)}
+	if g.Description != "" {
+		head = append(head, th.Muted.Render("description ")+termtext.Truncate(termtext.Clean(g.Description), max(w-12, 1)))
+	}
+	labels := make([]string, len(info.Apps))
+	for i, a := range info.Apps {
+		labels[i] = termtext.Clean(a.Label)
+	}
+	head = append(head, pane.Names(th, "Apps via this group", labels, w, 26))
+	if err := staging.Refusal(g); err != nil {
+		head = append(head, th.Muted.Render(termtext.Truncate("not editable: "+err.Error(), w)))
+	}
+	head = append(head, m.staged...)
+	members := th.Title.Render("Members")
+	if n := len(m.marked); n > 0 {
+		members += " " + th.Warning.Render(fmt.Sprintf("%d marked — d removes, space unmarks", n))
+	}
+	return append(head, members)
 }
 
 // Staging ------------------------------------------------------------------
@@ -553,27 +366,27 @@ const maxStagedLines = 4
 
 // syncStaging brings the marks and staged lines up to date with the area.
 func (m *Model) syncStaging() {
-	d, a := m.detail, m.area()
-	if m.list.Table.Loaded() {
+	d, a := m.Detail, m.area()
+	if m.List.Table.Loaded() {
 		// the list's height depends on the staged creations shown above it
-		m.list.SetSize(m.width, m.h-len(m.createdLines()))
+		m.ResizeList()
 	}
-	if d == nil || d.info == nil || (!d.dirty && d.seen == a.Version()) {
+	if d == nil || d.Info == nil || (!m.dirty && m.seen == a.Version()) {
 		return
 	}
-	d.seen, d.dirty = a.Version(), false
-	g, _ := a.Group(d.id)
+	m.seen, m.dirty = a.Version(), false
+	g, _ := a.Group(d.ID)
 	removed := make(map[string]bool, len(g.Remove))
 	for _, u := range g.Remove {
 		removed[u.ID] = true
 	}
-	for i := range d.rows {
-		r := &d.rows[i]
+	for i := range d.Rows {
+		r := &d.Rows[i]
 		want := ""
 		switch {
 		case removed[r.Key]:
 			want = "-"
-		case d.marked[r.Key]:
+		case m.marked[r.Key]:
 			want = "●"
 		}
 		if r.Cells[0] != want {
@@ -581,16 +394,16 @@ func (m *Model) syncStaging() {
 		}
 	}
 	th := m.ctx.Theme
-	lines := a.Lines(th, d.id, m.width)
+	lines := a.Lines(th, d.ID, m.width)
 	if len(lines) > maxStagedLines {
 		more := len(lines) - maxStagedLines + 1
 		lines = append(lines[:maxStagedLines-1], th.Muted.Render(fmt.Sprintf("  … %d more staged (S lists them)", more)))
 	}
-	d.staged = nil
+	m.staged = nil
 	if len(lines) > 0 {
-		d.staged = append([]string{th.Title.Render("Staged")}, lines...)
+		m.staged = append([]string{th.Title.Render("Staged")}, lines...)
 	}
-	d.layout(m.ctx, m.width, m.h)
+	m.Layout()
 }
 
 // createdLines are the staged new groups, shown above the list.
@@ -626,29 +439,29 @@ func (m *Model) stagingKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		}
 		return cmd, true
 	}
-	d := m.detail
+	d := m.Detail
 	if d == nil {
-		if !m.list.Typing() && key.Matches(k, m.keys.create) {
+		if !m.List.Typing() && key.Matches(k, m.keys.create) {
 			m.form = staging.NewGroupForm("New OKTA_GROUP", "", "", m.width)
 			return m.form.Init(), true
 		}
 		return nil, false
 	}
-	if d.members.Typing() || d.info == nil {
+	if d.List.Typing() || d.Info == nil {
 		return nil, false
 	}
-	a, g := m.area(), d.info.Group
+	a, g := m.area(), d.Info.Group
 	switch {
 	case key.Matches(k, m.keys.mark):
-		if r, ok := d.members.Table.Selected(); ok {
-			if d.marked[r.Key] {
-				delete(d.marked, r.Key)
+		if r, ok := d.List.Table.Selected(); ok {
+			if m.marked[r.Key] {
+				delete(m.marked, r.Key)
 			} else {
-				d.marked[r.Key] = true
+				m.marked[r.Key] = true
 			}
-			d.dirty = true
+			m.dirty = true
 			var cmd tea.Cmd
-			d.members.Table, cmd = d.members.Table.Update(tea.KeyPressMsg{Code: tea.KeyDown})
+			d.List.Table, cmd = d.List.Table.Update(tea.KeyPressMsg{Code: tea.KeyDown})
 			return cmd, true
 		}
 		return nil, true
@@ -676,8 +489,8 @@ func (m *Model) stagingKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		if len(targets) > 1 && !allStaged {
 			a.SetNote(fmt.Sprintf("staged - %d members of %s", len(targets), termtext.Clean(g.Name)), false)
 		}
-		clear(d.marked)
-		d.dirty = true
+		clear(m.marked)
+		m.dirty = true
 		return nil, true
 	case key.Matches(k, m.keys.add):
 		if err := staging.Refusal(g); err != nil {
@@ -712,17 +525,17 @@ func (m *Model) stagingKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 
 // targets are the marked members, or the one under the cursor.
 func (m *Model) targets() []table.Row {
-	d := m.detail
+	d := m.Detail
 	var out []table.Row
-	if len(d.marked) > 0 {
-		for _, r := range d.rows {
-			if d.marked[r.Key] {
+	if len(m.marked) > 0 {
+		for _, r := range d.Rows {
+			if m.marked[r.Key] {
 				out = append(out, r)
 			}
 		}
 		return out
 	}
-	if r, ok := d.members.Table.Selected(); ok {
+	if r, ok := d.List.Table.Selected(); ok {
 		out = append(out, r)
 	}
 	return out
@@ -731,11 +544,11 @@ func (m *Model) targets() []table.Row {
 // openPicker opens the user picker over every cached user; members of
 // the group are left out (adding them would be a no-op).
 func (m *Model) openPicker() tea.Cmd {
-	d := m.detail
-	m.picker = staging.NewPicker("Add to "+termtext.Clean(d.info.Group.Name)+" — pick users", users.Columns(), users.Fields, "users", m.ctx.Theme)
+	d := m.Detail
+	m.picker = staging.NewPicker("Add to "+termtext.Clean(d.Info.Group.Name)+" — pick users", users.Columns(), users.Fields, "users", m.ctx.Theme)
 	m.picker.SetSize(m.width, m.h, m.ctx.Theme)
-	members := make(map[string]bool, len(d.rows))
-	for _, r := range d.rows {
+	members := make(map[string]bool, len(d.Rows))
+	for _, r := range d.Rows {
 		members[r.Key] = true
 	}
 	s := m.ctx.Store
@@ -776,16 +589,16 @@ func pickerRows(s *store.Store, skip map[string]bool, per int) ([]table.Row, err
 }
 
 func (m *Model) addPicked(rows []table.Row) {
-	d := m.detail
-	if d == nil || d.info == nil {
+	d := m.Detail
+	if d == nil || d.Info == nil {
 		return
 	}
 	a := m.area()
 	for _, r := range rows {
-		_ = a.Add(d.info.Group, staging.Member{ID: r.Key, Name: r.Cells[users.ColName], Login: r.Cells[users.ColLogin]})
+		_ = a.Add(d.Info.Group, staging.Member{ID: r.Key, Name: r.Cells[users.ColName], Login: r.Cells[users.ColLogin]})
 	}
 	if len(rows) > 1 {
-		a.SetNote(fmt.Sprintf("staged + %d users for %s", len(rows), termtext.Clean(d.info.Group.Name)), false)
+		a.SetNote(fmt.Sprintf("staged + %d users for %s", len(rows), termtext.Clean(d.Info.Group.Name)), false)
 	}
 }
 
@@ -796,12 +609,18 @@ func (m *Model) formDone() {
 		a.SetNote("edit cancelled", false)
 		return
 	}
-	if m.detail == nil {
-		_ = a.Create(f.Name, f.Description, m.names[strings.ToLower(termtext.Clean(strings.TrimSpace(f.Name)))])
-		m.list.SetSize(m.width, m.h-len(m.createdLines()))
+	if m.Detail == nil {
+		_ = a.Create(f.Name, f.Description, m.taken(f.Name))
+		m.ResizeList()
 		return
 	}
-	if m.detail.info != nil {
-		_ = a.Edit(m.detail.info.Group, f.Name, f.Description)
+	if m.Detail.Info != nil {
+		_ = a.Edit(m.Detail.Info.Group, f.Name, f.Description)
 	}
+}
+
+// taken reports that a cached group is named name already.
+func (m *Model) taken(name string) bool {
+	name = strings.ToLower(termtext.Clean(strings.TrimSpace(name)))
+	return slices.ContainsFunc(m.List.Rows(), func(r table.Row) bool { return strings.ToLower(r.Cells[0]) == name }) // the NAME cell
 }

@@ -6,7 +6,9 @@ import (
 	"iter"
 	"slices"
 
+	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/store"
+	"github.com/dirdeck/dirdeck/tui/table"
 )
 
 // ErrKeptChanging is returned by ReadChunked when syncs committed new
@@ -81,6 +83,45 @@ func ReadCounted[P, R any](s *store.Store, list func(*store.Reader) iter.Seq[P],
 			rows = append(rows, built)
 		}
 		return len(rows) == len(parents), nil
+	}
+	if err := ReadChunked(s.View, begin, step); err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// ReadUserRows reads the rows of a detail's list of users (a group's
+// members, an app's assigned users) in short transactions (ReadChunked)
+// of perView users. head runs in the first transaction of every attempt:
+// it reads, from scratch, what the detail shows besides, and returns the
+// ids of the users to list; row builds the row of the i-th of them. A
+// user no longer cached comes with its id as its login, so a dangling
+// reference still shows.
+func ReadUserRows(s *store.Store, perView int, head func(*store.Reader) ([]string, error),
+	row func(i int, u directory.User) table.Row) ([]table.Row, error) {
+	var (
+		ids    []string
+		rows   []table.Row
+		headed bool
+	)
+	begin := func() { ids, rows, headed = nil, nil, false }
+	step := func(r *store.Reader) (bool, error) {
+		if !headed {
+			var err error
+			if ids, err = head(r); err != nil {
+				return false, err
+			}
+			headed = true
+			rows = make([]table.Row, 0, len(ids))
+		}
+		for _, uid := range ids[len(rows):min(len(rows)+perView, len(ids))] {
+			u, ok := r.User(uid)
+			if !ok {
+				u = directory.User{ID: uid, Login: uid}
+			}
+			rows = append(rows, row(len(rows), u))
+		}
+		return len(rows) == len(ids), nil
 	}
 	if err := ReadChunked(s.View, begin, step); err != nil {
 		return nil, err

@@ -148,12 +148,9 @@ type keyMap struct {
 
 // Model is the Users pane.
 type Model struct {
-	ctx     *pane.Context
-	list    table.Browser
-	keys    keyMap
-	loadSeq uint64
-	loading bool
-	loadErr string
+	ctx  *pane.Context
+	list pane.List
+	keys keyMap
 
 	detail     *detail
 	detailSeq  uint64
@@ -164,11 +161,9 @@ type Model struct {
 
 // New returns the pane; Load fills it.
 func New(ctx *pane.Context) *Model {
-	t := table.New(Columns(), Fields, ctx.Theme)
-	t.SetEmptyMessage("no users in the cache yet — sync first (s)")
 	return &Model{
 		ctx:  ctx,
-		list: table.NewBrowser(t, "users"),
+		list: pane.NewList(Columns(), Fields, "users", "no users in the cache yet — sync first (s)", ctx.Theme),
 		keys: keyMap{
 			Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
 			Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
@@ -199,14 +194,7 @@ func (m *Model) Aliases() []string { return []string{"user", "u", "people"} }
 func (m *Model) Title() string { return "Users" }
 
 // Browser exposes the list for tests and benchmarks.
-func (m *Model) Browser() *table.Browser { return &m.list }
-
-type loadedMsg struct {
-	seq     uint64
-	rows    *table.Rows
-	partial bool // only the first screenfuls; the full load follows
-	err     error
-}
+func (m *Model) Browser() *table.Browser { return &m.list.Browser }
 
 // FirstChunk is how many users the first, fast load reads: enough to fill
 // any screen, so the first frame does not wait for a million rows. The
@@ -214,31 +202,19 @@ type loadedMsg struct {
 const FirstChunk = 500
 
 // Load implements pane.Pane: it reads every user and their group names
-// in one read transaction and builds the rows off the UI goroutine.
+// (LoadRows), after a fast first chunk (LoadFirst) at start.
 func (m *Model) Load() tea.Cmd {
-	m.loadSeq++
-	m.loading = true
-	seq, s := m.loadSeq, m.ctx.Store
+	s := m.ctx.Store
+	all := func() ([]table.Row, error) { return LoadRows(s) }
 	if m.list.Table.Loaded() {
 		// A reload: the table already shows rows, so skip the fast
 		// first chunk and swap in the full generation when it is ready.
-		return m.loadAll(seq)
+		return m.list.Load(all)
 	}
-	return func() tea.Msg {
+	return m.list.LoadFirst(func() ([]table.Row, bool, error) {
 		rows, complete, err := LoadFirst(s, FirstChunk)
-		if err == nil && complete {
-			rows, err = LoadRows(s)
-		}
-		return loadedMsg{seq: seq, rows: table.NewRows(rows), partial: !complete, err: err}
-	}
-}
-
-func (m *Model) loadAll(seq uint64) tea.Cmd {
-	s := m.ctx.Store
-	return func() tea.Msg {
-		rows, err := LoadRows(s)
-		return loadedMsg{seq: seq, rows: table.NewRows(rows), err: err}
-	}
+		return rows, !complete, err
+	}, all)
 }
 
 // LoadFirst reads up to n users in id order (the table's natural order),
@@ -343,26 +319,13 @@ func (m *Model) SetSize(w, h int) {
 
 // Update implements pane.Pane.
 func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
-	switch msg := msg.(type) {
-	case loadedMsg:
-		if msg.seq != m.loadSeq {
-			return m, nil
-		}
-		if msg.err != nil {
-			m.loading = false
-			m.loadErr = msg.err.Error()
-			return m, nil
-		}
-		m.loadErr = ""
-		cmd := m.list.Table.SetRows(msg.rows)
-		if msg.partial {
-			return m, tea.Batch(cmd, m.loadAll(msg.seq))
-		}
-		m.loading = false
-		if m.detail != nil {
+	if cmd, complete, ok := m.list.Loaded(msg); ok {
+		if complete && m.detail != nil {
 			return m, tea.Batch(cmd, m.openDetail(m.detail.id))
 		}
 		return m, cmd
+	}
+	switch msg := msg.(type) {
 	case detailMsg:
 		if msg.seq != m.detailSeq || m.detail == nil {
 			return m, nil
@@ -414,14 +377,14 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		cmd = m.picker.Update(msg) // the picker's filter passes
 	}
 	var lc tea.Cmd
-	m.list, lc = m.list.Update(msg)
+	m.list.Browser, lc = m.list.Browser.Update(msg)
 	return m, tea.Batch(cmd, lc)
 }
 
 // View implements pane.Pane.
 func (m *Model) View() string {
-	if m.loadErr != "" {
-		return m.ctx.Theme.Error.Render(termtext.Clean(m.loadErr))
+	if v, failed := m.list.ErrorView(m.ctx.Theme); failed {
+		return v
 	}
 	if m.picker != nil {
 		return m.picker.View(m.ctx.Theme)
@@ -459,7 +422,7 @@ func (m *Model) Back() (bool, tea.Cmd) {
 
 // Busy implements pane.Pane.
 func (m *Model) Busy() bool {
-	return m.loading || m.list.Table.Pending() || (m.detail != nil && m.detail.data == nil && m.detail.err == nil) ||
+	return m.list.Busy() || (m.detail != nil && m.detail.data == nil && m.detail.err == nil) ||
 		(m.picker != nil && m.picker.Busy())
 }
 
@@ -475,8 +438,7 @@ func (m *Model) Keys() []key.Binding {
 		return []key.Binding{m.keys.Back, m.keys.Up, m.keys.AddGroup, m.keys.Remove,
 			key.NewBinding(key.WithKeys("pgup", "pgdown"), key.WithHelp("pgup/pgdn", "scroll"))}
 	}
-	tk := m.list.Table.KeyMap()
-	return []key.Binding{m.list.FilterKey(), m.keys.Open, tk.Sort, tk.Reverse, tk.Up, tk.Down, tk.PageDown, tk.Top, tk.Bottom}
+	return m.list.Keys(m.keys.Open)
 }
 
 // Open implements pane.Opener: it shows user id's detail (when another

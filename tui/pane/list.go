@@ -1,0 +1,126 @@
+package pane
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dirdeck/dirdeck/themes"
+	"github.com/dirdeck/dirdeck/tui/table"
+	"github.com/dirdeck/dirdeck/tui/termtext"
+)
+
+// List is a pane's table of cached objects (users, groups, apps): a
+// Browser and the state of the read that fills it. Reads run in commands
+// and a newer read supersedes an older one, so a pane reloads on every
+// new generation without a stale read overwriting a fresh one.
+type List struct {
+	table.Browser
+	// rows are the table's rows (see Rows).
+	rows    []table.Row
+	seq     uint64
+	loading bool
+	err     string
+}
+
+// NewList returns a list browsing rows of columns (fields for
+// "name:value" filters), which names them noun ("groups") and says empty
+// when there are none.
+func NewList(cols []table.Column, fields map[string]int, noun, empty string, th themes.Theme) List {
+	t := table.New(cols, fields, th)
+	t.SetEmptyMessage(empty)
+	return List{Browser: table.NewBrowser(t, noun)}
+}
+
+// rowsMsg carries the rows of one of a List's reads.
+type rowsMsg struct {
+	to      *List
+	seq     uint64
+	rows    []table.Row
+	indexed *table.Rows // rows, indexed
+	// rest, when set, reads all the rows: these are only the first ones.
+	rest func() ([]table.Row, error)
+	err  error
+}
+
+// Load starts reading all the rows with read, off the UI goroutine.
+func (l *List) Load(read func() ([]table.Row, error)) tea.Cmd {
+	l.seq++
+	l.loading = true
+	return l.read(l.seq, read)
+}
+
+func (l *List) read(seq uint64, read func() ([]table.Row, error)) tea.Cmd {
+	return func() tea.Msg {
+		rows, err := read()
+		return rowsMsg{to: l, seq: seq, rows: rows, indexed: table.NewRows(rows), err: err}
+	}
+}
+
+// LoadFirst is Load for a table too big to wait for: first reads the
+// first rows, so the first frame shows at once, and all the rest follows
+// while they show. first reports partial false when the table is small
+// enough to read whole at once (all then runs in the same command).
+func (l *List) LoadFirst(first func() (rows []table.Row, partial bool, err error), all func() ([]table.Row, error)) tea.Cmd {
+	l.seq++
+	l.loading = true
+	seq := l.seq
+	return func() tea.Msg {
+		rows, partial, err := first()
+		rest := all
+		if err == nil && !partial {
+			rows, err = all()
+			rest = nil
+		}
+		return rowsMsg{to: l, seq: seq, rows: rows, indexed: table.NewRows(rows), rest: rest, err: err}
+	}
+}
+
+// Loaded takes the rows of the List's latest read into the table; ok is
+// false for any other message. complete reports that all the rows are in
+// (not only the first ones): a pane reloads its open detail then.
+func (l *List) Loaded(msg tea.Msg) (cmd tea.Cmd, complete, ok bool) {
+	m, ok := msg.(rowsMsg)
+	if !ok || m.to != l {
+		return nil, false, false
+	}
+	if m.seq != l.seq {
+		return nil, false, true
+	}
+	if m.err != nil {
+		l.loading = false
+		l.err = m.err.Error()
+		return nil, false, true
+	}
+	l.err = ""
+	l.rows = m.rows
+	cmd = l.Table.SetRows(m.indexed)
+	if m.rest != nil {
+		return tea.Batch(cmd, l.read(m.seq, m.rest)), false, true
+	}
+	l.loading = false
+	return cmd, true, true
+}
+
+// Rows are the rows the table shows, in the order read, without Hay
+// and Fields (see table.NewRows).
+func (l *List) Rows() []table.Row { return l.rows }
+
+// ErrorView renders why the latest read failed; failed is false when it
+// did not, and the pane shows itself.
+func (l *List) ErrorView(th themes.Theme) (view string, failed bool) {
+	if l.err == "" {
+		return "", false
+	}
+	return th.Error.Render(termtext.Clean(l.err)), true
+}
+
+// Busy reports that a read or a filter pass is outstanding.
+func (l *List) Busy() bool { return l.loading || l.Table.Pending() }
+
+// Keys are the list's bindings for the footer: the filter, open (enter),
+// the pane's own, then the table's.
+func (l *List) Keys(open key.Binding, own ...key.Binding) []key.Binding {
+	tk := l.Table.KeyMap()
+	keys := append([]key.Binding{l.FilterKey(), open}, own...)
+	return append(keys, tk.Sort, tk.Reverse, tk.Up, tk.Down, tk.PageDown, tk.Top, tk.Bottom)
+}
