@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dirdeck/dirdeck/internal/testorg"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/store"
@@ -106,14 +107,7 @@ func TestApplyEndToEnd(t *testing.T) {
 		}
 	}
 	// The re-synced cache equals the org.
-	var digest string
-	if err := f.Store.View(func(r *store.Reader) error {
-		var err error
-		digest, err = r.Digest()
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	_, digest := testorg.Cache(t, f.Store)
 	if truth := f.Server.Sim.Truth().Digest; digest != truth {
 		t.Errorf("cache digest %s != truth %s after re-sync", digest, truth)
 	}
@@ -378,26 +372,14 @@ func TestApplyCreatesGroupAndAddsMembers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if digest, truth := cacheDigest(t, f.Store), f.Server.Sim.Truth().Digest; digest != truth {
+	_, digest := testorg.Cache(t, f.Store)
+	if truth := f.Server.Sim.Truth().Digest; digest != truth {
 		t.Fatalf("cache %s != truth %s", digest, truth)
 	}
 	// A second plan creating the same name is refused at staging now...
 	if _, err := f.build(t, Request{Changes: []Change{{Group: "Project Falcon", Create: true}}}); !errors.Is(err, ErrRefused) {
 		t.Fatalf("stage a taken name: %v", err)
 	}
-}
-
-func cacheDigest(t *testing.T, st *store.Store) string {
-	t.Helper()
-	var d string
-	if err := st.View(func(r *store.Reader) error {
-		var err error
-		d, err = r.Digest()
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return d
 }
 
 func TestApplyWithOAuth(t *testing.T) {

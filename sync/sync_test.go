@@ -28,18 +28,7 @@ func newFixture(t *testing.T, opts oktasim.Options, token string) *fixture {
 // cache returns the cache's counts and digest.
 func (f *fixture) cache() (directory.Counts, string) {
 	f.t.Helper()
-	var counts directory.Counts
-	var digest string
-	err := f.Store.View(func(r *store.Reader) error {
-		counts = r.Counts()
-		var err error
-		digest, err = r.Digest()
-		return err
-	})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return counts, digest
+	return testorg.Cache(f.t, f.Store)
 }
 
 // assertTruth fails unless the cache equals what the org holds.

@@ -90,3 +90,20 @@ func (o *Org) Sync(t testing.TB, opts dsync.Options) directory.SyncRun {
 	}
 	return run
 }
+
+// Cache returns the counts and canonical digest of a cache, failing the
+// test if it cannot be read.
+func Cache(t testing.TB, st *store.Store) (directory.Counts, string) {
+	t.Helper()
+	var counts directory.Counts
+	var digest string
+	if err := st.View(func(r *store.Reader) error {
+		counts = r.Counts()
+		var err error
+		digest, err = r.Digest()
+		return err
+	}); err != nil {
+		t.Fatalf("read the cache: %v", err)
+	}
+	return counts, digest
+}

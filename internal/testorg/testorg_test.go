@@ -6,7 +6,6 @@ import (
 	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/internal/testorg"
 	"github.com/dirdeck/dirdeck/oktasim"
-	"github.com/dirdeck/dirdeck/store"
 	dsync "github.com/dirdeck/dirdeck/sync"
 )
 
@@ -26,14 +25,7 @@ func TestStartThenSyncReachesTruth(t *testing.T) {
 			if run := org.Sync(t, dsync.Options{}); run.Status != directory.RunOK {
 				t.Fatalf("sync status %s", run.Status)
 			}
-			var digest string
-			if err := org.Store.View(func(r *store.Reader) error {
-				var err error
-				digest, err = r.Digest()
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
+			_, digest := testorg.Cache(t, org.Store)
 			if truth := org.Server.Sim.Truth().Digest; digest != truth {
 				t.Fatalf("cache digest %s, truth %s", digest, truth)
 			}
