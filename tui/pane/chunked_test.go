@@ -2,6 +2,7 @@ package pane_test
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/internal/fixture"
 	"github.com/dirdeck/dirdeck/tui/pane"
+	"github.com/dirdeck/dirdeck/tui/table"
 )
 
 // readUsers reads every user id, three per transaction.
@@ -70,5 +72,40 @@ func TestReadChunked(t *testing.T) {
 	}
 	if _, _, err := readUsers(always); !errors.Is(err, pane.ErrKeptChanging) {
 		t.Fatalf("err = %v, want ErrKeptChanging", err)
+	}
+}
+
+func TestReadUserRows(t *testing.T) {
+	s, org, err := fixture.Build(t.TempDir(), fixture.Options{Users: 10, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// Four cached users and one that is not (a dangling reference).
+	ids := []string{org.Users[3].ID, org.Users[0].ID, "00unosuchuser", org.Users[7].ID, org.Users[1].ID}
+	for _, perView := range []int{1, 2, 100} {
+		heads := 0
+		head := func(*store.Reader) ([]string, error) { heads++; return ids, nil }
+		rows, err := pane.ReadUserRows(s, perView, head, func(i int, u directory.User) table.Row {
+			return table.Row{Key: u.ID, Cells: []string{u.Login, strconv.Itoa(i)}}
+		})
+		if err != nil {
+			t.Fatalf("per %d: %v", perView, err)
+		}
+		if heads != 1 || len(rows) != len(ids) {
+			t.Fatalf("per %d: %d heads, %d rows for %d ids", perView, heads, len(rows), len(ids))
+		}
+		for i, r := range rows {
+			if r.Key != ids[i] || r.Cells[1] != strconv.Itoa(i) {
+				t.Errorf("per %d: row %d = %v, want user %s at index %d", perView, i, r, ids[i], i)
+			}
+		}
+		if got := rows[2].Cells[0]; got != "00unosuchuser" {
+			t.Errorf("per %d: a dangling user's login = %q, want its id", perView, got)
+		}
+	}
+	stop := errors.New("no such group")
+	if _, err := pane.ReadUserRows(s, 1, func(*store.Reader) ([]string, error) { return nil, stop }, nil); !errors.Is(err, stop) {
+		t.Errorf("head's error = %v, want %v", err, stop)
 	}
 }

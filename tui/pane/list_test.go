@@ -1,0 +1,115 @@
+package pane_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dirdeck/dirdeck/themes"
+	"github.com/dirdeck/dirdeck/tui/pane"
+	"github.com/dirdeck/dirdeck/tui/table"
+)
+
+// rowsOf returns a read of rows with the given keys.
+func rowsOf(keys ...string) func() ([]table.Row, error) {
+	return func() ([]table.Row, error) {
+		rows := make([]table.Row, len(keys))
+		for i, k := range keys {
+			rows[i] = table.Row{Key: k, Cells: []string{k}, Hay: k}
+		}
+		return rows, nil
+	}
+}
+
+// drive runs cmd and every command its messages lead to, synchronously,
+// feeding the messages to l; it counts the reads l reported complete.
+func drive(l *pane.List, cmd tea.Cmd) (completed int) {
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch msg := c().(type) {
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		default:
+			next, complete, ok := l.Loaded(msg)
+			if !ok {
+				l.Browser, next = l.Browser.Update(msg)
+			}
+			if complete {
+				completed++
+			}
+			queue = append(queue, next)
+		}
+	}
+	return completed
+}
+
+func keysOf(l *pane.List) []string {
+	var keys []string
+	for _, r := range l.Rows() {
+		keys = append(keys, r.Key)
+	}
+	return keys
+}
+
+func TestListShowsItsLatestRead(t *testing.T) {
+	th, err := themes.ByName(themes.NoColor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failing := func() ([]table.Row, error) { return nil, errors.New("disk on fire") }
+	tests := []struct {
+		name string
+		// run starts reads on l and drives them, and returns how many
+		// completed.
+		run           func(l *pane.List) int
+		want          []string
+		wantCompleted int
+		wantErr       bool
+	}{
+		{"one read", func(l *pane.List) int { return drive(l, l.Load(rowsOf("a", "b"))) }, []string{"a", "b"}, 1, false},
+		{"a superseded read arriving last is dropped", func(l *pane.List) int {
+			old := l.Load(rowsOf("old"))
+			return drive(l, l.Load(rowsOf("new"))) + drive(l, old)
+		}, []string{"new"}, 1, false},
+		{"first rows, then all of them", func(l *pane.List) int {
+			first := func() ([]table.Row, bool, error) { rows, err := rowsOf("a")(); return rows, true, err }
+			return drive(l, l.LoadFirst(first, rowsOf("a", "b", "c")))
+		}, []string{"a", "b", "c"}, 1, false},
+		{"small enough to read all at once", func(l *pane.List) int {
+			first := func() ([]table.Row, bool, error) { return nil, false, nil }
+			return drive(l, l.LoadFirst(first, rowsOf("a", "b")))
+		}, []string{"a", "b"}, 1, false},
+		{"a failed read keeps the rows and says why", func(l *pane.List) int {
+			return drive(l, l.Load(rowsOf("a"))) + drive(l, l.Load(failing))
+		}, []string{"a"}, 1, true},
+		{"a good read after a failed one clears the error", func(l *pane.List) int {
+			return drive(l, l.Load(failing)) + drive(l, l.Load(rowsOf("a")))
+		}, []string{"a"}, 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := pane.NewList([]table.Column{{Title: "KEY", Width: 4}}, nil, "things", "no things", th)
+			l.SetSize(40, 10)
+			completed := tt.run(&l)
+			if got := keysOf(&l); !slices.Equal(got, tt.want) {
+				t.Errorf("rows %v, want %v", got, tt.want)
+			}
+			if completed != tt.wantCompleted {
+				t.Errorf("%d reads completed, want %d", completed, tt.wantCompleted)
+			}
+			if _, failed := l.ErrorView(th); failed != tt.wantErr {
+				t.Errorf("failed = %v, want %v", failed, tt.wantErr)
+			}
+			if l.Busy() {
+				t.Error("busy after every read arrived")
+			}
+		})
+	}
+}
