@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -83,17 +82,8 @@ func TestBundleExportInspectReplay(t *testing.T) {
 // shows the pseudonymised snapshot, read-only with the BUNDLE badge, and
 // the customer's run with its timeline in the Sync pane.
 func TestBundleOpenInTmux(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and drives the binary")
-	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed; .ci/run installs it (apt-get install tmux)")
-	}
 	// Built before simEnv moves HOME, where the go command keeps its caches.
-	bin := filepath.Join(t.TempDir(), "dirdeck")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := tmuxBinary(t)
 	srv := simEnv(t, oktasim.Options{Scenario: "S", Seed: 4}, "readonly")
 	srv.Sim.SetFaults([]oktasim.FaultRule{{Method: "GET", Path: "/api/v1/apps*", Probability: 1, Status: 403}})
 	if res := profRun(t, "", "sync"); res.code != exitWarnings {
@@ -104,12 +94,8 @@ func TestBundleOpenInTmux(t *testing.T) {
 		t.Fatalf("export: exit %d, %v", res.code, res.err)
 	}
 	home := t.TempDir()
-	exitFile := filepath.Join(t.TempDir(), "exit")
-	s := &tmuxSession{t: t, socket: "dirdeck-e2e-" + filepath.Base(home)}
-	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
-	script := "env -u DIRDECK_ORG_URL -u DIRDECK_API_TOKEN DIRDECK_HOME=" + home + " HOME=" + home + " TMPDIR=" + home +
-		" TERM=xterm-256color " + bin + " bundle open " + file + "; echo $? > " + exitFile + "; echo SHELL-BACK; sleep 600"
-	s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", "140", "-y", "40", script)
+	s := startTmux(t, "bundle", 140, 40, []string{"-u", "DIRDECK_ORG_URL", "-u", "DIRDECK_API_TOKEN",
+		"DIRDECK_HOME=" + home, "HOME=" + home, "TMPDIR=" + home}, bin, "bundle", "open", file)
 
 	scr := s.waitFor("250 users")
 	for _, want := range []string{"BUNDLE", "READ-ONLY", "Support bundle b.tar.gz"} {
@@ -129,10 +115,7 @@ func TestBundleOpenInTmux(t *testing.T) {
 		t.Fatalf("journal without the error:\n%s", scr)
 	}
 	s.keys("q")
-	scr = s.waitFor("SHELL-BACK")
-	if code, err := os.ReadFile(exitFile); err != nil || strings.TrimSpace(string(code)) != "0" {
-		t.Fatalf("exit status %q (%v); screen:\n%s", code, err, scr)
-	}
+	s.waitForExit()
 	left, _ := filepath.Glob(filepath.Join(home, "dirdeck-bundle-*"))
 	if len(left) != 0 {
 		t.Errorf("the temporary cache was left behind: %v", left)

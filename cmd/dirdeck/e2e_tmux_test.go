@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +15,41 @@ import (
 
 // tmuxSession drives the real dirdeck binary in a detached tmux session.
 type tmuxSession struct {
-	t      *testing.T
-	socket string
+	t        *testing.T
+	socket   string
+	exitFile string // where the shell writes the command's exit status
+}
+
+// tmuxBinary skips a test that drives the real binary in -short runs or
+// without tmux; otherwise it builds dirdeck and returns its path.
+func tmuxBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and drives the binary")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed; .ci/run installs it (apt-get install tmux)")
+	}
+	bin := filepath.Join(t.TempDir(), "dirdeck")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startTmux runs `env ENV... TERM=xterm-256color COMMAND...` in a detached
+// tmux session, cols wide and rows high, on a tmux server of its own that
+// is killed when the test ends. The socket is named after this process and
+// name, so concurrent test runs do not share a server. When the command
+// ends the shell records its exit status and prints SHELL-BACK.
+func startTmux(t *testing.T, name string, cols, rows int, env []string, command ...string) *tmuxSession {
+	t.Helper()
+	s := &tmuxSession{t: t, socket: fmt.Sprintf("dirdeck-e2e-%d-%s", os.Getpid(), name), exitFile: filepath.Join(t.TempDir(), "exit")}
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	script := "env " + strings.Join(env, " ") + " TERM=xterm-256color " + strings.Join(command, " ") +
+		"; echo $? > " + s.exitFile + "; echo SHELL-BACK; sleep 600"
+	s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", strconv.Itoa(cols), "-y", strconv.Itoa(rows), script)
+	return s
 }
 
 func (s *tmuxSession) tmux(args ...string) string {
@@ -56,26 +90,25 @@ func (s *tmuxSession) keys(keys ...string) {
 	s.tmux(append([]string{"send-keys", "-t", "e2e"}, keys...)...)
 }
 
+// waitForExit waits for the shell to come back and fails the test unless
+// dirdeck exited 0; it returns the last screen.
+func (s *tmuxSession) waitForExit() string {
+	s.t.Helper()
+	scr := s.waitFor("SHELL-BACK")
+	code, err := os.ReadFile(s.exitFile)
+	if err != nil || strings.TrimSpace(string(code)) != "0" {
+		s.t.Fatalf("exit status %q (%v), want 0; screen:\n%s", code, err, scr)
+	}
+	return scr
+}
+
 // TestDemoDashboardInTmux runs `dirdeck` with an empty DIRDECK_HOME, as a
 // newcomer's `go run ./cmd/dirdeck` does, and drives it like a person.
 func TestDemoDashboardInTmux(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and drives the binary")
-	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed; .ci/run installs it (apt-get install tmux)")
-	}
-	bin := filepath.Join(t.TempDir(), "dirdeck")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := tmuxBinary(t)
 	home := t.TempDir()
-	exitFile := filepath.Join(t.TempDir(), "exit")
-	s := &tmuxSession{t: t, socket: "dirdeck-e2e-" + filepath.Base(home)}
-	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
-	script := "env -u DIRDECK_ORG_URL -u DIRDECK_API_TOKEN -u DIRDECK_PROFILE DIRDECK_HOME=" + home +
-		" HOME=" + home + " TERM=xterm-256color " + bin + "; echo $? > " + exitFile + "; echo SHELL-BACK; sleep 600"
-	s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", script)
+	s := startTmux(t, "demo", 100, 30, []string{"-u", "DIRDECK_ORG_URL", "-u", "DIRDECK_API_TOKEN", "-u", "DIRDECK_PROFILE",
+		"DIRDECK_HOME=" + home, "HOME=" + home}, bin)
 
 	scr := s.waitFor("250 users")
 	if !strings.Contains(scr, "DEMO") || !strings.Contains(scr, "dirdeck profile add") {
@@ -106,11 +139,7 @@ func TestDemoDashboardInTmux(t *testing.T) {
 	s.keys("?")
 	s.waitFor("quit")
 	s.keys("q")
-	scr = s.waitFor("SHELL-BACK")
-	code, err := os.ReadFile(exitFile)
-	if err != nil || strings.TrimSpace(string(code)) != "0" {
-		t.Fatalf("exit status %q (%v), want 0; screen:\n%s", code, err, scr)
-	}
+	scr = s.waitForExit()
 	if strings.Contains(scr, "DEMO") {
 		t.Fatalf("the alternate screen was not left on exit:\n%s", scr)
 	}
@@ -119,12 +148,7 @@ func TestDemoDashboardInTmux(t *testing.T) {
 // TestProfileSwitchInTmux opens the dashboard on one profile and switches
 // to another with `:profile NAME`.
 func TestProfileSwitchInTmux(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and drives the binary")
-	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed; .ci/run installs it (apt-get install tmux)")
-	}
+	bin := tmuxBinary(t)
 	home := profHome(t)
 	// Same seed, so the same read-only token opens both orgs.
 	first := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 5})
@@ -137,16 +161,8 @@ func TestProfileSwitchInTmux(t *testing.T) {
 	if res := profRun(t, "", "profile", "use", "first"); res.code != exitOK {
 		t.Fatal(res.err)
 	}
-	bin := filepath.Join(t.TempDir(), "dirdeck")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	exitFile := filepath.Join(t.TempDir(), "exit")
-	s := &tmuxSession{t: t, socket: "dirdeck-e2e-" + filepath.Base(home)}
-	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
-	script := "env DIRDECK_HOME=" + home + " HOME=" + home + " DBUS_SESSION_BUS_ADDRESS= DIRDECK_API_TOKEN=" + first.ReadOnlyToken() +
-		" TERM=xterm-256color " + bin + "; echo $? > " + exitFile + "; echo SHELL-BACK; sleep 600"
-	s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", "120", "-y", "30", script)
+	s := startTmux(t, "switch", 120, 30, []string{"DIRDECK_HOME=" + home, "HOME=" + home, "DBUS_SESSION_BUS_ADDRESS=",
+		"DIRDECK_API_TOKEN=" + first.ReadOnlyToken()}, bin)
 	s.waitFor(strings.TrimPrefix(first.URL, "http://"))
 	s.waitFor("250 users")
 	s.keys(":profile second", "Enter")
@@ -156,38 +172,19 @@ func TestProfileSwitchInTmux(t *testing.T) {
 	}
 	s.waitFor("250 users")
 	s.keys("q")
-	s.waitFor("SHELL-BACK")
-	if code, _ := os.ReadFile(exitFile); strings.TrimSpace(string(code)) != "0" {
-		t.Fatalf("exit status %q", code)
-	}
+	s.waitForExit()
 }
 
 // TestSecondDashboardOpensASnapshotInTmux: a second dirdeck on a profile
 // whose cache the first one holds opens read-only on a copy, saying why.
 func TestSecondDashboardOpensASnapshotInTmux(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and drives the binary")
-	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed; .ci/run installs it (apt-get install tmux)")
-	}
-	bin := filepath.Join(t.TempDir(), "dirdeck")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := tmuxBinary(t)
 	home := profHome(t)
 	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 6})
-	script := "env DIRDECK_HOME=" + home + " HOME=" + home + " DIRDECK_ORG_URL=" + srv.URL +
-		" DIRDECK_API_TOKEN=" + srv.ReadOnlyToken() + " TERM=xterm-256color " + bin + "; echo SHELL-BACK; sleep 600"
-	open := func(name string) *tmuxSession {
-		s := &tmuxSession{t: t, socket: "dirdeck-e2e-" + name + "-" + filepath.Base(home)}
-		t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
-		s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", "120", "-y", "30", script)
-		return s
-	}
-	first := open("first")
+	env := []string{"DIRDECK_HOME=" + home, "HOME=" + home, "DIRDECK_ORG_URL=" + srv.URL, "DIRDECK_API_TOKEN=" + srv.ReadOnlyToken()}
+	first := startTmux(t, "snapshot-first", 120, 30, env, bin)
 	first.waitFor("250 users")
-	second := open("second")
+	second := startTmux(t, "snapshot-second", 120, 30, env, bin)
 	scr := second.waitFor("250 users")
 	if !strings.Contains(scr, "READ-ONLY SNAPSHOT") || !strings.Contains(scr, "another dirdeck (pid") {
 		t.Fatalf("the second dashboard does not say it is a read-only snapshot:\n%s", scr)
