@@ -84,16 +84,9 @@ func exportS(t *testing.T) (*fixture, *Bundle, string) {
 	t.Helper()
 	f := newFixture(t, "S")
 	f.Sync(t, dsync.Options{})
-	out := filepath.Join(t.TempDir(), "bundle.tar.gz")
 	opts := f.options()
 	opts.Reports = map[string]any{"tokens": map[string]any{"owner": f.users(t)[1].Login, "id": f.users(t)[1].ID}}
-	if _, _, err := Export(f.Store, out, opts); err != nil {
-		t.Fatalf("export: %v", err)
-	}
-	b, err := Open(out)
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
+	b, out := f.export(t, opts)
 	return f, b, out
 }
 

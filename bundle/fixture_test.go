@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/dirdeck/dirdeck/directory"
@@ -32,6 +33,21 @@ func newFixtureWith(t testing.TB, opts oktasim.Options) *fixture {
 func (f *fixture) options() Options {
 	return Options{Key: f.key, Version: "test", Secrets: []string{f.Token},
 		Profile: ProfileInfo{Name: "test", OrgURL: f.Server.URL, Auth: "ssws", BudgetShare: 0.5}}
+}
+
+// export writes a bundle of the fixture's cache with opts into a
+// temporary directory and opens it.
+func (f *fixture) export(t testing.TB, opts Options) (b *Bundle, path string) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "bundle.tar.gz")
+	if _, _, err := Export(f.Store, path, opts); err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	b, err := Open(path)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	return b, path
 }
 
 // users returns every cached user.

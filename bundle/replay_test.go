@@ -2,7 +2,6 @@ package bundle
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -42,14 +41,7 @@ func TestRoundTripReplaysTheFailure(t *testing.T) {
 		t.Fatalf("the faulty run: %s (%v), partial %v", run.Status, err, run.Partial)
 	}
 
-	out := filepath.Join(t.TempDir(), "m.tar.gz")
-	if _, _, err := Export(f.Store, out, f.options()); err != nil {
-		t.Fatalf("export: %v", err)
-	}
-	b, err := Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, _ := f.export(t, f.options())
 	if l := leaks(t, b, f.users(t), f.Token); len(l) > 0 {
 		t.Fatalf("%d leaks, first: %v", len(l), l[:min(5, len(l))])
 	}
@@ -91,14 +83,7 @@ func TestReplayOfCleanRuns(t *testing.T) {
 	if run.Mode != dsync.ModeIncremental {
 		t.Fatalf("second run is %s", run.Mode)
 	}
-	out := filepath.Join(t.TempDir(), "s.tar.gz")
-	if _, _, err := Export(f.Store, out, f.options()); err != nil {
-		t.Fatal(err)
-	}
-	b, err := Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, _ := f.export(t, f.options())
 	first := b.Runs[len(b.Runs)-1].Run.ID
 	rep, err := Replay(context.Background(), b, ReplayOptions{Run: first})
 	if err != nil {
@@ -163,14 +148,7 @@ func TestScriptFromJournal(t *testing.T) {
 func TestReplayEnforcesObservedLimits(t *testing.T) {
 	f := newFixtureWith(t, oktasim.Options{Scenario: "S", Seed: 7, RateLimits: "dev"})
 	f.Sync(t, dsync.Options{})
-	out := filepath.Join(t.TempDir(), "s.tar.gz")
-	if _, _, err := Export(f.Store, out, f.options()); err != nil {
-		t.Fatal(err)
-	}
-	b, err := Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, _ := f.export(t, f.options())
 	rep, err := Replay(context.Background(), b, ReplayOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -86,20 +86,14 @@ func TestStageAndShow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := Render(loaded, Plain, nil)
-	// The sim's port changes per run.
-	out = strings.ReplaceAll(out, f.Server.URL, "http://127.0.0.1:PORT")
-	out = strings.ReplaceAll(out, loaded.Hash, "sha256:HASH")
-	out = strings.ReplaceAll(out, loaded.ID, "p-ID")
-	golden(t, "show.txt", out)
+	// The sim's port, the plan's hash and its id change per run.
+	stable := strings.NewReplacer(f.Server.URL, "http://127.0.0.1:PORT", loaded.Hash, "sha256:HASH", loaded.ID, "p-ID")
+	golden(t, "show.txt", stable.Replace(Render(loaded, Plain, nil)))
 	dark, err := themes.ByName(themes.Dark)
 	if err != nil {
 		t.Fatal(err)
 	}
-	colour := Render(loaded, dark, nil)
-	colour = strings.ReplaceAll(colour, f.Server.URL, "http://127.0.0.1:PORT")
-	colour = strings.ReplaceAll(colour, loaded.Hash, "sha256:HASH")
-	colour = strings.ReplaceAll(colour, loaded.ID, "p-ID")
+	colour := stable.Replace(Render(loaded, dark, nil))
 	if !strings.Contains(colour, "\x1b[") {
 		t.Fatal("the dark theme renders no colour")
 	}
