@@ -168,9 +168,9 @@ func printScopes(w io.Writer, r *access.ScopeReport) {
 	}
 	switch r.Auth {
 	case access.AuthOAuth:
-		fmt.Fprintf(w, "Credential  OAuth service app %s\nGranted     %s\n", who, orNone(r.Granted))
+		fmt.Fprintf(w, "Credential  OAuth service app %s\nGranted     %s\n", who, termtext.List(r.Granted))
 	default:
-		fmt.Fprintf(w, "Credential  API token of %s\nRoles       %s\nInferred    %s\n", who, orNone(r.Roles), orNone(r.Granted))
+		fmt.Fprintf(w, "Credential  API token of %s\nRoles       %s\nInferred    %s\n", who, termtext.List(r.Roles), termtext.List(r.Granted))
 	}
 	if r.Rejected != nil {
 		fmt.Fprintf(w, "\nOkta refuses the credential: %s\n  fix: %s\n", termtext.Clean(r.Rejected.Error), r.Rejected.Fix)
@@ -280,15 +280,4 @@ func dateOf(t *time.Time) string {
 		return ""
 	}
 	return t.UTC().Format("2006-01-02 15:04 UTC")
-}
-
-func orNone(ss []string) string {
-	if len(ss) == 0 {
-		return "none"
-	}
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = termtext.Clean(s)
-	}
-	return strings.Join(out, ", ")
 }

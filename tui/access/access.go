@@ -287,9 +287,9 @@ func credential(s *chk.ScopeReport) string {
 		who = "an unknown principal"
 	}
 	if s.Auth == chk.AuthOAuth {
-		return "OAuth service app " + who + " · granted " + orNone(s.Granted)
+		return "OAuth service app " + who + " · granted " + termtext.List(s.Granted)
 	}
-	return "API token of " + who + " · roles " + orNone(s.Roles)
+	return "API token of " + who + " · roles " + termtext.List(s.Roles)
 }
 
 // selfLine summarises the profile's own credential.
@@ -320,15 +320,4 @@ func levelStyle[S any](level string, ok, warn, bad S) S {
 		return bad
 	}
 	return ok
-}
-
-func orNone(ss []string) string {
-	if len(ss) == 0 {
-		return "none"
-	}
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = termtext.Clean(s)
-	}
-	return strings.Join(out, ", ")
 }

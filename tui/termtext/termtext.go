@@ -133,3 +133,16 @@ func Count(n int) string {
 	}
 	return s
 }
+
+// List cleans each of ss and joins them with commas; "none" when ss is
+// empty, so that an empty list reads as a statement rather than a blank.
+func List(ss []string) string {
+	if len(ss) == 0 {
+		return "none"
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = Clean(s)
+	}
+	return strings.Join(out, ", ")
+}

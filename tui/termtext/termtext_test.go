@@ -104,3 +104,12 @@ func TestCount(t *testing.T) {
 		}
 	}
 }
+
+func TestList(t *testing.T) {
+	if got := List(nil); got != "none" {
+		t.Errorf("List(nil) = %q", got)
+	}
+	if got, want := List([]string{"okta.users.read", "a\x1b[2Jb"}), "okta.users.read, a␛[2Jb"; got != want {
+		t.Errorf("List = %q, want %q", got, want)
+	}
+}
