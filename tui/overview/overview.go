@@ -51,13 +51,12 @@ func Load(s *store.Store, now time.Time) (*Data, error) {
 
 // Model is the Overview pane.
 type Model struct {
-	ctx     *pane.Context
-	sc      pane.Scroller
-	data    *Data
-	err     error
-	loadSeq uint64
-	loading bool
-	scroll  key.Binding
+	ctx    *pane.Context
+	sc     pane.Scroller
+	data   *Data
+	err    error
+	reads  pane.Reads[*Data]
+	scroll key.Binding
 }
 
 // New returns the pane; Load fills it.
@@ -75,21 +74,10 @@ func (m *Model) Aliases() []string { return []string{"o", "home", "status"} }
 // Title implements pane.Pane.
 func (m *Model) Title() string { return "Overview" }
 
-type loadedMsg struct {
-	seq  uint64
-	data *Data
-	err  error
-}
-
 // Load implements pane.Pane.
 func (m *Model) Load() tea.Cmd {
-	m.loadSeq++
-	m.loading = true
-	seq, s, now := m.loadSeq, m.ctx.Store, m.ctx.Now()
-	return func() tea.Msg {
-		d, err := Load(s, now)
-		return loadedMsg{seq: seq, data: d, err: err}
-	}
+	s, now := m.ctx.Store, m.ctx.Now()
+	return m.reads.Start(func() (*Data, error) { return Load(s, now) })
 }
 
 // SetSize implements pane.Pane; it also picks up a theme change.
@@ -100,14 +88,12 @@ func (m *Model) SetSize(w, h int) {
 
 // Update implements pane.Pane.
 func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
-	switch msg := msg.(type) {
-	case loadedMsg:
-		if msg.seq == m.loadSeq {
-			m.loading = false
-			m.data, m.err = msg.data, msg.err
-			m.render()
-		}
+	if r, ok := m.reads.Result(msg); ok {
+		m.data, m.err = r.Data, r.Err
+		m.render()
 		return m, nil
+	}
+	switch msg.(type) {
 	case tea.KeyPressMsg, tea.MouseMsg:
 		var cmd tea.Cmd
 		m.sc.VP, cmd = m.sc.VP.Update(msg)
@@ -126,7 +112,7 @@ func (m *Model) Crumbs() []string { return nil }
 func (m *Model) Back() (bool, tea.Cmd) { return false, nil }
 
 // Busy implements pane.Pane.
-func (m *Model) Busy() bool { return m.loading }
+func (m *Model) Busy() bool { return m.reads.Pending() }
 
 // Capturing implements pane.Pane.
 func (m *Model) Capturing() bool { return false }
@@ -167,21 +153,10 @@ func Render(d *Data, err error, ctx *pane.Context, w int) []string {
 		add(th.Muted.Render("  none yet"))
 	}
 	for _, r := range d.Runs {
-		st := th.OK
-		switch r.Status {
-		case directory.RunPartial:
-			st = th.Warning
-		case directory.RunFailed:
-			st = th.Error
-		}
-		changes := 0
-		for _, n := range r.Changes {
-			changes += n
-		}
 		line := fmt.Sprintf("  #%-4d %-11s %s %s  %s  %d requests  %d throttled  %d changes",
-			r.ID, termtext.Clean(r.Mode), st.Render(termtext.Fit(termtext.Clean(r.Status), 7)),
+			r.ID, termtext.Clean(r.Mode), pane.RunStatus(th, r),
 			r.Finished.UTC().Format("2006-01-02 15:04"), termtext.Fit(pane.Age(now, r.Finished), 8),
-			r.Requests, r.ThrottledWaits, changes)
+			r.Requests, r.ThrottledWaits, pane.RunChanges(r))
 		add(line)
 		if r.Error != "" {
 			add(th.Error.Render("        " + termtext.Clean(r.Error)))

@@ -10,16 +10,15 @@ import (
 )
 
 // List is a pane's table of cached objects (users, groups, apps): a
-// Browser and the state of the read that fills it. Reads run in commands
+// Browser and the state of the reads that fill it. Reads run in commands
 // and a newer read supersedes an older one, so a pane reloads on every
 // new generation without a stale read overwriting a fresh one.
 type List struct {
 	table.Browser
 	// rows are the table's rows (see Rows).
-	rows    []table.Row
-	seq     uint64
-	loading bool
-	err     string
+	rows  []table.Row
+	reads Reads[listed]
+	err   string
 }
 
 // NewList returns a list browsing rows of columns (fields for
@@ -31,29 +30,25 @@ func NewList(cols []table.Column, fields map[string]int, noun, empty string, th 
 	return List{Browser: table.NewBrowser(t, noun)}
 }
 
-// rowsMsg carries the rows of one of a List's reads.
-type rowsMsg struct {
-	to      *List
-	seq     uint64
+// listed is what one of a List's reads found.
+type listed struct {
 	rows    []table.Row
 	indexed *table.Rows // rows, indexed
 	// rest, when set, reads all the rows: these are only the first ones.
 	rest func() ([]table.Row, error)
-	err  error
+}
+
+// indexing returns read, indexing its rows (off the UI goroutine).
+func indexing(read func() ([]table.Row, error)) func() (listed, error) {
+	return func() (listed, error) {
+		rows, err := read()
+		return listed{rows: rows, indexed: table.NewRows(rows)}, err
+	}
 }
 
 // Load starts reading all the rows with read, off the UI goroutine.
 func (l *List) Load(read func() ([]table.Row, error)) tea.Cmd {
-	l.seq++
-	l.loading = true
-	return l.read(l.seq, read)
-}
-
-func (l *List) read(seq uint64, read func() ([]table.Row, error)) tea.Cmd {
-	return func() tea.Msg {
-		rows, err := read()
-		return rowsMsg{to: l, seq: seq, rows: rows, indexed: table.NewRows(rows), err: err}
-	}
+	return l.reads.Start(indexing(read))
 }
 
 // LoadFirst is Load for a table too big to wait for: first reads the
@@ -61,43 +56,33 @@ func (l *List) read(seq uint64, read func() ([]table.Row, error)) tea.Cmd {
 // while they show. first reports partial false when the table is small
 // enough to read whole at once (all then runs in the same command).
 func (l *List) LoadFirst(first func() (rows []table.Row, partial bool, err error), all func() ([]table.Row, error)) tea.Cmd {
-	l.seq++
-	l.loading = true
-	seq := l.seq
-	return func() tea.Msg {
+	return l.reads.Start(func() (listed, error) {
 		rows, partial, err := first()
-		rest := all
 		if err == nil && !partial {
-			rows, err = all()
-			rest = nil
+			return indexing(all)()
 		}
-		return rowsMsg{to: l, seq: seq, rows: rows, indexed: table.NewRows(rows), rest: rest, err: err}
-	}
+		return listed{rows: rows, indexed: table.NewRows(rows), rest: all}, err
+	})
 }
 
 // Loaded takes the rows of the List's latest read into the table; ok is
 // false for any other message. complete reports that all the rows are in
 // (not only the first ones): a pane reloads its open detail then.
 func (l *List) Loaded(msg tea.Msg) (cmd tea.Cmd, complete, ok bool) {
-	m, ok := msg.(rowsMsg)
-	if !ok || m.to != l {
+	r, ok := l.reads.Result(msg)
+	if !ok {
 		return nil, false, false
 	}
-	if m.seq != l.seq {
-		return nil, false, true
-	}
-	if m.err != nil {
-		l.loading = false
-		l.err = m.err.Error()
+	if r.Err != nil {
+		l.err = r.Err.Error()
 		return nil, false, true
 	}
 	l.err = ""
-	l.rows = m.rows
-	cmd = l.Table.SetRows(m.indexed)
-	if m.rest != nil {
-		return tea.Batch(cmd, l.read(m.seq, m.rest)), false, true
+	l.rows = r.Data.rows
+	cmd = l.Table.SetRows(r.Data.indexed)
+	if r.Data.rest != nil {
+		return tea.Batch(cmd, l.reads.Continue(indexing(r.Data.rest))), false, true
 	}
-	l.loading = false
 	return cmd, true, true
 }
 
@@ -115,7 +100,7 @@ func (l *List) ErrorView(th themes.Theme) (view string, failed bool) {
 }
 
 // Busy reports that a read or a filter pass is outstanding.
-func (l *List) Busy() bool { return l.loading || l.Table.Pending() }
+func (l *List) Busy() bool { return l.reads.Pending() || l.Table.Pending() }
 
 // Keys are the list's bindings for the footer: the filter, open (enter),
 // the pane's own, then the table's.

@@ -30,7 +30,7 @@ type Listing[I any] struct {
 	ctx           *Context
 	spec          ListingSpec[I]
 	open          key.Binding
-	detailSeq     uint64
+	detailReads   Reads[detailRead[I]]
 	width, height int
 }
 
@@ -140,24 +140,24 @@ func (l *Listing[I]) Handle(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 		}
 		return cmd, true
 	}
-	switch msg := msg.(type) {
-	case detailMsg[I]:
+	if r, ok := l.detailReads.Result(msg); ok {
 		d := l.Detail
-		if d == nil || msg.to != l || msg.seq != l.detailSeq {
-			return nil, msg.to == l
+		if d == nil {
+			return nil, true
 		}
-		d.Info, d.Err = msg.info, msg.err
-		if msg.err != nil {
+		d.Info, d.Err = r.Data.info, r.Err
+		if r.Err != nil {
 			l.Layout()
 			return nil, true
 		}
-		d.Rows = msg.rows
+		d.Rows = r.Data.rows
 		if l.spec.Loaded != nil {
 			l.spec.Loaded()
 		}
 		l.Layout()
-		return d.List.Table.SetRows(msg.indexed), true
-	case tea.KeyPressMsg:
+		return d.List.Table.SetRows(r.Data.indexed), true
+	}
+	if msg, ok := msg.(tea.KeyPressMsg); ok {
 		if d := l.Detail; d != nil && !d.List.Typing() && key.Matches(msg, l.open) {
 			if r, ok := d.List.Table.Selected(); ok {
 				return Open("users", r.Key), true
@@ -220,7 +220,6 @@ func (l *Listing[I]) Back() (bool, tea.Cmd) {
 			return true, cmd
 		}
 		l.Detail = nil
-		l.detailSeq++
 		return true, nil
 	}
 	return l.List.Back()
@@ -253,14 +252,11 @@ func (l *Listing[I]) Keys() []key.Binding {
 	return l.List.Keys(l.open, l.spec.ListKeys...)
 }
 
-// detailMsg carries what one read of a Listing's detail found.
-type detailMsg[I any] struct {
-	to      *Listing[I]
-	seq     uint64
+// detailRead is what one read of a Listing's detail found.
+type detailRead[I any] struct {
 	info    *I
 	rows    []table.Row
 	indexed *table.Rows // rows, indexed (NewRows clears their Hay and Fields)
-	err     error
 }
 
 func (l *Listing[I]) openDetail(id, title string) tea.Cmd {
@@ -275,12 +271,11 @@ func (l *Listing[I]) openDetail(id, title string) tea.Cmd {
 }
 
 func (l *Listing[I]) reloadDetail() tea.Cmd {
-	l.detailSeq++
-	seq, s, id, read := l.detailSeq, l.ctx.Store, l.Detail.ID, l.spec.LoadDetail
-	return func() tea.Msg {
+	s, id, read := l.ctx.Store, l.Detail.ID, l.spec.LoadDetail
+	return l.detailReads.Start(func() (detailRead[I], error) {
 		info, rows, err := read(s, id)
-		return detailMsg[I]{to: l, seq: seq, info: info, rows: rows, indexed: table.NewRows(rows), err: err}
-	}
+		return detailRead[I]{info: info, rows: rows, indexed: table.NewRows(rows)}, err
+	})
 }
 
 // Layout renders the open detail's header and gives its list the rest of

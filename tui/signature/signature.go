@@ -79,8 +79,7 @@ type Model struct {
 	mode     mode
 	prevMode mode // where esc from a preview returns to
 
-	loadSeq uint64
-	loading bool
+	reads   pane.Reads[*Loaded]
 	loadErr string
 	data    *Loaded
 
@@ -138,12 +137,6 @@ type Loaded struct {
 	IssueRow *table.Rows
 }
 
-type loadedMsg struct {
-	seq  uint64
-	data *Loaded
-	err  error
-}
-
 // Load implements pane.Pane.
 //
 // Signature data (every user rendered against the rules) is read only once
@@ -169,13 +162,8 @@ func (m *Model) Activate() tea.Cmd {
 }
 
 func (m *Model) load() tea.Cmd {
-	m.loadSeq++
-	m.loading = true
-	seq, s := m.loadSeq, m.ctx.Store
-	return func() tea.Msg {
-		d, err := LoadData(s)
-		return loadedMsg{seq: seq, data: d, err: err}
-	}
+	s := m.ctx.Store
+	return m.reads.Start(func() (*Loaded, error) { return LoadData(s) })
 }
 
 // LoadData reads templates, rules and the directory, and computes the
@@ -260,24 +248,21 @@ func (m *Model) summaryHeight() int {
 
 // Update implements pane.Pane.
 func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
-	switch msg := msg.(type) {
-	case loadedMsg:
-		if msg.seq != m.loadSeq {
-			return m, nil
-		}
-		m.loading = false
-		if msg.err != nil {
-			m.loadErr = msg.err.Error()
+	if r, ok := m.reads.Result(msg); ok {
+		if r.Err != nil {
+			m.loadErr = r.Err.Error()
 			return m, nil
 		}
 		m.loadErr = ""
-		m.data = msg.data
+		m.data = r.Data
 		m.SetSize(m.width, m.height)
-		cmds := []tea.Cmd{m.users.Table.SetRows(msg.data.Users), m.issues.Table.SetRows(msg.data.IssueRow)}
+		cmds := []tea.Cmd{m.users.Table.SetRows(r.Data.Users), m.issues.Table.SetRows(r.Data.IssueRow)}
 		if m.preview != nil {
 			m.openPreview(m.preview.id)
 		}
 		return m, tea.Batch(cmds...)
+	}
+	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	case tea.MouseMsg:
@@ -495,7 +480,7 @@ func (m *Model) Back() (bool, tea.Cmd) {
 
 // Busy implements pane.Pane.
 func (m *Model) Busy() bool {
-	return m.loading || m.users.Table.Pending() || m.issues.Table.Pending()
+	return m.reads.Pending() || m.users.Table.Pending() || m.issues.Table.Pending()
 }
 
 // Capturing implements pane.Pane.

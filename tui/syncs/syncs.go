@@ -37,21 +37,21 @@ var filters = []struct {
 
 // Model is the Sync pane.
 type Model struct {
-	ctx     *pane.Context
-	sc      pane.Scroller
-	runs    []directory.SyncRun
-	err     error
-	loadSeq uint64
-	loading bool
-	cursor  int
+	ctx    *pane.Context
+	sc     pane.Scroller
+	runs   []directory.SyncRun
+	err    error
+	reads  pane.Reads[[]directory.SyncRun]
+	cursor int
 
 	state    msgs.SyncState
 	stateErr string
 	progress map[string]msgs.SyncProgressMsg
 
-	journal    []directory.Request // of the open run; nil when the run list shows
-	journalRun directory.SyncRun
-	filter     int
+	journal      []directory.Request // of the open run; nil when the run list shows
+	journalRun   directory.SyncRun
+	journalReads pane.Reads[journalRead]
+	filter       int
 
 	keys struct{ up, down, open, filter key.Binding }
 }
@@ -75,28 +75,20 @@ func (m *Model) Aliases() []string { return []string{"syncs", "runs", "journal"}
 // Title implements pane.Pane.
 func (m *Model) Title() string { return "Sync" }
 
-type runsMsg struct {
-	seq  uint64
-	runs []directory.SyncRun
-	err  error
-}
-
-type journalMsg struct {
+// journalRead is a run's journal as read.
+type journalRead struct {
 	run     directory.SyncRun
 	entries []directory.Request
-	err     error
 }
 
 // Load implements pane.Pane.
 func (m *Model) Load() tea.Cmd {
-	m.loadSeq++
-	m.loading = true
-	seq, s := m.loadSeq, m.ctx.Store
-	return func() tea.Msg {
+	s := m.ctx.Store
+	return m.reads.Start(func() ([]directory.SyncRun, error) {
 		var runs []directory.SyncRun
 		err := s.View(func(r *store.Reader) error { runs = r.Runs(historyLen); return nil })
-		return runsMsg{seq: seq, runs: runs, err: err}
-	}
+		return runs, err
+	})
 }
 
 func (m *Model) openJournal() tea.Cmd {
@@ -104,12 +96,11 @@ func (m *Model) openJournal() tea.Cmd {
 		return nil
 	}
 	run, s := m.runs[m.cursor], m.ctx.Store
-	m.loading = true
-	return func() tea.Msg {
+	return m.journalReads.Start(func() (journalRead, error) {
 		var entries []directory.Request
 		err := s.View(func(r *store.Reader) error { entries = r.Journal(run.ID); return nil })
-		return journalMsg{run: run, entries: entries, err: err}
-	}
+		return journalRead{run: run, entries: entries}, err
+	})
 }
 
 // SetSize implements pane.Pane.
@@ -120,26 +111,26 @@ func (m *Model) SetSize(w, h int) {
 
 // Update implements pane.Pane.
 func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
-	switch msg := msg.(type) {
-	case runsMsg:
-		if msg.seq == m.loadSeq {
-			m.loading = false
-			m.runs, m.err = msg.runs, msg.err
-			m.cursor = min(m.cursor, max(len(m.runs)-1, 0))
-			m.render()
-		}
-	case journalMsg:
-		m.loading = false
-		if msg.err != nil {
-			m.err = msg.err
+	if r, ok := m.reads.Result(msg); ok {
+		m.runs, m.err = r.Data, r.Err
+		m.cursor = min(m.cursor, max(len(m.runs)-1, 0))
+		m.render()
+		return m, nil
+	}
+	if r, ok := m.journalReads.Result(msg); ok {
+		if r.Err != nil {
+			m.err = r.Err
 		} else {
-			m.journal, m.journalRun, m.filter = msg.entries, msg.run, 0
+			m.journal, m.journalRun, m.filter = r.Data.entries, r.Data.run, 0
 			if m.journal == nil {
 				m.journal = []directory.Request{}
 			}
 			m.sc.VP.GotoTop()
 		}
 		m.render()
+		return m, nil
+	}
+	switch msg := msg.(type) {
 	case msgs.SyncStateMsg:
 		m.state, m.stateErr = msg.State, msg.Err
 		if msg.State == msgs.SyncRunning {
@@ -206,7 +197,7 @@ func (m *Model) Back() (bool, tea.Cmd) {
 }
 
 // Busy implements pane.Pane.
-func (m *Model) Busy() bool { return m.loading }
+func (m *Model) Busy() bool { return m.reads.Pending() || m.journalReads.Pending() }
 
 // Capturing implements pane.Pane.
 func (m *Model) Capturing() bool { return false }
@@ -278,26 +269,15 @@ func (m *Model) renderRuns(w int) ([]string, int) {
 	}
 	cursorLine := 0
 	for i, r := range m.runs {
-		st := th.OK
-		switch r.Status {
-		case directory.RunPartial:
-			st = th.Warning
-		case directory.RunFailed:
-			st = th.Error
-		}
-		changes := 0
-		for _, n := range r.Changes {
-			changes += n
-		}
 		prefix := "  "
 		if i == m.cursor {
 			prefix = "▸ "
 			cursorLine = len(out)
 		}
 		line := fmt.Sprintf("%s#%-4d %-11s %s %s %7s  %5d req  %4d waits  %4d retries  %6d changes",
-			prefix, r.ID, termtext.Clean(r.Mode), st.Render(termtext.Fit(termtext.Clean(r.Status), 7)),
+			prefix, r.ID, termtext.Clean(r.Mode), pane.RunStatus(th, r),
 			r.Started.UTC().Format("2006-01-02 15:04"), r.Finished.Sub(r.Started).Round(1e6), r.Requests,
-			r.ThrottledWaits, r.Retries, changes)
+			r.ThrottledWaits, r.Retries, pane.RunChanges(r))
 		if i == m.cursor {
 			line = th.RowSelected.Render(termtext.Truncate(line, w))
 		}

@@ -152,9 +152,9 @@ type Model struct {
 	list pane.List
 	keys keyMap
 
-	detail     *detail
-	detailSeq  uint64
-	width, hgt int
+	detail      *detail
+	detailReads pane.Reads[*Detail]
+	width, hgt  int
 	// picker picks the groups to add the open user to.
 	picker *staging.Picker
 }
@@ -325,17 +325,17 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		return m, cmd
 	}
-	switch msg := msg.(type) {
-	case detailMsg:
-		if msg.seq != m.detailSeq || m.detail == nil {
-			return m, nil
+	if r, ok := m.detailReads.Result(msg); ok {
+		if m.detail != nil {
+			m.detail.data, m.detail.err = r.Data, r.Err
+			if r.Data != nil {
+				m.detail.title = termtext.Clean(r.Data.User.Name())
+			}
+			m.detail.render(m.ctx)
 		}
-		m.detail.data, m.detail.err = msg.data, msg.err
-		if msg.data != nil {
-			m.detail.title = termtext.Clean(msg.data.User.Name())
-		}
-		m.detail.render(m.ctx)
 		return m, nil
+	}
+	switch msg := msg.(type) {
 	case staging.PickerRowsMsg:
 		if m.picker != nil {
 			return m, m.picker.Update(msg)
@@ -414,7 +414,6 @@ func (m *Model) Back() (bool, tea.Cmd) {
 	}
 	if m.detail != nil {
 		m.detail = nil
-		m.detailSeq++
 		return true, nil
 	}
 	return m.list.Back()
@@ -489,14 +488,7 @@ type groupRow struct {
 	mark  string // "+" staged add, "-" staged removal, "" none
 }
 
-type detailMsg struct {
-	seq  uint64
-	data *Detail
-	err  error
-}
-
 func (m *Model) openDetail(id string) tea.Cmd {
-	m.detailSeq++
 	title := id
 	if r, ok := m.list.Table.Selected(); ok && r.Key == id {
 		title = r.Cells[ColName]
@@ -513,11 +505,8 @@ func (m *Model) openDetail(id string) tea.Cmd {
 	m.detail = d
 	d.setSize(m.width, m.hgt)
 	d.render(m.ctx)
-	seq, s := m.detailSeq, m.ctx.Store
-	return func() tea.Msg {
-		data, err := LoadDetail(s, id)
-		return detailMsg{seq: seq, data: data, err: err}
-	}
+	s := m.ctx.Store
+	return m.detailReads.Start(func() (*Detail, error) { return LoadDetail(s, id) })
 }
 
 // LoadDetail reads one user's profile, groups and app assignments.
