@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dirdeck/dirdeck/tui/internal/fixture"
+	"github.com/dirdeck/dirdeck/tui/pane/panetest"
 	"github.com/dirdeck/dirdeck/tui/table"
 	"github.com/dirdeck/dirdeck/tui/users"
 )
@@ -70,18 +71,23 @@ func benchFilter(b *testing.B, m *Model) {
 
 func usersModel(b testing.TB, n int) *Model {
 	b.Helper()
-	s, _, err := fixture.Build(b.TempDir(), fixture.Options{Users: n, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { s.Close() })
-	m, err := New(Options{Store: s, Theme: "dark", StartPane: "users", Static: true,
-		Now: func() time.Time { return fixture.Now }, LookupEnv: func(string) (string, bool) { return "", false }})
+	s, _ := panetest.Fixture(b, fixture.Options{Users: n, Seed: 1})
+	m := sizedModel(b, Options{Store: s, Now: func() time.Time { return fixture.Now }})
+	drive(m, m.Init())
+	return m
+}
+
+// sizedModel returns a root model on the users pane of a 160×50
+// terminal, not yet started.
+func sizedModel(b testing.TB, o Options) *Model {
+	b.Helper()
+	o.Theme, o.StartPane, o.Static = "dark", "users", true
+	o.LookupEnv = func(string) (string, bool) { return "", false }
+	m, err := New(o)
 	if err != nil {
 		b.Fatal(err)
 	}
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
-	drive(m, m.Init())
 	return m
 }
 
@@ -129,20 +135,10 @@ func benchUsers(def int) int {
 // pane with 100k users cached (scenario L size; target ≤ 200 ms). Every
 // pane loads, as at start-up.
 func BenchmarkFirstFrame(b *testing.B) {
-	n := benchUsers(100_000)
-	s, _, err := fixture.Build(b.TempDir(), fixture.Options{Users: n, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s, _ := panetest.Fixture(b, fixture.Options{Users: benchUsers(100_000), Seed: 1})
 	b.ResetTimer()
 	for b.Loop() {
-		m, err := New(Options{Store: s, Theme: "dark", StartPane: "users", Static: true,
-			LookupEnv: func(string) (string, bool) { return "", false }})
-		if err != nil {
-			b.Fatal(err)
-		}
-		m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+		m := sizedModel(b, Options{Store: s})
 		tbl := &usersPane(m).Browser().Table
 		driveUntil(m, m.Init(), func() bool { return tbl.Len() > 0 && !tbl.Pending() })
 		if tbl.Len() < 50 {
@@ -156,19 +152,10 @@ func BenchmarkFirstFrame(b *testing.B) {
 // users table filterable by group) with 100k users cached.
 func BenchmarkFullLoad(b *testing.B) {
 	n := benchUsers(100_000)
-	s, _, err := fixture.Build(b.TempDir(), fixture.Options{Users: n, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s, _ := panetest.Fixture(b, fixture.Options{Users: n, Seed: 1})
 	b.ResetTimer()
 	for b.Loop() {
-		m, err := New(Options{Store: s, Theme: "dark", StartPane: "users", Static: true,
-			LookupEnv: func(string) (string, bool) { return "", false }})
-		if err != nil {
-			b.Fatal(err)
-		}
-		m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+		m := sizedModel(b, Options{Store: s})
 		drive(m, m.Init())
 		if m.Busy() || usersPane(m).Browser().Table.Total() != n {
 			b.Fatal("not fully loaded")

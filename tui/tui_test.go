@@ -9,7 +9,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,6 +21,8 @@ import (
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/internal/fixture"
 	"github.com/dirdeck/dirdeck/tui/msgs"
+	"github.com/dirdeck/dirdeck/tui/pane"
+	"github.com/dirdeck/dirdeck/tui/pane/panetest"
 	"github.com/dirdeck/dirdeck/tui/users"
 )
 
@@ -46,39 +47,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// probe wraps the root model so a test can wait, without sleeping, until
-// the model reaches a state: the predicate travels as a message and is
-// checked on the event loop after every update.
-type probe struct {
-	m    *Model
-	pred func(*Model) bool
-	done chan struct{}
-}
-
-type waitMsg struct {
-	pred func(*Model) bool
-	done chan struct{}
-}
-
-func (p *probe) Init() tea.Cmd { return p.m.Init() }
-
-func (p *probe) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	var cmd tea.Cmd
-	if w, ok := msg.(waitMsg); ok {
-		p.pred, p.done = w.pred, w.done
-	} else {
-		_, cmd = p.m.Update(msg)
-	}
-	if p.pred != nil && p.pred(p.m) {
-		close(p.done)
-		p.pred, p.done = nil, nil
-	}
-	return p, cmd
-}
-
-func (p *probe) View() tea.View { return p.m.View() }
-
+// harness drives the root model (see panetest.Harness) under the names
+// the package's tests use.
 type harness struct {
+	*panetest.Harness[*Model]
 	t  *testing.T
 	tm *teatest.TestModel
 }
@@ -101,8 +73,8 @@ func start(t *testing.T, w, h int, o Options) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tm := teatest.NewTestModel(t, &probe{m: m}, teatest.WithInitialTermSize(w, h))
-	hs := &harness{t: t, tm: tm}
+	ph := panetest.Start(t, m, m, w, h, func(m *Model) bool { return !m.Busy() }, busyReason)
+	hs := &harness{Harness: ph, t: t, tm: ph.TM}
 	hs.settle()
 	return hs
 }
@@ -110,27 +82,13 @@ func start(t *testing.T, w, h int, o Options) *harness {
 // waitUntil blocks until pred holds for the model.
 func (h *harness) waitUntil(what string, pred func(*Model) bool) {
 	h.t.Helper()
-	done := make(chan struct{})
-	h.tm.Send(waitMsg{pred: pred, done: done})
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		h.t.Fatalf("timed out waiting for %s", what)
-	}
+	h.WaitUntil(what, pred)
 }
 
 // settle waits until no cache read or filter is outstanding.
 func (h *harness) settle() {
 	h.t.Helper()
-	var why atomic.Value
-	why.Store("")
-	done := make(chan struct{})
-	h.tm.Send(waitMsg{pred: func(m *Model) bool { why.Store(busyReason(m)); return !m.Busy() }, done: done})
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		h.t.Fatalf("timed out waiting for the model to settle: %s", why.Load())
-	}
+	h.Settle()
 }
 
 func busyReason(m *Model) string {
@@ -151,45 +109,19 @@ func busyReason(m *Model) string {
 
 func (h *harness) keys(ks ...string) {
 	h.t.Helper()
-	for _, k := range ks {
-		h.tm.Send(keyMsg(k))
-	}
-	h.settle()
+	h.Keys(ks...)
 }
 
 func (h *harness) typeText(s string) {
 	h.t.Helper()
-	h.tm.Type(s)
-	h.settle()
-}
-
-func keyMsg(k string) tea.KeyPressMsg {
-	switch k {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
-	case "shift+tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "ctrl+c":
-		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
-	}
-	r := []rune(k)
-	return tea.KeyPressMsg{Code: r[0], Text: k}
+	h.Type(s)
 }
 
 // final quits and returns the last frame.
 func (h *harness) final() (*Model, string) {
 	h.t.Helper()
-	if err := h.tm.Quit(); err != nil {
-		h.t.Fatal(err)
-	}
-	fm := h.tm.FinalModel(h.t, teatest.WithFinalTimeout(10*time.Second)).(*probe)
-	return fm.m, fm.m.View().Content
+	m := h.Final()
+	return m, m.View().Content
 }
 
 // frame reads the current frame on the event loop.
@@ -329,7 +261,7 @@ func TestPaletteAndNavigation(t *testing.T) {
 	}
 	h.keys(":")
 	h.typeText("q")
-	h.tm.Send(keyMsg("enter")) // quits: nothing left to settle
+	h.tm.Send(pane.KeyPress("enter")) // quits: nothing left to settle
 	h.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 }
 
@@ -337,7 +269,7 @@ func TestQuitKeys(t *testing.T) {
 	for _, k := range []string{"q", "ctrl+c"} {
 		t.Run(k, func(t *testing.T) {
 			h := start(t, 80, 24, Options{Theme: "dark"})
-			h.tm.Send(keyMsg(k))
+			h.tm.Send(pane.KeyPress(k))
 			h.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 		})
 	}
@@ -359,12 +291,7 @@ func runAt(t time.Time) directory.SyncRun {
 }
 
 func TestGenerationCommittedKeepsCursorAndFilter(t *testing.T) {
-	dir := t.TempDir()
-	s, org, err := fixture.Build(dir, fixture.Options{Users: 80, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, org := panetest.Fixture(t, fixture.Options{Users: 80, Seed: 3})
 	h := start(t, 100, 30, Options{Store: s, Theme: "no-color", StartPane: "users"})
 	h.keys("/")
 	h.typeText("status:active")
@@ -517,7 +444,7 @@ func TestRunWithAttach(t *testing.T) {
 			send(msgs.SyncStateMsg{State: msgs.SyncRunning})
 			send(msgs.GenerationCommittedMsg{Generation: 2})
 			close(delivered)
-			send(keyMsg("q"))
+			send(pane.KeyPress("q"))
 		}()
 	}}, tea.WithInput(&bytes.Buffer{}), tea.WithOutput(io.Discard), tea.WithWindowSize(80, 24), tea.WithoutSignals())
 	if err != nil {

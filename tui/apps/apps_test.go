@@ -5,14 +5,11 @@ import (
 	"testing"
 
 	"github.com/dirdeck/dirdeck/tui/internal/fixture"
+	"github.com/dirdeck/dirdeck/tui/pane/panetest"
 )
 
 func TestLoadDetailSaysHowUsersHoldTheApp(t *testing.T) {
-	s, org, err := fixture.Build(t.TempDir(), fixture.Options{Users: 100, Seed: 6})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, org := panetest.Fixture(t, fixture.Options{Users: 100, Seed: 6})
 	rows, err := LoadRows(s)
 	if err != nil || len(rows) != len(org.Apps) {
 		t.Fatalf("LoadRows: %d rows, err %v", len(rows), err)

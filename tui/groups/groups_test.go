@@ -5,14 +5,11 @@ import (
 	"testing"
 
 	"github.com/dirdeck/dirdeck/tui/internal/fixture"
+	"github.com/dirdeck/dirdeck/tui/pane/panetest"
 )
 
 func TestLoadRowsAndDetail(t *testing.T) {
-	s, org, err := fixture.Build(t.TempDir(), fixture.Options{Users: 90, Seed: 6, Hostile: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, org := panetest.Fixture(t, fixture.Options{Users: 90, Seed: 6, Hostile: true})
 	rows, err := LoadRows(s)
 	if err != nil {
 		t.Fatal(err)
@@ -48,11 +45,7 @@ func TestLoadRowsAndDetail(t *testing.T) {
 }
 
 func TestPickerRows(t *testing.T) {
-	s, org, err := fixture.Build(t.TempDir(), fixture.Options{Users: 60, Seed: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, org := panetest.Fixture(t, fixture.Options{Users: 60, Seed: 2})
 	skip := map[string]bool{}
 	for _, uid := range org.Members[org.Groups[1].ID] {
 		skip[uid] = true

@@ -10,6 +10,7 @@ import (
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/internal/fixture"
 	"github.com/dirdeck/dirdeck/tui/pane"
+	"github.com/dirdeck/dirdeck/tui/pane/panetest"
 	"github.com/dirdeck/dirdeck/tui/table"
 )
 
@@ -32,11 +33,7 @@ func readUsers(view func(func(*store.Reader) error) error) ([]string, int, error
 }
 
 func TestReadChunked(t *testing.T) {
-	s, org, err := fixture.Build(t.TempDir(), fixture.Options{Users: 10, Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, org := panetest.Fixture(t, fixture.Options{Users: 10, Seed: 1})
 	ids, attempts, err := readUsers(s.View)
 	if err != nil || len(ids) != 10 || attempts != 1 {
 		t.Fatalf("quiet cache: %d ids, %d attempts, err %v", len(ids), attempts, err)
@@ -76,11 +73,7 @@ func TestReadChunked(t *testing.T) {
 }
 
 func TestReadUserRows(t *testing.T) {
-	s, org, err := fixture.Build(t.TempDir(), fixture.Options{Users: 10, Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, org := panetest.Fixture(t, fixture.Options{Users: 10, Seed: 1})
 	// Four cached users and one that is not (a dangling reference).
 	ids := []string{org.Users[3].ID, org.Users[0].ID, "00unosuchuser", org.Users[7].ID, org.Users[1].ID}
 	for _, perView := range []int{1, 2, 100} {

@@ -1,7 +1,10 @@
 // Package pane defines what the TUI's root model needs from a pane and
-// the context it shares with them. Each pane (overview, users, groups,
-// apps, and later sync) lives in its own package and implements Pane;
-// adding one is a new package plus one line in tui.New.
+// the context it shares with them, and what the panes share: Reads (a
+// pane's latest read of the cache), List (a table of cached objects),
+// Listing (a List whose rows open a detail listing users) and
+// ReadChunked (reading in short transactions). Each pane (overview,
+// users, groups, apps, sync, …) lives in its own package and implements
+// Pane; adding one is a new package plus one line in tui.New.
 package pane
 
 import (
@@ -144,4 +147,26 @@ func (s Scroller) View(th themes.Theme) string {
 		}
 	}
 	return s.VP.View() + "\n" + th.Muted.Render(pos)
+}
+
+// KeyPress returns the press of the key named as in key bindings:
+// "enter", "esc", "tab", "shift+tab", "down", "ctrl+c", or a character;
+// for code that drives the TUI without a terminal (tests, benchmarks).
+func KeyPress(name string) tea.KeyPressMsg {
+	switch name {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	}
+	r := []rune(name)
+	return tea.KeyPressMsg{Code: r[0], Text: name}
 }

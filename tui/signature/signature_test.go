@@ -23,6 +23,7 @@ import (
 	dsync "github.com/dirdeck/dirdeck/sync"
 	"github.com/dirdeck/dirdeck/themes"
 	"github.com/dirdeck/dirdeck/tui/pane"
+	"github.com/dirdeck/dirdeck/tui/pane/panetest"
 )
 
 // shared is scenario S synced through the real SDK, with a sales
@@ -104,18 +105,10 @@ func setup(dir string, m *testing.M) (int, error) {
 	return m.Run(), nil
 }
 
-// host gives the pane a window of its own and lets a test wait, without
-// sleeping, until the pane reaches a state: the predicate travels as a
-// message and is checked on the event loop after every update.
+// host gives the pane a window of its own, as the root model would:
+// sizes, loads, and esc going back.
 type host struct {
-	p    *Model
-	pred func(*Model) bool
-	done chan struct{}
-}
-
-type waitMsg struct {
-	pred func(*Model) bool
-	done chan struct{}
+	p *Model
 }
 
 func (h *host) Init() tea.Cmd { return tea.Batch(h.p.Load(), h.p.Activate()) }
@@ -123,8 +116,6 @@ func (h *host) Init() tea.Cmd { return tea.Batch(h.p.Load(), h.p.Activate()) }
 func (h *host) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
-	case waitMsg:
-		h.pred, h.done = msg.pred, msg.done
 	case tea.WindowSizeMsg:
 		h.p.SetSize(msg.Width, msg.Height)
 	case tea.KeyPressMsg:
@@ -136,19 +127,14 @@ func (h *host) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	default:
 		_, cmd = h.p.Update(msg)
 	}
-	if h.pred != nil && h.pred(h.p) {
-		close(h.done)
-		h.pred, h.done = nil, nil
-	}
 	return h, cmd
 }
 
 func (h *host) View() tea.View { return tea.NewView(h.p.View()) }
 
 type harness struct {
-	t  *testing.T
-	tm *teatest.TestModel
-	h  *host
+	*panetest.Harness[*Model]
+	p *Model
 }
 
 func start(t *testing.T, w, hgt int, theme string) *harness {
@@ -158,60 +144,21 @@ func start(t *testing.T, w, hgt int, theme string) *harness {
 		t.Fatal(err)
 	}
 	ctx := &pane.Context{Store: shared, Theme: th, Now: func() time.Time { return time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC) }}
-	h := &host{p: New(ctx)}
-	tm := teatest.NewTestModel(t, h, teatest.WithInitialTermSize(w, hgt))
-	hs := &harness{t: t, tm: tm, h: h}
-	hs.waitUntil("loaded", func(m *Model) bool { return m.Data() != nil && !m.Busy() })
+	p := New(ctx)
+	hs := &harness{Harness: panetest.Start(t, &host{p: p}, p, w, hgt, func(m *Model) bool { return !m.Busy() }, nil), p: p}
+	hs.WaitUntil("loaded", func(m *Model) bool { return m.Data() != nil && !m.Busy() })
 	return hs
-}
-
-func (h *harness) waitUntil(what string, pred func(*Model) bool) {
-	h.t.Helper()
-	done := make(chan struct{})
-	h.tm.Send(waitMsg{pred: pred, done: done})
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		h.t.Fatalf("timed out waiting for %s", what)
-	}
-}
-
-func (h *harness) keys(ks ...string) {
-	h.t.Helper()
-	for _, k := range ks {
-		h.tm.Send(keyMsg(k))
-	}
-	h.waitUntil("the pane to settle", func(m *Model) bool { return !m.Busy() })
-}
-
-func (h *harness) typeText(s string) {
-	h.t.Helper()
-	h.tm.Type(s)
-	h.waitUntil("the filter", func(m *Model) bool { return !m.Busy() })
-}
-
-func keyMsg(k string) tea.KeyPressMsg {
-	switch k {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	}
-	r := []rune(k)
-	return tea.KeyPressMsg{Code: r[0], Text: k}
 }
 
 // frame quits and returns the pane's last frame.
 func (h *harness) frame() string {
-	h.t.Helper()
+	h.T.Helper()
 	var out string
-	h.waitUntil("a frame", func(m *Model) bool { out = m.View(); return true })
-	if err := h.tm.Quit(); err != nil {
-		h.t.Fatal(err)
+	h.WaitUntil("a frame", func(m *Model) bool { out = m.View(); return true })
+	if err := h.TM.Quit(); err != nil {
+		h.T.Fatal(err)
 	}
-	h.tm.WaitFinished(h.t, teatest.WithFinalTimeout(10*time.Second))
+	h.TM.WaitFinished(h.T, teatest.WithFinalTimeout(panetest.Timeout))
 	return out
 }
 
@@ -221,12 +168,12 @@ func TestGoldenSignaturePane(t *testing.T) {
 		do   func(h *harness)
 	}{
 		{"list", func(h *harness) {}},
-		{"filtered", func(h *harness) { h.keys("/"); h.typeText("tmpl:sales jo"); h.keys("enter") }},
-		{"preview", func(h *harness) { h.keys("/"); h.typeText("tmpl:sales"); h.keys("enter", "enter") }},
-		{"preview_raw", func(h *harness) { h.keys("/"); h.typeText("tmpl:sales"); h.keys("enter", "enter", "h") }},
-		{"preview_default", func(h *harness) { h.keys("down", "down", "enter") }},
-		{"coverage", func(h *harness) { h.keys("c") }},
-		{"coverage_jump", func(h *harness) { h.keys("c", "down", "enter") }},
+		{"filtered", func(h *harness) { h.Keys("/"); h.Type("tmpl:sales jo"); h.Keys("enter") }},
+		{"preview", func(h *harness) { h.Keys("/"); h.Type("tmpl:sales"); h.Keys("enter", "enter") }},
+		{"preview_raw", func(h *harness) { h.Keys("/"); h.Type("tmpl:sales"); h.Keys("enter", "enter", "h") }},
+		{"preview_default", func(h *harness) { h.Keys("down", "down", "enter") }},
+		{"coverage", func(h *harness) { h.Keys("c") }},
+		{"coverage_jump", func(h *harness) { h.Keys("c", "down", "enter") }},
 	}
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {
 		for _, theme := range []string{themes.Dark, themes.NoColor} {
@@ -256,18 +203,18 @@ func TestGoldenSignaturePane(t *testing.T) {
 // preview of the user under the cursor, and esc goes back to coverage.
 func TestCoverageJump(t *testing.T) {
 	h := start(t, 120, 40, themes.Dark)
-	h.keys("c", "down", "down")
-	want, ok := h.h.p.issues.Table.Selected()
+	h.Keys("c", "down", "down")
+	want, ok := h.p.issues.Table.Selected()
 	if !ok {
 		t.Fatal("no issue rows")
 	}
-	h.keys("enter")
-	h.waitUntil("the preview", func(m *Model) bool { return m.mode == modePreview && m.preview != nil && m.preview.id == want.Key })
-	if got := h.h.p.Crumbs(); len(got) != 2 || got[0] != "coverage" {
+	h.Keys("enter")
+	h.WaitUntil("the preview", func(m *Model) bool { return m.mode == modePreview && m.preview != nil && m.preview.id == want.Key })
+	if got := h.p.Crumbs(); len(got) != 2 || got[0] != "coverage" {
 		t.Errorf("crumbs %q", got)
 	}
-	h.keys("esc")
-	h.waitUntil("coverage again", func(m *Model) bool { return m.mode == modeCoverage })
+	h.Keys("esc")
+	h.WaitUntil("coverage again", func(m *Model) bool { return m.mode == modeCoverage })
 	h.frame()
 }
 

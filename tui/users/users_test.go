@@ -7,15 +7,12 @@ import (
 
 	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/tui/internal/fixture"
+	"github.com/dirdeck/dirdeck/tui/pane/panetest"
 	"github.com/dirdeck/dirdeck/tui/table"
 )
 
 func TestLoadRowsAndFieldFilters(t *testing.T) {
-	s, org, err := fixture.Build(t.TempDir(), fixture.Options{Users: 120, Seed: 5, Hostile: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, org := panetest.Fixture(t, fixture.Options{Users: 120, Seed: 5, Hostile: true})
 	rows, err := LoadRows(s)
 	if err != nil {
 		t.Fatal(err)
@@ -103,11 +100,7 @@ func TestLoadRowsAndFieldFilters(t *testing.T) {
 }
 
 func TestLoadFirst(t *testing.T) {
-	s, org, err := fixture.Build(t.TempDir(), fixture.Options{Users: 60, Seed: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, org := panetest.Fixture(t, fixture.Options{Users: 60, Seed: 2})
 	rows, complete, err := LoadFirst(s, 25)
 	if err != nil || complete || len(rows) != 25 || rows[0].Key != org.Users[0].ID {
 		t.Fatalf("LoadFirst(25) = %d rows, complete %v, err %v", len(rows), complete, err)
@@ -118,11 +111,7 @@ func TestLoadFirst(t *testing.T) {
 }
 
 func TestLoadDetailAssignments(t *testing.T) {
-	s, org, err := fixture.Build(t.TempDir(), fixture.Options{Users: 100, Seed: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, org := panetest.Fixture(t, fixture.Options{Users: 100, Seed: 4})
 	// User 0 is in Everyone (Slack, Zoom via group) and gets Box and AWS
 	// directly (every 7th and 11th user).
 	d, err := LoadDetail(s, org.Users[0].ID)
