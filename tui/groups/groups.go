@@ -130,15 +130,6 @@ func New(ctx *pane.Context) *Model {
 	return m
 }
 
-// area is the shared staging area; a pane used on its own (tests) gets
-// one of its own.
-func (m *Model) area() *staging.Area {
-	if m.ctx.Staging == nil {
-		m.ctx.Staging = staging.New(staging.Options{Now: m.ctx.Now, OrgURL: m.ctx.OrgURL})
-	}
-	return m.ctx.Staging
-}
-
 // Name implements pane.Pane.
 func (m *Model) Name() string { return "groups" }
 
@@ -366,7 +357,7 @@ const maxStagedLines = 4
 
 // syncStaging brings the marks and staged lines up to date with the area.
 func (m *Model) syncStaging() {
-	d, a := m.Detail, m.area()
+	d, a := m.Detail, m.ctx.Area()
 	if m.List.Table.Loaded() {
 		// the list's height depends on the staged creations shown above it
 		m.ResizeList()
@@ -409,7 +400,7 @@ func (m *Model) syncStaging() {
 // createdLines are the staged new groups, shown above the list.
 func (m *Model) createdLines() []string {
 	var out []string
-	for _, g := range m.area().Groups() {
+	for _, g := range m.ctx.Area().Groups() {
 		if g.Create {
 			out = append(out, staging.GroupLines(m.ctx.Theme, g, m.width, "")...)
 		}
@@ -450,7 +441,7 @@ func (m *Model) stagingKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	if d.List.Typing() || d.Info == nil {
 		return nil, false
 	}
-	a, g := m.area(), d.Info.Group
+	a, g := m.ctx.Area(), d.Info.Group
 	switch {
 	case key.Matches(k, m.keys.mark):
 		if r, ok := d.List.Table.Selected(); ok {
@@ -593,7 +584,7 @@ func (m *Model) addPicked(rows []table.Row) {
 	if d == nil || d.Info == nil {
 		return
 	}
-	a := m.area()
+	a := m.ctx.Area()
 	for _, r := range rows {
 		_ = a.Add(d.Info.Group, staging.Member{ID: r.Key, Name: r.Cells[users.ColName], Login: r.Cells[users.ColLogin]})
 	}
@@ -603,7 +594,7 @@ func (m *Model) addPicked(rows []table.Row) {
 }
 
 func (m *Model) formDone() {
-	f, a := m.form, m.area()
+	f, a := m.form, m.ctx.Area()
 	m.form = nil
 	if !f.OK {
 		a.SetNote("edit cancelled", false)

@@ -39,6 +39,15 @@ type Context struct {
 	Staging *staging.Area
 }
 
+// Area returns the shared staging area; a pane used on its own (tests)
+// gets one of its own.
+func (c *Context) Area() *staging.Area {
+	if c.Staging == nil {
+		c.Staging = staging.New(staging.Options{Now: c.Now, OrgURL: c.OrgURL})
+	}
+	return c.Staging
+}
+
 // Pane is one screen of the TUI.
 type Pane interface {
 	// Name is the palette command and breadcrumb root, e.g. "users".

@@ -175,15 +175,6 @@ func New(ctx *pane.Context) *Model {
 	}
 }
 
-// area is the shared staging area; a pane used on its own (tests) gets
-// one of its own.
-func (m *Model) area() *staging.Area {
-	if m.ctx.Staging == nil {
-		m.ctx.Staging = staging.New(staging.Options{Now: m.ctx.Now, OrgURL: m.ctx.OrgURL})
-	}
-	return m.ctx.Staging
-}
-
 // Name implements pane.Pane.
 func (m *Model) Name() string { return "users" }
 
@@ -390,7 +381,7 @@ func (m *Model) View() string {
 		return m.picker.View(m.ctx.Theme)
 	}
 	if m.detail != nil {
-		if m.detail.seen != m.area().Version() {
+		if m.detail.seen != m.ctx.Area().Version() {
 			m.detail.render(m.ctx) // staged elsewhere since
 		}
 		return m.detail.sc.View(m.ctx.Theme)
@@ -726,7 +717,7 @@ func (m *Model) detailKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
 		if d.cursor >= len(d.groups) {
 			return true, nil
 		}
-		gr, a := d.groups[d.cursor], m.area()
+		gr, a := d.groups[d.cursor], m.ctx.Area()
 		u := staging.Member{ID: d.data.User.ID, Login: d.data.User.Login, Name: d.data.User.Name()}
 		if gr.mark != "" {
 			a.Unstage(gr.group.ID, u.ID)
@@ -802,7 +793,7 @@ func (m *Model) addPicked(rows []table.Row) {
 	if d == nil || d.data == nil {
 		return
 	}
-	a := m.area()
+	a := m.ctx.Area()
 	u := staging.Member{ID: d.data.User.ID, Login: d.data.User.Login, Name: d.data.User.Name()}
 	var refused error
 	for _, r := range rows {
