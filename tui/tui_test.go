@@ -164,15 +164,7 @@ func TestGoldenPanes(t *testing.T) {
 					h := start(t, size[0], size[1], Options{Theme: theme, ReadOnly: true})
 					st.do(h)
 					_, view := h.final()
-					lines := strings.Split(view, "\n")
-					if len(lines) != size[1] {
-						t.Errorf("frame has %d lines, want %d", len(lines), size[1])
-					}
-					for i, l := range lines {
-						if w := ansi.StringWidthWc(l); w > size[0] {
-							t.Errorf("line %d is %d cells wide (> %d): %q", i, w, size[0], ansi.Strip(l))
-						}
-					}
+					panetest.CheckFrame(t, view, size[0], size[1], true)
 					golden.RequireEqual(t, view)
 				})
 			}
@@ -352,15 +344,7 @@ func TestResizeLive(t *testing.T) {
 		h.tm.Send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
 		var view string
 		h.waitUntil("resize", func(m *Model) bool { view = m.View().Content; return m.width == sz[0] })
-		lines := strings.Split(view, "\n")
-		if len(lines) != sz[1] {
-			t.Errorf("%dx%d: %d lines", sz[0], sz[1], len(lines))
-		}
-		for i, l := range lines {
-			if w := ansi.StringWidthWc(l); w > sz[0] {
-				t.Errorf("%dx%d: line %d is %d wide", sz[0], sz[1], i, w)
-			}
-		}
+		panetest.CheckFrame(t, view, sz[0], sz[1], true)
 	}
 	h.final()
 }

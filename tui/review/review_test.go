@@ -24,6 +24,7 @@ import (
 	"github.com/dirdeck/dirdeck/themes"
 	"github.com/dirdeck/dirdeck/tui/msgs"
 	"github.com/dirdeck/dirdeck/tui/pane"
+	"github.com/dirdeck/dirdeck/tui/pane/panetest"
 )
 
 // The golden frames use fixed identities and clock; the sim's port (part
@@ -292,15 +293,7 @@ func TestGoldenReviewFlow(t *testing.T) {
 			tm := teatest.NewTestModel(t, h, teatest.WithInitialTermSize(f.size[0], f.size[1]))
 			fm := tm.FinalModel(t, teatest.WithFinalTimeout(20*time.Second)).(*host)
 			view := fm.View().Content
-			lines := strings.Split(view, "\n")
-			if len(lines) != f.size[1] {
-				t.Errorf("frame has %d lines, want %d", len(lines), f.size[1])
-			}
-			for i, l := range lines {
-				if w := ansi.StringWidthWc(l); w > f.size[0] {
-					t.Errorf("line %d is %d cells wide (> %d): %q", i, w, f.size[0], ansi.Strip(l))
-				}
-			}
+			panetest.CheckFrame(t, view, f.size[0], f.size[1], true)
 			if f.verify != nil {
 				f.verify(t, fm.p)
 			}

@@ -183,15 +183,7 @@ func TestGoldenSignaturePane(t *testing.T) {
 					h := start(t, size[0], size[1], theme)
 					st.do(h)
 					view := h.frame()
-					lines := strings.Split(view, "\n")
-					if len(lines) > size[1] {
-						t.Errorf("frame has %d lines, more than %d", len(lines), size[1])
-					}
-					for i, l := range lines {
-						if w := ansi.StringWidthWc(l); w > size[0] {
-							t.Errorf("line %d is %d cells wide (> %d): %q", i, w, size[0], ansi.Strip(l))
-						}
-					}
+					panetest.CheckFrame(t, view, size[0], size[1], false)
 					golden.RequireEqual(t, view)
 				})
 			}

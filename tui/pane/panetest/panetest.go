@@ -1,14 +1,17 @@
 // Package panetest helps the TUI's tests drive a model under teatest:
-// wait, without sleeping, until the model reaches a state; send keys by
-// name; and build a fixture cache that closes with the test.
+// wait, without sleeping, until the model reaches a state, send keys by
+// name, check a frame's size, and build a fixture cache that closes with
+// the test.
 package panetest
 
 import (
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/dirdeck/dirdeck/store"
@@ -136,4 +139,23 @@ func (h *Harness[S]) Final() S {
 		h.T.Fatal(err)
 	}
 	return h.TM.FinalModel(h.T, teatest.WithFinalTimeout(Timeout)).(*probe[S]).state
+}
+
+// CheckFrame fails t where a line of the frame view is wider than w
+// cells, or where the frame has more than h lines; full also fails it
+// on fewer (a frame the root model draws fills the terminal).
+func CheckFrame(t testing.TB, view string, w, h int, full bool) {
+	t.Helper()
+	lines := strings.Split(view, "\n")
+	switch {
+	case full && len(lines) != h:
+		t.Errorf("frame has %d lines, want %d", len(lines), h)
+	case len(lines) > h:
+		t.Errorf("frame has %d lines, more than %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if cells := ansi.StringWidthWc(l); cells > w {
+			t.Errorf("line %d is %d cells wide (> %d): %q", i, cells, w, ansi.Strip(l))
+		}
+	}
 }
