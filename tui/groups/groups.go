@@ -124,8 +124,8 @@ func New(ctx *pane.Context) *Model {
 		DetailEmpty:   "no members",
 		LoadDetail:    LoadDetail,
 		Header:        m.header,
-		Opened:        func() { m.marked, m.seen, m.dirty, m.staged = map[string]bool{}, 0, false, nil },
-		Loaded:        func() { m.dirty = true; m.syncStaging() },
+		DetailOpened:  func() { m.marked, m.seen, m.dirty, m.staged = map[string]bool{}, 0, false, nil },
+		DetailLoaded:  func() { m.dirty = true; m.syncStaging() },
 	})
 	return m
 }

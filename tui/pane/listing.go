@@ -18,9 +18,9 @@ import (
 // of users whose enter opens that user in the Users pane. Both are read
 // off the UI goroutine and reloaded on every new generation, keeping
 // cursor, filter and the open detail. A pane embeds a Listing, which
-// implements pane.Pane but for Name, Aliases, Title and Update (whose
-// Update the pane's calls), and says in a ListingSpec what it reads and
-// how its detail's header looks. I is what that header shows.
+// implements pane.Pane except Name, Aliases, Title and Update (the pane's
+// Update calls the Listing's), and says in a ListingSpec what it reads
+// and how its detail's header looks. I is what that header shows.
 type Listing[I any] struct {
 	// List is the pane's table.
 	List List
@@ -59,12 +59,12 @@ type ListingSpec[I any] struct {
 	// Header renders the lines above the detail's list once its info is
 	// in, w cells wide at most.
 	Header func(info *I, w int) []string
-	// Opened, when set, runs when a detail opens (not when it reloads),
-	// so the pane can reset what it keeps per detail.
-	Opened func()
-	// Loaded, when set, runs when a detail's rows arrived, before the
-	// list shows them.
-	Loaded func()
+	// DetailOpened, when set, runs when a detail opens (not when it
+	// reloads), so the pane can reset what it keeps per detail.
+	DetailOpened func()
+	// DetailLoaded, when set, runs when a detail's rows arrived, before
+	// the list shows them.
+	DetailLoaded func()
 }
 
 // Detail is an open detail of a Listing.
@@ -90,9 +90,6 @@ func NewListing[I any](ctx *Context, spec ListingSpec[I]) Listing[I] {
 		open: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
 	}
 }
-
-// Browser exposes the list for tests.
-func (l *Listing[I]) Browser() *table.Browser { return &l.List.Browser }
 
 // Load implements pane.Pane.
 func (l *Listing[I]) Load() tea.Cmd {
@@ -151,8 +148,8 @@ func (l *Listing[I]) Handle(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 			return nil, true
 		}
 		d.Rows = r.Data.rows
-		if l.spec.Loaded != nil {
-			l.spec.Loaded()
+		if l.spec.DetailLoaded != nil {
+			l.spec.DetailLoaded()
 		}
 		l.Layout()
 		return d.List.Table.SetRows(r.Data.indexed), true
@@ -263,8 +260,8 @@ func (l *Listing[I]) openDetail(id, title string) tea.Cmd {
 	t := table.New(l.spec.DetailColumns, l.spec.DetailFields, l.ctx.Theme)
 	t.SetEmptyMessage(l.spec.DetailEmpty)
 	l.Detail = &Detail[I]{ID: id, Title: title, List: table.NewBrowser(t, l.spec.DetailNoun)}
-	if l.spec.Opened != nil {
-		l.spec.Opened()
+	if l.spec.DetailOpened != nil {
+		l.spec.DetailOpened()
 	}
 	l.Layout()
 	return l.reloadDetail()
