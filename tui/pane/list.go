@@ -34,8 +34,10 @@ func NewList(cols []table.Column, fields map[string]int, noun, empty string, th 
 type listed struct {
 	rows    []table.Row
 	indexed *table.Rows // rows, indexed
-	// rest, when set, reads all the rows: these are only the first ones.
-	rest func() ([]table.Row, error)
+	// rest, when set, reads all the rows: these are only the first
+	// total ones.
+	rest  func() ([]table.Row, error)
+	total int
 }
 
 // indexing returns read, indexing its rows (off the UI goroutine).
@@ -52,16 +54,17 @@ func (l *List) Load(read func() ([]table.Row, error)) tea.Cmd {
 }
 
 // LoadFirst is Load for a table too big to wait for: first reads the
-// first rows, so the first frame shows at once, and all the rest follows
-// while they show. first reports partial false when the table is small
-// enough to read whole at once (all then runs in the same command).
-func (l *List) LoadFirst(first func() (rows []table.Row, partial bool, err error), all func() ([]table.Row, error)) tea.Cmd {
+// first rows and says how many there are in all, so the first frame shows
+// at once (its status line saying the rows are only the first ones) and
+// all the rest follows while they show. When first read them all (the
+// table is small), all runs in the same command instead.
+func (l *List) LoadFirst(first func() (rows []table.Row, total int, err error), all func() ([]table.Row, error)) tea.Cmd {
 	return l.reads.Start(func() (listed, error) {
-		rows, partial, err := first()
-		if err == nil && !partial {
+		rows, total, err := first()
+		if err == nil && len(rows) >= total {
 			return indexing(all)()
 		}
-		return listed{rows: rows, indexed: table.NewRows(rows), rest: all}, err
+		return listed{rows: rows, indexed: table.NewRows(rows), rest: all, total: total}, err
 	})
 }
 
@@ -81,8 +84,10 @@ func (l *List) Loaded(msg tea.Msg) (cmd tea.Cmd, complete, ok bool) {
 	l.rows = r.Data.rows
 	cmd = l.Table.SetRows(r.Data.indexed)
 	if r.Data.rest != nil {
+		l.SetPartial(r.Data.total)
 		return tea.Batch(cmd, l.reads.Continue(indexing(r.Data.rest))), false, true
 	}
+	l.SetPartial(0)
 	return cmd, true, true
 }
 

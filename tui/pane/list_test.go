@@ -3,9 +3,11 @@ package pane_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dirdeck/dirdeck/themes"
 	"github.com/dirdeck/dirdeck/tui/pane"
@@ -79,11 +81,11 @@ func TestListShowsItsLatestRead(t *testing.T) {
 			return drive(l, l.Load(rowsOf("new"))) + drive(l, old)
 		}, []string{"new"}, 1, false},
 		{"first rows, then all of them", func(l *pane.List) int {
-			first := func() ([]table.Row, bool, error) { rows, err := rowsOf("a")(); return rows, true, err }
+			first := func() ([]table.Row, int, error) { rows, err := rowsOf("a")(); return rows, 3, err }
 			return drive(l, l.LoadFirst(first, rowsOf("a", "b", "c")))
 		}, []string{"a", "b", "c"}, 1, false},
 		{"small enough to read all at once", func(l *pane.List) int {
-			first := func() ([]table.Row, bool, error) { return nil, false, nil }
+			first := func() ([]table.Row, int, error) { rows, err := rowsOf("a", "b")(); return rows, 2, err }
 			return drive(l, l.LoadFirst(first, rowsOf("a", "b")))
 		}, []string{"a", "b"}, 1, false},
 		{"a failed read keeps the rows and says why", func(l *pane.List) int {
@@ -111,5 +113,38 @@ func TestListShowsItsLatestRead(t *testing.T) {
 				t.Error("busy after every read arrived")
 			}
 		})
+	}
+}
+
+// TestListSaysWhileOnlyTheFirstRowsShow: between the first rows and the
+// full read, the status line says how many there are in all.
+func TestListSaysWhileOnlyTheFirstRowsShow(t *testing.T) {
+	th, err := themes.ByName(themes.NoColor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := pane.NewList([]table.Column{{Title: "KEY", Width: 4}}, nil, "things", "no things", th)
+	l.SetSize(60, 10)
+	status := func() string {
+		lines := strings.Split(ansi.Strip(l.View()), "\n")
+		return strings.TrimSpace(lines[len(lines)-1])
+	}
+	first := func() ([]table.Row, int, error) { rows, err := rowsOf("a")(); return rows, 1200, err }
+	msg := l.LoadFirst(first, rowsOf("a", "b", "c"))()
+	next, complete, ok := l.Loaded(msg)
+	if !ok || complete {
+		t.Fatalf("first rows: ok %v, complete %v", ok, complete)
+	}
+	// next is the table taking the first rows, then the full read.
+	cmds := next().(tea.BatchMsg)
+	l.Browser, _ = l.Browser.Update(cmds[0]())
+	if got, want := status(), "1 of 1,200 things loaded…"; !strings.HasSuffix(got, want) {
+		t.Errorf("with the first rows the status is %q, want it to end with %q", got, want)
+	}
+	if drive(&l, cmds[1]) != 1 {
+		t.Fatal("the full read did not complete")
+	}
+	if got, want := status(), "3 things"; !strings.HasSuffix(got, want) || strings.Contains(got, "loaded") {
+		t.Errorf("with every row the status is %q, want it to end with %q", got, want)
 	}
 }

@@ -202,21 +202,15 @@ func (m *Model) Load() tea.Cmd {
 		// first chunk and swap in the full generation when it is ready.
 		return m.list.Load(all)
 	}
-	return m.list.LoadFirst(func() ([]table.Row, bool, error) {
-		rows, complete, err := LoadFirst(s, FirstChunk)
-		return rows, !complete, err
-	}, all)
+	return m.list.LoadFirst(func() ([]table.Row, int, error) { return LoadFirst(s, FirstChunk) }, all)
 }
 
-// LoadFirst reads up to n users in id order (the table's natural order),
-// without group names. complete reports that the cache holds no more.
-func LoadFirst(s *store.Store, n int) (rows []table.Row, complete bool, err error) {
+// LoadFirst reads the first n users in id order (the table's natural
+// order), without group names, and how many users the cache holds.
+func LoadFirst(s *store.Store, n int) (rows []table.Row, total int, err error) {
 	err = s.View(func(r *store.Reader) error {
-		complete = r.Counts().Users <= n
-		if complete {
-			return nil
-		}
-		rows = make([]table.Row, 0, n)
+		total = r.Counts().Users
+		rows = make([]table.Row, 0, min(n, total))
 		in := Interner{}
 		for u := range r.Users() {
 			rows = append(rows, BuildRow(u, "", in))
@@ -227,9 +221,9 @@ func LoadFirst(s *store.Store, n int) (rows []table.Row, complete bool, err erro
 		return nil
 	})
 	if err != nil {
-		return nil, false, fmt.Errorf("load users: %w", err)
+		return nil, 0, fmt.Errorf("load users: %w", err)
 	}
-	return rows, complete, nil
+	return rows, total, nil
 }
 
 // Per-transaction work bounds of the chunked loads.
@@ -276,15 +270,14 @@ func loadRows(s *store.Store, usersPer, membersPer int) ([]table.Row, error) {
 				}
 			}
 		default:
-			n := 0
-			for u := range r.UsersAfter(after) {
+			batch := r.UsersBatch(after, usersPer)
+			for _, u := range batch {
 				rows = append(rows, BuildRow(u, strings.Join(groupsOf[u.ID], "\n"), in))
-				after = u.ID
-				if n++; n == usersPer {
-					return false, nil
-				}
 			}
-			return true, nil
+			if len(batch) < usersPer {
+				return true, nil
+			}
+			after = batch[len(batch)-1].ID
 		}
 		return false, nil
 	}

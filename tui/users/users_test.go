@@ -101,12 +101,12 @@ func TestLoadRowsAndFieldFilters(t *testing.T) {
 
 func TestLoadFirst(t *testing.T) {
 	s, org := panetest.Fixture(t, fixture.Options{Users: 60, Seed: 2})
-	rows, complete, err := LoadFirst(s, 25)
-	if err != nil || complete || len(rows) != 25 || rows[0].Key != org.Users[0].ID {
-		t.Fatalf("LoadFirst(25) = %d rows, complete %v, err %v", len(rows), complete, err)
+	rows, total, err := LoadFirst(s, 25)
+	if err != nil || total != 60 || len(rows) != 25 || rows[0].Key != org.Users[0].ID {
+		t.Fatalf("LoadFirst(25) = %d rows of %d, err %v", len(rows), total, err)
 	}
-	if _, complete, _ := LoadFirst(s, 60); !complete {
-		t.Error("LoadFirst(all) should report complete")
+	if rows, total, _ := LoadFirst(s, 100); len(rows) != 60 || total != 60 {
+		t.Errorf("LoadFirst(100) = %d rows of %d, want all 60", len(rows), total)
 	}
 }
 
