@@ -11,6 +11,7 @@ import (
 
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui"
+	"github.com/dirdeck/dirdeck/tui/pane"
 	"github.com/dirdeck/dirdeck/tui/table"
 	"github.com/dirdeck/dirdeck/tui/termtext"
 )
@@ -98,19 +99,6 @@ func (d *driver) key(k tea.KeyPressMsg) (time.Duration, error) {
 	return el, nil
 }
 
-func press(s string) tea.KeyPressMsg {
-	switch s {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	}
-	r := []rune(s)[0]
-	return tea.KeyPressMsg{Code: r, Text: s}
-}
-
 // runTUIPhase opens the cache read-only (as a second dirdeck would),
 // measures the cold start to the first frame that shows the first user,
 // the time until every pane has loaded, then filter keystrokes and, as
@@ -176,28 +164,28 @@ func runTUIPhase(req phaseRequest) (phaseResult, error) {
 
 	for i := 0; len(res.Filter) < req.Samples; i++ {
 		q := tuiQueries[i%len(tuiQueries)]
-		if _, err := d.key(press("/")); err != nil {
+		if _, err := d.key(pane.KeyPress("/")); err != nil {
 			return phaseResult{}, err
 		}
 		for _, r := range q {
-			el, err := d.key(press(string(r)))
+			el, err := d.key(pane.KeyPress(string(r)))
 			if err != nil {
 				return phaseResult{}, err
 			}
 			res.Filter = append(res.Filter, el)
 		}
-		if _, err := d.key(press("enter")); err != nil {
+		if _, err := d.key(pane.KeyPress("enter")); err != nil {
 			return phaseResult{}, err
 		}
 		for range 3 {
-			el, err := d.key(press("down"))
+			el, err := d.key(pane.KeyPress("down"))
 			if err != nil {
 				return phaseResult{}, err
 			}
 			res.Nav = append(res.Nav, el)
 		}
 		// esc clears the filter: all rows again, also a filter pass.
-		el, err := d.key(press("esc"))
+		el, err := d.key(pane.KeyPress("esc"))
 		if err != nil {
 			return phaseResult{}, err
 		}

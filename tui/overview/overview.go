@@ -142,9 +142,9 @@ func Render(d *Data, err error, ctx *pane.Context, w int) []string {
 		add("  empty — no sync has completed yet; press s or run `dirdeck sync`")
 	} else {
 		c := d.Counts
-		add(fmt.Sprintf("  %s users   %s groups   %s apps", num(c.Users), num(c.Groups), num(c.Apps)))
+		add(fmt.Sprintf("  %s users   %s groups   %s apps", termtext.Count(c.Users), termtext.Count(c.Groups), termtext.Count(c.Apps)))
 		add(th.Muted.Render(fmt.Sprintf("  %s memberships   %s app-user assignments   %s app-group assignments",
-			num(c.Memberships), num(c.AppUsers), num(c.AppGroups))))
+			termtext.Count(c.Memberships), termtext.Count(c.AppUsers), termtext.Count(c.AppGroups))))
 	}
 
 	out = append(out, "")
@@ -235,13 +235,4 @@ func humanWindow(d time.Duration) string {
 		return fmt.Sprintf("%d h", d/time.Hour)
 	}
 	return d.String()
-}
-
-// num groups digits for readability at a million rows.
-func num(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
