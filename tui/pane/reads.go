@@ -4,7 +4,9 @@ import tea "charm.land/bubbletea/v2"
 
 // Reads tracks a pane's reads of one kind of data from the cache: each
 // runs in a command, and only the latest one's result is taken, so a slow
-// read never overwrites the result of a newer one.
+// read never overwrites the result of a newer one. Results find their
+// Reads by address: keep it in a pane that is used by pointer, and do not
+// copy it once a read has started.
 type Reads[T any] struct {
 	seq     uint64
 	pending bool
