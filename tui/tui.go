@@ -653,7 +653,8 @@ func (m *Model) View() tea.View {
 	if m.submit != nil {
 		body = m.submit.View(th)
 	} else if m.fullHelp {
-		body = th.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(helpKeys{pane: m.panes[m.active].Keys(), global: m.keys}.FullHelp())
+		body = th.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(helpKeys{pane: m.panes[m.active].Keys(), global: m.keys}.FullHelp()) +
+			filterHelp(m.panes[m.active], th)
 	} else {
 		body = m.panes[m.active].View()
 	}
@@ -823,4 +824,25 @@ func (m *Model) footer() string {
 		line = m.help.ShortHelpView(helpKeys{pane: m.panes[m.active].Keys(), global: m.keys}.ShortHelp())
 	}
 	return ansi.TruncateWc(line, m.width, "…")
+}
+
+// filterHelp explains the filter of the list that has the keyboard, for
+// the full help: how free text matches and which "name:value" fields this
+// list takes. Empty when the pane shows no filterable list.
+func filterHelp(p pane.Pane, th themes.Theme) string {
+	fh, ok := p.(pane.FilterHelper)
+	if !ok {
+		return ""
+	}
+	fields := fh.FilterFields()
+	if len(fields) == 0 {
+		return ""
+	}
+	row := func(k, desc string) string {
+		return "\n" + th.HelpKey.Render(fmt.Sprintf("%-12s", k)) + th.HelpDesc.Render(desc)
+	}
+	return "\n\n" + th.Title.Render("Filter (/)") +
+		row("words", "match anywhere; word starts rank first (jsm finds John Smith)") +
+		row("name:value", "one field: "+strings.Join(fields, " ")) +
+		row(`"…"`, `keeps spaces: dept:"Human Resources"`)
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -517,5 +518,51 @@ func TestSignaturesLoadWhenShown(t *testing.T) {
 	_, view := h.final()
 	if view = ansi.Strip(view); !strings.Contains(view, "TEMPLATE") || !strings.Contains(view, "default") {
 		t.Fatalf("signatures pane did not load when shown:\n%s", view)
+	}
+}
+
+// TestFilterHelpFollowsTheFocusedList: the full help explains the filter
+// of the list that has the keyboard, with that list's field names, and
+// says nothing of filters where there is none.
+func TestFilterHelpFollowsTheFocusedList(t *testing.T) {
+	tests := []struct {
+		name    string
+		keys    []string
+		section bool     // the help explains a filter
+		want    []string // field names listed
+		notWant []string
+	}{
+		{"overview", nil, false, nil, nil},
+		{"users", []string{"2"}, true, []string{"dept", "group", "status", "title"}, nil},
+		{"user detail", []string{"2", "enter"}, false, nil, nil},
+		{"group members", []string{"3", "enter"}, true, []string{"login", "status"}, []string{"group", "type"}},
+		{"apps", []string{"4"}, true, []string{"label", "status"}, []string{"login"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := start(t, 160, 50, Options{Theme: "no-color", ReadOnly: true})
+			h.keys(append(tt.keys, "?")...)
+			_, view := h.final()
+			view = ansi.Strip(view)
+			if got := strings.Contains(view, "Filter (/)"); got != tt.section {
+				t.Fatalf("help explains a filter: %v, want %v\n%s", got, tt.section, view)
+			}
+			var fields []string
+			for l := range strings.SplitSeq(view, "\n") {
+				if rest, ok := strings.CutPrefix(l, "name:value"); ok {
+					fields = strings.Fields(strings.TrimPrefix(strings.TrimSpace(rest), "one field:"))
+				}
+			}
+			for _, f := range tt.want {
+				if !slices.Contains(fields, f) {
+					t.Errorf("help's fields %v lack %q", fields, f)
+				}
+			}
+			for _, f := range tt.notWant {
+				if slices.Contains(fields, f) {
+					t.Errorf("help's fields %v include %q", fields, f)
+				}
+			}
+		})
 	}
 }

@@ -252,6 +252,18 @@ func (m *Model) Keys() []key.Binding {
 	return m.Listing.Keys()
 }
 
+// FilterFields implements pane.FilterHelper: the picker's while one is
+// open, none while the form is, else the Listing's.
+func (m *Model) FilterFields() []string {
+	switch {
+	case m.picker != nil:
+		return m.picker.FilterFields()
+	case m.form != nil:
+		return nil
+	}
+	return m.Listing.FilterFields()
+}
+
 // Info is the detail view's header: the group and the apps assigned to it.
 type Info struct {
 	Group directory.Group

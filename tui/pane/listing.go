@@ -249,6 +249,14 @@ func (l *Listing[I]) Keys() []key.Binding {
 	return l.List.Keys(l.open, l.spec.ListKeys...)
 }
 
+// FilterFields implements FilterHelper: the open detail's or the list's.
+func (l *Listing[I]) FilterFields() []string {
+	if d := l.Detail; d != nil {
+		return d.List.Table.FieldNames()
+	}
+	return l.List.Table.FieldNames()
+}
+
 // detailRead is what one read of a Listing's detail found.
 type detailRead[I any] struct {
 	info    *I

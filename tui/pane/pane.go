@@ -85,6 +85,13 @@ type Pane interface {
 	Keys() []key.Binding
 }
 
+// FilterHelper is a Pane whose lists take "name:value" filters: the full
+// help lists the names accepted by the list that has the keyboard (none
+// when it has no filter).
+type FilterHelper interface {
+	FilterFields() []string
+}
+
 // OpenMsg asks the root to show an object in another pane: the pane named
 // Pane (which must implement Opener) opens ID, and esc comes back.
 type OpenMsg struct {

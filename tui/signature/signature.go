@@ -511,6 +511,18 @@ func (m *Model) Keys() []key.Binding {
 	return []key.Binding{m.users.FilterKey(), m.keys.Open, m.keys.Coverage, tk.Sort, tk.Up, tk.Down, tk.PageDown}
 }
 
+// FilterFields implements pane.FilterHelper: the user list's, or the
+// coverage issues'; a preview has no filter.
+func (m *Model) FilterFields() []string {
+	switch m.mode {
+	case modePreview:
+		return nil
+	case modeCoverage:
+		return m.issues.Table.FieldNames()
+	}
+	return m.users.Table.FieldNames()
+}
+
 // Data exposes what the pane loaded, for tests.
 func (m *Model) Data() *Loaded { return m.data }
 

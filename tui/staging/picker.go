@@ -66,6 +66,9 @@ var (
 // Keys are the picker's bindings for the footer.
 func (p *Picker) Keys() []key.Binding { return []key.Binding{pickKey, markKey, cancelKey, fieldKey} }
 
+// FilterFields are the names the picker's filter accepts (for help).
+func (p *Picker) FilterFields() []string { return p.list.Table.FieldNames() }
+
 // Update handles the picker's keys and its rows.
 func (p *Picker) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {

@@ -113,6 +113,17 @@ func New(cols []Column, fields map[string]int, theme themes.Theme) Model {
 // KeyMap returns the bindings for help.
 func (m Model) KeyMap() KeyMap { return m.keys }
 
+// FieldNames returns the names "name:value" filters accept, sorted (for
+// help).
+func (m Model) FieldNames() []string {
+	names := make([]string, 0, len(m.fields))
+	for name := range m.fields {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
 // SetTheme restyles the table.
 func (m *Model) SetTheme(t themes.Theme) { m.theme = t }
 

@@ -424,6 +424,18 @@ func (m *Model) Keys() []key.Binding {
 	return m.list.Keys(m.keys.Open)
 }
 
+// FilterFields implements pane.FilterHelper: the user list's, or the
+// group picker's; a user's detail has no filter.
+func (m *Model) FilterFields() []string {
+	switch {
+	case m.picker != nil:
+		return m.picker.FilterFields()
+	case m.detail != nil:
+		return nil
+	}
+	return m.list.Table.FieldNames()
+}
+
 // Open implements pane.Opener: it shows user id's detail (when another
 // pane jumps to a user).
 func (m *Model) Open(id string) tea.Cmd {
