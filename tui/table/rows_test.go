@@ -2,8 +2,10 @@ package table
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -150,5 +152,30 @@ func TestPastedControlCharacters(t *testing.T) {
 	rs := NewRows([]Row{{Key: "x", Hay: "a␀b"}, {Key: "y", Hay: "ab"}})
 	if got := keys(rs, Filter(rs, nil, ParseQuery("a\x00b", nil))); len(got) != 1 || got[0] != "x" {
 		t.Errorf(`"a\x00b" matched %v, want [x]`, got)
+	}
+}
+
+// TestHugeHostileValuesFilterInLinearTime: a megabyte-long value made of
+// one-letter words is the worst case for fuzzy matching (every letter
+// starts a word). Matching stays linear in the value's length: one
+// in-order check per line, not one per word start (which took minutes).
+func TestHugeHostileValuesFilterInLinearTime(t *testing.T) {
+	// Both letters of "ab" occur, but b only before every a: each of the
+	// half million word-start a's begins a failed in-order check.
+	huge := "b " + strings.Repeat("a ", 1<<19) // 1 MiB, one line
+	rs := NewRows([]Row{{Key: "huge", Hay: huge + "\n" + huge}, {Key: "small", Hay: "alex"}})
+	start := time.Now()
+	for _, q := range []string{"ab", "a ab", "zz"} {
+		if got := keys(rs, Filter(rs, nil, ParseQuery(q, nil))); slices.Contains(got, "huge") {
+			t.Errorf("%q matched the huge row", q)
+		}
+	}
+	if got := keys(rs, Filter(rs, nil, ParseQuery("aa", nil))); !slices.Contains(got, "huge") {
+		t.Error(`"aa" (a subsequence within the line) did not match the huge row`)
+	}
+	// Linear work is a few milliseconds; the quadratic version took
+	// minutes. The bound only catches that.
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("filtering a 2 MiB row took %v", d)
 	}
 }
