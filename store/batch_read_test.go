@@ -67,3 +67,40 @@ func TestUsersBatch(t *testing.T) {
 		t.Fatalf("View = %v, want ErrCorrupt", err)
 	}
 }
+
+// TestGroupsOfUsers: one walk gives every user's groups as GroupsOf
+// does, in id order, in any other order, and for users without groups or
+// unknown to the cache.
+func TestGroupsOfUsers(t *testing.T) {
+	s := openT(t, tempCache(t))
+	fullSync(t, s, genOrg(5, 300))
+	err := s.View(func(r *Reader) error {
+		var ids []string
+		for u := range r.Users() {
+			ids = append(ids, u.ID)
+		}
+		withGroups := 0
+		for _, id := range ids {
+			if len(r.GroupsOf(id)) > 0 {
+				withGroups++
+			}
+		}
+		if withGroups == 0 || withGroups == len(ids) {
+			t.Fatalf("%d of %d users have groups: the fixture must have users with and without", withGroups, len(ids))
+		}
+		reversed := slices.Clone(ids)
+		slices.Reverse(reversed)
+		for _, list := range [][]string{ids, reversed, {"00u-unknown", ids[3], "00u-unknown-2", ids[3]}} {
+			got := r.GroupsOfUsers(list)
+			for i, id := range list {
+				if want := r.GroupsOf(id); !slices.Equal(got[i], want) {
+					t.Fatalf("groups of %s: %v, GroupsOf says %v", id, got[i], want)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -411,6 +411,31 @@ func (r *Reader) GroupsOf(userID string) []string {
 	return slices.Collect(r.childIDs(func(g *genTx) *bbolt.Bucket { return g.membersRev }, userID))
 }
 
+// GroupsOfUsers lists the group ids of each of ids, as GroupsOf would,
+// with one walk of the reverse membership index: for ids in ascending
+// order (as Users and UsersBatch yield them) a user's groups follow the
+// previous user's, so a million users cost a million steps of one cursor
+// instead of a million seeks, or a user-to-groups map built from every
+// group's member list. Any order is answered correctly.
+func (r *Reader) GroupsOfUsers(ids []string) [][]string {
+	out := make([][]string, len(ids))
+	if r.g == nil || len(ids) == 0 {
+		return out
+	}
+	c := r.g.membersRev.Cursor()
+	var k []byte
+	for i, id := range ids {
+		prefix := ck(id, "")
+		if k == nil || !bytes.HasPrefix(k, prefix) {
+			k, _ = c.Seek(prefix)
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			out[i] = append(out[i], string(k[len(prefix):]))
+		}
+	}
+	return out
+}
+
 // AppUsersOf streams an app's user assignments in user id order.
 func (r *Reader) AppUsersOf(appID string) iter.Seq[directory.AppUser] {
 	return func(yield func(directory.AppUser) bool) {

@@ -226,59 +226,52 @@ func LoadFirst(s *store.Store, n int) (rows []table.Row, total int, err error) {
 	return rows, total, nil
 }
 
-// Per-transaction work bounds of the chunked loads.
-const (
-	usersPerView   = 20_000
-	membersPerView = 200_000
-)
+// usersPerView bounds the users read per read transaction.
+const usersPerView = 20_000
 
 // LoadRows reads the users table rows from the cache, in short read
-// transactions (see pane.ReadChunked): the groups, then their members
-// (for "group:" filters), then the users in id order.
+// transactions (see pane.ReadChunked): the group names, then the users in
+// id order with their groups (for "group:" filters).
 func LoadRows(s *store.Store) ([]table.Row, error) {
-	return loadRows(s, usersPerView, membersPerView)
+	return loadRows(s, usersPerView)
 }
 
-func loadRows(s *store.Store, usersPer, membersPer int) ([]table.Row, error) {
+func loadRows(s *store.Store, usersPer int) ([]table.Row, error) {
 	var (
-		rows     []table.Row
-		groups   []directory.Group
-		groupsOf map[string][]string
-		in       Interner
-		gi       int    // next group whose members to read
-		after    string // last user id read
-		listed   bool
+		rows      []table.Row
+		groupName map[string]string // id → lowercase name
+		in        Interner
+		after     string // last user id read
 	)
-	begin := func() {
-		rows, groups, groupsOf, in = nil, nil, map[string][]string{}, Interner{}
-		gi, after, listed = 0, "", false
-	}
+	begin := func() { rows, groupName, in, after = nil, nil, Interner{}, "" }
 	step := func(r *store.Reader) (bool, error) {
-		switch {
-		case !listed:
+		if groupName == nil {
+			groupName = map[string]string{}
 			for g := range r.Groups() {
-				groups = append(groups, g)
+				groupName[g.ID] = strings.ToLower(termtext.Clean(g.Name))
 			}
 			rows = make([]table.Row, 0, r.Counts().Users)
-			listed = true
-		case gi < len(groups):
-			for n := 0; gi < len(groups) && n < membersPer; gi++ {
-				name := in.get(strings.ToLower(termtext.Clean(groups[gi].Name)))
-				for uid := range r.MembersOf(groups[gi].ID) {
-					groupsOf[uid] = append(groupsOf[uid], name)
-					n++
+			return false, nil
+		}
+		batch := r.UsersBatch(after, usersPer)
+		ids := make([]string, len(batch))
+		for i := range batch {
+			ids[i] = batch[i].ID
+		}
+		names := make([]string, 0, 8)
+		for i, gids := range r.GroupsOfUsers(ids) {
+			names = names[:0]
+			for _, gid := range gids {
+				if n, ok := groupName[gid]; ok {
+					names = append(names, n)
 				}
 			}
-		default:
-			batch := r.UsersBatch(after, usersPer)
-			for _, u := range batch {
-				rows = append(rows, BuildRow(u, strings.Join(groupsOf[u.ID], "\n"), in))
-			}
-			if len(batch) < usersPer {
-				return true, nil
-			}
-			after = batch[len(batch)-1].ID
+			rows = append(rows, BuildRow(batch[i], strings.Join(names, "\n"), in))
 		}
+		if len(batch) < usersPer {
+			return true, nil
+		}
+		after = ids[len(ids)-1]
 		return false, nil
 	}
 	if err := pane.ReadChunked(s.View, begin, step); err != nil {

@@ -21,7 +21,7 @@ func TestLoadRowsAndFieldFilters(t *testing.T) {
 		t.Fatalf("%d rows for %d users", len(rows), len(org.Users))
 	}
 	// Many tiny read transactions give the same rows as one.
-	small, err := loadRows(s, 7, 5)
+	small, err := loadRows(s, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
