@@ -204,6 +204,9 @@ type Sim struct {
 	opts Options
 	mu   sync.RWMutex
 	org  *org
+	// seeded builds the org's starting state (a generated scenario or a
+	// snapshot) as of the sim time now, for New, FromSnapshot and Reset.
+	seeded func(now int64) (*org, error)
 
 	clockOffset atomic.Int64 // nanoseconds added to the wall clock
 

@@ -35,7 +35,8 @@ func New(opts Options) (*Sim, error) {
 	}
 	s := &Sim{opts: opts, limits: lim, accessTokens: map[string]*accessToken{}, ext: newSimExt(opts.Seed)}
 	s.stats.init()
-	o, err := generate(opts.Scenario, opts.Seed, s.nowMS())
+	s.seeded = func(now int64) (*org, error) { return generate(opts.Scenario, opts.Seed, now) }
+	o, err := s.seeded(s.nowMS())
 	if err != nil {
 		return nil, err
 	}
@@ -70,14 +71,18 @@ func (s *Sim) Advance(d time.Duration) {
 	}
 }
 
-// Reset puts the org back in its seeded state: data, tokens (freshly
-// used), clock, stats, fault rules and issued access tokens.
+// Reset puts the org back in its starting state (the generated scenario,
+// or the snapshot it was built from): data, tokens (freshly used), clock,
+// stats, fault rules and issued access tokens.
 func (s *Sim) Reset() {
 	s.clockOffset.Store(0)
-	// New validated the scenario, so this lookup cannot miss.
-	o := build(s.opts.Scenario, scenarios[s.opts.Scenario], s.opts.Seed, s.nowMS())
+	// The same input built the org once already, so this cannot fail; if
+	// it did, the data would stay as it is and the rest still reset.
+	o, err := s.seeded(s.nowMS())
 	s.mu.Lock()
-	s.org = o
+	if err == nil {
+		s.org = o
+	}
 	s.ext.reset()
 	s.mu.Unlock()
 	s.authMu.Lock()

@@ -22,9 +22,8 @@ type Snapshot struct {
 }
 
 // FromSnapshot builds a simulated org that serves snap. Options.Seed
-// derives the published tokens; Options.Scenario is ignored except by
-// Reset, which goes back to that generated scenario rather than to the
-// snapshot. The first four users (in id order) own the published tokens
+// derives the published tokens; Options.Scenario is ignored (Reset goes
+// back to the snapshot). The first four users (in id order) own the published tokens
 // ("superadmin", "readonly", "noapps", "reviewer"); an empty snapshot has
 // no token owners and so no usable tokens. GROUP-scoped app users are
 // derived from memberships and app groups, as Okta does; only USER-scoped
@@ -34,7 +33,8 @@ func FromSnapshot(snap Snapshot, opts Options) (*Sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	o, err := snapshotOrg(snap, opts.Seed, s.nowMS())
+	s.seeded = func(now int64) (*org, error) { return snapshotOrg(snap, opts.Seed, now) }
+	o, err := s.seeded(s.nowMS())
 	if err != nil {
 		return nil, err
 	}

@@ -169,3 +169,32 @@ func TestFaultScriptHitsPerEndpointPositions(t *testing.T) {
 		t.Fatal("unknown bucket accepted")
 	}
 }
+
+// TestResetGoesBackToTheSnapshot: /__sim/reset on an org built from a
+// snapshot restores the snapshot, not a generated scenario.
+func TestResetGoesBackToTheSnapshot(t *testing.T) {
+	sim, err := FromSnapshot(testSnapshot(), Options{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := sim.Truth()
+	if _, err := sim.Churn(4); err != nil {
+		t.Fatal(err)
+	}
+	if sim.Truth().Digest == start.Digest {
+		t.Fatal("churn changed nothing; the test would prove nothing")
+	}
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	resp, err := http.Post(srv.URL+"/__sim/reset", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("reset: %s", resp.Status)
+	}
+	if got := sim.Truth(); got.Digest != start.Digest || got.Counts["users"] != len(testSnapshot().Users) {
+		t.Errorf("after reset: %v %s, want the snapshot's %v %s", got.Counts, got.Digest, start.Counts, start.Digest)
+	}
+}
