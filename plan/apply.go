@@ -28,6 +28,9 @@ type JournalEntry struct {
 	Seq   int       `json:"seq"`
 	State string    `json:"state"`
 	Time  time.Time `json:"time"`
+	// Started is when the operation's request was about to be sent (the
+	// Time of its "started" entry); zero when no request was sent.
+	Started time.Time `json:"started,omitzero"`
 	// GroupID is the group the operation wrote to (for a create, the id
 	// Okta gave the new group).
 	GroupID string `json:"group_id,omitempty"`
@@ -346,11 +349,18 @@ func applyOp(ctx context.Context, st *store.Store, c *okta.Client, id string, op
 			return OpNoop, nil
 		}
 	}
+	if op.Kind == OpCreate && g.id != "" {
+		// An earlier run's create landed but its answer was lost (see
+		// ownLostCreate): the group exists, nothing to send.
+		entry.GroupID = g.id
+		return OpNoop, nil
+	}
 	started := *entry
 	started.State, started.Time = OpStarted, now()
 	if err := putJournal(st, id, started); err != nil {
 		return OpFailed, err
 	}
+	entry.Started = started.Time
 	var err error
 	switch op.Kind {
 	case OpAdd:
@@ -489,23 +499,23 @@ func checkDrift(ctx context.Context, c *okta.Client, rec *Record, journal map[in
 		if base.Create {
 			g := &liveGroup{created: true, members: map[string]bool{}}
 			live[base.Ref] = g
-			for _, op := range p.Ops {
-				if op.Group == base.Ref && op.Kind == OpCreate {
-					if e, ok := journal[op.Seq]; ok && e.GroupID != "" {
-						g.id = e.GroupID
-					}
-				}
-			}
+			e, journaled := createEntry(p, base.Ref, journal)
+			g.id = e.GroupID
 			if g.id == "" {
-				taken, err := groupNameTaken(ctx, c, base.Name)
+				named, err := groupsNamed(ctx, c, base.Name)
 				if err != nil {
 					return nil, nil, err
 				}
-				if taken {
+				if len(named) == 0 {
+					continue
+				}
+				own, ok := ownLostCreate(named, base, e, journaled)
+				if !ok {
 					drift = append(drift, Drift{Group: base.Ref, GroupName: base.Name, Blocking: true,
 						What: fmt.Sprintf("a group named %q now exists in Okta", base.Name)})
+					continue
 				}
-				continue
+				g.id = own.ID
 			}
 			if err := readMembers(ctx, c, g); err != nil {
 				return nil, nil, err
@@ -583,21 +593,61 @@ func readMembers(ctx context.Context, c *okta.Client, g *liveGroup) error {
 	})
 }
 
-func groupNameTaken(ctx context.Context, c *okta.Client, name string) (bool, error) {
-	taken := false
+// groupsNamed returns the groups whose name is name, case-insensitively
+// (as Okta compares group names).
+func groupsNamed(ctx context.Context, c *okta.Client, name string) ([]directory.Group, error) {
+	var named []directory.Group
 	q := okta.Query{Search: fmt.Sprintf("profile.name eq %q", name)}
 	err := c.ListGroups(ctx, q, func(gs []directory.Group) error {
 		for _, g := range gs {
 			if strings.EqualFold(g.Name, name) {
-				taken = true
+				named = append(named, g)
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return false, fmt.Errorf("look for group %q: %w", name, err)
+		return nil, fmt.Errorf("look for group %q: %w", name, err)
 	}
-	return taken, nil
+	return named, nil
+}
+
+// createEntry is the journal entry of the operation creating group ref,
+// if any.
+func createEntry(p *Plan, ref string, journal map[int]JournalEntry) (JournalEntry, bool) {
+	for _, op := range p.Ops {
+		if op.Group == ref && op.Kind == OpCreate {
+			e, ok := journal[op.Seq]
+			return e, ok
+		}
+	}
+	return JournalEntry{}, false
+}
+
+// clockSkew is how far Okta's clock and this machine's may disagree when
+// matching a group's creation time against the journal.
+const clockSkew = 5 * time.Minute
+
+// ownLostCreate finds, among the groups named like base, the one an
+// earlier apply created without learning it: its create request was sent
+// (journaled started or failed) but the answer was lost — a killed
+// process, a dropped connection, a garbled response. It must be the only
+// such group, an OKTA_GROUP with exactly the plan's name and description,
+// created while that request was out. Anything else is someone else's
+// group, and the name stays taken.
+func ownLostCreate(named []directory.Group, base GroupBase, e JournalEntry, journaled bool) (directory.Group, bool) {
+	if !journaled || (e.State != OpStarted && e.State != OpFailed) || len(named) != 1 {
+		return directory.Group{}, false
+	}
+	g := named[0]
+	from, to := e.Time, time.Now()
+	if e.State == OpFailed {
+		from, to = e.Started, e.Time
+	}
+	created := g.Created.UTC()
+	ok := g.Type == directory.GroupTypeOkta && g.Name == base.Name && g.Description == base.Description &&
+		!from.IsZero() && !created.Before(from.Add(-clockSkew)) && !created.After(to.Add(clockSkew))
+	return g, ok
 }
 
 // Resync reads groups back from Okta into the cache after an apply: each

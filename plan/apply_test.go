@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/internal/testorg"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
@@ -456,4 +457,66 @@ func (f *fixture) outsiderID(t *testing.T, tg targets) string {
 		t.Fatalf("user %s: %v", tg.outsiders[0], err)
 	}
 	return id
+}
+
+// TestApplyAdoptsItsOwnCreateWhoseAnswerWasLost: the create request lands
+// but its answer is garbled (as after a dropped connection or a killed
+// process). The resumed apply recognises the group it created — its name,
+// description and creation time match the journal — instead of calling
+// the name taken, and finishes without creating it twice. A same-named
+// group that is not its own still blocks.
+func TestApplyAdoptsItsOwnCreateWhoseAnswerWasLost(t *testing.T) {
+	f := newFixture(t)
+	tg := f.targets(t, 4)
+	c := f.client(t, "superadmin")
+	ctx := context.Background()
+	rec := f.approved(t, Request{Title: "falcon", Changes: []Change{{Group: "Project Falcon", Create: true, Description: "Launch team", Add: tg.outsiders[:2]}}})
+	f.Server.Sim.SetFaults([]oktasim.FaultRule{{Method: "POST", Path: "/api/v1/groups", Probability: 1, Truncate: true}})
+	if _, err := Apply(ctx, f.Store, rec.ID, ApplyOptions{Client: c, AllowWrites: true}); !errors.Is(err, ErrApplyFailed) {
+		t.Fatalf("apply with a garbled create answer: %v", err)
+	}
+	f.Server.Sim.SetFaults(nil)
+	if n := len(f.groupsNamed(t, c, "Project Falcon")); n != 1 {
+		t.Fatalf("%d groups named Project Falcon after the lost answer, want 1 (the create landed)", n)
+	}
+
+	rep, err := Apply(ctx, f.Store, rec.ID, ApplyOptions{Client: c, AllowWrites: true})
+	if err != nil {
+		t.Fatalf("resume: %v (drift %+v)", err, rep.Drift)
+	}
+	if rep.State != StateApplied || rep.Noop != 1 || rep.Done != 2 {
+		t.Fatalf("resume report = %+v", rep)
+	}
+	named := f.groupsNamed(t, c, "Project Falcon")
+	if len(named) != 1 {
+		t.Fatalf("%d groups named Project Falcon, want 1", len(named))
+	}
+	if members := liveMembers(t, c, named[0].ID); len(members) != 2 {
+		t.Fatalf("the adopted group has %d members, want 2", len(members))
+	}
+
+	// Someone else's group with the plan's name (another description)
+	// is not adopted.
+	other := f.approved(t, Request{Title: "osprey", Changes: []Change{{Group: "Project Osprey", Create: true, Description: "Ours"}}})
+	f.Server.Sim.SetFaults([]oktasim.FaultRule{{Method: "POST", Path: "/api/v1/groups", Probability: 1, Truncate: true}})
+	if _, err := Apply(ctx, f.Store, other.ID, ApplyOptions{Client: c, AllowWrites: true}); !errors.Is(err, ErrApplyFailed) {
+		t.Fatalf("apply with a garbled create answer: %v", err)
+	}
+	f.Server.Sim.SetFaults(nil)
+	osprey := f.groupsNamed(t, c, "Project Osprey")[0]
+	if _, err := c.UpdateGroup(ctx, osprey.ID, "Project Osprey", "Theirs"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Apply(ctx, f.Store, other.ID, ApplyOptions{Client: c, AllowWrites: true}); !errors.Is(err, ErrDrift) {
+		t.Fatalf("resume over someone else's group: %v, want drift", err)
+	}
+}
+
+func (f *fixture) groupsNamed(t *testing.T, c *okta.Client, name string) []directory.Group {
+	t.Helper()
+	named, err := groupsNamed(context.Background(), c, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return named
 }
