@@ -82,10 +82,13 @@ type Model struct {
 	picker *staging.Picker
 
 	// What the open detail stages: marked are the members picked with
-	// space (by user id); seen is the staging area version the member
-	// rows' marks reflect, and dirty forces a refresh after the marks
-	// change; staged are the rendered lines of what is staged for the group.
+	// space (by user id); marks are what the member list's first column
+	// shows (● marked, - staged for removal), by user id; seen is the
+	// staging area version the marks reflect, and dirty forces a refresh
+	// after the marks change; staged are the rendered lines of what is
+	// staged for the group.
 	marked map[string]bool
+	marks  map[string]string
 	seen   uint64
 	dirty  bool
 	staged []string
@@ -383,19 +386,15 @@ func (m *Model) syncStaging() {
 	for _, u := range g.Remove {
 		removed[u.ID] = true
 	}
-	for i := range d.Rows {
-		r := &d.Rows[i]
-		want := ""
-		switch {
-		case removed[r.Key]:
-			want = "-"
-		case m.marked[r.Key]:
-			want = "●"
-		}
-		if r.Cells[0] != want {
-			r.Cells[0] = want
-		}
+	marks := make(map[string]string, len(removed)+len(m.marked))
+	for id := range m.marked {
+		marks[id] = "●"
 	}
+	for id := range removed {
+		marks[id] = "-"
+	}
+	m.marks = marks
+	d.List.Table.SetCellFunc(0, func(userID string) string { return m.marks[userID] })
 	th := m.ctx.Theme
 	lines := a.Lines(th, d.ID, m.width)
 	if len(lines) > maxStagedLines {
@@ -531,9 +530,10 @@ func (m *Model) targets() []table.Row {
 	d := m.Detail
 	var out []table.Row
 	if len(m.marked) > 0 {
-		for _, r := range d.Rows {
-			if m.marked[r.Key] {
-				out = append(out, r)
+		rows := d.List.Table.Rows()
+		for i := range rows.Len() {
+			if m.marked[rows.Key(i)] {
+				out = append(out, rows.Row(i))
 			}
 		}
 		return out
@@ -550,9 +550,10 @@ func (m *Model) openPicker() tea.Cmd {
 	d := m.Detail
 	m.picker = staging.NewPicker("Add to "+termtext.Clean(d.Info.Group.Name)+" — pick users", users.Columns(), users.Fields, "users", m.ctx.Theme)
 	m.picker.SetSize(m.width, m.h, m.ctx.Theme)
-	members := make(map[string]bool, len(d.Rows))
-	for _, r := range d.Rows {
-		members[r.Key] = true
+	rows := d.List.Table.Rows()
+	members := make(map[string]bool, rows.Len())
+	for i := range rows.Len() {
+		members[rows.Key(i)] = true
 	}
 	s := m.ctx.Store
 	return func() tea.Msg {
@@ -625,5 +626,11 @@ func (m *Model) formDone() {
 // taken reports that a cached group is named name already.
 func (m *Model) taken(name string) bool {
 	name = strings.ToLower(termtext.Clean(strings.TrimSpace(name)))
-	return slices.ContainsFunc(m.List.Rows(), func(r table.Row) bool { return strings.ToLower(r.Cells[0]) == name }) // the NAME cell
+	rows := m.List.Rows()
+	for i := range rows.Len() {
+		if strings.ToLower(rows.Cell(i, 0)) == name { // the NAME cell
+			return true
+		}
+	}
+	return false
 }

@@ -15,8 +15,6 @@ import (
 // new generation without a stale read overwriting a fresh one.
 type List struct {
 	table.Browser
-	// rows are the table's rows (see Rows).
-	rows  []table.Row
 	reads Reads[listed]
 	err   string
 }
@@ -32,8 +30,7 @@ func NewList(cols []table.Column, fields map[string]int, noun, empty string, th 
 
 // listed is what one of a List's reads found.
 type listed struct {
-	rows    []table.Row
-	indexed *table.Rows // rows, indexed
+	indexed *table.Rows
 	// rest, when set, reads all the rows: these are only the first
 	// total ones.
 	rest  func() ([]table.Row, error)
@@ -44,7 +41,7 @@ type listed struct {
 func indexing(read func() ([]table.Row, error)) func() (listed, error) {
 	return func() (listed, error) {
 		rows, err := read()
-		return listed{rows: rows, indexed: table.NewRows(rows)}, err
+		return listed{indexed: table.NewRows(rows)}, err
 	}
 }
 
@@ -64,7 +61,7 @@ func (l *List) LoadFirst(first func() (rows []table.Row, total int, err error), 
 		if err == nil && len(rows) >= total {
 			return indexing(all)()
 		}
-		return listed{rows: rows, indexed: table.NewRows(rows), rest: all, total: total}, err
+		return listed{indexed: table.NewRows(rows), rest: all, total: total}, err
 	})
 }
 
@@ -81,7 +78,6 @@ func (l *List) Loaded(msg tea.Msg) (cmd tea.Cmd, complete, ok bool) {
 		return nil, false, true
 	}
 	l.err = ""
-	l.rows = r.Data.rows
 	cmd = l.Table.SetRows(r.Data.indexed)
 	if r.Data.rest != nil {
 		l.SetPartial(r.Data.total)
@@ -91,9 +87,8 @@ func (l *List) Loaded(msg tea.Msg) (cmd tea.Cmd, complete, ok bool) {
 	return cmd, true, true
 }
 
-// Rows are the rows the table shows, in the order read, without Hay
-// and Fields (see table.NewRows).
-func (l *List) Rows() []table.Row { return l.rows }
+// Rows are the rows the table shows, in the order read.
+func (l *List) Rows() *table.Rows { return l.Table.Rows() }
 
 // ErrorView renders why the latest read failed; failed is false when it
 // did not, and the pane shows itself.

@@ -54,8 +54,9 @@ func drive(l *pane.List, cmd tea.Cmd) (completed int) {
 
 func keysOf(l *pane.List) []string {
 	var keys []string
-	for _, r := range l.Rows() {
-		keys = append(keys, r.Key)
+	rows := l.Rows()
+	for i := range rows.Len() {
+		keys = append(keys, rows.Key(i))
 	}
 	return keys
 }

@@ -62,8 +62,8 @@ type ListingSpec[I any] struct {
 	// DetailOpened, when set, runs when a detail opens (not when it
 	// reloads), so the pane can reset what it keeps per detail.
 	DetailOpened func()
-	// DetailLoaded, when set, runs when a detail's rows arrived, before
-	// the list shows them.
+	// DetailLoaded, when set, runs when a detail's rows arrived (its
+	// table holds them), before the list shows them.
 	DetailLoaded func()
 }
 
@@ -74,10 +74,6 @@ type Detail[I any] struct {
 	Info *I
 	Err  error
 	List table.Browser
-	// Rows are the rows List shows: the index's own (without Hay and
-	// Fields), so a cell set here shows at once (the Groups pane's
-	// staging marks). Sorting must not read such a cell.
-	Rows []table.Row
 	head []string
 }
 
@@ -147,12 +143,12 @@ func (l *Listing[I]) Handle(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 			l.Layout()
 			return nil, true
 		}
-		d.Rows = r.Data.rows
+		cmd := d.List.Table.SetRows(r.Data.rows)
 		if l.spec.DetailLoaded != nil {
 			l.spec.DetailLoaded()
 		}
 		l.Layout()
-		return d.List.Table.SetRows(r.Data.indexed), true
+		return cmd, true
 	}
 	if msg, ok := msg.(tea.KeyPressMsg); ok {
 		if d := l.Detail; d != nil && !d.List.Typing() && key.Matches(msg, l.open) {
@@ -259,9 +255,8 @@ func (l *Listing[I]) FilterFields() []string {
 
 // detailRead is what one read of a Listing's detail found.
 type detailRead[I any] struct {
-	info    *I
-	rows    []table.Row
-	indexed *table.Rows // rows, indexed (NewRows clears their Hay and Fields)
+	info *I
+	rows *table.Rows
 }
 
 func (l *Listing[I]) openDetail(id, title string) tea.Cmd {
@@ -279,7 +274,7 @@ func (l *Listing[I]) reloadDetail() tea.Cmd {
 	s, id, read := l.ctx.Store, l.Detail.ID, l.spec.LoadDetail
 	return l.detailReads.Start(func() (detailRead[I], error) {
 		info, rows, err := read(s, id)
-		return detailRead[I]{info: info, rows: rows, indexed: table.NewRows(rows)}, err
+		return detailRead[I]{info: info, rows: table.NewRows(rows)}, err
 	})
 }
 

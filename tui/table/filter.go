@@ -380,12 +380,10 @@ func (q Query) Narrows(prev Query) bool {
 func SortOrder(rows *Rows, col int, desc bool) []int32 {
 	keys := make([]string, rows.Len())
 	for i := range keys {
-		r := rows.Row(i)
-		switch {
-		case col < len(r.SortKeys) && r.SortKeys[col] != "":
-			keys[i] = r.SortKeys[col]
-		case col < len(r.Cells):
-			keys[i] = strings.ToLower(r.Cells[col])
+		if k := rows.sortKey(i, col); k != "" {
+			keys[i] = k
+		} else {
+			keys[i] = strings.ToLower(rows.Cell(i, col))
 		}
 	}
 	order := naturalOrder(rows.Len())

@@ -2,47 +2,59 @@ package table
 
 import (
 	"math"
+	"slices"
 	"strings"
 )
 
-// Rows is one generation of a table's rows together with their search
-// index: every row's haystack copied, back to back, into one string, and
-// likewise each field, plus a charMask and a pairMask per row. A filter pass then reads
-// contiguous memory instead of chasing three pointers per row, and the
-// garbage collector has a handful of objects to scan instead of several
-// per row — at a million users that is most of the cost of a keystroke.
-// A Rows is immutable, so the table's filter passes share it off the UI
-// goroutine.
+// Rows is one generation of a table's rows, stored by column: every
+// row's key, each display cell, each sort key, the lowercase haystack and
+// each filter field are copied back to back into one string per column,
+// with a charMask and a pairMask per row. A filter pass then reads
+// contiguous memory instead of chasing pointers through a million small
+// strings, and the garbage collector has a few dozen pointer-free objects
+// to look at instead of a dozen per row — at a million users that is most
+// of a keystroke's cost and a third of the table's memory. A Rows is
+// immutable, so the table's filter passes share it off the UI goroutine.
 type Rows struct {
-	rows   []Row
+	n      int
+	keys   column
+	cells  []column // indexed like Row.Cells
+	sorts  []column // indexed like Row.SortKeys; a zero column when no row has that sort key
 	hay    column
 	fields []column // indexed like Row.Fields
 	mask   []charMask
 	pairs  []pairMask
 }
 
-// NewRows indexes rows. It takes ownership of the slice: each row's Hay
-// and Fields move into the index and are cleared from the Row, so their
-// memory can be freed (Selected returns rows without them). Building the
-// index copies every haystack once; call it off the UI goroutine for big
-// tables (in the command that loads them).
+// NewRows indexes rows, copying all it keeps: the rows themselves are
+// neither kept nor changed, and the caller can drop them. Building the
+// index copies every row once; call it off the UI goroutine for big tables
+// (in the command that loads them).
 func NewRows(rows []Row) *Rows {
-	nFields := 0
+	var nCells, nSorts, nFields int
 	for i := range rows {
-		nFields = max(nFields, len(rows[i].Fields))
+		r := &rows[i]
+		nCells, nSorts, nFields = max(nCells, len(r.Cells)), max(nSorts, len(r.SortKeys)), max(nFields, len(r.Fields))
 	}
-	rs := &Rows{rows: rows, fields: make([]column, nFields)}
+	nth := func(vs []string, k int) string {
+		if k < len(vs) {
+			return vs[k]
+		}
+		return ""
+	}
+	rs := &Rows{n: len(rows), cells: make([]column, nCells), sorts: make([]column, nSorts), fields: make([]column, nFields)}
+	rs.keys = newColumn(rows, maxColumn, func(r *Row) string { return r.Key })
+	for k := range rs.cells {
+		rs.cells[k] = newColumn(rows, maxColumn, func(r *Row) string { return nth(r.Cells, k) })
+	}
+	for k := range rs.sorts {
+		if slices.ContainsFunc(rows, func(r Row) bool { return nth(r.SortKeys, k) != "" }) {
+			rs.sorts[k] = newColumn(rows, maxColumn, func(r *Row) string { return nth(r.SortKeys, k) })
+		}
+	}
 	rs.hay = newColumn(rows, maxColumn, func(r *Row) string { return r.Hay })
 	for k := range rs.fields {
-		rs.fields[k] = newColumn(rows, maxColumn, func(r *Row) string {
-			if k < len(r.Fields) {
-				return r.Fields[k]
-			}
-			return ""
-		})
-	}
-	for i := range rows {
-		rows[i].Hay, rows[i].Fields = "", nil
+		rs.fields[k] = newColumn(rows, maxColumn, func(r *Row) string { return nth(r.Fields, k) })
 	}
 	rs.mask, rs.pairs = make([]charMask, len(rows)), make([]pairMask, len(rows))
 	inRanges(len(rows), workersFor(len(rows)), func(_, from, to int) {
@@ -58,11 +70,46 @@ func (rs *Rows) Len() int {
 	if rs == nil {
 		return 0
 	}
-	return len(rs.rows)
+	return rs.n
 }
 
-// Row returns row i (without Hay and Fields, see NewRows).
-func (rs *Rows) Row(i int) *Row { return &rs.rows[i] }
+// Key returns row i's key.
+func (rs *Rows) Key(i int) string { return rs.keys.at(i) }
+
+// Cell returns row i's display text in column k ("" past the row's cells).
+func (rs *Rows) Cell(i, k int) string {
+	if k >= len(rs.cells) {
+		return ""
+	}
+	return rs.cells[k].at(i)
+}
+
+// Row returns row i's key, cells and sort keys (its haystack and fields
+// live only in the index).
+func (rs *Rows) Row(i int) Row {
+	r := Row{Key: rs.Key(i), Cells: make([]string, len(rs.cells))}
+	for k := range rs.cells {
+		r.Cells[k] = rs.cells[k].at(i)
+	}
+	for k := range rs.sorts {
+		if v := rs.sortKey(i, k); v != "" {
+			if r.SortKeys == nil {
+				r.SortKeys = make([]string, len(rs.sorts))
+			}
+			r.SortKeys[k] = v
+		}
+	}
+	return r
+}
+
+// sortKey returns row i's sort key for column k; "" when it sorts by its
+// cell text.
+func (rs *Rows) sortKey(i, k int) string {
+	if k >= len(rs.sorts) || rs.sorts[k].off == nil {
+		return ""
+	}
+	return rs.sorts[k].at(i)
+}
 
 // field returns row i's value of field k; false if no row has field k.
 func (rs *Rows) field(i, k int) (string, bool) {

@@ -110,14 +110,21 @@ func TestMatchAgreesWithReference(t *testing.T) {
 	}
 }
 
-func TestNewRowsMovesTextIntoTheIndex(t *testing.T) {
+func TestNewRowsCopiesWhatItKeeps(t *testing.T) {
 	rows := []Row{
-		{Key: "a", Cells: []string{"A"}, Hay: "alice", Fields: []string{"sales", "active"}},
+		{Key: "a", Cells: []string{"A", "x"}, SortKeys: []string{"", "2"}, Hay: "alice", Fields: []string{"sales", "active"}},
 		{Key: "b", Cells: []string{"B"}, Hay: "bob"},
 	}
 	rs := NewRows(rows)
-	if rs.Len() != 2 || rs.Row(0).Hay != "" || rs.Row(0).Fields != nil || rs.Row(1).Cells[0] != "B" {
-		t.Fatalf("rows after indexing: %+v", rows)
+	if rows[0].Hay != "alice" || rows[0].Fields[1] != "active" {
+		t.Errorf("NewRows changed its input: %+v", rows[0])
+	}
+	rows[0].Cells[0] = "changed"
+	if got := rs.Row(0); rs.Len() != 2 || got.Key != "a" || !slices.Equal(got.Cells, []string{"A", "x"}) || !slices.Equal(got.SortKeys, []string{"", "2"}) {
+		t.Errorf("row 0 = %+v", got)
+	}
+	if got := rs.Row(1); got.Key != "b" || !slices.Equal(got.Cells, []string{"B", ""}) || got.SortKeys != nil || got.Hay != "" {
+		t.Errorf("row 1 = %+v", got)
 	}
 	if v, ok := rs.field(0, 1); !ok || v != "active" {
 		t.Errorf("field(0, 1) = %q, %v", v, ok)
@@ -131,6 +138,9 @@ func TestNewRowsMovesTextIntoTheIndex(t *testing.T) {
 	}
 	if got := keys(rs, Filter(rs, nil, ParseQuery("status:act", map[string]int{"status": 1}))); len(got) != 1 || got[0] != "a" {
 		t.Errorf("status:act = %v", got)
+	}
+	if got := keys(rs, SortOrder(rs, 1, true)); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("sorted by column 1, descending = %v (a's sort key 2 beats b's empty cell)", got)
 	}
 }
 

@@ -93,6 +93,9 @@ type Model struct {
 	height   int
 	loaded   bool
 	emptyMsg string
+	// cellFunc, when set, computes column cellCol's cells at render time.
+	cellFunc func(key string) string
+	cellCol  int
 }
 
 // New returns a table with the given columns. fields maps field-filter
@@ -126,6 +129,14 @@ func (m Model) FieldNames() []string {
 
 // SetTheme restyles the table.
 func (m *Model) SetTheme(t themes.Theme) { m.theme = t }
+
+// SetCellFunc makes column col show f(row key) instead of the rows'
+// cell: a mark that changes without a reload (a member staged for
+// removal). Sorting by col still uses the rows' own cells or sort keys.
+// nil restores the rows' cells.
+func (m *Model) SetCellFunc(col int, f func(key string) string) {
+	m.cellCol, m.cellFunc = col, f
+}
 
 // SetEmptyMessage sets what an empty table says.
 func (m *Model) SetEmptyMessage(s string) { m.emptyMsg = s }
@@ -269,7 +280,7 @@ func compute(id int64, seq, gen uint64, rows *Rows, sorted []int32, col int, des
 		cursor = slices.Index(view, want.row)
 	case want.key != "":
 		for i, ri := range view {
-			if rows.Row(int(ri)).Key == want.key {
+			if rows.Key(int(ri)) == want.key {
 				cursor = i
 				break
 			}
@@ -399,7 +410,7 @@ type target struct {
 func (m Model) selected() target {
 	if m.cursor >= 0 && m.cursor < len(m.view) {
 		ri := m.view[m.cursor]
-		return target{key: m.rows.Row(int(ri)).Key, row: ri, gen: m.gen}
+		return target{key: m.rows.Key(int(ri)), row: ri, gen: m.gen}
 	}
 	return m.want
 }
@@ -409,7 +420,7 @@ func (m Model) Selected() (Row, bool) {
 	if m.cursor < 0 || m.cursor >= len(m.view) {
 		return Row{}, false
 	}
-	return *m.rows.Row(int(m.view[m.cursor])), true
+	return m.rows.Row(int(m.view[m.cursor])), true
 }
 
 // Cursor returns the cursor position within the shown rows.
@@ -417,6 +428,10 @@ func (m Model) Cursor() int { return m.cursor }
 
 // Len is the number of rows shown (after filtering).
 func (m Model) Len() int { return len(m.view) }
+
+// Rows returns the generation of rows the table shows (nil before
+// SetRows).
+func (m Model) Rows() *Rows { return m.rows }
 
 // Total is the number of rows in the generation.
 func (m Model) Total() int { return m.rows.Len() }
@@ -515,7 +530,7 @@ func (m Model) View() string {
 	end := min(m.offset+body, len(m.view))
 	for pos := m.offset; pos < end; pos++ {
 		b.WriteByte('\n')
-		m.renderRow(&b, m.rows.Row(int(m.view[pos])), w, pos == m.cursor)
+		m.renderRow(&b, int(m.view[pos]), w, pos == m.cursor)
 	}
 	padLines(&b, body-(end-m.offset))
 	return b.String()
@@ -529,7 +544,7 @@ func padLines(b *strings.Builder, n int) {
 	}
 }
 
-func (m Model) renderRow(b *strings.Builder, r *Row, w []int, selected bool) {
+func (m Model) renderRow(b *strings.Builder, r int, w []int, selected bool) {
 	if selected {
 		var line strings.Builder
 		m.cells(&line, r, w, func(_ int, s string) string { return s })
@@ -547,8 +562,8 @@ func (m Model) renderRow(b *strings.Builder, r *Row, w []int, selected bool) {
 	}
 }
 
-// cells writes the fitted cells of r and returns their total width.
-func (m Model) cells(b *strings.Builder, r *Row, w []int, style func(int, string) string) int {
+// cells writes the fitted cells of row r and returns their total width.
+func (m Model) cells(b *strings.Builder, r int, w []int, style func(int, string) string) int {
 	n := 0
 	first := true
 	for i, c := range m.cols {
@@ -560,9 +575,9 @@ func (m Model) cells(b *strings.Builder, r *Row, w []int, style func(int, string
 			n++
 		}
 		first = false
-		var cell string
-		if i < len(r.Cells) {
-			cell = r.Cells[i]
+		cell := m.rows.Cell(r, i)
+		if m.cellFunc != nil && i == m.cellCol {
+			cell = m.cellFunc(m.rows.Key(r))
 		}
 		if c.Right {
 			cell = termtext.FitRight(cell, w[i])

@@ -369,7 +369,7 @@ func (m Model) visible() []Row {
 	end := min(m.offset+body, len(m.view))
 	out := make([]Row, 0, max(end-m.offset, 0))
 	for _, ri := range m.view[m.offset:end] {
-		out = append(out, *m.rows.Row(int(ri)))
+		out = append(out, m.rows.Row(int(ri)))
 	}
 	return out
 }
@@ -399,5 +399,19 @@ func TestBrowserSaysWhileRowsAreIncomplete(t *testing.T) {
 		if got := status(); !strings.HasSuffix(got, tt.want) {
 			t.Errorf("partial %d, query %q: status %q, want it to end with %q", tt.partialOf, tt.query, got, tt.want)
 		}
+	}
+}
+
+// TestCellFunc: a computed column shows what its function says for each
+// row's key, and goes back to the rows' cells when cleared.
+func TestCellFunc(t *testing.T) {
+	m := newTable(t, sample(), 60, 10)
+	m.SetCellFunc(0, func(key string) string { return "mark-" + key })
+	if view := ansi.Strip(m.View()); !strings.Contains(view, "mark-u1") || strings.Contains(view, "Alice Smith") {
+		t.Errorf("with the cell function:\n%s", view)
+	}
+	m.SetCellFunc(0, nil)
+	if view := ansi.Strip(m.View()); strings.Contains(view, "mark-") || !strings.Contains(view, "Alice Smith") {
+		t.Errorf("after clearing it:\n%s", view)
 	}
 }
