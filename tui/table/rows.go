@@ -11,10 +11,10 @@ import (
 // each filter field are copied back to back into one string per column,
 // with a charMask and a pairMask per row. A filter pass then reads
 // contiguous memory instead of chasing pointers through a million small
-// strings, and the garbage collector has a few dozen pointer-free objects
-// to look at instead of a dozen per row — at a million users that is most
-// of a keystroke's cost and a third of the table's memory. A Rows is
-// immutable, so the table's filter passes share it off the UI goroutine.
+// strings (at a million users that was most of a keystroke's cost), and
+// the garbage collector has a few dozen pointer-free objects to look at
+// instead of a dozen per row. A Rows is immutable, so the table's filter
+// passes share it off the UI goroutine.
 type Rows struct {
 	n      int
 	keys   column
