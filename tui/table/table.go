@@ -1,8 +1,8 @@
 // Package table is dirdeck's windowed table: rows are precomputed once per
 // cache generation (clean display cells plus a lowercase haystack) and
-// indexed for filtering (Rows: the searchable text in a few contiguous
-// columns and a character mask per row), the view renders only the rows
-// on screen, and filtering and sorting run in tea.Cmds off the UI
+// stored by column (Rows: keys, cells and searchable text in a few
+// contiguous strings, and character masks per row), the view renders only
+// the rows on screen, and filtering and sorting run in tea.Cmds off the UI
 // goroutine, debounced and tagged with a sequence number so that a slow
 // result for an old query never overwrites a newer one. bubbles/table
 // renders every row on each frame, which is too slow at a million users.
@@ -25,9 +25,9 @@ import (
 // filters: typing "alice" costs one filter pass, not five.
 const Debounce = 30 * time.Millisecond
 
-// Row is one precomputed table row. Every string must already be clean
-// (termtext.Clean); Hay and Fields must be lowercase. NewRows moves Hay and
-// Fields into its index.
+// Row is one precomputed table row, as a pane builds it for NewRows.
+// Every string must already be clean (termtext.Clean); Hay and Fields must
+// be lowercase.
 type Row struct {
 	Key      string   // stable identity (an Okta ID) to keep the cursor across reloads
 	Cells    []string // display text per column
