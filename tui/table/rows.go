@@ -2,7 +2,6 @@ package table
 
 import (
 	"math"
-	"slices"
 	"strings"
 )
 
@@ -32,9 +31,15 @@ type Rows struct {
 // (in the command that loads them).
 func NewRows(rows []Row) *Rows {
 	var nCells, nSorts, nFields int
+	anySortKey := map[int]bool{}
 	for i := range rows {
 		r := &rows[i]
 		nCells, nSorts, nFields = max(nCells, len(r.Cells)), max(nSorts, len(r.SortKeys)), max(nFields, len(r.Fields))
+		for k, v := range r.SortKeys {
+			if v != "" {
+				anySortKey[k] = true
+			}
+		}
 	}
 	nth := func(vs []string, k int) string {
 		if k < len(vs) {
@@ -48,7 +53,7 @@ func NewRows(rows []Row) *Rows {
 		rs.cells[k] = newColumn(rows, maxColumn, func(r *Row) string { return nth(r.Cells, k) })
 	}
 	for k := range rs.sorts {
-		if slices.ContainsFunc(rows, func(r Row) bool { return nth(r.SortKeys, k) != "" }) {
+		if anySortKey[k] {
 			rs.sorts[k] = newColumn(rows, maxColumn, func(r *Row) string { return nth(r.SortKeys, k) })
 		}
 	}
@@ -125,10 +130,11 @@ type column struct {
 	off  []uint32 // value i is text[off[i]:off[i+1]]
 }
 
-// maxColumn bounds a column's text so that uint32 offsets (half the
-// memory of ints at a million rows) cannot overflow: values that would
-// pass it are indexed as empty. Real directories stay far below it.
-const maxColumn = math.MaxUint32
+// maxColumn bounds a column's text so that its uint32 offsets (half the
+// memory of ints at a million rows) cannot overflow, and it stays an int
+// on 32-bit platforms: values that would pass it are indexed as empty.
+// Real directories stay far below 2 GiB a column.
+const maxColumn = math.MaxInt32
 
 // newColumn copies value(row) of every row into a column of at most
 // limit bytes.
