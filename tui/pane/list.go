@@ -30,24 +30,25 @@ func NewList(cols []table.Column, fields map[string]int, noun, empty string, th 
 
 // listed is what one of a List's reads found.
 type listed struct {
-	indexed *table.Rows
+	rows *table.Rows
 	// rest, when set, reads all the rows: these are only the first
 	// total ones.
-	rest  func() ([]table.Row, error)
+	rest  func() (*table.Rows, error)
 	total int
 }
 
-// indexing returns read, indexing its rows (off the UI goroutine).
-func indexing(read func() ([]table.Row, error)) func() (listed, error) {
+// all returns a read of every row with read.
+func all(read func() (*table.Rows, error)) func() (listed, error) {
 	return func() (listed, error) {
 		rows, err := read()
-		return listed{indexed: table.NewRows(rows)}, err
+		return listed{rows: rows}, err
 	}
 }
 
-// Load starts reading all the rows with read, off the UI goroutine.
-func (l *List) Load(read func() ([]table.Row, error)) tea.Cmd {
-	return l.reads.Start(indexing(read))
+// Load starts reading all the rows with read, off the UI goroutine
+// (table.NewRows or a table.Builder index them there).
+func (l *List) Load(read func() (*table.Rows, error)) tea.Cmd {
+	return l.reads.Start(all(read))
 }
 
 // LoadFirst is Load for a table too big to wait for: first reads the
@@ -55,13 +56,13 @@ func (l *List) Load(read func() ([]table.Row, error)) tea.Cmd {
 // at once (its status line saying the rows are only the first ones) and
 // all the rest follows while they show. When first read them all (the
 // table is small), all runs in the same command instead.
-func (l *List) LoadFirst(first func() (rows []table.Row, total int, err error), all func() ([]table.Row, error)) tea.Cmd {
+func (l *List) LoadFirst(first func() (rows *table.Rows, total int, err error), rest func() (*table.Rows, error)) tea.Cmd {
 	return l.reads.Start(func() (listed, error) {
 		rows, total, err := first()
-		if err == nil && len(rows) >= total {
-			return indexing(all)()
+		if err == nil && rows.Len() >= total {
+			return all(rest)()
 		}
-		return listed{indexed: table.NewRows(rows), rest: all, total: total}, err
+		return listed{rows: rows, rest: rest, total: total}, err
 	})
 }
 
@@ -78,10 +79,10 @@ func (l *List) Loaded(msg tea.Msg) (cmd tea.Cmd, complete, ok bool) {
 		return nil, false, true
 	}
 	l.err = ""
-	cmd = l.Table.SetRows(r.Data.indexed)
+	cmd = l.Table.SetRows(r.Data.rows)
 	if r.Data.rest != nil {
 		l.SetPartial(r.Data.total)
-		return tea.Batch(cmd, l.reads.Continue(indexing(r.Data.rest))), false, true
+		return tea.Batch(cmd, l.reads.Continue(all(r.Data.rest))), false, true
 	}
 	l.SetPartial(0)
 	return cmd, true, true

@@ -15,13 +15,13 @@ import (
 )
 
 // rowsOf returns a read of rows with the given keys.
-func rowsOf(keys ...string) func() ([]table.Row, error) {
-	return func() ([]table.Row, error) {
+func rowsOf(keys ...string) func() (*table.Rows, error) {
+	return func() (*table.Rows, error) {
 		rows := make([]table.Row, len(keys))
 		for i, k := range keys {
 			rows[i] = table.Row{Key: k, Cells: []string{k}, Hay: k}
 		}
-		return rows, nil
+		return table.NewRows(rows), nil
 	}
 }
 
@@ -66,7 +66,7 @@ func TestListShowsItsLatestRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	failing := func() ([]table.Row, error) { return nil, errors.New("disk on fire") }
+	failing := func() (*table.Rows, error) { return nil, errors.New("disk on fire") }
 	tests := []struct {
 		name string
 		// run starts reads on l and drives them, and returns how many
@@ -82,11 +82,11 @@ func TestListShowsItsLatestRead(t *testing.T) {
 			return drive(l, l.Load(rowsOf("new"))) + drive(l, old)
 		}, []string{"new"}, 1, false},
 		{"first rows, then all of them", func(l *pane.List) int {
-			first := func() ([]table.Row, int, error) { rows, err := rowsOf("a")(); return rows, 3, err }
+			first := func() (*table.Rows, int, error) { rows, err := rowsOf("a")(); return rows, 3, err }
 			return drive(l, l.LoadFirst(first, rowsOf("a", "b", "c")))
 		}, []string{"a", "b", "c"}, 1, false},
 		{"small enough to read all at once", func(l *pane.List) int {
-			first := func() ([]table.Row, int, error) { rows, err := rowsOf("a", "b")(); return rows, 2, err }
+			first := func() (*table.Rows, int, error) { rows, err := rowsOf("a", "b")(); return rows, 2, err }
 			return drive(l, l.LoadFirst(first, rowsOf("a", "b")))
 		}, []string{"a", "b"}, 1, false},
 		{"a failed read keeps the rows and says why", func(l *pane.List) int {
@@ -130,7 +130,7 @@ func TestListSaysWhileOnlyTheFirstRowsShow(t *testing.T) {
 		lines := strings.Split(ansi.Strip(l.View()), "\n")
 		return strings.TrimSpace(lines[len(lines)-1])
 	}
-	first := func() ([]table.Row, int, error) { rows, err := rowsOf("a")(); return rows, 1200, err }
+	first := func() (*table.Rows, int, error) { rows, err := rowsOf("a")(); return rows, 1200, err }
 	msg := l.LoadFirst(first, rowsOf("a", "b", "c"))()
 	next, complete, ok := l.Loaded(msg)
 	if !ok || complete {

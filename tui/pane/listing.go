@@ -90,7 +90,10 @@ func NewListing[I any](ctx *Context, spec ListingSpec[I]) Listing[I] {
 // Load implements pane.Pane.
 func (l *Listing[I]) Load() tea.Cmd {
 	s, read := l.ctx.Store, l.spec.LoadRows
-	return l.List.Load(func() ([]table.Row, error) { return read(s) })
+	return l.List.Load(func() (*table.Rows, error) {
+		rows, err := read(s)
+		return table.NewRows(rows), err
+	})
 }
 
 // SetSize implements pane.Pane; it also picks up a theme change.

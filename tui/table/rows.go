@@ -2,6 +2,7 @@ package table
 
 import (
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -18,7 +19,7 @@ type Rows struct {
 	n      int
 	keys   column
 	cells  []column // indexed like Row.Cells
-	sorts  []column // indexed like Row.SortKeys; a zero column when no row has that sort key
+	sorts  []column // indexed like Row.SortKeys ("": sort by the cell)
 	hay    column
 	fields []column // indexed like Row.Fields
 	mask   []charMask
@@ -30,39 +31,79 @@ type Rows struct {
 // index copies every row once; call it off the UI goroutine for big tables
 // (in the command that loads them).
 func NewRows(rows []Row) *Rows {
-	var nCells, nSorts, nFields int
-	anySortKey := map[int]bool{}
+	var b Builder
+	b.Add(rows...)
+	return b.Rows()
+}
+
+// Builder builds a Rows batch by batch, for a loader that reads a large
+// directory in chunks: each batch's Row values can be dropped once added,
+// so the peak is the columns alone, not the columns plus every row.
+// The zero value is ready to use.
+type Builder struct {
+	n      int
+	keys   columnBuilder
+	cells  []columnBuilder
+	sorts  []columnBuilder
+	hay    columnBuilder
+	fields []columnBuilder
+}
+
+// Add appends rows.
+func (b *Builder) Add(rows ...Row) {
 	for i := range rows {
 		r := &rows[i]
-		nCells, nSorts, nFields = max(nCells, len(r.Cells)), max(nSorts, len(r.SortKeys)), max(nFields, len(r.Fields))
-		for k, v := range r.SortKeys {
-			if v != "" {
-				anySortKey[k] = true
-			}
+		b.keys.add(b.n, r.Key)
+		b.hay.add(b.n, r.Hay)
+		b.cells = addEach(b.cells, b.n, r.Cells)
+		b.sorts = addEach(b.sorts, b.n, r.SortKeys)
+		b.fields = addEach(b.fields, b.n, r.Fields)
+		b.n++
+	}
+}
+
+// addEach adds row n's values to their columns, starting a column (empty
+// for the rows before) at the first row that has a value for it.
+func addEach(cols []columnBuilder, n int, values []string) []columnBuilder {
+	for k, v := range values {
+		if k == len(cols) {
+			cols = append(cols, columnBuilder{})
+		}
+		cols[k].add(n, v)
+	}
+	return cols
+}
+
+// Grow reserves room for more rows the size of the average row so far,
+// so that the columns are not copied as they grow: call it after the
+// first batch with the number of rows still to come.
+func (b *Builder) Grow(more int) {
+	if b.n == 0 || more <= 0 {
+		return
+	}
+	b.keys.grow(b.n, more)
+	b.hay.grow(b.n, more)
+	for _, cols := range [][]columnBuilder{b.cells, b.sorts, b.fields} {
+		for k := range cols {
+			cols[k].grow(b.n, more)
 		}
 	}
-	nth := func(vs []string, k int) string {
-		if k < len(vs) {
-			return vs[k]
+}
+
+// Rows returns the rows added, indexed; the Builder must not be used after.
+func (b *Builder) Rows() *Rows {
+	done := func(cols []columnBuilder) []column {
+		out := make([]column, len(cols))
+		for k := range cols {
+			out[k] = cols[k].column(b.n)
 		}
-		return ""
+		return out
 	}
-	rs := &Rows{n: len(rows), cells: make([]column, nCells), sorts: make([]column, nSorts), fields: make([]column, nFields)}
-	rs.keys = newColumn(rows, maxColumn, func(r *Row) string { return r.Key })
-	for k := range rs.cells {
-		rs.cells[k] = newColumn(rows, maxColumn, func(r *Row) string { return nth(r.Cells, k) })
-	}
-	for k := range rs.sorts {
-		if anySortKey[k] {
-			rs.sorts[k] = newColumn(rows, maxColumn, func(r *Row) string { return nth(r.SortKeys, k) })
-		}
-	}
-	rs.hay = newColumn(rows, maxColumn, func(r *Row) string { return r.Hay })
-	for k := range rs.fields {
-		rs.fields[k] = newColumn(rows, maxColumn, func(r *Row) string { return nth(r.Fields, k) })
-	}
-	rs.mask, rs.pairs = make([]charMask, len(rows)), make([]pairMask, len(rows))
-	inRanges(len(rows), workersFor(len(rows)), func(_, from, to int) {
+	rs := &Rows{n: b.n, keys: b.keys.column(b.n), hay: b.hay.column(b.n),
+		cells: done(b.cells), sorts: done(b.sorts), fields: done(b.fields)}
+	*b = Builder{}
+	rs.mask, rs.pairs = make([]charMask, rs.n), make([]pairMask, rs.n)
+	inRanges(rs.n, workersFor(rs.n), func(_, from, to int) {
 		for i := from; i < to; i++ {
 			rs.mask[i], rs.pairs[i] = maskOf(rs.hay.at(i))
 		}
@@ -110,7 +151,7 @@ func (rs *Rows) Row(i int) Row {
 // sortKey returns row i's sort key for column k; "" when it sorts by its
 // cell text.
 func (rs *Rows) sortKey(i, k int) string {
-	if k >= len(rs.sorts) || rs.sorts[k].off == nil {
+	if k >= len(rs.sorts) {
 		return ""
 	}
 	return rs.sorts[k].at(i)
@@ -136,23 +177,57 @@ type column struct {
 // Real directories stay far below 2 GiB a column.
 const maxColumn = math.MaxInt32
 
-// newColumn copies value(row) of every row into a column of at most
-// limit bytes.
-func newColumn(rows []Row, limit int, value func(*Row) string) column {
-	size := 0
-	for i := range rows {
-		size = min(size+len(value(&rows[i])), limit)
+// columnBuilder accumulates a column row by row.
+type columnBuilder struct {
+	// text is a pointer because a strings.Builder must not be copied, and
+	// columnBuilders move as their slices grow.
+	text *strings.Builder
+	off  []uint32 // off[i] is where row i's value starts
+	// limit bounds the text; 0 means maxColumn.
+	limit int
+}
+
+// add sets row n's value to v, after empty values for any rows before n
+// that have none. A value that would take the column past its limit is
+// stored as empty.
+func (c *columnBuilder) add(n int, v string) {
+	c.pad(n)
+	if c.limit == 0 {
+		c.limit = maxColumn
 	}
-	var b strings.Builder
-	b.Grow(size)
-	off := make([]uint32, len(rows)+1)
-	for i := range rows {
-		if v := value(&rows[i]); b.Len()+len(v) <= limit {
-			b.WriteString(v)
-		}
-		off[i+1] = uint32(b.Len())
+	if c.text.Len()+len(v) <= c.limit {
+		c.text.WriteString(v)
 	}
-	return column{text: b.String(), off: off}
+	c.off = append(c.off, uint32(c.text.Len()))
+}
+
+// pad gives rows up to n (exclusive) a value, empty where they had none.
+func (c *columnBuilder) pad(n int) {
+	if c.text == nil {
+		c.text, c.off = &strings.Builder{}, make([]uint32, 1, n+1)
+	}
+	for len(c.off) <= n {
+		c.off = append(c.off, uint32(c.text.Len()))
+	}
+}
+
+// grow reserves room for more rows like the n so far.
+func (c *columnBuilder) grow(n, more int) {
+	c.text.Grow(max(min((c.text.Len()/n+1)*more, c.limit-c.text.Len()), 0))
+	c.off = slices.Grow(c.off, more)
+}
+
+// column returns the column of n rows. Its text is the builder's own
+// (strings.Builder hands it over without a copy) unless Grow's estimate
+// left more than a sixteenth of it unused: then a copy of the right size
+// frees the rest.
+func (c *columnBuilder) column(n int) column {
+	c.pad(n)
+	text := c.text.String()
+	if c.text.Cap()-len(text) > len(text)/16 {
+		text = strings.Clone(text)
+	}
+	return column{text: text, off: slices.Clip(c.off)}
 }
 
 func (c *column) at(i int) string { return c.text[c.off[i]:c.off[i+1]] }

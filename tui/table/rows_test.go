@@ -147,9 +147,12 @@ func TestNewRowsCopiesWhatItKeeps(t *testing.T) {
 // TestColumnLimit: values past a column's size limit are indexed as empty
 // rather than overflowing its offsets.
 func TestColumnLimit(t *testing.T) {
-	rows := []Row{{Hay: "abcd"}, {Hay: "efgh"}, {Hay: "ij"}}
-	c := newColumn(rows, 7, func(r *Row) string { return r.Hay })
-	for i, want := range []string{"abcd", "", "ij"} {
+	b := columnBuilder{limit: 7}
+	for i, v := range []string{"abcd", "efgh", "ij"} {
+		b.add(i, v)
+	}
+	c := b.column(4) // and a fourth row without a value
+	for i, want := range []string{"abcd", "", "ij", ""} {
 		if got := c.at(i); got != want {
 			t.Errorf("value %d = %q, want %q", i, got, want)
 		}
@@ -187,5 +190,47 @@ func TestHugeHostileValuesFilterInLinearTime(t *testing.T) {
 	// minutes. The bound only catches that.
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("filtering a 2 MiB row took %v", d)
+	}
+}
+
+// TestBuilderInBatches: rows added in batches, with Grow in between and
+// ragged rows (a later row with more cells, sort keys or fields than the
+// first), index exactly as NewRows indexes them all at once.
+func TestBuilderInBatches(t *testing.T) {
+	all := []Row{
+		{Key: "a", Cells: []string{"A"}, Hay: "alpha"},
+		{Key: "b", Cells: []string{"B", "b2"}, SortKeys: []string{"", "1"}, Hay: "beta", Fields: []string{"x"}},
+		{Key: "c", Cells: []string{"C", "c2", "c3"}, Hay: "gamma", Fields: []string{"y", "z"}},
+		{Key: "d", Hay: "delta"},
+	}
+	var b Builder
+	b.Add(all[0])
+	b.Grow(3)
+	b.Add(all[1:3]...)
+	b.Add(all[3])
+	got, want := b.Rows(), NewRows(all)
+	if got.Len() != 4 || want.Len() != 4 {
+		t.Fatalf("lengths %d and %d", got.Len(), want.Len())
+	}
+	for i := range all {
+		g, w := got.Row(i), want.Row(i)
+		if g.Key != w.Key || !slices.Equal(g.Cells, w.Cells) || !slices.Equal(g.SortKeys, w.SortKeys) {
+			t.Errorf("row %d: built %+v, NewRows %+v", i, g, w)
+		}
+		if got.hay.at(i) != all[i].Hay {
+			t.Errorf("row %d haystack %q", i, got.hay.at(i))
+		}
+	}
+	if r := got.Row(0); !slices.Equal(r.Cells, []string{"A", "", ""}) {
+		t.Errorf("row 0 cells %q: a short row reads as empty cells", r.Cells)
+	}
+	fields := map[string]int{"f": 0, "g": 1}
+	for _, q := range []string{"f:x", "g:z", "a", "ta"} {
+		if g, w := keys(got, Filter(got, nil, ParseQuery(q, fields))), keys(want, Filter(want, nil, ParseQuery(q, fields))); !slices.Equal(g, w) {
+			t.Errorf("%q: built %v, NewRows %v", q, g, w)
+		}
+	}
+	if g := keys(got, SortOrder(got, 1, false)); !slices.Equal(g, []string{"a", "d", "b", "c"}) {
+		t.Errorf("sorted by column 1: %v (b's sort key 1 sorts before c2)", g)
 	}
 }

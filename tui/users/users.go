@@ -196,13 +196,16 @@ const FirstChunk = 500
 // (LoadRows), after a fast first chunk (LoadFirst) at start.
 func (m *Model) Load() tea.Cmd {
 	s := m.ctx.Store
-	all := func() ([]table.Row, error) { return LoadRows(s) }
+	all := func() (*table.Rows, error) { return LoadIndex(s) }
 	if m.list.Table.Loaded() {
 		// A reload: the table already shows rows, so skip the fast
 		// first chunk and swap in the full generation when it is ready.
 		return m.list.Load(all)
 	}
-	return m.list.LoadFirst(func() ([]table.Row, int, error) { return LoadFirst(s, FirstChunk) }, all)
+	return m.list.LoadFirst(func() (*table.Rows, int, error) {
+		rows, total, err := LoadFirst(s, FirstChunk)
+		return table.NewRows(rows), total, err
+	}, all)
 }
 
 // LoadFirst reads the first n users in id order (the table's natural
@@ -229,28 +232,63 @@ func LoadFirst(s *store.Store, n int) (rows []table.Row, total int, err error) {
 // usersPerView bounds the users read per read transaction.
 const usersPerView = 20_000
 
-// LoadRows reads the users table rows from the cache, in short read
-// transactions (see pane.ReadChunked): the group names, then the users in
-// id order with their groups (for "group:" filters).
+// LoadIndex reads the users table from the cache (see readRows) and
+// indexes it batch by batch, so that a million users are never all held
+// as table.Row values at once.
+func LoadIndex(s *store.Store) (*table.Rows, error) {
+	return loadIndex(s, usersPerView)
+}
+
+func loadIndex(s *store.Store, usersPer int) (*table.Rows, error) {
+	var (
+		b            table.Builder
+		total, added int
+	)
+	err := readRows(s, usersPer, func(n int) { b, total, added = table.Builder{}, n, 0 }, func(batch []table.Row) {
+		b.Add(batch...)
+		if added == 0 {
+			b.Grow(total - len(batch))
+		}
+		added += len(batch)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b.Rows(), nil
+}
+
+// LoadRows reads every row of the users table (see readRows).
 func LoadRows(s *store.Store) ([]table.Row, error) {
 	return loadRows(s, usersPerView)
 }
 
 func loadRows(s *store.Store, usersPer int) ([]table.Row, error) {
+	var rows []table.Row
+	err := readRows(s, usersPer, func(total int) { rows = make([]table.Row, 0, total) },
+		func(batch []table.Row) { rows = append(rows, batch...) })
+	return rows, err
+}
+
+// readRows reads the users table rows from the cache, in short read
+// transactions (see pane.ReadChunked): the group names, then the users in
+// id order with their groups (for "group:" filters), handing each batch
+// of at most usersPer rows to add. begin starts a read of total users;
+// it runs again, voiding the batches so far, when a sync commits
+// mid-read.
+func readRows(s *store.Store, usersPer int, begin func(total int), add func(batch []table.Row)) error {
 	var (
-		rows      []table.Row
 		groupName map[string]string // id → lowercase name
 		in        Interner
 		after     string // last user id read
 	)
-	begin := func() { rows, groupName, in, after = nil, nil, Interner{}, "" }
+	restart := func() { groupName, in, after = nil, Interner{}, "" }
 	step := func(r *store.Reader) (bool, error) {
 		if groupName == nil {
 			groupName = map[string]string{}
 			for g := range r.Groups() {
 				groupName[g.ID] = strings.ToLower(termtext.Clean(g.Name))
 			}
-			rows = make([]table.Row, 0, r.Counts().Users)
+			begin(r.Counts().Users)
 			return false, nil
 		}
 		batch := r.UsersBatch(after, usersPer)
@@ -258,6 +296,7 @@ func loadRows(s *store.Store, usersPer int) ([]table.Row, error) {
 		for i := range batch {
 			ids[i] = batch[i].ID
 		}
+		rows := make([]table.Row, len(batch))
 		names := make([]string, 0, 8)
 		for i, gids := range r.GroupsOfUsers(ids) {
 			names = names[:0]
@@ -266,18 +305,19 @@ func loadRows(s *store.Store, usersPer int) ([]table.Row, error) {
 					names = append(names, n)
 				}
 			}
-			rows = append(rows, BuildRow(batch[i], strings.Join(names, "\n"), in))
+			rows[i] = BuildRow(batch[i], strings.Join(names, "\n"), in)
 		}
+		add(rows)
 		if len(batch) < usersPer {
 			return true, nil
 		}
 		after = ids[len(ids)-1]
 		return false, nil
 	}
-	if err := pane.ReadChunked(s.View, begin, step); err != nil {
-		return nil, fmt.Errorf("load users: %w", err)
+	if err := pane.ReadChunked(s.View, restart, step); err != nil {
+		return fmt.Errorf("load users: %w", err)
 	}
-	return rows, nil
+	return nil
 }
 
 // SetSize implements pane.Pane; it also picks up a theme change.

@@ -30,7 +30,32 @@ func TestLoadRowsAndFieldFilters(t *testing.T) {
 	}) {
 		t.Error("chunked load differs from a single-chunk load")
 	}
-	index := table.NewRows(slices.Clone(rows))
+	// The pane's batch-by-batch index holds the same rows, in batches of
+	// any size.
+	index, err := LoadIndex(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batched, err := loadIndex(s, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range batched.Len() {
+		if a, b := batched.Row(i), index.Row(i); a.Key != b.Key || !slices.Equal(a.Cells, b.Cells) {
+			t.Fatalf("row %d indexed in batches of 7 = %+v, in one = %+v", i, a, b)
+		}
+	}
+	if batched.Len() != index.Len() || len(table.Filter(batched, nil, table.ParseQuery("group:everyone", Fields))) != len(table.Filter(index, nil, table.ParseQuery("group:everyone", Fields))) {
+		t.Error("an index built in batches of 7 filters differently")
+	}
+	if index.Len() != len(rows) {
+		t.Fatalf("index of %d rows for %d", index.Len(), len(rows))
+	}
+	for i, r := range rows {
+		if got := index.Row(i); got.Key != r.Key || !slices.Equal(got.Cells, r.Cells) {
+			t.Fatalf("index row %d = %+v, want %+v", i, got, r)
+		}
+	}
 	// Reference answers straight from the generated org.
 	byID := map[string]directory.User{}
 	for _, u := range org.Users {
