@@ -2,10 +2,12 @@ package access
 
 import (
 	"context"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
 )
@@ -252,5 +254,54 @@ func TestSortTokens(t *testing.T) {
 	}
 	if want := "expired a b fresh no expiry"; strings.Join(got, " ") != want {
 		t.Fatalf("order %q, want %q", strings.Join(got, " "), want)
+	}
+}
+
+// TestTokensOfDeactivatedOwnersAgainstSim: an org served from a snapshot
+// whose token owners include a suspended and a deprovisioned user. The
+// inventory read through the real SDK marks their tokens critical, naming
+// the owner's status, and leaves the active owners' tokens alone.
+func TestTokensOfDeactivatedOwnersAgainstSim(t *testing.T) {
+	t0 := time.Now().Add(-48 * time.Hour).UTC()
+	user := func(id, status string) directory.User {
+		return directory.User{ID: id, Status: status, Created: t0, LastUpdated: t0,
+			Login: id + "@example.com", Email: id + "@example.com", FirstName: "Token", LastName: "Owner"}
+	}
+	// The first four users in id order own the superadmin, readonly,
+	// noapps and reviewer tokens.
+	sim, err := oktasim.FromSnapshot(oktasim.Snapshot{Users: []directory.User{
+		user("00uAAAAA000000000001", directory.StatusActive),
+		user("00uAAAAA000000000002", directory.StatusSuspended),
+		user("00uAAAAA000000000003", directory.StatusActive),
+		user("00uAAAAA000000000004", directory.StatusDeprovisioned),
+	}}, oktasim.Options{Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	c, err := okta.New(t.Context(), okta.Credentials{OrgURL: srv.URL, Token: sim.Token("superadmin")}, okta.Options{MaxRetries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := CheckTokens(t.Context(), c, TokenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ token, status, ownerStatus, reason string }{
+		{"dirdeck-readonly", LevelCritical, directory.StatusSuspended, "owner is suspended"},
+		{"dirdeck-reviewer", LevelCritical, directory.StatusDeprovisioned, "owner is deactivated"},
+		{"dirdeck-noapps", LevelOK, directory.StatusActive, ""},
+	} {
+		tc := tokenByName(t, r, tt.token)
+		if tc.Status != tt.status || tc.OwnerStatus != tt.ownerStatus {
+			t.Errorf("%s: status %s, owner %s (%s), want %s with owner %s; reasons %q", tt.token, tc.Status, tc.Owner, tc.OwnerStatus, tt.status, tt.ownerStatus, tc.Reasons)
+		}
+		if reasons := strings.Join(tc.Reasons, "; "); !strings.Contains(reasons, tt.reason) || (tt.reason == "" && strings.Contains(reasons, "owner")) {
+			t.Errorf("%s: reasons %q, want %q", tt.token, tc.Reasons, tt.reason)
+		}
+	}
+	if r.ExitCode() != ExitFailed {
+		t.Errorf("exit code %d with critical tokens, want %d", r.ExitCode(), ExitFailed)
 	}
 }
