@@ -155,18 +155,19 @@ func subsequence(hay, t string) bool {
 		i += j
 		if startsWord(hay, i) {
 			line := hay[i+size:]
-			if nl := strings.IndexByte(line, '\n'); nl >= 0 {
+			nl := strings.IndexByte(line, '\n')
+			if nl >= 0 {
 				line = line[:nl]
 			}
 			if inOrder(line, rest) {
 				return true
 			}
 			// Any later start on this line leaves less of it to match.
-			if nl := strings.IndexByte(hay[i:], '\n'); nl >= 0 {
-				i += nl + 1
-				continue
+			if nl < 0 {
+				return false
 			}
-			return false
+			i += size + nl + 1
+			continue
 		}
 		i += size
 	}
