@@ -142,13 +142,7 @@ func all[T any](r *Reader, b func(*genTx) *bbolt.Bucket, what string, after stri
 			return
 		}
 		c := b(r.g).Cursor()
-		k, v := c.First()
-		if after != "" {
-			if k, v = c.Seek([]byte(after)); k != nil && string(k) == after {
-				k, v = c.Next()
-			}
-		}
-		for ; k != nil; k, v = c.Next() {
+		for k, v := seekAfter(c, nil, keyOrNil(after)); k != nil; k, v = c.Next() {
 			t, err := decode[T](what, v)
 			if err != nil {
 				r.fail(err)
@@ -192,13 +186,7 @@ func (r *Reader) UsersBatch(after string, max int) []directory.User {
 	}
 	var raw [][]byte
 	c := r.g.users.Cursor()
-	k, v := c.First()
-	if after != "" {
-		if k, v = c.Seek([]byte(after)); k != nil && string(k) == after {
-			k, v = c.Next()
-		}
-	}
-	for ; k != nil && len(raw) < max; k, v = c.Next() {
+	for k, v := seekAfter(c, nil, keyOrNil(after)); k != nil && len(raw) < max; k, v = c.Next() {
 		raw = append(raw, v)
 	}
 	if len(raw) == 0 {
@@ -629,4 +617,13 @@ func (r *Reader) ChangesSince(t time.Time) []RunChanges {
 		out = append(out, RunChanges{Run: run, Changes: r.Changes(run.ID)})
 	}
 	return out
+}
+
+// keyOrNil is id as a key for seekAfter: nil (start from the first key)
+// when empty.
+func keyOrNil(id string) []byte {
+	if id == "" {
+		return nil
+	}
+	return []byte(id)
 }
