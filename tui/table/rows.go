@@ -124,10 +124,17 @@ func (rs *Rows) Key(i int) string { return rs.keys.at(i) }
 
 // Cell returns row i's display text in column k ("" past the row's cells).
 func (rs *Rows) Cell(i, k int) string {
-	if k >= len(rs.cells) {
-		return ""
+	v, _ := valueAt(rs.cells, i, k)
+	return v
+}
+
+// valueAt returns row i's value in column k of cols; false when there is
+// no column k.
+func valueAt(cols []column, i, k int) (string, bool) {
+	if k >= len(cols) {
+		return "", false
 	}
-	return rs.cells[k].at(i)
+	return cols[k].at(i), true
 }
 
 // Row returns row i's key, cells and sort keys (its haystack and fields
@@ -151,19 +158,12 @@ func (rs *Rows) Row(i int) Row {
 // sortKey returns row i's sort key for column k; "" when it sorts by its
 // cell text.
 func (rs *Rows) sortKey(i, k int) string {
-	if k >= len(rs.sorts) {
-		return ""
-	}
-	return rs.sorts[k].at(i)
+	v, _ := valueAt(rs.sorts, i, k)
+	return v
 }
 
 // field returns row i's value of field k; false if no row has field k.
-func (rs *Rows) field(i, k int) (string, bool) {
-	if k >= len(rs.fields) {
-		return "", false
-	}
-	return rs.fields[k].at(i), true
-}
+func (rs *Rows) field(i, k int) (string, bool) { return valueAt(rs.fields, i, k) }
 
 // column holds one string per row, back to back.
 type column struct {
