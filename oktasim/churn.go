@@ -183,10 +183,28 @@ func userTarget(o *org, u *user) LogTarget {
 	return LogTarget{ID: u.id, Type: logTargetUser, AlternateID: p.Login, DisplayName: displayName(p)}
 }
 
-func appUserTarget(o *org, u *user) LogTarget {
-	t := userTarget(o, u)
-	t.Type = logTargetAppUser
-	return t
+// appUserTargets are the targets of an application.user_membership
+// event, as Okta writes them: the app-user record (type AppUser, an id of
+// its own with prefix 0ua, not the Okta user's id), the app, and the Okta
+// user. Captured events: see oktasim/testdata/logs/README.md.
+func appUserTargets(o *org, a *app, u *user) []LogTarget {
+	person := userTarget(o, u)
+	record := person
+	record.Type = logTargetAppUser
+	record.ID = appUserRecordID(o.seed, a, u)
+	return []LogTarget{record, appTarget(a), person}
+}
+
+// appUserRecordID is the id of the app-user record of u in a: stable for
+// the pair, so that the add and the remove event name the same record.
+func appUserRecordID(seed int64, a *app, u *user) string {
+	return oktaID(prefixAppUser, seed, "appuser/"+a.id+"/"+u.id)
+}
+
+// appGroupTargets are the targets of a group.application_assignment
+// event, in Okta's order: the group, then the app.
+func appGroupTargets(a *app, g *group) []LogTarget {
+	return []LogTarget{groupTarget(g), appTarget(a)}
 }
 
 func groupTarget(g *group) LogTarget {
@@ -231,21 +249,21 @@ func appMembershipEvents(o *org, u *user, before map[*app]bool, a *app, beforeUs
 		now := userApps(u)
 		for _, au := range u.apps {
 			if !before[au.app] {
-				out = append(out, pendingEvent{EventAppUserAdd, []LogTarget{appUserTarget(o, u), appTarget(au.app)}})
+				out = append(out, pendingEvent{EventAppUserAdd, appUserTargets(o, au.app, u)})
 			}
 		}
 		for x := range before {
 			if !now[x] {
-				out = append(out, pendingEvent{EventAppUserRemove, []LogTarget{appUserTarget(o, u), appTarget(x)}})
+				out = append(out, pendingEvent{EventAppUserRemove, appUserTargets(o, x, u)})
 			}
 		}
-		slices.SortFunc(out, func(p, q pendingEvent) int { return strings.Compare(p.targets[1].ID, q.targets[1].ID) })
+		slices.SortFunc(out, func(p, q pendingEvent) int { return strings.Compare(p.targets[1].ID, q.targets[1].ID) }) // by app id
 		return out
 	}
 	now := appHolders(a)
 	for _, au := range a.users { // sorted by user id
 		if !beforeUsers[au.user] {
-			out = append(out, pendingEvent{EventAppUserAdd, []LogTarget{appUserTarget(o, au.user), appTarget(a)}})
+			out = append(out, pendingEvent{EventAppUserAdd, appUserTargets(o, a, au.user)})
 		}
 	}
 	var lost []*user
@@ -257,7 +275,7 @@ func appMembershipEvents(o *org, u *user, before map[*app]bool, a *app, beforeUs
 	slices.SortFunc(lost, func(p, q *user) int { return strings.Compare(p.id, q.id) })
 	for _, x := range lost {
 		if o.user(x.id) == x {
-			out = append(out, pendingEvent{EventAppUserRemove, []LogTarget{appUserTarget(o, x), appTarget(a)}})
+			out = append(out, pendingEvent{EventAppUserRemove, appUserTargets(o, a, x)})
 		}
 	}
 	return out
@@ -520,7 +538,7 @@ func (c *churner) assignUser() bool {
 		return false
 	}
 	c.o.assignUser(a, u, c.now)
-	c.log(EventAppUserAdd, appUserTarget(c.o, u), appTarget(a))
+	c.log(EventAppUserAdd, appUserTargets(c.o, a, u)...)
 	return true
 }
 
@@ -542,7 +560,7 @@ func (c *churner) unassignUser() bool {
 	}
 	u := direct[c.r.IntN(len(direct))].user
 	c.o.unassignUser(a, u, c.now)
-	c.log(EventAppUserRemove, appUserTarget(c.o, u), appTarget(a))
+	c.log(EventAppUserRemove, appUserTargets(c.o, a, u)...)
 	return true
 }
 
@@ -567,7 +585,7 @@ func (c *churner) assignGroup() bool {
 	}
 	before := appHolders(a)
 	c.o.assignGroup(a, g, len(a.groups), c.now)
-	c.log(EventGroupAppAssignAdd, appTarget(a), groupTarget(g))
+	c.log(EventGroupAppAssignAdd, appGroupTargets(a, g)...)
 	c.logAll(appMembershipEvents(c.o, nil, nil, a, before))
 	return true
 }
@@ -583,7 +601,7 @@ func (c *churner) unassignGroup() bool {
 	}
 	before := appHolders(a)
 	c.o.unassignGroup(a, g, c.now)
-	c.log(EventGroupAppAssignRemove, appTarget(a), groupTarget(g))
+	c.log(EventGroupAppAssignRemove, appGroupTargets(a, g)...)
 	c.logAll(appMembershipEvents(c.o, nil, nil, a, before))
 	return true
 }

@@ -205,10 +205,10 @@ var wantTargets = map[string][]string{
 	EventGroupCreate:          {logTargetGroup},
 	EventGroupUpdate:          {logTargetGroup},
 	EventGroupDelete:          {logTargetGroup},
-	EventAppUserAdd:           {logTargetAppUser, logTargetApp},
-	EventAppUserRemove:        {logTargetAppUser, logTargetApp},
-	EventGroupAppAssignAdd:    {logTargetApp, logTargetGroup},
-	EventGroupAppAssignRemove: {logTargetApp, logTargetGroup},
+	EventAppUserAdd:           {logTargetAppUser, logTargetApp, logTargetUser},
+	EventAppUserRemove:        {logTargetAppUser, logTargetApp, logTargetUser},
+	EventGroupAppAssignAdd:    {logTargetGroup, logTargetApp},
+	EventGroupAppAssignRemove: {logTargetGroup, logTargetApp},
 	EventAppUpdate:            {logTargetApp},
 }
 
@@ -292,7 +292,9 @@ func TestChurnTouchesTimestamps(t *testing.T) {
 		for _, tg := range ev.Target {
 			switch tg.Type {
 			case logTargetUser, logTargetAppUser:
-				if u := s.org.user(tg.ID); u != nil && ev.EventType != EventGroupMemberAdd && ev.EventType != EventGroupMemberRemove && tg.Type == logTargetUser && u.lastUpdated <= before {
+				// Only user.* events change the user object; memberships
+				// and app assignments name the user without touching it.
+				if u := s.org.user(tg.ID); u != nil && strings.HasPrefix(ev.EventType, "user.") && tg.Type == logTargetUser && u.lastUpdated <= before {
 					t.Errorf("%s: user %s lastUpdated not bumped", ev.EventType, u.id)
 				}
 			case logTargetGroup:
@@ -370,10 +372,10 @@ func replayLog(t *testing.T, seed int64) {
 			members[tg[1].ID+" "+tg[0].ID] = true
 		case EventGroupMemberRemove:
 			delete(members, tg[1].ID+" "+tg[0].ID)
-		case EventAppUserAdd:
-			appUsers[tg[1].ID+" "+tg[0].ID] = true
+		case EventAppUserAdd: // targets AppUser, AppInstance, User
+			appUsers[tg[1].ID+" "+tg[2].ID] = true
 		case EventAppUserRemove:
-			delete(appUsers, tg[1].ID+" "+tg[0].ID)
+			delete(appUsers, tg[1].ID+" "+tg[2].ID)
 		case EventUserDelete:
 			dropUser(members, tg[0].ID)
 			dropUser(appUsers, tg[0].ID)

@@ -71,8 +71,9 @@ var eventMeta = map[string]struct{ message, legacy string }{
 	EventGroupDelete:          {"Delete Okta group", "core.user_group.deleted"},
 	EventAppUserAdd:           {"Add user to application membership", "app.generic.provision.assign_user_to_app"},
 	EventAppUserRemove:        {"Remove user from application membership", "app.generic.unprovision.unassign_user_from_app"},
-	EventGroupAppAssignAdd:    {"Add assigned application to group", "app.generic.config.app_group_assignment_created"},
-	EventGroupAppAssignRemove: {"Remove assigned application from group", "app.generic.config.app_group_assignment_deleted"},
+	// Captured events (testdata/logs) carry the new name as legacy type.
+	EventGroupAppAssignAdd:    {"Add assigned application to group", "group.application_assignment.add"},
+	EventGroupAppAssignRemove: {"Remove assigned application from group", "group.application_assignment.remove"},
 	EventAppUpdate:            {"Update application", "app.generic.config.app_updated"},
 }
 

@@ -48,6 +48,7 @@ const (
 	prefixUser     = "00u"
 	prefixGroup    = "00g"
 	prefixApp      = "0oa"
+	prefixAppUser  = "0ua" // app-user records, as System Log events name them
 	prefixToken    = "00T"
 	prefixRole     = "ra1"
 	prefixUserType = "oty"

@@ -49,6 +49,27 @@ func target(ev okta.LogEvent, typ string) string {
 	return ""
 }
 
+// System Log target types, as Okta writes them.
+const (
+	targetUser  = "User"
+	targetGroup = "UserGroup"
+	targetApp   = "AppInstance"
+)
+
+// membershipOf returns the group and the Okta user of a
+// group.user_membership event (targets User and UserGroup).
+func membershipOf(ev okta.LogEvent) (groupID, userID string) {
+	return target(ev, targetGroup), target(ev, targetUser)
+}
+
+// appUserOf returns the app and the Okta user of an
+// application.user_membership event. Okta gives such an event three
+// targets: AppUser (the app-user record, id 0ua…, which is not the user's
+// id), AppInstance and User; the user is the User target.
+func appUserOf(ev okta.LogEvent) (appID, userID string) {
+	return target(ev, targetApp), target(ev, targetUser)
+}
+
 func succeeded(ev okta.LogEvent) bool { return ev.Outcome == "" || ev.Outcome == "SUCCESS" }
 
 // planDelta compares the org's listings and log with the cache.
@@ -69,15 +90,15 @@ func (e *engine) planDelta(snap *snapshot, ch *changes) *deltaPlan {
 			}
 			switch ev.EventType {
 			case eventMemberAdd, eventMemberRemove:
-				if gid := target(ev, "UserGroup"); gid != "" && ev.Published.After(newestMemberEvent[gid]) {
+				if gid, _ := membershipOf(ev); gid != "" && ev.Published.After(newestMemberEvent[gid]) {
 					newestMemberEvent[gid] = ev.Published
 				}
 			case eventAppUserAdd, eventAppUserRemove:
-				appUserEvents[target(ev, "AppInstance")] = true
+				appUserEvents[target(ev, targetApp)] = true
 			case eventAppGroupAdd, eventAppGroupRemove:
-				appGroupEvents[target(ev, "AppInstance")] = true
+				appGroupEvents[target(ev, targetApp)] = true
 			case eventUserDelete:
-				if uid := target(ev, "User"); uid != "" {
+				if uid := target(ev, targetUser); uid != "" {
 					p.deleteUsers = append(p.deleteUsers, uid)
 				}
 			}
@@ -162,11 +183,11 @@ func (e *engine) planDelta(snap *snapshot, ch *changes) *deltaPlan {
 		}
 		switch ev.EventType {
 		case eventMemberAdd, eventMemberRemove:
-			if deltaGroups[target(ev, "UserGroup")] && target(ev, "User") != "" {
+			if gid, uid := membershipOf(ev); deltaGroups[gid] && uid != "" {
 				p.memberEvents = append(p.memberEvents, ev)
 			}
 		case eventAppUserAdd, eventAppUserRemove:
-			if deltaApps[target(ev, "AppInstance")] && target(ev, "AppUser") != "" {
+			if aid, uid := appUserOf(ev); deltaApps[aid] && uid != "" {
 				p.appUserEvents = append(p.appUserEvents, ev)
 			}
 		}
@@ -268,7 +289,7 @@ func (e *engine) applyDelta(d *store.Delta, p *deltaPlan) error {
 		deleted[id] = true
 	}
 	for _, ev := range p.memberEvents {
-		gid, uid := target(ev, "UserGroup"), target(ev, "User")
+		gid, uid := membershipOf(ev)
 		if deleted[uid] {
 			continue
 		}
@@ -284,7 +305,7 @@ func (e *engine) applyDelta(d *store.Delta, p *deltaPlan) error {
 			return err
 		}
 		for _, ev := range p.appUserEvents {
-			aid, uid := target(ev, "AppInstance"), target(ev, "AppUser")
+			aid, uid := appUserOf(ev)
 			if deleted[uid] {
 				continue
 			}
@@ -331,7 +352,7 @@ func (e *engine) appUsersForEvents(p *deltaPlan) (map[string]directory.AppUser, 
 	known := map[string]directory.AppUser{}
 	err := e.st.View(func(r *store.Reader) error {
 		for _, ev := range p.appUserEvents {
-			aid, uid := target(ev, "AppInstance"), target(ev, "AppUser")
+			aid, uid := appUserOf(ev)
 			key := aid + "/" + uid
 			if _, done := known[key]; done || ev.EventType != eventAppUserAdd {
 				continue
