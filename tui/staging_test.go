@@ -119,7 +119,7 @@ func TestStageAndSubmitFromTheUI(t *testing.T) {
 	h.keys("S")
 	h.typeText(" (test)")
 	h.keys("enter", "enter")
-	h.waitUntil("review pane", func(m *Model) bool { return m.panes[m.active].Name() == review.Name })
+	h.waitUntil("review pane", func(m *Model) bool { return m.activeName() == review.Name })
 	h.settle()
 	if n := h.stagedCount(); n != 0 {
 		t.Errorf("staging area holds %d changes after submit", n)
@@ -279,7 +279,7 @@ func TestCreateGroupFromTheUI(t *testing.T) {
 		t.Errorf("taken name not refused:\n%s", f)
 	}
 	h.keys("S", "enter", "enter")
-	h.waitUntil("review pane", func(m *Model) bool { return m.panes[m.active].Name() == review.Name })
+	h.waitUntil("review pane", func(m *Model) bool { return m.activeName() == review.Name })
 	h.final()
 	recs, _, err := plan.List(st)
 	if err != nil || len(recs) != 1 {
@@ -330,7 +330,7 @@ func TestStageFromAUsersDetail(t *testing.T) {
 		t.Errorf("staged add not shown in the Groups section:\n%s", f)
 	}
 	h.keys("S", "enter", "enter")
-	h.waitUntil("review pane", func(m *Model) bool { return m.panes[m.active].Name() == review.Name })
+	h.waitUntil("review pane", func(m *Model) bool { return m.activeName() == review.Name })
 	h.final()
 	recs, _, err := plan.List(st)
 	if err != nil || len(recs) != 1 {

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/help"
-	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -173,6 +172,11 @@ func New(o Options) (*Model, error) {
 		accesspane.New(ctx, o.AccessCheck),
 		review.New(ctx, o.Review),
 		sigpane.New(ctx),
+	}
+	for _, p := range m.panes {
+		if err := m.keys.checkClaims(p); err != nil {
+			return nil, err
+		}
 	}
 	m.banner = o.AccessBanner
 	if o.StartPane != "" {
@@ -491,32 +495,33 @@ func (m *Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if cmd, ok := m.banner.Update(k); ok {
 		return m, cmd
 	}
-	switch {
-	case key.Matches(k, m.keys.Quit):
+	g := m.keys.globalFor(m.panes[m.active], k)
+	if g == nil {
+		return m, m.updateActive(k)
+	}
+	switch g {
+	case &m.keys.Quit:
 		return m, tea.Quit
-	case key.Matches(k, m.keys.Help):
+	case &m.keys.Help:
 		m.fullHelp = !m.fullHelp
 		return m, nil
-	case key.Matches(k, m.keys.Palette):
+	case &m.keys.Palette:
 		m.inPalette = true
 		m.palette.SetValue("")
 		return m, m.palette.Focus()
-	case key.Matches(k, m.keys.Next):
+	case &m.keys.Next:
 		m.switchTo((m.active + 1) % len(m.panes))
-		return m, nil
-	case key.Matches(k, m.keys.Prev):
+	case &m.keys.Prev:
 		m.switchTo((m.active + len(m.panes) - 1) % len(m.panes))
-		return m, nil
-	case key.Matches(k, m.keys.Pane):
+	case &m.keys.Pane:
 		if i := int(k.Code - '1'); i >= 0 && i < len(m.panes) {
 			m.switchTo(i)
 		}
-		return m, nil
-	case key.Matches(k, m.keys.Sync):
+	case &m.keys.Sync:
 		return m, m.syncNow()
-	case key.Matches(k, m.keys.Submit):
+	case &m.keys.Submit:
 		return m, m.openSubmit()
-	case key.Matches(k, m.keys.Back):
+	case &m.keys.Back:
 		if m.fullHelp {
 			m.fullHelp = false
 			return m, nil
@@ -527,7 +532,7 @@ func (m *Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, cmd
 	}
-	return m, m.updateActive(k)
+	return m, nil
 }
 
 func (m *Model) paneAt(i int) pane.Pane {

@@ -229,15 +229,15 @@ func TestPaletteAndNavigation(t *testing.T) {
 	h.keys(":")
 	h.typeText("gro")
 	h.keys("tab", "enter") // tab accepts the completion "groups"
-	h.waitUntil("groups pane", func(m *Model) bool { return m.panes[m.active].Name() == "groups" })
+	h.waitUntil("groups pane", func(m *Model) bool { return m.activeName() == "groups" })
 	h.keys(":")
 	h.typeText("u")
 	h.keys("enter") // alias
-	h.waitUntil("users pane via alias", func(m *Model) bool { return m.panes[m.active].Name() == "users" })
+	h.waitUntil("users pane via alias", func(m *Model) bool { return m.activeName() == "users" })
 	h.keys("tab")
-	h.waitUntil("tab to groups", func(m *Model) bool { return m.active == 2 })
+	h.waitUntil("tab to groups", func(m *Model) bool { return m.activeName() == "groups" })
 	h.keys("shift+tab", "shift+tab")
-	h.waitUntil("shift+tab twice to overview", func(m *Model) bool { return m.active == 0 })
+	h.waitUntil("shift+tab twice to overview", func(m *Model) bool { return m.activeName() == "overview" })
 	h.keys(":")
 	h.typeText("theme light")
 	h.keys("enter")
@@ -270,14 +270,14 @@ func TestQuitKeys(t *testing.T) {
 	h := start(t, 80, 24, Options{Theme: "dark", StartPane: "users"})
 	h.keys("/")
 	h.typeText("q")
-	h.waitUntil("q typed into the filter", func(m *Model) bool { return m.panes[1].Capturing() })
+	h.waitUntil("q typed into the filter", func(m *Model) bool { return m.pane("users").Capturing() })
 	m, _ := h.final()
 	if q := usersPane(m).Browser().Table.Query(); q != "q" {
 		t.Errorf("filter = %q, want q", q)
 	}
 }
 
-func usersPane(m *Model) *users.Model { return m.panes[1].(*users.Model) }
+func usersPane(m *Model) *users.Model { return m.pane("users").(*users.Model) }
 
 func runAt(t time.Time) directory.SyncRun {
 	return directory.SyncRun{Mode: "full", Status: directory.RunOK, Started: t.Add(-time.Minute), Finished: t}
@@ -405,10 +405,10 @@ func TestMouseWheelAndBack(t *testing.T) {
 	h.tm.Send(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
 	h.waitUntil("wheel scrolled", func(m *Model) bool { return usersPane(m).Browser().Table.Cursor() == 3 })
 	h.keys("enter")
-	h.waitUntil("detail open", func(m *Model) bool { return len(m.panes[1].Crumbs()) == 1 })
+	h.waitUntil("detail open", func(m *Model) bool { return len(m.pane("users").Crumbs()) == 1 })
 	h.keys("esc")
 	h.waitUntil("back to the list", func(m *Model) bool {
-		return len(m.panes[1].Crumbs()) == 0 && usersPane(m).Browser().Table.Cursor() == 3
+		return len(m.pane("users").Crumbs()) == 0 && usersPane(m).Browser().Table.Cursor() == 3
 	})
 	h.keys("/")
 	h.typeText("zzzz")
@@ -477,16 +477,16 @@ func TestPaletteProfile(t *testing.T) {
 func TestOpenUserFromGroupAndBack(t *testing.T) {
 	h := start(t, 120, 40, Options{Theme: "no-color", StartPane: "groups"})
 	h.keys("enter") // Everyone
-	h.waitUntil("group detail", func(m *Model) bool { return len(m.panes[2].Crumbs()) == 1 })
+	h.waitUntil("group detail", func(m *Model) bool { return len(m.pane("groups").Crumbs()) == 1 })
 	h.keys("down", "enter") // the second member
 	h.waitUntil("user detail in the users pane", func(m *Model) bool {
-		c := m.panes[1].Crumbs()
-		return m.active == 1 && len(c) == 1 && strings.Contains(c[0], "Mallory Clip")
+		c := m.pane("users").Crumbs()
+		return m.activeName() == "users" && len(c) == 1 && strings.Contains(c[0], "Mallory Clip")
 	})
 	h.keys("esc") // closes the user detail
 	h.keys("esc") // nothing left in users: back to the group
 	h.waitUntil("back in the group detail", func(m *Model) bool {
-		return m.active == 2 && len(m.panes[2].Crumbs()) == 1
+		return m.activeName() == "groups" && len(m.pane("groups").Crumbs()) == 1
 	})
 	h.final()
 }

@@ -85,6 +85,16 @@ type Pane interface {
 	Keys() []key.Binding
 }
 
+// Claimer is a pane that takes some of the dashboard's global keys while
+// it has focus: Claims are the bindings it may take (tui.New refuses a
+// claim on a key the root never yields: quit, help, the palette, 1-9),
+// and it takes one only while its Keys advertise it, so Review has tab
+// for "next group" in an open plan and tab still switches panes from
+// its list.
+type Claimer interface {
+	Claims() []key.Binding
+}
+
 // FilterHelper is a Pane whose lists take "name:value" filters: the full
 // help lists the names accepted by the list that has the keyboard (none
 // when it has no filter).
@@ -165,24 +175,33 @@ func (s Scroller) View(th themes.Theme) string {
 	return s.VP.View() + "\n" + th.Muted.Render(pos)
 }
 
-// KeyPress returns the press of the key named as in key bindings:
-// "enter", "esc", "tab", "shift+tab", "down", "ctrl+c", or a character;
-// for code that drives the TUI without a terminal (tests, benchmarks).
+// KeyPress returns the press of the key named as in key bindings
+// ("enter", "esc", "tab", "shift+tab", "down", "pgup", "ctrl+b",
+// "space", a character, …), for code that drives the TUI without a
+// terminal (tests, benchmarks, the action menu). Its String() is name.
 func KeyPress(name string) tea.KeyPressMsg {
-	switch name {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
-	case "shift+tab":
+	if code, ok := namedKeys[name]; ok {
+		if code == tea.KeySpace {
+			return tea.KeyPressMsg{Code: code, Text: " "} // text inputs type it
+		}
+		return tea.KeyPressMsg{Code: code}
+	}
+	switch {
+	case name == "shift+tab":
 		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "ctrl+c":
-		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case name == "ctrl+space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Mod: tea.ModCtrl}
+	case len(name) > 5 && name[:5] == "ctrl+":
+		return tea.KeyPressMsg{Code: []rune(name[5:])[0], Mod: tea.ModCtrl}
 	}
 	r := []rune(name)
 	return tea.KeyPressMsg{Code: r[0], Text: name}
+}
+
+// namedKeys are the keys without modifiers that KeyPress knows by name.
+var namedKeys = map[string]rune{
+	"enter": tea.KeyEnter, "esc": tea.KeyEscape, "tab": tea.KeyTab, "space": tea.KeySpace,
+	"up": tea.KeyUp, "down": tea.KeyDown, "left": tea.KeyLeft, "right": tea.KeyRight,
+	"pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown, "home": tea.KeyHome, "end": tea.KeyEnd,
+	"backspace": tea.KeyBackspace,
 }

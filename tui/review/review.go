@@ -770,6 +770,10 @@ func (m *Model) Capturing() bool { return m.mode == modeForm }
 // Busy implements pane.Pane.
 func (m *Model) Busy() bool { return m.loading || m.working }
 
+// Claims implements pane.Claimer: in an open plan tab moves to the next
+// group instead of the next pane.
+func (m *Model) Claims() []key.Binding { return []key.Binding{m.keys.nextGroup} }
+
 // Keys implements pane.Pane.
 func (m *Model) Keys() []key.Binding {
 	k := m.keys

@@ -1,0 +1,169 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dirdeck/dirdeck/plan"
+	"github.com/dirdeck/dirdeck/store"
+	"github.com/dirdeck/dirdeck/tui/internal/fixture"
+	"github.com/dirdeck/dirdeck/tui/pane"
+	"github.com/dirdeck/dirdeck/tui/review"
+)
+
+// planOrg is a private cache with one pending plan that adds a user to
+// two groups, so the Review pane has a plan to open with two groups.
+func planOrg(t *testing.T) *store.Store {
+	t.Helper()
+	st, org := stagingOrg(t)
+	var changes []plan.Change
+	for _, name := range []string{"Dept - Sales", "Dept - Engineering"} {
+		g := groupNamed(t, org, name)
+		changes = append(changes, plan.Change{Group: name, Add: []string{outsider(t, org, g.ID).Login}})
+	}
+	var p plan.Plan
+	err := st.View(func(r *store.Reader) error {
+		var err error
+		p, err = plan.Build(r, plan.Request{Title: "Two groups", OrgURL: "https://acme.okta.com", Author: author,
+			Now: fixture.Now, ApprovalsRequired: 1, Changes: changes})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plan.Submit(st, p); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// activeName is the name of the pane that has focus: tests address
+// panes by name, never by position.
+func (m *Model) activeName() string { return m.panes[m.active].Name() }
+
+// pane returns the pane named name.
+func (m *Model) pane(name string) pane.Pane { return m.paneAt(m.paneIndex(name)) }
+
+// TestPaneKeysReachPanes presses, in every pane and in its list and
+// detail states, every key the pane advertises, and checks that the
+// dashboard did not take it for itself: the same pane keeps focus (or
+// the pane itself asked to open an object elsewhere), and no
+// palette, help, submit form, sync or root message appeared. esc is the
+// root's but asks the pane first (Back), so it passes too.
+func TestPaneKeysReachPanes(t *testing.T) {
+	st := planOrg(t)
+	states := []struct {
+		pane  string
+		steps []string
+	}{
+		{"overview", nil},
+		{"users", nil}, {"users", []string{"enter"}},
+		{"groups", nil}, {"groups", []string{"down", "enter"}},
+		{"apps", nil}, {"apps", []string{"enter"}},
+		{"sync", nil}, {"sync", []string{"enter"}},
+		{"access", nil},
+		{review.Name, nil}, {review.Name, []string{"enter"}}, {review.Name, []string{"v"}},
+		{"signatures", nil}, {"signatures", []string{"enter"}}, {"signatures", []string{"c"}},
+	}
+	opts := func(startPane string, syncs *int) Options {
+		return Options{Store: st, Theme: "no-color", StartPane: startPane, SyncNow: func() tea.Cmd { *syncs++; return nil }}
+	}
+	for _, s := range states {
+		var advertised []string
+		var n int
+		h := start(t, 120, 40, opts(s.pane, &n))
+		h.keys(s.steps...)
+		h.waitUntil("the advertised keys", func(m *Model) bool {
+			for _, b := range m.panes[m.active].Keys() {
+				advertised = append(advertised, b.Keys()...)
+			}
+			return true
+		})
+		h.final()
+		if len(advertised) == 0 {
+			t.Errorf("%s after %q advertises no keys", s.pane, s.steps)
+		}
+		for _, k := range advertised {
+			t.Run(s.pane+"_"+strings.Join(s.steps, "_")+"/"+k, func(t *testing.T) {
+				syncs := 0
+				h := start(t, 120, 40, opts(s.pane, &syncs))
+				h.keys(s.steps...)
+				h.keys(k)
+				m, view := h.final()
+				// A pane may ask to show an object elsewhere (pane.OpenMsg:
+				// "enter open user"); esc then comes back, so back is set.
+				if got := m.activeName(); got != s.pane && len(m.back) == 0 {
+					t.Errorf("%s switched to the %s pane", k, got)
+				}
+				if m.inPalette || m.fullHelp || m.submit != nil || syncs > 0 || m.message != "" {
+					t.Errorf("the dashboard took %s (palette %v, help %v, submit %v, syncs %d, message %q):\n%s",
+						k, m.inPalette, m.fullHelp, m.submit != nil, syncs, m.message, ansi.Strip(view))
+				}
+			})
+		}
+	}
+}
+
+// TestReviewTabNextGroup is issue 19's bug: in an open plan, tab (shown as
+// "next group") moves to the next group instead of the next pane; from
+// the plan list, tab still switches panes.
+func TestReviewTabNextGroup(t *testing.T) {
+	h := start(t, 120, 40, Options{Store: planOrg(t), Theme: "no-color", StartPane: review.Name})
+	h.keys("enter")
+	if f := ansi.Strip(h.frame()); !strings.Contains(f, "group 1/2") {
+		t.Fatalf("the plan does not open on its first group:\n%s", f)
+	}
+	h.keys("tab")
+	if f := ansi.Strip(h.frame()); !strings.Contains(f, "group 2/2") {
+		t.Errorf("tab did not move to the next group:\n%s", f)
+	}
+	h.keys("esc", "tab")
+	m, _ := h.final()
+	if m.activeName() != "signatures" {
+		t.Errorf("tab from the plan list: pane %s, want signatures", m.activeName())
+	}
+}
+
+// claiming is a real pane that claims keys of the test's choice.
+type claiming struct {
+	*review.Model
+	claims []key.Binding
+}
+
+func (c claiming) Claims() []key.Binding { return c.claims }
+
+// TestClaimsOnlyYieldableKeys: a pane may claim tab, s or S, but never a
+// key the dashboard always keeps (quit, help, the palette, 1-9), nor a
+// key that is not global.
+func TestClaimsOnlyYieldableKeys(t *testing.T) {
+	keys := defaultKeys()
+	ctx := &pane.Context{Store: shared, Now: func() time.Time { return fixture.Now }}
+	for _, tc := range []struct {
+		key, wantErr string
+	}{
+		{"tab", ""}, {"s", ""}, {"S", ""}, {"shift+tab", ""},
+		{"q", "never yields"}, {"?", "never yields"}, {":", "never yields"}, {"3", "never yields"}, {"esc", "never yields"},
+		{"z", "not a global key"},
+	} {
+		p := claiming{review.New(ctx, review.Actions{}), []key.Binding{key.NewBinding(key.WithKeys(tc.key))}}
+		err := keys.checkClaims(p)
+		if (err == nil) != (tc.wantErr == "") || err != nil && !strings.Contains(err.Error(), tc.wantErr) {
+			t.Errorf("claim %q: err %v, want %q", tc.key, err, tc.wantErr)
+		}
+	}
+}
+
+// TestKeyPressNames: the presses tests and the action menu send are the
+// keys the bindings name.
+func TestKeyPressNames(t *testing.T) {
+	for _, name := range []string{"enter", "esc", "tab", "shift+tab", "space", "up", "down", "pgup", "pgdown", "home", "end", "ctrl+b", "ctrl+f", "a", "A", "?", "/"} {
+		if got := pane.KeyPress(name).String(); got != name {
+			t.Errorf("KeyPress(%q).String() = %q", name, got)
+		}
+	}
+}
