@@ -9,11 +9,11 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui"
 	"github.com/dirdeck/dirdeck/tui/pane"
 	"github.com/dirdeck/dirdeck/tui/table"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // tuiResult is what the TUI phase measured.
@@ -114,7 +114,7 @@ func runTUIPhase(req phaseRequest) (phaseResult, error) {
 	err = st.View(func(r *store.Reader) error {
 		users = r.Counts().Users
 		for u := range r.Users() {
-			first = termtext.Clean(u.Name())
+			first = textsafe.Clean(u.Name())
 			break
 		}
 		return nil

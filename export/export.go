@@ -5,6 +5,7 @@ package export
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/store"
 )
 
@@ -36,7 +38,9 @@ func Write(w io.Writer, r *store.Reader, kind, format string) (int, error) {
 	if format == CSV {
 		out = &csvRows{w: csv.NewWriter(bw)}
 	} else {
-		out = &jsonRows{enc: json.NewEncoder(bw)}
+		j := &jsonRows{w: bw}
+		j.enc = json.NewEncoder(&j.buf)
+		out = j
 	}
 	n, err := writeKind(out, r, kind)
 	if err != nil {
@@ -59,27 +63,84 @@ type rowWriter interface {
 type csvRows struct{ w *csv.Writer }
 
 func (c *csvRows) header(cols []string) error { return c.w.Write(cols) }
+
+// row writes values with their dangerous runes as visible \uXXXX escapes
+// (a CSV is read in terminals and editors as often as in spreadsheets)
+// and formulas defused.
 func (c *csvRows) row(values []string, _ any) error {
 	for i, v := range values {
-		values[i] = defuseFormula(v)
+		values[i] = defuseFormula(textsafe.Escape(v))
 	}
 	return c.w.Write(values)
 }
 func (c *csvRows) flush() error { c.w.Flush(); return c.w.Error() }
 
-type jsonRows struct{ enc *json.Encoder }
+// jsonRows encodes each row into buf first so that the dangerous runes
+// encoding/json lets through (DEL, C1, bidi controls) can be escaped
+// before the line reaches w.
+type jsonRows struct {
+	w   *bufio.Writer
+	buf bytes.Buffer
+	enc *json.Encoder
+}
 
-func (j *jsonRows) header([]string) error         { return nil }
-func (j *jsonRows) row(_ []string, obj any) error { return j.enc.Encode(obj) }
-func (j *jsonRows) flush() error                  { return nil }
+func (j *jsonRows) header([]string) error { return nil }
+func (j *jsonRows) row(_ []string, obj any) error {
+	j.buf.Reset()
+	if err := j.enc.Encode(obj); err != nil {
+		return err
+	}
+	// encoding/json already escapes C0 controls, so a line of bytes below
+	// DEL is safe as it is; anything else goes through textsafe.Escape,
+	// whose \uXXXX escapes are valid JSON string escapes and decode to
+	// the very same value.
+	line := j.buf.Bytes()
+	if bytes.IndexFunc(line, func(r rune) bool { return r >= 0x7f }) < 0 {
+		_, err := j.w.Write(line)
+		return err
+	}
+	_, err := j.w.WriteString(textsafe.Escape(string(line)))
+	return err
+}
+func (j *jsonRows) flush() error { return nil }
 
 // defuseFormula keeps a spreadsheet from evaluating a profile value as a
-// formula (CSV injection): directory data is untrusted.
+// formula (CSV injection, https://owasp.org/www-community/attacks/CSV_Injection):
+// directory data is untrusted. A cell is a formula when it starts (after
+// spaces) with =, @, tab or CR, or with + or - followed by anything but a
+// number: "+1 555 0100" and "-12" stay as they are, since digits and
+// separators alone cannot call a function or reach another application,
+// while "+HYPERLINK(…)" and "-2+3+cmd|' /C calc'!A0" are defused.
 func defuseFormula(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+	t := strings.TrimLeft(v, " ")
+	if t == "" {
+		return v
+	}
+	switch t[0] {
+	case '=', '@', '\t', '\r':
 		return "'" + v
+	case '+', '-':
+		if !numberLike(t[1:]) {
+			return "'" + v
+		}
 	}
 	return v
+}
+
+// numberLike reports whether s is a phone number or a number: digits,
+// at least one, and only the separators people write in them.
+func numberLike(s string) bool {
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == ' ' || c == '(' || c == ')' || c == '.' || c == '-' || c == '/':
+		default:
+			return false
+		}
+	}
+	return digits > 0
 }
 
 func stamp(t time.Time) string {

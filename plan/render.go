@@ -6,8 +6,8 @@ import (
 
 	"charm.land/lipgloss/v2"
 
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/themes"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // Summary is the plan's one-line count, Terraform style: "Plan: 3 to add,
@@ -25,7 +25,7 @@ func (p *Plan) Summary() string {
 
 // clean neutralises a directory value (names and logins come from the
 // org and may hold escape sequences) for terminal output.
-func clean(s string) string { return termtext.Clean(s) }
+func clean(s string) string { return textsafe.Clean(s) }
 
 // ApprovalLine is "approved (1/1)" or "pending (0/2 approvals)".
 func (r *Record) ApprovalLine() string {
@@ -42,7 +42,7 @@ var Plain = themes.Theme{Name: "plain"}
 // the reviews. Expanded lists the group refs whose members are listed in
 // full; nil expands every group (the CLI), otherwise collapsed groups show
 // counts only (the Review pane). Directory values are neutralised with
-// termtext.Clean; t colours it (Plain for no escape sequences at all).
+// textsafe.Clean; t colours it (Plain for no escape sequences at all).
 func Render(r *Record, t themes.Theme, expanded map[string]bool) string {
 	var b strings.Builder
 	p := &r.Plan

@@ -33,6 +33,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 )
 
 // Data is what a template sees as dot: the user's profile fields, cleaned
@@ -157,9 +158,9 @@ func NewData(u directory.User, manager *directory.User) *Data {
 
 // clean removes what must never reach a signature from a directory
 // value: ANSI and OSC escape sequences (whole, so no "[31m" debris is
-// left for recipients to read), other C0/C1 control characters, bidi
-// overrides that could
-// reorder what a reader sees, and invalid UTF-8. Line breaks become
+// left for recipients to read), then every rune textsafe classifies as
+// dangerous (other controls, bidi overrides that could reorder what a
+// reader sees, hidden-text controls) and invalid UTF-8. Line breaks become
 // spaces: every profile field is one line.
 func clean(s string) string {
 	ok := true
@@ -180,14 +181,12 @@ func clean(s string) string {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
-		switch {
+		switch c := textsafe.Classify(r); {
 		case r == utf8.RuneError && size <= 1:
 			b.WriteRune('\uFFFD')
-		case r == '\t' || r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
+		case c == textsafe.Break:
 			b.WriteByte(' ')
-		case r < 0x20 || (r >= 0x7f && r <= 0x9f):
-			// dropped
-		case (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069'):
+		case textsafe.Dangerous(r):
 			// dropped
 		default:
 			b.WriteRune(r)

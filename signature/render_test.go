@@ -10,6 +10,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 )
 
 // goldenUsers picks scenario S users worth pinning: every hostile or
@@ -267,5 +268,31 @@ func TestHelpers(t *testing.T) {
 	}
 	if got := clean("\x1b[31mRed\x1b[0m\u202eevil\u202c\nnext\x1b]52;c;aGVsbG8=\x07\x01"); got != "Redevil next" {
 		t.Errorf("clean = %q", got)
+	}
+}
+
+// TestCleanSharesTheClassifier checks that every rune the shared
+// classifier calls dangerous is removed from signature values, including
+// the ones the sanitiser once missed (deprecated format controls, hidden
+// interlinear annotations), while direction marks that RTL names need stay.
+func TestCleanSharesTheClassifier(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Ana\u206aSmith", "AnaSmith"},
+		{"Ana\ufff9x\ufffaadmin\ufffb", "Anaxadmin"},
+		{"a\u009b2Jb", "a2Jb"},
+		{"\u2067עברית\u2069", "עברית"},
+		{"שלום\u200f", "שלום\u200f"},
+		{"tab\there", "tab here"},
+	}
+	for _, tt := range tests {
+		got := clean(tt.in)
+		if got != tt.want {
+			t.Errorf("clean(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		for _, r := range got {
+			if textsafe.Dangerous(r) {
+				t.Errorf("clean(%q) left %U", tt.in, r)
+			}
+		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/plan"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/themes"
@@ -34,7 +35,6 @@ import (
 	sigpane "github.com/dirdeck/dirdeck/tui/signature"
 	"github.com/dirdeck/dirdeck/tui/staging"
 	"github.com/dirdeck/dirdeck/tui/syncs"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 	"github.com/dirdeck/dirdeck/tui/users"
 )
 
@@ -632,7 +632,7 @@ func (m *Model) run(line string) tea.Cmd {
 		m.switchTo(i)
 		return nil
 	}
-	m.message = fmt.Sprintf("unknown command %q — try :users, :groups, :apps, :overview, :sync, :profile <name>, :theme <name>, :q", termtext.Clean(cmd))
+	m.message = fmt.Sprintf("unknown command %q — try :users, :groups, :apps, :overview, :sync, :profile <name>, :theme <name>, :q", textsafe.Clean(cmd))
 	return nil
 }
 
@@ -644,7 +644,7 @@ func (m *Model) View() tea.View {
 	b.WriteString(m.header())
 	b.WriteByte('\n')
 	if m.opts.Hint != "" {
-		b.WriteString(th.Muted.Render(termtext.Line(m.opts.Hint, m.width)))
+		b.WriteString(th.Muted.Render(textsafe.Line(m.opts.Hint, m.width)))
 		b.WriteByte('\n')
 	}
 	if m.banner.Active() {
@@ -710,9 +710,9 @@ func (m *Model) header() string {
 	} else {
 		left = append(left, th.BadgeWrite.Render("WRITE"))
 	}
-	org := termtext.Clean(m.ctx.OrgURL)
+	org := textsafe.Clean(m.ctx.OrgURL)
 	if m.ctx.Profile != "" {
-		org += " (" + termtext.Clean(m.ctx.Profile) + ")"
+		org += " (" + textsafe.Clean(m.ctx.Profile) + ")"
 	}
 	var right []string
 	switch m.sync {
@@ -737,7 +737,7 @@ func (m *Model) header() string {
 	r := strings.Join(right, " · ") + " "
 	space := m.width - ansi.StringWidthWc(l) - ansi.StringWidthWc(r) - 2
 	if space > 4 {
-		org = termtext.Truncate(org, space)
+		org = textsafe.Truncate(org, space)
 		l += "  " + th.HeaderDim.Render(org)
 	}
 	gap := m.width - ansi.StringWidthWc(l) - ansi.StringWidthWc(r)
@@ -776,7 +776,7 @@ func (m *Model) paneBar() string {
 	th := m.ctx.Theme
 	crumbs := append([]string{m.panes[m.active].Name()}, m.panes[m.active].Crumbs()...)
 	for i, c := range crumbs {
-		crumbs[i] = termtext.Clean(c)
+		crumbs[i] = textsafe.Clean(c)
 	}
 	trail := strings.Join(crumbs, " › ")
 	tabs := func(compact bool) (string, int) {
@@ -787,7 +787,7 @@ func (m *Model) paneBar() string {
 			if compact && i != m.active {
 				label = fmt.Sprintf(" %d ", i+1)
 			}
-			w += termtext.Width(label)
+			w += textsafe.Width(label)
 			if i == m.active {
 				b.WriteString(th.RowSelected.Render(label))
 			} else {
@@ -797,12 +797,12 @@ func (m *Model) paneBar() string {
 		return b.String(), w
 	}
 	bar, w := tabs(false)
-	if w+1+min(termtext.Width(trail), 30) > m.width {
+	if w+1+min(textsafe.Width(trail), 30) > m.width {
 		bar, w = tabs(true)
 	}
-	trail = termtext.Truncate(trail, max(m.width-w-1, 1))
+	trail = textsafe.Truncate(trail, max(m.width-w-1, 1))
 	line := bar + " " + th.Breadcrumb.Render(trail)
-	if pad := m.width - w - 1 - termtext.Width(trail); pad > 0 {
+	if pad := m.width - w - 1 - textsafe.Width(trail); pad > 0 {
 		line += strings.Repeat(" ", pad)
 	}
 	return ansi.TruncateWc(line, m.width, "")
@@ -815,14 +815,14 @@ func (m *Model) footer() string {
 	case m.inPalette:
 		line = m.palette.View()
 	case m.message != "":
-		line = th.Warning.Render(termtext.Clean(m.message))
+		line = th.Warning.Render(textsafe.Clean(m.message))
 	case m.sync == msgs.SyncFailed && accesspane.LinksHere(m.syncErr):
 		// Put the pointer first: the error itself may be cut at the edge.
-		line = th.Error.Render("sync failed: credential problem, see :access — " + termtext.Clean(m.syncErr))
+		line = th.Error.Render("sync failed: credential problem, see :access — " + textsafe.Clean(m.syncErr))
 	case m.sync == msgs.SyncFailed && m.syncErr != "":
-		line = th.Error.Render("sync failed: " + termtext.Clean(m.syncErr))
+		line = th.Error.Render("sync failed: " + textsafe.Clean(m.syncErr))
 	case m.headErr != "":
-		line = th.Error.Render("cache: " + termtext.Clean(m.headErr))
+		line = th.Error.Render("cache: " + textsafe.Clean(m.headErr))
 	case m.submit != nil:
 		line = m.help.ShortHelpView(m.submit.KeyBinds())
 	default:

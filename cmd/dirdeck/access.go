@@ -13,8 +13,8 @@ import (
 
 	"github.com/dirdeck/dirdeck/access"
 	"github.com/dirdeck/dirdeck/config"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/okta"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 func newScopesCmd() *cobra.Command {
@@ -162,18 +162,18 @@ func (k credentialCheck[O, R]) runE(asJSON *bool) func(*cobra.Command, []string)
 }
 
 func printScopes(w io.Writer, r *access.ScopeReport) {
-	who := termtext.Clean(r.Principal)
+	who := textsafe.Clean(r.Principal)
 	if who == "" {
 		who = "unknown"
 	}
 	switch r.Auth {
 	case access.AuthOAuth:
-		fmt.Fprintf(w, "Credential  OAuth service app %s\nGranted     %s\n", who, termtext.List(r.Granted))
+		fmt.Fprintf(w, "Credential  OAuth service app %s\nGranted     %s\n", who, textsafe.List(r.Granted))
 	default:
-		fmt.Fprintf(w, "Credential  API token of %s\nRoles       %s\nInferred    %s\n", who, termtext.List(r.Roles), termtext.List(r.Granted))
+		fmt.Fprintf(w, "Credential  API token of %s\nRoles       %s\nInferred    %s\n", who, textsafe.List(r.Roles), textsafe.List(r.Granted))
 	}
 	if r.Rejected != nil {
-		fmt.Fprintf(w, "\nOkta refuses the credential: %s\n  fix: %s\n", termtext.Clean(r.Rejected.Error), r.Rejected.Fix)
+		fmt.Fprintf(w, "\nOkta refuses the credential: %s\n  fix: %s\n", textsafe.Clean(r.Rejected.Error), r.Rejected.Fix)
 		return
 	}
 	fmt.Fprintln(w)
@@ -193,7 +193,7 @@ func printScopes(w io.Writer, r *access.ScopeReport) {
 		}
 		fmt.Fprintf(w, "\n%s: %s\n", f.Feature, f.Status)
 		if f.Note != "" {
-			fmt.Fprintf(w, "  note: %s\n", termtext.Clean(f.Note))
+			fmt.Fprintf(w, "  note: %s\n", textsafe.Clean(f.Note))
 		}
 		if f.Fix != "" {
 			fmt.Fprintf(w, "  fix: %s\n", f.Fix)
@@ -202,11 +202,11 @@ func printScopes(w io.Writer, r *access.ScopeReport) {
 	if len(r.Excess) > 0 {
 		fmt.Fprintln(w, "\nExcess privilege:")
 		for _, e := range r.Excess {
-			fmt.Fprintf(w, "  %s — %s\n  fix: %s\n", termtext.Clean(e.Privilege), e.Reason, e.Fix)
+			fmt.Fprintf(w, "  %s — %s\n  fix: %s\n", textsafe.Clean(e.Privilege), e.Reason, e.Fix)
 		}
 	}
 	for _, n := range r.Notes {
-		fmt.Fprintf(w, "\nnote: %s\n", termtext.Clean(n))
+		fmt.Fprintf(w, "\nnote: %s\n", textsafe.Clean(n))
 	}
 }
 
@@ -214,7 +214,7 @@ func printTokens(w io.Writer, r *access.TokenReport) {
 	s := r.Self
 	fmt.Fprintf(w, "This profile's credential (%s", s.Auth)
 	if s.Name != "" {
-		fmt.Fprintf(w, " %s", termtext.Clean(s.Name))
+		fmt.Fprintf(w, " %s", textsafe.Clean(s.Name))
 	}
 	fmt.Fprintf(w, "): %s\n", strings.ToUpper(s.Status))
 	line := func(label, value string) {
@@ -238,10 +238,10 @@ func printTokens(w io.Writer, r *access.TokenReport) {
 		line("access token", fmt.Sprintf("lives %s", time.Duration(s.AccessTokenSeconds)*time.Second))
 	}
 	if s.Owner != "" {
-		line("owner", termtext.Clean(s.Owner)+" ("+s.OwnerStatus+")")
+		line("owner", textsafe.Clean(s.Owner)+" ("+s.OwnerStatus+")")
 	}
 	for _, reason := range s.Reasons {
-		fmt.Fprintf(w, "  ! %s\n", termtext.Clean(reason))
+		fmt.Fprintf(w, "  ! %s\n", textsafe.Clean(reason))
 	}
 	for _, n := range s.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)
@@ -260,18 +260,18 @@ func printTokens(w io.Writer, r *access.TokenReport) {
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATUS\tDAYS LEFT\tAGE\tNAME\tOWNER\tEXPIRES")
 	for _, t := range r.Tokens {
-		name := termtext.Clean(t.Name)
+		name := textsafe.Clean(t.Name)
 		if t.Self {
 			name += " (this profile)"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%dd\t%s\t%s\t%s\n", t.Status, t.DaysLeft, t.AgeDays, name, termtext.Clean(t.Owner), dateOf(t.ExpiresAt))
+		fmt.Fprintf(tw, "%s\t%d\t%dd\t%s\t%s\t%s\n", t.Status, t.DaysLeft, t.AgeDays, name, textsafe.Clean(t.Owner), dateOf(t.ExpiresAt))
 	}
 	tw.Flush()
 	for _, t := range r.Tokens {
 		if t.Status == access.LevelOK {
 			continue
 		}
-		fmt.Fprintf(w, "\n%s: %s — %s\n  fix: %s\n", termtext.Clean(t.Name), t.Status, termtext.Clean(strings.Join(t.Reasons, "; ")), t.Fix)
+		fmt.Fprintf(w, "\n%s: %s — %s\n  fix: %s\n", textsafe.Clean(t.Name), t.Status, textsafe.Clean(strings.Join(t.Reasons, "; ")), t.Fix)
 	}
 }
 

@@ -15,10 +15,10 @@ import (
 	"github.com/dirdeck/dirdeck/access"
 	"github.com/dirdeck/dirdeck/bundle"
 	"github.com/dirdeck/dirdeck/config"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 func newBundleCmd() *cobra.Command {
@@ -168,10 +168,10 @@ func showBundle(w io.Writer, c *bundle.Contents) error {
 		data, _ := c.File(f.Name)
 		switch {
 		case f.Name == "meta.json" || f.Name == "reports.json":
-			fmt.Fprintf(w, "\n== %s\n%s", f.Name, termtext.Clean(string(data)))
+			fmt.Fprintf(w, "\n== %s\n%s", f.Name, textsafe.Clean(string(data)))
 		case strings.HasSuffix(f.Name, ".jsonl"):
 			first, _, _ := strings.Cut(string(data), "\n")
-			fmt.Fprintf(w, "\n== %s (%d records), first: %s\n", f.Name, strings.Count(string(data), "\n"), termtext.Clean(first))
+			fmt.Fprintf(w, "\n== %s (%d records), first: %s\n", f.Name, strings.Count(string(data), "\n"), textsafe.Clean(first))
 		}
 	}
 	fmt.Fprintln(w, "\nNothing was written (--show).")
@@ -209,10 +209,10 @@ Exit codes: 0 ok; 2 the bundle is damaged or altered.`,
 
 func printSummary(w io.Writer, s bundle.Summary) {
 	m := s.Meta
-	fmt.Fprintf(w, "Bundle %s (%s), made %s by dirdeck %s (%s, %s/%s)\n", termtext.Clean(s.File), humanBytes(s.Bytes),
-		m.Created.Format(time.RFC3339), termtext.Clean(m.Dirdeck), m.Go, m.OS, m.Arch)
-	fmt.Fprintf(w, "Profile %s: %s, auth %s, budget share %.0f%%, writes %v\n", termtext.Clean(m.Profile.Name),
-		termtext.Clean(m.Profile.OrgURL), termtext.Clean(m.Profile.Auth), m.Profile.BudgetShare*100, m.Profile.AllowWrites)
+	fmt.Fprintf(w, "Bundle %s (%s), made %s by dirdeck %s (%s, %s/%s)\n", textsafe.Clean(s.File), humanBytes(s.Bytes),
+		m.Created.Format(time.RFC3339), textsafe.Clean(m.Dirdeck), m.Go, m.OS, m.Arch)
+	fmt.Fprintf(w, "Profile %s: %s, auth %s, budget share %.0f%%, writes %v\n", textsafe.Clean(m.Profile.Name),
+		textsafe.Clean(m.Profile.OrgURL), textsafe.Clean(m.Profile.Auth), m.Profile.BudgetShare*100, m.Profile.AllowWrites)
 	c := m.Cache.Counts
 	fmt.Fprintf(w, "Cache schema %d, generation %d, %s on disk: %d users, %d groups, %d apps, %d memberships, %d app users, %d app groups\n",
 		m.Cache.SchemaVersion, m.Cache.Generation, humanBytes(m.Cache.FileBytes), c.Users, c.Groups, c.Apps, c.Memberships, c.AppUsers, c.AppGroups)
@@ -223,27 +223,27 @@ func printSummary(w io.Writer, s bundle.Summary) {
 			strings.ToUpper(r.Status), r.Started.Format(time.RFC3339), j.Requests, j.Retries, j.Waits,
 			(time.Duration(j.WaitedMS) * time.Millisecond).Round(time.Millisecond), j.RateLimited)
 		if r.Error != "" {
-			fmt.Fprintf(w, "  error: %s\n", termtext.Clean(r.Error))
+			fmt.Fprintf(w, "  error: %s\n", textsafe.Clean(r.Error))
 		}
 		for _, p := range r.Partial {
-			fmt.Fprintf(w, "  partial: %s (%s)\n", p.Resource, termtext.Clean(p.ErrorCode))
+			fmt.Fprintf(w, "  partial: %s (%s)\n", p.Resource, textsafe.Clean(p.ErrorCode))
 		}
 		for _, e := range j.Errors {
-			fmt.Fprintf(w, "  %-8s %3d ×%-4d %s\n", termtext.Clean(e.ErrorCode), e.Status, e.Count, termtext.Clean(e.Endpoint))
+			fmt.Fprintf(w, "  %-8s %3d ×%-4d %s\n", textsafe.Clean(e.ErrorCode), e.Status, e.Count, textsafe.Clean(e.Endpoint))
 			if e.Hint != "" {
 				fmt.Fprintf(w, "           %s\n", e.Hint)
 			}
 		}
 		for _, bu := range j.Buckets {
 			if bu.Limit > 0 && bu.Limit < 1_000_000 {
-				fmt.Fprintf(w, "  bucket %-22s %5d requests, limit %d/min, lowest remaining %d\n", termtext.Clean(bu.Bucket), bu.Requests, bu.Limit, bu.MinRemaining)
+				fmt.Fprintf(w, "  bucket %-22s %5d requests, limit %d/min, lowest remaining %d\n", textsafe.Clean(bu.Bucket), bu.Requests, bu.Limit, bu.MinRemaining)
 			}
 		}
 	}
 	if len(s.Reports) > 0 {
 		fmt.Fprintf(w, "\nScope and token findings (%d; full reports with --json)\n", len(s.Findings))
 		for _, f := range s.Findings {
-			fmt.Fprintf(w, "  %s\n", termtext.Clean(f))
+			fmt.Fprintf(w, "  %s\n", textsafe.Clean(f))
 		}
 	}
 }
@@ -304,7 +304,7 @@ func printReplay(w io.Writer, r *bundle.ReplayReport) {
 	}
 	fmt.Fprintf(w, "%s (%d scripted faults)\n\n", verdict, r.Script)
 	fmt.Fprintf(w, "%-22s %-28s %s\n", "", "customer", "replay")
-	row := func(k, a, b string) { fmt.Fprintf(w, "%-22s %-28s %s\n", k, termtext.Clean(a), termtext.Clean(b)) }
+	row := func(k, a, b string) { fmt.Fprintf(w, "%-22s %-28s %s\n", k, textsafe.Clean(a), textsafe.Clean(b)) }
 	row("mode", r.Original.Mode, r.Replay.Mode)
 	row("status", r.Original.Status, r.Replay.Status)
 	row("requests", fmt.Sprint(r.Original.Requests), fmt.Sprint(r.Replay.Requests))
@@ -326,11 +326,11 @@ func printReplay(w io.Writer, r *bundle.ReplayReport) {
 		keys[k] = true
 	}
 	for _, k := range sortedKeys(keys) {
-		fmt.Fprintf(w, "  %s\n", termtext.Clean(k))
+		fmt.Fprintf(w, "  %s\n", textsafe.Clean(k))
 		row("", ca[k], cb[k])
 	}
 	for _, d := range r.Differences {
-		fmt.Fprintf(w, "difference: %s\n", termtext.Clean(d))
+		fmt.Fprintf(w, "difference: %s\n", textsafe.Clean(d))
 	}
 }
 

@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dirdeck/dirdeck/config"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/store"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 func newHistoryCmd() *cobra.Command {
@@ -74,7 +74,7 @@ func printHistory(w io.Writer, runs []store.RunChanges, since time.Duration) {
 		for _, c := range rc.Changes {
 			line := fmt.Sprintf("  %-8s %-8s %s", c.Op, c.Kind, c.ID)
 			if c.Label != "" {
-				line += "  " + termtext.Truncate(termtext.Clean(c.Label), 60)
+				line += "  " + textsafe.Truncate(textsafe.Clean(c.Label), 60)
 			}
 			if len(c.Fields) > 0 {
 				line += fmt.Sprintf("  %v", c.Fields)

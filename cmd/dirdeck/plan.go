@@ -17,11 +17,11 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/dirdeck/dirdeck/config"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/plan"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/themes"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 func newPlanCmd() *cobra.Command {
@@ -323,7 +323,7 @@ prints an array of plan records.`,
 						fmt.Fprintln(w, "No plans. Stage one with `dirdeck plan new`.")
 					}
 					for _, r := range recs {
-						fmt.Fprintf(w, "%s  %-28s  %s  %s\n", r.ID, r.ApprovalLine(), r.Plan.Summary(), termtext.Clean(r.Plan.Title))
+						fmt.Fprintf(w, "%s  %-28s  %s  %s\n", r.ID, r.ApprovalLine(), r.Plan.Summary(), textsafe.Clean(r.Plan.Title))
 					}
 				}
 				if len(bad) > 0 {
@@ -454,7 +454,7 @@ domain to confirm; scripts pass --yes. --json prints the report.`,
 					ApprovalsRequired: s.r.Profile.ApprovalsRequired, Rebase: rebase}
 				if !asJSON {
 					opts.Progress = func(op plan.Op, state string) {
-						fmt.Fprintf(stderr, "  %3d/%d %-7s %s\n", op.Seq, len(rec.Plan.Ops), state, termtext.Clean(describeOp(op)))
+						fmt.Fprintf(stderr, "  %3d/%d %-7s %s\n", op.Seq, len(rec.Plan.Ops), state, textsafe.Clean(describeOp(op)))
 					}
 				}
 				rep, err := plan.Apply(cmd.Context(), s.st, rec.ID, opts)
@@ -532,7 +532,7 @@ func printApplyReport(w io.Writer, rec *plan.Record, rep plan.ApplyReport) {
 			if d.Blocking {
 				mark = "!"
 			}
-			fmt.Fprintf(w, "  %s %s: %s\n", mark, termtext.Clean(d.GroupName), termtext.Clean(d.What))
+			fmt.Fprintf(w, "  %s %s: %s\n", mark, textsafe.Clean(d.GroupName), textsafe.Clean(d.What))
 		}
 	}
 	switch {
@@ -552,7 +552,7 @@ func printApplyReport(w io.Writer, rec *plan.Record, rep plan.ApplyReport) {
 		fmt.Fprintf(w, "Plan %s stopped: %d done, %d no-op, %d failed, %d not attempted.\n", rep.ID, rep.Done, rep.Noop, rep.Failed, rep.Pending)
 		for _, r := range rep.Results {
 			if r.State == plan.OpFailed {
-				fmt.Fprintf(w, "  failed: %s: %s\n", termtext.Clean(describeOp(r.Op)), termtext.Clean(r.Error))
+				fmt.Fprintf(w, "  failed: %s: %s\n", textsafe.Clean(describeOp(r.Op)), textsafe.Clean(r.Error))
 			}
 		}
 		fmt.Fprintf(w, "Apply again to resume from the journal.\n")
@@ -642,9 +642,9 @@ prints an array of {"seq","time","action","actor","plan_id","hash","title","deta
 					fmt.Fprintln(w, "The audit log is empty.")
 				}
 				for _, e := range entries {
-					fmt.Fprintf(w, "%4d  %s  %-13s  %s  %s", e.Seq, e.Time.UTC().Format("2006-01-02 15:04:05Z"), e.Action, e.PlanID, termtext.Clean(e.Actor.String()))
+					fmt.Fprintf(w, "%4d  %s  %-13s  %s  %s", e.Seq, e.Time.UTC().Format("2006-01-02 15:04:05Z"), e.Action, e.PlanID, textsafe.Clean(e.Actor.String()))
 					if e.Detail != "" {
-						fmt.Fprintf(w, ": %s", termtext.Clean(e.Detail))
+						fmt.Fprintf(w, ": %s", textsafe.Clean(e.Detail))
 					}
 					fmt.Fprintln(w)
 				}

@@ -14,9 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dirdeck/dirdeck/config"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/signature"
 	"github.com/dirdeck/dirdeck/store"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 func newSignatureCmd() *cobra.Command {
@@ -115,7 +115,7 @@ the fields that were empty go to stderr; the signature alone to stdout.`,
 			return withSignatureData(cmd, func(set *signature.Set, d *signature.Directory) error {
 				u, ok := d.ByLogin(user)
 				if !ok {
-					return withCode(exitFailed, fmt.Errorf("no user %q in the cache (login, email or id)", termtext.Clean(user)))
+					return withCode(exitFailed, fmt.Errorf("no user %q in the cache (login, email or id)", textsafe.Clean(user)))
 				}
 				res, err := set.Render(d, u)
 				if err != nil {
@@ -144,16 +144,16 @@ func printRenderChoice(w io.Writer, res signature.Result) {
 	if res.Rule != "" {
 		why = fmt.Sprintf("rule %d %q", res.RuleNum, res.Rule)
 	}
-	fmt.Fprintf(w, "template %s (%s)", res.Template, termtext.Clean(why))
+	fmt.Fprintf(w, "template %s (%s)", res.Template, textsafe.Clean(why))
 	if len(res.Matched) > 1 {
-		fmt.Fprintf(w, "; also matched: %s", termtext.Clean(strings.Join(res.Matched[1:], ", ")))
+		fmt.Fprintf(w, "; also matched: %s", textsafe.Clean(strings.Join(res.Matched[1:], ", ")))
 	}
 	fmt.Fprintln(w)
 	if len(res.Missing) > 0 {
 		fmt.Fprintf(w, "missing required fields: %s\n", strings.Join(res.Missing, ", "))
 	}
 	if len(res.FellBack) > 0 {
-		fmt.Fprintf(w, "empty, fell back: %s\n", termtext.Clean(strings.Join(res.FellBack, ", ")))
+		fmt.Fprintf(w, "empty, fell back: %s\n", textsafe.Clean(strings.Join(res.FellBack, ", ")))
 	}
 }
 
@@ -236,14 +236,14 @@ func printCoverage(w io.Writer, cov signature.Coverage) {
 		fmt.Fprintln(w, "  none")
 	}
 	for _, l := range lines {
-		fmt.Fprintln(w, "  "+termtext.Clean(l))
+		fmt.Fprintln(w, "  "+textsafe.Clean(l))
 	}
 	fmt.Fprintln(w, "\nRule conflicts:")
 	if len(cov.Conflicts) == 0 {
 		fmt.Fprintln(w, "  none")
 	}
 	for _, c := range cov.Conflicts {
-		fmt.Fprintf(w, "  %s: %s", c.Kind, termtext.Clean(c.Reason))
+		fmt.Fprintf(w, "  %s: %s", c.Kind, textsafe.Clean(c.Reason))
 		if c.Kind == signature.ConflictOverlap {
 			fmt.Fprintf(w, " (%d %s)", c.Count, map[bool]string{true: "user", false: "users"}[c.Count == 1])
 		}
@@ -352,7 +352,7 @@ saved.`,
 			return withSignatures(cmd, false, func(_ *store.Store, set *signature.Set) error {
 				t := set.Templates[args[0]]
 				if t == nil {
-					return withCode(exitFailed, fmt.Errorf("no template %q (templates: %s)", termtext.Clean(args[0]), strings.Join(set.Names(), ", ")))
+					return withCode(exitFailed, fmt.Errorf("no template %q (templates: %s)", textsafe.Clean(args[0]), strings.Join(set.Names(), ", ")))
 				}
 				return writeOutput(cmd, out, []byte(t.Source))
 			})
@@ -379,7 +379,7 @@ saved.`,
 					return withCode(exitFailed, err)
 				}
 				if !found {
-					return withCode(exitFailed, fmt.Errorf("no stored template %q", termtext.Clean(name)))
+					return withCode(exitFailed, fmt.Errorf("no stored template %q", textsafe.Clean(name)))
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "removed template %s\n", name)
 				return nil

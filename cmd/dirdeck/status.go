@@ -11,8 +11,8 @@ import (
 
 	"github.com/dirdeck/dirdeck/config"
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/store"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // statusReport is `dirdeck status --json`.
@@ -106,7 +106,7 @@ synced yet; 2 the cache cannot be read (see --rebuild).`,
 }
 
 func printStatus(w io.Writer, rep statusReport, now time.Time) {
-	fmt.Fprintf(w, "Profile   %s (%s)\nCache     %s\n\n", rep.Profile, termtext.Clean(rep.OrgURL), rep.Cache)
+	fmt.Fprintf(w, "Profile   %s (%s)\nCache     %s\n\n", rep.Profile, textsafe.Clean(rep.OrgURL), rep.Cache)
 	c := rep.Counts
 	fmt.Fprintf(w, "Users        %8d\nGroups       %8d\nApps         %8d\nMemberships  %8d\nApp users    %8d\nApp groups   %8d\n",
 		c.Users, c.Groups, c.Apps, c.Memberships, c.AppUsers, c.AppGroups)
@@ -124,12 +124,12 @@ func printStatus(w io.Writer, rep statusReport, now time.Time) {
 	}
 	describe("Last sync:", rep.LastSync)
 	if rep.LastSync.Error != "" {
-		fmt.Fprintf(w, "  error: %s\n", termtext.Clean(rep.LastSync.Error))
+		fmt.Fprintf(w, "  error: %s\n", textsafe.Clean(rep.LastSync.Error))
 	}
 	if rep.LastOK != nil && rep.LastOK != rep.LastSync {
 		describe("Last good:", rep.LastOK)
 	}
 	for _, p := range rep.Partial {
-		fmt.Fprintf(w, "  partial: %s — %s\n", p.Resource, termtext.Clean(p.Reason))
+		fmt.Fprintf(w, "  partial: %s — %s\n", p.Resource, textsafe.Clean(p.Reason))
 	}
 }

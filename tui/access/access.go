@@ -30,8 +30,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	chk "github.com/dirdeck/dirdeck/access"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/tui/pane"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // Name is the pane's palette command; the root switches here on JumpMsg.
@@ -173,11 +173,11 @@ const (
 func Render(res *Result, checking, available bool, ctx *pane.Context, w int) []string {
 	th := ctx.Theme
 	var out []string
-	add := func(s string) { out = append(out, termtext.Truncate(s, w)) }
+	add := func(s string) { out = append(out, textsafe.Truncate(s, w)) }
 	fix := func(s string) { add(th.Muted.Render("    fix: " + s)) }
 	switch {
 	case !available:
-		return []string{th.Muted.Render(termtext.Truncate("no org to check: scope and token checks need a live Okta org", w))}
+		return []string{th.Muted.Render(textsafe.Truncate("no org to check: scope and token checks need a live Okta org", w))}
 	case res == nil:
 		return []string{th.Muted.Render("checking scopes and tokens…")}
 	}
@@ -186,7 +186,7 @@ func Render(res *Result, checking, available bool, ctx *pane.Context, w int) []s
 		state = "checking again…"
 	}
 	if res.Err != "" {
-		add(th.Error.Render("⚠ the checks could not run: " + termtext.Clean(res.Err)))
+		add(th.Error.Render("⚠ the checks could not run: " + textsafe.Clean(res.Err)))
 		add(th.Muted.Render("  " + state + " · r: check again"))
 		out = append(out, "")
 	}
@@ -194,13 +194,13 @@ func Render(res *Result, checking, available bool, ctx *pane.Context, w int) []s
 	if s := res.Scopes; s != nil {
 		add(th.Title.Render("Credential") + "  " + credential(s) + th.Muted.Render("  · "+state))
 		if s.Rejected != nil {
-			add(th.Error.Render("  ⚠ Okta refuses the credential: " + termtext.Clean(s.Rejected.Error)))
+			add(th.Error.Render("  ⚠ Okta refuses the credential: " + textsafe.Clean(s.Rejected.Error)))
 			fix(s.Rejected.Fix)
 		}
 		out = append(out, "")
 		add(th.Title.Render("Scopes"))
-		add(th.TableHeader.Render("  " + termtext.Fit("FEATURE", featureW) + " " + termtext.Fit("STATUS", statusW) + " " +
-			termtext.Fit("NEEDED", neededW) + " " + termtext.Fit("GRANTED", grantedW) + " " + termtext.Fit("PROBE", probeW)))
+		add(th.TableHeader.Render("  " + textsafe.Fit("FEATURE", featureW) + " " + textsafe.Fit("STATUS", statusW) + " " +
+			textsafe.Fit("NEEDED", neededW) + " " + textsafe.Fit("GRANTED", grantedW) + " " + textsafe.Fit("PROBE", probeW)))
 		for _, f := range s.Features {
 			st := th.OK
 			switch {
@@ -215,8 +215,8 @@ func Render(res *Result, checking, available bool, ctx *pane.Context, w int) []s
 			if granted == "" {
 				granted = "?"
 			}
-			line := "  " + termtext.Fit(f.Feature, featureW) + " " + st.Render(termtext.Fit(f.Status, statusW)) + " " +
-				termtext.Fit(strings.Join(f.Needed, ","), neededW) + " " + termtext.Fit(granted, grantedW) + " " + termtext.Fit(f.Probe, probeW)
+			line := "  " + textsafe.Fit(f.Feature, featureW) + " " + st.Render(textsafe.Fit(f.Status, statusW)) + " " +
+				textsafe.Fit(strings.Join(f.Needed, ","), neededW) + " " + textsafe.Fit(granted, grantedW) + " " + textsafe.Fit(f.Probe, probeW)
 			add(line)
 			if f.Expected {
 				add(th.Muted.Render("    expected: writes are disabled for this profile"))
@@ -231,7 +231,7 @@ func Render(res *Result, checking, available bool, ctx *pane.Context, w int) []s
 			add(th.Muted.Render("  none — the credential has no more than this profile uses"))
 		}
 		for _, e := range s.Excess {
-			add(th.Warning.Render("  ⚠ "+termtext.Clean(e.Privilege)) + " " + e.Reason)
+			add(th.Warning.Render("  ⚠ "+textsafe.Clean(e.Privilege)) + " " + e.Reason)
 			fix(e.Fix)
 		}
 	}
@@ -240,7 +240,7 @@ func Render(res *Result, checking, available bool, ctx *pane.Context, w int) []s
 		out = append(out, "")
 		add(th.Title.Render("This profile's credential") + "  " + selfLine(t.Self))
 		for _, r := range t.Self.Reasons {
-			add("  " + levelStyle(t.Self.Status, th.OK, th.Warning, th.Error).Render("⚠ "+termtext.Clean(r)))
+			add("  " + levelStyle(t.Self.Status, th.OK, th.Warning, th.Error).Render("⚠ "+textsafe.Clean(r)))
 		}
 		if t.Self.Status != chk.LevelOK && t.Self.Fix != "" {
 			fix(t.Self.Fix)
@@ -256,10 +256,10 @@ func Render(res *Result, checking, available bool, ctx *pane.Context, w int) []s
 		if t.Inventory != "ok" {
 			add(th.Muted.Render("  " + t.Inventory))
 		} else {
-			add(th.TableHeader.Render("  " + termtext.Fit("STATUS", statusW) + " " + termtext.FitRight("LEFT", leftW) + " " +
-				termtext.FitRight("AGE", ageW) + "  " + termtext.Fit("NAME", nameW) + " OWNER"))
+			add(th.TableHeader.Render("  " + textsafe.Fit("STATUS", statusW) + " " + textsafe.FitRight("LEFT", leftW) + " " +
+				textsafe.FitRight("AGE", ageW) + "  " + textsafe.Fit("NAME", nameW) + " OWNER"))
 			for _, tc := range t.Tokens {
-				name := termtext.Clean(tc.Name)
+				name := textsafe.Clean(tc.Name)
 				if tc.Self {
 					name += " (this profile)"
 				}
@@ -268,10 +268,10 @@ func Render(res *Result, checking, available bool, ctx *pane.Context, w int) []s
 				if tc.ExpiresAt != nil {
 					left = fmt.Sprintf("%dd", tc.DaysLeft)
 				}
-				add("  " + st.Render(termtext.Fit(tc.Status, statusW)) + " " + termtext.FitRight(left, leftW) + " " +
-					termtext.FitRight(fmt.Sprintf("%dd", tc.AgeDays), ageW) + "  " + termtext.Fit(name, nameW) + " " + termtext.Clean(tc.Owner))
+				add("  " + st.Render(textsafe.Fit(tc.Status, statusW)) + " " + textsafe.FitRight(left, leftW) + " " +
+					textsafe.FitRight(fmt.Sprintf("%dd", tc.AgeDays), ageW) + "  " + textsafe.Fit(name, nameW) + " " + textsafe.Clean(tc.Owner))
 				if tc.Status != chk.LevelOK {
-					add(th.Muted.Render("    " + termtext.Clean(strings.Join(tc.Reasons, "; "))))
+					add(th.Muted.Render("    " + textsafe.Clean(strings.Join(tc.Reasons, "; "))))
 					fix(tc.Fix)
 				}
 			}
@@ -282,14 +282,14 @@ func Render(res *Result, checking, available bool, ctx *pane.Context, w int) []s
 
 // credential is the one-line identity of the checked credential.
 func credential(s *chk.ScopeReport) string {
-	who := termtext.Clean(s.Principal)
+	who := textsafe.Clean(s.Principal)
 	if who == "" {
 		who = "an unknown principal"
 	}
 	if s.Auth == chk.AuthOAuth {
-		return "OAuth service app " + who + " · granted " + termtext.List(s.Granted)
+		return "OAuth service app " + who + " · granted " + textsafe.List(s.Granted)
 	}
-	return "API token of " + who + " · roles " + termtext.List(s.Roles)
+	return "API token of " + who + " · roles " + textsafe.List(s.Roles)
 }
 
 // selfLine summarises the profile's own credential.

@@ -8,8 +8,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	chk "github.com/dirdeck/dirdeck/access"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/themes"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // JumpMsg asks the root to show the Access pane (Name).
@@ -140,9 +140,9 @@ func (b Banner) View(th themes.Theme, w int) string {
 	if b.focused {
 		hint = "  enter: open Access"
 	}
-	text := "⚠ " + termtext.Clean(b.Text)
-	room := max(w-termtext.Width(hint), 1)
-	return style.Render(termtext.Fit(termtext.Truncate(text, room), room)) + th.Muted.Render(termtext.Truncate(hint, w-room))
+	text := "⚠ " + textsafe.Clean(b.Text)
+	room := max(w-textsafe.Width(hint), 1)
+	return style.Render(textsafe.Fit(textsafe.Truncate(text, room), room)) + th.Muted.Render(textsafe.Truncate(hint, w-room))
 }
 
 // LinksHere reports whether a sync error is about the credential (401

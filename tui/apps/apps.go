@@ -13,10 +13,10 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/pane"
 	"github.com/dirdeck/dirdeck/tui/table"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // Field-filter indices.
@@ -43,7 +43,7 @@ func Columns() []table.Column {
 
 // BuildRow precomputes one app's row.
 func BuildRow(a directory.App, users, groups int) table.Row {
-	label, status, mode, name := termtext.Clean(a.Label), termtext.Clean(a.Status), termtext.Clean(a.SignOnMode), termtext.Clean(a.Name)
+	label, status, mode, name := textsafe.Clean(a.Label), textsafe.Clean(a.Status), textsafe.Clean(a.SignOnMode), textsafe.Clean(a.Name)
 	return table.Row{
 		Key:      a.ID,
 		Cells:    []string{label, status, mode, strconv.Itoa(users), strconv.Itoa(groups)},
@@ -158,7 +158,7 @@ func LoadDetail(s *store.Store, id string) (*Info, []table.Row, error) {
 				g = directory.Group{ID: ag.GroupID, Name: ag.GroupID}
 			}
 			info.Groups = append(info.Groups, GroupAssignment{Group: g, Priority: ag.Priority})
-			name := termtext.Clean(g.Name)
+			name := textsafe.Clean(g.Name)
 			for uid := range r.MembersOf(g.ID) {
 				viaOf[uid] = append(viaOf[uid], name)
 			}
@@ -189,11 +189,11 @@ func LoadDetail(s *store.Store, id string) (*Info, []table.Row, error) {
 }
 
 func userRow(u directory.User, how string) table.Row {
-	name, login, status := termtext.Clean(u.Name()), termtext.Clean(u.Login), termtext.Clean(u.Status)
+	name, login, status := textsafe.Clean(u.Name()), textsafe.Clean(u.Login), textsafe.Clean(u.Status)
 	return table.Row{
 		Key:    u.ID,
 		Cells:  []string{name, login, how, status},
-		Hay:    strings.ToLower(name + "\n" + login + "\n" + termtext.Clean(u.Email)),
+		Hay:    strings.ToLower(name + "\n" + login + "\n" + textsafe.Clean(u.Email)),
 		Fields: []string{strings.ToLower(name), strings.ToLower(login), strings.ToLower(how), strings.ToLower(status)},
 	}
 }
@@ -204,10 +204,10 @@ func (m *Model) header(info *Info, w int) []string {
 	th, a := m.ctx.Theme, info.App
 	names := make([]string, len(info.Groups))
 	for i, g := range info.Groups {
-		names[i] = termtext.Clean(g.Group.Name)
+		names[i] = textsafe.Clean(g.Group.Name)
 	}
 	return []string{
-		termtext.Truncate(pane.Field(th, "status", a.Status)+"   "+pane.Field(th, "sign-on", a.SignOnMode)+"   "+
+		textsafe.Truncate(pane.Field(th, "status", a.Status)+"   "+pane.Field(th, "sign-on", a.SignOnMode)+"   "+
 			pane.Field(th, "name", a.Name)+"   "+pane.Field(th, "id", a.ID), w),
 		pane.Names(th, "Assigned groups", names, w, 24),
 		th.Title.Render("Assigned users"),

@@ -20,11 +20,11 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/pane"
 	"github.com/dirdeck/dirdeck/tui/staging"
 	"github.com/dirdeck/dirdeck/tui/table"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 	"github.com/dirdeck/dirdeck/tui/users"
 )
 
@@ -51,8 +51,8 @@ func Columns() []table.Column {
 
 // BuildRow precomputes one group's row.
 func BuildRow(g directory.Group, members, apps int) table.Row {
-	name := termtext.Clean(g.Name)
-	desc := termtext.Clean(g.Description)
+	name := textsafe.Clean(g.Name)
+	desc := textsafe.Clean(g.Description)
 	changed, changedKey := "", ""
 	if !g.LastMembershipUpdated.IsZero() {
 		changed = g.LastMembershipUpdated.UTC().Format("2006-01-02 15:04")
@@ -61,7 +61,7 @@ func BuildRow(g directory.Group, members, apps int) table.Row {
 	lname := strings.ToLower(name)
 	return table.Row{
 		Key:      g.ID,
-		Cells:    []string{name, termtext.Clean(g.Type), strconv.Itoa(members), strconv.Itoa(apps), changed},
+		Cells:    []string{name, textsafe.Clean(g.Type), strconv.Itoa(members), strconv.Itoa(apps), changed},
 		SortKeys: []string{2: fmt.Sprintf("%012d", members), 3: fmt.Sprintf("%012d", apps), 4: changedKey},
 		Hay:      lname + "\n" + strings.ToLower(desc),
 		Fields:   []string{lname, strings.ToLower(g.Type), strings.ToLower(desc)},
@@ -325,12 +325,12 @@ func LoadDetail(s *store.Store, id string) (*Info, []table.Row, error) {
 }
 
 func memberRow(u directory.User) table.Row {
-	name, login, dept, status := termtext.Clean(u.Name()), termtext.Clean(u.Login), termtext.Clean(u.Department), termtext.Clean(u.Status)
+	name, login, dept, status := textsafe.Clean(u.Name()), textsafe.Clean(u.Login), textsafe.Clean(u.Department), textsafe.Clean(u.Status)
 	return table.Row{
 		Key:      u.ID,
 		Cells:    []string{"", name, login, dept, status},
 		SortKeys: markSortKeys,
-		Hay:      strings.ToLower(name + "\n" + login + "\n" + termtext.Clean(u.Email) + "\n" + dept),
+		Hay:      strings.ToLower(name + "\n" + login + "\n" + textsafe.Clean(u.Email) + "\n" + dept),
 		Fields:   []string{strings.ToLower(name), strings.ToLower(login), strings.ToLower(dept), strings.ToLower(status)},
 	}
 }
@@ -344,17 +344,17 @@ func (m *Model) header(info *Info, w int) []string {
 	if !g.LastMembershipUpdated.IsZero() {
 		line += "   " + pane.Field(th, "membership changed", pane.Age(m.ctx.Now(), g.LastMembershipUpdated))
 	}
-	head := []string{termtext.Truncate(line, w)}
+	head := []string{textsafe.Truncate(line, w)}
 	if g.Description != "" {
-		head = append(head, th.Muted.Render("description ")+termtext.Truncate(termtext.Clean(g.Description), max(w-12, 1)))
+		head = append(head, th.Muted.Render("description ")+textsafe.Truncate(textsafe.Clean(g.Description), max(w-12, 1)))
 	}
 	labels := make([]string, len(info.Apps))
 	for i, a := range info.Apps {
-		labels[i] = termtext.Clean(a.Label)
+		labels[i] = textsafe.Clean(a.Label)
 	}
 	head = append(head, pane.Names(th, "Apps via this group", labels, w, 26))
 	if err := staging.Refusal(g); err != nil {
-		head = append(head, th.Muted.Render(termtext.Truncate("not editable: "+err.Error(), w)))
+		head = append(head, th.Muted.Render(textsafe.Truncate("not editable: "+err.Error(), w)))
 	}
 	head = append(head, m.staged...)
 	members := th.Title.Render("Members")
@@ -489,7 +489,7 @@ func (m *Model) stagingKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 			}
 		}
 		if len(targets) > 1 && !allStaged {
-			a.SetNote(fmt.Sprintf("staged - %d members of %s", len(targets), termtext.Clean(g.Name)), false)
+			a.SetNote(fmt.Sprintf("staged - %d members of %s", len(targets), textsafe.Clean(g.Name)), false)
 		}
 		clear(m.marked)
 		m.dirty = true
@@ -514,11 +514,11 @@ func (m *Model) stagingKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 				desc = sg.Description
 			}
 		}
-		m.form = staging.NewGroupForm("Edit group "+termtext.Clean(g.Name), name, desc, m.width)
+		m.form = staging.NewGroupForm("Edit group "+textsafe.Clean(g.Name), name, desc, m.width)
 		return m.form.Init(), true
 	case key.Matches(k, m.keys.unstage):
 		if !a.Drop(g.ID) {
-			a.SetNote("nothing staged for "+termtext.Clean(g.Name), false)
+			a.SetNote("nothing staged for "+textsafe.Clean(g.Name), false)
 		}
 		return nil, true
 	}
@@ -548,7 +548,7 @@ func (m *Model) targets() []table.Row {
 // the group are left out (adding them would be a no-op).
 func (m *Model) openPicker() tea.Cmd {
 	d := m.Detail
-	m.picker = staging.NewPicker("Add to "+termtext.Clean(d.Info.Group.Name)+" — pick users", users.Columns(), users.Fields, "users", m.ctx.Theme)
+	m.picker = staging.NewPicker("Add to "+textsafe.Clean(d.Info.Group.Name)+" — pick users", users.Columns(), users.Fields, "users", m.ctx.Theme)
 	m.picker.SetSize(m.width, m.h, m.ctx.Theme)
 	rows := d.List.Table.Rows()
 	members := make(map[string]bool, rows.Len())
@@ -602,7 +602,7 @@ func (m *Model) addPicked(rows []table.Row) {
 		_ = a.Add(d.Info.Group, staging.Member{ID: r.Key, Name: r.Cells[users.ColName], Login: r.Cells[users.ColLogin]})
 	}
 	if len(rows) > 1 {
-		a.SetNote(fmt.Sprintf("staged + %d users for %s", len(rows), termtext.Clean(d.Info.Group.Name)), false)
+		a.SetNote(fmt.Sprintf("staged + %d users for %s", len(rows), textsafe.Clean(d.Info.Group.Name)), false)
 	}
 }
 
@@ -625,7 +625,7 @@ func (m *Model) formDone() {
 
 // taken reports that a cached group is named name already.
 func (m *Model) taken(name string) bool {
-	name = strings.ToLower(termtext.Clean(strings.TrimSpace(name)))
+	name = strings.ToLower(textsafe.Clean(strings.TrimSpace(name)))
 	rows := m.List.Rows()
 	for i := range rows.Len() {
 		if strings.ToLower(rows.Cell(i, 0)) == name { // the NAME cell

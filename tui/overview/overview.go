@@ -13,9 +13,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/pane"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // RecentWindow is how far back "recent changes" reach.
@@ -130,21 +130,21 @@ func Render(d *Data, err error, ctx *pane.Context, w int) []string {
 	now := ctx.Now()
 	switch {
 	case err != nil:
-		return []string{th.Error.Render(termtext.Truncate(termtext.Clean(err.Error()), w))}
+		return []string{th.Error.Render(textsafe.Truncate(textsafe.Clean(err.Error()), w))}
 	case d == nil:
 		return []string{th.Muted.Render("loading…")}
 	}
 	var out []string
-	add := func(s string) { out = append(out, termtext.Truncate(s, w)) }
+	add := func(s string) { out = append(out, textsafe.Truncate(s, w)) }
 
 	add(th.Title.Render("Cache") + th.Muted.Render(fmt.Sprintf("  generation %d", d.Generation)))
 	if d.Generation == 0 {
 		add("  empty — no sync has completed yet; press s or run `dirdeck sync`")
 	} else {
 		c := d.Counts
-		add(fmt.Sprintf("  %s users   %s groups   %s apps", termtext.Count(c.Users), termtext.Count(c.Groups), termtext.Count(c.Apps)))
+		add(fmt.Sprintf("  %s users   %s groups   %s apps", textsafe.Count(c.Users), textsafe.Count(c.Groups), textsafe.Count(c.Apps)))
 		add(th.Muted.Render(fmt.Sprintf("  %s memberships   %s app-user assignments   %s app-group assignments",
-			termtext.Count(c.Memberships), termtext.Count(c.AppUsers), termtext.Count(c.AppGroups))))
+			textsafe.Count(c.Memberships), textsafe.Count(c.AppUsers), textsafe.Count(c.AppGroups))))
 	}
 
 	out = append(out, "")
@@ -154,12 +154,12 @@ func Render(d *Data, err error, ctx *pane.Context, w int) []string {
 	}
 	for _, r := range d.Runs {
 		line := fmt.Sprintf("  #%-4d %-11s %s %s  %s  %d requests  %d throttled  %d changes",
-			r.ID, termtext.Clean(r.Mode), pane.RunStatus(th, r),
-			r.Finished.UTC().Format("2006-01-02 15:04"), termtext.Fit(pane.Age(now, r.Finished), 8),
+			r.ID, textsafe.Clean(r.Mode), pane.RunStatus(th, r),
+			r.Finished.UTC().Format("2006-01-02 15:04"), textsafe.Fit(pane.Age(now, r.Finished), 8),
 			r.Requests, r.ThrottledWaits, pane.RunChanges(r))
 		add(line)
 		if r.Error != "" {
-			add(th.Error.Render("        " + termtext.Clean(r.Error)))
+			add(th.Error.Render("        " + textsafe.Clean(r.Error)))
 		}
 	}
 
@@ -175,9 +175,9 @@ func Render(d *Data, err error, ctx *pane.Context, w int) []string {
 	for _, p := range partial {
 		code := ""
 		if p.ErrorCode != "" {
-			code = " " + termtext.Clean(p.ErrorCode)
+			code = " " + textsafe.Clean(p.ErrorCode)
 		}
-		add(th.Warning.Render("  ⚠ "+termtext.Clean(p.Resource)+code) + "  " + termtext.Clean(p.Reason))
+		add(th.Warning.Render("  ⚠ "+textsafe.Clean(p.Resource)+code) + "  " + textsafe.Clean(p.Reason))
 	}
 
 	out = append(out, "")
@@ -204,9 +204,9 @@ func Render(d *Data, err error, ctx *pane.Context, w int) []string {
 			if label == "" {
 				label = c.ID
 			}
-			line := fmt.Sprintf("  %-8s %-9s %s", termtext.Clean(c.Op), termtext.Clean(c.Kind), termtext.Clean(label))
+			line := fmt.Sprintf("  %-8s %-9s %s", textsafe.Clean(c.Op), textsafe.Clean(c.Kind), textsafe.Clean(label))
 			if len(c.Fields) > 0 {
-				line += th.Muted.Render(" (" + termtext.Clean(strings.Join(c.Fields, ", ")) + ")")
+				line += th.Muted.Render(" (" + textsafe.Clean(strings.Join(c.Fields, ", ")) + ")")
 			}
 			add(line)
 			lines++
@@ -225,7 +225,7 @@ func summary(totals map[string]int) string {
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
 		kind, op, _ := strings.Cut(k, ".")
-		parts = append(parts, fmt.Sprintf("%d %s %s", totals[k], termtext.Clean(kind), termtext.Clean(op)))
+		parts = append(parts, fmt.Sprintf("%d %s %s", totals[k], textsafe.Clean(kind), textsafe.Clean(op)))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -4,9 +4,9 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/themes"
 	"github.com/dirdeck/dirdeck/tui/table"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // List is a pane's table of cached objects (users, groups, apps): a
@@ -97,7 +97,7 @@ func (l *List) ErrorView(th themes.Theme) (view string, failed bool) {
 	if l.err == "" {
 		return "", false
 	}
-	return th.Error.Render(termtext.Clean(l.err)), true
+	return th.Error.Render(textsafe.Clean(l.err)), true
 }
 
 // Busy reports that a read or a filter pass is outstanding.

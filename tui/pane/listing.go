@@ -7,10 +7,10 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/themes"
 	"github.com/dirdeck/dirdeck/tui/table"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // Listing is what the Apps and Groups panes are made of: a List of cached
@@ -288,7 +288,7 @@ func (l *Listing[I]) Layout() {
 	d.List.SetTheme(th)
 	switch {
 	case d.Err != nil:
-		d.head = []string{th.Error.Render(termtext.Clean(d.Err.Error()))}
+		d.head = []string{th.Error.Render(textsafe.Clean(d.Err.Error()))}
 	case d.Info == nil:
 		d.head = []string{th.Muted.Render("loading…")}
 	default:
@@ -300,7 +300,7 @@ func (l *Listing[I]) Layout() {
 // Field renders a detail header's "key value": the key muted, the value
 // cleaned of control characters.
 func Field(th themes.Theme, k, v string) string {
-	return th.Muted.Render(k+" ") + termtext.Clean(v)
+	return th.Muted.Render(k+" ") + textsafe.Clean(v)
 }
 
 // Names renders a detail header's line of names (clean already) after a
@@ -311,5 +311,5 @@ func Names(th themes.Theme, title string, names []string, w, reserve int) string
 	if len(names) > 0 {
 		list = strings.Join(names, ", ")
 	}
-	return th.Title.Render(fmt.Sprintf("%s (%d) ", title, len(names))) + termtext.Truncate(list, max(w-reserve, 1))
+	return th.Title.Render(fmt.Sprintf("%s (%d) ", title, len(names))) + textsafe.Truncate(list, max(w-reserve, 1))
 }

@@ -2,8 +2,8 @@ package pane
 
 import (
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/themes"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // RunStatus renders a sync run's status in 7 cells, coloured by how the
@@ -16,7 +16,7 @@ func RunStatus(th themes.Theme, r directory.SyncRun) string {
 	case directory.RunFailed:
 		st = th.Error
 	}
-	return st.Render(termtext.Fit(termtext.Clean(r.Status), 7))
+	return st.Render(textsafe.Fit(textsafe.Clean(r.Status), 7))
 }
 
 // RunChanges is how many changes a sync run recorded in all.

@@ -26,12 +26,12 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/plan"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/msgs"
 	"github.com/dirdeck/dirdeck/tui/pane"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // Name is the pane's palette command.
@@ -458,7 +458,7 @@ func (m *Model) startForm(action string) tea.Cmd {
 			what = "Apply, accepting membership changes made in Okta since staging,"
 		}
 		field = huh.NewInput().Key("domain").Value(&m.typed).
-			Title(fmt.Sprintf("%s %s to %s? Type the org's domain (%s) to confirm", what, r.ID, termtext.Clean(m.ctx.OrgURL), want)).
+			Title(fmt.Sprintf("%s %s to %s? Type the org's domain (%s) to confirm", what, r.ID, textsafe.Clean(m.ctx.OrgURL), want)).
 			Validate(func(s string) error {
 				if strings.TrimSpace(s) != want {
 					return errors.New("type the org's domain exactly")
@@ -471,7 +471,7 @@ func (m *Model) startForm(action string) tea.Cmd {
 			verb = "Reject"
 		}
 		field = huh.NewText().Key("comment").Value(&m.comment).Lines(3).CharLimit(2000).
-			Title(fmt.Sprintf("%s %s (%s) — comment for the author and the audit log", verb, r.ID, termtext.Clean(r.Plan.Title)))
+			Title(fmt.Sprintf("%s %s (%s) — comment for the author and the audit log", verb, r.ID, textsafe.Clean(r.Plan.Title)))
 	}
 	m.form = huh.NewForm(huh.NewGroup(field)).WithShowHelp(true).WithWidth(max(m.w, 20)).
 		WithTheme(huh.ThemeFunc(huh.ThemeBase))
@@ -548,7 +548,7 @@ func (m *Model) committed() tea.Cmd {
 func (m *Model) View() string {
 	th := m.ctx.Theme
 	var b strings.Builder
-	b.WriteString(termtext.Truncate(m.header(), m.w))
+	b.WriteString(textsafe.Truncate(m.header(), m.w))
 	b.WriteByte('\n')
 	if m.mode == modeForm && m.form != nil {
 		b.WriteString(m.form.View())
@@ -559,9 +559,9 @@ func (m *Model) View() string {
 	if m.statusErr {
 		// A marker in the error style, the text plain: the no-color
 		// theme underlines errors, which hurts a long message.
-		b.WriteString(th.Error.Render("✗") + " " + termtext.Truncate(termtext.Clean(m.status), max(m.w-2, 1)))
+		b.WriteString(th.Error.Render("✗") + " " + textsafe.Truncate(textsafe.Clean(m.status), max(m.w-2, 1)))
 	} else {
-		b.WriteString(th.Muted.Render(termtext.Truncate(termtext.Clean(m.status), m.w)))
+		b.WriteString(th.Muted.Render(textsafe.Truncate(textsafe.Clean(m.status), m.w)))
 	}
 	return b.String()
 }
@@ -582,7 +582,7 @@ func (m *Model) header() string {
 			if m.expanded[g.Ref] {
 				state = "expanded"
 			}
-			focus = fmt.Sprintf(" · group %d/%d %s (%s) · tab: next · space: expand", m.focus+1, n, termtext.Clean(g.Name), state)
+			focus = fmt.Sprintf(" · group %d/%d %s (%s) · tab: next · space: expand", m.focus+1, n, textsafe.Clean(g.Name), state)
 		}
 		return th.Title.Render(m.open.ID) + th.Muted.Render(focus)
 	}
@@ -607,7 +607,7 @@ func (m *Model) render() {
 		lines = m.auditLines()
 	}
 	for i, l := range lines {
-		lines[i] = termtext.Truncate(l, m.w)
+		lines[i] = textsafe.Truncate(l, m.w)
 	}
 	m.vp.SetContentLines(lines)
 }
@@ -622,7 +622,7 @@ func (m *Model) applyLines(id string) []string {
 	th := m.ctx.Theme
 	var out []string
 	add := func(st lipgloss.Style, indent, text string) {
-		for _, l := range strings.Split(ansi.Wrap(termtext.Clean(text), max(m.w-len(indent), 10), " "), "\n") {
+		for _, l := range strings.Split(ansi.Wrap(textsafe.Clean(text), max(m.w-len(indent), 10), " "), "\n") {
 			out = append(out, st.Render(indent+l))
 			indent = strings.Repeat(" ", len(indent))
 		}
@@ -664,14 +664,14 @@ func (m *Model) listLines() []string {
 	th := m.ctx.Theme
 	switch {
 	case m.loadErr != nil:
-		return []string{th.Error.Render("cannot read plans: " + termtext.Clean(m.loadErr.Error()))}
+		return []string{th.Error.Render("cannot read plans: " + textsafe.Clean(m.loadErr.Error()))}
 	case m.loading && m.plans == nil:
 		return []string{th.Muted.Render("loading plans…")}
 	case len(m.plans) == 0:
 		return []string{th.Muted.Render("No plans yet. Stage one with `dirdeck plan new` (or import a plan file).")}
 	}
-	out := []string{th.TableHeader.Render("  " + termtext.Fit("ID", idW) + " " + termtext.Fit("STATE", stateW) + " " +
-		termtext.Fit("APPROVALS", approvalW) + " " + termtext.Fit("CHANGES", changesW) + " TITLE")}
+	out := []string{th.TableHeader.Render("  " + textsafe.Fit("ID", idW) + " " + textsafe.Fit("STATE", stateW) + " " +
+		textsafe.Fit("APPROVALS", approvalW) + " " + textsafe.Fit("CHANGES", changesW) + " TITLE")}
 	for i, r := range m.plans {
 		c := r.Plan.Counts()
 		changes := fmt.Sprintf("+%d -%d", c.Add, c.Remove)
@@ -682,8 +682,8 @@ func (m *Model) listLines() []string {
 			changes += " ~" + strconv.Itoa(c.Update)
 		}
 		approvals := fmt.Sprintf("%d/%d", len(r.Approvals()), r.Plan.ApprovalsRequired)
-		text := termtext.Fit(r.ID, idW) + " " + termtext.Fit(r.State, stateW) + " " + termtext.Fit(approvals, approvalW) + " " +
-			termtext.Fit(changes, changesW) + " " + termtext.Clean(r.Plan.Title)
+		text := textsafe.Fit(r.ID, idW) + " " + textsafe.Fit(r.State, stateW) + " " + textsafe.Fit(approvals, approvalW) + " " +
+			textsafe.Fit(changes, changesW) + " " + textsafe.Clean(r.Plan.Title)
 		if i == m.cursor {
 			out = append(out, th.RowSelected.Render("› "+text))
 			continue
@@ -697,11 +697,11 @@ func (m *Model) listLines() []string {
 		case plan.StatePending, plan.StateApplying:
 			stateStyle = th.Warning
 		}
-		out = append(out, th.Row.Render("  "+termtext.Fit(r.ID, idW)+" ")+stateStyle.Render(termtext.Fit(r.State, stateW))+
-			th.Row.Render(" "+termtext.Fit(approvals, approvalW)+" "+termtext.Fit(changes, changesW)+" "+termtext.Clean(r.Plan.Title)))
+		out = append(out, th.Row.Render("  "+textsafe.Fit(r.ID, idW)+" ")+stateStyle.Render(textsafe.Fit(r.State, stateW))+
+			th.Row.Render(" "+textsafe.Fit(approvals, approvalW)+" "+textsafe.Fit(changes, changesW)+" "+textsafe.Clean(r.Plan.Title)))
 	}
 	for _, err := range m.bad {
-		out = append(out, th.Error.Render("  ! "+termtext.Clean(err.Error())))
+		out = append(out, th.Error.Render("  ! "+textsafe.Clean(err.Error())))
 	}
 	return out
 }
@@ -723,9 +723,9 @@ func (m *Model) auditLines() []string {
 		}
 		// Only the action is coloured: a whole line in the error style is
 		// hard to read in the no-color theme (underlined).
-		rest := fmt.Sprintf(" %s %s", e.PlanID, termtext.Clean(e.Actor.String()))
+		rest := fmt.Sprintf(" %s %s", e.PlanID, textsafe.Clean(e.Actor.String()))
 		if e.Detail != "" {
-			rest += ": " + termtext.Clean(e.Detail)
+			rest += ": " + textsafe.Clean(e.Detail)
 		}
 		out = append(out, th.Row.Render(fmt.Sprintf("%4d %s ", e.Seq, e.Time.UTC().Format("2006-01-02 15:04")))+
 			st.Render(fmt.Sprintf("%-13s", e.Action))+th.Row.Render(rest))

@@ -9,8 +9,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"golang.org/x/net/html"
 
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/themes"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // blockTags start a new line: what an email client would put on its own
@@ -36,7 +36,7 @@ type span struct {
 // HTMLToTerminal renders a signature's HTML as styled terminal lines of
 // at most width cells: bold, italics and colours from tags and inline
 // styles, links as their text followed by the URL, blocks on their own
-// lines. All text passes through termtext.Clean. The no-color theme keeps
+// lines. All text passes through textsafe.Clean. The no-color theme keeps
 // attributes but drops colours.
 func HTMLToTerminal(doc string, width int, th themes.Theme) []string {
 	colours := th.Name != themes.NoColor
@@ -132,7 +132,7 @@ func HTMLToTerminal(doc string, width int, th themes.Theme) []string {
 					continue
 				}
 				if tok.Data == "a" && stack[i].href != "" {
-					cur.WriteString(" " + th.Muted.Render("<"+termtext.Clean(stack[i].href)+">"))
+					cur.WriteString(" " + th.Muted.Render("<"+textsafe.Clean(stack[i].href)+">"))
 				}
 				stack = stack[:i]
 				break
@@ -144,7 +144,7 @@ func HTMLToTerminal(doc string, width int, th themes.Theme) []string {
 			if skip > 0 {
 				continue
 			}
-			raw := termtext.Clean(html.UnescapeString(string(z.Raw())))
+			raw := textsafe.Clean(html.UnescapeString(string(z.Raw())))
 			words := strings.Fields(raw)
 			if len(words) == 0 {
 				if raw != "" && cur.Len() > 0 {

@@ -15,11 +15,11 @@ import (
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	sigs "github.com/dirdeck/dirdeck/signature"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/pane"
 	"github.com/dirdeck/dirdeck/tui/table"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // Columns of the user list.
@@ -190,8 +190,8 @@ func LoadData(s *store.Store) (*Loaded, error) {
 		}
 		data := dir.DataFor(u)
 		ch := set.Choose(data, dir.GroupsOf(u.ID))
-		name, login, dept := termtext.Clean(data.DisplayName), termtext.Clean(data.Login), termtext.Clean(data.Department)
-		tmpl, rule := termtext.Clean(ch.Template), termtext.Clean(ch.Rule)
+		name, login, dept := textsafe.Clean(data.DisplayName), textsafe.Clean(data.Login), textsafe.Clean(data.Department)
+		tmpl, rule := textsafe.Clean(ch.Template), textsafe.Clean(ch.Rule)
 		problem := problemText(byUser[u.ID])
 		hay := strings.ToLower(strings.Join([]string{name, login, dept, tmpl, rule}, "\n"))
 		userRows = append(userRows, table.Row{
@@ -202,11 +202,11 @@ func LoadData(s *store.Store) (*Loaded, error) {
 		})
 	}
 	for _, iss := range issues {
-		dept, name, problem := termtext.Clean(iss.Department), termtext.Clean(iss.Name), problemText(iss)
+		dept, name, problem := textsafe.Clean(iss.Department), textsafe.Clean(iss.Name), problemText(iss)
 		issueRows = append(issueRows, table.Row{
 			Key:    iss.UserID,
 			Cells:  []string{dept, name, problem},
-			Hay:    strings.ToLower(dept + "\n" + name + "\n" + termtext.Clean(iss.Login) + "\n" + problem),
+			Hay:    strings.ToLower(dept + "\n" + name + "\n" + textsafe.Clean(iss.Login) + "\n" + problem),
 			Fields: []string{strings.ToLower(dept), strings.ToLower(name), strings.ToLower(problem)},
 		})
 	}
@@ -222,7 +222,7 @@ func problemText(iss sigs.Issue) string {
 	if len(iss.Matched) > 1 {
 		parts = append(parts, fmt.Sprintf("%d rules match: %s wins", len(iss.Matched), iss.Matched[0]))
 	}
-	return termtext.Clean(strings.Join(parts, "; "))
+	return textsafe.Clean(strings.Join(parts, "; "))
 }
 
 // SetSize implements pane.Pane; it also picks up a theme change.
@@ -339,7 +339,7 @@ func (m *Model) openPreview(id string) {
 	p.vp.SetHeight(m.height)
 	if m.data != nil {
 		if u, ok := m.data.Dir.ByLogin(id); ok {
-			p.title = termtext.Clean(u.Name())
+			p.title = textsafe.Clean(u.Name())
 			res, err := m.data.Set.Render(m.data.Dir, u)
 			p.res, p.err = &res, err
 		} else {
@@ -361,13 +361,13 @@ func (m *Model) renderPreview() {
 	var lines []string
 	switch {
 	case p.err != nil:
-		lines = append(lines, th.Error.Render(termtext.Clean(p.err.Error())))
+		lines = append(lines, th.Error.Render(textsafe.Clean(p.err.Error())))
 	case p.res == nil:
 		lines = append(lines, th.Muted.Render("loading…"))
 	default:
 		r := p.res
 		kv := func(k, v string, st func(...string) string) {
-			lines = append(lines, th.Muted.Render(termtext.Fit(k, 14))+st(termtext.Truncate(termtext.Clean(v), max(w-14, 1))))
+			lines = append(lines, th.Muted.Render(textsafe.Fit(k, 14))+st(textsafe.Truncate(textsafe.Clean(v), max(w-14, 1))))
 		}
 		plain := func(s ...string) string { return strings.Join(s, "") }
 		kv("User", r.User.Login, plain)
@@ -389,14 +389,14 @@ func (m *Model) renderPreview() {
 		if m.raw {
 			lines = append(lines, th.Title.Render("HTML"))
 			for l := range strings.SplitSeq(strings.TrimRight(r.HTML, "\n"), "\n") {
-				lines = append(lines, wrap(termtext.Clean(l), w)...)
+				lines = append(lines, wrap(textsafe.Clean(l), w)...)
 			}
 		} else {
 			lines = append(lines, th.Title.Render("Signature"))
 			lines = append(lines, HTMLToTerminal(r.HTML, w, th)...)
 			lines = append(lines, "", th.Title.Render("Plain text"))
 			for l := range strings.SplitSeq(strings.TrimRight(r.Text, "\n"), "\n") {
-				lines = append(lines, wrap(termtext.Clean(l), w)...)
+				lines = append(lines, wrap(textsafe.Clean(l), w)...)
 			}
 		}
 	}
@@ -406,7 +406,7 @@ func (m *Model) renderPreview() {
 // View implements pane.Pane.
 func (m *Model) View() string {
 	if m.loadErr != "" {
-		return m.ctx.Theme.Error.Render(termtext.Clean(m.loadErr))
+		return m.ctx.Theme.Error.Render(textsafe.Clean(m.loadErr))
 	}
 	switch m.mode {
 	case modePreview:
@@ -431,18 +431,18 @@ func (m *Model) summaryLines() []string {
 	w := max(m.width, 20)
 	var parts []string
 	for _, name := range sortedKeys(cov.ByTemplate) {
-		parts = append(parts, fmt.Sprintf("%s %d", termtext.Clean(name), cov.ByTemplate[name]))
+		parts = append(parts, fmt.Sprintf("%s %d", textsafe.Clean(name), cov.ByTemplate[name]))
 	}
-	lines := []string{termtext.Truncate(th.Title.Render(fmt.Sprintf("%d active users", cov.Users))+"  "+strings.Join(parts, " · "), w)}
+	lines := []string{textsafe.Truncate(th.Title.Render(fmt.Sprintf("%d active users", cov.Users))+"  "+strings.Join(parts, " · "), w)}
 	for _, s := range cov.Summary() {
-		lines = append(lines, th.Warning.Render(termtext.Truncate(termtext.Clean(s), w)))
+		lines = append(lines, th.Warning.Render(textsafe.Truncate(textsafe.Clean(s), w)))
 	}
 	for _, c := range cov.Conflicts {
 		txt := c.Kind + ": " + c.Reason
 		if c.Kind == sigs.ConflictOverlap {
 			txt += fmt.Sprintf(" (%d %s)", c.Count, map[bool]string{true: "user", false: "users"}[c.Count == 1])
 		}
-		lines = append(lines, th.Muted.Render(termtext.Truncate(termtext.Clean(txt), w)))
+		lines = append(lines, th.Muted.Render(textsafe.Truncate(textsafe.Clean(txt), w)))
 	}
 	return lines
 }

@@ -7,9 +7,9 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/themes"
 	"github.com/dirdeck/dirdeck/tui/table"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // Picker chooses rows from a fuzzy-filtered table (the users to add to a
@@ -126,19 +126,19 @@ func (p *Picker) toggle() {
 // View renders the title, the marked rows and the table.
 func (p *Picker) View(th themes.Theme) string {
 	var b strings.Builder
-	b.WriteString(th.Title.Render(termtext.Truncate(p.title, p.w)))
+	b.WriteString(th.Title.Render(textsafe.Truncate(p.title, p.w)))
 	b.WriteByte('\n')
 	switch {
 	case p.err != nil:
-		b.WriteString(th.Error.Render(termtext.Truncate(termtext.Clean(p.err.Error()), p.w)))
+		b.WriteString(th.Error.Render(textsafe.Truncate(textsafe.Clean(p.err.Error()), p.w)))
 	case len(p.marked) > 0:
 		names := make([]string, len(p.marked))
 		for i, r := range p.marked {
 			names[i] = r.Cells[0]
 		}
-		b.WriteString(th.OK.Render(termtext.Truncate(fmt.Sprintf("marked %d: %s — enter picks them", len(names), strings.Join(names, ", ")), p.w)))
+		b.WriteString(th.OK.Render(textsafe.Truncate(fmt.Sprintf("marked %d: %s — enter picks them", len(names), strings.Join(names, ", ")), p.w)))
 	default:
-		b.WriteString(th.Muted.Render(termtext.Truncate("type to filter · enter picks the selected row · ctrl+space marks several · esc cancels", p.w)))
+		b.WriteString(th.Muted.Render(textsafe.Truncate("type to filter · enter picks the selected row · ctrl+space marks several · esc cancels", p.w)))
 	}
 	b.WriteByte('\n')
 	b.WriteString(p.list.View())

@@ -19,9 +19,9 @@ import (
 	"time"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/plan"
 	"github.com/dirdeck/dirdeck/themes"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // Member is a user in a staged membership change.
@@ -112,11 +112,11 @@ func Refusal(g directory.Group) error {
 	case directory.GroupTypeOkta:
 		return nil
 	case directory.GroupTypeApp:
-		return fmt.Errorf("%w: group %q is an APP_GROUP: its members come from the source app and cannot be changed in Okta", plan.ErrRefused, termtext.Clean(g.Name))
+		return fmt.Errorf("%w: group %q is an APP_GROUP: its members come from the source app and cannot be changed in Okta", plan.ErrRefused, textsafe.Clean(g.Name))
 	case directory.GroupTypeBuiltIn:
-		return fmt.Errorf("%w: group %q is BUILT_IN: Okta manages its members (everyone is in Everyone)", plan.ErrRefused, termtext.Clean(g.Name))
+		return fmt.Errorf("%w: group %q is BUILT_IN: Okta manages its members (everyone is in Everyone)", plan.ErrRefused, textsafe.Clean(g.Name))
 	}
-	return fmt.Errorf("%w: group %q has type %q: only OKTA_GROUP groups can be changed", plan.ErrRefused, termtext.Clean(g.Name), termtext.Clean(g.Type))
+	return fmt.Errorf("%w: group %q has type %q: only OKTA_GROUP groups can be changed", plan.ErrRefused, textsafe.Clean(g.Name), textsafe.Clean(g.Type))
 }
 
 // Version changes whenever the staged changes do, so panes know when to
@@ -268,17 +268,17 @@ func (a *Area) member(g directory.Group, u Member, add bool) error {
 	if !add {
 		to, from, mark = &e.Remove, &e.Add, "-"
 	}
-	name := termtext.Clean(g.Name)
+	name := textsafe.Clean(g.Name)
 	switch {
 	case indexOf(*from, u.ID) >= 0:
 		*from = slices.Delete(*from, indexOf(*from, u.ID), indexOf(*from, u.ID)+1)
 		a.prune()
-		a.did(fmt.Sprintf("unstaged %s %s for %s", mark, termtext.Clean(u.Login), name))
+		a.did(fmt.Sprintf("unstaged %s %s for %s", mark, textsafe.Clean(u.Login), name))
 	case indexOf(*to, u.ID) >= 0:
-		a.SetNote(fmt.Sprintf("%s is already staged %s for %s", termtext.Clean(u.Login), mark, name), false)
+		a.SetNote(fmt.Sprintf("%s is already staged %s for %s", textsafe.Clean(u.Login), mark, name), false)
 	default:
 		*to = append(*to, u)
-		a.did(fmt.Sprintf("staged %s %s for %s", mark, termtext.Clean(u.Login), name))
+		a.did(fmt.Sprintf("staged %s %s for %s", mark, textsafe.Clean(u.Login), name))
 	}
 	return nil
 }
@@ -295,7 +295,7 @@ func (a *Area) Unstage(ref, id string) bool {
 			login := (*list)[i].Login
 			*list = slices.Delete(*list, i, i+1)
 			a.prune()
-			a.did("unstaged " + termtext.Clean(login) + " for " + termtext.Clean(e.Name))
+			a.did("unstaged " + textsafe.Clean(login) + " for " + textsafe.Clean(e.Name))
 			return true
 		}
 	}
@@ -321,9 +321,9 @@ func (a *Area) Edit(g directory.Group, name, description string) error {
 		e.Description, e.SetDescription = description, true
 	}
 	if e.Edited() {
-		a.did("staged ~ " + termtext.Clean(g.Name))
+		a.did("staged ~ " + textsafe.Clean(g.Name))
 	} else {
-		a.did("no edit staged: " + termtext.Clean(g.Name) + " already has that name and description")
+		a.did("no edit staged: " + textsafe.Clean(g.Name) + " already has that name and description")
 	}
 	a.prune()
 	return nil
@@ -338,14 +338,14 @@ func (a *Area) Create(name, description string, taken bool) error {
 	case name == "":
 		return a.Refuse(refused("a group needs a name"))
 	case taken:
-		return a.Refuse(refused("cannot create group %q: a group with that name exists", termtext.Clean(name)))
+		return a.Refuse(refused("cannot create group %q: a group with that name exists", textsafe.Clean(name)))
 	}
 	ref := plan.NewGroupPrefix + name
 	if _, e := a.find(ref); e != nil {
-		return a.Refuse(refused("group %q is already staged to be created", termtext.Clean(name)))
+		return a.Refuse(refused("group %q is already staged to be created", textsafe.Clean(name)))
 	}
 	a.groups = append(a.groups, &Group{Ref: ref, Name: name, Create: true, Description: description, SetDescription: description != ""})
-	a.did("staged + group " + termtext.Clean(name))
+	a.did("staged + group " + textsafe.Clean(name))
 	return nil
 }
 
@@ -356,7 +356,7 @@ func (a *Area) Drop(ref string) bool {
 		return false
 	}
 	a.groups = slices.Delete(a.groups, i, i+1)
-	a.did("unstaged all changes to " + termtext.Clean(e.Name))
+	a.did("unstaged all changes to " + textsafe.Clean(e.Name))
 	return true
 }
 
@@ -429,13 +429,13 @@ func (a *Area) StatusLine(th themes.Theme, w int) string {
 		if sum != "" {
 			text += " · " + sum
 		}
-		return th.Error.Render(termtext.Truncate(text, w))
+		return th.Error.Render(textsafe.Truncate(text, w))
 	case a.note != "" && sum != "":
-		return th.Warning.Render(termtext.Truncate(sum+" · "+a.note, w))
+		return th.Warning.Render(textsafe.Truncate(sum+" · "+a.note, w))
 	case sum != "":
-		return th.Warning.Render(termtext.Truncate(sum, w))
+		return th.Warning.Render(textsafe.Truncate(sum, w))
 	}
-	return th.Muted.Render(termtext.Truncate(a.note, w))
+	return th.Muted.Render(textsafe.Truncate(a.note, w))
 }
 
 // Mark returns a staged membership's marker and its style: "+" to add,
@@ -482,7 +482,7 @@ func (a *Area) Lines(th themes.Theme, ref string, w int) []string {
 func GroupLines(th themes.Theme, g Group, w int, indent string) []string {
 	var out []string
 	line := func(mark, text string) {
-		out = append(out, Style(th, mark)(termtext.Truncate(indent+mark+" "+termtext.Clean(text), w)))
+		out = append(out, Style(th, mark)(textsafe.Truncate(indent+mark+" "+textsafe.Clean(text), w)))
 	}
 	if g.Create {
 		desc := ""

@@ -9,10 +9,10 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/plan"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/themes"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // SubmittedMsg answers a submit: the stored plan, or why it was refused.
@@ -77,7 +77,7 @@ func defaultTitle(a *Area) string {
 	if len(names) > 3 {
 		t = fmt.Sprintf("Change %s and %d more groups", strings.Join(names[:3], ", "), len(names)-3)
 	}
-	return termtext.Clean(t)
+	return textsafe.Clean(t)
 }
 
 // Init focuses the first field.
@@ -120,7 +120,7 @@ func (s *Submit) Update(msg tea.Msg, st *store.Store) (done bool, cmd tea.Cmd) {
 // View shows the staged changes above the form.
 func (s *Submit) View(th themes.Theme) string {
 	var b strings.Builder
-	b.WriteString(th.Title.Render("Staged changes") + "  " + th.Muted.Render(termtext.Truncate(s.area.Summary(), max(s.w-16, 1))))
+	b.WriteString(th.Title.Render("Staged changes") + "  " + th.Muted.Render(textsafe.Truncate(s.area.Summary(), max(s.w-16, 1))))
 	b.WriteByte('\n')
 	lines := s.lines(th)
 	form := s.form.View()
@@ -141,7 +141,7 @@ func (s *Submit) View(th themes.Theme) string {
 func (s *Submit) lines(th themes.Theme) []string {
 	var out []string
 	for _, g := range s.area.Groups() {
-		out = append(out, th.Title.Render(termtext.Truncate(termtext.Clean(g.Name), s.w)))
+		out = append(out, th.Title.Render(textsafe.Truncate(textsafe.Clean(g.Name), s.w)))
 		out = append(out, GroupLines(th, g, s.w, "  ")...)
 	}
 	return out

@@ -12,11 +12,11 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/msgs"
 	"github.com/dirdeck/dirdeck/tui/pane"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // historyLen is how many runs the pane lists.
@@ -217,7 +217,7 @@ func (m *Model) render() {
 		lines, cursorLine = m.renderRuns(w)
 	}
 	for i, l := range lines {
-		lines[i] = termtext.Truncate(l, w)
+		lines[i] = textsafe.Truncate(l, w)
 	}
 	m.sc.VP.SetContentLines(lines)
 	if cursorLine >= 0 {
@@ -256,14 +256,14 @@ func (m *Model) renderRuns(w int) ([]string, int) {
 			out = append(out, th.Warning.Render(fmt.Sprintf("  %d requests held back to stay within the rate-limit budget", waits)))
 		}
 	case msgs.SyncFailed:
-		out = append(out, th.Error.Render("Last sync failed: ")+termtext.Clean(m.stateErr))
+		out = append(out, th.Error.Render("Last sync failed: ")+textsafe.Clean(m.stateErr))
 	default:
 		out = append(out, th.Muted.Render("No sync running — press s to sync now."))
 	}
 	out = append(out, "", th.Title.Render("Runs")+th.Muted.Render("  (enter: request journal)"))
 	switch {
 	case m.err != nil:
-		return append(out, th.Error.Render(termtext.Clean(m.err.Error()))), -1
+		return append(out, th.Error.Render(textsafe.Clean(m.err.Error()))), -1
 	case len(m.runs) == 0:
 		return append(out, th.Muted.Render("  no sync has run yet")), -1
 	}
@@ -275,18 +275,18 @@ func (m *Model) renderRuns(w int) ([]string, int) {
 			cursorLine = len(out)
 		}
 		line := fmt.Sprintf("%s#%-4d %-11s %s %s %7s  %5d req  %4d waits  %4d retries  %6d changes",
-			prefix, r.ID, termtext.Clean(r.Mode), pane.RunStatus(th, r),
+			prefix, r.ID, textsafe.Clean(r.Mode), pane.RunStatus(th, r),
 			r.Started.UTC().Format("2006-01-02 15:04"), r.Finished.Sub(r.Started).Round(1e6), r.Requests,
 			r.ThrottledWaits, r.Retries, pane.RunChanges(r))
 		if i == m.cursor {
-			line = th.RowSelected.Render(termtext.Truncate(line, w))
+			line = th.RowSelected.Render(textsafe.Truncate(line, w))
 		}
 		out = append(out, line)
 		if r.Error != "" {
-			out = append(out, th.Error.Render("        "+termtext.Clean(r.Error)))
+			out = append(out, th.Error.Render("        "+textsafe.Clean(r.Error)))
 		}
 		for _, p := range r.Partial {
-			out = append(out, th.Warning.Render("        partial: "+termtext.Clean(p.Resource)+" "+termtext.Clean(p.ErrorCode))+" "+termtext.Clean(p.Reason))
+			out = append(out, th.Warning.Render("        partial: "+textsafe.Clean(p.Resource)+" "+textsafe.Clean(p.ErrorCode))+" "+textsafe.Clean(p.Reason))
 		}
 	}
 	return out, cursorLine
@@ -349,8 +349,8 @@ func (m *Model) renderJournal() []string {
 		for _, k := range kinds {
 			// The operation names the resource, so the hint can name the scope.
 			hint := (&okta.APIError{Op: k.path, Status: k.status, ErrorCode: k.code}).Hint()
-			out = append(out, th.Error.Render(fmt.Sprintf("  %s (HTTP %d) ×%d", termtext.Clean(k.code), k.status, codes[k]))+
-				"  "+termtext.Clean(k.path)+th.Muted.Render(" — "+termtext.Clean(hint)))
+			out = append(out, th.Error.Render(fmt.Sprintf("  %s (HTTP %d) ×%d", textsafe.Clean(k.code), k.status, codes[k]))+
+				"  "+textsafe.Clean(k.path)+th.Muted.Render(" — "+textsafe.Clean(hint)))
 		}
 	}
 	out = append(out, "", th.TableHeader.Render(fmt.Sprintf("%-12s %-6s %-44s %6s %6s %3s %6s %6s  %s",
@@ -372,8 +372,8 @@ func (m *Model) renderJournal() []string {
 			errText = r.Network
 		}
 		out = append(out, style.Render(fmt.Sprintf("%-12s %-6s %-44s %6s %6d %3d %6d %6d  %s",
-			r.Time.UTC().Format("15:04:05.000"), termtext.Clean(r.Method), termtext.Fit(termtext.Clean(r.Path), 44),
-			status, r.LatencyMS, r.Attempt, r.WaitedMS, r.RateRemaining, termtext.Clean(errText))))
+			r.Time.UTC().Format("15:04:05.000"), textsafe.Clean(r.Method), textsafe.Fit(textsafe.Clean(r.Path), 44),
+			status, r.LatencyMS, r.Attempt, r.WaitedMS, r.RateRemaining, textsafe.Clean(errText))))
 	}
 	return out
 }

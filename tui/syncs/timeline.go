@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/themes"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // sparkLevels draw a sparkline, lowest to highest.
@@ -129,7 +129,7 @@ func timeline(journal []directory.Request, width int, th themes.Theme) []string 
 			codes = append(codes, fmt.Sprintf("%s×%d", c, n))
 		}
 		slices.Sort(codes)
-		line := fmt.Sprintf("  %s %s %5d req %4d retries %4d waits  ", termtext.Fit(termtext.Clean(ep.name), labelWidth),
+		line := fmt.Sprintf("  %s %s %5d req %4d retries %4d waits  ", textsafe.Fit(textsafe.Clean(ep.name), labelWidth),
 			spark(ep.activity, peak(ep.activity), true), ep.requests, ep.retries, ep.wait)
 		if len(codes) > 0 {
 			line = th.Error.Render(line + strings.Join(codes, " "))
@@ -143,7 +143,7 @@ func timeline(journal []directory.Request, width int, th themes.Theme) []string 
 	slices.Sort(buckets)
 	for _, b := range buckets {
 		top := peak(usage[b])
-		line := fmt.Sprintf("  %s %s  limit %d/min, peak %.0f%% used", termtext.Fit("bucket "+termtext.Clean(b), labelWidth),
+		line := fmt.Sprintf("  %s %s  limit %d/min, peak %.0f%% used", textsafe.Fit("bucket "+textsafe.Clean(b), labelWidth),
 			spark(usage[b], 1, false), limits[b], top*100)
 		if top >= 0.9 {
 			line = th.Warning.Render(line)
@@ -171,7 +171,7 @@ func slowness(journal []directory.Request, waits int, held int64, heldBy map[str
 		}
 	}
 	return fmt.Sprintf("slow: %d of %d requests waited %s in all, most on bucket %s (peak %.0f%% used)",
-		waits, len(journal), (time.Duration(held) * time.Millisecond).Round(time.Millisecond), termtext.Clean(worst), peak(usage[worst])*100)
+		waits, len(journal), (time.Duration(held) * time.Millisecond).Round(time.Millisecond), textsafe.Clean(worst), peak(usage[worst])*100)
 }
 
 // peak is the largest value of vs (0 for none).

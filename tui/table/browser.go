@@ -9,8 +9,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/themes"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // Browser is a table with a "/" filter prompt and a status line below it
@@ -118,13 +118,13 @@ func (b Browser) Update(msg tea.Msg) (Browser, tea.Cmd) {
 func (b Browser) View() string {
 	th := b.Table.theme
 	filtered := b.Table.Query() != "" || b.Table.Len() != b.Table.Total()
-	n, total := termtext.Count(b.Table.Len()), termtext.Count(b.Table.Total())
+	n, total := textsafe.Count(b.Table.Len()), textsafe.Count(b.Table.Total())
 	var count string
 	switch {
 	case b.partialOf > 0 && filtered:
-		count = fmt.Sprintf("%s of %s loaded of %s %s…", n, total, termtext.Count(b.partialOf), b.noun)
+		count = fmt.Sprintf("%s of %s loaded of %s %s…", n, total, textsafe.Count(b.partialOf), b.noun)
 	case b.partialOf > 0:
-		count = fmt.Sprintf("%s of %s %s loaded…", total, termtext.Count(b.partialOf), b.noun)
+		count = fmt.Sprintf("%s of %s %s loaded…", total, textsafe.Count(b.partialOf), b.noun)
 	case filtered:
 		count = fmt.Sprintf("%s of %s %s", n, total, b.noun)
 	default:
@@ -138,11 +138,11 @@ func (b Browser) View() string {
 	case b.typing:
 		left = b.input.View()
 	case b.Table.Query() != "":
-		left = th.Prompt.Render("/") + termtext.Clean(b.Table.Query())
+		left = th.Prompt.Render("/") + textsafe.Clean(b.Table.Query())
 	default:
 		left = th.Muted.Render("/ filter  o sort")
 	}
-	gap := b.width - ansi.StringWidthWc(left) - termtext.Width(count)
+	gap := b.width - ansi.StringWidthWc(left) - textsafe.Width(count)
 	line := left + strings.Repeat(" ", max(gap, 1)) + th.Muted.Render(count)
 	return b.Table.View() + "\n" + ansi.TruncateWc(line, b.width, "")
 }

@@ -9,7 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/dirdeck/dirdeck/tui/termtext"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 )
 
 // Query is a parsed filter: field filters ("dept:Sales") that must all
@@ -39,7 +39,7 @@ func ParseQuery(s string, fields map[string]int) Query {
 	var q Query
 	// Data is clean (see Row), so a pasted control character can only
 	// match as the visible stand-in that cleaning gives it.
-	for _, tok := range tokenize(termtext.Clean(s)) {
+	for _, tok := range tokenize(textsafe.Clean(s)) {
 		if name, val, ok := strings.Cut(tok, ":"); ok && val != "" {
 			if idx, known := fields[strings.ToLower(name)]; known {
 				q.Fields = append(q.Fields, FieldFilter{Field: idx, Name: strings.ToLower(name), Value: strings.ToLower(val)})

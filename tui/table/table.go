@@ -17,8 +17,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/themes"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // Debounce is how long the table waits after the last keystroke before it
@@ -26,7 +26,7 @@ import (
 const Debounce = 30 * time.Millisecond
 
 // Row is one precomputed table row, as a pane builds it for NewRows.
-// Every string must already be clean (termtext.Clean); Hay and Fields must
+// Every string must already be clean (textsafe.Clean); Hay and Fields must
 // be lowercase.
 type Row struct {
 	Key      string   // stable identity (an Okta ID) to keep the cursor across reloads
@@ -507,12 +507,12 @@ func (m Model) View() string {
 			}
 		}
 		if c.Right {
-			hdr.WriteString(termtext.FitRight(title, w[i]))
+			hdr.WriteString(textsafe.FitRight(title, w[i]))
 		} else {
-			hdr.WriteString(termtext.Fit(title, w[i]))
+			hdr.WriteString(textsafe.Fit(title, w[i]))
 		}
 	}
-	b.WriteString(m.theme.TableHeader.Render(termtext.Fit(hdr.String(), m.width)))
+	b.WriteString(m.theme.TableHeader.Render(textsafe.Fit(hdr.String(), m.width)))
 	body := m.bodyHeight()
 	if len(m.view) == 0 {
 		b.WriteByte('\n')
@@ -523,7 +523,7 @@ func (m Model) View() string {
 		case m.rows.Len() > 0:
 			msg = "no rows match the filter"
 		}
-		b.WriteString(m.theme.Muted.Render(termtext.Fit(msg, m.width)))
+		b.WriteString(m.theme.Muted.Render(textsafe.Fit(msg, m.width)))
 		padLines(&b, body-1)
 		return b.String()
 	}
@@ -548,7 +548,7 @@ func (m Model) renderRow(b *strings.Builder, r int, w []int, selected bool) {
 	if selected {
 		var line strings.Builder
 		m.cells(&line, r, w, func(_ int, s string) string { return s })
-		b.WriteString(m.theme.RowSelected.Render(termtext.Fit(line.String(), m.width)))
+		b.WriteString(m.theme.RowSelected.Render(textsafe.Fit(line.String(), m.width)))
 		return
 	}
 	n := m.cells(b, r, w, func(i int, s string) string {
@@ -580,9 +580,9 @@ func (m Model) cells(b *strings.Builder, r int, w []int, style func(int, string)
 			cell = m.cellFunc(m.rows.Key(r))
 		}
 		if c.Right {
-			cell = termtext.FitRight(cell, w[i])
+			cell = textsafe.FitRight(cell, w[i])
 		} else {
-			cell = termtext.Fit(cell, w[i])
+			cell = textsafe.Fit(cell, w[i])
 		}
 		b.WriteString(style(i, cell))
 		n += w[i]

@@ -9,8 +9,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/themes"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 var fields = map[string]int{"dept": 0, "department": 0, "status": 1, "group": 2}
@@ -195,7 +195,7 @@ func TestViewWindowAndAlignment(t *testing.T) {
 		rows = append(rows, row(fmt.Sprint(i), fmt.Sprintf("User %04d", i), fmt.Sprintf("u%d@example.com", i), "Sales", "ACTIVE"))
 	}
 	rows[1] = row("cjk", "山田 太郎 山田 太郎 山田", "taro@example.jp", "営業部", "ACTIVE")
-	rows[2] = row("hostile", termtext.Clean("\x1b[2J\x1b]52;c;eA==\x07evil"), "e@example.com", "Sales", "SUSPENDED")
+	rows[2] = row("hostile", textsafe.Clean("\x1b[2J\x1b]52;c;eA==\x07evil"), "e@example.com", "Sales", "SUSPENDED")
 	m := newTable(t, rows, 70, 6)
 	out := m.View()
 	lines := strings.Split(out, "\n")
@@ -203,7 +203,7 @@ func TestViewWindowAndAlignment(t *testing.T) {
 		t.Fatalf("view has %d lines, want 6 (header + 5 rows):\n%s", len(lines), out)
 	}
 	for i, l := range lines {
-		if w := termtext.Width(ansi.Strip(l)); w != 70 {
+		if w := textsafe.Width(ansi.Strip(l)); w != 70 {
 			t.Errorf("line %d is %d cells wide, want 70: %q", i, w, ansi.Strip(l))
 		}
 	}
@@ -237,7 +237,7 @@ func TestViewWindowAndAlignment(t *testing.T) {
 func TestNarrowDropsColumns(t *testing.T) {
 	m := newTable(t, sample(), 30, 4)
 	for i, l := range strings.Split(m.View(), "\n") {
-		if w := termtext.Width(ansi.Strip(l)); w != 30 {
+		if w := textsafe.Width(ansi.Strip(l)); w != 30 {
 			t.Errorf("line %d is %d wide: %q", i, w, ansi.Strip(l))
 		}
 	}

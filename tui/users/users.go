@@ -19,11 +19,11 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/pane"
 	"github.com/dirdeck/dirdeck/tui/staging"
 	"github.com/dirdeck/dirdeck/tui/table"
-	"github.com/dirdeck/dirdeck/tui/termtext"
 )
 
 // Columns of the users table.
@@ -92,12 +92,12 @@ var neverSort = []string{ColLastLogin: " "}
 // groupNames are the user's groups (lowercase, newline-joined) for
 // "group:" filters.
 func BuildRow(u directory.User, groupNames string, in Interner) table.Row {
-	name := termtext.Clean(u.Name())
-	login := termtext.Clean(u.Login)
-	email := termtext.Clean(u.Email)
-	title := in.get(termtext.Clean(u.Title))
-	dept := in.get(termtext.Clean(u.Department))
-	status := in.get(termtext.Clean(u.Status))
+	name := textsafe.Clean(u.Name())
+	login := textsafe.Clean(u.Login)
+	email := textsafe.Clean(u.Email)
+	title := in.get(textsafe.Clean(u.Title))
+	dept := in.get(textsafe.Clean(u.Department))
+	status := in.get(textsafe.Clean(u.Status))
 	last, sortKeys := "never", neverSort
 	if u.LastLogin != nil {
 		// Dates sort as text; "never" gets a key that sorts before them.
@@ -286,7 +286,7 @@ func readRows(s *store.Store, usersPer int, begin func(total int), add func(batc
 		if groupName == nil {
 			groupName = map[string]string{}
 			for g := range r.Groups() {
-				groupName[g.ID] = strings.ToLower(termtext.Clean(g.Name))
+				groupName[g.ID] = strings.ToLower(textsafe.Clean(g.Name))
 			}
 			begin(r.Counts().Users)
 			return false, nil
@@ -346,7 +346,7 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if m.detail != nil {
 			m.detail.data, m.detail.err = r.Data, r.Err
 			if r.Data != nil {
-				m.detail.title = termtext.Clean(r.Data.User.Name())
+				m.detail.title = textsafe.Clean(r.Data.User.Name())
 			}
 			m.detail.render(m.ctx)
 		}
@@ -595,7 +595,7 @@ func (d *detail) render(ctx *pane.Context) {
 	var lines []string
 	switch {
 	case d.err != nil:
-		lines = append(lines, th.Error.Render(termtext.Clean(d.err.Error())))
+		lines = append(lines, th.Error.Render(textsafe.Clean(d.err.Error())))
 	case d.data == nil:
 		lines = append(lines, th.Muted.Render("loading…"))
 	default:
@@ -604,7 +604,7 @@ func (d *detail) render(ctx *pane.Context) {
 			if v == "" {
 				return
 			}
-			lines = append(lines, th.Muted.Render(termtext.Fit(k, 18))+termtext.Truncate(termtext.Clean(v), max(w-18, 1)))
+			lines = append(lines, th.Muted.Render(textsafe.Fit(k, 18))+textsafe.Truncate(textsafe.Clean(v), max(w-18, 1)))
 		}
 		ts := func(t *time.Time) string {
 			if t == nil || t.IsZero() {
@@ -661,8 +661,8 @@ func (d *detail) render(ctx *pane.Context) {
 		}
 		d.groupLine = len(lines)
 		for i, gr := range d.groups {
-			name := termtext.Truncate(termtext.Clean(gr.group.Name), max(w-20, 1))
-			typ := "  " + termtext.Clean(gr.group.Type)
+			name := textsafe.Truncate(textsafe.Clean(gr.group.Name), max(w-20, 1))
+			typ := "  " + textsafe.Clean(gr.group.Type)
 			if gr.mark == "+" {
 				typ += "  (staged)"
 			}
@@ -671,7 +671,7 @@ func (d *detail) render(ctx *pane.Context) {
 				mark = " "
 			}
 			if i == d.cursor {
-				lines = append(lines, th.RowSelected.Render(termtext.Fit(mark+" "+name+typ, max(w, 1))))
+				lines = append(lines, th.RowSelected.Render(textsafe.Fit(mark+" "+name+typ, max(w, 1))))
 				continue
 			}
 			lines = append(lines, staging.Style(th, gr.mark)(mark+" "+name)+th.Muted.Render(typ))
@@ -691,8 +691,8 @@ func (d *detail) render(ctx *pane.Context) {
 			if len(how) == 0 {
 				how = append(how, "via a group")
 			}
-			label := termtext.Fit(termtext.Clean(a.App.Label), min(30, max(w/3, 8)))
-			lines = append(lines, "  "+label+" "+th.Muted.Render(termtext.Truncate(termtext.Clean(strings.Join(how, "; ")), max(w-termtext.Width(label)-3, 1))))
+			label := textsafe.Fit(textsafe.Clean(a.App.Label), min(30, max(w/3, 8)))
+			lines = append(lines, "  "+label+" "+th.Muted.Render(textsafe.Truncate(textsafe.Clean(strings.Join(how, "; ")), max(w-textsafe.Width(label)-3, 1))))
 		}
 	}
 	d.sc.VP.SetContentLines(lines)
@@ -796,7 +796,7 @@ var groupFields = map[string]int{"name": 0, "type": 1, "desc": 2, "description":
 // the user is not in.
 func (m *Model) openPicker() tea.Cmd {
 	d := m.detail
-	m.picker = staging.NewPicker("Add "+termtext.Clean(d.data.User.Name())+" to groups — pick groups", groupColumns(), groupFields, "groups", m.ctx.Theme)
+	m.picker = staging.NewPicker("Add "+textsafe.Clean(d.data.User.Name())+" to groups — pick groups", groupColumns(), groupFields, "groups", m.ctx.Theme)
 	m.picker.SetSize(m.width, m.hgt, m.ctx.Theme)
 	mine := map[string]bool{}
 	for _, g := range d.data.Groups {
@@ -812,7 +812,7 @@ func (m *Model) openPicker() tea.Cmd {
 				if mine[g.ID] {
 					continue
 				}
-				name, typ, desc := termtext.Clean(g.Name), termtext.Clean(g.Type), termtext.Clean(g.Description)
+				name, typ, desc := textsafe.Clean(g.Name), textsafe.Clean(g.Type), textsafe.Clean(g.Description)
 				rows = append(rows, table.Row{Key: g.ID, Cells: []string{name, typ, desc},
 					Hay:    strings.ToLower(name + "\n" + desc),
 					Fields: []string{strings.ToLower(name), strings.ToLower(typ), strings.ToLower(desc)}})

@@ -1,4 +1,4 @@
-package termtext
+package textsafe
 
 import (
 	"strings"
@@ -24,6 +24,8 @@ func TestCleanHostile(t *testing.T) {
 		{"backspace overwrite trick", "admin\b\b\b\b\buser", "admin␈␈␈␈␈user"},
 		{"bidi override", "abc\u202egnp.exe", "abc\uFFFDgnp.exe"},
 		{"bidi isolate", "\u2066x\u2069", "\uFFFDx\uFFFD"},
+		{"deprecated format control", "a\u206ab", "a\uFFFDb"},
+		{"interlinear annotation hides text", "Ana\ufff9x\ufffaadmin\ufffb", "Ana\uFFFDx\uFFFDadmin\uFFFD"},
 		{"direction marks dropped", "\u200fשלום\u200e", "שלום"},
 		{"html stays text", "<script>alert(1)</script>", "<script>alert(1)</script>"},
 		{"invalid utf8", "a\xffb", "a\uFFFDb"},
@@ -111,5 +113,53 @@ func TestList(t *testing.T) {
 	}
 	if got, want := List([]string{"okta.users.read", "a\x1b[2Jb"}), "okta.users.read, a␛[2Jb"; got != want {
 		t.Errorf("List = %q, want %q", got, want)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		r    rune
+		want Class
+	}{
+		{'a', Safe}, {'山', Safe}, {'\u200d', Safe}, {'é', Safe},
+		{'\t', Break}, {'\n', Break}, {'\r', Break}, {'\u0085', Break}, {'\u2028', Break},
+		{0x00, Control}, {0x07, Control}, {0x1b, Control}, {0x7f, Control},
+		{0x80, C1}, {0x9b, C1}, {0x9d, C1}, {0x9f, C1},
+		{'\u202a', Bidi}, {'\u202e', Bidi}, {'\u2066', Bidi}, {'\u2069', Bidi}, {'\u206f', Bidi},
+		{'\ufff9', Hidden}, {'\ufffb', Hidden},
+		{'\u200e', Mark}, {'\u200f', Mark}, {'\u061c', Mark},
+	}
+	for _, tt := range tests {
+		if got := Classify(tt.r); got != tt.want {
+			t.Errorf("Classify(%U) = %d, want %d", tt.r, got, tt.want)
+		}
+		if want := tt.want != Safe && tt.want != Mark; Dangerous(tt.r) != want {
+			t.Errorf("Dangerous(%U) = %v, want %v", tt.r, !want, want)
+		}
+	}
+}
+
+func TestEscape(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"osc52 \x1b]52;c;Zm9v\x07", `osc52 \u001b]52;c;Zm9v\u0007`},
+		{"csi \u009b2J", `csi \u009b2J`},
+		{"rlo \u202egnp.exe", `rlo \u202egnp.exe`},
+		{"nul\x00 del\x7f cr\r", `nul\u0000 del\u007f cr\u000d`},
+		{"tab\tand\nnewline stay", "tab\tand\nnewline stay"},
+		{"rtl mark \u200f stays", "rtl mark \u200f stays"},
+		{"invalid \xff", "invalid \uFFFD"},
+		{"山田 👩‍💻", "山田 👩‍💻"},
+	}
+	for _, tt := range tests {
+		got := Escape(tt.in)
+		if got != tt.want {
+			t.Errorf("Escape(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		for _, r := range got {
+			if r != '\t' && r != '\n' && Dangerous(r) {
+				t.Errorf("Escape(%q) left %U", tt.in, r)
+			}
+		}
 	}
 }
