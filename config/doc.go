@@ -39,7 +39,10 @@
 // (+ DIRDECK_SCOPES, DIRDECK_KEY_ID) for OAuth 2.0 private_key_jwt.
 // DIRDECK_ALLOW_WRITES=1 enables writes for this configuration only; a
 // profile from the file enables writes in the file, never from the
-// environment. The environment configuration is named "env-" plus the org
+// environment, but DIRDECK_ALLOW_WRITES=0 turns writes off for any
+// configuration (the environment can always say no). DIRDECK_SIGNING_KEY
+// and DIRDECK_ALLOWED_SIGNERS override a profile's signing_key and
+// allowed_signers. The environment configuration is named "env-" plus the org
 // host (for example env-acme-okta-com, env-127-0-0-1-8707) so that two
 // orgs never share a cache file. See [Resolve] for the order in which a
 // configuration is chosen.

@@ -124,7 +124,8 @@ func loadFile(path string) (*Config, error) {
 
 // profileKeys are the keys of a [profiles.<name>] table, for error hints.
 var profileKeys = []string{"org_url", "auth", "client_id", "private_key_file", "key_id", "scopes",
-	"allow_writes", "sync_interval", "budget_share", "rotation_days", "approvals_required"}
+	"allow_writes", "sync_interval", "budget_share", "rotation_days", "approvals_required",
+	"signing_key", "allowed_signers", "approver_roles"}
 
 // Path is the file the configuration was loaded from and is saved to.
 func (c *Config) Path() string { return c.path }

@@ -15,7 +15,8 @@ func isolate(t *testing.T) string {
 	home := t.TempDir()
 	t.Setenv("DIRDECK_HOME", home)
 	for _, v := range []string{"DIRDECK_PROFILE", "DIRDECK_ORG_URL", "DIRDECK_API_TOKEN", "DIRDECK_CLIENT_ID",
-		"DIRDECK_PRIVATE_KEY_FILE", "DIRDECK_SCOPES", "DIRDECK_KEY_ID", "DIRDECK_ALLOW_WRITES"} {
+		"DIRDECK_PRIVATE_KEY_FILE", "DIRDECK_SCOPES", "DIRDECK_KEY_ID", "DIRDECK_ALLOW_WRITES",
+		"DIRDECK_SIGNING_KEY", "DIRDECK_ALLOWED_SIGNERS"} {
 		t.Setenv(v, "")
 		os.Unsetenv(v)
 	}

@@ -59,6 +59,18 @@ type Profile struct {
 	RotationDays int `toml:"rotation_days" json:"rotation_days"`
 	// ApprovalsRequired is how many reviewers must approve a change plan.
 	ApprovalsRequired int `toml:"approvals_required" json:"approvals_required"`
+	// SigningKey is the OpenSSH key file (private, or .pub with the key in
+	// ssh-agent) that signs the plans this admin stages and the reviews
+	// they make; DIRDECK_SIGNING_KEY overrides it.
+	SigningKey string `toml:"signing_key,omitempty" json:"signing_key,omitempty"`
+	// AllowedSigners is the OpenSSH allowed_signers file naming the team's
+	// keys by Okta login; approvals from other machines count only when
+	// it trusts their key. DIRDECK_ALLOWED_SIGNERS overrides it.
+	AllowedSigners string `toml:"allowed_signers,omitempty" json:"allowed_signers,omitempty"`
+	// ApproverRoles are the Okta admin role types (or custom role ids or
+	// labels) whose holders may approve plans; empty: the roles that can
+	// change groups (plan.DefaultApproverRoles).
+	ApproverRoles []string `toml:"approver_roles,omitempty" json:"approver_roles,omitempty"`
 }
 
 // DefaultProfile returns a profile with every default set and no org URL.
@@ -142,6 +154,11 @@ func (p *Profile) Validate() error {
 	}
 	if p.ApprovalsRequired < 1 || p.ApprovalsRequired > 10 {
 		return fmt.Errorf("approvals_required: %d is not between 1 and 10", p.ApprovalsRequired)
+	}
+	for _, r := range p.ApproverRoles {
+		if strings.TrimSpace(r) == "" || strings.ContainsFunc(r, func(c rune) bool { return c < ' ' || c == 0x7f }) {
+			return fmt.Errorf("approver_roles: %q is not a role type, custom role id or label", r)
+		}
 	}
 	return nil
 }

@@ -99,6 +99,9 @@ func Locate(profileFlag string) (Resolved, error) {
 		}
 		r = Resolved{Name: cfg.Active, Profile: cfg.Profiles[cfg.Active], Source: SourceProfile}
 	}
+	if err := envOverrides(&r.Profile, r.Source); err != nil {
+		return Resolved{}, err
+	}
 	dir, err := EnsureDataDir()
 	if err != nil {
 		return Resolved{}, err
@@ -202,17 +205,34 @@ func envProfile() (Profile, error) {
 	default:
 		return Profile{}, errors.New("DIRDECK_ORG_URL is set but there is no credential: set DIRDECK_API_TOKEN, or DIRDECK_CLIENT_ID and DIRDECK_PRIVATE_KEY_FILE")
 	}
-	if w := os.Getenv("DIRDECK_ALLOW_WRITES"); w != "" {
-		allow, err := strconv.ParseBool(w)
-		if err != nil {
-			return Profile{}, fmt.Errorf("DIRDECK_ALLOW_WRITES: %q is not 1/0 or true/false", w)
-		}
-		p.AllowWrites = allow
-	}
 	if err := p.Validate(); err != nil {
 		return Profile{}, fmt.Errorf("environment configuration: %w", err)
 	}
 	return p, nil
+}
+
+// envOverrides applies the environment variables that speak for any
+// configuration: DIRDECK_ALLOW_WRITES (the environment can always say no;
+// it says yes only for the environment-only configuration, since a
+// profile enables writes explicitly), DIRDECK_SIGNING_KEY and
+// DIRDECK_ALLOWED_SIGNERS.
+func envOverrides(p *Profile, source string) error {
+	if w := os.Getenv("DIRDECK_ALLOW_WRITES"); w != "" {
+		allow, err := strconv.ParseBool(w)
+		if err != nil {
+			return fmt.Errorf("DIRDECK_ALLOW_WRITES: %q is not 1/0 or true/false", w)
+		}
+		if !allow || source == SourceEnv {
+			p.AllowWrites = allow
+		}
+	}
+	if k := os.Getenv("DIRDECK_SIGNING_KEY"); k != "" {
+		p.SigningKey = k
+	}
+	if a := os.Getenv("DIRDECK_ALLOWED_SIGNERS"); a != "" {
+		p.AllowedSigners = a
+	}
+	return nil
 }
 
 // envProfileName derives the name of an environment configuration from

@@ -160,6 +160,14 @@ allow_writes = true
 		{name: "env allow writes does not apply to profiles", file: fileWithActive, tokens: map[string]string{"work": testToken},
 			env:      map[string]string{"DIRDECK_ALLOW_WRITES": "1"},
 			wantName: "work", wantURL: "https://acme.okta.com", wantSrc: SourceProfile, wantToken: testToken, wantTSrc: TokenFromKeyring},
+		{name: "env says no to a profile that writes", file: fileWithActive, flag: "home", tokens: map[string]string{"home": testToken},
+			env:      map[string]string{"DIRDECK_ALLOW_WRITES": "0"},
+			wantName: "home", wantURL: "https://home.okta.com", wantSrc: SourceProfile, wantToken: testToken, wantTSrc: TokenFromKeyring},
+		{name: "env says false to a profile that writes", file: fileWithActive, flag: "home", tokens: map[string]string{"home": testToken},
+			env:      map[string]string{"DIRDECK_ALLOW_WRITES": "false"},
+			wantName: "home", wantURL: "https://home.okta.com", wantSrc: SourceProfile, wantToken: testToken, wantTSrc: TokenFromKeyring},
+		{name: "profile bad allow writes in env", file: fileWithActive, tokens: map[string]string{"work": testToken},
+			env: map[string]string{"DIRDECK_ALLOW_WRITES": "nah"}, errHas: "DIRDECK_ALLOW_WRITES"},
 		{name: "profile token falls back to env", file: fileWithActive, env: map[string]string{"DIRDECK_API_TOKEN": testToken},
 			wantName: "work", wantURL: "https://acme.okta.com", wantSrc: SourceProfile, wantToken: testToken, wantTSrc: TokenFromEnv},
 		{name: "profile without token", file: fileWithActive, errIs: ErrNoToken, errHas: "dirdeck profile set-token work"},
@@ -220,6 +228,42 @@ allow_writes = true
 			}
 			if m := mode(t, data); m != 0o700 {
 				t.Fatalf("data dir mode %o, want 700", m)
+			}
+		})
+	}
+}
+
+func TestResolveSigningOverrides(t *testing.T) {
+	const file = `active = "work"
+[profiles.work]
+org_url = "https://acme.okta.com"
+signing_key = "/keys/profile_ed25519"
+allowed_signers = "/team/allowed_signers"
+approver_roles = ["SUPER_ADMIN", "cr0groupwriter"]
+`
+	tests := []struct {
+		name               string
+		env                map[string]string
+		wantKey, wantTrust string
+	}{
+		{name: "profile", wantKey: "/keys/profile_ed25519", wantTrust: "/team/allowed_signers"},
+		{name: "environment wins", env: map[string]string{"DIRDECK_SIGNING_KEY": "/env/id_ed25519", "DIRDECK_ALLOWED_SIGNERS": "/env/allowed"},
+			wantKey: "/env/id_ed25519", wantTrust: "/env/allowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			home := isolate(t)
+			useMockKeyring(t)
+			writeConfig(t, home, file)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			r, err := Locate("")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Profile.SigningKey != tt.wantKey || r.Profile.AllowedSigners != tt.wantTrust || len(r.Profile.ApproverRoles) != 2 {
+				t.Fatalf("signing_key %q allowed_signers %q approver_roles %v", r.Profile.SigningKey, r.Profile.AllowedSigners, r.Profile.ApproverRoles)
 			}
 		})
 	}
