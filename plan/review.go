@@ -106,23 +106,8 @@ func review(st *store.Store, id, decision string, reviewer Identity, comment str
 	comment = strings.TrimSpace(comment)
 	var refusal error
 	rec, err := update(st, id, func(r *Record) error {
-		switch r.State {
-		case StatePending, StateApproved, StateDraft:
-		default:
-			refusal = refused("plan %s is %s: only pending or approved plans can be reviewed", id, r.State)
+		if refusal = CheckReview(r, decision, reviewer); refusal != nil {
 			return refusal
-		}
-		if decision == DecisionApprove {
-			if reviewer.AdminID == r.Plan.Author.AdminID {
-				refusal = fmt.Errorf("%w: %w (author %s)", ErrRefused, ErrSelfApproval, r.Plan.Author)
-				return refusal
-			}
-			for _, a := range r.Approvals() {
-				if a.Reviewer.AdminID == reviewer.AdminID {
-					refusal = refused("%s already approved plan %s", reviewer, id)
-					return refusal
-				}
-			}
 		}
 		r.Reviews = append(r.Reviews, Review{Decision: decision, Reviewer: reviewer, Hash: r.Hash, Comment: comment, Time: now})
 		r.Updated = now
@@ -148,6 +133,30 @@ func review(st *store.Store, id, decision string, reviewer Identity, comment str
 	}
 	err = appendAudit(st, AuditEntry{Time: now, Action: action, Actor: reviewer, PlanID: id, Hash: rec.Hash, Title: rec.Plan.Title, Detail: detail})
 	return rec, err
+}
+
+// CheckReview returns why reviewer may not record decision on r (an
+// ErrRefused: the plan's state, four eyes, a second approval by the same
+// admin), or nil. Approve and Reject apply it; the dashboard asks it
+// before it asks for a comment, so a refusal comes first.
+func CheckReview(r *Record, decision string, reviewer Identity) error {
+	switch r.State {
+	case StatePending, StateApproved, StateDraft:
+	default:
+		return refused("plan %s is %s: only pending or approved plans can be reviewed", r.ID, r.State)
+	}
+	if decision != DecisionApprove {
+		return nil
+	}
+	if reviewer.AdminID == r.Plan.Author.AdminID {
+		return fmt.Errorf("%w: %w (author %s)", ErrRefused, ErrSelfApproval, r.Plan.Author)
+	}
+	for _, a := range r.Approvals() {
+		if a.Reviewer.AdminID == reviewer.AdminID {
+			return refused("%s already approved plan %s", reviewer, r.ID)
+		}
+	}
+	return nil
 }
 
 // stateAfterReviews derives a reviewable plan's state from its reviews.

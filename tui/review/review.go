@@ -46,6 +46,19 @@ type Actions struct {
 	// Apply applies a plan; rebase accepts membership drift (see
 	// plan.ApplyOptions.Rebase).
 	Apply func(id string, rebase bool) tea.Cmd
+	// Check asks whether the admin may approve or reject plan id
+	// (plan.CheckReview) and answers with a CheckedMsg, so that a refusal
+	// (the author approving their own plan) comes before the comment
+	// form; nil goes straight to the form.
+	Check func(id, action string) tea.Cmd
+}
+
+// CheckedMsg answers Actions.Check: Err is the refusal, nil when the
+// admin may go on.
+type CheckedMsg struct {
+	ID     string
+	Action string
+	Err    error
 }
 
 // Action names in DoneMsg.
@@ -88,6 +101,22 @@ func PlanActions(ctx context.Context, st *store.Store, who func() (plan.Identity
 		}
 	}
 	a := Actions{Approve: review(ActionApprove, plan.Approve), Reject: review(ActionReject, plan.Reject)}
+	a.Check = func(id, action string) tea.Cmd {
+		decision := plan.DecisionApprove
+		if action == ActionReject {
+			decision = plan.DecisionReject
+		}
+		return func() tea.Msg {
+			me, err := who()
+			if err == nil {
+				var r *plan.Record
+				if r, err = plan.Load(st, id); err == nil {
+					err = plan.CheckReview(r, decision, me)
+				}
+			}
+			return CheckedMsg{ID: id, Action: action, Err: err}
+		}
+	}
 	if opts.Client != nil {
 		a.Apply = func(id string, rebase bool) tea.Cmd {
 			o := opts
@@ -261,6 +290,18 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		m.render()
 		return m, nil
+	case CheckedMsg:
+		m.working = false
+		if r := m.selected(); r == nil || r.ID != msg.ID {
+			m.setStatus("", false) // the admin moved on meanwhile
+			return m, nil
+		}
+		if msg.Err != nil {
+			m.setStatus(fmt.Sprintf("%s %s: %v", msg.Action, msg.ID, msg.Err), true)
+			return m, nil
+		}
+		m.status = ""
+		return m, m.openForm(msg.Action)
 	case DoneMsg:
 		m.working = false
 		if msg.Action == ActionApply || msg.Action == ActionRebase {
@@ -448,6 +489,17 @@ func (m *Model) startForm(action string) tea.Cmd {
 		m.setStatus(action+" is not available here (no credential, or the cache is read-only)", true)
 		return nil
 	}
+	if (action == ActionApprove || action == ActionReject) && m.actions.Check != nil {
+		m.working = true
+		m.setStatus("checking whether you may "+action+" "+r.ID+"…", false)
+		return m.actions.Check(r.ID, action)
+	}
+	return m.openForm(action)
+}
+
+// openForm asks for the action's comment or typed confirmation.
+func (m *Model) openForm(action string) tea.Cmd {
+	r := m.selected()
 	m.comment, m.typed, m.formAction = "", "", action
 	var field huh.Field
 	switch action {
@@ -550,20 +602,45 @@ func (m *Model) View() string {
 	var b strings.Builder
 	b.WriteString(textsafe.Truncate(m.header(), m.w))
 	b.WriteByte('\n')
+	status := m.statusLines()
 	if m.mode == modeForm && m.form != nil {
 		b.WriteString(m.form.View())
 	} else {
-		b.WriteString(m.vp.View())
+		// A long error takes the lines it needs from the bottom of the
+		// viewport rather than being cut at the edge.
+		lines := strings.Split(m.vp.View(), "\n")
+		b.WriteString(strings.Join(lines[:max(len(lines)-len(status)+1, 1)], "\n"))
 	}
 	b.WriteByte('\n')
 	if m.statusErr {
 		// A marker in the error style, the text plain: the no-color
 		// theme underlines errors, which hurts a long message.
-		b.WriteString(th.Error.Render("✗") + " " + textsafe.Truncate(textsafe.Clean(m.status), max(m.w-2, 1)))
+		b.WriteString(th.Error.Render("✗") + " " + strings.Join(status, "\n  "))
 	} else {
 		b.WriteString(th.Muted.Render(textsafe.Truncate(textsafe.Clean(m.status), m.w)))
 	}
 	return b.String()
+}
+
+// maxStatusLines bounds how much of the pane an error may take.
+const maxStatusLines = 4
+
+// statusLines is an error status wrapped to the pane's width (after the
+// "✗ " marker), so a refusal is read whole; other statuses are one line.
+func (m *Model) statusLines() []string {
+	if !m.statusErr {
+		return []string{m.status}
+	}
+	w := max(m.w-2, 10)
+	lines := strings.Split(ansi.Wrap(textsafe.Clean(m.status), w, " "), "\n")
+	if len(lines) > maxStatusLines {
+		lines = lines[:maxStatusLines]
+		lines[maxStatusLines-1] = textsafe.Truncate(lines[maxStatusLines-1]+" …", w)
+	}
+	for i, l := range lines {
+		lines[i] = textsafe.Truncate(l, w)
+	}
+	return lines
 }
 
 func (m *Model) header() string {

@@ -148,12 +148,18 @@ func (e *env) domain(t *testing.T) string {
 
 func (e *env) pane(t *testing.T, theme string) *Model {
 	t.Helper()
+	return e.paneAs(t, theme, priya)
+}
+
+// paneAs is the pane of an admin who reviews and applies as who.
+func (e *env) paneAs(t *testing.T, theme string, who plan.Identity) *Model {
+	t.Helper()
 	th, err := themes.ByName(theme)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := &pane.Context{Store: e.st, Theme: th, Profile: "acme", OrgURL: e.srv.URL, Now: func() time.Time { return clock }}
-	return New(ctx, PlanActions(context.Background(), e.st, func() (plan.Identity, error) { return priya, nil },
+	return New(ctx, PlanActions(context.Background(), e.st, func() (plan.Identity, error) { return who, nil },
 		plan.ApplyOptions{Client: e.client, AllowWrites: true, Now: func() time.Time { return clock }}))
 }
 
@@ -249,47 +255,58 @@ func TestGoldenReviewFlow(t *testing.T) {
 		name   string
 		theme  string
 		size   [2]int
+		as     plan.Identity // the admin at the keyboard; priya when empty
 		steps  []step
 		verify func(t *testing.T, m *Model)
 	}{
-		{"list", "no-color", [2]int{100, 20}, []step{{loaded, nil}}, func(t *testing.T, m *Model) {
+		// The author's a is refused at once, whole, before any comment.
+		{"self_approval", "no-color", [2]int{80, 20}, ada, []step{{loaded, press("enter", "a")}, {statusIs("approve"), nil}}, func(t *testing.T, m *Model) {
+			if m.mode != modeDetail || !m.statusErr || !strings.Contains(m.status, "four eyes") {
+				t.Fatalf("mode %d, status %q", m.mode, m.status)
+			}
+		}},
+		{"list", "no-color", [2]int{100, 20}, plan.Identity{}, []step{{loaded, nil}}, func(t *testing.T, m *Model) {
 			if len(m.plans) != 3 || m.plans[0].Plan.Title != "Contractors onboarding" {
 				t.Fatalf("plans = %d", len(m.plans))
 			}
 		}},
-		{"list_dark", "dark", [2]int{80, 20}, []step{{loaded, nil}}, nil},
-		{"detail", "no-color", [2]int{100, 30}, []step{{loaded, press("enter")}, {modeIs(modeDetail), nil}}, nil},
-		{"detail_collapsed", "no-color", [2]int{100, 30}, []step{{loaded, press("enter", "space")}, {func(m *Model) bool { return m.mode == modeDetail && !m.expanded[e.group.ID] }, nil}}, func(t *testing.T, m *Model) {
+		{"list_dark", "dark", [2]int{80, 20}, plan.Identity{}, []step{{loaded, nil}}, nil},
+		{"detail", "no-color", [2]int{100, 30}, plan.Identity{}, []step{{loaded, press("enter")}, {modeIs(modeDetail), nil}}, nil},
+		{"detail_collapsed", "no-color", [2]int{100, 30}, plan.Identity{}, []step{{loaded, press("enter", "space")}, {func(m *Model) bool { return m.mode == modeDetail && !m.expanded[e.group.ID] }, nil}}, func(t *testing.T, m *Model) {
 			if m.expanded[e.group.ID] {
 				t.Fatal("space did not collapse the focused group")
 			}
 		}},
-		{"approve_form", "no-color", [2]int{100, 24}, []step{{loaded, press("enter", "a")}, {inForm, press("checked with the team lead")}, {formShows("lead"), nil}}, nil},
-		{"approve_cancelled", "no-color", [2]int{100, 24}, []step{{loaded, press("enter", "a")}, {inForm, press("esc")}, {statusIs("approve cancelled"), nil}}, func(t *testing.T, m *Model) {
+		{"approve_form", "no-color", [2]int{100, 24}, plan.Identity{}, []step{{loaded, press("enter", "a")}, {inForm, press("checked with the team lead")}, {formShows("lead"), nil}}, nil},
+		{"approve_cancelled", "no-color", [2]int{100, 24}, plan.Identity{}, []step{{loaded, press("enter", "a")}, {inForm, press("esc")}, {statusIs("approve cancelled"), nil}}, func(t *testing.T, m *Model) {
 			if m.mode != modeDetail || m.open.State != plan.StatePending {
 				t.Fatalf("mode %d, state %s", m.mode, m.open.State)
 			}
 		}},
-		{"approved", "no-color", [2]int{100, 30}, []step{{loaded, press("enter", "a")}, {inForm, press("checked with the team lead", "enter")}, {statusIs("approved"), nil}}, func(t *testing.T, m *Model) {
+		{"approved", "no-color", [2]int{100, 30}, plan.Identity{}, []step{{loaded, press("enter", "a")}, {inForm, press("checked with the team lead", "enter")}, {statusIs("approved"), nil}}, func(t *testing.T, m *Model) {
 			if m.open == nil || m.open.State != plan.StateApproved {
 				t.Fatalf("open plan = %+v", m.open)
 			}
 		}},
-		{"apply_wrong_domain", "no-color", [2]int{100, 24}, []step{{loaded, press("A")}, {inForm, press("127.0.0.2", "enter")}, {formShows("exactly"), nil}}, func(t *testing.T, m *Model) {
+		{"apply_wrong_domain", "no-color", [2]int{100, 24}, plan.Identity{}, []step{{loaded, press("A")}, {inForm, press("127.0.0.2", "enter")}, {formShows("exactly"), nil}}, func(t *testing.T, m *Model) {
 			if m.mode != modeForm || m.working {
 				t.Fatal("a wrong domain left the confirmation")
 			}
 		}},
-		{"applied", "no-color", [2]int{100, 20}, []step{{loaded, press("A")}, {inForm, press(e.domain(t), "enter")}, {statusIs("applied"), nil}}, func(t *testing.T, m *Model) {
+		{"applied", "no-color", [2]int{100, 20}, plan.Identity{}, []step{{loaded, press("A")}, {inForm, press(e.domain(t), "enter")}, {statusIs("applied"), nil}}, func(t *testing.T, m *Model) {
 			if m.plans[0].State != plan.StateApplied {
 				t.Fatalf("state = %s (%s)", m.plans[0].State, m.status)
 			}
 		}},
-		{"audit", "no-color", [2]int{120, 20}, []step{{loaded, press("v")}, {modeIs(modeAudit), nil}}, nil},
+		{"audit", "no-color", [2]int{120, 20}, plan.Identity{}, []step{{loaded, press("v")}, {modeIs(modeAudit), nil}}, nil},
 	}
 	for _, f := range flows {
 		t.Run(f.name, func(t *testing.T) {
-			h := &host{p: e.pane(t, f.theme), steps: f.steps, needCommit: f.name == "applied"}
+			as := f.as
+			if as.AdminID == "" {
+				as = priya
+			}
+			h := &host{p: e.paneAs(t, f.theme, as), steps: f.steps, needCommit: f.name == "applied"}
 			tm := teatest.NewTestModel(t, h, teatest.WithInitialTermSize(f.size[0], f.size[1]))
 			fm := tm.FinalModel(t, teatest.WithFinalTimeout(20*time.Second)).(*host)
 			view := fm.View().Content
