@@ -367,7 +367,7 @@ func minimalRequests(path string) (int, error) {
 				deprov++
 			}
 		}
-		ls = append(ls, listing{c.Users - deprov, 200}, listing{deprov, 200}, listing{c.Groups, 200}, listing{c.Apps, 200})
+		ls = append(ls, listing{c.Users - deprov, 200}, listing{deprov, 200}, listing{c.Groups, 10000}, listing{c.Apps, 200})
 		for g := range r.Groups() {
 			n := 0
 			for range r.MembersOf(g.ID) {

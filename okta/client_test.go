@@ -14,6 +14,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -814,26 +815,40 @@ func TestTLSMinimum(t *testing.T) {
 	}
 }
 
-func TestNextCursor(t *testing.T) {
+func TestNextLink(t *testing.T) {
 	t.Parallel()
+	const self = `<https://a.okta.com/api/v1/users?limit=200>; rel="self"`
 	tests := []struct {
 		links   []string
-		want    string
+		want    string // the URL to fetch next, byte for byte
 		wantErr bool
 	}{
 		{nil, "", false},
-		{[]string{`<https://a.okta.com/api/v1/users?limit=200>; rel="self"`}, "", false},
-		{[]string{`<https://a.okta.com/api/v1/users?limit=200>; rel="self"`, `<https://a.okta.com/api/v1/users?after=00u9&limit=200>; rel="next"`}, "00u9", false},
-		{[]string{`<https://a.okta.com/api/v1/users?limit=200>; rel="self", <https://a.okta.com/api/v1/users?after=x%2Cy&limit=200>; rel="next"`}, "x,y", false},
-		{[]string{`<https://a.okta.com/api/v1/users?filter=a,b&after=c1>; rel=next`}, "c1", false},
-		{[]string{`<https://a.okta.com/api/v1/users?limit=200>; rel="next"`}, "", true},
+		{[]string{self}, "", false},
+		{[]string{self, `<https://a.okta.com/api/v1/users?after=00u9&limit=200>; rel="next"`}, "https://a.okta.com/api/v1/users?after=00u9&limit=200", false},
+		// Okta's encoding is kept as it is: no decoding and re-encoding.
+		{[]string{self + `, <https://a.okta.com/api/v1/users?after=x%2Cy&limit=200&search=profile.lastName+sw+%22O%27%22>; rel="next"`},
+			"https://a.okta.com/api/v1/users?after=x%2Cy&limit=200&search=profile.lastName+sw+%22O%27%22", false},
+		{[]string{`<https://a.okta.com/api/v1/users?filter=a,b&after=c1>; rel=next`}, "https://a.okta.com/api/v1/users?filter=a,b&after=c1", false},
+		// A link without an after parameter is still the next page: the
+		// cursor is Okta's business.
+		{[]string{`<https://a.okta.com/api/v1/users?limit=200&page=2>; rel="next"`}, "https://a.okta.com/api/v1/users?limit=200&page=2", false},
+		{[]string{`</api/v1/users?after=r1>; rel="next"`}, "https://a.okta.com/api/v1/users?after=r1", false},
+		{[]string{`<https://evil.example/api/v1/users?after=x>; rel="next"`}, "", true},
+		{[]string{`<http://a.okta.com/api/v1/users?after=x>; rel="next"`}, "", true},
+		{[]string{`<https://a.okta.com/api/v1/groups?after=x>; rel="next"`}, "", true},
 		{[]string{`<https://a.okta.com/api/v1/users?after=z>; rel="nextish"`}, "", false},
 	}
+	reqURL, _ := url.Parse("https://a.okta.com/api/v1/users?limit=200")
 	for _, tt := range tests {
-		resp := &oktasdk.APIResponse{Response: &http.Response{Header: http.Header{"Link": tt.links}}}
-		got, err := nextCursor(resp)
-		if got != tt.want || (err != nil) != tt.wantErr {
-			t.Errorf("nextCursor(%q) = %q, %v; want %q (error %v)", tt.links, got, err, tt.want, tt.wantErr)
+		resp := &oktasdk.APIResponse{Response: &http.Response{Header: http.Header{"Link": tt.links}, Request: &http.Request{URL: reqURL}}}
+		got, err := nextLink(resp)
+		gotS := ""
+		if got != nil {
+			gotS = got.String()
+		}
+		if gotS != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("nextLink(%q) = %q, %v; want %q (error %v)", tt.links, gotS, err, tt.want, tt.wantErr)
 		}
 	}
 	c := newTestClient(t, "http://127.0.0.1:1", "00x", Options{})

@@ -1,6 +1,6 @@
 // Package okta is the only dirdeck code that talks to Okta. It wraps the
 // official SDK (github.com/okta/okta-sdk-golang/v5) with what a directory
-// sync needs: streaming listers that follow cursor paging at the maximum
+// sync needs: streaming listers that follow Okta's next links at the maximum
 // page size, a rate-limit governor, retries, clear errors and a request
 // journal.
 //
@@ -92,9 +92,13 @@
 // of requests) into it. This also keeps the org URL's port, which
 // NewConfiguration drops. The SDK's response cache is off and its own 429
 // retries are disabled (MaxRetries 0) because the transport retries; its
-// request timeout is off because it would span governor waits. Pages are
-// followed with the typed calls and the Link header's after cursor, because
-// APIResponse.Next ignores the caller's context. Apps are decoded from the
+// request timeout is off because it would span governor waits. Later pages
+// are Okta's Link rel="next" URLs exactly as returned (never a cursor taken
+// out and put back into a request of ours), sent through the typed call so
+// that the SDK authenticates and decodes them; only a link on the
+// listing's own origin and path is followed. The SDK's APIResponse.Next
+// would re-encode the link merged with the first request's query and
+// ignore the caller's context. Apps are decoded from the
 // page body because the SDK's oneOf for applications silently yields an
 // empty value for a signOnMode it does not know.
 //

@@ -21,7 +21,7 @@ import (
 // fewest requests.
 const (
 	UsersPageSize        = 200
-	GroupsPageSize       = 200
+	GroupsPageSize       = 10000
 	GroupMembersPageSize = 1000
 	AppsPageSize         = 200
 	AppUsersPageSize     = 500
@@ -74,17 +74,19 @@ type LogTarget struct {
 // ListUsers streams users page by page. Without a filter Okta leaves out
 // DEPROVISIONED users; list them with Query{Filter: FilterDeprovisioned}.
 func (c *Client) ListUsers(ctx context.Context, q Query, fn func([]directory.User) error) error {
-	return listSearchable(ctx, c, "list users", c.api.UserAPI.ListUsers(ctx), q, UsersPageSize, mapUser, fn)
+	return listSearchable(ctx, c, "list users", c.api.UserAPI.ListUsers, q, UsersPageSize, mapUser, fn)
 }
 
 // ListGroups streams groups page by page.
 func (c *Client) ListGroups(ctx context.Context, q Query, fn func([]directory.Group) error) error {
-	return listSearchable(ctx, c, "list groups", c.api.GroupAPI.ListGroups(ctx), q, GroupsPageSize, mapGroup, fn)
+	return listSearchable(ctx, c, "list groups", c.api.GroupAPI.ListGroups, q, GroupsPageSize, mapGroup, fn)
 }
 
 // ListGroupMembers streams the ids of a group's members page by page.
 func (c *Client) ListGroupMembers(ctx context.Context, groupID string, fn func(userIDs []string) error) error {
-	r := c.api.GroupAPI.ListGroupUsers(ctx, groupID).Limit(GroupMembersPageSize)
+	r := func(ctx context.Context) oktasdk.ApiListGroupUsersRequest {
+		return c.api.GroupAPI.ListGroupUsers(ctx, groupID).Limit(GroupMembersPageSize)
+	}
 	return listUnder(ctx, c, "list group members", "group", groupID, r, "group member",
 		func(id string, _ *oktasdk.GroupMember) string { return id }, fn)
 }
@@ -98,9 +100,12 @@ func (c *Client) ListApps(ctx context.Context, q Query, fn func([]directory.App)
 	if q.Search != "" {
 		return errors.New("list apps: search is not supported for apps; use a filter")
 	}
-	r := c.api.ApplicationAPI.ListApplications(ctx).Limit(limit)
-	if q.Filter != "" {
-		r = r.Filter(q.Filter)
+	r := func(ctx context.Context) oktasdk.ApiListApplicationsRequest {
+		r := c.api.ApplicationAPI.ListApplications(ctx).Limit(limit)
+		if q.Filter != "" {
+			r = r.Filter(q.Filter)
+		}
+		return r
 	}
 	return paginate(ctx, c, "list apps", false, fetchPages(r, func(_ []oktasdk.ListApplications200ResponseInner, resp *oktasdk.APIResponse) ([]directory.App, error) {
 		return decodeApps(resp)
@@ -142,7 +147,9 @@ func decodeApps(resp *oktasdk.APIResponse) ([]directory.App, error) {
 
 // ListAppUsers streams an app's user assignments page by page.
 func (c *Client) ListAppUsers(ctx context.Context, appID string, fn func([]directory.AppUser) error) error {
-	r := c.api.ApplicationUsersAPI.ListApplicationUsers(ctx, appID).Limit(AppUsersPageSize)
+	r := func(ctx context.Context) oktasdk.ApiListApplicationUsersRequest {
+		return c.api.ApplicationUsersAPI.ListApplicationUsers(ctx, appID).Limit(AppUsersPageSize)
+	}
 	return listUnder(ctx, c, "list app users", "app", appID, r, "app user", func(id string, u *oktasdk.AppUser) directory.AppUser {
 		return directory.AppUser{AppID: appID, UserID: id, Scope: u.GetScope(), Status: u.GetStatus(), LastUpdated: utc(u.LastUpdated)}
 	}, fn)
@@ -150,7 +157,9 @@ func (c *Client) ListAppUsers(ctx context.Context, appID string, fn func([]direc
 
 // ListAppGroups streams an app's group assignments page by page.
 func (c *Client) ListAppGroups(ctx context.Context, appID string, fn func([]directory.AppGroup) error) error {
-	r := c.api.ApplicationGroupsAPI.ListApplicationGroupAssignments(ctx, appID).Limit(AppGroupsPageSize)
+	r := func(ctx context.Context) oktasdk.ApiListApplicationGroupAssignmentsRequest {
+		return c.api.ApplicationGroupsAPI.ListApplicationGroupAssignments(ctx, appID).Limit(AppGroupsPageSize)
+	}
 	return listUnder(ctx, c, "list app groups", "app", appID, r, "app group", func(id string, g *oktasdk.ApplicationGroupAssignment) directory.AppGroup {
 		return directory.AppGroup{AppID: appID, GroupID: id, Priority: int(g.GetPriority()), LastUpdated: utc(g.LastUpdated)}
 	}, fn)
@@ -165,11 +174,14 @@ func (c *Client) ListAppGroups(ctx context.Context, appID string, fn func([]dire
 // dedupe by UUID.
 func (c *Client) ListLogs(ctx context.Context, since time.Time, filter string, fn func([]LogEvent) error) (time.Time, error) {
 	last := since.UTC()
-	// since goes with every page, as in Okta's next links: without it
-	// Okta would apply its default (seven days ago) to later pages.
-	r := c.api.SystemLogAPI.ListLogEvents(ctx).Limit(LogsPageSize).SortOrder("ASCENDING").Since(since.UTC())
-	if filter != "" {
-		r = r.Filter(filter)
+	// Later pages are Okta's next links as returned: they carry the
+	// position, and whatever of since and filter Okta keeps with it.
+	r := func(ctx context.Context) oktasdk.ApiListLogEventsRequest {
+		r := c.api.SystemLogAPI.ListLogEvents(ctx).Limit(LogsPageSize).SortOrder("ASCENDING").Since(since.UTC())
+		if filter != "" {
+			r = r.Filter(filter)
+		}
+		return r
 	}
 	err := paginate(ctx, c, "list logs", true, fetchPages(r, each(func(e *oktasdk.LogEvent) (LogEvent, error) {
 		ev := mapLogEvent(e)
@@ -182,17 +194,15 @@ func (c *Client) ListLogs(ctx context.Context, since time.Time, filter string, f
 }
 
 // pageRequest is a typed SDK list request (oktasdk.ApiListUsersRequest and
-// the like) answering with items of type I. Its builder methods return a
-// changed copy, so one request, set up once, starts every page.
-type pageRequest[R, I any] interface {
-	After(after string) R
+// the like) answering with items of type I.
+type pageRequest[I any] interface {
 	Execute() ([]I, *oktasdk.APIResponse, error)
 }
 
 // searchRequest is a list request that takes Okta's filter and search
-// expressions.
+// expressions. Its builder methods return a changed copy.
 type searchRequest[R, I any] interface {
-	pageRequest[R, I]
+	pageRequest[I]
 	Limit(limit int32) R
 	Filter(filter string) R
 	Search(search string) R
@@ -204,15 +214,14 @@ type identified[I any] interface {
 	GetId() string
 }
 
-// fetchPages returns paginate's fetch for a typed SDK listing: each page
-// is req with that page's cursor, turned into dirdeck's values by decode.
-func fetchPages[R pageRequest[R, I], I, T any](req R, decode func([]I, *oktasdk.APIResponse) ([]T, error)) func(after string) ([]T, *oktasdk.APIResponse, error) {
-	return func(after string) ([]T, *oktasdk.APIResponse, error) {
-		r := req
-		if after != "" {
-			r = r.After(after)
-		}
-		items, resp, err := r.Execute()
+// fetchPages returns paginate's fetch for a typed SDK listing: start
+// builds the first page's request on a context; for later pages that
+// context carries the next link, which the transport sends as returned
+// (see withNextLink), so the typed call contributes only authentication
+// and decoding. decode turns the page into dirdeck's values.
+func fetchPages[R pageRequest[I], I, T any](start func(context.Context) R, decode func([]I, *oktasdk.APIResponse) ([]T, error)) func(context.Context) ([]T, *oktasdk.APIResponse, error) {
+	return func(ctx context.Context) ([]T, *oktasdk.APIResponse, error) {
+		items, resp, err := start(ctx).Execute()
 		if err != nil {
 			return nil, resp, err
 		}
@@ -239,31 +248,34 @@ func each[I, T any](item func(*I) (T, error)) func([]I, *oktasdk.APIResponse) ([
 
 // listSearchable streams a listing narrowed by q's filter and search
 // expressions, max items a page unless q sets a smaller limit.
-func listSearchable[R searchRequest[R, I], I, T any](ctx context.Context, c *Client, op string, req R, q Query, max int,
+func listSearchable[R searchRequest[R, I], I, T any](ctx context.Context, c *Client, op string, list func(context.Context) R, q Query, max int,
 	item func(*I) T, fn func([]T) error) error {
 	limit, err := q.limit(max)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	req = req.Limit(limit)
-	if q.Filter != "" {
-		req = req.Filter(q.Filter)
+	start := func(ctx context.Context) R {
+		req := list(ctx).Limit(limit)
+		if q.Filter != "" {
+			req = req.Filter(q.Filter)
+		}
+		if q.Search != "" {
+			req = req.Search(q.Search)
+		}
+		return req
 	}
-	if q.Search != "" {
-		req = req.Search(q.Search)
-	}
-	return paginate(ctx, c, op, false, fetchPages(req, each(func(i *I) (T, error) { return item(i), nil })), fn)
+	return paginate(ctx, c, op, false, fetchPages(start, each(func(i *I) (T, error) { return item(i), nil })), fn)
 }
 
 // listUnder streams the items of a group or an app (parent names which,
 // parentID its id). Every item must carry an id (what names the item in
 // the error when one does not); item maps it with its id.
-func listUnder[R pageRequest[R, I], I any, P identified[I], T any](ctx context.Context, c *Client, op, parent, parentID string,
-	req R, what string, item func(id string, p P) T, fn func([]T) error) error {
+func listUnder[R pageRequest[I], I any, P identified[I], T any](ctx context.Context, c *Client, op, parent, parentID string,
+	start func(context.Context) R, what string, item func(id string, p P) T, fn func([]T) error) error {
 	if parentID == "" {
 		return fmt.Errorf("%s: empty %s id", op, parent)
 	}
-	return paginate(ctx, c, op, false, fetchPages(req, each(func(i *I) (T, error) {
+	return paginate(ctx, c, op, false, fetchPages(start, each(func(i *I) (T, error) {
 		id := P(i).GetId()
 		if id == "" {
 			var none T
@@ -273,20 +285,25 @@ func listUnder[R pageRequest[R, I], I any, P identified[I], T any](ctx context.C
 	})), fn)
 }
 
-// paginate follows Link rel="next" cursors, calling fn once per page in
-// order. The cursor is taken from the Link header and passed back through
-// the typed SDK call (the SDK's own APIResponse.Next ignores the caller's
-// context). stopOnEmpty ends at the first empty page (System Log polling,
-// whose next link never runs out).
+// paginate follows Link rel="next", calling fn once per page in order.
+// Okta's cursors are opaque and its next links are to be followed, not
+// parsed ("Treat this as an opaque value obtained through the next link
+// relationship", the after parameter in the OpenAPI spec): each later page
+// is the next link exactly as returned — every parameter, in Okta's
+// encoding — never a cursor taken out of it and put back into a request of
+// ours. (The SDK's own APIResponse.Next re-encodes the link merged with
+// the first request's query, keeps one value per parameter, and ignores
+// the caller's context.) stopOnEmpty ends at the first empty page (System
+// Log polling, whose next link never runs out).
 func paginate[T any](ctx context.Context, c *Client, op string, stopOnEmpty bool,
-	fetch func(after string) ([]T, *oktasdk.APIResponse, error), fn func([]T) error) error {
+	fetch func(context.Context) ([]T, *oktasdk.APIResponse, error), fn func([]T) error) error {
 	if fn == nil {
 		return fmt.Errorf("%s: no page callback", op)
 	}
-	after := ""
+	pageCtx := ctx
 	seen := map[string]bool{}
 	for page := 1; ; page++ {
-		items, resp, err := firstAuth(c, func() ([]T, *oktasdk.APIResponse, error) { return fetch(after) })
+		items, resp, err := firstAuth(c, func() ([]T, *oktasdk.APIResponse, error) { return fetch(pageCtx) })
 		if err != nil {
 			return c.wrapErr(ctx, fmt.Sprintf("%s page %d", op, page), resp, err)
 		}
@@ -296,18 +313,18 @@ func paginate[T any](ctx context.Context, c *Client, op string, stopOnEmpty bool
 		if err := fn(items); err != nil {
 			return err
 		}
-		next, err := nextCursor(resp)
+		next, err := nextLink(resp)
 		if err != nil {
 			return fmt.Errorf("%s page %d: %w", op, page, err)
 		}
-		if next == "" {
+		if next == nil {
 			return nil
 		}
-		if seen[next] {
-			return fmt.Errorf("%s page %d: %w: the next-page cursor repeats", op, page, ErrMalformedResponse)
+		if seen[next.String()] {
+			return fmt.Errorf("%s page %d: %w: the next link repeats", op, page, ErrMalformedResponse)
 		}
-		seen[next] = true
-		after = next
+		seen[next.String()] = true
+		pageCtx = withNextLink(ctx, next)
 	}
 }
 
@@ -329,11 +346,15 @@ func firstAuth[T any](c *Client, call func() ([]T, *oktasdk.APIResponse, error))
 	return items, resp, err
 }
 
-// nextCursor returns the after cursor of the Link rel="next" header, or ""
-// on the last page.
-func nextCursor(resp *oktasdk.APIResponse) (string, error) {
+// nextLink returns the target of the Link rel="next" header, or nil on
+// the last page. A relative target is resolved against the request (RFC
+// 8288). The link must stay on the listing's origin and path: the typed
+// call that sends it carries the credential and was authorised (DPoP's
+// htu included) for that path, and a token must never follow a link to
+// another host.
+func nextLink(resp *oktasdk.APIResponse) (*url.URL, error) {
 	if resp == nil || resp.Response == nil {
-		return "", nil
+		return nil, nil
 	}
 	for _, h := range resp.Header.Values("Link") {
 		for _, m := range linkValue.FindAllStringSubmatch(h, -1) {
@@ -342,16 +363,20 @@ func nextCursor(resp *oktasdk.APIResponse) (string, error) {
 			}
 			u, err := url.Parse(strings.TrimSpace(m[1]))
 			if err != nil {
-				return "", fmt.Errorf("%w: bad next link: %v", ErrMalformedResponse, err)
+				return nil, fmt.Errorf("%w: bad next link: %v", ErrMalformedResponse, err)
 			}
-			after := u.Query().Get("after")
-			if after == "" {
-				return "", fmt.Errorf("%w: next link without an after cursor", ErrMalformedResponse)
+			if req := resp.Request; req != nil && req.URL != nil {
+				u = req.URL.ResolveReference(u)
+				if u.Scheme != req.URL.Scheme || u.Host != req.URL.Host || u.EscapedPath() != req.URL.EscapedPath() {
+					return nil, fmt.Errorf("%w: the next link leaves the listing (%s%s, not %s%s)", ErrMalformedResponse,
+						u.Host, u.EscapedPath(), req.URL.Host, req.URL.EscapedPath())
+				}
 			}
-			return after, nil
+			u.Fragment, u.RawFragment = "", ""
+			return u, nil
 		}
 	}
-	return "", nil
+	return nil, nil
 }
 
 // linkValue matches one link-value of a Link header (RFC 8288): the

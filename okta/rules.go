@@ -23,7 +23,9 @@ type GroupRule struct {
 // ListGroupRules streams the org's group rules page by page (needs
 // okta.groups.read).
 func (c *Client) ListGroupRules(ctx context.Context, fn func([]GroupRule) error) error {
-	req := c.api.GroupAPI.ListGroupRules(ctx).Limit(GroupRulesPageSize)
+	req := func(ctx context.Context) oktasdk.ApiListGroupRulesRequest {
+		return c.api.GroupAPI.ListGroupRules(ctx).Limit(GroupRulesPageSize)
+	}
 	return paginate(ctx, c, "list group rules", false, fetchPages(req, each(func(gr *oktasdk.GroupRule) (GroupRule, error) {
 		if gr.GetId() == "" {
 			return GroupRule{}, fmt.Errorf("%w: group rule without id", ErrMalformedResponse)

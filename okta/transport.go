@@ -109,7 +109,34 @@ func idempotent(req *http.Request) bool {
 	return req.URL.Path == "/oauth2/v1/token"
 }
 
+// nextLinkKey is the context key of a next-page link (see withNextLink).
+type nextLinkKey struct{}
+
+// withNextLink returns ctx carrying next, a listing's Link rel="next"
+// target. The transport sends a request for the same origin and path made
+// on that context to next instead: its query exactly as Okta wrote it.
+func withNextLink(ctx context.Context, next *url.URL) context.Context {
+	return context.WithValue(ctx, nextLinkKey{}, next)
+}
+
+// followNextLink points req at the next link its context carries, if that
+// link is for req's origin and path (paginate checked it against the page
+// it came from; anything else on the context, such as an OAuth token
+// request, goes where it was going).
+func followNextLink(req *http.Request) *http.Request {
+	next, ok := req.Context().Value(nextLinkKey{}).(*url.URL)
+	if !ok || req.Method != http.MethodGet || next.Scheme != req.URL.Scheme || next.Host != req.URL.Host ||
+		next.EscapedPath() != req.URL.EscapedPath() {
+		return req
+	}
+	out := req.Clone(req.Context())
+	u := *next
+	out.URL = &u
+	return out
+}
+
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = followNextLink(req)
 	ctx := req.Context()
 	if ctx == context.Background() || ctx == context.TODO() {
 		ctx = t.lifetime

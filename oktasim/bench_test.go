@@ -39,7 +39,7 @@ func listPageCases(o *org) []listPageCase {
 	cursors := func(n, step int, id func(int) string) []string {
 		var out []string
 		for i := 0; i < n; i += step {
-			out = append(out, id(i))
+			out = append(out, cursor(id(i)))
 		}
 		return out
 	}

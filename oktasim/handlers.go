@@ -1,6 +1,7 @@
 package oktasim
 
 import (
+	"encoding/base64"
 	"net/url"
 	"slices"
 	"sort"
@@ -23,29 +24,58 @@ func (c *call) limit(def, maxLimit int) (int, bool) {
 	return min(int(n), maxLimit), true
 }
 
-// after parses the cursor. Cursors are object ids; anything that could
-// not be one is a 400.
+// minLimit refuses a limit below the spec's minimum for the endpoint with
+// 400 E0000001, as a request outside the parameter's schema.
+func (c *call) minLimit(least int) bool {
+	v := c.query.Get("limit")
+	if v == "" {
+		return true
+	}
+	if n, err := strconv.Atoi(v); err == nil && n > 0 && n < least {
+		c.badRequest("limit", "must be at least "+strconv.Itoa(least))
+		return false
+	}
+	return true
+}
+
+// after parses the cursor. Okta's cursors are opaque ("Treat this as an
+// opaque value obtained through the next link relationship", the spec's
+// after parameter), so the sim's are too: the base64url of the last key
+// served, never an object id a client could take for one or make up.
+// Anything the sim did not issue is a 400.
 func (c *call) after() (string, bool) {
 	a := c.query.Get("after")
-	if len(a) > 64 {
+	if a == "" {
+		return "", true
+	}
+	key, err := base64.RawURLEncoding.DecodeString(a)
+	if err != nil || len(key) == 0 || len(key) > 64 {
 		c.badRequest("after", "invalid cursor")
 		return "", false
 	}
-	for i := 0; i < len(a); i++ {
-		if !isIDChar(a[i]) {
+	for _, b := range key {
+		if !isIDChar(b) {
 			c.badRequest("after", "invalid cursor")
 			return "", false
 		}
 	}
-	return a, true
+	return string(key), true
 }
+
+// cursor is the opaque after value that continues after key.
+func cursor(key string) string { return base64.RawURLEncoding.EncodeToString([]byte(key)) }
 
 func isIDChar(b byte) bool {
 	return b >= '0' && b <= '9' || b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z'
 }
 
-// pageLinks sets Link headers: self always, next when more remain.
-func (c *call) pageLinks(next string) {
+// pageLinks sets Link headers: self always, next when more remain. The
+// next link is the whole query of this request — filter, search, expand
+// and the rest — with the page size actually served as limit (as in
+// Okta's links, e.g. <…/api/v1/users?after=…&limit=200>; rel="next" in
+// https://support.okta.com/help/s/article/Pagination-Overview) and the
+// opaque cursor as after.
+func (c *call) pageLinks(next string, limit int) {
 	u := c.base + c.r.URL.Path
 	if c.r.URL.RawQuery != "" {
 		u += "?" + c.r.URL.RawQuery
@@ -60,7 +90,8 @@ func (c *call) pageLinks(next string) {
 			q[k] = v
 		}
 	}
-	q.Set("after", next)
+	q.Set("limit", strconv.Itoa(limit))
+	q.Set("after", cursor(next))
 	c.links = append(c.links, "<"+c.base+c.r.URL.Path+"?"+q.Encode()+">; rel=\"next\"")
 }
 
@@ -101,7 +132,7 @@ func page[T any](c *call, items []T, key func(T) string, keep func(T) bool, def,
 	if !more {
 		last = ""
 	}
-	c.pageLinks(last)
+	c.pageLinks(last, limit)
 }
 
 // writeOne writes a single object.
@@ -149,7 +180,11 @@ func (s *Sim) listUsers(c *call) {
 	default:
 		keep = func(u *user) bool { return u.status != "DEPROVISIONED" }
 	}
-	page(c, o.users, userKey, keep, 200, 200, func(b []byte, u *user) []byte { return o.appendUser(b, u, c.base) })
+	def := 200 // the spec: default 200, "up to the maximum (200 for most orgs)"
+	if q != "" && filter == "" && search == "" {
+		def = 10 // the spec: "Defaults to 10 if q is provided"
+	}
+	page(c, o.users, userKey, keep, def, 200, func(b []byte, u *user) []byte { return o.appendUser(b, u, c.base) })
 }
 
 // userParam resolves the {id} of a user path: an id, a login, or "me".
@@ -197,7 +232,8 @@ func (s *Sim) listUserGroups(c *call) {
 	}
 	gs := slices.Clone(u.groups)
 	slices.SortFunc(gs, func(a, b *group) int { return strings.Compare(a.id, b.id) })
-	page(c, gs, groupKey, nil, 10000, 10000, func(b []byte, g *group) []byte { return s.org.appendCachedGroup(b, g, c.base, false) })
+	// The spec: default 20, maximum 200.
+	page(c, gs, groupKey, nil, 20, 200, func(b []byte, g *group) []byte { return s.org.appendCachedGroup(b, g, c.base, false) })
 }
 
 // listGroups serves GET /api/v1/groups: filter, search, q, expand=stats.
@@ -225,7 +261,9 @@ func (s *Sim) listGroups(c *call) {
 	case q != "":
 		keep = func(g *group) bool { return hasPrefixFold(g.name, q) }
 	}
-	page(c, s.org.groups, groupKey, keep, 200, 200, func(b []byte, g *group) []byte { return s.org.appendCachedGroup(b, g, c.base, stats) })
+	// The spec: default 10000; Okta's reference: "limit integer <= 10000"
+	// (https://developer.okta.com/docs/api/openapi/okta-management/management/tag/Group/#tag/Group/operation/listGroups).
+	page(c, s.org.groups, groupKey, keep, 10000, 10000, func(b []byte, g *group) []byte { return s.org.appendCachedGroup(b, g, c.base, stats) })
 }
 
 // groupParam resolves a group id.
@@ -267,6 +305,8 @@ func (s *Sim) listGroupUsers(c *call) {
 		return
 	}
 	o := s.org
+	// The spec: default 1000 and no larger maximum documented, so none
+	// is assumed.
 	page(c, g.members, userKey, nil, 1000, 1000, func(b []byte, u *user) []byte { return o.appendUser(b, u, c.base) })
 }
 
@@ -333,6 +373,9 @@ func (s *Sim) listApps(c *call) {
 	case q != "":
 		keep = func(a *app) bool { return hasPrefixFold(a.label, q) || hasPrefixFold(a.name, q) }
 	}
+	// Okta's reference: "limit integer <= 200"; a request without limit
+	// gets 20 a page (the spec's default of -1 names no size; 20 is what
+	// Okta's earlier Apps reference gave).
 	page(c, o.apps, appKey, keep, 20, 200, func(b []byte, a *app) []byte { return appendApp(b, a, c.base) })
 }
 
@@ -364,6 +407,7 @@ func (s *Sim) listAppUsers(c *call) {
 			return hasPrefixFold(p.FirstName, q) || hasPrefixFold(p.LastName, q) || hasPrefixFold(p.Email, q) || hasPrefixFold(p.Login, q)
 		}
 	}
+	// The spec: default 50, minimum 1, maximum 500.
 	page(c, a.users, appUserKey, keep, 50, 500, func(b []byte, au *appUser) []byte { return o.appendAppUser(b, au, c.base) })
 }
 
@@ -393,6 +437,10 @@ func (s *Sim) listAppGroups(c *call) {
 	defer s.mu.RUnlock()
 	a := s.appParam(c, c.params[0])
 	if a == nil {
+		return
+	}
+	// The spec: default 20, minimum 20, maximum 200.
+	if !c.minLimit(20) {
 		return
 	}
 	page(c, a.groups, appGroupKey, nil, 20, 200, func(b []byte, ag *appGroup) []byte { return appendAppGroup(b, ag, c.base) })
