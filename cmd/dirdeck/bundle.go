@@ -209,29 +209,32 @@ Exit codes: 0 ok; 2 the bundle is damaged or altered.`,
 
 func printSummary(w io.Writer, s bundle.Summary) {
 	m := s.Meta
-	fmt.Fprintf(w, "Bundle %s (%s), made %s by dirdeck %s (%s, %s/%s)\n", textsafe.Clean(s.File), humanBytes(s.Bytes),
-		m.Created.Format(time.RFC3339), textsafe.Clean(m.Dirdeck), m.Go, m.OS, m.Arch)
+	c := textsafe.Clean
+	fmt.Fprintf(w, "Bundle %s (%s), made %s by dirdeck %s (%s, %s/%s)\n", c(s.File), humanBytes(s.Bytes),
+		m.Created.Format(time.RFC3339), c(m.Dirdeck), c(m.Go), c(m.OS), c(m.Arch))
+	fmt.Fprintln(w, "Integrity: every file matches the manifest. That is not authenticity: the manifest is not signed,\n"+
+		"so anyone can edit a bundle and recompute it. Trust what it says only as far as you trust who handed it to you.")
 	fmt.Fprintf(w, "Profile %s: %s, auth %s, budget share %.0f%%, writes %v\n", textsafe.Clean(m.Profile.Name),
 		textsafe.Clean(m.Profile.OrgURL), textsafe.Clean(m.Profile.Auth), m.Profile.BudgetShare*100, m.Profile.AllowWrites)
-	c := m.Cache.Counts
+	n := m.Cache.Counts
 	fmt.Fprintf(w, "Cache schema %d, generation %d, %s on disk: %d users, %d groups, %d apps, %d memberships, %d app users, %d app groups\n",
-		m.Cache.SchemaVersion, m.Cache.Generation, humanBytes(m.Cache.FileBytes), c.Users, c.Groups, c.Apps, c.Memberships, c.AppUsers, c.AppGroups)
-	fmt.Fprintf(w, "Pseudonymised (%s, key %s)\n", m.Pseudonym.Method, m.Pseudonym.KeyFingerprint)
+		m.Cache.SchemaVersion, m.Cache.Generation, humanBytes(m.Cache.FileBytes), n.Users, n.Groups, n.Apps, n.Memberships, n.AppUsers, n.AppGroups)
+	fmt.Fprintf(w, "Pseudonymised (%s, key %s)\n", c(m.Pseudonym.Method), c(m.Pseudonym.KeyFingerprint))
 	for _, r := range s.Runs {
 		j := r.Journal
-		fmt.Fprintf(w, "\nRun %d  %s  %s  %s  %d requests, %d retries, %d waits (%s held), %d rate-limited\n", r.ID, r.Mode,
-			strings.ToUpper(r.Status), r.Started.Format(time.RFC3339), j.Requests, j.Retries, j.Waits,
+		fmt.Fprintf(w, "\nRun %d  %s  %s  %s  %d requests, %d retries, %d waits (%s held), %d rate-limited\n", r.ID, c(r.Mode),
+			c(strings.ToUpper(r.Status)), r.Started.Format(time.RFC3339), j.Requests, j.Retries, j.Waits,
 			(time.Duration(j.WaitedMS) * time.Millisecond).Round(time.Millisecond), j.RateLimited)
 		if r.Error != "" {
 			fmt.Fprintf(w, "  error: %s\n", textsafe.Clean(r.Error))
 		}
 		for _, p := range r.Partial {
-			fmt.Fprintf(w, "  partial: %s (%s)\n", p.Resource, textsafe.Clean(p.ErrorCode))
+			fmt.Fprintf(w, "  partial: %s (%s)\n", c(p.Resource), c(p.ErrorCode))
 		}
 		for _, e := range j.Errors {
 			fmt.Fprintf(w, "  %-8s %3d ×%-4d %s\n", textsafe.Clean(e.ErrorCode), e.Status, e.Count, textsafe.Clean(e.Endpoint))
 			if e.Hint != "" {
-				fmt.Fprintf(w, "           %s\n", e.Hint)
+				fmt.Fprintf(w, "           %s\n", c(e.Hint))
 			}
 		}
 		for _, bu := range j.Buckets {

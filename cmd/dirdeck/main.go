@@ -16,6 +16,8 @@ import (
 
 	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
+
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -107,15 +109,32 @@ func run(ctx context.Context, args []string) int {
 	return exitCode(err)
 }
 
-// printError shows a command's error, except for a bare exit code: a
-// command that already reported its outcome (warnings, a JSON document)
-// and only wants a non-zero exit status has nothing more to say.
+// printError shows a command's error as one readable line (more only when
+// the message itself has several), except for a bare exit code: a command
+// that already reported its outcome (warnings, a JSON document) and only
+// wants a non-zero exit status has nothing more to say. Unlike fang's
+// default handler it keeps the message verbatim (no Title-Casing of
+// DIRDECK_API_TOKEN, paths or --flags), draws no padded box when stderr
+// is not a terminal, and cleans the text: an error can quote directory
+// values or a bundle's contents, whose control characters (BEL, OSC
+// sequences) must not reach the terminal.
 func printError(w io.Writer, styles fang.Styles, err error) {
 	var ee *exitError
 	if errors.As(err, &ee) && ee.err == nil {
 		return
 	}
-	fang.DefaultErrorHandler(w, styles, err)
+	lines := strings.Split(strings.TrimRight(err.Error(), "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = textsafe.Clean(l)
+	}
+	if isUsageError(err) {
+		lines = append(lines, "Try --help for usage.")
+	}
+	head := "Error:"
+	if isTerminal(w) {
+		head = styles.ErrorHeader.UnsetMargins().SetString("ERROR").String()
+	}
+	fmt.Fprintln(w, head, strings.Join(lines, "\n"))
 }
 
 // exitCode maps a command's error to the documented exit codes.

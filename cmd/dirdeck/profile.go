@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -223,9 +222,7 @@ profiles take their token from DIRDECK_API_TOKEN).
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(struct {
+				return printJSON(out, struct {
 					Active   string             `json:"active"`
 					Profiles []profileListEntry `json:"profiles"`
 				}{cfg.Active, entries})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dirdeck/dirdeck/config"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/store"
 )
@@ -96,11 +98,19 @@ func newClient(ctx context.Context, r config.Resolved, opts okta.Options) (*okta
 	return c, nil
 }
 
-// printJSON writes v as the command's one JSON document.
+// printJSON writes v as the command's one JSON document. encoding/json
+// escapes C0 controls but passes DEL, C1 and bidi controls raw; those are
+// escaped too (the document decodes to the same values), so piping a
+// command's JSON to a terminal is as safe as its text output.
 func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, textsafe.Escape(buf.String()))
+	return err
 }
 
 func sortedKeys[V any](m map[string]V) []string {
