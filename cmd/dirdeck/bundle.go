@@ -88,7 +88,7 @@ func runBundleExport(cmd *cobra.Command, out string, runs int, show, offline boo
 	if err != nil {
 		return withCode(exitFailed, err)
 	}
-	opts := bundle.Options{Key: key, Runs: runs, Version: version, Profile: bundle.ProfileFrom(r.Name, r.Profile)}
+	opts := bundle.Options{Key: key, Runs: runs, Version: dirdeckVersion(), Profile: bundle.ProfileFrom(r.Name, r.Profile)}
 	// The token is only needed to make sure it is not in the bundle, and
 	// for the online reports.
 	full, rerr := config.Resolve(profileFlag(cmd))

@@ -20,9 +20,6 @@ import (
 	"github.com/dirdeck/dirdeck/internal/textsafe"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 // Exit codes, as documented in the README and DESIGN.md.
 const (
 	exitOK       = 0
@@ -90,7 +87,7 @@ func newVersionCmd() *cobra.Command {
 		Short: "Print dirdeck's version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "dirdeck %s\n", version)
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "dirdeck %s\n", dirdeckVersion())
 			return err
 		},
 	}
@@ -104,7 +101,7 @@ func main() {
 func run(ctx context.Context, args []string) int {
 	root := newRootCmd()
 	root.SetArgs(args)
-	err := fang.Execute(ctx, root, fang.WithVersion(version), fang.WithNotifySignal(os.Interrupt),
+	err := fang.Execute(ctx, root, fang.WithVersion(dirdeckVersion()), fang.WithNotifySignal(os.Interrupt),
 		fang.WithErrorHandler(printError))
 	return exitCode(err)
 }
