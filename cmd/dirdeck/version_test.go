@@ -66,7 +66,7 @@ func TestVersionOfCheckoutBuild(t *testing.T) {
 		src = filepath.Join(clone, "cmd", "dirdeck")
 	}
 	bin := filepath.Join(t.TempDir(), "dirdeck")
-	build := exec.Command("go", "build", "-buildvcs=true", "-trimpath", "-o", bin, ".")
+	build := exec.Command("go", "build", "-buildvcs=true", "-o", bin, ".")
 	build.Dir = src
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
