@@ -124,15 +124,11 @@ func claimed(p pane.Pane, press tea.KeyPressMsg) bool {
 	return false
 }
 
-// helpKeys adapts the active pane's bindings plus the global ones to
-// bubbles/help's KeyMap.
+// helpKeys groups the active pane's bindings and the global ones for the
+// full help.
 type helpKeys struct {
 	pane   []key.Binding
 	global keyMap
-}
-
-func (h helpKeys) ShortHelp() []key.Binding {
-	return append(append([]key.Binding{}, h.pane...), h.global.Palette, h.global.Help, h.global.Quit)
 }
 
 func (h helpKeys) FullHelp() [][]key.Binding {

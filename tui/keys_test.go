@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -164,6 +165,30 @@ func TestKeyPressNames(t *testing.T) {
 	for _, name := range []string{"enter", "esc", "tab", "shift+tab", "space", "up", "down", "pgup", "pgdown", "home", "end", "ctrl+b", "ctrl+f", "a", "A", "?", "/"} {
 		if got := pane.KeyPress(name).String(); got != name {
 			t.Errorf("KeyPress(%q).String() = %q", name, got)
+		}
+	}
+}
+
+// TestHelpInSight: at 80 and 120 columns, on every pane, the hint line
+// ends with ": command • ? help • q quit", and the pane bar names every
+// pane, abbreviated where the full titles do not fit.
+func TestHelpInSight(t *testing.T) {
+	for _, w := range []int{80, 120} {
+		for _, name := range []string{"overview", "users", "groups", "apps", "sync", "access", review.Name, "signatures"} {
+			t.Run(fmt.Sprintf("%d/%s", w, name), func(t *testing.T) {
+				h := start(t, w, 24, Options{Theme: "no-color", StartPane: name})
+				_, view := h.final()
+				lines := strings.Split(ansi.Strip(view), "\n")
+				if hint := strings.TrimRight(lines[len(lines)-1], " "); !strings.HasSuffix(hint, ": command • ? help • q quit") {
+					t.Errorf("hint line %q does not end with the global keys", hint)
+				}
+				bar := lines[1]
+				for _, short := range []string{"1 Ove", "2 Use", "3 Gro", "4 App", "5 Syn", "6 Acc", "7 Rev", "8 Sig"} {
+					if !strings.Contains(bar, short) {
+						t.Errorf("pane bar %q lacks %q", bar, short)
+					}
+				}
+			})
 		}
 	}
 }

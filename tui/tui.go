@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -771,7 +772,8 @@ func (m *Model) warnings() int {
 
 // paneBar shows the panes with their numbers and the breadcrumbs. When
 // the full titles and the crumbs do not fit (many panes at 80 columns),
-// inactive panes shrink to their number so the crumbs stay readable.
+// inactive panes shrink to an abbreviation, and only when even those do
+// not fit to their number, so the crumbs stay readable.
 func (m *Model) paneBar() string {
 	th := m.ctx.Theme
 	crumbs := append([]string{m.panes[m.active].Name()}, m.panes[m.active].Crumbs()...)
@@ -779,14 +781,16 @@ func (m *Model) paneBar() string {
 		crumbs[i] = textsafe.Clean(c)
 	}
 	trail := strings.Join(crumbs, " › ")
-	tabs := func(compact bool) (string, int) {
+	tabs := func(short int) (string, int) {
 		var b strings.Builder
 		w := 0
 		for i, p := range m.panes {
-			label := fmt.Sprintf(" %d %s ", i+1, p.Title())
-			if compact && i != m.active {
-				label = fmt.Sprintf(" %d ", i+1)
+			title := p.Title()
+			if i != m.active && short >= 0 {
+				title = textsafe.Truncate(title, short)
+				title = strings.TrimSuffix(title, "…")
 			}
+			label := strings.TrimRight(fmt.Sprintf(" %d %s", i+1, title), " ") + " "
 			w += textsafe.Width(label)
 			if i == m.active {
 				b.WriteString(th.RowSelected.Render(label))
@@ -796,9 +800,14 @@ func (m *Model) paneBar() string {
 		}
 		return b.String(), w
 	}
-	bar, w := tabs(false)
-	if w+1+min(textsafe.Width(trail), 30) > m.width {
-		bar, w = tabs(true)
+	var bar string
+	var w int
+	// Full titles, then abbreviations of 3 letters, then numbers only.
+	for _, short := range []int{-1, 4, 0} {
+		bar, w = tabs(short)
+		if w+1+min(textsafe.Width(trail), 30) <= m.width {
+			break
+		}
 	}
 	trail = textsafe.Truncate(trail, max(m.width-w-1, 1))
 	line := bar + " " + th.Breadcrumb.Render(trail)
@@ -826,9 +835,28 @@ func (m *Model) footer() string {
 	case m.submit != nil:
 		line = m.help.ShortHelpView(m.submit.KeyBinds())
 	default:
-		line = m.help.ShortHelpView(helpKeys{pane: m.panes[m.active].Keys(), global: m.keys}.ShortHelp())
+		line = m.hintLine()
 	}
 	return ansi.TruncateWc(line, m.width, "…")
+}
+
+// hintLine is the focused pane's keys followed by ": command • ? help •
+// q quit", which always stay in sight: the pane's keys get the width
+// that is left, and bubbles/help ends them with "…" where they are cut.
+func (m *Model) hintLine() string {
+	global := m.help.ShortHelpView([]key.Binding{m.keys.Palette, m.keys.Help, m.keys.Quit})
+	sep := m.help.Styles.ShortSeparator.Render(m.help.ShortSeparator)
+	room := m.width - ansi.StringWidthWc(global) - ansi.StringWidthWc(sep)
+	if room < 8 {
+		return global
+	}
+	m.help.SetWidth(room)
+	defer m.help.SetWidth(m.width)
+	keys := m.help.ShortHelpView(m.panes[m.active].Keys())
+	if keys == "" {
+		return global
+	}
+	return keys + sep + global
 }
 
 // filterHelp explains the filter of the list that has the keyboard, for
