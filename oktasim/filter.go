@@ -275,16 +275,36 @@ func (p *parser) cond() (*expr, error) {
 		p.pos++
 		c.val = v.text
 		if rule.kind == kindTime {
-			t, err := time.Parse(time.RFC3339Nano, v.text)
-			if err != nil {
-				return nil, fmt.Errorf("%s: invalid timestamp %q", at.text, v.text)
+			ms, err := parseFilterTime(v.text)
+			if err != nil || !v.quoted {
+				return nil, fmt.Errorf("%s: invalid timestamp %q: want a quoted yyyy-MM-dd'T'HH:mm:ss.SSSZ, e.g. \"2013-06-01T00:00:00.000Z\"", at.text, v.text)
 			}
-			c.ms = t.UnixMilli()
+			c.ms = ms
 		} else if !v.quoted && v.text != "true" && v.text != "false" {
 			return nil, fmt.Errorf("%s: value must be a quoted string", at.text)
 		}
 	}
 	return &expr{c: c}, nil
+}
+
+// filterTimeLayout is the one timestamp format Okta's expressions take:
+// "yyyy-MM-dd'T'HH:mm:ss.SSSZ", milliseconds and the Z included
+// (https://developer.okta.com/docs/api/#filter, and the spec's
+// lastUpdated examples, e.g. lastUpdated gt "2013-06-01T00:00:00.000Z").
+const filterTimeLayout = "2006-01-02T15:04:05.000Z"
+
+// parseFilterTime reads a timestamp of an expression: exactly
+// filterTimeLayout, nothing shorter (no seconds-only, no offset, no
+// nanoseconds), as Okta refuses anything else.
+func parseFilterTime(v string) (int64, error) {
+	if len(v) != len(filterTimeLayout) {
+		return 0, errors.New("wrong length")
+	}
+	t, err := time.Parse(filterTimeLayout, v)
+	if err != nil {
+		return 0, err
+	}
+	return t.UnixMilli(), nil
 }
 
 // Operator sets.
@@ -295,18 +315,25 @@ const (
 	opsSearchTime = "eq gt ge lt le pr"
 )
 
-// userFilterRules are the attributes GET /api/v1/users?filter= accepts.
+// userFilterRules are the attributes GET /api/v1/users?filter= accepts,
+// no more: Okta documents filter on "a subset of properties" — status,
+// lastUpdated, id, profile.login, profile.email, profile.firstName and
+// profile.lastName (Users API reference, listUsers filter; the same seven
+// in Okta Workflows' "List Users With Filter",
+// https://help.okta.com/wf/en-us/content/topics/workflows/connector-reference/okta/actions/listuserswithfilter.htm)
+// — and points everything else to search.
 func userFilterRules(a string) (attrRule, bool) {
 	switch a {
-	case "status", "id", "profile.login", "profile.email", "profile.firstName", "profile.lastName", "type.id":
+	case "status", "id", "profile.login", "profile.email", "profile.firstName", "profile.lastName":
 		return attrRule{kindString, opsEq}, true
-	case "lastUpdated", "created", "activated", "statusChanged":
+	case "lastUpdated":
 		return attrRule{kindTime, opsTime}, true
 	}
 	return attrRule{}, false
 }
 
-// userSearchRules are the attributes search= accepts on users.
+// userSearchRules are the attributes search= accepts on users ("most
+// properties": the top-level ones and any profile attribute).
 func userSearchRules(a string) (attrRule, bool) {
 	switch a {
 	case "status", "id", "type.id":
@@ -320,18 +347,24 @@ func userSearchRules(a string) (attrRule, bool) {
 	return attrRule{}, false
 }
 
-// groupFilterRules are the attributes GET /api/v1/groups?filter= accepts.
+// groupFilterRules are the attributes GET /api/v1/groups?filter= accepts:
+// id and type with eq, lastUpdated and lastMembershipUpdated with the
+// comparisons, combined with and, or and parentheses — exactly the
+// Groups API reference's filter examples, e.g. type eq "OKTA_GROUP" and
+// (lastUpdated lt "…" or lastMembershipUpdated lt "…")
+// (https://developer.okta.com/docs/api/openapi/okta-management/management/tag/Group/#tag/Group/operation/listGroups).
 func groupFilterRules(a string) (attrRule, bool) {
 	switch a {
 	case "type", "id":
 		return attrRule{kindString, opsEq}, true
-	case "lastUpdated", "lastMembershipUpdated", "created":
+	case "lastUpdated", "lastMembershipUpdated":
 		return attrRule{kindTime, opsTime}, true
 	}
 	return attrRule{}, false
 }
 
-// groupSearchRules are the attributes search= accepts on groups.
+// groupSearchRules are the attributes search= accepts on groups ("all
+// attributes except for _embedded, _links, and objectClass").
 func groupSearchRules(a string) (attrRule, bool) {
 	switch a {
 	case "type", "id", "profile.name", "profile.description":
@@ -342,10 +375,13 @@ func groupSearchRules(a string) (attrRule, bool) {
 	return attrRule{}, false
 }
 
-// appFilterRules are the attributes GET /api/v1/apps?filter= accepts.
+// appFilterRules are the attributes GET /api/v1/apps?filter= accepts, all
+// with eq only: "Filters apps by status, user.id, group.id or
+// credentials.signing.kid expression" (the spec) and name (Applications
+// API reference: filter=name eq "okta_org2org").
 func appFilterRules(a string) (attrRule, bool) {
 	switch a {
-	case "status", "name", "user.id", "group.id":
+	case "status", "name", "user.id", "group.id", "credentials.signing.kid":
 		return attrRule{kindString, opsEq}, true
 	}
 	return attrRule{}, false

@@ -327,7 +327,7 @@ func (s *Sim) listGroupApps(c *call) {
 }
 
 // listApps serves GET /api/v1/apps: filter (status, name, user.id,
-// group.id), q, limit, after.
+// group.id, credentials.signing.kid), q, limit, after.
 func (s *Sim) listApps(c *call) {
 	filter, q := c.query.Get("filter"), c.query.Get("q")
 	s.mu.RLock()
@@ -363,10 +363,13 @@ func (s *Sim) listApps(c *call) {
 				return false
 			}
 			return e.eval(func(attr string) (string, int64, bool) {
-				if attr == "status" {
+				switch attr {
+				case "status":
 					return a.status, 0, true
+				case "name":
+					return a.name, 0, true
 				}
-				return a.name, 0, true
+				return "", 0, false // the sim's apps carry no signing keys
 			})
 		}
 		keep = func(a *app) bool { return byAssign(a, e) }
