@@ -140,7 +140,7 @@ func (k credentialCheck[O, R]) runE(asJSON *bool) func(*cobra.Command, []string)
 		}
 		rep, err := k.check(ctx, c, opts)
 		if err != nil {
-			return withCode(exitFailed, err)
+			return withCode(exitFailed, tokenHint(err, r))
 		}
 		if k.accepted(rep) {
 			if err := config.RecordTokenUse(r.Name, c.ServerTime()); err != nil {

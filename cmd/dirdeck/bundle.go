@@ -189,7 +189,7 @@ cause, rate-limit waits and bucket use, partial data, token and scope
 findings. --json prints the summary as one document.
 
 Exit codes: 0 ok; 2 the bundle is damaged or altered.`,
-		Args: cobra.ExactArgs(1),
+		Args: needArgs("bundle file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := bundle.Open(args[0])
 			if err != nil {
@@ -270,7 +270,7 @@ per endpoint and (full runs) request count within 5%.
 error codes. --ignore-rate-limits skips the customer's limits (faster).
 
 Exit codes: 0 reproduced; 1 not reproduced; 2 the replay could not run.`,
-		Args: cobra.ExactArgs(1),
+		Args: needArgs("bundle file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := bundle.Open(args[0])
 			if err != nil {
@@ -345,7 +345,7 @@ func newBundleOpenCmd() *cobra.Command {
 		Long: `Open the dashboard on the bundle's pseudonymised snapshot, read-only and
 marked BUNDLE, with the customer's sync runs and journals in the Sync pane.
 The snapshot is loaded into a temporary cache that is removed on exit.`,
-		Args: cobra.ExactArgs(1),
+		Args: needArgs("bundle file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := bundle.Open(args[0])
 			if err != nil {

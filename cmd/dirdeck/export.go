@@ -21,13 +21,16 @@ func newExportCmd() *cobra.Command {
 		Long: `Export one collection from the local cache (no Okta requests, no token
 needed), streaming row by row: constant memory even at a million users.
 
-CSV cells that a spreadsheet would run as a formula (starting with =, +, -,
-@) are prefixed with ' — directory values are untrusted. JSON Lines carry
-the cached objects as they are.`,
+Directory values are untrusted. CSV cells that a spreadsheet would run as
+a formula (starting with = or @, or with + or - and more than a number:
+"+1 555 0100" stays as it is) are prefixed with '. Control characters
+other than tab and newline, DEL, C1 and bidi controls are written as
+visible escapes (\u001b) in CSV and as JSON escapes in JSON Lines, which
+otherwise carry the cached objects as they are.`,
 		Example: `  dirdeck export users > users.csv
   dirdeck export memberships --format jsonl --out memberships.jsonl
   dirdeck export assignments | grep ',group,'`,
-		Args: cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
+		Args: oneOf("kind", export.Kinds),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != export.CSV && format != export.JSONL {
 				return withCode(exitUsage, fmt.Errorf("invalid argument %q for --format: use csv or jsonl", format))

@@ -13,7 +13,7 @@ import (
 )
 
 func newHistoryCmd() *cobra.Command {
-	var since time.Duration
+	since := sinceValue(24 * time.Hour)
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "history",
@@ -25,7 +25,7 @@ added or removed. The first full sync records only totals.
 
 --json prints [{"run":{...},"changes":[{"kind","op","id","label","fields"}]}].`,
 		Example: `  dirdeck history
-  dirdeck history --since 168h --json | jq '.[].changes[] | select(.kind=="member")'`,
+  dirdeck history --since 7d --json | jq '.[].changes[] | select(.kind=="member")'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			r, err := config.Locate(profileFlag(cmd))
@@ -39,7 +39,7 @@ added or removed. The first full sync records only totals.
 			defer done()
 			var runs []store.RunChanges
 			err = st.View(func(rd *store.Reader) error {
-				runs = rd.ChangesSince(time.Now().Add(-since))
+				runs = rd.ChangesSince(time.Now().Add(-time.Duration(since)))
 				return nil
 			})
 			if err != nil {
@@ -51,11 +51,11 @@ added or removed. The first full sync records only totals.
 				}
 				return printJSON(cmd.OutOrStdout(), runs)
 			}
-			printHistory(cmd.OutOrStdout(), runs, since)
+			printHistory(cmd.OutOrStdout(), runs, time.Duration(since))
 			return nil
 		},
 	}
-	cmd.Flags().DurationVar(&since, "since", 24*time.Hour, "how far back to look (e.g. 1h, 168h)")
+	cmd.Flags().Var(&since, "since", "how far back to look (e.g. 1h, 36h, 7d)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document on stdout")
 	return cmd
 }

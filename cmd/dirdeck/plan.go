@@ -96,7 +96,7 @@ func openPlanSession(cmd *cobra.Command, online bool) (*planSession, error) {
 		s.me, err = plan.WhoAmI(cmd.Context(), s.client, s.r.Profile.ClientID)
 		if err != nil {
 			s.st.Close()
-			return nil, withCode(exitFailed, err)
+			return nil, withCode(exitFailed, tokenHint(err, s.r))
 		}
 	}
 	return s, nil
@@ -354,7 +354,7 @@ then +/-/~ per group, the impact on app access and the reviews. Colour on
 a terminal. --json prints the plan record (plan, hash, state, reviews).`,
 		Example: `  dirdeck plan show p-1a2b3c4d5e6f
   dirdeck plan show p-1a2b3c4d5e6f --json | jq .plan.impact`,
-		Args: cobra.ExactArgs(1),
+		Args: planIDArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withPlanSession(cmd, false, func(s *planSession) error {
 				rec, err := plan.Load(s.st, args[0])
@@ -392,7 +392,7 @@ approve it (exit 2); a plan is approved once the required number of other
 admins (the profile's approvals_required, default 1) approved its current
 content hash. A rejection by anyone makes it rejected.`,
 		Example: "  dirdeck plan " + verb + ` p-1a2b3c4d5e6f --comment "checked with the team lead"`,
-		Args:    cobra.ExactArgs(1),
+		Args:    planIDArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withPlanSession(cmd, true, func(s *planSession) error {
 				fn := plan.Approve
@@ -437,7 +437,7 @@ domain to confirm; scripts pass --yes. --json prints the report.`,
 		Example: `  DIRDECK_ALLOW_WRITES=1 dirdeck plan apply p-1a2b3c4d5e6f
   dirdeck plan apply p-1a2b3c4d5e6f --yes --json
   dirdeck plan apply p-1a2b3c4d5e6f --rebase   # after reviewing the drift`,
-		Args: cobra.ExactArgs(1),
+		Args: planIDArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withPlanSession(cmd, true, func(s *planSession) error {
 				rec, err := plan.Load(s.st, args[0])
@@ -569,7 +569,7 @@ func newPlanExportCmd() *cobra.Command {
 		Long: `Write plan ID as JSON (plan, hash, reviews) to stdout, for a reviewer who
 imports it with dirdeck plan import on their machine.`,
 		Example: `  dirdeck plan export p-1a2b3c4d5e6f > plan.json`,
-		Args:    cobra.ExactArgs(1),
+		Args:    planIDArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withPlanSession(cmd, false, func(s *planSession) error {
 				return planErr(plan.Export(s.st, args[0], cmd.OutOrStdout(), s.me))
@@ -589,7 +589,7 @@ profile's org; a tampered file is refused (exit 2). Reviews in the file
 for the same hash are merged (marked imported). --json prints {"id","hash","state"}.`,
 		Example: `  dirdeck plan import plan.json
   ssh reviewer-host dirdeck plan export p-1a2b3c4d5e6f | dirdeck plan import -`,
-		Args: cobra.ExactArgs(1),
+		Args: needArgs("plan file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var in io.Reader = cmd.InOrStdin()
 			if args[0] != "-" {

@@ -72,7 +72,7 @@ approvals_required) are edited in config.toml.`,
 
   # a local simulated org ("dirdeck sim serve")
   dirdeck profile add sim --org-url http://127.0.0.1:8707 --allow-writes`,
-		Args: cobra.ExactArgs(1),
+		Args: needArgs("profile name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			if err := config.ValidateProfileName(name); err != nil {
@@ -275,7 +275,7 @@ func newProfileUseCmd() *cobra.Command {
 		Long: `Make NAME the active profile: the one commands use when neither --profile
 nor DIRDECK_PROFILE names one and DIRDECK_ORG_URL is not set.`,
 		Example: `  dirdeck profile use acme`,
-		Args:    cobra.ExactArgs(1),
+		Args:    needArgs("profile name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := config.Load()
 			if err != nil {
@@ -301,7 +301,7 @@ func newProfileRemoveCmd() *cobra.Command {
 keyring, without asking. The profile's local cache file is kept (it is only a
 copy of the org's data); the command prints where it is.`,
 		Example: `  dirdeck profile remove acme`,
-		Args:    cobra.ExactArgs(1),
+		Args:    needArgs("profile name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			cfg, err := config.Load()

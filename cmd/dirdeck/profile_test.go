@@ -246,7 +246,7 @@ func TestProfileAddRejects(t *testing.T) {
 		errHas   string
 	}{
 		{"missing org url", []string{"work"}, exitUsage, "org-url"},
-		{"no name", []string{"--org-url", "https://acme.okta.com"}, exitUsage, "accepts 1 arg"},
+		{"no name", []string{"--org-url", "https://acme.okta.com"}, exitUsage, "profile add: missing profile name"},
 		{"bad name", []string{"Work", "--org-url", "https://acme.okta.com"}, exitUsage, "invalid profile name"},
 		{"reserved name", []string{"env-ci", "--org-url", "https://acme.okta.com"}, exitUsage, "reserved"},
 		{"http non-loopback", []string{"work", "--org-url", "http://acme.okta.com"}, exitUsage, "--org-url: "},

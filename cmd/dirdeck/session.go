@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -121,3 +123,35 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// envTokenHint is what to do about a rejected token that came from the
+// environment: the keyring (what `profile set-token` writes) is not read.
+const envTokenHint = "put a new token in DIRDECK_API_TOKEN (this one came from the environment; `dirdeck profile set-token` writes the keyring, which is not read while DIRDECK_API_TOKEN is set)"
+
+// tokenHint makes the hint of a rejected API token match where the token
+// came from: okta's hint sends the admin to `dirdeck profile set-token`,
+// which is right for a keyring token and useless for DIRDECK_API_TOKEN.
+func tokenHint(err error, r config.Resolved) error {
+	var ae *okta.APIError
+	if err == nil || r.TokenSource != config.TokenFromEnv || !errors.As(err, &ae) || ae.Challenge != "" ||
+		ae.ErrorCode != okta.CodeInvalidToken && (ae.Status != http.StatusUnauthorized || ae.ErrorCode != "") {
+		return err
+	}
+	msg := err.Error()
+	if h := ae.Hint(); h != "" && strings.Contains(msg, h) {
+		msg = strings.Replace(msg, h, envTokenHint, 1)
+	} else {
+		msg += " — hint: " + envTokenHint
+	}
+	return &hintedError{err: err, msg: msg}
+}
+
+// hintedError is err with its message rewritten; errors.Is and As still
+// see err.
+type hintedError struct {
+	err error
+	msg string
+}
+
+func (e *hintedError) Error() string { return e.msg }
+func (e *hintedError) Unwrap() error { return e.err }

@@ -274,7 +274,7 @@ saved.`,
 		Use:     "add NAME FILE",
 		Short:   "Validate a template file (- for stdin) and store it as NAME",
 		Example: "  dirdeck signature template add sales sales.html",
-		Args:    cobra.ExactArgs(2),
+		Args:    needArgs("template name", "template file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			src, err := readInput(cmd, args[1])
 			if err != nil {
@@ -347,7 +347,7 @@ saved.`,
 		Use:     "export NAME",
 		Short:   "Print a template's source (or write it with --out)",
 		Example: "  dirdeck signature template export default --out default.html",
-		Args:    cobra.ExactArgs(1),
+		Args:    needArgs("template name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withSignatures(cmd, false, func(_ *store.Store, set *signature.Set) error {
 				t := set.Templates[args[0]]
@@ -362,7 +362,7 @@ saved.`,
 	remove := &cobra.Command{
 		Use:   "remove NAME",
 		Short: "Delete a stored template (rules must not use it)",
-		Args:  cobra.ExactArgs(1),
+		Args:  needArgs("template name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withSignatures(cmd, false, func(st *store.Store, set *signature.Set) error {
 				name := args[0]
@@ -452,7 +452,7 @@ prefix (case-insensitive).
 		Use:     "import FILE",
 		Short:   "Replace the rules with a YAML or TOML file (- for stdin)",
 		Example: "  dirdeck signature rules import rules.yaml",
-		Args:    cobra.ExactArgs(1),
+		Args:    needArgs("rules file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			data, err := readInput(cmd, args[0])
 			if err != nil {

@@ -102,7 +102,7 @@ token lacks okta.apps.read), the cache keeps what it had for that part;
 				if asJSON {
 					return withCode(exitFailed, nil)
 				}
-				return withCode(exitFailed, syncError(syncErr))
+				return withCode(exitFailed, tokenHint(syncError(syncErr), r))
 			case run.Status == directory.RunPartial:
 				return withCode(exitWarnings, nil)
 			}
