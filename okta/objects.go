@@ -41,12 +41,26 @@ func (c *Client) CreateGroup(ctx context.Context, name, description string) (dir
 	return mapGroup(g), nil
 }
 
-// UpdateGroup replaces an OKTA_GROUP's name and description.
+// UpdateGroup sets an OKTA_GROUP's name and description and keeps every
+// other profile attribute. Okta's PUT /api/v1/groups/{id} replaces the
+// whole profile (an attribute left out of the body is removed), so the
+// profile is read first, only name and description are changed, and all of
+// it is written back; the SDK keeps the custom attributes it does not know
+// in GroupProfile.AdditionalProperties.
 func (c *Client) UpdateGroup(ctx context.Context, groupID, name, description string) (directory.Group, error) {
 	if groupID == "" || name == "" {
 		return directory.Group{}, errors.New("update group: empty group id or name")
 	}
-	profile := oktasdk.GroupProfile{Name: &name, Description: &description}
+	cur, resp, err := c.api.GroupAPI.GetGroup(ctx, groupID).Execute()
+	if err != nil {
+		return directory.Group{}, c.wrapErr(ctx, "update group: read its profile", resp, err)
+	}
+	profile := oktasdk.GroupProfile{}
+	if cur.Profile != nil {
+		profile = *cur.Profile
+	}
+	profile.Name = &name
+	profile.Description = &description
 	g, resp, err := c.api.GroupAPI.ReplaceGroup(ctx, groupID).Group(oktasdk.Group{Profile: &profile}).Execute()
 	if err != nil {
 		return directory.Group{}, c.wrapErr(ctx, "update group", resp, err)

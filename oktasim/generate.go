@@ -336,6 +336,9 @@ func build(scenarioName string, sc scenario, seed int64, now int64) *org {
 		if names[g.name] {
 			g.name += " " + strconv.Itoa(i)
 		}
+		if g.typ == "OKTA_GROUP" {
+			g.custom = genGroupCustom(o.seed, g.seq)
+		}
 		names[g.name] = true
 
 		size := 0

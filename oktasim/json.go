@@ -281,7 +281,7 @@ func (o *org) appendCachedGroup(b []byte, g *group, base string, stats bool) []b
 		start := len(b)
 		b = appendGroup(b, g, base, false)
 		c = &groupJSON{
-			base: base, name: g.name, description: g.description, typ: g.typ,
+			base: base, name: g.name, description: g.description, typ: g.typ, custom: g.custom,
 			created: g.created, lastUpdated: g.lastUpdated, lastMembershipUpdated: g.lastMembershipUpdated,
 			json: slices.Clone(b[start:]),
 		}
@@ -304,6 +304,7 @@ func (o *org) appendCachedGroup(b []byte, g *group, base string, stats bool) []b
 // was encoded from.
 type groupJSON struct {
 	base, name, description, typ                string
+	custom                                      *groupCustom
 	created, lastUpdated, lastMembershipUpdated int64
 	json                                        []byte
 	split                                       int // where _embedded.stats goes
@@ -313,7 +314,7 @@ type groupJSON struct {
 func (c *groupJSON) matches(g *group, base string) bool {
 	return c.lastMembershipUpdated == g.lastMembershipUpdated && c.lastUpdated == g.lastUpdated &&
 		c.created == g.created && c.base == base && c.name == g.name &&
-		c.description == g.description && c.typ == g.typ
+		c.description == g.description && c.typ == g.typ && c.custom == g.custom
 }
 
 // appendGroupStats appends a group's _embedded.stats (expand=stats).
@@ -344,6 +345,14 @@ func appendGroup(b []byte, g *group, base string, stats bool) []byte {
 	if g.description != "" {
 		b = append(b, `,"description":`...)
 		b = appendStr(b, g.description)
+	}
+	if g.custom != nil {
+		for _, a := range g.custom.attrs {
+			b = append(b, ',')
+			b = appendStr(b, a.name)
+			b = append(b, ':')
+			b = append(b, a.value...)
+		}
 	}
 	b = append(b, '}')
 	if stats {

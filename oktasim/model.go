@@ -120,6 +120,7 @@ type group struct {
 	typ                   string
 	name                  string
 	description           string
+	custom                *groupCustom // custom profile attributes; nil: none
 	created               int64
 	lastUpdated           int64
 	lastMembershipUpdated int64

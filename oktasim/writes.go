@@ -1,6 +1,7 @@
 package oktasim
 
 import (
+	"bytes"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -16,40 +17,60 @@ const (
 )
 
 // groupProfileBody is the body of POST /api/v1/groups and PUT
-// /api/v1/groups/{id}.
+// /api/v1/groups/{id}: the whole profile, custom attributes included.
 type groupProfileBody struct {
-	Profile *struct {
-		Name        *string `json:"name"`
-		Description *string `json:"description"`
-	} `json:"profile"`
+	Profile map[string]json.RawMessage `json:"profile"`
 }
 
 // readGroupProfile decodes and validates a group profile body, answering
-// Okta's 400s itself; ok is false when it did.
-func (c *call) readGroupProfile() (name, description string, ok bool) {
+// Okta's 400s itself; ok is false when it did. The body is the whole new
+// profile: attributes it leaves out are gone afterwards, as on Okta, whose
+// PUT replaces the profile rather than merging into it.
+func (c *call) readGroupProfile() (name, description string, custom *groupCustom, ok bool) {
 	var body groupProfileBody
 	dec := json.NewDecoder(http.MaxBytesReader(c.w, c.r.Body, 1<<20))
 	if err := dec.Decode(&body); err != nil || dec.More() {
 		c.fail(http.StatusBadRequest, "E0000003", "The request body was not well-formed.")
-		return "", "", false
+		return "", "", nil, false
 	}
-	if body.Profile == nil || body.Profile.Name == nil || strings.TrimSpace(*body.Profile.Name) == "" {
+	if raw, set := body.Profile["name"]; !set || json.Unmarshal(raw, &name) != nil || strings.TrimSpace(name) == "" {
 		c.badRequest("name", "The field cannot be left blank.")
-		return "", "", false
+		return "", "", nil, false
 	}
-	name = *body.Profile.Name
-	if body.Profile.Description != nil {
-		description = *body.Profile.Description
+	if raw, set := body.Profile["description"]; set && string(raw) != "null" && json.Unmarshal(raw, &description) != nil {
+		c.badRequest("description", "Does not match required pattern.")
+		return "", "", nil, false
 	}
 	switch {
 	case utf8.RuneCountInString(name) > maxGroupName:
 		c.badRequest("name", "The field is too long.")
-		return "", "", false
+		return "", "", nil, false
 	case utf8.RuneCountInString(description) > maxGroupDescription:
 		c.badRequest("description", "The field is too long.")
-		return "", "", false
+		return "", "", nil, false
 	}
-	return name, description, true
+	var attrs []groupAttr
+	for key, raw := range body.Profile {
+		if key == "name" || key == "description" || string(raw) == "null" {
+			continue
+		}
+		typ, known := groupSchemaCustom[key]
+		if !known {
+			c.badRequest(key, "Property name '"+key+"' is not defined in the group profile schema.")
+			return "", "", nil, false
+		}
+		if !typ.valid(raw) {
+			c.badRequest(key, "Does not match the "+string(typ)+" type of the group profile schema.")
+			return "", "", nil, false
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, raw); err != nil {
+			c.fail(http.StatusBadRequest, "E0000003", "The request body was not well-formed.")
+			return "", "", nil, false
+		}
+		attrs = append(attrs, groupAttr{name: key, value: compact.Bytes()})
+	}
+	return name, description, newGroupCustom(attrs), true
 }
 
 // groupNameTaken reports whether another OKTA_GROUP already has name:
@@ -127,7 +148,7 @@ func (s *Sim) replaceGroup(c *call) { s.writeGroupProfile(c, true) }
 // group {id}, from the request's profile body. The body is read first: a
 // bad body is a 400 even for an unknown group.
 func (s *Sim) writeGroupProfile(c *call, replace bool) {
-	name, description, ok := c.readGroupProfile()
+	name, description, custom, ok := c.readGroupProfile()
 	if !ok {
 		return
 	}
@@ -156,7 +177,7 @@ func (s *Sim) writeGroupProfile(c *call, replace bool) {
 		o.insertGroup(g)
 		event = EventGroupCreate
 	}
-	g.name, g.description, g.lastUpdated = name, description, now
+	g.name, g.description, g.custom, g.lastUpdated = name, description, custom, now
 	s.logWrite(c, now, event, groupTarget(g))
 	c.body = appendGroup(c.body[:0], g, c.base, false)
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	gosync "sync"
 	"testing"
@@ -287,4 +288,94 @@ func FuzzGroupWriteBodies(f *testing.F) {
 			t.Fatalf("%s %q: status %d", method, body, rec.Code)
 		}
 	})
+}
+
+// TestGroupProfileReplacedWhole checks Okta's PUT semantics on a group
+// with custom profile attributes: the body is the whole new profile, so an
+// attribute left out is removed; attributes outside the group schema, or
+// of the wrong type, are refused.
+func TestGroupProfileReplacedWhole(t *testing.T) {
+	srv := NewServer(t, Options{Seed: 21})
+	super := "SSWS " + srv.SuperAdminToken()
+	var g *group
+	for _, cand := range groupsOfType(srv.Sim, "OKTA_GROUP") {
+		if cand.custom != nil && len(cand.custom.attrs) >= 2 {
+			g = cand
+			break
+		}
+	}
+	if g == nil {
+		t.Fatal("no generated OKTA_GROUP with custom attributes")
+	}
+	url := srv.URL + "/api/v1/groups/" + g.id
+	profile := func() map[string]any {
+		t.Helper()
+		code, body := send(t, "GET", url, super, "")
+		var got struct{ Profile map[string]any }
+		if code != 200 || json.Unmarshal(body, &got) != nil {
+			t.Fatalf("GET: %d %s", code, body)
+		}
+		return got.Profile
+	}
+	if p := profile(); p["costCenter"] == nil || p["managedBy"] == nil {
+		t.Fatalf("generated profile lacks its custom attributes: %v", p)
+	}
+	tests := []struct {
+		body     string
+		code     int
+		errCode  string
+		wantKeys []string
+	}{
+		{`{"profile":{"name":"Kept","description":"d","costCenter":"CC-9","managedBy":"x@example.com","requestable":false}}`, 200, "", []string{"costCenter", "description", "managedBy", "name", "requestable"}},
+		{`{"profile":{"name":"Renamed only"}}`, 200, "", []string{"name"}},
+		{`{"profile":{"name":"Bad","shoeSize":"44"}}`, 400, "E0000001", nil},
+		{`{"profile":{"name":"Bad","requestable":"yes"}}`, 400, "E0000001", nil},
+		{`{"profile":{"name":"Nulls","costCenter":null}}`, 200, "", []string{"name"}},
+	}
+	for _, tt := range tests {
+		code, body := send(t, "PUT", url, super, tt.body)
+		if code != tt.code || (tt.errCode != "" && !strings.Contains(string(body), tt.errCode)) {
+			t.Fatalf("PUT %s: %d %s, want %d %s", tt.body, code, body, tt.code, tt.errCode)
+		}
+		if tt.code != 200 {
+			continue
+		}
+		var keys []string
+		for k := range profile() {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		if !slices.Equal(keys, tt.wantKeys) {
+			t.Errorf("PUT %s: profile keys %v, want %v", tt.body, keys, tt.wantKeys)
+		}
+	}
+}
+
+// TestGeneratedGroupsCarryCustomAttributes: some OKTA_GROUPs of each
+// scenario have custom profile attributes, the same ones for a seed.
+func TestGeneratedGroupsCarryCustomAttributes(t *testing.T) {
+	for _, sc := range []string{"S", "M"} {
+		count := func() (n int, first string) {
+			s, err := New(Options{Scenario: sc, Seed: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, g := range groupsOfType(s, "OKTA_GROUP") {
+				if g.custom != nil {
+					if n == 0 {
+						first = g.id + string(g.custom.attrs[0].value)
+					}
+					n++
+				}
+			}
+			return n, first
+		}
+		n, first := count()
+		if n == 0 {
+			t.Fatalf("%s: no OKTA_GROUP has custom attributes", sc)
+		}
+		if n2, first2 := count(); n2 != n || first2 != first {
+			t.Fatalf("%s: not deterministic: %d %s, then %d %s", sc, n, first, n2, first2)
+		}
+	}
 }
