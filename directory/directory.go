@@ -4,7 +4,10 @@
 // Okta SDK, the cache or the UI so that every other package can share it.
 package directory
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // User statuses as Okta reports them.
 const (
@@ -155,12 +158,77 @@ const (
 // Change records one difference a sync found between the previous and the
 // new generation of the cache. For memberships and assignments ID is
 // "<parentId>/<childId>" (group/user, app/user, app/group).
+//
+// Parent and Child label the two ends of a membership or assignment (the
+// group's name and the user's login; the app's label and the user's login
+// or the group's name), so history reads without looking ids up; Values
+// keeps each changed field's old and new value. Records written before
+// dirdeck kept them have only the ids and Fields.
 type Change struct {
-	Kind   string   `json:"kind"`
-	Op     string   `json:"op"`
-	ID     string   `json:"id"`
-	Label  string   `json:"label,omitempty"`
-	Fields []string `json:"fields,omitempty"`
+	Kind   string        `json:"kind"`
+	Op     string        `json:"op"`
+	ID     string        `json:"id"`
+	Label  string        `json:"label,omitempty"`
+	Parent string        `json:"parent,omitempty"`
+	Child  string        `json:"child,omitempty"`
+	Fields []string      `json:"fields,omitempty"`
+	Values []FieldChange `json:"values,omitempty"`
+}
+
+// Subject names what changed for people: the label of a user, group or
+// app, "parent ← child" for a membership or assignment, with ids where a
+// label is unknown.
+func (c Change) Subject() string {
+	parent, child, relation := strings.Cut(c.ID, "/")
+	if !relation {
+		if c.Label != "" {
+			return c.Label
+		}
+		return c.ID
+	}
+	if c.Parent != "" {
+		parent = c.Parent
+	}
+	if c.Child != "" {
+		child = c.Child
+	}
+	return parent + " ← " + child
+}
+
+// Details lists an update's changed fields, one "field: old → new" each;
+// records kept without values name the fields only.
+func (c Change) Details() []string {
+	if len(c.Values) == 0 {
+		if len(c.Fields) == 0 {
+			return nil
+		}
+		return []string{"fields: " + strings.Join(c.Fields, ", ")}
+	}
+	out := make([]string, len(c.Values))
+	for i, v := range c.Values {
+		out[i] = v.String()
+	}
+	return out
+}
+
+// FieldChange is one changed field of an update: its JSON name
+// ("attributes.<key>" for a custom attribute) and its values before and
+// after, as text (times in RFC 3339, UTC; "" for unset).
+type FieldChange struct {
+	Field string `json:"field"`
+	Old   string `json:"old"`
+	New   string `json:"new"`
+}
+
+// String reads "department: Sales → Finance", with "" for an unset value.
+func (f FieldChange) String() string {
+	show := func(v string) string {
+		if v == "" {
+			return `""`
+		}
+		return v
+	}
+	return f.Field + ": " + show(f.Old) + " → " + show(f.New)
 }
 
 // Request is one entry of a sync run's request journal: what was asked of

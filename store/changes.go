@@ -21,9 +21,36 @@ type changeLog struct {
 
 func newChangeLog() *changeLog { return &changeLog{summary: map[string]int{}} }
 
-func (c *changeLog) add(kind, op, id, label string, fields []string) {
+// add records one change. A membership or assignment (id "parent/child")
+// gets the labels of both ends from labels; an object keeps label.
+func (c *changeLog) add(kind, op, id, label string, labels labeler, values []directory.FieldChange) {
 	c.summary[kind+"."+op]++
-	c.pending = append(c.pending, directory.Change{Kind: kind, Op: op, ID: id, Label: label, Fields: fields})
+	ch := directory.Change{Kind: kind, Op: op, ID: id, Label: label, Values: values}
+	if parent, child, relation := strings.Cut(id, "/"); relation {
+		parentKind, childKind := relationKinds(kind)
+		ch.Parent, ch.Child = labels.label(parentKind, parent), labels.label(childKind, child)
+	}
+	for _, v := range values {
+		ch.Fields = append(ch.Fields, v.Field)
+	}
+	c.pending = append(c.pending, ch)
+}
+
+// relationKinds names the kinds of a relation's two ends.
+func relationKinds(kind string) (parent, child string) {
+	switch kind {
+	case directory.KindMembership:
+		return directory.KindGroup, directory.KindUser
+	case directory.KindAppGroup:
+		return directory.KindApp, directory.KindGroup
+	default:
+		return directory.KindApp, directory.KindUser
+	}
+}
+
+// labeler finds the label of a user, group or app by id.
+type labeler interface {
+	label(kind, id string) string
 }
 
 // flush appends the pending records to changes/<run> in tx.
@@ -51,14 +78,14 @@ func (c *changeLog) flush(tx *bbolt.Tx, run uint64) error {
 
 var timeType = reflect.TypeFor[time.Time]()
 
-// changedFields names (by JSON key) the fields that differ between two
-// values of the same struct type. Times compare as instants, so a zone or
-// monotonic-clock difference is not a change; custom attributes are
-// reported per key as "attributes.<key>".
-func changedFields[T any](a, b T) []string {
+// changedValues lists (by JSON key, in field order) the fields that differ
+// between two values of the same struct type, with both values as text.
+// Times compare as instants, so a zone or monotonic-clock difference is not
+// a change; custom attributes are reported per key as "attributes.<key>".
+func changedValues[T any](a, b T) []directory.FieldChange {
 	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
 	t := va.Type()
-	var out []string
+	var out []directory.FieldChange
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -69,11 +96,11 @@ func changedFields[T any](a, b T) []string {
 		switch {
 		case f.Type == timeType:
 			if !fa.Interface().(time.Time).Equal(fb.Interface().(time.Time)) {
-				out = append(out, name)
+				out = append(out, directory.FieldChange{Field: name, Old: valueText(fa), New: valueText(fb)})
 			}
 		case f.Type.Kind() == reflect.Pointer && f.Type.Elem() == timeType:
 			if fa.IsNil() != fb.IsNil() || (!fa.IsNil() && !fa.Elem().Interface().(time.Time).Equal(fb.Elem().Interface().(time.Time))) {
-				out = append(out, name)
+				out = append(out, directory.FieldChange{Field: name, Old: valueText(fa), New: valueText(fb)})
 			}
 		case f.Type.Kind() == reflect.Map && f.Type.Key().Kind() == reflect.String:
 			keys := map[string]bool{}
@@ -83,26 +110,52 @@ func changedFields[T any](a, b T) []string {
 			for _, k := range fb.MapKeys() {
 				keys[k.String()] = true
 			}
-			var changed []string
+			var changed []directory.FieldChange
 			for k := range keys {
 				x, y := fa.MapIndex(reflect.ValueOf(k)), fb.MapIndex(reflect.ValueOf(k))
 				if x.IsValid() != y.IsValid() || (x.IsValid() && !reflect.DeepEqual(x.Interface(), y.Interface())) {
-					changed = append(changed, name+"."+k)
+					changed = append(changed, directory.FieldChange{Field: name + "." + k, Old: valueText(x), New: valueText(y)})
 				}
 			}
-			slices.Sort(changed)
+			slices.SortFunc(changed, func(x, y directory.FieldChange) int { return strings.Compare(x.Field, y.Field) })
 			out = append(out, changed...)
 		default:
 			if !reflect.DeepEqual(fa.Interface(), fb.Interface()) {
-				out = append(out, name)
+				out = append(out, directory.FieldChange{Field: name, Old: valueText(fa), New: valueText(fb)})
 			}
 		}
 	}
 	return out
 }
 
-// diffEncoded compares two encodings of a T and returns the changed fields.
-func diffEncoded[T any](what string, old, new []byte) ([]string, error) {
+// valueText renders a field's value for the change log: strings as they
+// are, times in RFC 3339 (UTC), unset values (nil, a missing map key) as
+// "", anything else as JSON.
+func valueText(v reflect.Value) string {
+	for v.IsValid() && (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) {
+		if v.IsNil() {
+			return ""
+		}
+		v = v.Elem()
+	}
+	switch {
+	case !v.IsValid():
+		return ""
+	case v.Type() == timeType:
+		return v.Interface().(time.Time).UTC().Format(time.RFC3339Nano)
+	case v.Kind() == reflect.String:
+		return v.String()
+	}
+	b, err := json.Marshal(v.Interface())
+	if err != nil {
+		return fmt.Sprint(v.Interface())
+	}
+	return string(b)
+}
+
+// diffEncoded compares two encodings of a T and returns the changed fields
+// with their values.
+func diffEncoded[T any](what string, old, new []byte) ([]directory.FieldChange, error) {
 	a, err := decode[T](what, old)
 	if err != nil {
 		return nil, err
@@ -111,7 +164,7 @@ func diffEncoded[T any](what string, old, new []byte) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return changedFields(a, b), nil
+	return changedValues(a, b), nil
 }
 
 // labelOf extracts the human label of an encoded user, group or app.

@@ -661,3 +661,35 @@ func TestJournalRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestChangedValues(t *testing.T) {
+	at := func(s string) time.Time { v, _ := time.Parse(time.RFC3339, s); return v }
+	login := at("2026-01-02T03:04:05Z")
+	base := directory.User{ID: "00u1", Department: "Sales", LastUpdated: at("2026-01-01T00:00:00Z"),
+		Attributes: map[string]any{"costCenter": "CC-10", "badge": float64(7)}}
+	for _, tc := range []struct {
+		name string
+		edit func(u *directory.User)
+		want []directory.FieldChange
+	}{
+		{"string", func(u *directory.User) { u.Department = "Finance" },
+			[]directory.FieldChange{{Field: "department", Old: "Sales", New: "Finance"}}},
+		{"set and cleared", func(u *directory.User) { u.Title, u.Department = "Director", "" },
+			[]directory.FieldChange{{Field: "title", Old: "", New: "Director"}, {Field: "department", Old: "Sales", New: ""}}},
+		{"time pointer set", func(u *directory.User) { u.LastLogin = &login },
+			[]directory.FieldChange{{Field: "lastLogin", Old: "", New: "2026-01-02T03:04:05Z"}}},
+		{"same instant in another zone", func(u *directory.User) { u.LastUpdated = u.LastUpdated.In(time.FixedZone("X", 3600)) }, nil},
+		{"attributes per key", func(u *directory.User) {
+			u.Attributes = map[string]any{"costCenter": "CC-20", "badge": float64(7), "floor": true}
+		}, []directory.FieldChange{{Field: "attributes.costCenter", Old: "CC-10", New: "CC-20"}, {Field: "attributes.floor", Old: "", New: "true"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u := base
+			u.Attributes = maps.Clone(base.Attributes)
+			tc.edit(&u)
+			if got := changedValues(base, u); !slices.Equal(got, tc.want) {
+				t.Errorf("changedValues = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}

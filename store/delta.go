@@ -76,7 +76,7 @@ func encodeOne[T any](kind, id string, v T) ([]byte, error) {
 // recordPut logs an added or updated object after a put returned old.
 func recordPut[T any](t *deltaTx, kind, id, label string, old, val []byte) error {
 	if old == nil {
-		t.log.add(kind, directory.OpAdded, id, label, nil)
+		t.log.add(kind, directory.OpAdded, id, label, t.g, nil)
 		if kind == directory.KindUser || kind == directory.KindGroup || kind == directory.KindApp {
 			return t.g.unarchive(kind, id)
 		}
@@ -90,7 +90,7 @@ func recordPut[T any](t *deltaTx, kind, id, label string, old, val []byte) error
 		return err
 	}
 	if len(f) > 0 {
-		t.log.add(kind, directory.OpUpdated, id, label, f)
+		t.log.add(kind, directory.OpUpdated, id, label, t.g, f)
 	}
 	return nil
 }
@@ -137,7 +137,7 @@ func (t *deltaTx) archive(kind, id string, old []byte) error {
 	if err != nil {
 		return err
 	}
-	t.log.add(kind, directory.OpRemoved, id, label, nil)
+	t.log.add(kind, directory.OpRemoved, id, label, t.g, nil)
 	return nil
 }
 
@@ -226,7 +226,7 @@ func checkIDs(kind string, ids []string) error {
 func (t *deltaTx) addMember(gid, uid string) error {
 	added, err := t.g.addMember(gid, uid)
 	if added {
-		t.log.add(directory.KindMembership, directory.OpAdded, gid+"/"+uid, "", nil)
+		t.log.add(directory.KindMembership, directory.OpAdded, gid+"/"+uid, "", t.g, nil)
 	}
 	return err
 }
@@ -234,7 +234,7 @@ func (t *deltaTx) addMember(gid, uid string) error {
 func (t *deltaTx) removeMember(gid, uid string) error {
 	removed, err := t.g.removeMember(gid, uid)
 	if removed {
-		t.log.add(directory.KindMembership, directory.OpRemoved, gid+"/"+uid, "", nil)
+		t.log.add(directory.KindMembership, directory.OpRemoved, gid+"/"+uid, "", t.g, nil)
 	}
 	return err
 }
@@ -290,7 +290,7 @@ func (t *deltaTx) putAppUser(au directory.AppUser, val []byte) error {
 func (t *deltaTx) removeAppUser(aid, uid string) error {
 	old, err := t.g.removeAppUser(aid, uid)
 	if old != nil {
-		t.log.add(directory.KindAppUser, directory.OpRemoved, aid+"/"+uid, "", nil)
+		t.log.add(directory.KindAppUser, directory.OpRemoved, aid+"/"+uid, "", t.g, nil)
 	}
 	return err
 }
@@ -306,7 +306,7 @@ func (t *deltaTx) putAppGroup(ag directory.AppGroup, val []byte) error {
 func (t *deltaTx) removeAppGroup(aid, gid string) error {
 	old, err := t.g.removeAppGroup(aid, gid)
 	if old != nil {
-		t.log.add(directory.KindAppGroup, directory.OpRemoved, aid+"/"+gid, "", nil)
+		t.log.add(directory.KindAppGroup, directory.OpRemoved, aid+"/"+gid, "", t.g, nil)
 	}
 	return err
 }

@@ -549,7 +549,7 @@ func (w *FullWriter) diff(prev uint64, log *changeLog, seen time.Time) error {
 	kinds := []struct {
 		bucket []byte
 		kind   string
-		fields func(what string, a, b []byte) ([]string, error)
+		fields func(what string, a, b []byte) ([]directory.FieldChange, error)
 	}{
 		{bUsers, directory.KindUser, diffEncoded[directory.User]},
 		{bGroups, directory.KindGroup, diffEncoded[directory.Group]},
@@ -568,7 +568,7 @@ func (w *FullWriter) diff(prev uint64, log *changeLog, seen time.Time) error {
 			}
 			switch {
 			case oldV == nil:
-				log.add(k.kind, directory.OpAdded, id, labelOf(k.kind, newV), nil)
+				log.add(k.kind, directory.OpAdded, id, labelOf(k.kind, newV), g, nil)
 				if archived {
 					return g.unarchive(k.kind, id)
 				}
@@ -580,14 +580,14 @@ func (w *FullWriter) diff(prev uint64, log *changeLog, seen time.Time) error {
 						return err
 					}
 				}
-				log.add(k.kind, directory.OpRemoved, id, label, nil)
+				log.add(k.kind, directory.OpRemoved, id, label, g, nil)
 			case k.fields != nil && !bytes.Equal(oldV, newV):
 				f, err := k.fields(k.kind+" "+id, oldV, newV)
 				if err != nil {
 					return err
 				}
 				if len(f) > 0 {
-					log.add(k.kind, directory.OpUpdated, id, labelOf(k.kind, newV), f)
+					log.add(k.kind, directory.OpUpdated, id, labelOf(k.kind, newV), g, f)
 				}
 			}
 			return nil

@@ -443,3 +443,28 @@ func (g *genTx) tombstone(kind, id string, old []byte, seen time.Time, run uint6
 
 // unarchive drops the tombstone of an object that came back.
 func (g *genTx) unarchive(kind, id string) error { return g.archive.Delete(ck(kind, id)) }
+
+// label implements labeler: the login, name or label of a cached user,
+// group or app, or its tombstone's when it was deleted; "" when neither
+// is known.
+func (g *genTx) label(kind, id string) string {
+	var b *bbolt.Bucket
+	switch kind {
+	case directory.KindUser:
+		b = g.users
+	case directory.KindGroup:
+		b = g.groups
+	default:
+		b = g.apps
+	}
+	if v := b.Get([]byte(id)); v != nil {
+		return labelOf(kind, v)
+	}
+	var t struct {
+		Label string `json:"label"`
+	}
+	if v := g.archive.Get(ck(kind, id)); v == nil || json.Unmarshal(v, &t) != nil {
+		return ""
+	}
+	return t.Label
+}

@@ -19,11 +19,14 @@ func newHistoryCmd() *cobra.Command {
 		Use:   "history",
 		Short: "Show what changed in the org between syncs",
 		Long: `List the sync runs that changed something since --since ago (default 24h),
-each with its changes: users, groups and apps added, updated (with the
-fields that changed), removed or archived; memberships and app assignments
-added or removed. The first full sync records only totals.
+each with its changes: users, groups and apps added, updated (each changed
+field with its old and new value, "department: Sales → Finance"), removed
+or archived; memberships and app assignments added or removed, named by
+group name, login and app label. The first full sync records only totals.
 
---json prints [{"run":{...},"changes":[{"kind","op","id","label","fields"}]}].`,
+--json prints [{"run":{...},"changes":[{"kind","op","id","label","parent",
+"child","fields","values":[{"field","old","new"}]}]}]; parent and child
+label the two ends of a membership or assignment.`,
 		Example: `  dirdeck history
   dirdeck history --since 7d --json | jq '.[].changes[] | select(.kind=="member")'`,
 		Args: cobra.NoArgs,
@@ -72,14 +75,10 @@ func printHistory(w io.Writer, runs []store.RunChanges, since time.Duration) {
 		}
 		fmt.Fprintln(w)
 		for _, c := range rc.Changes {
-			line := fmt.Sprintf("  %-8s %-8s %s", c.Op, c.Kind, c.ID)
-			if c.Label != "" {
-				line += "  " + textsafe.Truncate(textsafe.Clean(c.Label), 60)
+			fmt.Fprintf(w, "  %-8s %-9s %s\n", c.Op, c.Kind, textsafe.Truncate(textsafe.Clean(c.Subject()), 100))
+			for _, d := range c.Details() {
+				fmt.Fprintf(w, "  %19s%s\n", "", textsafe.Truncate(textsafe.Clean(d), 100))
 			}
-			if len(c.Fields) > 0 {
-				line += fmt.Sprintf("  %v", c.Fields)
-			}
-			fmt.Fprintln(w, line)
 		}
 	}
 }

@@ -50,6 +50,7 @@ type Model struct {
 
 	journal      []directory.Request // of the open run; nil when the run list shows
 	journalRun   directory.SyncRun
+	changes      []directory.Change // of the open run
 	journalReads pane.Reads[journalRead]
 	filter       int
 
@@ -79,6 +80,7 @@ func (m *Model) Title() string { return "Sync" }
 type journalRead struct {
 	run     directory.SyncRun
 	entries []directory.Request
+	changes []directory.Change
 }
 
 // Load implements pane.Pane.
@@ -97,9 +99,12 @@ func (m *Model) openJournal() tea.Cmd {
 	}
 	run, s := m.runs[m.cursor], m.ctx.Store
 	return m.journalReads.Start(func() (journalRead, error) {
-		var entries []directory.Request
-		err := s.View(func(r *store.Reader) error { entries = r.Journal(run.ID); return nil })
-		return journalRead{run: run, entries: entries}, err
+		var jr journalRead
+		err := s.View(func(r *store.Reader) error {
+			jr = journalRead{run: run, entries: r.Journal(run.ID), changes: r.Changes(run.ID)}
+			return nil
+		})
+		return jr, err
 	})
 }
 
@@ -121,7 +126,7 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if r.Err != nil {
 			m.err = r.Err
 		} else {
-			m.journal, m.journalRun, m.filter = r.Data.entries, r.Data.run, 0
+			m.journal, m.journalRun, m.changes, m.filter = r.Data.entries, r.Data.run, r.Data.changes, 0
 			if m.journal == nil {
 				m.journal = []directory.Request{}
 			}
@@ -292,6 +297,30 @@ func (m *Model) renderRuns(w int) ([]string, int) {
 	return out, cursorLine
 }
 
+// changesShown caps the changes listed above a run's journal; `dirdeck
+// history` lists them all.
+const changesShown = 200
+
+// renderChanges lists what the open run changed, by name, with each
+// updated field's old and new value.
+func (m *Model) renderChanges() []string {
+	if len(m.changes) == 0 {
+		return nil
+	}
+	th := m.ctx.Theme
+	out := []string{"", th.Title.Render(fmt.Sprintf("Changes (%d)", len(m.changes)))}
+	for _, c := range m.changes[:min(len(m.changes), changesShown)] {
+		out = append(out, fmt.Sprintf("  %-8s %-9s %s", c.Op, c.Kind, textsafe.Clean(c.Subject())))
+		for _, d := range c.Details() {
+			out = append(out, th.Muted.Render("                     "+textsafe.Clean(d)))
+		}
+	}
+	if more := len(m.changes) - changesShown; more > 0 {
+		out = append(out, th.Muted.Render(fmt.Sprintf("  … %d more (dirdeck history lists them all)", more)))
+	}
+	return out
+}
+
 // keepVisible scrolls so that line is on screen.
 func keepVisible(sc *pane.Scroller, line int) {
 	h := sc.VP.Height()
@@ -353,6 +382,7 @@ func (m *Model) renderJournal() []string {
 				"  "+textsafe.Clean(k.path)+th.Muted.Render(" — "+textsafe.Clean(hint)))
 		}
 	}
+	out = append(out, m.renderChanges()...)
 	out = append(out, "", th.TableHeader.Render(fmt.Sprintf("%-12s %-6s %-44s %6s %6s %3s %6s %6s  %s",
 		"TIME", "METHOD", "PATH", "STATUS", "MS", "TRY", "WAITMS", "REMAIN", "ERROR")))
 	if len(shown) == 0 {

@@ -2,7 +2,9 @@ package syncs_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/store"
@@ -129,5 +132,67 @@ func TestSyncPaneRunsJournalAndProgress(t *testing.T) {
 	p, _ = p.Update(msgs.SyncStateMsg{State: msgs.SyncFailed, Err: "list users: 401 E0000011 Invalid token provided"})
 	if v = view(p); !strings.Contains(v, "Last sync failed") || !strings.Contains(v, "E0000011") {
 		t.Fatalf("failure not shown:\n%s", v)
+	}
+}
+
+// TestSyncPaneRunChanges opens the run that followed churn in the org: its
+// changes name groups and logins and give old → new values.
+func TestSyncPaneRunChanges(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 2})
+	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: srv.ReadOnlyToken()}, okta.Options{BaseBackoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := dsync.Run(context.Background(), c, st, dsync.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Sim.Churn(20); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dsync.Run(context.Background(), c, st, dsync.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	var changes []directory.Change
+	if err := st.View(func(r *store.Reader) error { changes = r.Changes(2); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	th, err := themes.ByName(themes.NoColor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p pane.Pane = syncs.New(&pane.Context{Store: st, Theme: th, Now: time.Now})
+	p.SetSize(140, 400)
+	p = drive(p, p.Load())
+	p = press(p, "enter") // the newest run, #2
+	v := view(p)
+	if !strings.Contains(v, fmt.Sprintf("Changes (%d)", len(changes))) {
+		t.Fatalf("run #2 lists no changes section:\n%s", v)
+	}
+	var sawMember, sawValue bool
+	for _, c := range changes {
+		if c.Kind == directory.KindMembership && !sawMember {
+			sawMember = true
+			if want := c.Parent + " ← " + c.Child; c.Parent == "" || c.Child == "" || !strings.Contains(v, want) {
+				t.Errorf("membership %s not shown by name (%q):\n%s", c.ID, want, v)
+			}
+		}
+		if c.Op == directory.OpUpdated && c.Kind == directory.KindUser && !sawValue {
+			sawValue = true
+			if want := c.Values[0].String(); !strings.Contains(v, want) {
+				t.Errorf("update of %s lacks %q:\n%s", c.Label, want, v)
+			}
+		}
+	}
+	if !sawMember || !sawValue {
+		t.Fatalf("churn gave no membership change or no user update: %+v", changes)
+	}
+	if ids := regexp.MustCompile(`00g\w+/00u\w+`).FindString(v); ids != "" {
+		t.Errorf("pane shows a bare id pair %s", ids)
 	}
 }
