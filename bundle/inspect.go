@@ -73,7 +73,7 @@ type BucketUse struct {
 // Inspect summarises a bundle.
 func Inspect(b *Bundle) Summary {
 	s := Summary{File: b.Path, Bytes: b.Bytes, Meta: b.Meta, Reports: b.Reports}
-	s.Files = append(s.Files, FileEntry{Name: fileManifest, Size: int64(len(b.files[fileManifest]))})
+	s.Files = append(s.Files, FileEntry{Name: fileManifest, Size: b.manifestSize})
 	s.Files = append(s.Files, b.Manifest.Files...)
 	for _, r := range b.Runs {
 		s.Runs = append(s.Runs, RunSummary{SyncRun: r.Run, Journal: Digest(r.Run, r.Journal)})
