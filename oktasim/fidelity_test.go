@@ -388,6 +388,9 @@ func fidelityScenario(t *testing.T, scenario string, sample, perKind int) {
 
 	// A real 429 from an exhausted bucket validates too.
 	limited := NewServer(t, Options{Scenario: "S", Seed: 7, RateLimits: "realistic"})
+	if err := limited.Sim.SetCredentialRateLimit("readonly", 100); err != nil { // the org-wide limit, not the token's
+		t.Fatal(err)
+	}
 	lc := newFidelityClient(t, limited.URL, "SSWS "+limited.ReadOnlyToken())
 	for i := 0; i < realisticLimits[bucketLogs]; i++ {
 		lc.raw("GET", "/api/v1/logs?limit=1")

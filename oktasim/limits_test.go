@@ -24,6 +24,10 @@ func TestRateLimitsRealistic(t *testing.T) {
 	srv := NewServer(t, Options{Scenario: "S", Seed: 1, RateLimits: "realistic"})
 	alignToWindowStart(srv.Sim)
 	tok := srv.ReadOnlyToken()
+	// The org-wide limit, with a token an admin let use all of it.
+	if err := srv.Sim.SetCredentialRateLimit("readonly", 100); err != nil {
+		t.Fatal(err)
+	}
 	var last *http.Response
 	for i := 0; i < 100; i++ {
 		resp, body := get(t, srv, tok, "/api/v1/apps")
@@ -63,6 +67,50 @@ func TestRateLimitsRealistic(t *testing.T) {
 	srv.Sim.Advance(time.Duration(reset-date.Unix()) * time.Second)
 	if resp, body := get(t, srv, tok, "/api/v1/apps"); resp.StatusCode != 200 {
 		t.Fatalf("after the window: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestCredentialRateCap: one API token may use at most 50% of a bucket's
+// limit by default, whatever the org has left; past it Okta answers 429
+// with the credential's ceiling in the headers. Another token still has
+// the rest, and an admin may raise a token's share.
+func TestCredentialRateCap(t *testing.T) {
+	srv := NewServer(t, Options{Scenario: "S", Seed: 1, RateLimits: "realistic"})
+	alignToWindowStart(srv.Sim)
+	ro, super := srv.Token("readonly"), srv.Token("superadmin")
+	for i := range 50 {
+		if resp, body := get(t, srv, ro, "/api/v1/apps"); resp.StatusCode != 200 || resp.Header.Get("X-Rate-Limit-Limit") != "100" {
+			t.Fatalf("request %d: %d limit %s: %s", i+1, resp.StatusCode, resp.Header.Get("X-Rate-Limit-Limit"), body)
+		}
+	}
+	resp, body := get(t, srv, ro, "/api/v1/apps")
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), "E0000047") ||
+		resp.Header.Get("X-Rate-Limit-Limit") != "50" || resp.Header.Get("X-Rate-Limit-Remaining") != "0" {
+		t.Fatalf("51st request of one token: %d %v %s", resp.StatusCode, resp.Header, body)
+	}
+	date, _ := http.ParseTime(resp.Header.Get("Date"))
+	if reset, _ := strconv.ParseInt(resp.Header.Get("X-Rate-Limit-Reset"), 10, 64); reset-date.Unix() <= 0 || reset-date.Unix() > 60 {
+		t.Fatalf("reset %d, Date %s", reset, date)
+	}
+	// Another credential is not held by the first one's cap.
+	if resp, body := get(t, srv, super, "/api/v1/apps"); resp.StatusCode != 200 {
+		t.Fatalf("another token: %d %s", resp.StatusCode, body)
+	}
+	// An admin raises the token's share to 80%: it may go on to 80.
+	if err := srv.Sim.SetCredentialRateLimit("readonly", 80); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for ; n < 40; n++ {
+		if resp, _ := get(t, srv, ro, "/api/v1/apps"); resp.StatusCode != 200 {
+			break
+		}
+	}
+	if n != 29 { // 51 counted so far (the refused one too); 80 allowed
+		t.Errorf("after raising to 80%%: %d more requests, want 29", n)
+	}
+	if err := srv.Sim.SetCredentialRateLimit("readonly", 3); err == nil {
+		t.Error("a 3% share was accepted; Okta's minimum is 5%")
 	}
 }
 

@@ -171,6 +171,11 @@ func (s *Sim) serveAPI(c *call) {
 			return
 		}
 		c.who = who
+		if !s.limits.takeCredential(c, who.credential(), bucket, now) {
+			s.stats.throttled.Add(1)
+			c.fail(http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
+			return
+		}
 		if !who.allowed(c.route) {
 			c.fail(http.StatusForbidden, "E0000006", "You do not have permission to perform the requested action")
 			c.bearerChallenge("insufficient_scope", "The access token provided does not contain the required scopes.")
