@@ -136,12 +136,15 @@ type engine struct {
 
 	mu       gosync.Mutex
 	partial  map[string]directory.Partial
+	whole    map[string]bool // resources this run read whole
 	progress progressState
 }
 
-// cursors are the incremental-sync positions read from the cache.
+// cursors are the incremental-sync positions read from the cache, and
+// the partial-data flags of the run the cache reflects.
 type cursors struct {
 	since, logs time.Time
+	partial     []directory.Partial
 }
 
 // chooseMode decides between a full and an incremental run.
@@ -157,6 +160,9 @@ func (e *engine) chooseMode() (string, cursors, error) {
 		cur.since = parseCursor(r.Cursor(cursorSince))
 		cur.logs = parseCursor(r.Cursor(cursorLogs))
 		lastFull = parseCursor(r.Cursor(cursorLastFull))
+		if run, ok := r.CommittedRun(); ok {
+			cur.partial = run.Partial
+		}
 		return nil
 	})
 	if err != nil {
@@ -218,6 +224,37 @@ func (e *engine) forbid(resource string, err error) {
 		p.ErrorCode = ae.ErrorCode
 	}
 	e.partial[resource] = p
+}
+
+// readWhole records that this run listed resource completely, so that a
+// partial-data flag inherited from an earlier run can be cleared.
+func (e *engine) readWhole(resource string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.whole == nil {
+		e.whole = map[string]bool{}
+	}
+	e.whole[resource] = true
+}
+
+// inherit keeps the partial-data flags of the run the cache reflects for
+// every resource this run did not read whole: an incremental sync reads
+// only what changed, so what an earlier run could not read stays missing
+// (until a full sync, or this run's complete listing, reads it again).
+func (e *engine) inherit(prev []directory.Partial) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, p := range prev {
+		if e.whole[p.Resource] {
+			continue
+		}
+		if e.partial == nil {
+			e.partial = map[string]directory.Partial{}
+		}
+		if _, ok := e.partial[p.Resource]; !ok {
+			e.partial[p.Resource] = p
+		}
+	}
 }
 
 // partials lists the partial-data flags in a stable order.

@@ -81,6 +81,7 @@ func (e *engine) incremental(ctx context.Context, run *directory.SyncRun, cur cu
 	start := e.runStart()
 	d.SetCursor(cursorSince, formatCursor(start))
 	d.SetCursor(cursorLogs, formatCursor(start))
+	e.inherit(cur.partial)
 	e.fillStats(run)
 	committed, err := d.Commit(*run, e.journal.Entries())
 	if err != nil {
@@ -141,6 +142,9 @@ func (e *engine) readChanges(ctx context.Context, cur cursors) (*changes, error)
 			// A cursor older than Okta keeps events cannot vouch for
 			// completeness: fall back as if the log were unreadable.
 			ch.logsOK = e.c.ServerTime().Sub(cur.logs) < logRetention
+			if ch.logsOK {
+				e.readWhole("logs")
+			}
 			e.done("logs")
 		case okta.IsForbidden(err):
 			ch.logs = nil // degraded: the fallback keeps the data exact
@@ -182,6 +186,7 @@ func (e *engine) readChanges(ctx context.Context, cur cursors) (*changes, error)
 		if err != nil {
 			return fmt.Errorf("list groups: %w", err)
 		}
+		e.readWhole("groups")
 		e.done("groups")
 		return nil
 	})
@@ -201,6 +206,7 @@ func (e *engine) readChanges(ctx context.Context, cur cursors) (*changes, error)
 		if err != nil {
 			return fmt.Errorf("list apps: %w", err)
 		}
+		e.readWhole("apps")
 		e.done("apps")
 		return nil
 	})
@@ -228,6 +234,7 @@ func (e *engine) listAllUsers(ctx context.Context, ch *changes) error {
 			return fmt.Errorf("list all users: %w", err)
 		}
 	}
+	e.readWhole("users")
 	e.done("users")
 	return nil
 }

@@ -203,3 +203,47 @@ func TestScenarioMIncremental(t *testing.T) {
 		}
 	}
 }
+
+// TestPartialStaysFlaggedUntilReadWhole: a full sync that got 403 on app
+// users is partial; incremental syncs do not list every app's users, so
+// they keep the flag while the cache may differ from the org; a full sync
+// that reads them whole clears it and reaches the truth.
+func TestPartialStaysFlaggedUntilReadWhole(t *testing.T) {
+	f := newFixture(t, oktasim.Options{Scenario: "S", Seed: 5}, "readonly")
+	f.Server.Sim.SetFaults([]oktasim.FaultRule{{Path: "/api/v1/apps/*/users*", Probability: 1, Status: 403}})
+	run := f.Sync(t, dsync.Options{})
+	if run.Mode != dsync.ModeFull || run.Status != directory.RunPartial || !hasPartial(run, "app_users") {
+		t.Fatalf("first run %s/%s partial %+v, want full/partial on app_users", run.Mode, run.Status, run.Partial)
+	}
+	f.Server.Sim.SetFaults(nil)
+	counts, _ := f.cache()
+	if truth := f.Server.Sim.Truth().Counts; counts.AppUsers == truth["app_users"] {
+		t.Fatalf("the cache has every app user (%d) although they were forbidden", counts.AppUsers)
+	}
+	for round := 1; round <= 2; round++ {
+		if _, err := f.Server.Sim.Churn(30); err != nil {
+			t.Fatal(err)
+		}
+		run = f.Sync(t, dsync.Options{})
+		if run.Mode != dsync.ModeIncremental || run.Status != directory.RunPartial || !hasPartial(run, "app_users") {
+			t.Fatalf("incremental %d: %s/%s partial %+v: the app_users flag was forgotten", round, run.Mode, run.Status, run.Partial)
+		}
+		if hasPartial(run, "apps") || hasPartial(run, "groups") {
+			t.Fatalf("incremental %d flags what it read whole: %+v", round, run.Partial)
+		}
+	}
+	run = f.Sync(t, dsync.Options{Full: true})
+	if run.Status != directory.RunOK || len(run.Partial) != 0 {
+		t.Fatalf("full sync after the fault: %s, partial %+v", run.Status, run.Partial)
+	}
+	f.assertTruth("after the full sync read app users whole")
+}
+
+func hasPartial(run directory.SyncRun, resource string) bool {
+	for _, p := range run.Partial {
+		if p.Resource == resource {
+			return true
+		}
+	}
+	return false
+}
