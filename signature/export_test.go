@@ -130,7 +130,9 @@ func checkSelfContained(t *testing.T, dir, path string, b []byte) {
 // no console messages (errors, CSP or load failures), the search script
 // runs (a ?q= query filters the cards and updates the count), and a
 // screenshot is written for a person to look at. Debian: apt-get install
-// chromium. DIRDECK_SCREENSHOT=path keeps the screenshot.
+// chromium. DIRDECK_SCREENSHOT=path keeps the screenshot. CI (.ci/run)
+// installs Chromium and sets DIRDECK_REQUIRE_CHROMIUM=1, so there a
+// missing browser fails the test instead of skipping the check.
 func TestGalleryInChromium(t *testing.T) {
 	bin := ""
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
@@ -138,6 +140,9 @@ func TestGalleryInChromium(t *testing.T) {
 			bin = p
 			break
 		}
+	}
+	if bin == "" && os.Getenv("DIRDECK_REQUIRE_CHROMIUM") == "1" {
+		t.Fatal("DIRDECK_REQUIRE_CHROMIUM=1 but chromium is not installed (Debian: apt-get install chromium)")
 	}
 	if bin == "" {
 		t.Skip("chromium is not installed (Debian: apt-get install chromium); skipping the real-browser check of the gallery")
