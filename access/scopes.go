@@ -80,6 +80,9 @@ type FeatureResult struct {
 	Expected bool   `json:"expected,omitempty"`
 	Fix      string `json:"fix,omitempty"`
 	Note     string `json:"note,omitempty"`
+	// RoleMissing marks a service app whose token has the scope but whose
+	// calls Okta still refuses: the app has no admin role that covers them.
+	RoleMissing bool `json:"role_missing,omitempty"`
 }
 
 // Excess is a privilege beyond what the profile uses.
@@ -206,12 +209,20 @@ func CheckScopes(ctx context.Context, c *okta.Client, opts CheckOptions) (*Scope
 	if r.Granted == nil {
 		r.Granted = []string{}
 	}
+	var roleless []string
 	for _, f := range Features {
 		fr, err := r.feature(f, probes, known, opts)
 		if err != nil {
 			return nil, err
 		}
 		r.Features = append(r.Features, fr)
+		if fr.RoleMissing {
+			roleless = append(roleless, fr.Feature)
+		}
+	}
+	if len(roleless) > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("Okta refuses %s although the scopes are granted: the service app has no admin role for them. Assign one to the app (Applications › the app › Admin roles), e.g. Read-only Administrator",
+			strings.Join(roleless, ", ")))
 	}
 	return r, nil
 }
@@ -270,7 +281,23 @@ func (r *ScopeReport) feature(f Feature, probes map[okta.ProbeTarget]error, know
 				if fr.Inferred == StatusOK {
 					fr.Note = "the role suggests this works, but Okta refused the probe"
 				}
+				if r.Auth == AuthOAuth && fr.Inferred == StatusOK && errors.As(perr, &ae) && ae.Challenge != "insufficient_scope" {
+					// The token has the scope (Okta would otherwise say
+					// insufficient_scope): the service app lacks an admin role.
+					fr.RoleMissing = true
+					fr.Note = "the service app has " + strings.Join(needed, ", ") + ", but Okta refused the probe: a service app also needs an admin role that covers it"
+				}
 			}
+		case okta.IsUnavailable(perr) && errors.As(perr, &ae):
+			// 404 E0000007 / 405 E0000022 on the collection itself: the org
+			// does not offer it. No permission would help.
+			fr.Probe = strconv.Itoa(ae.Status)
+			fr.Note = "unavailable here: " + perr.Error()
+			fr.Status = StatusMissing
+			if f.Degrades != "" {
+				fr.Status = StatusDegraded
+			}
+			return fr, nil
 		case errors.As(perr, &ae):
 			fr.Probe = strconv.Itoa(ae.Status)
 			fr.Note = "probe failed, showing the inference: " + perr.Error()
@@ -299,6 +326,9 @@ func (r *ScopeReport) feature(f Feature, probes map[okta.ProbeTarget]error, know
 		}
 	}
 	fr.Fix = r.fix(f, missing)
+	if fr.RoleMissing {
+		fr.Fix = roleFix(f)
+	}
 	return fr, nil
 }
 
@@ -319,6 +349,17 @@ func (r *ScopeReport) fix(f Feature, missing []string) string {
 	}
 	fmt.Fprintf(&b, "use a token of an admin whose role has %s: Read-only Administrator, or add the permission to the custom role (Security › Administrators › Roles)", list)
 	return b.String()
+}
+
+// roleFix is the fix for a service app whose granted scope still gets 403:
+// Okta checks the app's admin roles as well as the token's scopes
+// (https://support.okta.com/help/s/article/how-to-assign-the-correct-admin-role-to-a-service-application).
+func roleFix(f Feature) string {
+	role := "Read-only Administrator (enough for every read feature)"
+	if f.Write {
+		role = "Group Administrator or Group Membership Administrator"
+	}
+	return "assign an admin role to the service app (Admin Console › Applications › Applications › the app › Admin roles): " + role
 }
 
 // ExitCode maps the report to the CLI's exit codes: 2 when the credential

@@ -229,3 +229,66 @@ func TestProbeBeatsInference(t *testing.T) {
 		t.Errorf("exit %d", r.ExitCode())
 	}
 }
+
+// TestServiceAppWithoutAdminRole: a service app granted the read scopes
+// but no admin role gets 403 on every call, as on Okta. The check tells a
+// missing role from a missing scope (no insufficient_scope challenge) and
+// says to assign an admin role to the app, naming the refused features.
+func TestServiceAppWithoutAdminRole(t *testing.T) {
+	srv := newSim(t)
+	c, id := oauthClient(t, srv, "norole", nil)
+	r, err := CheckScopes(t.Context(), c, CheckOptions{ClientID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range r.Features {
+		if f.Probe == ProbeSkipped {
+			if f.RoleMissing {
+				t.Errorf("%s: role missing claimed for a write that was not probed", f.Feature)
+			}
+			continue
+		}
+		if f.Probe != "403" || !f.RoleMissing || f.Inferred != StatusOK || !strings.Contains(f.Fix, "assign an admin role to the service app") ||
+			!strings.Contains(f.Fix, "Read-only Administrator") || !strings.Contains(f.Note, "admin role") {
+			t.Errorf("%s: %+v", f.Feature, f)
+		}
+	}
+	notes := strings.Join(r.Notes, "\n")
+	if !strings.Contains(notes, "browse users, browse groups and memberships") || !strings.Contains(notes, "Read-only Administrator") || r.ExitCode() != ExitFailed {
+		t.Errorf("notes %q, exit %d", notes, r.ExitCode())
+	}
+	// A missing scope stays a missing scope: grant it, no role advice.
+	c2, id2 := oauthClient(t, srv, "usersonly", nil)
+	r, err = CheckScopes(t.Context(), c2, CheckOptions{ClientID: id2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range r.Features {
+		if f.RoleMissing || strings.Contains(f.Fix, "to the service app (Admin Console › Applications › Applications") {
+			t.Errorf("usersonly %s: %+v", f.Feature, f)
+		}
+	}
+}
+
+// TestProbeUnavailableHere: an optional endpoint the org does not offer
+// (405 E0000022) is "unavailable here" — degraded, no permission fix, exit
+// 1 — not a failure.
+func TestProbeUnavailableHere(t *testing.T) {
+	srv := newSim(t)
+	srv.Sim.SetFaults([]oktasim.FaultRule{{Method: "GET", Path: "/api/v1/api-tokens", Probability: 1, Status: 405}})
+	r, err := CheckScopes(t.Context(), tokenClient(t, srv, "readonly"), CheckOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range r.Features {
+		if f.Feature != "token inventory" {
+			continue
+		}
+		if f.Status != StatusDegraded || f.Probe != "405" || f.Fix != "" || !strings.HasPrefix(f.Note, "unavailable here: ") || !strings.Contains(f.Note, "E0000022") {
+			t.Fatalf("token inventory: %+v", f)
+		}
+	}
+	if r.ExitCode() != ExitWarnings {
+		t.Fatalf("exit %d", r.ExitCode())
+	}
+}

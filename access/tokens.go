@@ -3,11 +3,14 @@ package access
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/okta"
 )
 
@@ -21,7 +24,8 @@ const (
 
 // Thresholds of the token levels.
 const (
-	// IdleWindow is how long Okta keeps an unused API token alive.
+	// IdleWindow is how long Okta keeps an unused API token alive by
+	// default (P30D); each token's own tokenWindow wins where Okta says it.
 	IdleWindow = 30 * day
 	// WarnBefore and CriticalBefore are how long before expiry a token
 	// warns and turns critical.
@@ -78,17 +82,26 @@ type TokenCheck struct {
 	Reasons     []string   `json:"reasons"`
 	Fix         string     `json:"fix,omitempty"`
 	Self        bool       `json:"self,omitempty"` // dirdeck's own token
+	// MaybeSelf marks each of several tokens of the credential's owner:
+	// one of them is dirdeck's, and Okta does not say which.
+	MaybeSelf bool `json:"maybe_self,omitempty"`
 }
 
 // SelfCheck is the profile's own credential.
 type SelfCheck struct {
 	Auth string `json:"auth"`
 	Name string `json:"name,omitempty"` // token name, or the OAuth client id
+	// Candidates are the names of the owner's tokens when it has several
+	// (Okta does not say which one a request used); Name is then empty.
+	Candidates []string `json:"candidates,omitempty"`
+	// TokenWindow is the token's idle window (ISO 8601, e.g. P30D).
+	TokenWindow string `json:"token_window,omitempty"`
 	// Added and LastUsed are dirdeck's local record (set-token, syncs).
 	Added    *time.Time `json:"added,omitempty"`
 	LastUsed *time.Time `json:"last_used,omitempty"`
-	// Created and ExpiresAt come from Okta when it answers; ExpiresAt is
-	// the idle expiry (last use + 30 days), renewed by every use.
+	// Created and ExpiresAt come from Okta's token list; ExpiresAt is the
+	// idle expiry (last use + the token's window), renewed by every use.
+	// With several candidates ExpiresAt is the soonest of theirs.
 	Created      *time.Time `json:"created,omitempty"`
 	ExpiresAt    *time.Time `json:"expires_at,omitempty"`
 	DaysLeft     *int       `json:"days_left,omitempty"`
@@ -153,21 +166,18 @@ func CheckTokens(ctx context.Context, c *okta.Client, opts TokenOptions) (*Token
 		self.LastUsed = new(opts.LastUsed.UTC())
 	}
 
-	var current okta.APIToken
+	var me directory.User
 	var selfErr error
 	if c.IsOAuth() {
 		self.Auth, self.Name = AuthOAuth, opts.ClientID
 		selfErr = c.Probe(ctx, okta.ProbeUsers) // mints the access token
 	} else {
+		// Okta has no call for "the token of this request": the owner comes
+		// from /users/me, the token from the org's list (below).
 		self.Auth = AuthSSWS
-		current, selfErr = c.CurrentAPIToken(ctx)
+		me, selfErr = c.CurrentUser(ctx)
 		if okta.IsForbidden(selfErr) {
-			// Without okta.apiTokens.read the token's own metadata is out
-			// of reach; any read shows whether it still works.
-			selfErr = c.Probe(ctx, okta.ProbeUsers)
-			if okta.IsForbidden(selfErr) {
-				selfErr = nil
-			}
+			selfErr = nil
 		}
 	}
 	if ctx.Err() != nil {
@@ -192,13 +202,14 @@ func CheckTokens(ctx context.Context, c *okta.Client, opts TokenOptions) (*Token
 		self.Reasons = append(self.Reasons, "Okta refuses the credential: "+p.Error)
 		if self.Auth == AuthSSWS && !opts.LastUsed.IsZero() && !opts.LastUsed.Add(IdleWindow).After(now) {
 			self.Status = LevelExpired
-			self.Reasons = append(self.Reasons, fmt.Sprintf("last used %s, more than 30 days ago: Okta let it idle out", opts.LastUsed.UTC().Format(time.DateOnly)))
+			self.Reasons = append(self.Reasons, fmt.Sprintf("last used %s, more than 30 days (Okta's default idle window) ago: Okta let it idle out", opts.LastUsed.UTC().Format(time.DateOnly)))
 		}
 		return rep, nil
 	}
 
 	if self.Auth == AuthOAuth {
 		self.AccessTokenSeconds = int64(c.AccessTokenLifetime() / time.Second)
+		self.Notes = append(self.Notes, "an OAuth service app has no API token to idle out; dirdeck gets short-lived access tokens with the app's key")
 		if !opts.Added.IsZero() {
 			age := ageDays(now, opts.Added)
 			self.KeyAgeDays = &age
@@ -209,28 +220,7 @@ func CheckTokens(ctx context.Context, c *okta.Client, opts TokenOptions) (*Token
 			}
 		}
 	} else {
-		self.Name = current.Name
-		created := current.Created
-		if created.IsZero() {
-			created = opts.Added
-		}
-		tc := classify(now, current.ID, current.Name, created, current.ExpiresAt, opts.Rotation, "")
-		if me, err := c.CurrentUser(ctx); err == nil {
-			self.Owner, self.OwnerStatus = me.Login, me.Status
-			tc = classify(now, current.ID, current.Name, created, current.ExpiresAt, opts.Rotation, me.Status)
-		}
-		if !created.IsZero() {
-			self.Created = new(created)
-			self.AgeDays = &tc.AgeDays
-		}
-		if !current.ExpiresAt.IsZero() {
-			self.ExpiresAt = new(current.ExpiresAt)
-			self.DaysLeft = &tc.DaysLeft
-		}
-		self.Status, self.Reasons = tc.Status, tc.Reasons
-		if tc.Status != LevelOK {
-			self.Fix = selfFix(tc)
-		}
+		self.Owner, self.OwnerStatus = me.Login, me.Status
 		// The check renewed the token, so the danger it was in shows only
 		// in the local record: say so, or the next long gap kills it.
 		if level, _ := IdleNotice(opts.LastUsed, now); level != "" {
@@ -240,18 +230,26 @@ func CheckTokens(ctx context.Context, c *okta.Client, opts TokenOptions) (*Token
 	}
 
 	toks, err := c.ListAPITokens(ctx)
-	switch {
-	case ctx.Err() != nil:
+	if ctx.Err() != nil {
 		return nil, fmt.Errorf("token check: %w", ctx.Err())
-	case okta.IsForbidden(err):
-		rep.Inventory = "unavailable: the credential lacks okta.apiTokens.read (other integrations' tokens are not checked)"
-		return rep, nil
-	case err != nil:
-		rep.Inventory = "unavailable: " + err.Error()
+	}
+	if err != nil {
+		rep.Inventory = inventoryUnavailable(err)
+		if self.Auth == AuthSSWS {
+			self.Status = worse(self.Status, LevelWarning)
+			self.Reasons = append(self.Reasons, "idle expiry unknown: dirdeck finds its own token in the org's API token list, which is unavailable")
+			if okta.IsForbidden(err) {
+				self.Fix = "give the token's admin a role that may list API tokens (okta.apiTokens.read), e.g. Read-only Administrator"
+			}
+		}
 		return rep, nil
 	}
 	rep.Inventory = "ok"
 	owners := map[string][2]string{} // id → login, status
+	if me.ID != "" {
+		owners[me.ID] = [2]string{me.Login, me.Status}
+	}
+	var candidates []int // indexes in rep.Tokens of the tokens me owns
 	for _, t := range toks {
 		o, seen := owners[t.UserID]
 		if !seen && t.UserID != "" {
@@ -263,19 +261,135 @@ func CheckTokens(ctx context.Context, c *okta.Client, opts TokenOptions) (*Token
 			}
 			owners[t.UserID] = o
 		}
-		tc := classify(now, t.ID, t.Name, t.Created, t.ExpiresAt, opts.Rotation, o[1])
-		tc.Owner, tc.OwnerStatus, tc.ClientName, tc.TokenWindow = o[0], o[1], t.ClientName, t.TokenWindow
-		tc.Self = self.Auth == AuthSSWS && t.ID != "" && t.ID == current.ID
-		if tc.Status != LevelOK {
-			tc.Fix = inventoryFix(tc)
-			if tc.Self {
-				tc.Fix = selfFix(tc)
-			}
+		tc := classify(now, t, opts.Rotation, o[1])
+		tc.Owner, tc.OwnerStatus = o[0], o[1]
+		if self.Auth == AuthSSWS && me.ID != "" && t.UserID == me.ID {
+			candidates = append(candidates, len(rep.Tokens))
 		}
 		rep.Tokens = append(rep.Tokens, tc)
 	}
+	if self.Auth == AuthSSWS {
+		identifySelf(rep, candidates, me)
+	}
+	for i := range rep.Tokens {
+		tc := &rep.Tokens[i]
+		switch {
+		case tc.Status == LevelOK:
+		case tc.Self:
+			tc.Fix = selfFix(*tc)
+		default:
+			tc.Fix = inventoryFix(*tc)
+		}
+	}
 	SortTokens(rep.Tokens)
 	return rep, nil
+}
+
+// inventoryUnavailable is the one line saying why the org's API tokens
+// could not be listed.
+func inventoryUnavailable(err error) string {
+	var ae *okta.APIError
+	detail := err.Error()
+	if errors.As(err, &ae) {
+		// The line names Okta's answer; the hint is the report's fix.
+		detail = fmt.Sprintf("%d %s %s (errorId %s)", ae.Status, ae.ErrorCode, ae.Summary, ae.ErrorID)
+	}
+	switch {
+	case okta.IsForbidden(err):
+		return "unavailable: the credential may not list API tokens (okta.apiTokens.read): " + detail
+	case okta.IsUnavailable(err):
+		return "unavailable here: this org does not offer the API token list: " + detail
+	}
+	return "unavailable: " + detail
+}
+
+// identifySelf finds the profile's token among the tokens its owner has
+// (candidates, indexes in rep.Tokens). Okta does not say which token a
+// request used: one candidate is the credential's; with several, the
+// report names them all and takes the most severe verdict among them, so
+// that the soonest expiry warns.
+func identifySelf(rep *TokenReport, candidates []int, me directory.User) {
+	self := &rep.Self
+	who := me.Login
+	if who == "" {
+		who = "the token's owner"
+	}
+	switch len(candidates) {
+	case 0:
+		self.Status = worse(self.Status, LevelWarning)
+		self.Reasons = append(self.Reasons, fmt.Sprintf("none of the org's %d API tokens belongs to %s: the token's idle expiry and age are unknown", len(rep.Tokens), who))
+		self.Fix = "check the token in the Okta Admin Console (Security › API › Tokens)"
+		return
+	case 1:
+		tc := &rep.Tokens[candidates[0]]
+		tc.Self = true
+		self.Name = tc.Name
+		self.Created = timePtr(tc.Created)
+		if self.Created != nil {
+			self.AgeDays = new(tc.AgeDays)
+		}
+		if tc.ExpiresAt != nil {
+			self.ExpiresAt, self.DaysLeft = new(*tc.ExpiresAt), new(tc.DaysLeft)
+		}
+		self.TokenWindow = tc.TokenWindow
+		self.Status = worse(self.Status, tc.Status)
+		self.Reasons = append(self.Reasons, tc.Reasons...)
+		if tc.Status != LevelOK {
+			self.Fix = selfFix(*tc)
+		}
+		return
+	}
+	var names []string
+	soonest := -1
+	worst := LevelOK
+	for _, i := range candidates {
+		tc := &rep.Tokens[i]
+		tc.MaybeSelf = true
+		names = append(names, tc.Name)
+		if tc.ExpiresAt != nil && (soonest < 0 || tc.ExpiresAt.Before(*rep.Tokens[soonest].ExpiresAt)) {
+			soonest = i
+		}
+		if levelRank(tc.Status) > levelRank(worst) {
+			worst = tc.Status
+		}
+	}
+	self.Candidates = names
+	self.Reasons = append(self.Reasons, fmt.Sprintf("%s owns %d API tokens (%s) and Okta does not say which one this is: each is checked as if it were",
+		who, len(candidates), strings.Join(names, ", ")))
+	if soonest >= 0 {
+		tc := rep.Tokens[soonest]
+		self.ExpiresAt, self.DaysLeft = new(*tc.ExpiresAt), new(tc.DaysLeft)
+	}
+	self.Status = worse(self.Status, worst)
+	for _, i := range candidates {
+		tc := rep.Tokens[i]
+		for _, r := range tc.Reasons {
+			self.Reasons = append(self.Reasons, fmt.Sprintf("%q: %s", tc.Name, r))
+		}
+	}
+	if worst != LevelOK {
+		self.Fix = "give dirdeck a token of its own (a dedicated service admin), or check each candidate in Security › API › Tokens"
+	}
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// SelfMark is the suffix that marks the profile's own token in a token
+// table, or each of its owner's tokens when Okta does not say which one is
+// the profile's; "" for other tokens.
+func (tc TokenCheck) SelfMark() string {
+	switch {
+	case tc.Self:
+		return " (this profile)"
+	case tc.MaybeSelf:
+		return " (maybe this profile)"
+	}
+	return ""
 }
 
 // SortTokens orders tokens by days left (soonest first; tokens without an
@@ -292,28 +406,44 @@ func SortTokens(ts []TokenCheck) {
 	})
 }
 
-// classify applies the levels: expired once the idle expiry has passed;
-// critical at ≤ 2 days left or with the owner deactivated (a token dies
-// with its owner); warning at ≤ 7 days left or past the rotation age.
-func classify(now time.Time, id, name string, created, expires time.Time, rotation time.Duration, ownerStatus string) TokenCheck {
-	tc := TokenCheck{ID: id, Name: name, Created: created, Status: LevelOK, Reasons: []string{}}
-	if !created.IsZero() {
-		tc.AgeDays = ageDays(now, created)
+// classify applies the levels to one token: expired once the idle expiry
+// has passed; critical near it or with the owner deactivated (a token dies
+// with its owner); warning nearer than thresholds allow or past the
+// rotation age. The idle window is the token's own tokenWindow; the
+// expiry is Okta's expiresAt, or lastUpdated plus the window when Okta
+// leaves it out (Okta's examples show expiresAt = lastUpdated +
+// tokenWindow: https://developer.okta.com/docs/api/openapi/okta-management/management/tag/ApiToken/).
+func classify(now time.Time, t okta.APIToken, rotation time.Duration, ownerStatus string) TokenCheck {
+	tc := TokenCheck{ID: t.ID, Name: t.Name, ClientName: t.ClientName, Created: t.Created, TokenWindow: t.TokenWindow, Status: LevelOK, Reasons: []string{}}
+	window := windowLength(now, t.TokenWindow)
+	if tc.TokenWindow == "" {
+		tc.TokenWindow = DefaultTokenWindow
+	}
+	if !t.Created.IsZero() {
+		tc.AgeDays = ageDays(now, t.Created)
+	}
+	expires := t.ExpiresAt
+	if expires.IsZero() && !t.LastUpdated.IsZero() {
+		if end, ok := windowEnd(t.LastUpdated, tc.TokenWindow); ok {
+			expires = end
+		}
 	}
 	if !expires.IsZero() {
 		tc.ExpiresAt = new(expires)
 		tc.DaysLeft = DaysLeft(now, expires)
 		left := span(now, expires)
+		warn, critical := thresholds(window)
+		idle := windowText(window) + " without use"
 		switch {
 		case left <= 0:
 			tc.Status = LevelExpired
-			tc.Reasons = append(tc.Reasons, fmt.Sprintf("expired %s after 30 days without use", expires.UTC().Format(time.DateOnly)))
-		case left <= CriticalBefore:
+			tc.Reasons = append(tc.Reasons, fmt.Sprintf("expired %s after %s", expires.UTC().Format(time.DateOnly), idle))
+		case left <= critical:
 			tc.Status = LevelCritical
-			tc.Reasons = append(tc.Reasons, fmt.Sprintf("idles out in %s (30 days without use)", daysText(tc.DaysLeft)))
-		case left <= WarnBefore:
+			tc.Reasons = append(tc.Reasons, fmt.Sprintf("idles out in %s (%s)", leftText(left, window, tc.DaysLeft), idle))
+		case left <= warn:
 			tc.Status = LevelWarning
-			tc.Reasons = append(tc.Reasons, fmt.Sprintf("idles out in %s (30 days without use)", daysText(tc.DaysLeft)))
+			tc.Reasons = append(tc.Reasons, fmt.Sprintf("idles out in %s (%s)", leftText(left, window, tc.DaysLeft), idle))
 		}
 	}
 	switch ownerStatus {
@@ -324,11 +454,20 @@ func classify(now time.Time, id, name string, created, expires time.Time, rotati
 		tc.Status = worse(tc.Status, LevelCritical)
 		tc.Reasons = append(tc.Reasons, "its owner is suspended: the token fails until the owner is unsuspended")
 	}
-	if !created.IsZero() && span(created, now) >= rotation {
+	if !t.Created.IsZero() && span(t.Created, now) >= rotation {
 		tc.Status = worse(tc.Status, LevelWarning)
 		tc.Reasons = append(tc.Reasons, fmt.Sprintf("%d days old, past the %d-day rotation policy", tc.AgeDays, int(rotation/day)))
 	}
 	return tc
+}
+
+// leftText is the time left in words: days for windows of a day or more,
+// else minutes (a PT5M token has minutes, not "1 day", left).
+func leftText(left, window time.Duration, daysLeft int) string {
+	if window >= day {
+		return daysText(daysLeft)
+	}
+	return windowText(max(left.Round(time.Minute), time.Minute))
 }
 
 func daysText(n int) string {
@@ -371,16 +510,16 @@ func ownerGone(tc TokenCheck) bool {
 }
 
 // ExitCode maps the report to the CLI's exit codes: 2 when any token is
-// critical or expired, 1 for warnings, 0 otherwise.
+// critical or expired, 1 for warnings or an inventory that could not be
+// read (partial data), 0 otherwise.
 func (r *TokenReport) ExitCode() int {
-	worst := r.Self.Status
-	for _, t := range r.Tokens {
-		worst = worse(worst, t.Status)
-	}
-	switch worst {
+	switch r.Worst() {
 	case LevelCritical, LevelExpired:
 		return ExitFailed
 	case LevelWarning:
+		return ExitWarnings
+	}
+	if r.Inventory != "ok" {
 		return ExitWarnings
 	}
 	return ExitOK

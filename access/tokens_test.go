@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -150,11 +151,11 @@ func TestOAuthSelfAndInventoryWithoutScope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Inventory != "ok" || len(r.Tokens) != 6 || r.Self.Status != LevelOK {
+	if r.Inventory != "ok" || len(r.Tokens) != 7 || r.Self.Status != LevelOK || len(r.Self.Notes) != 1 || !strings.Contains(r.Self.Notes[0], "no API token") {
 		t.Fatalf("readonly app: inventory %q, %d tokens, self %+v", r.Inventory, len(r.Tokens), r.Self)
 	}
 	for _, tc := range r.Tokens {
-		if tc.Self || !strings.Contains(tc.Owner, "@") || tc.OwnerStatus != "ACTIVE" || tc.TokenWindow != "P30D" {
+		if tc.Self || !strings.Contains(tc.Owner, "@") || tc.OwnerStatus != "ACTIVE" || tc.TokenWindow == "" {
 			t.Errorf("token %+v", tc)
 		}
 	}
@@ -171,32 +172,69 @@ func TestClassify(t *testing.T) {
 	tests := []struct {
 		name          string
 		created, exp  time.Time
+		window        string
+		lastUpdated   time.Time // with no expiresAt: expiry = lastUpdated + window
 		owner, status string
 		daysLeft      int
-		reasons       int
+		reason        string // in the reasons ("" = none)
 	}{
-		{"fresh", now.Add(-10 * day), now.Add(30 * day), "ACTIVE", LevelOK, 30, 0},
-		{"7 days exactly", now.Add(-10 * day), now.Add(7 * day), "ACTIVE", LevelWarning, 7, 1},
-		{"7 days and a minute", now.Add(-10 * day), now.Add(7*day + time.Minute), "ACTIVE", LevelOK, 8, 0},
-		{"2 days exactly", now.Add(-10 * day), now.Add(2 * day), "", LevelCritical, 2, 1},
-		{"expires now", now.Add(-10 * day), now, "", LevelExpired, 0, 1},
-		{"expired 3 days ago", now.Add(-10 * day), now.Add(-3 * day), "", LevelExpired, -3, 1},
-		{"owner deactivated", now.Add(-10 * day), now.Add(20 * day), "DEPROVISIONED", LevelCritical, 20, 1},
-		{"owner suspended and old", now.Add(-100 * day), now.Add(20 * day), "SUSPENDED", LevelCritical, 20, 2},
-		{"past rotation", now.Add(-90 * day), now.Add(29 * day), "ACTIVE", LevelWarning, 29, 1},
-		{"no expiry known", now.Add(-1 * day), time.Time{}, "", LevelOK, 0, 0},
+		{"fresh", now.Add(-10 * day), now.Add(30 * day), "P30D", time.Time{}, "ACTIVE", LevelOK, 30, ""},
+		{"7 days exactly", now.Add(-10 * day), now.Add(7 * day), "P30D", time.Time{}, "ACTIVE", LevelWarning, 7, "idles out in 7 days (30 days without use)"},
+		{"7 days and a minute", now.Add(-10 * day), now.Add(7*day + time.Minute), "P30D", time.Time{}, "ACTIVE", LevelOK, 8, ""},
+		{"2 days exactly", now.Add(-10 * day), now.Add(2 * day), "P30D", time.Time{}, "", LevelCritical, 2, "idles out in 2 days"},
+		{"expires now", now.Add(-10 * day), now, "P30D", time.Time{}, "", LevelExpired, 0, "after 30 days without use"},
+		{"expired 3 days ago", now.Add(-10 * day), now.Add(-3 * day), "P30D", time.Time{}, "", LevelExpired, -3, "expired"},
+		{"owner deactivated", now.Add(-10 * day), now.Add(20 * day), "P30D", time.Time{}, "DEPROVISIONED", LevelCritical, 20, "owner is deactivated"},
+		{"owner suspended and old", now.Add(-100 * day), now.Add(20 * day), "P30D", time.Time{}, "SUSPENDED", LevelCritical, 20, "rotation policy"},
+		{"past rotation", now.Add(-90 * day), now.Add(29 * day), "P30D", time.Time{}, "ACTIVE", LevelWarning, 29, "rotation policy"},
+		{"no expiry known", now.Add(-1 * day), time.Time{}, "P30D", time.Time{}, "", LevelOK, 0, ""},
+		// The token's own window, not a fixed 30 days.
+		{"7-day window, 5 days left", now.Add(-20 * day), now.Add(5 * day), "P7D", time.Time{}, "ACTIVE", LevelOK, 5, ""},
+		{"7-day window, 1 day left", now.Add(-20 * day), now.Add(day), "P7D", time.Time{}, "ACTIVE", LevelWarning, 1, "idles out in 1 day (7 days without use)"},
+		{"5-minute window, 4 minutes left", now.Add(-day), now.Add(4 * time.Minute), "PT5M", time.Time{}, "ACTIVE", LevelOK, 1, ""},
+		{"5-minute window, 1 minute left", now.Add(-day), now.Add(time.Minute), "PT5M", time.Time{}, "ACTIVE", LevelWarning, 1, "idles out in 1 minute (5 minutes without use)"},
+		{"90-day window, 20 days left", now.Add(-10 * day), now.Add(20 * day), "P90D", time.Time{}, "ACTIVE", LevelOK, 20, ""},
+		{"no expiresAt: lastUpdated + window", now.Add(-10 * day), time.Time{}, "P30D", now.Add(-25 * day), "ACTIVE", LevelWarning, 5, "idles out in 5 days"},
+		{"no window: Okta's default", now.Add(-10 * day), now.Add(5 * day), "", time.Time{}, "ACTIVE", LevelWarning, 5, "30 days without use"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tc := classify(now, "id", "n", tt.created, tt.exp, rot, tt.owner)
-			if tc.Status != tt.status || tc.DaysLeft != tt.daysLeft || len(tc.Reasons) != tt.reasons {
-				t.Fatalf("= %s, %d days, %v; want %s, %d, %d reasons", tc.Status, tc.DaysLeft, tc.Reasons, tt.status, tt.daysLeft, tt.reasons)
+			tc := classify(now, okta.APIToken{ID: "id", Name: "n", Created: tt.created, ExpiresAt: tt.exp, LastUpdated: tt.lastUpdated, TokenWindow: tt.window}, rot, tt.owner)
+			reasons := strings.Join(tc.Reasons, "; ")
+			if tc.Status != tt.status || tc.DaysLeft != tt.daysLeft || (tt.reason == "") != (reasons == "") || !strings.Contains(reasons, tt.reason) {
+				t.Fatalf("= %s, %d days, %q; want %s, %d, %q", tc.Status, tc.DaysLeft, reasons, tt.status, tt.daysLeft, tt.reason)
 			}
 			tc.OwnerStatus = tt.owner
 			if tc.Status != LevelOK && (inventoryFix(tc) == "" || selfFix(tc) == "") {
 				t.Fatal("no fix")
 			}
 		})
+	}
+}
+
+func TestWindowEnd(t *testing.T) {
+	from := time.Date(2026, 1, 31, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		window string
+		want   time.Time // zero: not a window
+	}{
+		{"P30D", from.AddDate(0, 0, 30)},
+		{"PT5M", from.Add(5 * time.Minute)},
+		{"P1W", from.AddDate(0, 0, 7)},
+		{"P1M", from.AddDate(0, 1, 0)},
+		{"P1Y2M3DT4H5M6S", from.AddDate(1, 2, 3).Add(4*time.Hour + 5*time.Minute + 6*time.Second)},
+		{"P0D", time.Time{}},
+		{"P", time.Time{}},
+		{"PT", time.Time{}},
+		{"30 days", time.Time{}},
+		{"", time.Time{}},
+		{"P-1D", time.Time{}},
+	}
+	for _, tt := range tests {
+		got, ok := windowEnd(from, tt.window)
+		if ok != !tt.want.IsZero() || ok && !got.Equal(tt.want) {
+			t.Errorf("windowEnd(%q) = %v, %v; want %v", tt.window, got, ok, tt.want)
+		}
 	}
 }
 
@@ -226,15 +264,106 @@ func TestTokenCheckWhenOktaFails(t *testing.T) {
 	srv := newSim(t)
 	c := tokenClient(t, srv, "readonly")
 	// Okta down: no verdict on the token, an error instead.
-	srv.Sim.SetFaults([]oktasim.FaultRule{{Method: "GET", Path: "/api/v1/api-tokens/current", Probability: 1, Status: 503}})
+	srv.Sim.SetFaults([]oktasim.FaultRule{{Method: "GET", Path: "/api/v1/users/me", Probability: 1, Status: 503}})
 	if r, err := CheckTokens(t.Context(), c, TokenOptions{}); err == nil || !strings.Contains(err.Error(), "503") {
 		t.Fatalf("report %+v, err %v", r, err)
 	}
-	// The inventory failing leaves the own token's verdict.
+	// The list failing: the token works, but its own expiry is unknown
+	// (dirdeck finds it in that list), which is a warning.
 	srv.Sim.SetFaults([]oktasim.FaultRule{{Method: "GET", Path: "/api/v1/api-tokens", Probability: 1, Status: 503}})
 	r, err := CheckTokens(t.Context(), c, TokenOptions{})
-	if err != nil || r.Self.Status != LevelOK || !strings.HasPrefix(r.Inventory, "unavailable: ") || r.ExitCode() != ExitOK {
+	if err != nil || r.Self.Status != LevelWarning || r.Self.DaysLeft != nil || !strings.HasPrefix(r.Inventory, "unavailable: 503 ") || r.ExitCode() != ExitWarnings {
 		t.Fatalf("report %+v, err %v", r, err)
+	}
+}
+
+// TestSelfTokenByOwner finds the credential's own token the way a real org
+// allows — the owner from /users/me, the token from the org's list — for
+// every token kind the sim publishes, through the real SDK.
+func TestSelfTokenByOwner(t *testing.T) {
+	srv := newSim(t)
+	for _, tt := range []struct {
+		token, self string
+		candidates  []string
+		status      string
+		daysLeft    int
+	}{
+		{"readonly", "dirdeck-readonly", nil, LevelOK, 30},
+		{"noapps", "dirdeck-noapps", nil, LevelOK, 30},
+		{"reviewer", "dirdeck-reviewer", nil, LevelOK, 30},
+		// The superadmin's owner has four tokens: all are candidates, the
+		// verdict is the worst of theirs (Legacy SCIM: 5 days left, and
+		// past rotation), the expiry the soonest. CI deploy's 5 days of a
+		// 7-day window are no warning.
+		{"superadmin", "", []string{"CI deploy", "HR import (nightly)", "Legacy SCIM connector", "dirdeck-superadmin"}, LevelWarning, 5},
+	} {
+		t.Run(tt.token, func(t *testing.T) {
+			r, err := CheckTokens(t.Context(), tokenClient(t, srv, tt.token), TokenOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := r.Self
+			if s.Name != tt.self || !slices.Equal(slices.Sorted(slices.Values(s.Candidates)), tt.candidates) || s.Status != tt.status ||
+				s.DaysLeft == nil || *s.DaysLeft != tt.daysLeft || s.OwnerStatus != "ACTIVE" || r.Inventory != "ok" {
+				t.Fatalf("self = %+v", s)
+			}
+			var self, maybe []string
+			for _, tc := range r.Tokens {
+				if tc.Self {
+					self = append(self, tc.Name)
+				}
+				if tc.MaybeSelf {
+					maybe = append(maybe, tc.Name)
+				}
+			}
+			slices.Sort(maybe)
+			if tt.self != "" && (len(self) != 1 || self[0] != tt.self || len(maybe) != 0) || tt.self == "" && (len(self) != 0 || !slices.Equal(maybe, tt.candidates)) {
+				t.Fatalf("marked self %v, maybe %v", self, maybe)
+			}
+			if tt.self == "" {
+				reasons := strings.Join(s.Reasons, "; ")
+				if !strings.Contains(reasons, "owns 4 API tokens") || !strings.Contains(reasons, `"Legacy SCIM connector": idles out in 5 days`) || s.Fix == "" {
+					t.Fatalf("reasons %q fix %q", reasons, s.Fix)
+				}
+			}
+			if ci := tokenByName(t, r, "CI deploy"); ci.Status != LevelOK || ci.TokenWindow != "P7D" || ci.DaysLeft != 5 {
+				t.Fatalf("CI deploy = %+v", ci)
+			}
+		})
+	}
+}
+
+// TestInventoryUnavailable: the API token list forbidden (403) or missing
+// (404, 405) degrades to one line naming Okta's answer, and exit 1.
+func TestInventoryUnavailable(t *testing.T) {
+	srv := newSim(t)
+	c := tokenClient(t, srv, "readonly")
+	for _, tt := range []struct {
+		status int
+		code   string
+		line   string
+	}{
+		{403, "E0000006", "unavailable: the credential may not list API tokens (okta.apiTokens.read): 403 E0000006"},
+		{404, "E0000007", "unavailable here: this org does not offer the API token list: 404 E0000007"},
+		{405, "E0000022", "unavailable here: this org does not offer the API token list: 405 E0000022"},
+	} {
+		srv.Sim.SetFaults([]oktasim.FaultRule{{Method: "GET", Path: "/api/v1/api-tokens", Probability: 1, Status: tt.status}})
+		r, err := CheckTokens(t.Context(), c, TokenOptions{})
+		if err != nil {
+			t.Fatalf("%d: %v", tt.status, err)
+		}
+		if !strings.HasPrefix(r.Inventory, tt.line) || !strings.Contains(r.Inventory, "errorId oae") || strings.Contains(r.Inventory, "\n") ||
+			r.ExitCode() != ExitWarnings || r.Self.Status != LevelWarning || len(r.Tokens) != 0 || r.Self.Owner == "" {
+			t.Fatalf("%d: inventory %q, exit %d, self %+v", tt.status, r.Inventory, r.ExitCode(), r.Self)
+		}
+	}
+	srv.Sim.SetFaults(nil)
+	// A service app without okta.apiTokens.read: no API token of its own,
+	// the inventory line, exit 1.
+	oc, id := oauthClient(t, srv, "usersonly", nil)
+	r, err := CheckTokens(t.Context(), oc, TokenOptions{ClientID: id})
+	if err != nil || !strings.HasPrefix(r.Inventory, "unavailable: the credential may not list API tokens") || r.ExitCode() != ExitWarnings || r.Self.Status != LevelOK {
+		t.Fatalf("oauth: %+v, %v", r, err)
 	}
 }
 

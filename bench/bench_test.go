@@ -215,7 +215,7 @@ func TestBucketOf(t *testing.T) {
 		"GET /api/v1/apps/{id}/groups":        "/api/v1/apps/{id}*",
 		"GET /api/v1/logs":                    "/api/v1/logs",
 		"POST /oauth2/v1/token":               "/oauth2/v1/token",
-		"GET /api/v1/api-tokens/current":      "/api/v1/*",
+		"GET /api/v1/api-tokens":              "/api/v1/*",
 		"PUT /api/v1/groups/{id}/users/{uid}": "/api/v1/groups/{id}*",
 	} {
 		if got := bucketOf(ep); got != want {

@@ -73,7 +73,9 @@ func (c *Client) Probe(ctx context.Context, target ProbeTarget) error {
 }
 
 // ListAPITokens reads the metadata of every API token of the org (needs
-// okta.apiTokens.read; Okta shows non-super admins only their own). The
+// okta.apiTokens.read). Okta has no call for "the token of this request"
+// (only DELETE on /api/v1/api-tokens/current), so this list, with the
+// owner from CurrentUser, is also how the credential finds its own. The
 // SDK's call has no after parameter, so later pages follow the Link header
 // through the SDK's Next.
 func (c *Client) ListAPITokens(ctx context.Context) ([]APIToken, error) {

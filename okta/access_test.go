@@ -2,7 +2,9 @@ package okta
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,7 +87,7 @@ func TestCurrentUserTokensAndOwner(t *testing.T) {
 		names[tk.Name] = tk
 	}
 	legacy, ok := names["Legacy SCIM connector"]
-	if len(toks) != 6 || !ok || names["dirdeck-readonly"].UserID != me.ID {
+	if len(toks) != 7 || !ok || names["dirdeck-readonly"].UserID != me.ID || names["CI deploy"].TokenWindow != "P7D" {
 		t.Fatalf("tokens = %+v", toks)
 	}
 	// The seeded legacy token was last used 25 days before the org's now.
@@ -136,5 +138,35 @@ func TestOAuthAccessCalls(t *testing.T) {
 	}
 	if _, err := c.CurrentUser(ctx); err == nil {
 		t.Fatal("CurrentUser with OAuth succeeded")
+	}
+}
+
+// TestUnavailableEndpoint: 404 E0000007 and 405 E0000022 say the endpoint
+// is not there (unavailable here), a 403 does not; every error names
+// Okta's errorCode, errorSummary and errorId.
+func TestUnavailableEndpoint(t *testing.T) {
+	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
+	c, err := New(t.Context(), Credentials{OrgURL: srv.URL, Token: srv.Token("readonly")}, Options{MaxRetries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		status      int
+		unavailable bool
+		code        string
+	}{
+		{404, true, "E0000007"},
+		{405, true, "E0000022"},
+		{403, false, "E0000006"},
+	} {
+		srv.Sim.SetFaults([]oktasim.FaultRule{{Method: "GET", Path: "/api/v1/api-tokens", Probability: 1, Status: tt.status}})
+		_, err := c.ListAPITokens(t.Context())
+		var ae *APIError
+		if IsUnavailable(err) != tt.unavailable || !errors.As(err, &ae) || ae.ErrorCode != tt.code || ae.Summary == "" || ae.ErrorID == "" {
+			t.Fatalf("%d: %v (unavailable %v)", tt.status, err, IsUnavailable(err))
+		}
+		if msg := err.Error(); !strings.Contains(msg, tt.code) || !strings.Contains(msg, ae.Summary) || !strings.Contains(msg, "errorId "+ae.ErrorID) {
+			t.Fatalf("%d: message %q lacks code, summary or errorId", tt.status, msg)
+		}
 	}
 }

@@ -14,6 +14,7 @@ const (
 	CodeInvalidToken = "E0000011" // invalid, expired or revoked token
 	CodeForbidden    = "E0000006" // the credential lacks the permission
 	CodeNotFound     = "E0000007"
+	CodeNoMethod     = "E0000022" // the endpoint does not support the HTTP method
 	CodeRateLimited  = "E0000047"
 )
 
@@ -100,7 +101,7 @@ func (e *APIError) Hint() string {
 		return "the API token is invalid, expired (30 days without use) or revoked: create a new token in the Okta Admin Console (Security › API › Tokens) and run `dirdeck profile set-token`"
 	case e.ErrorCode == CodeForbidden || e.Status == http.StatusForbidden:
 		if s := scopeFor(e.Op); s != "" {
-			return "the credential lacks " + s + " (an API token acts with its admin's role: use a role that includes this resource; an OAuth service app needs the scope granted)"
+			return "the credential lacks " + s + " (an API token acts with its admin's role: use a role that includes this resource; an OAuth service app needs the scope granted and an admin role assigned)"
 		}
 		return "the credential's admin role lacks the permission for this call"
 	case e.ErrorCode == CodeRateLimited || e.Status == http.StatusTooManyRequests:
@@ -109,6 +110,8 @@ func (e *APIError) Hint() string {
 		return "the OAuth client id, key id or private key does not match the service app registered in Okta"
 	case e.ErrorCode == "invalid_scope":
 		return "request only scopes that are granted to the service app (Okta API Scopes tab)"
+	case e.ErrorCode == CodeNoMethod || e.Status == http.StatusMethodNotAllowed:
+		return "this org does not offer the call: the feature is unavailable here"
 	case e.Status >= 500:
 		return "an error on Okta's side; retry later and check status.okta.com"
 	}
@@ -185,6 +188,16 @@ func IsUnauthorized(err error) bool {
 func IsNotFound(err error) bool {
 	var e *APIError
 	return errors.As(err, &e) && (e.Status == http.StatusNotFound || e.ErrorCode == CodeNotFound)
+}
+
+// IsUnavailable reports whether err says the endpoint itself is not there
+// for this org or this method: 404 E0000007 or 405 E0000022. On an optional
+// endpoint (API token list, admin roles, group rules) that means the
+// feature is unavailable here, not that dirdeck failed.
+func IsUnavailable(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && (e.Status == http.StatusNotFound || e.ErrorCode == CodeNotFound ||
+		e.Status == http.StatusMethodNotAllowed || e.ErrorCode == CodeNoMethod)
 }
 
 // IsRateLimited reports whether err is a 429 that outlasted the retries.

@@ -101,26 +101,11 @@ type APIToken struct {
 	ClientName  string
 	Created     time.Time
 	LastUpdated time.Time
-	// ExpiresAt is when the token expires unless used: Okta tokens expire
-	// after 30 days without use, and each use pushes this forward.
+	// ExpiresAt is when the token expires unless used: a token expires
+	// after its TokenWindow without use, and each use pushes this (and
+	// LastUpdated) forward.
 	ExpiresAt   time.Time
-	TokenWindow string // ISO-8601 idle window, e.g. P30D
-}
-
-// CurrentAPIToken reads the metadata of the token the client uses
-// (GET /api/v1/api-tokens/current), for token age and idle-expiry warnings.
-func (c *Client) CurrentAPIToken(ctx context.Context) (APIToken, error) {
-	if c.oauth {
-		return APIToken{}, errors.New("current API token: the client authenticates with OAuth, not an API token")
-	}
-	t, resp, err := c.api.ApiTokenAPI.GetApiToken(ctx, "current").Execute()
-	if err != nil {
-		return APIToken{}, c.wrapErr(ctx, "get current API token", resp, err)
-	}
-	return APIToken{
-		ID: t.GetId(), Name: t.Name, UserID: t.GetUserId(), ClientName: t.GetClientName(),
-		Created: utc(t.Created), LastUpdated: utc(t.LastUpdated), ExpiresAt: utc(t.ExpiresAt), TokenWindow: t.GetTokenWindow(),
-	}, nil
+	TokenWindow string // ISO 8601 idle window, e.g. P30D (Okta's default)
 }
 
 // Role is an admin role assigned to a user.

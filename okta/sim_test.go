@@ -666,18 +666,11 @@ func TestSimWritesAndTokenInfo(t *testing.T) {
 	if !IsForbidden(err) || !strings.Contains(err.Error(), "okta.groups.manage") {
 		t.Errorf("read-only write: %v", err)
 	}
-	tok, err := ro.CurrentAPIToken(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var owner string
 	for _, ti := range srv.Sim.Tokens() {
 		if ti.Name == "readonly" {
 			owner = ti.Owner
 		}
-	}
-	if tok.UserID != owner || tok.ID == "" || tok.Created.IsZero() || tok.ExpiresAt.Before(tok.Created) {
-		t.Errorf("current token %+v, owner %s", tok, owner)
 	}
 	roles, err := ro.UserRoles(ctx, owner)
 	if err != nil {

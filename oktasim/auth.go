@@ -13,8 +13,12 @@ const (
 	roleNoApps   = "CUSTOM"
 )
 
-// tokenIdleWindow is how long an unused API token stays valid.
-const tokenIdleWindow = 30 * day
+// defaultTokenWindow is Okta's default idle window of an API token
+// (tokenWindow P30D): unused that long, it expires.
+const (
+	defaultTokenWindow   = "P30D"
+	defaultTokenWindowMS = 30 * day
+)
 
 // principal is the identity behind a request's credential.
 type principal struct {
@@ -49,7 +53,7 @@ func (s *Sim) authenticate(r *http.Request, now time.Time) (*principal, bool) {
 			if t.secret == "" || t.secret != cred {
 				continue
 			}
-			if ms > t.lastUsed.Load()+tokenIdleWindow {
+			if ms > t.lastUsed.Load()+t.windowMS {
 				return nil, false
 			}
 			t.lastUsed.Store(ms)
@@ -65,12 +69,27 @@ func (s *Sim) authenticate(r *http.Request, now time.Time) (*principal, bool) {
 	return nil, false
 }
 
-// allowed reports whether p may call rt.
-func (p *principal) allowed(rt *route) bool {
+// refusal says why p may not call rt: scopeMissing for a Bearer token
+// without the route's scope, roleMissing when the admin role behind the
+// credential (the token owner's, or the service app's own) does not allow
+// it. Both false: allowed.
+func (p *principal) refusal(rt *route) (scopeMissing, roleMissing bool) {
 	if p.access != nil {
-		return hasScope(p.access.scopes, rt.scope)
+		if !hasScope(p.access.scopes, rt.scope) {
+			return true, false
+		}
+		for _, role := range p.access.roles {
+			if roleAllows(role, rt) {
+				return false, false
+			}
+		}
+		return false, true
 	}
-	role := roleOf(p.token.role)
+	return false, !roleAllows(roleOf(p.token.role), rt)
+}
+
+// roleAllows reports whether an admin role type may call rt.
+func roleAllows(role string, rt *route) bool {
 	switch rt.perm {
 	case permWrite:
 		return role == roleSuper

@@ -144,6 +144,8 @@ func faultError(status int) (code, summary string) {
 		return "E0000006", "You do not have permission to perform the requested action"
 	case http.StatusNotFound:
 		return "E0000007", "Not found: Resource not found"
+	case http.StatusMethodNotAllowed:
+		return "E0000022", "The endpoint does not support the provided HTTP method"
 	case http.StatusTooManyRequests:
 		return "E0000047", "API call exceeded rate limit due to too many requests."
 	}

@@ -396,21 +396,37 @@ func build(scenarioName string, sc scenario, seed int64, now int64) *org {
 		}
 	}
 
-	for i, t := range tokenOwners {
-		tok := &apiToken{name: "dirdeck-" + t.key, role: t.key, owner: o.users[i], created: now - 40*day}
-		tok.id, _ = o.newID(prefixToken)
-		tok.secret = tokenSecret(seed, t.key)
-		tok.lastUsed.Store(now)
-		o.tokens = append(o.tokens, tok)
-	}
-	legacy := &apiToken{name: "Legacy SCIM connector", role: "superadmin", owner: o.users[0], created: now - 200*day}
-	legacy.id, _ = o.newID(prefixToken)
-	legacy.lastUsed.Store(now - 25*day)
-	hr := &apiToken{name: "HR import (nightly)", role: "superadmin", owner: o.users[0], created: now - 95*day, usedDaily: true}
-	hr.id, _ = o.newID(prefixToken)
-	hr.lastUsed.Store(now - 3*hour)
-	o.tokens = append(o.tokens, legacy, hr)
+	o.addPublishedTokens(seed, now)
+	// Integration tokens of the superadmin's owner: their owner has several
+	// tokens, so a credential of that owner cannot be told apart by owner.
+	o.addToken(&apiToken{name: "Legacy SCIM connector", role: "superadmin", owner: o.users[0], created: now - 200*day}, now-25*day)
+	o.addToken(&apiToken{name: "HR import (nightly)", role: "superadmin", owner: o.users[0], created: now - 95*day, usedDaily: true}, now-3*hour)
+	// A deploy pipeline's token with a 7-day idle window, last used two
+	// days ago: 5 days left is its normal state, not a warning.
+	o.addToken(&apiToken{name: "CI deploy", role: "superadmin", owner: o.users[0], created: now - 20*day, window: "P7D", windowMS: 7 * day}, now-2*day)
 	return o
+}
+
+// addPublishedTokens gives each token owner present its published token
+// (dirdeck-<key>, the secret /__sim/tokens hands out), last used now.
+func (o *org) addPublishedTokens(seed, now int64) {
+	for i, t := range tokenOwners {
+		if i >= len(o.users) {
+			return
+		}
+		o.addToken(&apiToken{name: "dirdeck-" + t.key, role: t.key, owner: o.users[i], created: now - 40*day, secret: tokenSecret(seed, t.key)}, now)
+	}
+}
+
+// addToken gives tok an id (and Okta's default idle window unless it has
+// one), marks it last used at lastUsed and adds it to the org.
+func (o *org) addToken(tok *apiToken, lastUsed int64) {
+	tok.id, _ = o.newID(prefixToken)
+	if tok.window == "" {
+		tok.window, tok.windowMS = defaultTokenWindow, defaultTokenWindowMS
+	}
+	tok.lastUsed.Store(lastUsed)
+	o.tokens = append(o.tokens, tok)
 }
 
 // inactiveStatuses are the statuses generated users other than token

@@ -2,6 +2,7 @@ package oktasim
 
 import (
 	"encoding/base64"
+	"net/http"
 	"net/url"
 	"slices"
 	"sort"
@@ -523,8 +524,10 @@ func appendAPIToken(b []byte, t *apiToken, base string) []byte {
 	b = append(b, `,"lastUpdated":`...)
 	b = appendTime(b, last)
 	b = append(b, `,"expiresAt":`...)
-	b = appendTime(b, last+tokenIdleWindow)
-	b = append(b, `,"tokenWindow":"P30D","network":{"connection":"ANYWHERE"},"_link":{"self":`...)
+	b = appendTime(b, last+t.windowMS)
+	b = append(b, `,"tokenWindow":`...)
+	b = appendStr(b, t.window)
+	b = append(b, `,"network":{"connection":"ANYWHERE"},"_link":{"self":`...)
 	b = appendHref(b, base, "/api/v1/api-tokens/"+t.id)
 	b = append(b, `,"hints":{"allow":["GET","DELETE"]}}}}`...)
 	return b
@@ -537,13 +540,15 @@ func (s *Sim) listAPITokens(c *call) {
 	page(c, s.org.tokens, func(t *apiToken) string { return t.id }, nil, 20, 200, func(b []byte, t *apiToken) []byte { return appendAPIToken(b, t, c.base) })
 }
 
-// getCurrentAPIToken serves GET /api/v1/api-tokens/current.
-func (s *Sim) getCurrentAPIToken(c *call) {
-	if c.who.token == nil {
-		c.notFound("current", "ApiToken")
-		return
-	}
-	c.writeOne(func(b []byte) []byte { return appendAPIToken(b, c.who.token, c.base) })
+// revokeCurrentAPIToken serves DELETE /api/v1/api-tokens/current: the
+// token in the Authorization header stops working at once. It is the only
+// method Okta has on this path (a GET is 405 E0000022), and only an API
+// token can call it (the spec's security lists apiToken alone).
+func (s *Sim) revokeCurrentAPIToken(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.org.tokens = slices.DeleteFunc(s.org.tokens, func(t *apiToken) bool { return t == c.who.token })
+	c.status = http.StatusNoContent
 }
 
 // getAPIToken serves GET /api/v1/api-tokens/{id}.

@@ -7,6 +7,18 @@
 // It deliberately shares no code with dirdeck's okta, sync or store
 // packages: a simulator that reused the client's code would hide the
 // client's bugs.
+//
+// The sim is a witness, not the truth. Everything it serves — each route,
+// field, status code, error body and behaviour — must come from a source
+// about real Okta: the management OpenAPI spec shipped in the SDK module,
+// Okta's developer documentation, or real recorded Okta traffic (public
+// VCR cassettes, captured System Log events). Where the source is not the
+// spec, a comment cites it. Nothing is invented to suit the client: if the
+// client needs something Okta does not have, the client is wrong. Where
+// Okta is stricter than a lenient fake would be, the sim is as strict.
+// TestRoutesAreInTheSpec fails on any route and method the spec does not
+// have (the /__sim/ control plane, which dirdeck's client never calls, and
+// the OAuth token endpoint from Okta's separate OAuth 2.0 spec aside).
 package oktasim
 
 // The model, for anyone adding handlers (oauth.go, logs.go, churn.go,
@@ -177,13 +189,22 @@ type apiToken struct {
 	created   int64
 	lastUsed  atomic.Int64
 	usedDaily bool // an integration that keeps using it as the clock moves
+	// window is the idle window (tokenWindow, an ISO 8601 duration such as
+	// P30D) and windowMS the same in milliseconds: an unused token expires
+	// window after its last use, and each use moves expiresAt (and
+	// lastUpdated) forward. Okta's default is P30D; its API reference shows
+	// tokens with other windows too (PT5M in the listApiTokens example,
+	// https://developer.okta.com/docs/api/openapi/okta-management/management/tag/ApiToken/).
+	window   string
+	windowMS int64
 }
 
 // accessToken is an OAuth 2.0 access token issued by /oauth2/v1/token.
 type accessToken struct {
 	clientID string
 	scopes   []string
-	expires  int64 // ms on the sim clock
+	roles    []string // the service app's admin role types
+	expires  int64    // ms on the sim clock
 }
 
 // org is the whole mutable state of the simulated org.

@@ -37,9 +37,16 @@ const (
 // and may be granted the listed scopes. GET /__sim/clients hands out the
 // private key so that tests and demos can play the app.
 type ServiceClient struct {
-	Name          string   `json:"name"`
-	ClientID      string   `json:"client_id"`
-	Scopes        []string `json:"scopes"`
+	Name     string   `json:"name"`
+	ClientID string   `json:"client_id"`
+	Scopes   []string `json:"scopes"`
+	// Roles are the admin roles assigned to the app (role types such as
+	// READ_ONLY_ADMIN). On Okta a service app needs both: the scope says
+	// which API calls its tokens may make, the admin role on which
+	// resources; with scopes but no role every call is 403 E0000006 "You
+	// do not have permission to perform the requested action"
+	// (https://support.okta.com/help/s/article/how-to-assign-the-correct-admin-role-to-a-service-application).
+	Roles         []string `json:"roles"`
 	PrivateKeyPEM string   `json:"private_key_pem"`
 
 	key *rsa.PrivateKey
@@ -47,15 +54,18 @@ type ServiceClient struct {
 
 // serviceClientSpecs are the seeded service apps: a least-privilege
 // read-only sync app (what the seed vendors recommend), one that can only
-// read users (for partial-data/403 paths), and one that may also manage
-// groups (for plan apply).
+// read users (for partial-data/403 paths), one that may also manage groups
+// (for plan apply), and one with the read-only scopes but no admin role
+// (the mistake Okta answers with 403 on every call).
 var serviceClientSpecs = []struct {
 	name   string
 	scopes []string
+	roles  []string
 }{
-	{"readonly", []string{scopeUsersRead, scopeGroupsRead, scopeAppsRead, scopeLogsRead, scopeAPITokensRead}},
-	{"usersonly", []string{scopeUsersRead}},
-	{"manager", []string{scopeUsersRead, scopeGroupsRead, scopeAppsRead, scopeLogsRead, scopeAPITokensRead, scopeGroupsManage}},
+	{"readonly", []string{scopeUsersRead, scopeGroupsRead, scopeAppsRead, scopeLogsRead, scopeAPITokensRead}, []string{roleReadOnly}},
+	{"usersonly", []string{scopeUsersRead}, []string{roleReadOnly}},
+	{"manager", []string{scopeUsersRead, scopeGroupsRead, scopeAppsRead, scopeLogsRead, scopeAPITokensRead, scopeGroupsManage}, []string{roleSuper}},
+	{"norole", []string{scopeUsersRead, scopeGroupsRead, scopeAppsRead, scopeLogsRead, scopeAPITokensRead}, nil},
 }
 
 // clientKeyCache keeps the generated keys per seed and client: a 2048-bit
@@ -81,6 +91,7 @@ func newServiceClients(seed int64) ([]*ServiceClient, error) {
 			Name:          spec.name,
 			ClientID:      oktaID("0oa", seed, "client/"+spec.name),
 			Scopes:        slices.Clone(spec.scopes),
+			Roles:         append([]string{}, spec.roles...),
 			PrivateKeyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
 			key:           key,
 		})
@@ -211,6 +222,7 @@ func (s *Sim) Clients() ([]ServiceClient, error) {
 	for _, c := range o.order {
 		cp := *c
 		cp.Scopes = slices.Clone(c.Scopes)
+		cp.Roles = slices.Clone(c.Roles)
 		out = append(out, cp)
 	}
 	return out, nil
@@ -335,7 +347,7 @@ func (s *Sim) issueToken(c *call) {
 			delete(s.accessTokens, k)
 		}
 	}
-	s.accessTokens[token] = &accessToken{clientID: client.ClientID, scopes: scopes, expires: now + accessTokenTTL.Milliseconds()}
+	s.accessTokens[token] = &accessToken{clientID: client.ClientID, scopes: scopes, roles: client.Roles, expires: now + accessTokenTTL.Milliseconds()}
 	s.authMu.Unlock()
 	b, _ := json.Marshal(tokenResponse{
 		TokenType:   "Bearer",

@@ -189,20 +189,27 @@ func TestBearerScopes(t *testing.T) {
 	users := bearer(t, srv, "usersonly", "okta.users.read")
 	ro := bearer(t, srv, "readonly", "okta.users.read", "okta.groups.read", "okta.apps.read", "okta.logs.read")
 	mgr := bearer(t, srv, "manager", "okta.groups.manage")
+	// Scopes but no admin role: Okta refuses every call with a plain 403
+	// E0000006, no insufficient_scope challenge (the scope is there).
+	norole := bearer(t, srv, "norole", "okta.users.read", "okta.groups.read")
 	tests := []struct {
 		auth, method, path string
 		status             int
+		roleMissing        bool // a 403 for the missing admin role, not a scope
 	}{
-		{users, "GET", "/api/v1/users?limit=1", 200},
-		{users, "GET", "/api/v1/groups", 403},
-		{users, "GET", "/api/v1/apps", 403},
-		{users, "GET", "/api/v1/logs", 403},
-		{ro, "GET", "/api/v1/groups?limit=1", 200},
-		{ro, "GET", "/api/v1/logs", 200},
-		{ro, "POST", "/api/v1/groups", 403},
-		{mgr, "GET", "/api/v1/groups?limit=1", 200}, // manage implies read
-		{mgr, "GET", "/api/v1/users", 403},
-		{"Bearer not-a-token", "GET", "/api/v1/users", 401},
+		{norole, "GET", "/api/v1/users?limit=1", 403, true},
+		{norole, "GET", "/api/v1/groups?limit=1", 403, true},
+		{norole, "GET", "/api/v1/apps", 403, false},
+		{users, "GET", "/api/v1/users?limit=1", 200, false},
+		{users, "GET", "/api/v1/groups", 403, false},
+		{users, "GET", "/api/v1/apps", 403, false},
+		{users, "GET", "/api/v1/logs", 403, false},
+		{ro, "GET", "/api/v1/groups?limit=1", 200, false},
+		{ro, "GET", "/api/v1/logs", 200, false},
+		{ro, "POST", "/api/v1/groups", 403, false},
+		{mgr, "GET", "/api/v1/groups?limit=1", 200, false}, // manage implies read
+		{mgr, "GET", "/api/v1/users", 403, false},
+		{"Bearer not-a-token", "GET", "/api/v1/users", 401, false},
 	}
 	for _, tt := range tests {
 		req, _ := http.NewRequest(tt.method, srv.URL+tt.path, strings.NewReader(`{"profile":{"name":"x"}}`))
@@ -227,6 +234,12 @@ func TestBearerScopes(t *testing.T) {
 				t.Errorf("%s %s: 401 challenge %q", tt.method, tt.path, challenge)
 			}
 		case 403:
+			if tt.roleMissing {
+				if challenge != "" {
+					t.Errorf("%s %s: 403 for a missing role with challenge %q", tt.method, tt.path, challenge)
+				}
+				continue
+			}
 			want := `error="insufficient_scope"`
 			if !strings.HasPrefix(challenge, "Bearer ") || !strings.Contains(challenge, want) || !strings.Contains(challenge, `scope="okta.`) {
 				t.Errorf("%s %s: 403 challenge %q, want one naming the scope and %s", tt.method, tt.path, challenge, want)
@@ -259,8 +272,13 @@ func TestClientsControlPlane(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&clients); err != nil {
 		t.Fatal(err)
 	}
-	if len(clients) != 3 {
-		t.Fatalf("%d clients, want 3", len(clients))
+	if len(clients) != 4 {
+		t.Fatalf("%d clients, want 4", len(clients))
+	}
+	for _, c := range clients {
+		if (c.Name == "norole") != (len(c.Roles) == 0) {
+			t.Errorf("client %s has roles %v", c.Name, c.Roles)
+		}
 	}
 	other, err := New(Options{Seed: 3})
 	if err != nil {

@@ -2,10 +2,13 @@ package oktasim
 
 import "strings"
 
-// The routing table: one line per Okta operation the sim serves. Routes
-// are matched in order (so literal segments such as /users/me or
-// /api-tokens/current come before {id}); a path that matches with another
-// method gets 405. bucket selects the rate-limit bucket, scope the OAuth
+// The routing table: one line per Okta operation the sim serves, each an
+// operation of Okta's management spec (TestRoutesAreInTheSpec holds the
+// table to it). Routes are matched in order, so literal segments such as
+// /groups/rules or /api-tokens/current come before {id}; the first
+// template a path matches is its template, and another method on it is 405
+// E0000022 (as GET /api/v1/api-tokens/current is on Okta), never a
+// fall-through to a later {id} route. bucket selects the rate-limit bucket, scope the OAuth
 // scope a Bearer token needs (a ".manage" scope also grants ".read"),
 // and perm the admin-role check for SSWS tokens.
 var routes = []route{
@@ -25,7 +28,9 @@ var routes = []route{
 	{method: "GET", pattern: "/api/v1/apps/{id}/groups", bucket: bucketApp, scope: "okta.apps.read", perm: permApps, handler: (*Sim).listAppGroups},
 	{method: "GET", pattern: "/api/v1/apps/{id}/groups/{gid}", bucket: bucketApp, scope: "okta.apps.read", perm: permApps, handler: (*Sim).getAppGroup},
 	{method: "GET", pattern: "/api/v1/api-tokens", bucket: bucketOther, scope: "okta.apiTokens.read", handler: (*Sim).listAPITokens},
-	{method: "GET", pattern: "/api/v1/api-tokens/current", bucket: bucketOther, scope: "okta.apiTokens.read", handler: (*Sim).getCurrentAPIToken},
+	// Okta has only DELETE on /api-tokens/current: a GET there is 405, not
+	// a token whose id is "current". No scope grants it to a Bearer token.
+	{method: "DELETE", pattern: "/api/v1/api-tokens/current", bucket: bucketOther, handler: (*Sim).revokeCurrentAPIToken},
 	{method: "GET", pattern: "/api/v1/api-tokens/{id}", bucket: bucketOther, scope: "okta.apiTokens.read", handler: (*Sim).getAPIToken},
 	// System Log, group writes and the OAuth token endpoint (logs.go, writes.go, oauth.go).
 	{method: "GET", pattern: "/api/v1/logs", bucket: bucketLogs, scope: "okta.logs.read", handler: (*Sim).listLogs},
@@ -104,9 +109,10 @@ func match(method, path string) (idx int, params []string, methodMismatch bool) 
 			return -1, nil, false
 		}
 	}
+	template := ""
 	for ri := range routes {
 		r := &routes[ri]
-		if len(r.segs) != n {
+		if len(r.segs) != n || template != "" && r.pattern != template {
 			continue
 		}
 		ok := true
@@ -126,6 +132,7 @@ func match(method, path string) (idx int, params []string, methodMismatch bool) 
 		if !ok {
 			continue
 		}
+		template = r.pattern
 		if r.method != method {
 			methodMismatch = true
 			continue

@@ -176,9 +176,11 @@ func (s *Sim) serveAPI(c *call) {
 			c.fail(http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
 			return
 		}
-		if !who.allowed(c.route) {
+		if scopeMissing, roleMissing := who.refusal(c.route); scopeMissing || roleMissing {
 			c.fail(http.StatusForbidden, "E0000006", "You do not have permission to perform the requested action")
-			c.bearerChallenge("insufficient_scope", "The access token provided does not contain the required scopes.")
+			if scopeMissing {
+				c.bearerChallenge("insufficient_scope", "The access token provided does not contain the required scopes.")
+			}
 			return
 		}
 	}

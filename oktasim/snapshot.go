@@ -208,16 +208,7 @@ func snapshotOrg(snap Snapshot, seed, now int64) (*org, error) {
 		}
 	}
 
-	for i, t := range tokenOwners {
-		if i >= len(o.users) {
-			break
-		}
-		tok := &apiToken{name: "dirdeck-" + t.key, role: t.key, owner: o.users[i], created: now - 40*day}
-		tok.id, _ = o.newID(prefixToken)
-		tok.secret = tokenSecret(seed, t.key)
-		tok.lastUsed.Store(now)
-		o.tokens = append(o.tokens, tok)
-	}
+	o.addPublishedTokens(seed, now)
 	return o, nil
 }
 

@@ -38,8 +38,14 @@ func FlagAdmins(ctx context.Context, c *okta.Client, p *Plan) error {
 	}
 	for _, op := range users {
 		roles, err := c.UserRoles(ctx, op.UserID)
-		if okta.IsForbidden(err) {
+		switch {
+		case okta.IsForbidden(err):
 			p.Warnings = append(p.Warnings, "Admin roles not checked: the credential may not read roles (okta.roles.read).")
+			return nil
+		case okta.IsNotFound(err):
+			continue // the user is gone, so no admin either
+		case okta.IsUnavailable(err):
+			p.Warnings = append(p.Warnings, "Admin roles not checked: unavailable here ("+err.Error()+").")
 			return nil
 		}
 		if err != nil {

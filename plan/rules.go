@@ -42,8 +42,12 @@ func FlagRules(ctx context.Context, c *okta.Client, p *Plan) error {
 		}
 		return nil
 	})
-	if okta.IsForbidden(err) {
+	switch {
+	case okta.IsForbidden(err):
 		p.Warnings = append(p.Warnings, "Group rules not checked: the credential may not read group rules (okta.groups.read); a rule may re-add removed users.")
+		return nil
+	case okta.IsUnavailable(err):
+		p.Warnings = append(p.Warnings, "Group rules not checked: unavailable here ("+err.Error()+"); a rule may re-add removed users.")
 		return nil
 	}
 	if err != nil {

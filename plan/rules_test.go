@@ -117,3 +117,28 @@ func TestFlagRulesServerError(t *testing.T) {
 		t.Fatalf("err = %v, want a group rules error", err)
 	}
 }
+
+// TestFlagRulesUnavailableHere: an org that does not offer the group rules
+// list (404 E0000007, 405 E0000022) gets a warning naming Okta's answer,
+// not a failed plan.
+func TestFlagRulesUnavailableHere(t *testing.T) {
+	f := newFixture(t)
+	tg := f.targets(t, 4)
+	for _, tt := range []struct {
+		status int
+		code   string
+	}{{404, "E0000007"}, {405, "E0000022"}} {
+		f.Server.Sim.SetFaults([]oktasim.FaultRule{{Path: "/api/v1/groups/rules*", Probability: 1, Status: tt.status}})
+		p, err := f.build(t, Request{Changes: []Change{{Group: tg.group.Name, Remove: tg.members[:1]}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := FlagRules(context.Background(), f.client(t, "readonly"), &p); err != nil {
+			t.Fatalf("%d: %v", tt.status, err)
+		}
+		w := strings.Join(p.Warnings, "\n")
+		if !strings.Contains(w, "Group rules not checked: unavailable here") || !strings.Contains(w, tt.code) || !strings.Contains(w, "errorId") {
+			t.Fatalf("%d: warnings %q", tt.status, w)
+		}
+	}
+}

@@ -222,11 +222,20 @@ func printTokens(w io.Writer, r *access.TokenReport) {
 			fmt.Fprintf(w, "  %-12s %s\n", label, value)
 		}
 	}
+	if len(s.Candidates) > 0 {
+		line("candidates", textsafe.Clean(strings.Join(s.Candidates, ", ")))
+	}
 	line("added", dateOf(s.Added))
 	line("last used", dateOf(s.LastUsed))
 	line("created", dateOf(s.Created))
 	if s.ExpiresAt != nil && s.DaysLeft != nil {
-		line("idles out", fmt.Sprintf("%s (%d days left; each use renews it)", dateOf(s.ExpiresAt), *s.DaysLeft))
+		what := "each use renews it"
+		if len(s.Candidates) > 0 {
+			what = "the soonest candidate"
+		} else if s.TokenWindow != "" {
+			what = "window " + s.TokenWindow + "; each use renews it"
+		}
+		line("idles out", fmt.Sprintf("%s (%d days left; %s)", dateOf(s.ExpiresAt), *s.DaysLeft, what))
 	}
 	if s.AgeDays != nil {
 		line("age", fmt.Sprintf("%d days (rotation policy %d days)", *s.AgeDays, s.RotationDays))
@@ -253,7 +262,7 @@ func printTokens(w io.Writer, r *access.TokenReport) {
 	}
 	fmt.Fprintln(w)
 	if r.Inventory != "ok" {
-		fmt.Fprintf(w, "\nOther API tokens: %s\n", r.Inventory)
+		fmt.Fprintf(w, "\nAPI tokens: %s\n", textsafe.Clean(r.Inventory))
 		return
 	}
 	fmt.Fprintf(w, "\nAPI tokens of the org (%d), soonest expiry first:\n", len(r.Tokens))
@@ -261,9 +270,7 @@ func printTokens(w io.Writer, r *access.TokenReport) {
 	fmt.Fprintln(tw, "STATUS\tDAYS LEFT\tAGE\tNAME\tOWNER\tEXPIRES")
 	for _, t := range r.Tokens {
 		name := textsafe.Clean(t.Name)
-		if t.Self {
-			name += " (this profile)"
-		}
+		name += t.SelfMark()
 		fmt.Fprintf(tw, "%s\t%d\t%dd\t%s\t%s\t%s\n", t.Status, t.DaysLeft, t.AgeDays, name, textsafe.Clean(t.Owner), dateOf(t.ExpiresAt))
 	}
 	tw.Flush()

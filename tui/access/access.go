@@ -259,10 +259,7 @@ func Render(res *Result, checking, available bool, ctx *pane.Context, w int) []s
 			add(th.TableHeader.Render("  " + textsafe.Fit("STATUS", statusW) + " " + textsafe.FitRight("LEFT", leftW) + " " +
 				textsafe.FitRight("AGE", ageW) + "  " + textsafe.Fit("NAME", nameW) + " OWNER"))
 			for _, tc := range t.Tokens {
-				name := textsafe.Clean(tc.Name)
-				if tc.Self {
-					name += " (this profile)"
-				}
+				name := textsafe.Clean(tc.Name) + tc.SelfMark()
 				st := levelStyle(tc.Status, th.OK, th.Warning, th.Error)
 				left := "—"
 				if tc.ExpiresAt != nil {
@@ -296,7 +293,10 @@ func credential(s *chk.ScopeReport) string {
 func selfLine(s chk.SelfCheck) string {
 	var parts []string
 	parts = append(parts, strings.ToUpper(s.Status))
-	if s.DaysLeft != nil {
+	switch {
+	case s.DaysLeft != nil && len(s.Candidates) > 0:
+		parts = append(parts, fmt.Sprintf("one of %d tokens of its owner; the soonest idles out in %d days", len(s.Candidates), *s.DaysLeft))
+	case s.DaysLeft != nil:
 		parts = append(parts, fmt.Sprintf("idles out in %d days (each use renews it)", *s.DaysLeft))
 	}
 	if s.AgeDays != nil {

@@ -25,9 +25,10 @@ var checkedAt = time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC)
 // simResult runs the real checks against a simulated org with an SSWS
 // token ("readonly", "superadmin", "noapps", or a revoked literal) or a
 // service app ("oauth:usersonly").
-func simResult(t *testing.T, cred string, writes bool) Result {
+func simResult(t *testing.T, cred string, writes bool, faults ...oktasim.FaultRule) Result {
 	t.Helper()
 	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
+	srv.Sim.SetFaults(faults)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	creds := okta.Credentials{OrgURL: srv.URL, Token: srv.Token(cred)}
@@ -128,21 +129,28 @@ func answer(r Result) func() tea.Cmd {
 }
 
 func TestGoldenPaneAndBanner(t *testing.T) {
+	forbidden := oktasim.FaultRule{Method: "GET", Path: "/api/v1/api-tokens", Probability: 1, Status: 403}
 	cases := []struct {
 		name   string
 		cred   string
 		writes bool
+		faults []oktasim.FaultRule
 		banner string // level of the banner; "" = none
+		text   string // in the banner
 	}{
-		{"readonly", "readonly", false, chk.LevelWarning},                // Legacy SCIM token: 5 days left
-		{"superadmin", "superadmin", false, chk.LevelWarning},            // excess privilege, tokens
-		{"oauth_usersonly", "oauth:usersonly", false, chk.LevelCritical}, // core scope missing
-		{"revoked", "00revokedTokenOktaNoLongerKnows", false, chk.LevelCritical},
+		{"readonly", "readonly", false, nil, chk.LevelWarning, `API token "Legacy SCIM connector" idles out in 5 days`},
+		{"noapps", "noapps", false, nil, chk.LevelWarning, `API token "Legacy SCIM connector" idles out in 5 days`},
+		{"reviewer", "reviewer", false, nil, chk.LevelWarning, `API token "Legacy SCIM connector" idles out in 5 days`},
+		// Four tokens of one owner: each may be this profile's.
+		{"superadmin", "superadmin", false, nil, chk.LevelWarning, `this profile's token may be "Legacy SCIM connector", which idles out in 5 days`},
+		{"oauth_usersonly", "oauth:usersonly", false, nil, chk.LevelCritical, "browse groups and memberships: missing okta.groups.read"},
+		{"revoked", "00revokedTokenOktaNoLongerKnows", false, nil, chk.LevelCritical, "Okta refuses the credential"},
+		{"inventory_forbidden", "readonly", false, []oktasim.FaultRule{forbidden}, chk.LevelWarning, "this profile's credential is warning: idle expiry unknown"},
 	}
 	for _, c := range cases {
-		res := simResult(t, c.cred, c.writes)
-		if b := BannerFor(res); b.Level != c.banner {
-			t.Errorf("%s: banner level %q, want %q (%s)", c.name, b.Level, c.banner, b.Text)
+		res := simResult(t, c.cred, c.writes, c.faults...)
+		if b := BannerFor(res); b.Level != c.banner || !strings.Contains(b.Text, c.text) || strings.Contains(b.Text, `""`) {
+			t.Errorf("%s: banner %q %q, want level %q with %q", c.name, b.Level, b.Text, c.banner, c.text)
 		}
 		for _, size := range [][2]int{{80, 24}, {120, 40}} {
 			for _, theme := range []string{"dark", "no-color"} {

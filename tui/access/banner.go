@@ -48,15 +48,11 @@ func BannerFor(r Result) Banner {
 	if t := r.Tokens; t != nil {
 		if t.Self.Status != chk.LevelOK {
 			b.Level = worst(b.Level, t.Self.Status)
-			msg := "this profile's credential is " + t.Self.Status
-			if len(t.Self.Reasons) > 0 {
-				msg += ": " + t.Self.Reasons[0]
-			}
-			parts = append(parts, msg)
+			parts = append(parts, selfBanner(t))
 		}
 		var bad []chk.TokenCheck
 		for _, tc := range t.Tokens {
-			if tc.Status != chk.LevelOK && !tc.Self {
+			if tc.Status != chk.LevelOK && !tc.Self && !tc.MaybeSelf {
 				bad = append(bad, tc)
 				b.Level = worst(b.Level, tc.Status)
 			}
@@ -79,6 +75,33 @@ func BannerFor(r Result) Banner {
 	b.Text = strings.Join(parts, " · ")
 	b.focused = true
 	return b
+}
+
+// selfBanner is the banner's part about the profile's own credential.
+// When its owner has several tokens (Okta does not say which is the
+// profile's), it names the most urgent candidate: tokens are sorted by
+// days left.
+func selfBanner(t *chk.TokenReport) string {
+	if len(t.Self.Candidates) > 0 {
+		var bad []chk.TokenCheck
+		for _, tc := range t.Tokens {
+			if tc.MaybeSelf && tc.Status != chk.LevelOK {
+				bad = append(bad, tc)
+			}
+		}
+		if len(bad) > 0 && len(bad[0].Reasons) > 0 {
+			msg := fmt.Sprintf("this profile's token may be %q, which %s", bad[0].Name, bad[0].Reasons[0])
+			if len(bad) > 1 {
+				msg += fmt.Sprintf(" (+%d more)", len(bad)-1)
+			}
+			return msg
+		}
+	}
+	msg := "this profile's credential is " + t.Self.Status
+	if len(t.Self.Reasons) > 0 {
+		msg += ": " + t.Self.Reasons[0]
+	}
+	return msg
 }
 
 // IdleBanner is the start-up banner of a profile not synced for a long
