@@ -20,7 +20,13 @@ type Browser struct {
 	noun   string
 	input  textinput.Model
 	typing bool
-	width  int
+	// sorting is the sort menu on the status line: a digit picks the
+	// column.
+	sorting bool
+	// fieldsShown lists the filter's fields on the status line (? in
+	// the prompt) until the next key.
+	fieldsShown bool
+	width       int
 	filter key.Binding
 	// partialOf is how many rows there are in all while the table holds
 	// only the first ones (a large directory loading); 0 once complete.
@@ -67,8 +73,9 @@ func (b *Browser) SetSize(w, h int) {
 // verdict on all of them.
 func (b *Browser) SetPartial(total int) { b.partialOf = total }
 
-// Typing reports whether the filter prompt has the keyboard.
-func (b Browser) Typing() bool { return b.typing }
+// Typing reports whether the filter prompt or the sort menu has the
+// keyboard.
+func (b Browser) Typing() bool { return b.typing || b.sorting }
 
 // Back leaves the prompt, or clears an applied filter; false when there
 // is neither.
@@ -85,8 +92,17 @@ func (b *Browser) Back() (bool, tea.Cmd) {
 // Update routes keys to the prompt while typing and to the table otherwise.
 func (b Browser) Update(msg tea.Msg) (Browser, tea.Cmd) {
 	if k, ok := msg.(tea.KeyPressMsg); ok {
+		b.fieldsShown = false
+		if b.sorting {
+			return b, b.sortKey(k)
+		}
 		if b.typing {
 			switch k.String() {
+			case "?":
+				// The README promises it: ? lists the fields (typed
+				// text never needs a literal "?" to find a user).
+				b.fieldsShown = true
+				return b, nil
 			case "enter":
 				b.typing = false
 				b.input.Blur()
@@ -108,10 +124,48 @@ func (b Browser) Update(msg tea.Msg) (Browser, tea.Cmd) {
 			b.input.CursorEnd()
 			return b, b.input.Focus()
 		}
+		if key.Matches(k, b.Table.keys.Sort) {
+			b.sorting = true
+			return b, nil
+		}
 	}
 	var cmd tea.Cmd
 	b.Table, cmd = b.Table.Update(msg)
 	return b, cmd
+}
+
+// sortKey handles a key in the sort menu: a column's number sorts by it
+// (the sorted column's number again reverses), 0 restores the natural
+// order, anything else closes the menu.
+func (b *Browser) sortKey(k tea.KeyPressMsg) tea.Cmd {
+	b.sorting = false
+	s := k.String()
+	if len(s) != 1 || s[0] < '0' || s[0] > '9' {
+		return nil
+	}
+	col := int(s[0]-'0') - 1
+	if col >= len(b.Table.cols) {
+		b.sorting = true // not a column: the menu stays
+		return nil
+	}
+	cur, desc := b.Table.Sort()
+	return b.Table.SetSort(col, col >= 0 && col == cur && !desc)
+}
+
+// sortMenu is the status line while the sort menu is open.
+func (b Browser) sortMenu() string {
+	th := b.Table.theme
+	cur, desc := b.Table.Sort()
+	parts := []string{th.Prompt.Render("sort by")}
+	for i, c := range b.Table.cols {
+		label := fmt.Sprintf("%d %s", i+1, c.Title)
+		if i == cur {
+			label += map[bool]string{false: "▲", true: "▼"}[desc]
+		}
+		parts = append(parts, label)
+	}
+	parts = append(parts, "0 none", th.Muted.Render("(again: reverse · esc)"))
+	return strings.Join(parts, "  ")
 }
 
 // View renders the table and the status line.
@@ -130,11 +184,28 @@ func (b Browser) View() string {
 	default:
 		count = fmt.Sprintf("%s %s", total, b.noun)
 	}
+	if b.Table.Len() > 0 {
+		// Where the cursor is, as k9s and less show it.
+		count = fmt.Sprintf("%s/%s · %s", textsafe.Count(b.Table.Cursor()+1), n, count)
+	}
 	if b.Table.Pending() && b.Table.Loaded() {
 		count += " …"
 	}
+	countStyle := th.Muted
+	fields := strings.Join(b.Table.FieldNames(), " ")
+	if q := ParseQuery(b.Table.Query(), b.Table.fields); len(q.Unknown) > 0 && fields != "" {
+		count, countStyle = fmt.Sprintf("unknown field %s (fields: %s)", q.Unknown[0], fields), th.Warning
+	}
 	var left string
 	switch {
+	case b.sorting:
+		return b.Table.View() + "\n" + ansi.TruncateWc(b.sortMenu(), b.width, "…")
+	case b.fieldsShown:
+		help := "no fields here: words match anywhere"
+		if fields != "" {
+			help = "fields: " + fields + " · name:value contains · name:=value whole value"
+		}
+		return b.Table.View() + "\n" + ansi.TruncateWc(th.Prompt.Render("/")+textsafe.Clean(b.input.Value())+"  "+th.Muted.Render(help), b.width, "…")
 	case b.typing:
 		left = b.input.View()
 	case b.Table.Query() != "":
@@ -143,6 +214,11 @@ func (b Browser) View() string {
 		left = th.Muted.Render("/ filter  o sort")
 	}
 	gap := b.width - ansi.StringWidthWc(left) - textsafe.Width(count)
-	line := left + strings.Repeat(" ", max(gap, 1)) + th.Muted.Render(count)
+	line := left + strings.Repeat(" ", max(gap, 1)) + countStyle.Render(count)
+	if gap < 1 {
+		// The count (or the warning) is worth more than the prompt's
+		// blank tail.
+		line = ansi.TruncateWc(left, max(b.width-textsafe.Width(count)-1, 0), "") + " " + countStyle.Render(count)
+	}
 	return b.Table.View() + "\n" + ansi.TruncateWc(line, b.width, "")
 }

@@ -17,14 +17,37 @@ import (
 type Query struct {
 	Fields []FieldFilter
 	Terms  []string // lowercase
+	// Unknown are the names of "name:value" tokens that name no field:
+	// they match as plain text (an e-mail address, "mailto:x"), and the
+	// status line says the name is not a field.
+	Unknown []string
 }
 
 // FieldFilter requires a row's field to contain Value (lowercase,
-// substring match; any value of a multi-valued field will do).
+// substring match), or with Exact to equal it ("group:=Sales": the whole
+// value, in any case); any value of a multi-valued field will do.
 type FieldFilter struct {
 	Field int // index into Row.Fields
 	Name  string
 	Value string
+	Exact bool
+}
+
+// holds reports whether field value v (values joined by "\n") passes f.
+func (f FieldFilter) holds(v string) bool {
+	if !f.Exact {
+		return strings.Contains(v, f.Value)
+	}
+	for {
+		line, rest, more := strings.Cut(v, "\n")
+		if line == f.Value {
+			return true
+		}
+		if !more {
+			return false
+		}
+		v = rest
+	}
 }
 
 // Empty reports whether the query filters nothing.
@@ -32,23 +55,46 @@ func (q Query) Empty() bool { return len(q.Fields) == 0 && len(q.Terms) == 0 }
 
 // ParseQuery splits s into field filters and fuzzy terms. fields maps
 // every accepted field name and alias (lowercase) to its Row.Fields
-// index; a "name:value" token with an unknown name is an ordinary term so
-// that typing an e-mail address or a URL still works. Values may be double
-// quoted to hold spaces: dept:"Human Resources".
+// index; "name:value" matches the field's values by substring and
+// "name:=value" by the whole value. A token with an unknown name is an
+// ordinary term, so that typing an e-mail address or a URL still works,
+// and is listed in Unknown when the name is a plain word. Values may be
+// double quoted to hold spaces: dept:"Human Resources", group:="Sales".
 func ParseQuery(s string, fields map[string]int) Query {
 	var q Query
 	// Data is clean (see Row), so a pasted control character can only
 	// match as the visible stand-in that cleaning gives it.
 	for _, tok := range tokenize(textsafe.Clean(s)) {
 		if name, val, ok := strings.Cut(tok, ":"); ok && val != "" {
-			if idx, known := fields[strings.ToLower(name)]; known {
-				q.Fields = append(q.Fields, FieldFilter{Field: idx, Name: strings.ToLower(name), Value: strings.ToLower(val)})
-				continue
+			name = strings.ToLower(name)
+			if idx, known := fields[name]; known {
+				exact := strings.HasPrefix(val, "=")
+				if v := strings.TrimPrefix(val, "="); v != "" || !exact {
+					q.Fields = append(q.Fields, FieldFilter{Field: idx, Name: name, Value: strings.ToLower(v), Exact: exact})
+					continue
+				}
+			} else if isWord(name) && !strings.HasPrefix(val, "//") {
+				q.Unknown = append(q.Unknown, name)
 			}
 		}
 		q.Terms = append(q.Terms, strings.ToLower(tok))
 	}
 	return q
+}
+
+// isWord reports whether s is a non-empty run of letters, digits, "_"
+// or "-": what a mistyped field name looks like (a URL's scheme is
+// told apart by the "//" after it).
+func isWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !isWordRune(r) && r != '_' && r != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // tokenize splits on white space, keeping double-quoted runs together and
@@ -88,7 +134,7 @@ const (
 func (q Query) match(rows *Rows, i int, masks []termMask) int {
 	for _, f := range q.Fields {
 		v, ok := rows.field(i, f.Field)
-		if !ok || !strings.Contains(v, f.Value) {
+		if !ok || !f.holds(v) {
 			return noMatch
 		}
 	}
@@ -348,6 +394,7 @@ func naturalOrder(n int) []int32 {
 }
 
 // Equal reports whether q and o select the same rows in the same order.
+// (Unknown only echoes Terms, so it does not count.)
 func (q Query) Equal(o Query) bool {
 	return slices.Equal(q.Fields, o.Fields) && slices.Equal(q.Terms, o.Terms)
 }
@@ -355,14 +402,18 @@ func (q Query) Equal(o Query) bool {
 // Narrows reports whether every row matching q also matches prev, so
 // that q can be evaluated on prev's result alone: each of prev's field
 // filters and terms is extended in place (same position, same field, its
-// text a prefix of the new text) and q may add more. Substring and
+// text a prefix of the new text; an exact filter only by itself) and q
+// may add more. Substring and
 // subsequence matches of a longer needle imply those of its prefix.
 func (q Query) Narrows(prev Query) bool {
 	if len(q.Fields) < len(prev.Fields) || len(q.Terms) < len(prev.Terms) {
 		return false
 	}
 	for i, f := range prev.Fields {
-		if q.Fields[i].Field != f.Field || !strings.HasPrefix(q.Fields[i].Value, f.Value) {
+		n := q.Fields[i]
+		// A whole value implies each of its prefixes as a substring; a
+		// whole value implies no other whole value.
+		if n.Field != f.Field || !strings.HasPrefix(n.Value, f.Value) || f.Exact && (!n.Exact || n.Value != f.Value) {
 			return false
 		}
 	}

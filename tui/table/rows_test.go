@@ -15,7 +15,10 @@ import (
 // to check them against.
 func referenceRank(hay string, fields []string, q Query) int {
 	for _, f := range q.Fields {
-		if f.Field >= len(fields) || !strings.Contains(fields[f.Field], f.Value) {
+		if f.Field >= len(fields) {
+			return noMatch
+		}
+		if f.Exact && !slices.Contains(strings.Split(fields[f.Field], "\n"), f.Value) || !f.Exact && !strings.Contains(fields[f.Field], f.Value) {
 			return noMatch
 		}
 	}
@@ -98,7 +101,7 @@ func TestMatchAgreesWithReference(t *testing.T) {
 			}
 		}
 		if rng.IntN(3) == 0 {
-			q.Fields = append(q.Fields, FieldFilter{Field: rng.IntN(3), Value: alphabet[rng.IntN(6)]})
+			q.Fields = append(q.Fields, FieldFilter{Field: rng.IntN(3), Value: alphabet[rng.IntN(6)], Exact: rng.IntN(2) == 0})
 		}
 		masks := q.masks()
 		for i := range rows {

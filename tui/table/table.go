@@ -47,7 +47,7 @@ type Column struct {
 }
 
 // KeyMap holds the table's bindings, exported so panes can show them in
-// help.
+// help. Sort opens the Browser's column menu.
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom, Sort, Reverse key.Binding
 }
@@ -61,7 +61,7 @@ func DefaultKeyMap() KeyMap {
 		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f", "space"), key.WithHelp("pgdn", "page down")),
 		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "top")),
 		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "bottom")),
-		Sort:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort column")),
+		Sort:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort by column")),
 		Reverse:  key.NewBinding(key.WithKeys("O"), key.WithHelp("O", "reverse sort")),
 	}
 }
@@ -338,12 +338,6 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			m.move(-len(m.view))
 		case key.Matches(msg, m.keys.Bottom):
 			m.move(len(m.view))
-		case key.Matches(msg, m.keys.Sort):
-			next := m.sortCol + 1
-			if next >= len(m.cols) {
-				next = -1
-			}
-			return m, m.SetSort(next, false)
 		case key.Matches(msg, m.keys.Reverse):
 			if m.sortCol >= 0 {
 				return m, m.SetSort(m.sortCol, !m.desc)
@@ -445,7 +439,11 @@ func (m Model) widths() []int {
 	used, flex := 0, 0
 	for i, c := range m.cols {
 		w[i] = c.Width
-		used += c.Width
+		if i == m.sortCol {
+			// Room for the arrow after the whole title.
+			w[i] = max(w[i], textsafe.Width(c.Title)+1)
+		}
+		used += w[i]
 		flex += c.Flex
 	}
 	used += len(m.cols) - 1 // one-cell gaps

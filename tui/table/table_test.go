@@ -61,6 +61,12 @@ func TestFilter(t *testing.T) {
 		{`department:"human resources"`, []string{"u4"}},
 		{"group:emea", []string{"u1"}},
 		{"group:everyone status:suspended", []string{"u2", "u3"}},
+		// the exact form takes a whole value of a multi-valued field
+		{`group:="Sales EMEA"`, []string{"u1"}},
+		{"group:=sales", nil},
+		{"group:=everyone", []string{"u1", "u2", "u3"}},
+		{"DEPT:=SALES", []string{"u1", "u3"}},
+		{"dept:=", nil}, // no value: the term "dept:=" that matches nothing
 		{"status:ACTIVE 山田", []string{"u5"}},
 		{"dept:営業", []string{"u5"}},
 		// unknown field names are plain text, so e-mail-ish input works.
@@ -221,10 +227,9 @@ func TestViewWindowAndAlignment(t *testing.T) {
 	if r, _ := m.Selected(); r.Key != "999" {
 		t.Errorf("end selected %q", r.Key)
 	}
-	// Sorting by name descending via keys: o then O.
-	m, cmd := m.Update(tea.KeyPressMsg{Code: 'o', Text: "o"})
-	m = run(t, m, cmd)
-	m, cmd = m.Update(tea.KeyPressMsg{Code: 'O', Text: "O"})
+	// Sorting by name descending: the column, then O.
+	m = run(t, m, m.SetSort(0, false))
+	m, cmd := m.Update(tea.KeyPressMsg{Code: 'O', Text: "O"})
 	m = run(t, m, cmd)
 	if col, desc := m.Sort(); col != 0 || !desc {
 		t.Errorf("sort = %d %v", col, desc)
@@ -413,5 +418,114 @@ func TestCellFunc(t *testing.T) {
 	m.SetCellFunc(0, nil)
 	if view := ansi.Strip(m.View()); strings.Contains(view, "mark-") || !strings.Contains(view, "Alice Smith") {
 		t.Errorf("after clearing it:\n%s", view)
+	}
+}
+
+// browserStatus is the status line of b.
+func browserStatus(b Browser) string {
+	lines := strings.Split(ansi.Strip(b.View()), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// press sends the keys to b and feeds back the table's own messages
+// (debounce, results) of what they start, as the runtime would.
+func press(t *testing.T, b Browser, keys ...string) Browser {
+	t.Helper()
+	for _, k := range keys {
+		var msg tea.KeyPressMsg
+		switch k {
+		case "esc":
+			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
+		case "enter":
+			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
+		default:
+			msg = tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
+		}
+		var cmd tea.Cmd
+		b, cmd = b.Update(msg)
+		queue := []tea.Cmd{cmd}
+		for len(queue) > 0 {
+			c := queue[0]
+			queue = queue[1:]
+			if c == nil {
+				continue
+			}
+			switch m := c().(type) {
+			case tea.BatchMsg:
+				queue = append(queue, m...)
+			case debounceMsg, resultMsg:
+				b, c = b.Update(m)
+				queue = append(queue, c)
+			}
+		}
+	}
+	return b
+}
+
+// TestSortMenu: o opens a menu on the status line; a column's number
+// sorts by it, the same number again reverses, 0 restores the natural
+// order; the sorted column's title keeps its arrow whole.
+func TestSortMenu(t *testing.T) {
+	b := NewBrowser(newTable(t, sample(), 100, 10), "users")
+	b.SetSize(100, 11)
+	b = press(t, b, "o")
+	if !b.Typing() || !strings.Contains(browserStatus(b), "sort by  1 NAME  2 LOGIN  3 DEPT  4 STATUS  0 none") {
+		t.Fatalf("o: typing %v, status %q", b.Typing(), browserStatus(b))
+	}
+	b = press(t, b, "3")
+	if col, desc := b.Table.Sort(); col != 2 || desc || b.Typing() {
+		t.Fatalf("3: sort %d %v, menu open %v", col, desc, b.Typing())
+	}
+	b = press(t, b, "o", "3")
+	if col, desc := b.Table.Sort(); col != 2 || !desc {
+		t.Fatalf("3 again: sort %d %v", col, desc)
+	}
+	if hdr := strings.Split(ansi.Strip(b.View()), "\n")[0]; !strings.Contains(hdr, "DEPT▼") {
+		t.Errorf("header %q", hdr)
+	}
+	b = press(t, b, "o", "0")
+	if col, _ := b.Table.Sort(); col != -1 {
+		t.Fatalf("0: sort %d", col)
+	}
+	b = press(t, b, "o", "esc")
+	if b.Typing() {
+		t.Fatal("esc left the menu open")
+	}
+	// A title as wide as its column keeps every letter next to the arrow.
+	th, _ := themes.ByName(themes.NoColor)
+	narrow := New([]Column{{Title: "STATUS", Width: 6}, {Title: "NAME", Width: 10}}, nil, th)
+	narrow.SetSize(40, 5)
+	narrow = run(t, narrow, narrow.SetRows(NewRows([]Row{{Key: "a", Cells: []string{"ACTIVE", "Ann"}}})))
+	narrow = run(t, narrow, narrow.SetSort(0, false))
+	if hdr := strings.Split(ansi.Strip(narrow.View()), "\n")[0]; !strings.Contains(hdr, "STATUS▲") {
+		t.Errorf("header %q cuts the sorted title", hdr)
+	}
+}
+
+// TestBrowserPositionAndFieldHelp: the status line says where the cursor
+// is; ? in the prompt lists the fields; an unknown field name says so.
+func TestBrowserPositionAndFieldHelp(t *testing.T) {
+	b := NewBrowser(newTable(t, sample(), 120, 10), "users")
+	b.SetSize(120, 11)
+	b = press(t, b, "j", "j")
+	if got := browserStatus(b); !strings.HasSuffix(got, "3/6 · 6 users") {
+		t.Errorf("position: %q", got)
+	}
+	b = press(t, b, "/", "?")
+	if got := browserStatus(b); !strings.Contains(got, "fields: department dept group status") || !strings.Contains(got, "name:=value") {
+		t.Errorf("? in the prompt: %q", got)
+	}
+	if b.Table.Query() != "" {
+		t.Errorf("? was typed into the filter: %q", b.Table.Query())
+	}
+	for _, r := range "grp:x" {
+		b = press(t, b, string(r))
+	}
+	if got := browserStatus(b); !strings.Contains(got, "unknown field grp (fields: department dept group status)") {
+		t.Errorf("unknown field: %q", got)
+	}
+	b = press(t, b, "enter")
+	if got := browserStatus(b); !strings.Contains(got, "unknown field grp") {
+		t.Errorf("unknown field after enter: %q", got)
 	}
 }
