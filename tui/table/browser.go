@@ -27,7 +27,7 @@ type Browser struct {
 	// the prompt) until the next key.
 	fieldsShown bool
 	width       int
-	filter key.Binding
+	filter      key.Binding
 	// partialOf is how many rows there are in all while the table holds
 	// only the first ones (a large directory loading); 0 once complete.
 	partialOf int
