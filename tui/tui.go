@@ -94,6 +94,16 @@ type Options struct {
 	Static bool
 }
 
+// ProfileSwitchedMsg answers an Options.SwitchProfile that switched in
+// place (the demo's two admins) rather than by restarting: the header
+// shows Profile, and the footer says who the dashboard now acts as, or
+// why it could not switch.
+type ProfileSwitchedMsg struct {
+	Profile string
+	As      string // the admin now acting, for the footer
+	Err     error
+}
+
 // Model is the root model. Create it with New.
 type Model struct {
 	banner    accesspane.Banner
@@ -382,6 +392,14 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if i := m.paneIndex(accesspane.Name); i >= 0 {
 			m.switchTo(i)
 		}
+		return m, nil
+	case ProfileSwitchedMsg:
+		if msg.Err != nil {
+			m.message = "profile: " + msg.Err.Error()
+			return m, nil
+		}
+		m.ctx.Profile = msg.Profile
+		m.message = "now acting as " + msg.As
 		return m, nil
 	case headerMsg:
 		m.headBusy = false
@@ -841,9 +859,15 @@ func (m *Model) footer() string {
 }
 
 // hintLine is the focused pane's keys followed by ": command • ? help •
-// q quit", which always stay in sight: the pane's keys get the width
-// that is left, and bubbles/help ends them with "…" where they are cut.
+// q quit", which always stay in sight (unless the pane is taking text):
+// the pane's keys get the width that is left, and bubbles/help ends them
+// with "…" where they are cut.
 func (m *Model) hintLine() string {
+	if m.panes[m.active].Capturing() {
+		// The pane takes every key as text: ": ? q" would be typed, so
+		// only its own keys are true.
+		return m.help.ShortHelpView(m.panes[m.active].Keys())
+	}
 	global := m.help.ShortHelpView([]key.Binding{m.keys.Palette, m.keys.Help, m.keys.Quit})
 	sep := m.help.Styles.ShortSeparator.Render(m.help.ShortSeparator)
 	room := m.width - ansi.StringWidthWc(global) - ansi.StringWidthWc(sep)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -27,8 +28,20 @@ import (
 	"github.com/dirdeck/dirdeck/tui/syncer"
 )
 
-// demoHint is the line under the header in demo mode.
-const demoHint = "Demo: a simulated org. Add yours with `dirdeck profile add NAME --org-url https://…`"
+// demoHint is the line under the header in demo mode: the second admin
+// first (four eyes is the demo's point), then how to leave the demo.
+const demoHint = "Demo: :profile reviewer = a 2nd admin · your org: dirdeck profile add NAME --org-url https://…"
+
+// flagHook is the TUI's one pre-submit hook: it flags both admins and
+// groups that group rules fill.
+func flagHook(ctx context.Context, c *okta.Client) func(*plan.Plan) error {
+	return func(p *plan.Plan) error {
+		if err := plan.FlagAdmins(ctx, c, p); err != nil {
+			return err
+		}
+		return plan.FlagRules(ctx, c, p)
+	}
+}
 
 // runDashboard opens the TUI on the active profile, or on an in-process
 // simulated org when nothing is configured. `:profile NAME` closes the
@@ -100,14 +113,7 @@ func openDashboard(ctx context.Context, profile, theme string) (next string, err
 	// credential, asked once when first needed.
 	who := review.Identity(ctx, c, r.Profile.ClientID)
 	o.Identity, o.ApprovalsRequired = who, r.Profile.ApprovalsRequired
-	// The TUI has one pre-submit hook: it flags both admins and groups
-	// that group rules fill.
-	o.FlagAdmins = func(p *plan.Plan) error {
-		if err := plan.FlagAdmins(ctx, c, p); err != nil {
-			return err
-		}
-		return plan.FlagRules(ctx, c, p)
-	}
+	o.FlagAdmins = flagHook(ctx, c)
 	o.Review = review.PlanActions(ctx, st, who, plan.ApplyOptions{
 		Client: c, AllowWrites: r.Profile.AllowWrites, ApprovalsRequired: r.Profile.ApprovalsRequired,
 	})
@@ -127,7 +133,11 @@ func openDashboard(ctx context.Context, profile, theme string) (next string, err
 }
 
 // runDemo serves a simulated org on loopback, syncs it into a throwaway
-// cache and opens the TUI on it.
+// cache and opens the TUI on it. The demo has two admins, so a newcomer
+// can see four eyes through: the sim's "superadmin" stages, submits and
+// applies, and `:profile reviewer` switches to the sim's "reviewer" (another
+// admin, with a token of her own) to approve. Writes go to the in-process
+// simulated org only; syncs read with its read-only token.
 func runDemo(ctx context.Context, theme string) error {
 	dir, err := os.MkdirTemp("", "dirdeck-demo-")
 	if err != nil {
@@ -153,18 +163,65 @@ func runDemo(ctx context.Context, theme string) error {
 		return withCode(exitFailed, err)
 	}
 	defer closeLog()
-	c, err := okta.New(ctx, okta.Credentials{OrgURL: url, Token: sim.Token("readonly")}, okta.Options{Logger: logger})
+	client := func(token string) (*okta.Client, error) {
+		return okta.New(ctx, okta.Credentials{OrgURL: url, Token: sim.Token(token)}, okta.Options{Logger: logger})
+	}
+	c, err := client("readonly")
 	if err != nil {
 		return withCode(exitFailed, err)
 	}
-	runner := syncer.New(c, st, time.Hour)
-	who := review.Identity(ctx, c, "")
-	return runTUI(ctx, runner, tui.Options{
-		Store: st, Theme: theme, Profile: "demo", OrgURL: url, Demo: true, ReadOnly: true, Hint: demoHint,
-		// Staging and reviewing work in the demo; applying needs writes.
-		Identity: who,
-		Review:   review.PlanActions(ctx, st, who, plan.ApplyOptions{Client: c}),
-	})
+	seats := map[string]*demoSeat{}
+	for _, s := range []struct{ name, token string }{{"admin", "superadmin"}, {"reviewer", "reviewer"}} {
+		sc, err := client(s.token)
+		if err != nil {
+			return withCode(exitFailed, err)
+		}
+		who := review.Identity(ctx, sc, "")
+		seats[s.name] = &demoSeat{name: s.name, client: sc, who: who,
+			actions: review.PlanActions(ctx, st, who, plan.ApplyOptions{Client: sc, AllowWrites: true})}
+	}
+	var current atomic.Pointer[demoSeat]
+	current.Store(seats["admin"])
+	seat := func() *demoSeat { return current.Load() }
+	o := tui.Options{
+		Store: st, Theme: theme, Profile: "demo admin", OrgURL: url, Demo: true, Hint: demoHint,
+		// The checks run as the admin who writes: its scopes, the org's
+		// token inventory (the sim's tokens age like real ones) and the
+		// expiry banner.
+		AccessCheck: accesspane.Checker(ctx, seats["admin"].client, accesspane.CheckerOptions{
+			Scopes: access.CheckOptions{AllowWrites: true},
+		}),
+		Identity:   func() (plan.Identity, error) { return seat().who() },
+		FlagAdmins: func(p *plan.Plan) error { return flagHook(ctx, seat().client)(p) },
+		Review: review.Actions{
+			Approve: func(id, comment string) tea.Cmd { return seat().actions.Approve(id, comment) },
+			Reject:  func(id, comment string) tea.Cmd { return seat().actions.Reject(id, comment) },
+			Apply:   func(id string, rebase bool) tea.Cmd { return seat().actions.Apply(id, rebase) },
+			Check:   func(id, action string) tea.Cmd { return seat().actions.Check(id, action) },
+		},
+		Profiles: []string{"admin", "reviewer"},
+		SwitchProfile: func(name string) tea.Cmd {
+			next, ok := seats[name]
+			if !ok {
+				return func() tea.Msg { return tui.ProfileSwitchedMsg{Err: fmt.Errorf("the demo has two admins: admin and reviewer, not %q", name)} }
+			}
+			current.Store(next)
+			return func() tea.Msg {
+				me, err := next.who()
+				return tui.ProfileSwitchedMsg{Profile: "demo " + next.name, As: me.String(), Err: err}
+			}
+		},
+	}
+	return runTUI(ctx, syncer.New(c, st, time.Hour), o)
+}
+
+// demoSeat is one of the demo's two admins: the credential it acts with,
+// who it is (asked of the sim on first use) and its review actions.
+type demoSeat struct {
+	name    string
+	client  *okta.Client
+	who     func() (plan.Identity, error)
+	actions review.Actions
 }
 
 // runSnapshot opens the TUI read-only on a copy of a cache that another

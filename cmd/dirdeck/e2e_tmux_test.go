@@ -145,6 +145,62 @@ func TestDemoDashboardInTmux(t *testing.T) {
 	}
 }
 
+// TestDemoFourEyesInTmux walks the demo as a newcomer would, from the
+// Access pane to an applied plan: the checks of the sim's credential and
+// tokens, stage a removal, submit, `:profile reviewer`, approve as the
+// second admin, apply, and the re-sync in the Sync pane.
+func TestDemoFourEyesInTmux(t *testing.T) {
+	bin := tmuxBinary(t)
+	home := t.TempDir()
+	s := startTmux(t, "foureyes", 120, 40, []string{"-u", "DIRDECK_ORG_URL", "-u", "DIRDECK_API_TOKEN", "-u", "DIRDECK_PROFILE",
+		"DIRDECK_HOME=" + home, "HOME=" + home}, bin)
+	s.waitFor("250 users")
+	s.keys("6")
+	scr := s.waitFor("API tokens")
+	for _, want := range []string{"push group changes", "Legacy SCIM connector", "idles out in 5 days"} {
+		if !strings.Contains(scr, want) {
+			t.Fatalf("the Access pane lacks %q:\n%s", want, scr)
+		}
+	}
+	// Legal's first member, staged for removal and submitted.
+	s.keys("3")
+	s.waitFor("40 groups")
+	s.keys("Down", "Enter")
+	s.waitFor("groups › Legal")
+	s.keys("d")
+	s.waitFor("1 staged change")
+	s.keys("S")
+	s.waitFor("Submit for review")
+	s.keys("Enter")
+	s.waitFor("┃ > Submit for review")
+	s.keys("Enter")
+	s.waitFor("submitted plan")
+	// The author cannot approve; the reviewer can.
+	s.keys("Enter")
+	s.waitFor("State:  pending")
+	s.keys("a")
+	s.waitFor("four eyes")
+	s.keys(":profile reviewer", "Enter")
+	s.waitFor("now acting as Priya Raman")
+	s.keys("a")
+	s.waitFor("comment for the author")
+	s.tmux("send-keys", "-t", "e2e", "-l", "looks right")
+	s.keys("Enter")
+	s.waitFor("State:  approved")
+	s.keys("A")
+	s.waitFor("Type the org's domain")
+	s.tmux("send-keys", "-t", "e2e", "-l", "127.0.0.1")
+	s.keys("Enter")
+	s.waitFor("State:  applied")
+	s.keys("5")
+	scr = s.waitFor("plan        ok")
+	if !strings.Contains(scr, "#2") {
+		t.Fatalf("the Sync pane does not show the apply's re-sync:\n%s", scr)
+	}
+	s.keys("q")
+	s.waitForExit()
+}
+
 // TestProfileSwitchInTmux opens the dashboard on one profile and switches
 // to another with `:profile NAME`.
 func TestProfileSwitchInTmux(t *testing.T) {
