@@ -203,7 +203,9 @@ func runDemo(ctx context.Context, theme string) error {
 		SwitchProfile: func(name string) tea.Cmd {
 			next, ok := seats[name]
 			if !ok {
-				return func() tea.Msg { return tui.ProfileSwitchedMsg{Err: fmt.Errorf("the demo has two admins: admin and reviewer, not %q", name)} }
+				return func() tea.Msg {
+					return tui.ProfileSwitchedMsg{Err: fmt.Errorf("the demo has two admins: admin and reviewer, not %q", name)}
+				}
 			}
 			current.Store(next)
 			return func() tea.Msg {
