@@ -366,7 +366,21 @@ func TestErrors(t *testing.T) {
 			},
 			check:    func(err error) bool { return errors.Is(err, ErrMalformedResponse) },
 			wantText: []string{"list users page 1: malformed response body"},
-			attempts: 2,
+			attempts: 3, // cut short: retried like a dropped connection, MaxRetries times
+		},
+		{
+			name: "malformed JSON",
+			fault: func(w http.ResponseWriter, r *http.Request, n int) bool {
+				w.Header().Set("Content-Type", "application/json")
+				w.Write([]byte(`[{"id":"00u1","status":}]`))
+				return true
+			},
+			list: func(c *Client) error {
+				return c.ListUsers(context.Background(), Query{}, func([]directory.User) error { return nil })
+			},
+			check:    func(err error) bool { return errors.Is(err, ErrMalformedResponse) },
+			wantText: []string{"list users page 1: malformed response body"},
+			attempts: 2, // wrong, not cut: retried once
 		},
 		{
 			name: "wrong JSON shape",

@@ -73,8 +73,10 @@
 // the window resets; 500/502/503/504 and network errors (connection resets,
 // timeouts, bodies cut short) are retried for idempotent requests (GET,
 // PUT, DELETE; never POST). Backoff is exponential with jitter from
-// Options.BaseBackoff, up to Options.MaxRetries retries. A 2xx body that is
-// not valid JSON is retried once, then fails with ErrMalformedResponse.
+// Options.BaseBackoff, up to Options.MaxRetries retries. A 2xx JSON body
+// that ends before its value does was cut in transit and counts as a body
+// cut short; one that is otherwise not valid JSON is retried once. Either
+// fails with ErrMalformedResponse when its retries run out.
 //
 // # Journal
 //

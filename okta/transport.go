@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -222,6 +223,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, errors.New(req.Method + " " + tmpl + ": " + entry.Network)
 		}
 
+		// A JSON body that ends before its value does was cut in transit
+		// (a proxy or the connection gave up mid-body): the same failure
+		// as a reset while reading, retried alike, and journaled as such.
+		cut := resp.StatusCode < 300 && isJSON(resp.Header) && cutShort(respBody)
+		if cut {
+			entry.Network = fmt.Sprintf("reading body: cut short after %d bytes", len(respBody))
+		}
 		if resp.StatusCode >= 400 {
 			eb := newAPIError("", resp.StatusCode, respBody).withChallenge(resp.Header)
 			entry.ErrorCode, entry.ErrorID = eb.ErrorCode, eb.ErrorID
@@ -241,6 +249,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			// next attempt until the window resets.
 			retry = true
 		case retryableStatus(resp.StatusCode):
+			retry = idempotent(req)
+		case cut:
 			retry = idempotent(req)
 		case resp.StatusCode < 300 && isJSON(resp.Header) && !json.Valid(respBody) && !malformedRetried:
 			// A broken answer to a write may hide a write that happened.
@@ -312,6 +322,14 @@ func (t *transport) noteToken(status int, body []byte) {
 		t.tokenLifetime = time.Duration(tok.ExpiresIn) * time.Second
 		t.tokenErr = nil
 	}
+}
+
+// cutShort reports whether body is JSON that stops before its value ends
+// ("unexpected end of JSON input"), as opposed to JSON that is wrong.
+func cutShort(body []byte) bool {
+	var se *json.SyntaxError
+	err := json.Unmarshal(body, new(json.RawMessage))
+	return errors.As(err, &se) && se.Offset >= int64(len(body)) && strings.Contains(se.Error(), "unexpected end")
 }
 
 func isJSON(h http.Header) bool {
