@@ -474,6 +474,7 @@ func (c *churner) removeMember() bool {
 func (c *churner) createGroup() bool {
 	g := &group{typ: "OKTA_GROUP", created: c.now, lastUpdated: c.now, lastMembershipUpdated: c.now}
 	g.id, g.seq = c.o.newID(prefixGroup)
+	c.s.beforeProfileWrite(g, true, c.now)
 	g.name = groupTopics[c.r.IntN(len(groupTopics))] + " " + strconv.Itoa(int(g.seq))
 	g.description = "Created by churn round " + strconv.FormatUint(c.round, 10)
 	c.o.insertGroup(g)
@@ -486,6 +487,7 @@ func (c *churner) renameGroup() bool {
 	if g == nil {
 		return false
 	}
+	c.s.beforeProfileWrite(g, false, c.now)
 	g.name = groupTopics[c.r.IntN(len(groupTopics))] + " " + groupPlaces[c.r.IntN(len(groupPlaces))] + " " + strconv.Itoa(int(g.seq))
 	g.lastUpdated = c.now
 	c.log(EventGroupUpdate, groupTarget(g))

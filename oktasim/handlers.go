@@ -244,6 +244,7 @@ func (s *Sim) listGroups(c *call) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var keep func(*group) bool
+	view := func(g *group) *group { return g }
 	switch {
 	case search != "":
 		e, err := parseExpr(search, groupSearchRules, true)
@@ -251,7 +252,14 @@ func (s *Sim) listGroups(c *call) {
 			c.badSearch(err.Error())
 			return
 		}
-		keep = func(g *group) bool { return e.eval(groupValues(g)) }
+		// Search answers from its lagging index: the groups as they were
+		// before writes it has not caught up with.
+		now := s.nowMS()
+		view = func(g *group) *group { return g.searchView(now) }
+		keep = func(g *group) bool {
+			v := view(g)
+			return v != nil && e.eval(groupValues(v))
+		}
 	case filter != "":
 		e, err := parseExpr(filter, groupFilterRules, true)
 		if err != nil {
@@ -264,7 +272,7 @@ func (s *Sim) listGroups(c *call) {
 	}
 	// The spec: default 10000; Okta's reference: "limit integer <= 10000"
 	// (https://developer.okta.com/docs/api/openapi/okta-management/management/tag/Group/#tag/Group/operation/listGroups).
-	page(c, s.org.groups, groupKey, keep, 10000, 10000, func(b []byte, g *group) []byte { return s.org.appendCachedGroup(b, g, c.base, stats) })
+	page(c, s.org.groups, groupKey, keep, 10000, 10000, func(b []byte, g *group) []byte { return s.org.appendCachedGroup(b, view(g), c.base, stats) })
 }
 
 // groupParam resolves a group id.

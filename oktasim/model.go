@@ -138,6 +138,11 @@ type group struct {
 	lastMembershipUpdated int64
 	members               []*user // sorted by id
 	apps                  []*appGroup
+	// searchPrev is what `search` sees of the group until searchDue (sim
+	// clock, ms): its state before the last create or profile write, nil
+	// when the write created it. See Options.SearchLag.
+	searchPrev *group
+	searchDue  int64
 	// cache is the encoded group, filled lazily by readers (hence
 	// atomic); it records what it was encoded from, so it needs no
 	// invalidation.

@@ -19,7 +19,22 @@ type Options struct {
 	// RateLimits is "off" (the default: headers but no 429s),
 	// "realistic" (Okta Enterprise defaults) or "dev" (ten times those).
 	RateLimits string
+	// SearchLag is how long a group create or profile write stays
+	// invisible to `search` (on the sim clock): Okta's search reads a
+	// replicated index that lags writes, while `filter` reads current
+	// data. Zero means DefaultSearchLag; a negative value turns the lag
+	// off.
+	SearchLag time.Duration
 }
+
+// DefaultSearchLag is the search lag of a sim whose Options leave it
+// zero. Okta documents the difference, not a number: filter "filters
+// against the most up-to-date data. For example, if you create a user or
+// change an attribute and then issue a filter request, the changes are
+// reflected in your results" (Users and Groups API reference, parameter
+// filter), while search reads an index that lags writes. A few seconds is
+// this simulator's choice.
+const DefaultSearchLag = 3 * time.Second
 
 // New generates the org described by opts.
 func New(opts Options) (*Sim, error) {
@@ -28,6 +43,9 @@ func New(opts Options) (*Sim, error) {
 	}
 	if opts.RateLimits == "" {
 		opts.RateLimits = "off"
+	}
+	if opts.SearchLag == 0 {
+		opts.SearchLag = DefaultSearchLag
 	}
 	lim, err := newLimiter(opts.RateLimits)
 	if err != nil {

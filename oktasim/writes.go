@@ -177,6 +177,7 @@ func (s *Sim) writeGroupProfile(c *call, replace bool) {
 		o.insertGroup(g)
 		event = EventGroupCreate
 	}
+	s.beforeProfileWrite(g, event == EventGroupCreate, now)
 	g.name, g.description, g.custom, g.lastUpdated = name, description, custom, now
 	s.logWrite(c, now, event, groupTarget(g))
 	c.body = appendGroup(c.body[:0], g, c.base, false)

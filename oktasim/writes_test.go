@@ -113,7 +113,9 @@ func TestGroupWrites(t *testing.T) {
 		}
 	}
 
-	// The created group is a real OKTA_GROUP, listed and gettable.
+	// The created group is a real OKTA_GROUP, listed and gettable (by
+	// search once its index has caught up).
+	s.Advance(DefaultSearchLag)
 	status, body := send(t, "GET", srv.URL+"/api/v1/groups?search="+`profile.name+eq+"Signature+pilots"`, super, "")
 	var found []struct {
 		ID      string `json:"id"`

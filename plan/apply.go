@@ -502,7 +502,7 @@ func checkDrift(ctx context.Context, c *okta.Client, rec *Record, journal map[in
 			e, journaled := createEntry(p, base.Ref, journal)
 			g.id = e.GroupID
 			if g.id == "" {
-				named, err := groupsNamed(ctx, c, base.Name)
+				named, err := groupsNamed(ctx, c, base.Name, e, journaled)
 				if err != nil {
 					return nil, nil, err
 				}
@@ -595,9 +595,22 @@ func readMembers(ctx context.Context, c *okta.Client, g *liveGroup) error {
 
 // groupsNamed returns the groups whose name is name, case-insensitively
 // (as Okta compares group names).
-func groupsNamed(ctx context.Context, c *okta.Client, name string) ([]directory.Group, error) {
+//
+// When an earlier run sent the create (e is journaled started or failed),
+// the group it may have made must be seen at once, and Okta's search is
+// eventually consistent: a group created seconds ago may be missing from
+// it. So the lookup then uses filter, which reads current data, for the
+// OKTA_GROUPs updated since the request went out — a group created then
+// has a lastUpdated at least as late (filter takes neither the name nor
+// created on groups; the name is compared here). Otherwise the lookup only checks
+// that the name is free before a first create, and search serves: Okta
+// refuses a duplicate name at create time anyway.
+func groupsNamed(ctx context.Context, c *okta.Client, name string, e JournalEntry, journaled bool) ([]directory.Group, error) {
 	var named []directory.Group
 	q := okta.Query{Search: fmt.Sprintf("profile.name eq %q", name)}
+	if from, _, sent := createSent(e, journaled); sent {
+		q = okta.Query{Filter: fmt.Sprintf("type eq %q and lastUpdated gt %q", directory.GroupTypeOkta, directory.DigestTime(from.Add(-clockSkew)))}
+	}
 	err := c.ListGroups(ctx, q, func(gs []directory.Group) error {
 		for _, g := range gs {
 			if strings.EqualFold(g.Name, name) {
@@ -610,6 +623,21 @@ func groupsNamed(ctx context.Context, c *okta.Client, name string) ([]directory.
 		return nil, fmt.Errorf("look for group %q: %w", name, err)
 	}
 	return named, nil
+}
+
+// createSent reports whether journal entry e says a create request went
+// out without its answer being recorded (started, or failed), and between
+// which times.
+func createSent(e JournalEntry, journaled bool) (from, to time.Time, sent bool) {
+	switch {
+	case !journaled:
+		return time.Time{}, time.Time{}, false
+	case e.State == OpStarted:
+		return e.Time, time.Now(), !e.Time.IsZero()
+	case e.State == OpFailed:
+		return e.Started, e.Time, !e.Started.IsZero()
+	}
+	return time.Time{}, time.Time{}, false
 }
 
 // createEntry is the journal entry of the operation creating group ref,
@@ -636,17 +664,14 @@ const clockSkew = 5 * time.Minute
 // created while that request was out. Anything else is someone else's
 // group, and the name stays taken.
 func ownLostCreate(named []directory.Group, base GroupBase, e JournalEntry, journaled bool) (directory.Group, bool) {
-	if !journaled || (e.State != OpStarted && e.State != OpFailed) || len(named) != 1 {
+	from, to, sent := createSent(e, journaled)
+	if !sent || len(named) != 1 {
 		return directory.Group{}, false
 	}
 	g := named[0]
-	from, to := e.Time, time.Now()
-	if e.State == OpFailed {
-		from, to = e.Started, e.Time
-	}
 	created := g.Created.UTC()
 	ok := g.Type == directory.GroupTypeOkta && g.Name == base.Name && g.Description == base.Description &&
-		!from.IsZero() && !created.Before(from.Add(-clockSkew)) && !created.After(to.Add(clockSkew))
+		!created.Before(from.Add(-clockSkew)) && !created.After(to.Add(clockSkew))
 	return g, ok
 }
 

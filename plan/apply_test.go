@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/internal/testorg"
@@ -464,9 +465,11 @@ func (f *fixture) outsiderID(t *testing.T, tg targets) string {
 // process). The resumed apply recognises the group it created — its name,
 // description and creation time match the journal — instead of calling
 // the name taken, and finishes without creating it twice. A same-named
-// group that is not its own still blocks.
+// group that is not its own still blocks. Okta's search lags writes (an
+// hour here, so that it cannot catch up during the test): the resumed
+// apply must find its group with filter, which reads current data.
 func TestApplyAdoptsItsOwnCreateWhoseAnswerWasLost(t *testing.T) {
-	f := newFixture(t)
+	f := newFixtureSim(t, oktasim.Options{Scenario: "S", Seed: 1, SearchLag: time.Hour})
 	tg := f.targets(t, 4)
 	c := f.client(t, "superadmin")
 	ctx := context.Background()
@@ -512,9 +515,19 @@ func TestApplyAdoptsItsOwnCreateWhoseAnswerWasLost(t *testing.T) {
 	}
 }
 
+// groupsNamed lists the OKTA_GROUPs named name as they are now (filter,
+// not the lagging search).
 func (f *fixture) groupsNamed(t *testing.T, c *okta.Client, name string) []directory.Group {
 	t.Helper()
-	named, err := groupsNamed(context.Background(), c, name)
+	var named []directory.Group
+	err := c.ListGroups(context.Background(), okta.Query{Filter: `type eq "OKTA_GROUP"`}, func(gs []directory.Group) error {
+		for _, g := range gs {
+			if g.Name == name {
+				named = append(named, g)
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

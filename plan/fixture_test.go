@@ -31,7 +31,13 @@ func (f *fixture) client(t *testing.T, token string) *okta.Client {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{testorg.Start(t, testorg.Options{Sim: oktasim.Options{Scenario: "S", Seed: 1}, Token: "superadmin", Client: clientOptions})}
+	return newFixtureSim(t, oktasim.Options{Scenario: "S", Seed: 1})
+}
+
+// newFixtureSim is newFixture on an org with other simulator options.
+func newFixtureSim(t *testing.T, sim oktasim.Options) *fixture {
+	t.Helper()
+	f := &fixture{testorg.Start(t, testorg.Options{Sim: sim, Token: "superadmin", Client: clientOptions})}
 	f.Sync(t, dsync.Options{})
 	f.Server.Sim.ResetStats()
 	return f
