@@ -59,10 +59,12 @@ func (s *Sim) authenticate(r *http.Request, now time.Time) (*principal, bool) {
 			t.lastUsed.Store(ms)
 			return &principal{token: t}, true
 		}
-	case strings.EqualFold(scheme, "Bearer"):
+	case strings.EqualFold(scheme, "Bearer"), strings.EqualFold(scheme, "DPoP"):
+		// A DPoP-bound token is valid only under the DPoP scheme (with a
+		// proof, checked by the caller), a plain one only as Bearer.
 		s.authMu.Lock()
 		defer s.authMu.Unlock()
-		if at := s.accessTokens[cred]; at != nil && ms < at.expires {
+		if at := s.accessTokens[cred]; at != nil && ms < at.expires && (at.jkt != "") == strings.EqualFold(scheme, "DPoP") {
 			return &principal{access: at}, true
 		}
 	}

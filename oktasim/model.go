@@ -209,6 +209,8 @@ type accessToken struct {
 	clientID string
 	scopes   []string
 	roles    []string // the service app's admin role types
+	token    string   // the token itself, for the DPoP proof's ath
+	jkt      string   // thumbprint of the key a DPoP-bound token is bound to
 	expires  int64    // ms on the sim clock
 }
 
@@ -240,6 +242,7 @@ type Sim struct {
 
 	authMu       sync.Mutex
 	accessTokens map[string]*accessToken
+	dpop         *dpopState // nonces and proof ids seen (Options.DPoP)
 
 	limits *limiter
 	stats  statsCounters

@@ -306,6 +306,17 @@ func (s *Sim) issueToken(c *call) {
 		c.oauthFail(http.StatusBadRequest, "unsupported_grant_type", fmt.Sprintf("'%s' is not a supported grant type for this client.", gt))
 		return
 	}
+	var jkt string
+	if s.opts.DPoP {
+		var f *dpopFailure
+		if jkt, f = s.checkProof(r, c.base+"/oauth2/v1/token", ""); f != nil {
+			if f.nonce != "" {
+				c.setHeader("DPoP-Nonce", f.nonce)
+			}
+			c.oauthFail(http.StatusBadRequest, f.code, f.desc)
+			return
+		}
+	}
 	if r.Form.Get("client_assertion_type") != jwtBearerAssertion || r.Form.Get("client_assertion") == "" {
 		c.oauthFail(http.StatusUnauthorized, "invalid_client", "Client authentication failed: this client requires a private_key_jwt client assertion.")
 		return
@@ -347,10 +358,14 @@ func (s *Sim) issueToken(c *call) {
 			delete(s.accessTokens, k)
 		}
 	}
-	s.accessTokens[token] = &accessToken{clientID: client.ClientID, scopes: scopes, roles: client.Roles, expires: now + accessTokenTTL.Milliseconds()}
+	s.accessTokens[token] = &accessToken{clientID: client.ClientID, scopes: scopes, roles: client.Roles, token: token, jkt: jkt, expires: now + accessTokenTTL.Milliseconds()}
 	s.authMu.Unlock()
+	tokenType := "Bearer"
+	if jkt != "" {
+		tokenType = "DPoP"
+	}
 	b, _ := json.Marshal(tokenResponse{
-		TokenType:   "Bearer",
+		TokenType:   tokenType,
 		ExpiresIn:   int(accessTokenTTL / time.Second),
 		AccessToken: token,
 		Scope:       strings.Join(scopes, " "),

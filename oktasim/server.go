@@ -25,6 +25,9 @@ type Options struct {
 	// data. Zero means DefaultSearchLag; a negative value turns the lag
 	// off.
 	SearchLag time.Duration
+	// DPoP makes the seeded OAuth service apps require DPoP-bound access
+	// tokens, as Okta's newly created API service apps do (dpop.go).
+	DPoP bool
 }
 
 // DefaultSearchLag is the search lag of a sim whose Options leave it
@@ -51,7 +54,7 @@ func New(opts Options) (*Sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sim{opts: opts, limits: lim, accessTokens: map[string]*accessToken{}, ext: newSimExt(opts.Seed)}
+	s := &Sim{opts: opts, limits: lim, accessTokens: map[string]*accessToken{}, ext: newSimExt(opts.Seed), dpop: newDPoPState()}
 	s.stats.init()
 	s.seeded = func(now int64) (*org, error) { return generate(opts.Scenario, opts.Seed, now) }
 	o, err := s.seeded(s.nowMS())
@@ -189,6 +192,16 @@ func (s *Sim) serveAPI(c *call) {
 			return
 		}
 		c.who = who
+		if who.access != nil && who.access.jkt != "" {
+			jkt, f := s.checkProof(c.r, c.base+c.r.URL.Path, who.access.token)
+			if f == nil && jkt != who.access.jkt {
+				f = &dpopFailure{code: "invalid_dpop_proof", desc: "The DPoP proof JWT was not signed with the key the access token is bound to."}
+			}
+			if f != nil {
+				c.dpopRefuse(f)
+				return
+			}
+		}
 		if !s.limits.takeCredential(c, who.credential(), bucket, now) {
 			s.stats.throttled.Add(1)
 			c.fail(http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")

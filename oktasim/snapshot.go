@@ -60,7 +60,7 @@ func newEmpty(opts Options) (*Sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sim{opts: opts, limits: lim, accessTokens: map[string]*accessToken{}, ext: newSimExt(opts.Seed)}
+	s := &Sim{opts: opts, limits: lim, accessTokens: map[string]*accessToken{}, ext: newSimExt(opts.Seed), dpop: newDPoPState()}
 	s.stats.init()
 	s.faults.seed(opts.Seed)
 	return s, nil

@@ -34,6 +34,7 @@ type simServeOptions struct {
 	scenario   string
 	seed       int64
 	rateLimits string
+	dpop       bool
 }
 
 func newSimServeCmd() *cobra.Command {
@@ -72,6 +73,7 @@ Scenarios: S ≈ 250 users, M 10k, L 100k, XL 1M.`,
 	f.StringVar(&o.scenario, "scenario", "S", "org size: S, M, L or XL")
 	f.Int64Var(&o.seed, "seed", 1, "seed of the generated org")
 	f.StringVar(&o.rateLimits, "rate-limits", "off", "rate limiting: off, realistic or dev")
+	f.BoolVar(&o.dpop, "dpop", false, "the OAuth service apps require DPoP-bound access tokens, as new Okta API service apps do")
 	return cmd
 }
 
@@ -88,7 +90,7 @@ func runSimServe(ctx context.Context, cmd *cobra.Command, o simServeOptions) err
 	default:
 		return withCode(exitUsage, fmt.Errorf("invalid argument %q for --rate-limits: want off, realistic or dev", o.rateLimits))
 	}
-	sim, err := oktasim.New(oktasim.Options{Scenario: o.scenario, Seed: o.seed, RateLimits: o.rateLimits})
+	sim, err := oktasim.New(oktasim.Options{Scenario: o.scenario, Seed: o.seed, RateLimits: o.rateLimits, DPoP: o.dpop})
 	if err != nil {
 		return fmt.Errorf("generate simulated org: %w", err)
 	}
