@@ -129,13 +129,21 @@ func claimed(p pane.Pane, press tea.KeyPressMsg) bool {
 type helpKeys struct {
 	pane   []key.Binding
 	global keyMap
+	ctx    *pane.Context // what the session can do: no s or S where it cannot
 }
 
 func (h helpKeys) FullHelp() [][]key.Binding {
 	g := h.global
+	actions := []key.Binding{g.Palette}
+	if !h.ctx.NoSync {
+		actions = append(actions, g.Sync)
+	}
+	if !h.ctx.NoStaging {
+		actions = append(actions, g.Submit)
+	}
 	return [][]key.Binding{
 		h.pane,
 		{g.Pane, g.Next, g.Prev, g.Back},
-		{g.Palette, g.Sync, g.Submit, g.Help, g.Quit},
+		append(actions, g.Help, g.Quit),
 	}
 }

@@ -192,3 +192,38 @@ func TestHelpInSight(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionWithoutStagingOrSync is what `bundle open` runs: no staging
+// and no syncing, so neither is offered (help, hints, the Sync pane) nor
+// taken, and the header shows the snapshot's age instead of a sync's.
+func TestSessionWithoutStagingOrSync(t *testing.T) {
+	taken := fixture.Now.Add(-72 * time.Hour)
+	h := start(t, 120, 40, Options{Theme: "no-color", ReadOnly: true, Bundle: true, NoStaging: true, SnapshotAt: taken})
+	if f := ansi.Strip(h.frame()); !strings.Contains(f, "snapshot taken 3d ago") || strings.Contains(f, "synced") {
+		t.Errorf("header:\n%s", strings.Split(f, "\n")[0])
+	}
+	// A group's detail: no staging keys in the hint, and d stages nothing.
+	h.keys("3", "down", "down", "enter")
+	h.keys("space", "d", "S")
+	f := ansi.Strip(h.frame())
+	for _, bad := range []string{"stage", "mark", "S to submit"} {
+		if strings.Contains(f, bad) {
+			t.Errorf("the frame offers %q:\n%s", bad, f)
+		}
+	}
+	if !strings.Contains(f, "staging is not available in this session") {
+		t.Errorf("S does not say staging is unavailable:\n%s", f)
+	}
+	h.keys("esc", "esc", "5")
+	if f := ansi.Strip(h.frame()); strings.Contains(f, "press s") {
+		t.Errorf("the Sync pane offers s:\n%s", f)
+	}
+	h.keys("?")
+	if f := ansi.Strip(h.frame()); strings.Contains(f, "sync now") || strings.Contains(f, "submit staged") {
+		t.Errorf("the help offers s or S:\n%s", f)
+	}
+	m, _ := h.final()
+	if n := m.ctx.Staging.Count(); n != 0 {
+		t.Errorf("%d changes staged in a session that cannot submit them", n)
+	}
+}

@@ -48,6 +48,12 @@ type Options struct {
 	Demo     bool // in-process simulated org: shows the DEMO badge and Hint
 	Bundle   bool // a replayed support bundle: shows the BUNDLE badge
 	ReadOnly bool // shows READ-ONLY instead of WRITE
+	// NoStaging is a session that cannot submit plans (a support bundle,
+	// a read-only snapshot): staging keys are neither offered nor taken.
+	NoStaging bool
+	// SnapshotAt is when the cache's snapshot was taken (a support
+	// bundle): the header shows its age instead of the last sync's.
+	SnapshotAt time.Time
 	// Hint is a one-line message under the header (e.g. how to add a real
 	// org in demo mode, or why the cache is read-only).
 	Hint string
@@ -158,7 +164,7 @@ func New(o Options) (*Model, error) {
 	}
 	ctx := &pane.Context{
 		Store: o.Store, Theme: th, Profile: o.Profile, OrgURL: o.OrgURL,
-		Demo: o.Demo, ReadOnly: o.ReadOnly, Now: o.Now,
+		Demo: o.Demo, ReadOnly: o.ReadOnly, Now: o.Now, NoStaging: o.NoStaging, NoSync: o.SyncNow == nil,
 		Staging: staging.New(staging.Options{Who: o.Identity, OrgURL: o.OrgURL, ApprovalsRequired: o.ApprovalsRequired,
 			FlagAdmins: o.FlagAdmins, Now: o.Now}),
 	}
@@ -570,6 +576,10 @@ func (m *Model) switchTo(i int) {
 
 // openSubmit opens the form that submits (or discards) what is staged.
 func (m *Model) openSubmit() tea.Cmd {
+	if m.ctx.NoStaging {
+		m.message = "staging is not available in this session"
+		return nil
+	}
 	if m.ctx.Staging.Count() == 0 {
 		m.message = "nothing staged — stage group changes in :groups (space d a e n) or a user's detail (g d)"
 		return nil
@@ -677,7 +687,7 @@ func (m *Model) View() tea.View {
 	if m.submit != nil {
 		body = m.submit.View(th)
 	} else if m.fullHelp {
-		body = th.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(helpKeys{pane: m.panes[m.active].Keys(), global: m.keys}.FullHelp()) +
+		body = th.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(helpKeys{pane: m.panes[m.active].Keys(), global: m.keys, ctx: m.ctx}.FullHelp()) +
 			filterHelp(m.panes[m.active], th)
 	} else {
 		body = m.panes[m.active].View()
@@ -744,9 +754,12 @@ func (m *Model) header() string {
 	case msgs.SyncFailed:
 		right = append(right, th.Error.Render("sync failed"))
 	}
-	if m.lastRun != nil {
+	switch {
+	case !m.opts.SnapshotAt.IsZero():
+		right = append(right, "snapshot taken "+pane.Age(m.ctx.Now(), m.opts.SnapshotAt))
+	case m.lastRun != nil:
 		right = append(right, "synced "+pane.Age(m.ctx.Now(), m.lastRun.Finished))
-	} else if m.sync != msgs.SyncRunning {
+	case m.sync != msgs.SyncRunning:
 		right = append(right, "never synced")
 	}
 	if n := m.warnings(); n > 0 {

@@ -162,7 +162,8 @@ func TestGoldenPanes(t *testing.T) {
 			for _, st := range steps {
 				name := fmt.Sprintf("%s_%dx%d_%s", st.name, size[0], size[1], theme)
 				t.Run(name, func(t *testing.T) {
-					h := start(t, size[0], size[1], Options{Theme: theme, ReadOnly: true})
+					// A session that can sync: s is in the help.
+					h := start(t, size[0], size[1], Options{Theme: theme, ReadOnly: true, SyncNow: func() tea.Cmd { return nil }})
 					st.do(h)
 					_, view := h.final()
 					panetest.CheckFrame(t, view, size[0], size[1], true)

@@ -362,7 +362,7 @@ The snapshot is loaded into a temporary cache that is removed on exit.`,
 			}
 			defer st.Close()
 			err = tui.Run(cmd.Context(), tui.Options{Store: st, Theme: theme, Profile: b.Meta.Profile.Name,
-				OrgURL: b.Meta.Profile.OrgURL, Bundle: true, ReadOnly: true,
+				OrgURL: b.Meta.Profile.OrgURL, Bundle: true, ReadOnly: true, NoStaging: true, SnapshotAt: b.Meta.Created,
 				Hint: "Support bundle " + filepath.Base(args[0]) + ": pseudonymised snapshot, read-only"})
 			if err != nil && !errors.Is(err, context.Canceled) {
 				return withCode(exitFailed, err)

@@ -98,7 +98,7 @@ func TestBundleOpenInTmux(t *testing.T) {
 		"DIRDECK_HOME=" + home, "HOME=" + home, "TMPDIR=" + home}, bin, "bundle", "open", file)
 
 	scr := s.waitFor("250 users")
-	for _, want := range []string{"BUNDLE", "READ-ONLY", "Support bundle b.tar.gz"} {
+	for _, want := range []string{"BUNDLE", "READ-ONLY", "Support bundle b.tar.gz", "snapshot taken"} {
 		if !strings.Contains(scr, want) {
 			t.Fatalf("no %q:\n%s", want, scr)
 		}

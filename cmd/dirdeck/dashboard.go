@@ -241,7 +241,7 @@ func runSnapshot(ctx context.Context, r config.Resolved, theme string, locked er
 	}
 	defer closeSnap()
 	return runTUI(ctx, nil, tui.Options{
-		Store: st, Theme: theme, Profile: r.Name, OrgURL: r.Profile.OrgURL, ReadOnly: true,
+		Store: st, Theme: theme, Profile: r.Name, OrgURL: r.Profile.OrgURL, ReadOnly: true, NoStaging: true,
 		Hint: snapshotHint(store.HolderPID(r.CachePath)),
 	})
 }

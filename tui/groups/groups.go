@@ -113,13 +113,21 @@ func defaultStageKeys() stageKeys {
 // New returns the pane; Load fills it.
 func New(ctx *pane.Context) *Model {
 	m := &Model{ctx: ctx, keys: defaultStageKeys()}
+	var listKeys []key.Binding
+	if !ctx.NoStaging {
+		listKeys = []key.Binding{m.keys.create}
+	}
+	empty := "no groups in the cache yet — sync first (s)"
+	if ctx.NoSync {
+		empty = "no groups in the cache"
+	}
 	m.Listing = pane.NewListing(ctx, pane.ListingSpec[Info]{
 		Columns:       Columns(),
 		Fields:        Fields,
 		Noun:          "groups",
-		Empty:         "no groups in the cache yet — sync first (s)",
+		Empty:         empty,
 		LoadRows:      LoadRows,
-		ListKeys:      []key.Binding{m.keys.create},
+		ListKeys:      listKeys,
 		Above:         m.createdLines,
 		DetailColumns: memberColumns(),
 		DetailFields:  memberFields,
@@ -179,6 +187,9 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		return m, nil
 	case tea.KeyPressMsg:
+		if m.ctx.NoStaging {
+			break
+		}
 		if cmd, ok := m.stagingKey(msg); ok {
 			m.syncStaging()
 			return m, cmd
@@ -249,7 +260,7 @@ func (m *Model) Keys() []key.Binding {
 		return m.picker.Keys()
 	case m.form != nil:
 		return m.form.Keys()
-	case m.Detail != nil:
+	case m.Detail != nil && !m.ctx.NoStaging:
 		return append([]key.Binding{m.keys.mark, m.keys.remove, m.keys.add, m.keys.edit, m.keys.unstage}, m.Listing.Keys()...)
 	}
 	return m.Listing.Keys()

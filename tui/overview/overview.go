@@ -139,7 +139,11 @@ func Render(d *Data, err error, ctx *pane.Context, w int) []string {
 
 	add(th.Title.Render("Cache") + th.Muted.Render(fmt.Sprintf("  generation %d", d.Generation)))
 	if d.Generation == 0 {
-		add("  empty — no sync has completed yet; press s or run `dirdeck sync`")
+		if ctx.NoSync {
+			add("  empty — this cache holds no completed sync")
+		} else {
+			add("  empty — no sync has completed yet; press s or run `dirdeck sync`")
+		}
 	} else {
 		c := d.Counts
 		add(fmt.Sprintf("  %s users   %s groups   %s apps", textsafe.Count(c.Users), textsafe.Count(c.Groups), textsafe.Count(c.Apps)))

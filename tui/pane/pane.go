@@ -32,6 +32,11 @@ type Context struct {
 	OrgURL   string
 	Demo     bool
 	ReadOnly bool // the cache is opened read-only (another dirdeck holds it) or writes are off
+	// NoStaging is a session that cannot submit plans (a support bundle,
+	// a read-only snapshot): panes neither offer nor take staging keys.
+	NoStaging bool
+	// NoSync is a session without syncing: panes do not suggest "s".
+	NoSync bool
 	// Now is the clock; tests inject a fixed one so ages render the same.
 	Now func() time.Time
 	// Staging holds the group changes staged in any pane until they are

@@ -263,7 +263,11 @@ func (m *Model) renderRuns(w int) ([]string, int) {
 	case msgs.SyncFailed:
 		out = append(out, th.Error.Render("Last sync failed: ")+textsafe.Clean(m.stateErr))
 	default:
-		out = append(out, th.Muted.Render("No sync running — press s to sync now."))
+		if m.ctx.NoSync {
+			out = append(out, th.Muted.Render("No syncing in this session: its runs are shown as recorded."))
+		} else {
+			out = append(out, th.Muted.Render("No sync running — press s to sync now."))
+		}
 	}
 	out = append(out, "", th.Title.Render("Runs")+th.Muted.Render("  (enter: request journal)"))
 	switch {

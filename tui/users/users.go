@@ -451,8 +451,11 @@ func (m *Model) Keys() []key.Binding {
 		return m.picker.Keys()
 	}
 	if m.detail != nil {
-		return []key.Binding{m.keys.Back, m.keys.Up, m.keys.AddGroup, m.keys.Remove,
-			key.NewBinding(key.WithKeys("pgup", "pgdown"), key.WithHelp("pgup/pgdn", "scroll"))}
+		scroll := key.NewBinding(key.WithKeys("pgup", "pgdown"), key.WithHelp("pgup/pgdn", "scroll"))
+		if m.ctx.NoStaging {
+			return []key.Binding{m.keys.Back, scroll}
+		}
+		return []key.Binding{m.keys.Back, m.keys.Up, m.keys.AddGroup, m.keys.Remove, scroll}
 	}
 	return m.list.Keys(m.keys.Open)
 }
@@ -733,7 +736,7 @@ func (d *detail) stagedRows(a *staging.Area) {
 // leaves the key to the viewport (scrolling).
 func (m *Model) detailKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
 	d := m.detail
-	if d.data == nil {
+	if d.data == nil || m.ctx.NoStaging {
 		return false, nil
 	}
 	switch {
