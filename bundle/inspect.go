@@ -210,9 +210,10 @@ func Digest(run directory.SyncRun, journal []directory.Request) RunDigest {
 }
 
 // cancelled reports whether a journal entry is an attempt the run itself
-// cancelled (after another request failed).
+// cancelled (after another request failed). Bundles from before the
+// journal marked them say so only in the error text.
 func cancelled(e directory.Request) bool {
-	return e.Status == 0 && strings.Contains(e.Network, "context canceled")
+	return e.Cancelled || e.Status == 0 && strings.Contains(e.Network, "context canceled")
 }
 
 // Hint is the plain-language cause and fix of an Okta error code.

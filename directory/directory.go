@@ -248,6 +248,10 @@ type Request struct {
 	ErrorCode     string    `json:"error_code,omitempty"` // Okta errorCode, e.g. E0000047
 	ErrorID       string    `json:"error_id,omitempty"`
 	Network       string    `json:"network,omitempty"` // network error text, when Status is 0
+	// Cancelled marks an attempt the caller gave up on before its answer
+	// arrived (a sync cancels its other requests after the first
+	// failure): a consequence of that failure, not a network error.
+	Cancelled bool `json:"cancelled,omitempty"`
 }
 
 // Partial records that a resource could not be read completely during a

@@ -300,6 +300,7 @@ func (c *Client) Journal() []directory.Request {
 func (c *Client) Stats() Stats {
 	return Stats{
 		Requests:       c.tr.requests.Load(),
+		Cancelled:      c.tr.cancelled.Load(),
 		Retries:        c.tr.retries.Load(),
 		ThrottledWaits: c.tr.throttled.Load(),
 		RateLimited:    c.tr.rateLimited.Load(),

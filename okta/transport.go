@@ -53,7 +53,8 @@ func (j *Journal) Len() int {
 
 // Stats are the client's request counters since it was created.
 type Stats struct {
-	Requests       int64                  `json:"requests"`        // HTTP attempts sent
+	Requests       int64                  `json:"requests"`        // HTTP attempts sent and answered or failed (not cancelled)
+	Cancelled      int64                  `json:"cancelled"`       // attempts the caller cancelled before their answer
 	Retries        int64                  `json:"retries"`         // attempts after the first
 	ThrottledWaits int64                  `json:"throttled_waits"` // attempts the governor held back for the rate budget
 	RateLimited    int64                  `json:"rate_limited"`    // 429 answers received
@@ -78,7 +79,7 @@ type transport struct {
 
 	journal atomic.Pointer[Journal]
 
-	requests, retries, throttled, rateLimited atomic.Int64
+	requests, retries, throttled, rateLimited, cancelled atomic.Int64
 
 	mu            sync.Mutex
 	serverDate    time.Time // Date of the latest response
@@ -164,10 +165,6 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		t.requests.Add(1)
-		if attempt > 1 {
-			t.retries.Add(1)
-		}
 
 		// The attempt's own deadline covers a server that stalls mid-body;
 		// it ends in a retry, not a hung sync.
@@ -204,6 +201,20 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		t.gov.release(bucket, ri, resp != nil)
 
+		if err != nil && ctx.Err() != nil {
+			// The caller gave up (another request of the sync failed, or
+			// the user quit): whether Okta saw this attempt is unknown, and
+			// it failed nothing. Journaled as cancelled, counted apart.
+			entry.Network = "cancelled: " + networkText(err)
+			entry.Cancelled = true
+			t.cancelled.Add(1)
+			t.record(entry)
+			return nil, ctx.Err()
+		}
+		t.requests.Add(1)
+		if attempt > 1 {
+			t.retries.Add(1)
+		}
 		if err != nil {
 			entry.Network = networkText(err)
 			if resp != nil {
@@ -211,9 +222,6 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				entry.Network = "reading body: " + entry.Network
 			}
 			t.record(entry)
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
 			if idempotent(req) && attempt <= t.maxRetries {
 				if err := t.sleep(ctx, attempt); err != nil {
 					return nil, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/dirdeck/dirdeck/bundle"
 	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/internal/testorg"
 	"github.com/dirdeck/dirdeck/okta"
@@ -281,5 +282,54 @@ func TestTruncatedBodiesAreRetried(t *testing.T) {
 		}
 		f.Sync(t, dsync.Options{})
 		f.assertTruth(fmt.Sprintf("incremental %d with truncated member pages", round))
+	}
+}
+
+// TestCancelledRequestsAreNotFailures: when a 401 fails a full sync, the
+// listings in flight are cancelled. They are journaled as cancelled (not
+// as network errors), left out of the run's request count, which then
+// never exceeds what the org received, and the bundle digest does not
+// blame the network.
+func TestCancelledRequestsAreNotFailures(t *testing.T) {
+	f := newFixture(t, oktasim.Options{Scenario: "S", Seed: 12}, "readonly")
+	f.Server.Sim.SetFaults([]oktasim.FaultRule{
+		{Method: "GET", Path: "/api/v1/groups/*/users*", Probability: 0.05, Status: 401},
+		{Method: "GET", Path: "/api/v1/groups/*/users*", Probability: 1, LatencyMS: 20},
+	})
+	f.Server.Sim.ResetStats()
+	run, err := dsync.Run(context.Background(), f.Client, f.Store, dsync.Options{})
+	if err == nil {
+		t.Fatalf("a sync that got 401 succeeded: %+v", run)
+	}
+	var journal []directory.Request
+	if err := f.Store.View(func(r *store.Reader) error { journal = r.Journal(run.ID); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	served := f.Server.Sim.Stats().Requests
+	cancelled, answered := 0, 0
+	for _, e := range journal {
+		switch {
+		case e.Cancelled:
+			cancelled++
+		case e.Status == 0:
+			t.Errorf("a request with no answer is not marked cancelled: %+v", e)
+		default:
+			answered++
+		}
+	}
+	if cancelled == 0 {
+		t.Fatalf("no request was cancelled (%d answered): the test proves nothing", answered)
+	}
+	if run.Requests != answered || int64(run.Requests) > served {
+		t.Errorf("run counts %d requests, %d were answered, the org received %d (%d cancelled)", run.Requests, answered, served, cancelled)
+	}
+	d := bundle.Digest(run, journal)
+	for _, g := range d.Errors {
+		if g.ErrorCode == "network" {
+			t.Errorf("the digest blames the network: %+v", g)
+		}
+	}
+	if d.Cancelled != cancelled {
+		t.Errorf("digest: %d cancelled, journal %d", d.Cancelled, cancelled)
 	}
 }
