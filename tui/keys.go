@@ -124,26 +124,31 @@ func claimed(p pane.Pane, press tea.KeyPressMsg) bool {
 	return false
 }
 
-// helpKeys groups the active pane's bindings and the global ones for the
-// full help.
-type helpKeys struct {
-	pane   []key.Binding
-	global keyMap
-	ctx    *pane.Context // what the session can do: no s or S where it cannot
-}
-
-func (h helpKeys) FullHelp() [][]key.Binding {
-	g := h.global
-	actions := []key.Binding{g.Palette}
-	if !h.ctx.NoSync {
-		actions = append(actions, g.Sync)
+// globalHelp is the dashboard's own keys for the action menu, grouped
+// in columns: moving between panes, and what the session can do (no s or
+// S where it cannot).
+func (k *keyMap) globalHelp(ctx *pane.Context) [][]key.Binding {
+	actions := []key.Binding{k.Palette}
+	if !ctx.NoSync {
+		actions = append(actions, k.Sync)
 	}
-	if !h.ctx.NoStaging {
-		actions = append(actions, g.Submit)
+	if !ctx.NoStaging {
+		actions = append(actions, k.Submit)
 	}
 	return [][]key.Binding{
-		h.pane,
-		{g.Pane, g.Next, g.Prev, g.Back},
-		append(actions, g.Help, g.Quit),
+		{k.Pane, k.Next, k.Prev, k.Back},
+		append(actions, k.Help, k.Quit),
 	}
+}
+
+// menuActions are the bindings of pane p that the action menu lists and
+// runs: the enabled ones with help text.
+func menuActions(p pane.Pane) []key.Binding {
+	var out []key.Binding
+	for _, b := range p.Keys() {
+		if b.Enabled() && b.Help().Key != "" && len(b.Keys()) > 0 {
+			out = append(out, b)
+		}
+	}
+	return out
 }

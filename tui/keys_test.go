@@ -227,3 +227,38 @@ func TestSessionWithoutStagingOrSync(t *testing.T) {
 		t.Errorf("%d changes staged in a session that cannot submit them", n)
 	}
 }
+
+// TestActionMenu: ? lists the focused pane's actions with their keys;
+// enter runs the chosen one, even one whose key the dashboard also has
+// (Review's tab, next group), and esc closes the menu.
+func TestActionMenu(t *testing.T) {
+	h := start(t, 120, 40, Options{Store: planOrg(t), Theme: "no-color", StartPane: review.Name})
+	h.keys("enter", "?")
+	f := ansi.Strip(h.frame())
+	for _, want := range []string{"Review actions", "› ↑/↓   move", "tab   next group", "a     approve", "q quit"} {
+		if !strings.Contains(f, want) {
+			t.Fatalf("the menu lacks %q:\n%s", want, f)
+		}
+	}
+	h.keys("down")
+	if f := ansi.Strip(h.frame()); !strings.Contains(f, "› tab   next group") {
+		t.Fatalf("down did not choose the next action:\n%s", f)
+	}
+	h.keys("enter")
+	if f := ansi.Strip(h.frame()); !strings.Contains(f, "group 2/2") || strings.Contains(f, "Review actions") {
+		t.Errorf("enter did not run next group and close the menu:\n%s", f)
+	}
+	h.keys("?", "esc")
+	m, _ := h.final()
+	if m.fullHelp || m.activeName() != review.Name || len(m.pane(review.Name).Crumbs()) != 1 {
+		t.Errorf("esc: menu %v, pane %s, crumbs %v", m.fullHelp, m.activeName(), m.pane(review.Name).Crumbs())
+	}
+
+	// In a list, the menu's filter action opens the prompt.
+	h = start(t, 100, 30, Options{Theme: "no-color", StartPane: "users"})
+	h.keys("?", "enter")
+	m, _ = h.final()
+	if !m.pane("users").Capturing() {
+		t.Error("the menu's / filter did not open the filter prompt")
+	}
+}

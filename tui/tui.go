@@ -19,6 +19,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dirdeck/dirdeck/directory"
@@ -119,7 +120,8 @@ type Model struct {
 	active    int
 	keys      keyMap
 	help      help.Model
-	fullHelp  bool
+	fullHelp  bool // the action menu (?) is open
+	menuAt    int  // its cursor, into menuActions of the focused pane
 	palette   textinput.Model
 	inPalette bool
 	message   string // one-shot footer message (palette errors, sync unavailable)
@@ -514,6 +516,11 @@ func (m *Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, cmd
 	}
+	if m.fullHelp {
+		if cmd, ok := m.menuKey(k); ok {
+			return m, cmd
+		}
+	}
 	if m.panes[m.active].Capturing() {
 		return m, m.updateActive(k)
 	}
@@ -528,7 +535,7 @@ func (m *Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case &m.keys.Quit:
 		return m, tea.Quit
 	case &m.keys.Help:
-		m.fullHelp = !m.fullHelp
+		m.fullHelp, m.menuAt = true, 0
 		return m, nil
 	case &m.keys.Palette:
 		m.inPalette = true
@@ -547,10 +554,6 @@ func (m *Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case &m.keys.Submit:
 		return m, m.openSubmit()
 	case &m.keys.Back:
-		if m.fullHelp {
-			m.fullHelp = false
-			return m, nil
-		}
 		handled, cmd := m.panes[m.active].Back()
 		if !handled && len(m.back) > 0 {
 			m.active, m.back = m.back[len(m.back)-1], m.back[:len(m.back)-1]
@@ -558,6 +561,56 @@ func (m *Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	}
 	return m, nil
+}
+
+// menuKey handles a key while the action menu is open: ↑/↓ choose an
+// action of the focused pane, enter runs it (its key goes straight to the
+// pane, so a key the dashboard also has, like Review's tab, runs the
+// pane's action), esc or ? close the menu. Any other key closes it and
+// does what it does (ok false).
+func (m *Model) menuKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
+	acts := menuActions(m.panes[m.active])
+	switch k.String() {
+	case "up", "k":
+		m.menuAt = max(m.menuAt-1, 0)
+	case "down", "j":
+		m.menuAt = max(min(m.menuAt+1, len(acts)-1), 0)
+	case "enter":
+		m.fullHelp = false
+		if m.menuAt < len(acts) {
+			return m.updateActive(pane.KeyPress(acts[m.menuAt].Keys()[0])), true
+		}
+	case "esc", "?":
+		m.fullHelp = false
+	default:
+		m.fullHelp = false
+		return nil, false
+	}
+	return nil, true
+}
+
+// menuView is the action menu: the focused pane's actions, one a line
+// with the chosen one marked, beside the dashboard's own keys, and below
+// them the filter syntax of the list that has the keyboard.
+func (m *Model) menuView() string {
+	th := m.ctx.Theme
+	acts := menuActions(m.panes[m.active])
+	kw := 0
+	for _, b := range acts {
+		kw = max(kw, textsafe.Width(b.Help().Key))
+	}
+	lines := make([]string, 0, len(acts))
+	for i, b := range acts {
+		k := b.Help().Key + strings.Repeat(" ", kw-textsafe.Width(b.Help().Key))
+		if i == m.menuAt {
+			lines = append(lines, th.RowSelected.Render("› "+k+" "+b.Help().Desc))
+		} else {
+			lines = append(lines, "  "+th.HelpKey.Render(k)+" "+th.HelpDesc.Render(b.Help().Desc))
+		}
+	}
+	title := th.Title.Render(m.panes[m.active].Title()+" actions") + th.Muted.Render("  ↑/↓ choose · enter run · esc close")
+	body := lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(lines, "\n"), "   ", m.help.FullHelpView(m.keys.globalHelp(m.ctx)))
+	return title + "\n\n" + body + filterHelp(m.panes[m.active], th)
 }
 
 func (m *Model) paneAt(i int) pane.Pane {
@@ -629,7 +682,7 @@ func (m *Model) run(line string) tea.Cmd {
 	case "q", "q!", "quit", "exit":
 		return tea.Quit
 	case "help", "?":
-		m.fullHelp = true
+		m.fullHelp, m.menuAt = true, 0
 		return nil
 	case "sync":
 		return m.syncNow()
@@ -687,8 +740,7 @@ func (m *Model) View() tea.View {
 	if m.submit != nil {
 		body = m.submit.View(th)
 	} else if m.fullHelp {
-		body = th.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(helpKeys{pane: m.panes[m.active].Keys(), global: m.keys, ctx: m.ctx}.FullHelp()) +
-			filterHelp(m.panes[m.active], th)
+		body = m.menuView()
 	} else {
 		body = m.panes[m.active].View()
 	}
@@ -913,6 +965,7 @@ func filterHelp(p pane.Pane, th themes.Theme) string {
 	}
 	return "\n\n" + th.Title.Render("Filter (/)") +
 		row("words", "match anywhere; word starts rank first (jsm finds John Smith)") +
-		row("name:value", "one field: "+strings.Join(fields, " ")) +
+		row("name:value", "one field contains it: "+strings.Join(fields, " ")) +
+		row("name:=value", `a whole value of the field: group:="Sales"`) +
 		row(`"…"`, `keeps spaces: dept:"Human Resources"`)
 }
