@@ -219,15 +219,18 @@ func publicJWK(jwk map[string]any) (crypto.PublicKey, string, error) {
 		if str("crv") != "P-256" {
 			return nil, "", errors.New("jwk crv")
 		}
-		x, err := num("x")
-		if err != nil {
-			return nil, "", err
+		// RFC 7518 §6.2.1: x and y are the full 32-byte coordinates; the
+		// point must lie on the curve (ParseUncompressedPublicKey checks).
+		x, errX := base64.RawURLEncoding.DecodeString(str("x"))
+		y, errY := base64.RawURLEncoding.DecodeString(str("y"))
+		if errX != nil || errY != nil || len(x) != 32 || len(y) != 32 {
+			return nil, "", errors.New("jwk x/y")
 		}
-		y, err := num("y")
+		ec, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
 		if err != nil {
-			return nil, "", err
+			return nil, "", fmt.Errorf("jwk point: %w", err)
 		}
-		key = &ecdsa.PublicKey{Curve: elliptic.P256(), X: x, Y: y}
+		key = ec
 		canonical, _ = json.Marshal(struct {
 			Crv string `json:"crv"`
 			Kty string `json:"kty"`
