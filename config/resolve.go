@@ -140,6 +140,9 @@ func Resolve(profileFlag string) (Resolved, error) {
 func (r *Resolved) loadToken() error {
 	env := os.Getenv("DIRDECK_API_TOKEN")
 	if r.Source == SourceEnv {
+		if env == "" {
+			return errNoEnvCredential
+		}
 		if err := ValidateToken(env); err != nil {
 			return fmt.Errorf("DIRDECK_API_TOKEN: %w", err)
 		}
@@ -170,6 +173,10 @@ func (r *Resolved) loadToken() error {
 		return err
 	}
 }
+
+// errNoEnvCredential: environment configuration with an org URL and
+// nothing to sign in with.
+var errNoEnvCredential = errors.New("DIRDECK_ORG_URL is set but there is no credential: set DIRDECK_API_TOKEN, or DIRDECK_CLIENT_ID and DIRDECK_PRIVATE_KEY_FILE")
 
 // envProfile builds the environment-only configuration.
 func envProfile() (Profile, error) {
@@ -202,9 +209,9 @@ func envProfile() (Profile, error) {
 				return Profile{}, fmt.Errorf("%s is only used with DIRDECK_CLIENT_ID (OAuth), not with DIRDECK_API_TOKEN", v)
 			}
 		}
-	default:
-		return Profile{}, errors.New("DIRDECK_ORG_URL is set but there is no credential: set DIRDECK_API_TOKEN, or DIRDECK_CLIENT_ID and DIRDECK_PRIVATE_KEY_FILE")
 	}
+	// No credential at all is fine for Locate (reading the cache needs
+	// none); Resolve refuses it (errNoEnvCredential).
 	if err := p.Validate(); err != nil {
 		return Profile{}, fmt.Errorf("environment configuration: %w", err)
 	}

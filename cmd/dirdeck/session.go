@@ -57,11 +57,17 @@ func openCache(path string, rebuild bool, stderr io.Writer) (*store.Store, error
 }
 
 // openForReading opens the profile's cache for a command that only reads
-// it (rebuild as for openCache). While another dirdeck holds the cache it
-// reads a verified snapshot copy instead (saying so on stderr). done
-// closes what was opened.
+// it: with a shared lock and no pid file, so that it writes nothing (a full
+// disk cannot stop it). rebuild moves a damaged cache aside first, which
+// is a write (openCache). While another dirdeck holds the cache it reads
+// a verified snapshot copy instead (saying so on stderr). done closes
+// what was opened.
 func openForReading(path string, rebuild bool, stderr io.Writer) (st *store.Store, done func(), err error) {
-	st, err = openCache(path, rebuild, stderr)
+	if rebuild {
+		st, err = openCache(path, rebuild, stderr)
+	} else if st, err = store.Open(path, store.Options{ReadOnly: true}); err != nil {
+		err = withCode(exitFailed, fmt.Errorf("open cache: %w", err))
+	}
 	if err == nil {
 		return st, func() { st.Close() }, nil
 	}

@@ -61,11 +61,19 @@ token lacks okta.apps.read), the cache keeps what it had for that part;
 			if err != nil {
 				return notConfigured(err)
 			}
+			_, statErr := os.Stat(r.CachePath)
 			st, err := openCache(r.CachePath, rebuild, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer func() {
+				// A first sync that read nothing (a wrong URL, a refused
+				// token) leaves no empty cache behind: there is nothing in
+				// it but the failure, which the error already reports.
+				if st.Close() == nil && errors.Is(statErr, os.ErrNotExist) && neverCommitted(r.CachePath) {
+					os.Remove(r.CachePath)
+				}
+			}()
 			c, err := newClient(ctx, r, okta.Options{})
 			if err != nil {
 				return err
@@ -125,6 +133,19 @@ func syncError(err error) error {
 		return fmt.Errorf("sync failed: %w", err)
 	}
 	return fmt.Errorf("sync failed (the previous sync is still in the cache): %w", err)
+}
+
+// neverCommitted reports whether the closed cache at path holds no
+// committed sync (only failed runs, or nothing).
+func neverCommitted(path string) bool {
+	st, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		return false
+	}
+	defer st.Close()
+	gen := uint64(1)
+	_ = st.View(func(r *store.Reader) error { gen = r.Generation(); return nil })
+	return gen == 0
 }
 
 // expectedItems estimates how many items a sync will read, from what the
