@@ -51,6 +51,9 @@ type ApplyOptions struct {
 	// ApprovalsRequired is the applying profile's requirement; the plan's
 	// own, fixed at staging, applies when it is higher.
 	ApprovalsRequired int
+	// Keys verify the author's and the approvers' signatures right before
+	// the first write (see Keys).
+	Keys Keys
 	// Rebase accepts harmless drift (membership changes of target groups
 	// since staging): operations whose intent already holds become no-ops.
 	Rebase bool
@@ -162,7 +165,7 @@ func Apply(ctx context.Context, st *store.Store, id string, opts ApplyOptions) (
 	case StateRejected:
 		return refuse(refused("plan %s was rejected", id))
 	default:
-		return refuse(refused("plan %s is not approved: %s", id, rec.ApprovalLine()))
+		return refuse(refused("plan %s is not approved: %s%s", id, rec.ApprovalLine(), notCounted(rec)))
 	}
 	need := max(rec.Plan.ApprovalsRequired, opts.ApprovalsRequired, 1)
 	if n := len(rec.Approvals()); n < need {
@@ -198,6 +201,15 @@ func Apply(ctx context.Context, st *store.Store, id string, opts ApplyOptions) (
 			auditRefusal(st, id, opts.Actor, fmt.Sprintf("apply: drift in %d places", len(drift)), now())
 			return rep, fmt.Errorf("%w: %s; %s", ErrDrift, plural(len(drift), "difference"), hint)
 		}
+	}
+
+	// Four eyes, re-verified last: signatures, trust, and in the org who
+	// the author and approvers are and whether the approvers may approve.
+	if err := opts.Keys.verifyForApply(ctx, c, rec, need, now()); err != nil {
+		if errors.Is(err, ErrRefused) {
+			return refuse(err)
+		}
+		return rep, err
 	}
 
 	run = 1

@@ -65,14 +65,14 @@ func (f *fixture) approved(t *testing.T, req Request) *Record {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := Submit(f.Store, p)
+	rec, err := Submit(f.Store, p, Keys{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Approve(f.Store, rec.ID, author, "lgtm", stamp); !errors.Is(err, ErrSelfApproval) || !errors.Is(err, ErrRefused) {
+	if _, err := Approve(f.Store, rec.ID, author, "lgtm", stamp, Keys{}); !errors.Is(err, ErrSelfApproval) || !errors.Is(err, ErrRefused) {
 		t.Fatalf("self-approval: %v", err)
 	}
-	rec, err = Approve(f.Store, rec.ID, reviewer, "ok", stamp)
+	rec, err = Approve(f.Store, rec.ID, reviewer, "ok", stamp, Keys{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,13 +252,13 @@ func TestApplyRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pending, err := Submit(f.Store, p)
+	pending, err := Submit(f.Store, p, Keys{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p, _ = f.build(t, req("rejected"))
-	rejected, _ := Submit(f.Store, p)
-	if _, err := Reject(f.Store, rejected.ID, priya, "no", stamp); err != nil {
+	rejected, _ := Submit(f.Store, p, Keys{})
+	if _, err := Reject(f.Store, rejected.ID, priya, "no", stamp, Keys{}); err != nil {
 		t.Fatal(err)
 	}
 	// A record edited in the cache behind dirdeck's back.
@@ -419,10 +419,15 @@ func TestApplyWithOAuth(t *testing.T) {
 	if w := writes(f.Server.Sim.Stats()); w != 0 {
 		t.Fatalf("%d writes", w)
 	}
+	// A service app that may manage groups but not read roles cannot
+	// confirm that the approver may approve: refused, nothing written.
 	mgr, _ := oauth("manager")
-	rep, err := Apply(ctx, f.Store, rec.ID, ApplyOptions{Client: mgr, AllowWrites: true})
-	if err != nil || rep.Done != 1 {
-		t.Fatalf("service app with okta.groups.manage: %v %+v", err, rep)
+	_, err = Apply(ctx, f.Store, rec.ID, ApplyOptions{Client: mgr, AllowWrites: true})
+	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "okta.roles.read") {
+		t.Fatalf("service app without okta.roles.read: %v", err)
+	}
+	if w := writes(f.Server.Sim.Stats()); w != 0 {
+		t.Fatalf("%d writes", w)
 	}
 }
 

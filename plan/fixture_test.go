@@ -1,7 +1,11 @@
 package plan
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +13,7 @@ import (
 	"github.com/dirdeck/dirdeck/internal/testorg"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
+	"github.com/dirdeck/dirdeck/signing"
 	"github.com/dirdeck/dirdeck/store"
 	dsync "github.com/dirdeck/dirdeck/sync"
 )
@@ -105,10 +110,43 @@ func (f *fixture) targets(t *testing.T, minMembers int) targets {
 }
 
 var (
-	ada   = Identity{AdminID: "00u-ada", Login: "ada@example.com", Name: "Ada", OSUser: "ada", Host: "laptop"}
-	priya = Identity{AdminID: "00u-priya", Login: "priya@example.com", Name: "Priya", OSUser: "priya", Host: "desk"}
+	ada   = Identity{AdminID: "00u-ada", Login: "ada@example.com", Name: "Ada", OSUser: "ada", Host: "laptop", Roles: []string{"SUPER_ADMIN"}}
+	priya = Identity{AdminID: "00u-priya", Login: "priya@example.com", Name: "Priya", OSUser: "priya", Host: "desk", Roles: []string{"USER_ADMIN"}}
 	stamp = time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)
 )
+
+// teamKeys gives each login a key from signing/testdata (in order:
+// ed25519, ecdsa, rsa) and returns each one's Keys, all trusting the same
+// allowed_signers file that names every key for its login.
+func teamKeys(t *testing.T, logins ...string) map[string]Keys {
+	t.Helper()
+	types := []string{"ed25519", "ecdsa", "rsa"}
+	var lines strings.Builder
+	signers := map[string]*signing.Signer{}
+	for i, login := range logins {
+		path := filepath.Join("..", "signing", "testdata", "id_"+types[i])
+		s, err := signing.LoadSigner(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signers[login] = s
+		pub, err := os.ReadFile(path + ".pub")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := strings.Fields(string(pub))
+		fmt.Fprintf(&lines, "%s namespaces=\"dirdeck-plan\" %s %s\n", login, f[0], f[1])
+	}
+	trust, err := signing.ParseAllowedSigners(strings.NewReader(lines.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]Keys{}
+	for login, s := range signers {
+		out[login] = Keys{Signer: s, Trust: trust}
+	}
+	return out
+}
 
 func (f *fixture) build(t *testing.T, req Request) (Plan, error) {
 	t.Helper()

@@ -22,7 +22,7 @@ func FuzzImport(f *testing.F) {
 	}
 	defer st.Close()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rec, err := Import(st, bytes.NewReader(data), "", Identity{AdminID: "00u-x"}, stamp)
+		rec, err := Import(st, bytes.NewReader(data), "", Identity{AdminID: "00u-x"}, stamp, Keys{})
 		if err != nil {
 			if !errors.Is(err, ErrRefused) {
 				t.Fatalf("not a refusal: %v", err)

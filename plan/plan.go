@@ -79,6 +79,9 @@ type Identity struct {
 	// OSUser and Host are the local account, for the audit trail only.
 	OSUser string `json:"os_user,omitempty"`
 	Host   string `json:"host,omitempty"`
+	// Roles are the admin's ACTIVE Okta roles when they were read (role
+	// types; custom roles as "CUSTOM:<label>"): who may approve.
+	Roles []string `json:"roles,omitempty"`
 }
 
 // String is the identity for messages: "Name <login> (os user@host)".
@@ -213,6 +216,17 @@ type Review struct {
 	Comment  string    `json:"comment,omitempty"`
 	Time     time.Time `json:"time"`
 	Imported bool      `json:"imported,omitempty"` // arrived in a plan file
+	// Signature is the reviewer's SSHSIG signature of the review's
+	// statement (plan id, hash, org, decision, admin, time, comment) and
+	// Key its key's fingerprint.
+	Signature string `json:"signature,omitempty"`
+	Key       string `json:"key,omitempty"`
+	// Status says why the review does not count, as this machine's keys
+	// last saw it ("" when it counts); Apply checks again.
+	Status string `json:"status,omitempty"`
+	// SameOSUser marks an approval made by the OS account that staged the
+	// plan, under another Okta admin's credential: allowed, but visible.
+	SameOSUser bool `json:"same_os_user,omitempty"`
 }
 
 // Review decisions.
@@ -236,18 +250,27 @@ type Record struct {
 	Stamps map[string]time.Time `json:"stamps,omitempty"`
 	// Error is the last apply failure.
 	Error string `json:"error,omitempty"`
+	// AuthorSig is the author's SSHSIG signature of the plan's canonical
+	// content, AuthorKey its key's fingerprint, AuthorStatus why the
+	// author cannot be verified here ("" when they can).
+	AuthorSig    string `json:"author_sig,omitempty"`
+	AuthorKey    string `json:"author_key,omitempty"`
+	AuthorStatus string `json:"author_status,omitempty"`
+	// Imported is set when the plan arrived in a file rather than being
+	// staged on this machine.
+	Imported bool `json:"imported,omitempty"`
 }
 
-// Approvals are the distinct admins (other than the author) who approved
-// the current hash.
+// Approvals are the distinct admins (other than the author) whose
+// approval of the current hash counts as this machine last checked it
+// (Review.Status empty). Apply verifies them again.
 func (r *Record) Approvals() []Review {
 	var out []Review
-	seen := map[string]bool{}
 	for _, rv := range r.Reviews {
-		if rv.Decision != DecisionApprove || rv.Hash != r.Hash || rv.Reviewer.AdminID == r.Plan.Author.AdminID || seen[rv.Reviewer.AdminID] {
+		if rv.Decision != DecisionApprove || rv.Hash != r.Hash || rv.Status != "" || sameAdmin(rv.Reviewer, r.Plan.Author) ||
+			slices.ContainsFunc(out, func(o Review) bool { return sameAdmin(o.Reviewer, rv.Reviewer) }) {
 			continue
 		}
-		seen[rv.Reviewer.AdminID] = true
 		out = append(out, rv)
 	}
 	return out

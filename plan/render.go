@@ -54,6 +54,12 @@ func Render(r *Record, t themes.Theme, expanded map[string]bool) string {
 	line(t.Title, "Plan %s · %s", r.ID, clean(p.Title))
 	line(plain, "State:  %s", r.ApprovalLine())
 	line(plain, "Author: %s · staged %s", clean(p.Author.String()), p.Created.UTC().Format("2006-01-02 15:04 UTC"))
+	switch {
+	case r.AuthorStatus != "":
+		line(t.Error, "        author not verified: %s", clean(r.AuthorStatus))
+	case r.AuthorKey != "":
+		line(t.Muted, "        signed with %s", r.AuthorKey)
+	}
 	line(t.Muted, "Org:    %s", clean(p.OrgURL))
 	line(t.Muted, "Hash:   %s", r.Hash)
 	if r.Error != "" {
@@ -140,15 +146,27 @@ func Render(r *Record, t themes.Theme, expanded map[string]bool) string {
 			if rv.Decision == DecisionReject {
 				st, mark = t.Error, "✗ rejected"
 			}
-			stale := ""
-			if rv.Hash != r.Hash {
-				stale = " (for other content; void)"
-			}
-			imported := ""
+			var notes []string
 			if rv.Imported {
-				imported = " (imported)"
+				notes = append(notes, "imported")
 			}
-			text := fmt.Sprintf("  %s by %s at %s%s%s", mark, clean(rv.Reviewer.String()), rv.Time.UTC().Format("2006-01-02 15:04 UTC"), imported, stale)
+			if rv.Key != "" {
+				notes = append(notes, "signed with "+clean(rv.Key))
+			}
+			if rv.SameOSUser {
+				notes = append(notes, "same OS user as the author")
+			}
+			switch {
+			case rv.Status != "":
+				st = t.Error
+				notes = append(notes, "NOT COUNTED: "+clean(rv.Status))
+			case rv.Hash != r.Hash:
+				notes = append(notes, "for other content; void")
+			}
+			text := fmt.Sprintf("  %s by %s at %s", mark, clean(rv.Reviewer.String()), rv.Time.UTC().Format("2006-01-02 15:04 UTC"))
+			if len(notes) > 0 {
+				text += " (" + strings.Join(notes, "; ") + ")"
+			}
 			if rv.Comment != "" {
 				text += ": " + clean(rv.Comment)
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,25 +15,48 @@ import (
 func TestReviewExportImport(t *testing.T) {
 	f := newFixture(t)
 	tg := f.targets(t, 4)
+	third := Identity{AdminID: "00u-third", Login: "third@example.com", Roles: []string{"CUSTOM:Group writers"}}
+	keys := teamKeys(t, ada.Login, priya.Login, third.Login)
+	// The team lets holders of its custom role "Group writers" approve.
+	for login, k := range keys {
+		k.ApproverRoles = append(slices.Clone(DefaultApproverRoles), "Group writers")
+		keys[login] = k
+	}
 	p, err := f.build(t, Request{Title: "two reviewers", ApprovalsRequired: 2, Changes: []Change{{Group: tg.group.Name, Add: tg.outsiders[:1]}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := Submit(f.Store, p)
+	if _, err := Submit(f.Store, p, Keys{Trust: keys[ada.Login].Trust}); !errors.Is(err, ErrRefused) {
+		t.Fatalf("unsigned plan where allowed_signers is set: %v", err)
+	}
+	rec, err := Submit(f.Store, p, keys[ada.Login])
 	if err != nil {
 		t.Fatal(err)
+	}
+	if rec.AuthorSig == "" || rec.AuthorKey != keys[ada.Login].Signer.Fingerprint() {
+		t.Fatalf("plan not signed by its author: %+v", rec)
 	}
 	// Same admin from another OS account is still the author.
 	sameAdmin := ada
 	sameAdmin.OSUser = "someone-else"
-	if _, err := Approve(f.Store, rec.ID, sameAdmin, "", stamp); !errors.Is(err, ErrSelfApproval) {
+	if _, err := Approve(f.Store, rec.ID, sameAdmin, "", stamp, keys[ada.Login]); !errors.Is(err, ErrSelfApproval) {
 		t.Fatalf("author under another OS user: %v", err)
 	}
-	rec, err = Approve(f.Store, rec.ID, priya, "fine", stamp)
-	if err != nil || rec.State != StatePending || len(rec.Approvals()) != 1 {
+	readOnly := Identity{AdminID: "00u-ro", Login: "ro@example.com", Roles: []string{"READ_ONLY_ADMIN"}}
+	if _, err := Approve(f.Store, rec.ID, readOnly, "", stamp, keys[priya.Login]); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "READ_ONLY_ADMIN, which cannot change groups") {
+		t.Fatalf("read-only admin's approval: %v", err)
+	}
+	if _, err := Approve(f.Store, rec.ID, priya, "", stamp, keys[ada.Login]); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "would not count for priya@example.com") {
+		t.Fatalf("approval signed with another admin's key: %v", err)
+	}
+	// Priya approves on the author's machine as its OS user: allowed, marked.
+	onAdasDesk := priya
+	onAdasDesk.OSUser, onAdasDesk.Host = ada.OSUser, ada.Host
+	rec, err = Approve(f.Store, rec.ID, onAdasDesk, "fine", stamp, keys[priya.Login])
+	if err != nil || rec.State != StatePending || len(rec.Approvals()) != 1 || !rec.Reviews[0].SameOSUser || rec.Reviews[0].Signature == "" {
 		t.Fatalf("one of two approvals: %v %+v", err, rec)
 	}
-	if _, err := Approve(f.Store, rec.ID, priya, "again", stamp); !errors.Is(err, ErrRefused) {
+	if _, err := Approve(f.Store, rec.ID, priya, "again", stamp, keys[priya.Login]); !errors.Is(err, ErrRefused) {
 		t.Fatalf("second approval by the same admin: %v", err)
 	}
 
@@ -48,18 +72,17 @@ func TestReviewExportImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	if _, err := Import(other, bytes.NewReader(exported), "https://other.okta.com", priya, stamp); !errors.Is(err, ErrRefused) {
+	if _, err := Import(other, bytes.NewReader(exported), "https://other.okta.com", third, stamp, keys[third.Login]); !errors.Is(err, ErrRefused) {
 		t.Fatalf("import for another org: %v", err)
 	}
-	imp, err := Import(other, bytes.NewReader(exported), f.Server.URL, priya, stamp)
+	imp, err := Import(other, bytes.NewReader(exported), f.Server.URL, third, stamp, keys[third.Login])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if imp.ID != rec.ID || imp.Hash != rec.Hash || len(imp.Approvals()) != 1 || !imp.Reviews[0].Imported {
+	if imp.ID != rec.ID || imp.Hash != rec.Hash || len(imp.Approvals()) != 1 || !imp.Reviews[0].Imported || !imp.Imported || imp.AuthorStatus != "" {
 		t.Fatalf("imported = %+v", imp)
 	}
-	third := Identity{AdminID: "00u-third", Login: "third@example.com"}
-	imp, err = Approve(other, rec.ID, third, "second pair of eyes", stamp)
+	imp, err = Approve(other, rec.ID, third, "second pair of eyes", stamp, keys[third.Login])
 	if err != nil || imp.State != StateApproved {
 		t.Fatalf("second approval on the other machine: %v %+v", err, imp)
 	}
@@ -67,9 +90,19 @@ func TestReviewExportImport(t *testing.T) {
 	if err := Export(other, rec.ID, &buf, third); err != nil {
 		t.Fatal(err)
 	}
-	back, err := Import(f.Store, &buf, f.Server.URL, ada, stamp)
+	back, err := Import(f.Store, &buf, f.Server.URL, ada, stamp, keys[ada.Login])
 	if err != nil || back.State != StateApproved || len(back.Approvals()) != 2 {
 		t.Fatalf("import back: %v %+v", err, back)
+	}
+	// Without allowed_signers nothing from a file counts, signed or not.
+	blind, err := store.Open(filepath.Join(t.TempDir(), "blind.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blind.Close()
+	imp, err = Import(blind, bytes.NewReader(exported), f.Server.URL, third, stamp, Keys{})
+	if err != nil || len(imp.Approvals()) != 0 || !strings.Contains(imp.Reviews[0].Status, "no allowed_signers") || imp.AuthorStatus == "" {
+		t.Fatalf("import without trust: %v %+v", err, imp)
 	}
 
 	tamper := []struct {
@@ -94,7 +127,7 @@ func TestReviewExportImport(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer fresh.Close()
-			if _, err := Import(fresh, bytes.NewReader(b), "", priya, stamp); !errors.Is(err, ErrTampered) || !errors.Is(err, ErrRefused) {
+			if _, err := Import(fresh, bytes.NewReader(b), "", priya, stamp, Keys{}); !errors.Is(err, ErrTampered) || !errors.Is(err, ErrRefused) {
 				t.Fatalf("tampered import: %v", err)
 			}
 			if all, _ := fresh.Plans(); len(all) != 0 {
@@ -102,12 +135,12 @@ func TestReviewExportImport(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Import(other, strings.NewReader(`{"format":"dirdeck-plan/1","extra":1}`), "", priya, stamp); !errors.Is(err, ErrRefused) {
+	if _, err := Import(other, strings.NewReader(`{"format":"dirdeck-plan/1","extra":1}`), "", priya, stamp, Keys{}); !errors.Is(err, ErrRefused) {
 		t.Fatalf("unknown fields: %v", err)
 	}
 
 	// A reviewer may still veto an approved plan before it is applied.
-	rec2, err := Reject(f.Store, rec.ID, priya, "changed my mind", stamp)
+	rec2, err := Reject(f.Store, rec.ID, priya, "changed my mind", stamp, keys[priya.Login])
 	if err != nil || rec2.State != StateRejected {
 		t.Fatalf("veto an approved plan: %v %+v", err, rec2)
 	}
@@ -117,12 +150,12 @@ func TestRejectIsFinal(t *testing.T) {
 	f := newFixture(t)
 	tg := f.targets(t, 4)
 	p, _ := f.build(t, Request{Changes: []Change{{Group: tg.group.Name, Add: tg.outsiders[:1]}}})
-	rec, _ := Submit(f.Store, p)
-	rec, err := Reject(f.Store, rec.ID, priya, "wrong group", stamp)
+	rec, _ := Submit(f.Store, p, Keys{})
+	rec, err := Reject(f.Store, rec.ID, priya, "wrong group", stamp, Keys{})
 	if err != nil || rec.State != StateRejected {
 		t.Fatalf("reject: %v %+v", err, rec)
 	}
-	if _, err := Approve(f.Store, rec.ID, priya, "", stamp); !errors.Is(err, ErrRefused) {
+	if _, err := Approve(f.Store, rec.ID, priya, "", stamp, Keys{}); !errors.Is(err, ErrRefused) {
 		t.Fatalf("approve after reject: %v", err)
 	}
 	out := Render(rec, Plain, nil)

@@ -72,14 +72,14 @@ func TestStageAndShow(t *testing.T) {
 	if h1 == h2 || !strings.HasPrefix(h1, "sha256:") {
 		t.Fatalf("hash does not cover the ops: %s %s", h1, h2)
 	}
-	rec, err := Submit(f.Store, p)
+	rec, err := Submit(f.Store, p, Keys{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rec.State != StatePending || rec.ID != IDOf(h1) {
 		t.Fatalf("record = %s %s", rec.ID, rec.State)
 	}
-	if _, err := Submit(f.Store, p); !errors.Is(err, ErrRefused) {
+	if _, err := Submit(f.Store, p, Keys{}); !errors.Is(err, ErrRefused) {
 		t.Fatalf("second submit: %v", err)
 	}
 	loaded, err := Load(f.Store, rec.ID)

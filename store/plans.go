@@ -10,16 +10,16 @@ import (
 )
 
 // Change plans (package plan) keep their state in three top-level buckets
-// of the cache file, outside the generations so that a sync never touches
-// them:
+// of the plan ledger (ledger.go), a file apart from the cache so that
+// neither a sync nor a rebuild touches them:
 //
 //	plans/        plan id → JSON plan record (the plan, its reviews, state)
 //	plan_journal/ plan id\t<seq> → JSON journal entry of one operation,
 //	              overwritten before and after the operation is applied
 //	audit/        <seq> → JSON audit entry; append-only (no update or delete)
 //
-// The store treats the values as opaque JSON: their shape is package
-// plan's. Files created before these buckets existed get them on the first
+// The store treats the values as opaque JSON: their shape (and the audit
+// log's hash chain) is package plan's. Buckets are created on the first
 // write; reads of a missing bucket see nothing.
 var (
 	bPlans       = []byte("plans")
@@ -43,7 +43,7 @@ func (s *Store) PutPlan(id string, record []byte) error {
 // each other's reviews. fn receives a copy of the current record; an
 // error from fn aborts and is returned unchanged.
 func (s *Store) UpdatePlan(id string, fn func(record []byte) ([]byte, error)) error {
-	return s.update(func(tx *bbolt.Tx) error {
+	return s.updateLedger(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bPlans)
 		var cur []byte
 		if b != nil {
@@ -63,7 +63,7 @@ func (s *Store) UpdatePlan(id string, fn func(record []byte) ([]byte, error)) er
 // Plan returns the record of plan id (ErrPlanNotFound if there is none).
 func (s *Store) Plan(id string) ([]byte, error) {
 	var out []byte
-	err := s.view(func(tx *bbolt.Tx) error {
+	err := s.viewLedger(func(tx *bbolt.Tx) error {
 		if b := tx.Bucket(bPlans); b != nil {
 			out = bytes.Clone(b.Get([]byte(id)))
 		}
@@ -104,7 +104,7 @@ func (s *Store) PutPlanJournal(planID string, seq int, entry []byte) error {
 func (s *Store) PlanJournal(planID string) (map[int][]byte, error) {
 	out := map[int][]byte{}
 	prefix := append([]byte(planID), '\t')
-	err := s.view(func(tx *bbolt.Tx) error {
+	err := s.viewLedger(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bPlanJournal)
 		if b == nil {
 			return nil
@@ -122,20 +122,30 @@ func (s *Store) PlanJournal(planID string) (map[int][]byte, error) {
 	return out, err
 }
 
-// AppendAudit appends an entry to the audit log and returns its sequence
-// number (from 1). The log has no update or delete.
-func (s *Store) AppendAudit(entry []byte) (uint64, error) {
+// AppendAudit appends the entry next returns to the audit log, in one
+// transaction: next gets the last entry (nil for the first) and the new
+// entry's sequence number (from 1), so an entry can commit to the one
+// before it. The log has no update or delete.
+func (s *Store) AppendAudit(next func(last []byte, seq uint64) ([]byte, error)) (uint64, error) {
 	var seq uint64
-	err := s.update(func(tx *bbolt.Tx) error {
+	err := s.updateLedger(func(tx *bbolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bAudit)
 		if err != nil {
 			return fmt.Errorf("audit bucket: %w", err)
+		}
+		var last []byte
+		if _, v := b.Cursor().Last(); v != nil {
+			last = bytes.Clone(v)
 		}
 		seq, err = b.NextSequence()
 		if err != nil {
 			return err
 		}
-		return b.Put(u64(seq), bytes.Clone(entry))
+		entry, err := next(last, seq)
+		if err != nil {
+			return err
+		}
+		return b.Put(u64(seq), entry)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("append audit entry: %w", err)
@@ -148,11 +158,11 @@ func (s *Store) Audit() ([][]byte, error) {
 	return s.topLevelValues(bAudit)
 }
 
-// topLevelValues returns copies of the values of a top-level bucket in
-// key order (none if the file predates the bucket).
+// topLevelValues returns copies of the values of a top-level ledger
+// bucket in key order (none before the bucket's first write).
 func (s *Store) topLevelValues(bucket []byte) ([][]byte, error) {
 	var out [][]byte
-	err := s.view(func(tx *bbolt.Tx) error {
+	err := s.viewLedger(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucket)
 		if b == nil {
 			return nil
@@ -165,11 +175,10 @@ func (s *Store) topLevelValues(bucket []byte) ([][]byte, error) {
 	return out, err
 }
 
-// putTopLevel stores a copy of value under key in a top-level bucket,
-// creating the bucket in files made before it existed (what names it in
-// errors).
+// putTopLevel stores a copy of value under key in a top-level ledger
+// bucket, creating the bucket on first use (what names it in errors).
 func (s *Store) putTopLevel(bucket []byte, what string, key, value []byte) error {
-	return s.update(func(tx *bbolt.Tx) error {
+	return s.updateLedger(func(tx *bbolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucket)
 		if err != nil {
 			return fmt.Errorf("%s bucket: %w", what, err)

@@ -149,7 +149,7 @@ func (s *Store) prepare() error {
 			if err != nil {
 				return err
 			}
-			for _, name := range [][]byte{bGens, bRuns, bJournals, bChanges, bPlans, bPlanJournal, bAudit} {
+			for _, name := range [][]byte{bGens, bRuns, bJournals, bChanges} {
 				if _, err := tx.CreateBucket(name); err != nil {
 					return err
 				}

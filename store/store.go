@@ -67,7 +67,10 @@ type Options struct {
 // Store is an open cache file. It is safe for concurrent use; at most one
 // FullWriter or Delta is open at a time.
 type Store struct {
-	db       *bbolt.DB
+	db *bbolt.DB
+	// ledger is the plan ledger file (ledger.go); nil when a read-only
+	// store has none.
+	ledger   *bbolt.DB
 	path     string
 	readOnly bool
 	pidFile  string
@@ -122,6 +125,10 @@ func Open(path string, opts Options) (*Store, error) {
 			db.Close()
 			return nil, fmt.Errorf("write cache pid file: %w", err)
 		}
+	}
+	if err := s.openLedger(opts); err != nil {
+		s.Close()
+		return nil, err
 	}
 	return s, nil
 }
@@ -254,6 +261,9 @@ func (s *Store) Path() string { return s.path }
 // Close closes the file and removes the pid file if it is still ours.
 func (s *Store) Close() error {
 	err := s.db.Close()
+	if s.ledger != nil {
+		err = errors.Join(err, s.ledger.Close())
+	}
 	if s.pidFile != "" {
 		if b, rerr := os.ReadFile(s.pidFile); rerr == nil && strings.TrimSpace(string(b)) == strconv.Itoa(os.Getpid()) {
 			os.Remove(s.pidFile)

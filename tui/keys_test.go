@@ -37,7 +37,7 @@ func planOrg(t *testing.T) *store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := plan.Submit(st, p); err != nil {
+	if _, err := plan.Submit(st, p, plan.Keys{}); err != nil {
 		t.Fatal(err)
 	}
 	return st

@@ -89,6 +89,9 @@ type Options struct {
 	// available. ApprovalsRequired is stamped into submitted plans.
 	Identity          func() (plan.Identity, error)
 	ApprovalsRequired int
+	// Keys sign the plans submitted from the staging area (reviews are
+	// signed by Review's actions).
+	Keys plan.Keys
 	// FlagAdmins adds a submitted plan's live warnings before it is hashed:
 	// the admins it touches and the group rules that manage its groups
 	// (plan.FlagAdmins and plan.FlagRules); nil skips the checks.
@@ -168,7 +171,7 @@ func New(o Options) (*Model, error) {
 		Store: o.Store, Theme: th, Profile: o.Profile, OrgURL: o.OrgURL,
 		Demo: o.Demo, ReadOnly: o.ReadOnly, Now: o.Now, NoStaging: o.NoStaging, NoSync: o.SyncNow == nil,
 		Staging: staging.New(staging.Options{Who: o.Identity, OrgURL: o.OrgURL, ApprovalsRequired: o.ApprovalsRequired,
-			FlagAdmins: o.FlagAdmins, Now: o.Now}),
+			Keys: o.Keys, FlagAdmins: o.FlagAdmins, Now: o.Now}),
 	}
 	m := &Model{
 		ctx:       ctx,

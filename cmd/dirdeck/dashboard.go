@@ -114,8 +114,19 @@ func openDashboard(ctx context.Context, profile, theme string) (next string, err
 	who := review.Identity(ctx, c, r.Profile.ClientID)
 	o.Identity, o.ApprovalsRequired = who, r.Profile.ApprovalsRequired
 	o.FlagAdmins = flagHook(ctx, c)
+	// Plans and reviews made in the TUI are signed like the CLI's; a key
+	// that cannot be loaded (ssh-agent not running, say) is logged, and
+	// signing then refuses where allowed_signers requires it.
+	keys, err := planKeys(r.Profile)
+	if err != nil {
+		return "", err
+	}
+	if err := loadSigner(r.Profile, &keys); err != nil {
+		logger.Warn("load signing key", "err", err)
+	}
+	o.Keys = keys
 	o.Review = review.PlanActions(ctx, st, who, plan.ApplyOptions{
-		Client: c, AllowWrites: r.Profile.AllowWrites, ApprovalsRequired: r.Profile.ApprovalsRequired,
+		Client: c, AllowWrites: r.Profile.AllowWrites, ApprovalsRequired: r.Profile.ApprovalsRequired, Keys: keys,
 	})
 	if cfg, err := config.Load(); err == nil && r.Source == config.SourceProfile {
 		o.Profiles = cfg.Names()

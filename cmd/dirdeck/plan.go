@@ -20,6 +20,7 @@ import (
 	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/plan"
+	"github.com/dirdeck/dirdeck/signing"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/themes"
 )
@@ -69,7 +70,52 @@ type planSession struct {
 	st     *store.Store
 	client *okta.Client
 	me     plan.Identity
+	// keys hold the profile's allowed_signers and approver roles; the
+	// signing key is loaded by sign, for the commands that sign.
+	keys plan.Keys
 }
+
+// planKeys reads the profile's allowed_signers file and approver roles
+// (the signing key is loadSigner's).
+func planKeys(p config.Profile) (plan.Keys, error) {
+	k := plan.Keys{ApproverRoles: p.ApproverRoles}
+	if p.AllowedSigners != "" {
+		a, err := signing.LoadAllowedSigners(expandHome(p.AllowedSigners))
+		if err != nil {
+			return k, withCode(exitFailed, err)
+		}
+		k.Trust = a
+	}
+	return k, nil
+}
+
+// loadSigner loads the profile's signing key into k (none configured:
+// nothing signs; plan refuses where allowed_signers requires signatures).
+func loadSigner(p config.Profile, k *plan.Keys) error {
+	if p.SigningKey == "" {
+		return nil
+	}
+	s, err := signing.LoadSigner(expandHome(p.SigningKey))
+	if err != nil {
+		return withCode(exitFailed, err)
+	}
+	k.Signer = s
+	return nil
+}
+
+// expandHome expands a leading "~/" as a shell would, since key paths in
+// config.toml are usually written that way.
+func expandHome(path string) string {
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	return path
+}
+
+// sign loads the signing key for a command that signs.
+func (s *planSession) sign() error { return loadSigner(s.r.Profile, &s.keys) }
 
 func openPlanSession(cmd *cobra.Command, online bool) (*planSession, error) {
 	s := &planSession{}
@@ -81,6 +127,9 @@ func openPlanSession(cmd *cobra.Command, online bool) (*planSession, error) {
 	}
 	if err != nil {
 		return nil, notConfigured(err)
+	}
+	if s.keys, err = planKeys(s.r.Profile); err != nil {
+		return nil, err
 	}
 	s.st, err = openCache(s.r.CachePath, false, cmd.ErrOrStderr())
 	if err != nil {
@@ -264,7 +313,10 @@ or a YAML file: title, changes: [{group, create, rename, description, add:
 				if err := plan.FlagRules(cmd.Context(), s.client, &p); err != nil {
 					return planErr(err)
 				}
-				rec, err := plan.Submit(s.st, p)
+				if err := s.sign(); err != nil {
+					return err
+				}
+				rec, err := plan.Submit(s.st, p, s.keys)
 				if err != nil {
 					return planErr(err)
 				}
@@ -399,7 +451,10 @@ content hash. A rejection by anyone makes it rejected.`,
 				if decision == plan.DecisionReject {
 					fn = plan.Reject
 				}
-				rec, err := fn(s.st, args[0], s.me, comment, time.Now())
+				if err := s.sign(); err != nil {
+					return err
+				}
+				rec, err := fn(s.st, args[0], s.me, comment, time.Now(), s.keys)
 				if err != nil {
 					return planErr(err)
 				}
@@ -451,7 +506,7 @@ domain to confirm; scripts pass --yes. --json prints the report.`,
 				}
 				stderr := cmd.ErrOrStderr()
 				opts := plan.ApplyOptions{Client: s.client, Actor: s.me, AllowWrites: s.r.Profile.AllowWrites,
-					ApprovalsRequired: s.r.Profile.ApprovalsRequired, Rebase: rebase}
+					ApprovalsRequired: s.r.Profile.ApprovalsRequired, Rebase: rebase, Keys: s.keys}
 				if !asJSON {
 					opts.Progress = func(op plan.Op, state string) {
 						fmt.Fprintf(stderr, "  %3d/%d %-7s %s\n", op.Seq, len(rec.Plan.Ops), state, textsafe.Clean(describeOp(op)))
@@ -601,7 +656,7 @@ for the same hash are merged (marked imported). --json prints {"id","hash","stat
 				in = f
 			}
 			return withPlanSession(cmd, false, func(s *planSession) error {
-				rec, err := plan.Import(s.st, in, s.r.Profile.OrgURL, s.me, time.Now())
+				rec, err := plan.Import(s.st, in, s.r.Profile.OrgURL, s.me, time.Now(), s.keys)
 				if err != nil {
 					return planErr(err)
 				}
@@ -623,10 +678,16 @@ func newAuditCmd() *cobra.Command {
 		Use:   "audit",
 		Short: "Show the audit log of group change plans",
 		Long: `Show the append-only audit log: who staged, approved, rejected, exported,
-imported, applied or was refused what, and when, with results. --json
-prints an array of {"seq","time","action","actor","plan_id","hash","title","detail"}.`,
+imported, applied or was refused what, and when, with results: the Okta
+admin, the OS user and host, and the fingerprint of the key that signed.
+Each entry commits to the one before it (a hash chain); dirdeck audit
+verify checks it. The log lives in the plan ledger beside the cache
+(<profile>.plans.db), which sync --rebuild never moves. --json prints an
+array of {"seq","time","action","actor","plan_id","hash","title","detail",
+"key","signature","signed","prev","link"}.`,
 		Example: `  dirdeck audit
-  dirdeck audit --json | jq '.[] | select(.action == "applied")'`,
+  dirdeck audit --json | jq '.[] | select(.action == "applied")'
+  dirdeck audit verify`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withPlanSession(cmd, false, func(s *planSession) error {
@@ -646,6 +707,9 @@ prints an array of {"seq","time","action","actor","plan_id","hash","title","deta
 					if e.Detail != "" {
 						fmt.Fprintf(w, ": %s", textsafe.Clean(e.Detail))
 					}
+					if e.Key != "" {
+						fmt.Fprintf(w, " [key %s]", textsafe.Clean(e.Key))
+					}
 					fmt.Fprintln(w)
 				}
 				return nil
@@ -653,7 +717,34 @@ prints an array of {"seq","time","action","actor","plan_id","hash","title","deta
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the log as JSON")
+	cmd.AddCommand(newAuditVerifyCmd())
 	return cmd
+}
+
+func newAuditVerifyCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "verify",
+		Short: "Check the audit log's hash chain and every stored signature",
+		Long: `Check that every audit entry is the one written: numbered in order, linked
+to the entry before it, hashing to its own link, and that every signature
+it keeps (a staged plan's, a review's) verifies by the key it names.
+Exit 0 when all hold; exit 1 naming the first broken entry.`,
+		Example: `  dirdeck audit verify`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withPlanSession(cmd, false, func(s *planSession) error {
+				n, err := plan.VerifyAudit(s.st)
+				if errors.Is(err, plan.ErrAuditBroken) {
+					return withCode(exitWarnings, fmt.Errorf("%w (the %d entries before it verified)", err, n))
+				}
+				if err != nil {
+					return planErr(err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Audit log verified: %d entries, chain and signatures intact.\n", n)
+				return nil
+			})
+		},
+	}
 }
 
 // planTheme is the theme for plan output on a terminal (NO_COLOR and

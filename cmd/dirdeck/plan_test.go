@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,16 +16,7 @@ import (
 // two of its members' logins, two active outsiders and an APP_GROUP name.
 func planTargets(t *testing.T) (group string, members, outsiders []string, appGroup string) {
 	t.Helper()
-	var path string
-	matches, _ := filepath.Glob(filepath.Join(os.Getenv("DIRDECK_HOME"), "*", "*.db"))
-	if len(matches) == 0 {
-		matches, _ = filepath.Glob(filepath.Join(os.Getenv("DIRDECK_HOME"), "*", "*", "*.db"))
-	}
-	if len(matches) != 1 {
-		t.Fatalf("cache files: %v", matches)
-	}
-	path = matches[0]
-	st, err := store.Open(path, store.Options{})
+	st, err := store.Open(cacheFile(t), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +53,21 @@ func planTargets(t *testing.T) (group string, members, outsiders []string, appGr
 		t.Fatal(err)
 	}
 	return group, members, outsiders, appGroup
+}
+
+// cacheFile is the one cache file under DIRDECK_HOME (its plan ledger
+// beside it is not a cache).
+func cacheFile(t *testing.T) string {
+	t.Helper()
+	matches, _ := filepath.Glob(filepath.Join(os.Getenv("DIRDECK_HOME"), "*", "*.db"))
+	if len(matches) == 0 {
+		matches, _ = filepath.Glob(filepath.Join(os.Getenv("DIRDECK_HOME"), "*", "*", "*.db"))
+	}
+	matches = slices.DeleteFunc(matches, func(p string) bool { return strings.HasSuffix(p, ".plans.db") })
+	if len(matches) != 1 {
+		t.Fatalf("cache files: %v", matches)
+	}
+	return matches[0]
 }
 
 func TestPlanCommandsAgainstSim(t *testing.T) {

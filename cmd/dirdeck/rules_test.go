@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -37,14 +35,7 @@ func ruleGroups(t *testing.T, srv *oktasim.Server) (rule, managed, managedMember
 	if err != nil {
 		t.Fatal(err)
 	}
-	matches, _ := filepath.Glob(filepath.Join(os.Getenv("DIRDECK_HOME"), "*", "*.db"))
-	if len(matches) == 0 {
-		matches, _ = filepath.Glob(filepath.Join(os.Getenv("DIRDECK_HOME"), "*", "*", "*.db"))
-	}
-	if len(matches) != 1 {
-		t.Fatalf("cache files: %v", matches)
-	}
-	st, err := store.Open(matches[0], store.Options{})
+	st, err := store.Open(cacheFile(t), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,18 +83,19 @@ type DoneMsg struct {
 // that opening the dashboard makes no request for it; see Identity),
 // applies with opts (its Client, AllowWrites and the like; Actor is set
 // to the admin; without a Client there is no Apply). opts.Now also stamps
-// reviews. ctx bounds applies.
+// reviews and opts.Keys signs them, as on the command line. ctx bounds
+// applies.
 func PlanActions(ctx context.Context, st *store.Store, who func() (plan.Identity, error), opts plan.ApplyOptions) Actions {
 	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}
-	review := func(action string, fn func(*store.Store, string, plan.Identity, string, time.Time) (*plan.Record, error)) func(string, string) tea.Cmd {
+	review := func(action string, fn func(*store.Store, string, plan.Identity, string, time.Time, plan.Keys) (*plan.Record, error)) func(string, string) tea.Cmd {
 		return func(id, comment string) tea.Cmd {
 			return func() tea.Msg {
 				me, err := who()
 				if err == nil {
-					_, err = fn(st, id, me, comment, now())
+					_, err = fn(st, id, me, comment, now(), opts.Keys)
 				}
 				return DoneMsg{ID: id, Action: action, Err: err}
 			}
@@ -111,7 +112,7 @@ func PlanActions(ctx context.Context, st *store.Store, who func() (plan.Identity
 			if err == nil {
 				var r *plan.Record
 				if r, err = plan.Load(st, id); err == nil {
-					err = plan.CheckReview(r, decision, me)
+					err = plan.CheckReview(r, decision, me, opts.Keys, now())
 				}
 			}
 			return CheckedMsg{ID: id, Action: action, Err: err}

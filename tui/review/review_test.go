@@ -19,6 +19,7 @@ import (
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/plan"
+	"github.com/dirdeck/dirdeck/signing"
 	"github.com/dirdeck/dirdeck/store"
 	dsync "github.com/dirdeck/dirdeck/sync"
 	"github.com/dirdeck/dirdeck/themes"
@@ -32,7 +33,10 @@ import (
 var (
 	clock = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 	ada   = plan.Identity{AdminID: "00u-ada", Login: "ada@acme.com", Name: "Ada", OSUser: "ada", Host: "laptop"}
-	priya = plan.Identity{AdminID: "00u-priya", Login: "priya@acme.com", Name: "Priya", OSUser: "priya", Host: "desk"}
+	// priya's id and login are the sim's reviewer (a second super admin,
+	// set by newEnv): apply checks in the org that an approver is who
+	// they say and may approve.
+	priya = plan.Identity{Name: "Priya", OSUser: "priya", Host: "desk", Roles: []string{"SUPER_ADMIN"}}
 )
 
 type env struct {
@@ -42,6 +46,8 @@ type env struct {
 	client *okta.Client
 	group  directory.Group
 	adds   []string
+	// keys sign the pane's reviews (none: unsigned).
+	keys plan.Keys
 }
 
 // newEnv syncs a simulated org into a cache and stages three plans by
@@ -62,6 +68,15 @@ func newEnv(t *testing.T) *env {
 	if _, err := dsync.Run(context.Background(), c, st, dsync.Options{}); err != nil {
 		t.Fatal(err)
 	}
+	rc, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: srv.Token("reviewer")}, okta.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reviewer, err := rc.CurrentUser(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	priya.AdminID, priya.Login = reviewer.ID, reviewer.Login
 	e := &env{srv: srv, st: st, client: c}
 	var removes, outsiders []string
 	err = st.View(func(r *store.Reader) error {
@@ -104,7 +119,7 @@ func newEnv(t *testing.T) *env {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec, err := plan.Submit(st, p)
+		rec, err := plan.Submit(st, p, plan.Keys{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +129,7 @@ func newEnv(t *testing.T) *env {
 	e.plans = append(e.plans, stage("Falcon launch team", clock.Add(-2*time.Hour), 2, []plan.Change{{Group: "Project Falcon", Create: true, Description: "Launch", Add: outsiders[2:3]}}))
 	rej := stage("Remove everyone", clock.Add(-3*time.Hour), 1, []plan.Change{{Group: e.group.Name, Remove: removes}})
 	e.plans = append(e.plans, rej)
-	if _, err := plan.Reject(st, rej.ID, priya, "too broad", clock.Add(-150*time.Minute)); err != nil {
+	if _, err := plan.Reject(st, rej.ID, priya, "too broad", clock.Add(-150*time.Minute), plan.Keys{}); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -160,7 +175,32 @@ func (e *env) paneAs(t *testing.T, theme string, who plan.Identity) *Model {
 	}
 	ctx := &pane.Context{Store: e.st, Theme: th, Profile: "acme", OrgURL: e.srv.URL, Now: func() time.Time { return clock }}
 	return New(ctx, PlanActions(context.Background(), e.st, func() (plan.Identity, error) { return who, nil },
-		plan.ApplyOptions{Client: e.client, AllowWrites: true, Now: func() time.Time { return clock }}))
+		plan.ApplyOptions{Client: e.client, AllowWrites: true, Now: func() time.Time { return clock }, Keys: e.keys}))
+}
+
+// TestApproveInTheTUISigns: with a signing key configured, an approval
+// made in the Review pane is signed like one made on the command line,
+// and the signature verifies over the review's statement.
+func TestApproveInTheTUISigns(t *testing.T) {
+	e := newEnv(t)
+	signer, err := signing.LoadSigner(filepath.Join("..", "..", "signing", "testdata", "id_ed25519"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.keys = plan.Keys{Signer: signer}
+	h := &host{p: e.pane(t, "no-color"), steps: []step{{loaded, press("enter", "a")}, {inForm, press("signed in the TUI", "enter")}, {statusIs("approved"), nil}}}
+	tm := teatest.NewTestModel(t, h, teatest.WithInitialTermSize(100, 30))
+	tm.FinalModel(t, teatest.WithFinalTimeout(20*time.Second))
+	rec, err := plan.Load(e.st, e.plans[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Reviews) != 1 || rec.Reviews[0].Key != signer.Fingerprint() || rec.State != plan.StateApproved {
+		t.Fatalf("review = %+v, state %s", rec.Reviews, rec.State)
+	}
+	if n, err := plan.VerifyAudit(e.st); err != nil || n == 0 {
+		t.Fatalf("audit verify after a TUI approval: %d, %v", n, err)
+	}
 }
 
 // step sends msgs once when its condition holds on the pane.
@@ -339,7 +379,7 @@ func TestGoldenReviewFlow(t *testing.T) {
 	}
 	entries, _ := plan.Audit(e.st)
 	got := fmt.Sprint(len(entries), " ", entries[len(entries)-1].Action, " by ", entries[len(entries)-1].Actor.AdminID)
-	if got != "7 applied by 00u-priya" {
+	if got != "7 applied by "+priya.AdminID {
 		t.Errorf("audit tail = %s", got)
 	}
 }
@@ -370,7 +410,7 @@ func TestGoldenApplyDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := recs[0]
-	if _, err := plan.Approve(e.st, first.ID, priya, "", clock); err != nil {
+	if _, err := plan.Approve(e.st, first.ID, priya, "", clock, plan.Keys{}); err != nil {
 		t.Fatal(err)
 	}
 	// Another admin adds one of the plan's users in Okta meanwhile.

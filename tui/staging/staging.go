@@ -76,6 +76,8 @@ type Options struct {
 	OrgURL string
 	// ApprovalsRequired is the profile's approvals_required (0 = 1).
 	ApprovalsRequired int
+	// Keys sign submitted plans (plan.Submit).
+	Keys plan.Keys
 	// FlagAdmins, when set, adds live warnings before the plan is hashed:
 	// touched users who hold Okta admin roles and groups managed by group
 	// rules (plan.FlagAdmins and plan.FlagRules with the session's client);

@@ -175,7 +175,7 @@ func (a *Area) SubmitCmd(st *store.Store, title string, allowLarge bool) tea.Cmd
 				return SubmittedMsg{Err: fmt.Errorf("check the touched users' admin roles: %w", err)}
 			}
 		}
-		rec, err := plan.Submit(st, p)
+		rec, err := plan.Submit(st, p, o.Keys)
 		return SubmittedMsg{Record: rec, Err: err}
 	}
 }
