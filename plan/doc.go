@@ -6,8 +6,8 @@
 //
 //	p, err := plan.Build(reader, plan.Request{...})    // from the cache: ops, bases, impact, warnings
 //	err = plan.FlagAdmins(ctx, c, &p)                  // live: which touched users are Okta admins
-//	rec, err := plan.Submit(st, p)                     // persisted as pending, audited
-//	rec, err = plan.Approve(st, id, reviewer, comment) // four eyes: never the author
+//	rec, err := plan.Submit(st, p, keys)                         // signed, persisted as pending, audited
+//	rec, err = plan.Approve(st, id, reviewer, comment, now, keys) // four eyes: never the author
 //	rep, err := plan.Apply(ctx, st, id, plan.ApplyOptions{Client: c, ...})
 //
 // A Plan is the content that is reviewed: ordered operations (add/remove a
@@ -29,10 +29,19 @@
 // an applying profile may demand more.
 //
 // Plans travel as files (Export/Import). Import recomputes the hash and
-// refuses a file whose plan does not match it. Reviews in a file are
-// taken as recorded by the other machine (marked imported in the audit
-// log): dirdeck has no signing keys, so the file's integrity against a
-// reviewer who edits it is the hash, not cryptography.
+// refuses a file whose plan does not match it. A hash stops accidents, not
+// an admin who edits the file and recomputes it, so plans and reviews are
+// signed (see Keys and package signing): the author signs the plan's
+// canonical content at staging, each reviewer signs a statement binding
+// plan id, hash, org, decision, admin id, login, time and comment, with an
+// OpenSSH key (SSHSIG, namespace dirdeck-plan). A review that arrives in a
+// file counts only when its signature verifies against a key the team's
+// allowed_signers file trusts for the reviewer's Okta login; transplanted,
+// edited, unsigned and untrusted reviews are kept, shown with the reason,
+// audited as refused and never counted. Approvers must hold a role that
+// can change groups (Keys.ApproverRoles): checked when they approve, and
+// in the org (their login and roles, by id) right before Apply writes,
+// together with every signature.
 //
 // # Apply
 //
@@ -56,5 +65,9 @@
 // are read back into the cache.
 //
 // Every step — staged, approved, rejected, exported, imported, apply
-// started, applied, failed, refused — is appended to the audit log.
+// started, applied, failed, refused — is appended to the audit log, a
+// hash chain (each entry commits to the one before) that records the Okta
+// admin, OS user, host and signing key's fingerprint, and keeps the
+// signatures; VerifyAudit checks it. Plans, journals and the log live in
+// the store's plan ledger, a file apart from the cache.
 package plan

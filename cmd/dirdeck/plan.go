@@ -440,9 +440,13 @@ func newPlanReviewCmd(decision string) *cobra.Command {
 		Short: short,
 		Long: short + `. You are the Okta admin behind the profile's credential
 (/api/v1/users/me) plus your local OS user. The author of a plan cannot
-approve it (exit 2); a plan is approved once the required number of other
+approve it (exit 2), nor an admin without a role that can change groups
+(Super, Org, Group or Group Membership Administrator, or the profile's
+approver_roles); a plan is approved once the required number of other
 admins (the profile's approvals_required, default 1) approved its current
-content hash. A rejection by anyone makes it rejected.`,
+content hash. A rejection by anyone makes it rejected. With a signing key
+(signing_key or DIRDECK_SIGNING_KEY) the review is signed, so it counts on
+other machines whose allowed_signers trusts your key for your Okta login.`,
 		Example: "  dirdeck plan " + verb + ` p-1a2b3c4d5e6f --comment "checked with the team lead"`,
 		Args:    planIDArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
