@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,7 +55,7 @@ func Load() (*Config, error) {
 
 func loadFile(path string) (*Config, error) {
 	c := &Config{Profiles: map[string]Profile{}, path: path}
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path, maxConfigFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return c, nil
 	}

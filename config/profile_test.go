@@ -177,3 +177,20 @@ func TestEnvProfileName(t *testing.T) {
 		t.Fatalf("long hosts: %q and %q must differ and be valid names", long1, long2)
 	}
 }
+
+func TestLookalikeWarning(t *testing.T) {
+	tests := []struct{ url, want string }{
+		{"https://acme.okta.com", ""},
+		{"http://127.0.0.1:8707", ""},
+		{"https://\u0430cme.okta.com", "mixes Cyrillic and Latin letters: it is xn--cme-5cd.okta.com in DNS"},
+		{"https://\u0430\u0441\u0435.okta.com", "mixes Cyrillic and Latin letters"}, // okta.com is Latin
+		{"https://b\u00fccher.example.com", "has letters outside ASCII: it is xn--bcher-kva.example.com"},
+		{"https://\u03b1cme.okta.com", "mixes Greek and Latin letters: it is xn--cme-"},
+	}
+	for _, tt := range tests {
+		got := LookalikeWarning(tt.url)
+		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
+			t.Errorf("LookalikeWarning(%q) = %q, want %q", tt.url, got, tt.want)
+		}
+	}
+}

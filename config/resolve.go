@@ -297,7 +297,7 @@ func LoadPrivateKey(path string) ([]byte, error) {
 	if fi.Size() > maxKeyFileSize {
 		return nil, fmt.Errorf("private key file %s is %d bytes, too big for a PEM private key", path, fi.Size())
 	}
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path, maxKeyFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("private key file: %w", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	gosync "sync"
 	"time"
@@ -113,7 +112,7 @@ func readState() (stateFile, string, error) {
 		return st, "", err
 	}
 	path := filepath.Join(p.DataDir, stateFileName)
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path, maxConfigFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return st, path, nil
 	}

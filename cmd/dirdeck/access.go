@@ -133,6 +133,7 @@ func (k credentialCheck[O, R]) runE(asJSON *bool) func(*cobra.Command, []string)
 		if err != nil {
 			return notConfigured(err)
 		}
+		warnLookalike(cmd.ErrOrStderr(), r.Profile.OrgURL)
 		opts := k.options(cmd, r)
 		c, err := newClient(ctx, r, okta.Options{})
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/dirdeck/dirdeck/config"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -126,7 +127,8 @@ approvals_required) are edited in config.toml.`,
 			}
 			out := cmd.OutOrStdout()
 			p = cfg.Profiles[name]
-			fmt.Fprintf(out, "Added profile %s: %s, auth %s, writes %s.\n", name, p.OrgURL, p.Auth, profileOnOff(p.AllowWrites))
+			fmt.Fprintf(out, "Added profile %s: %s, auth %s, writes %s.\n", name, textsafe.Clean(p.OrgURL), p.Auth, profileOnOff(p.AllowWrites))
+			warnLookalike(cmd.ErrOrStderr(), p.OrgURL)
 			if cfg.Active == name {
 				fmt.Fprintf(out, "%s is the active profile.\n", name)
 			}

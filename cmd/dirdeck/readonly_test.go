@@ -79,3 +79,18 @@ func TestFailedFirstSyncLeavesNoCache(t *testing.T) {
 		t.Errorf("a failed sync removed an existing cache: %v", err)
 	}
 }
+
+// TestLookalikeOrgURLWarns: a host with a Cyrillic а passes for
+// acme.okta.com; adding it is allowed (it may be real) but warned about,
+// with the punycode name it really has.
+func TestLookalikeOrgURLWarns(t *testing.T) {
+	profHome(t)
+	profMockKeyring(t)
+	res := profRun(t, "", "profile", "add", "acme", "--org-url", "https://\u0430cme.okta.com")
+	if res.code != exitOK || !strings.Contains(res.stderr, "warning:") || !strings.Contains(res.stderr, "xn--cme-5cd.okta.com") {
+		t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
+	}
+	if res := profRun(t, "", "profile", "add", "plain", "--org-url", "https://acme.okta.com"); strings.Contains(res.stderr, "warning") {
+		t.Fatalf("an ASCII host was warned about: %q", res.stderr)
+	}
+}

@@ -87,6 +87,14 @@ func openForReading(path string, rebuild bool, stderr io.Writer) (st *store.Stor
 	return snap, func() { closeSnap(); os.RemoveAll(dir) }, nil
 }
 
+// warnLookalike warns on w when orgURL's host only looks like an ASCII
+// name (config.LookalikeWarning).
+func warnLookalike(w io.Writer, orgURL string) {
+	if msg := config.LookalikeWarning(orgURL); msg != "" {
+		fmt.Fprintln(w, "warning: "+textsafe.Clean(msg))
+	}
+}
+
 // newClient builds the Okta client for a resolved profile.
 func newClient(ctx context.Context, r config.Resolved, opts okta.Options) (*okta.Client, error) {
 	creds := okta.Credentials{OrgURL: r.Profile.OrgURL, Token: r.Token}

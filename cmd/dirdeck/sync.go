@@ -61,6 +61,7 @@ token lacks okta.apps.read), the cache keeps what it had for that part;
 			if err != nil {
 				return notConfigured(err)
 			}
+			warnLookalike(cmd.ErrOrStderr(), r.Profile.OrgURL)
 			_, statErr := os.Stat(r.CachePath)
 			st, err := openCache(r.CachePath, rebuild, cmd.ErrOrStderr())
 			if err != nil {
