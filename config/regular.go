@@ -33,4 +33,3 @@ func readRegular(path string, limit int64) ([]byte, error) {
 	}
 	return io.ReadAll(io.LimitReader(f, limit))
 }
-
