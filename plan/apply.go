@@ -569,6 +569,9 @@ func checkDrift(ctx context.Context, c *okta.Client, rec *Record, journal map[in
 		if g.stamp.Equal(baseStamp) {
 			continue
 		}
+		if _, stamped := rec.Stamps[base.Ref]; !stamped && ownWritesExplain(p, base, journal, g) {
+			continue
+		}
 		same := 0
 		for _, op := range ops {
 			if op.Kind != OpAdd && op.Kind != OpRemove {
@@ -594,6 +597,52 @@ func checkDrift(ctx context.Context, c *okta.Client, rec *Record, journal map[in
 		}
 	}
 	return live, drift, nil
+}
+
+// ownWritesExplain reports whether a group's membership change since
+// staging is dirdeck's own journaled writes and nothing else — an apply
+// killed (kill -9, a crash) after writing but before it could record the
+// group's stamp. It holds when the live member count is the staged count
+// moved by exactly the journaled operations that took effect, every
+// journaled-done operation still holds, every member the plan has yet to
+// touch is as staged, and the group's lastMembershipUpdated is no later
+// than the last journaled write (within clockSkew): someone else's add or
+// remove changes the count, and a later change moves the stamp past ours.
+func ownWritesExplain(p *Plan, base GroupBase, journal map[int]JournalEntry, g *liveGroup) bool {
+	want, journaled := base.Members, false
+	var last time.Time
+	for _, op := range p.Ops {
+		if op.Group != base.Ref || (op.Kind != OpAdd && op.Kind != OpRemove) {
+			continue
+		}
+		intent := op.Kind == OpAdd
+		e, ok := journal[op.Seq]
+		switch {
+		case !ok:
+			if g.members[op.UserID] != op.BaseMember {
+				return false
+			}
+			continue
+		case e.State == OpNoop:
+			return false // the intent held before dirdeck wrote: not ours
+		}
+		journaled = true
+		if e.Time.After(last) {
+			last = e.Time
+		}
+		took := g.members[op.UserID] == intent
+		if e.State == OpDone && !took {
+			return false // undone since by someone else
+		}
+		if took && op.BaseMember != intent {
+			if intent {
+				want++
+			} else {
+				want--
+			}
+		}
+	}
+	return journaled && len(g.members) == want && !g.stamp.After(last.Add(clockSkew))
 }
 
 func readMembers(ctx context.Context, c *okta.Client, g *liveGroup) error {

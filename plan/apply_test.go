@@ -186,6 +186,58 @@ func TestApplyResumesAfterFailure(t *testing.T) {
 	}
 }
 
+// TestApplyResumesAfterKill: an apply killed after some writes (before it
+// could record the groups' stamps) resumes without rebase when the only
+// change to the group is its own journaled writes; anyone else's change
+// still stops it.
+func TestApplyResumesAfterKill(t *testing.T) {
+	for _, other := range []bool{false, true} {
+		t.Run(fmt.Sprintf("someone else changed the group: %v", other), func(t *testing.T) {
+			f := newFixture(t)
+			tg := f.targets(t, 4)
+			rec := f.approved(t, Request{Title: "killed", Changes: []Change{{Group: tg.group.Name, Add: tg.outsiders[:3], Remove: tg.members[:1]}}})
+			c := f.client(t, "superadmin")
+			ctx := context.Background()
+			// The process dies right after journaling its second operation.
+			killed := errors.New("killed")
+			func() {
+				defer func() {
+					if v := recover(); v != killed {
+						t.Fatalf("apply did not die: %v", v)
+					}
+				}()
+				Apply(ctx, f.Store, rec.ID, ApplyOptions{Client: c, AllowWrites: true, Progress: func(op Op, _ string) {
+					if op.Seq == 2 {
+						panic(killed)
+					}
+				}})
+			}()
+			if stored, _ := Load(f.Store, rec.ID); stored.State != StateApplying || len(stored.Stamps) != 0 {
+				t.Fatalf("after the kill: %s, stamps %v", stored.State, stored.Stamps)
+			}
+			if other {
+				if err := c.AddGroupMember(ctx, tg.group.ID, f.userID(t, tg.outsiders[5])); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f.Server.Sim.ResetStats()
+			rep, err := Apply(ctx, f.Store, rec.ID, ApplyOptions{Client: c, AllowWrites: true})
+			if other {
+				if !errors.Is(err, ErrDrift) || writes(f.Server.Sim.Stats()) != 0 {
+					t.Fatalf("another admin's change went unnoticed: %v %+v", err, rep.Drift)
+				}
+				return
+			}
+			if err != nil || rep.State != StateApplied || rep.Done != 4 {
+				t.Fatalf("resume after kill: %v %+v", err, rep)
+			}
+			if n := writes(f.Server.Sim.Stats()); n != 2 {
+				t.Fatalf("resume sent %d writes, want the 2 not done", n)
+			}
+		})
+	}
+}
+
 func TestApplyRefusesDrift(t *testing.T) {
 	f := newFixture(t)
 	tg := f.targets(t, 4)

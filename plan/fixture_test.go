@@ -167,3 +167,20 @@ func (f *fixture) build(t *testing.T, req Request) (Plan, error) {
 	})
 	return p, err
 }
+
+// userID finds a user's id by login in the cache.
+func (f *fixture) userID(t *testing.T, login string) string {
+	t.Helper()
+	var id string
+	if err := f.Store.View(func(r *store.Reader) error {
+		for u := range r.Users() {
+			if u.Login == login {
+				id = u.ID
+			}
+		}
+		return nil
+	}); err != nil || id == "" {
+		t.Fatalf("no user %s: %v", login, err)
+	}
+	return id
+}
