@@ -61,6 +61,9 @@ type ScopeReport struct {
 	Rejected *Problem `json:"rejected,omitempty"`
 	// Notes are what the check could not find out (e.g. roles unreadable).
 	Notes []string `json:"notes,omitempty"`
+	// DPoP is set when the service app requires DPoP-bound access tokens
+	// (the token endpoint asked for a proof).
+	DPoP bool `json:"dpop,omitempty"`
 }
 
 // FeatureResult is one feature's row of the scope matrix.
@@ -191,6 +194,10 @@ func CheckScopes(ctx context.Context, c *okta.Client, opts CheckOptions) (*Scope
 	}
 
 	if r.Auth == AuthOAuth {
+		r.DPoP = c.DPoPBound()
+		if r.DPoP {
+			r.Notes = append(r.Notes, "the service app requires DPoP (proof-of-possession) tokens: dirdeck signs a fresh proof for every request")
+		}
 		r.Granted = c.GrantedScopes()
 		slices.Sort(r.Granted)
 		if !opts.AllowWrites {

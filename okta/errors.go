@@ -95,6 +95,10 @@ func (e *APIError) Hint() string {
 			scope = scopeFor(e.Op)
 		}
 		return "the OAuth access token lacks " + scope + ": grant it to the service app (Okta API Scopes tab) and add it to the profile's scopes"
+	case e.Challenge == "invalid_dpop_proof":
+		return "Okta refused the DPoP proof of this request (the service app requires DPoP-bound tokens); check the local clock and retry"
+	case e.Challenge == "use_dpop_nonce":
+		return "Okta asked for a new DPoP nonce more often than dirdeck follows such challenges; retry"
 	case e.Challenge == "invalid_token":
 		return "Okta rejected the OAuth access token (expired or revoked); check the service app is active and its key is current"
 	case e.ErrorCode == CodeInvalidToken || e.Status == http.StatusUnauthorized && e.ErrorCode == "":

@@ -79,6 +79,10 @@ type transport struct {
 
 	journal atomic.Pointer[Journal]
 
+	// dpop signs a fresh DPoP proof for every attempt once the service
+	// app turns out to require DPoP (dpop.go).
+	dpop dpopSigner
+
 	requests, retries, throttled, rateLimited, cancelled atomic.Int64
 
 	mu            sync.Mutex
@@ -157,6 +161,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 
 	malformedRetried := false
+	challenges := 0 // DPoP round trips, which do not use up retries
 	for attempt := 1; ; attempt++ {
 		waited, throttled, err := t.gov.acquire(ctx, bucket, t.onThrottle)
 		if throttled {
@@ -173,6 +178,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if body != nil {
 			out.Body = io.NopCloser(bytes.NewReader(body))
 			out.ContentLength = int64(len(body))
+		}
+		// After the governor's wait, right before sending: a proof per
+		// attempt, never one sent twice.
+		if err := t.dpop.sign(out); err != nil {
+			cancel()
+			return nil, err
 		}
 		start := time.Now()
 		resp, err := t.base.RoundTrip(out)
@@ -222,8 +233,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				entry.Network = "reading body: " + entry.Network
 			}
 			t.record(entry)
-			if idempotent(req) && attempt <= t.maxRetries {
-				if err := t.sleep(ctx, attempt); err != nil {
+			if idempotent(req) && attempt-challenges <= t.maxRetries {
+				if err := t.sleep(ctx, attempt-challenges); err != nil {
 					return nil, err
 				}
 				continue
@@ -238,6 +249,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if cut {
 			entry.Network = fmt.Sprintf("reading body: cut short after %d bytes", len(respBody))
 		}
+		dv, err := t.dpop.observe(req, resp, respBody)
+		if err != nil {
+			t.record(entry)
+			return nil, err
+		}
+		respBody = dv.body
 		if resp.StatusCode >= 400 {
 			eb := newAPIError("", resp.StatusCode, respBody).withChallenge(resp.Header)
 			entry.ErrorCode, entry.ErrorID = eb.ErrorCode, eb.ErrorID
@@ -249,6 +266,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			t.noteToken(resp.StatusCode, respBody)
 		}
 		t.record(entry)
+		if dv.again && challenges < dpopMaxChallenges {
+			challenges++
+			continue
+		}
 
 		retry := false
 		switch {
@@ -265,9 +286,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			malformedRetried = true
 			retry = idempotent(req)
 		}
-		if retry && attempt <= t.maxRetries {
+		if retry && attempt-challenges <= t.maxRetries {
 			t.logger.Debug("okta retry", "method", req.Method, "path", tmpl, "status", resp.StatusCode, "attempt", attempt)
-			if err := t.sleep(ctx, attempt); err != nil {
+			if err := t.sleep(ctx, attempt-challenges); err != nil {
 				return nil, err
 			}
 			continue

@@ -64,6 +64,7 @@ type dpopState struct {
 	prev    string
 	nonceAt int64                // sim ms when nonce was minted
 	jtis    map[string]time.Time // "jkt/jti" → when it may be forgotten
+	swept   time.Time            // when jtis was last cleared of expired ids
 }
 
 func newDPoPState() *dpopState { return &dpopState{jtis: map[string]time.Time{}} }
@@ -151,10 +152,13 @@ func (s *Sim) checkProof(r *http.Request, htu, accessToken string) (string, *dpo
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := time.Now()
-	for k, exp := range d.jtis {
-		if now.After(exp) {
-			delete(d.jtis, k)
+	if now.Sub(d.swept) > dpopProofWindow/4 {
+		for k, exp := range d.jtis {
+			if now.After(exp) {
+				delete(d.jtis, k)
+			}
 		}
+		d.swept = now
 	}
 	if _, seen := d.jtis[jkt+"/"+jti]; seen {
 		return bad("The DPoP proof JWT has already been used (jti replay).")
@@ -166,6 +170,26 @@ func (s *Sim) checkProof(r *http.Request, htu, accessToken string) (string, *dpo
 	}
 	d.jtis[jkt+"/"+jti] = now.Add(2 * dpopProofWindow)
 	return jkt, nil
+}
+
+// spendProof records the jti of r's DPoP proof as used, without checking
+// the proof (checkProof does that where it matters).
+func (s *Sim) spendProof(r *http.Request) {
+	claims := jwt.MapClaims{}
+	t, _, err := jwt.NewParser().ParseUnverified(r.Header.Get("DPoP"), claims)
+	if err != nil {
+		return
+	}
+	jwk, _ := t.Header["jwk"].(map[string]any)
+	_, jkt, err := publicJWK(jwk)
+	jti, _ := claims["jti"].(string)
+	if err != nil || jti == "" {
+		return
+	}
+	d := s.dpop
+	d.mu.Lock()
+	d.jtis[jkt+"/"+jti] = time.Now().Add(2 * dpopProofWindow)
+	d.mu.Unlock()
 }
 
 // sameHTU compares a proof's htu to the request URL without query or

@@ -47,7 +47,11 @@ func (d dpopKey) proof(t *testing.T, method, htu, nonce, token string, mutate fu
 	tok := jwt.NewWithClaims(jwt.SigningMethodES256, claims)
 	tok.Header["typ"] = "dpop+jwt"
 	b := func(n []byte) string { return base64.RawURLEncoding.EncodeToString(n) }
-	tok.Header["jwk"] = map[string]string{"kty": "EC", "crv": "P-256", "x": b(d.k.X.FillBytes(make([]byte, 32))), "y": b(d.k.Y.FillBytes(make([]byte, 32)))}
+	pub, err := d.k.PublicKey.Bytes() // 0x04 || X || Y
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok.Header["jwk"] = map[string]string{"kty": "EC", "crv": "P-256", "x": b(pub[1:33]), "y": b(pub[33:])}
 	s, err := tok.SignedString(d.k)
 	if err != nil {
 		t.Fatal(err)

@@ -156,6 +156,11 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Sim) serveAPI(c *call) {
 	s.stats.requests.Add(1)
 	c.setHeader("X-Okta-Request-Id", s.nextRequestID())
+	if s.opts.DPoP && c.r.Header.Get("DPoP") != "" {
+		// A proof that reached the org is spent, whatever the answer
+		// (a 429 or 5xx included): a retry needs a new one.
+		defer s.spendProof(c.r)
+	}
 	idx, params, mismatch := match(c.r.Method, c.r.URL.Path)
 	bucket := bucketFor(c.r.URL.Path)
 	if idx >= 0 {

@@ -169,6 +169,9 @@ func printScopes(w io.Writer, r *access.ScopeReport) {
 	}
 	switch r.Auth {
 	case access.AuthOAuth:
+		if r.DPoP {
+			who += " (DPoP-bound tokens)"
+		}
 		fmt.Fprintf(w, "Credential  OAuth service app %s\nGranted     %s\n", who, textsafe.List(r.Granted))
 	default:
 		fmt.Fprintf(w, "Credential  API token of %s\nRoles       %s\nInferred    %s\n", who, textsafe.List(r.Roles), textsafe.List(r.Granted))
