@@ -16,17 +16,8 @@ import (
 	"github.com/dirdeck/dirdeck/store"
 )
 
-// writes counts the write requests to the org's API the sim served (an
-// OAuth token request is a POST but writes nothing).
-func writes(s oktasim.Stats) int64 {
-	var n int64
-	for k, v := range s.ByEndpoint {
-		if !strings.HasPrefix(k, "GET ") && strings.Contains(k, " /api/") {
-			n += v
-		}
-	}
-	return n
-}
+// writes counts the write requests to the org's API the sim served.
+var writes = testorg.Writes
 
 // liveMembers lists a group's members through the API.
 func liveMembers(t *testing.T, c *okta.Client, gid string) map[string]bool {

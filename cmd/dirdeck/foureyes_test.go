@@ -16,6 +16,7 @@ import (
 	"go.etcd.io/bbolt"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/dirdeck/dirdeck/internal/testorg"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/plan"
@@ -90,16 +91,6 @@ func loginOf(t *testing.T, srv *oktasim.Server, token string) string {
 		t.Fatal(err)
 	}
 	return me.Login
-}
-
-func writeRequests(s oktasim.Stats) int64 {
-	var n int64
-	for k, v := range s.ByEndpoint {
-		if !strings.HasPrefix(k, "GET ") && strings.Contains(k, " /api/") {
-			n += v
-		}
-	}
-	return n
 }
 
 // editFile applies edit to a plan file and writes the result.
@@ -258,7 +249,7 @@ func TestFourEyesAcrossMachines(t *testing.T) {
 		if res.code != exitFailed || !strings.Contains(res.errText(), fg.reason) {
 			t.Fatalf("%s: apply = %d %v, want a refusal saying %q", fg.name, res.code, res.err, fg.reason)
 		}
-		if w := writeRequests(srv.Sim.Stats()); w != 0 {
+		if w := testorg.Writes(srv.Sim.Stats()); w != 0 {
 			t.Fatalf("%s: %d write requests", fg.name, w)
 		}
 	}
@@ -293,7 +284,7 @@ func TestFourEyesAcrossMachines(t *testing.T) {
 	if res := a.run(t, srv, trust, "plan", "apply", forgedID, "--yes"); res.code != exitFailed || !strings.Contains(res.errText(), "not approved") {
 		t.Fatalf("applying a plan with a forged author: %d %v", res.code, res.err)
 	}
-	if w := writeRequests(srv.Sim.Stats()); w != 0 {
+	if w := testorg.Writes(srv.Sim.Stats()); w != 0 {
 		t.Fatalf("rewritten author: %d write requests", w)
 	}
 	entries := decode[[]plan.AuditEntry](t, a.run(t, srv, trust, "audit", "--json").stdout)

@@ -7,6 +7,7 @@ package testorg
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,4 +107,17 @@ func Cache(t testing.TB, st *store.Store) (directory.Counts, string) {
 		t.Fatalf("read the cache: %v", err)
 	}
 	return counts, digest
+}
+
+// Writes counts the write requests to the org's API in s (an OAuth token
+// request is a POST but writes nothing): what a refused apply must keep
+// at zero.
+func Writes(s oktasim.Stats) int64 {
+	var n int64
+	for k, v := range s.ByEndpoint {
+		if !strings.HasPrefix(k, "GET ") && strings.Contains(k, " /api/") {
+			n += v
+		}
+	}
+	return n
 }
