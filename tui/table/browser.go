@@ -216,9 +216,14 @@ func (b Browser) View() string {
 	gap := b.width - ansi.StringWidthWc(left) - textsafe.Width(count)
 	line := left + strings.Repeat(" ", max(gap, 1)) + countStyle.Render(count)
 	if gap < 1 {
-		// The count (or the warning) is worth more than the prompt's
-		// blank tail.
-		line = ansi.TruncateWc(left, max(b.width-textsafe.Width(count)-1, 0), "") + " " + countStyle.Render(count)
+		// What is typed stays; the count or warning gets the rest, cut.
+		lw := ansi.StringWidthWc(left)
+		line = left + " " + countStyle.Render(textsafe.Truncate(count, b.width-lw-1))
+		if b.width-lw-1 < 12 {
+			// Too little room: the count is worth more than the prompt's
+			// blank tail.
+			line = ansi.TruncateWc(left, max(b.width-textsafe.Width(count)-1, 0), "") + " " + countStyle.Render(count)
+		}
 	}
 	return b.Table.View() + "\n" + ansi.TruncateWc(line, b.width, "")
 }

@@ -529,3 +529,17 @@ func TestBrowserPositionAndFieldHelp(t *testing.T) {
 		t.Errorf("unknown field after enter: %q", got)
 	}
 }
+
+// TestBrowserKeepsTheTypedFilter: at 80 columns a long warning is cut,
+// not what is being typed.
+func TestBrowserKeepsTheTypedFilter(t *testing.T) {
+	b := NewBrowser(newTable(t, sample(), 80, 10), "users")
+	b.SetSize(80, 11)
+	b = press(t, b, "/")
+	for _, r := range "grp:x" {
+		b = press(t, b, string(r))
+	}
+	if got := browserStatus(b); !strings.HasPrefix(got, "/grp:x") || !strings.Contains(got, "unknown field grp") {
+		t.Errorf("status %q", got)
+	}
+}
