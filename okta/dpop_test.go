@@ -1,6 +1,7 @@
 package okta
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -71,5 +72,40 @@ func TestDPoPListAllWithFaults(t *testing.T) {
 	after := c.Journal()[before:]
 	if n == 0 || len(after) < 2 || after[0].Status != 401 || after[1].Status != 200 {
 		t.Fatalf("after the nonce rotated: %d users, answers %+v", n, after)
+	}
+}
+
+// TestDPoPTokenRequestRetries: 503s from the token endpoint are retried
+// with a fresh proof each time (the sim spends every proof it sees).
+func TestDPoPTokenRequestRetries(t *testing.T) {
+	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 5, DPoP: true})
+	// The first proof and its retry are answered 503.
+	if err := srv.Sim.SetFaultScript([]oktasim.ScriptedFault{
+		{Seq: 2, Method: "POST", PathTemplate: "/oauth2/v1/token", Status: 503},
+		{Seq: 3, Method: "POST", PathTemplate: "/oauth2/v1/token", Status: 503},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	clients, err := srv.Sim.Clients()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := clients[0]
+	c, err := New(t.Context(), Credentials{OrgURL: srv.URL, ClientID: sc.ClientID, PrivateKeyPEM: []byte(sc.PrivateKeyPEM), Scopes: sc.Scopes},
+		Options{BaseBackoff: time.Millisecond, MaxRetries: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Probe(t.Context(), ProbeUsers); err != nil {
+		t.Fatal(err)
+	}
+	var answers []int
+	for _, e := range c.Journal() {
+		if e.Path == "/oauth2/v1/token" {
+			answers = append(answers, e.Status)
+		}
+	}
+	if fmt.Sprint(answers) != "[400 503 503 400 200]" || !c.DPoPBound() {
+		t.Fatalf("token endpoint answers %v", answers)
 	}
 }

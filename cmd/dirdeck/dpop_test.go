@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -39,5 +40,37 @@ func TestDPoPSyncAgainstSim(t *testing.T) {
 	}
 	if rep := decode[access.ScopeReport](t, profRun(t, "", "scopes", "--json").stdout); !rep.DPoP {
 		t.Fatalf("scopes --json: %+v", rep)
+	}
+}
+
+// TestProfileAddChecksServiceApp: `dirdeck profile add --client-id` asks
+// Okta for a token once and says whether the app requires DPoP; a refused
+// app is a warning (exit 1).
+func TestProfileAddChecksServiceApp(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		dpop bool
+		app  string
+		code int
+		want string
+	}{
+		{"dpop", true, "readonly", exitOK, "DPoP-bound tokens: the app requires DPoP"},
+		{"bearer", false, "readonly", exitOK, "the service app gets Bearer tokens"},
+		{"no admin role", true, "norole", exitWarnings, "Reading users was refused"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := simEnv(t, oktasim.Options{Scenario: "S", Seed: 4, DPoP: tt.dpop}, "readonly")
+			oauthEnv(t, srv, tt.app)
+			key, id, scopes := os.Getenv("DIRDECK_PRIVATE_KEY_FILE"), os.Getenv("DIRDECK_CLIENT_ID"), os.Getenv("DIRDECK_SCOPES")
+			for _, v := range []string{"DIRDECK_ORG_URL", "DIRDECK_API_TOKEN", "DIRDECK_CLIENT_ID", "DIRDECK_PRIVATE_KEY_FILE", "DIRDECK_SCOPES"} {
+				t.Setenv(v, "")
+				os.Unsetenv(v)
+			}
+			res := profRun(t, "", "profile", "add", "svc", "--org-url", srv.URL, "--client-id", id, "--private-key-file", key,
+				"--scopes", strings.ReplaceAll(scopes, " ", ","))
+			if res.code != tt.code || !strings.Contains(res.stdout, tt.want) || (tt.dpop != strings.Contains(res.stdout, "requires DPoP")) {
+				t.Fatalf("exit %d: %v\n%s%s", res.code, res.err, res.stdout, res.stderr)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -8,9 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/dirdeck/dirdeck/config"
 	"github.com/dirdeck/dirdeck/internal/textsafe"
+	"github.com/dirdeck/dirdeck/okta"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -41,7 +44,7 @@ with DIRDECK_CLIENT_ID, DIRDECK_PRIVATE_KEY_FILE and DIRDECK_SCOPES.`,
 func newProfileAddCmd() *cobra.Command {
 	var (
 		orgURL, auth, clientID, keyFile, keyID, scopes string
-		allowWrites, use                               bool
+		allowWrites, use, noCheck                      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "add NAME --org-url URL",
@@ -57,6 +60,9 @@ OAuth 2.0 service app with private_key_jwt, the least-privilege option: give
 --client-id, --private-key-file (mode 0600, PEM RSA or EC P-256) and the
 --scopes granted to the app (default: okta.users.read, okta.groups.read,
 okta.apps.read, okta.logs.read). --auth oauth is implied by --client-id.
+The new service app profile is checked with Okta at once (one token request
+and one read; --no-check skips it): whether Okta accepts the key and scopes,
+and whether the app requires DPoP-bound tokens, which dirdeck then uses.
 
 Writes to Okta (pushing approved group changes) stay off unless --allow-writes
 is given. The first profile added becomes the active one; --use makes any new
@@ -135,6 +141,9 @@ approvals_required) are edited in config.toml.`,
 			if p.Auth == config.AuthSSWS {
 				fmt.Fprintf(out, "Next: store its API token with \"dirdeck profile set-token %s\" (or set DIRDECK_API_TOKEN).\n", name)
 			}
+			if p.Auth == config.AuthOAuth && !noCheck {
+				return checkServiceApp(cmd, name)
+			}
 			return nil
 		},
 	}
@@ -147,8 +156,49 @@ approvals_required) are edited in config.toml.`,
 	f.StringVar(&scopes, "scopes", "", "comma-separated Okta scopes granted to the service app (--auth oauth)")
 	f.BoolVar(&allowWrites, "allow-writes", false, "allow dirdeck to write to this org (push approved group changes)")
 	f.BoolVar(&use, "use", false, "make this the active profile")
+	f.BoolVar(&noCheck, "no-check", false, "do not ask Okta for a token to check the service app (--auth oauth)")
 	_ = cmd.MarkFlagRequired("org-url")
 	return cmd
+}
+
+// checkServiceApp asks Okta once for an access token for the new OAuth
+// profile name and reads one user with it: whether the key, client id and
+// scopes work, and whether the app requires DPoP-bound tokens (new Okta
+// API service apps do; dirdeck handles them, but admins should know). A
+// refusal from Okta is a warning (exit 1); an org that cannot be reached
+// now is only noted.
+func checkServiceApp(cmd *cobra.Command, name string) error {
+	out := cmd.OutOrStdout()
+	r, err := config.Resolve(name)
+	if err != nil {
+		return withCode(exitWarnings, fmt.Errorf("check the service app: %w", err))
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), 20*time.Second)
+	defer cancel()
+	c, err := newClient(ctx, r, okta.Options{MaxRetries: 1})
+	if err != nil {
+		return withCode(exitWarnings, fmt.Errorf("check the service app: %w", err))
+	}
+	perr := c.Probe(ctx, okta.ProbeUsers)
+	var ae *okta.APIError
+	switch {
+	case perr != nil && !errors.As(perr, &ae):
+		fmt.Fprintf(out, "Not checked with Okta (%s); `dirdeck scopes` checks the service app once the org is reachable.\n", textsafe.Clean(perr.Error()))
+		return nil
+	case c.GrantedScopes() == nil:
+		fmt.Fprintf(out, "Okta refuses the service app: %s\n", textsafe.Clean(perr.Error()))
+		return withCode(exitWarnings, nil)
+	}
+	tokens := "Bearer tokens"
+	if c.DPoPBound() {
+		tokens = "DPoP-bound tokens: the app requires DPoP (proof-of-possession), and dirdeck signs a fresh proof for every request"
+	}
+	fmt.Fprintf(out, "Checked with Okta: the service app gets %s (scopes %s).\n", tokens, textsafe.List(c.GrantedScopes()))
+	if perr != nil {
+		fmt.Fprintf(out, "Reading users was refused: %s\nRun `dirdeck scopes --profile %s` for what is missing.\n", textsafe.Clean(perr.Error()), name)
+		return withCode(exitWarnings, nil)
+	}
+	return nil
 }
 
 // profileFlagNames rewrites config.toml key names in a validation error to the

@@ -287,7 +287,7 @@ func TestProfileSetTokenRejects(t *testing.T) {
 	profWriteP256Key(t, keyFile, 0o600)
 	for _, args := range [][]string{
 		{"profile", "add", "work", "--org-url", "https://acme.okta.com"},
-		{"profile", "add", "svc", "--org-url", "https://acme.okta.com", "--client-id", "0oa1", "--private-key-file", keyFile},
+		{"profile", "add", "svc", "--org-url", "https://acme.okta.com", "--client-id", "0oa1", "--private-key-file", keyFile, "--no-check"},
 	} {
 		if r := profRun(t, "", args...); r.code != 0 {
 			t.Fatalf("%v: %v", args, r.err)
