@@ -197,6 +197,7 @@ func Build(st *store.Store, opts Options) (*Contents, error) {
 			orig.addUser(u)
 		}
 		p := newPseudonymiser(opts.Key, orig)
+		meta.Profile = p.profile(opts.Profile)
 		emails := map[string]string{}
 		var d directory.Digester
 		var err error

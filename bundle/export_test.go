@@ -189,10 +189,12 @@ func TestExportHasNoPersonalDataAndKeepsStructure(t *testing.T) {
 				t.Errorf("user %s field %d: empty %v, snapshot empty %v", u.ID, i, fv[0] == "", fv[1] == "")
 			}
 		}
-		for _, fv := range [][2]string{{u.Title, pu.Title}, {u.Department, pu.Department}, {u.City, pu.City}, {u.MobilePhone, pu.MobilePhone}} {
-			if utf8.RuneCountInString(fv[0]) != utf8.RuneCountInString(fv[1]) {
-				t.Errorf("user %s: %q became %q (length changed)", u.ID, fv[0], fv[1])
-			}
+		// Phone numbers keep their format; names keep their scripts but
+		// not their lengths (TestPseudonymsKeepNoShape).
+		if utf8.RuneCountInString(u.MobilePhone) != utf8.RuneCountInString(pu.MobilePhone) {
+			t.Errorf("user %s: phone %q became %q (format changed)", u.ID, u.MobilePhone, pu.MobilePhone)
+		}
+		for _, fv := range [][2]string{{u.Title, pu.Title}, {u.Department, pu.Department}, {u.City, pu.City}} {
 			for _, tab := range []*unicode.RangeTable{unicode.Han, unicode.Cyrillic, unicode.Arabic} {
 				if strings.ContainsFunc(fv[0], func(r rune) bool { return unicode.Is(tab, r) }) {
 					scripts++
@@ -202,10 +204,10 @@ func TestExportHasNoPersonalDataAndKeepsStructure(t *testing.T) {
 				}
 			}
 		}
-		if strings.Contains(u.Title, "<img") && !strings.HasPrefix(pu.Title, "<") {
+		if strings.Contains(u.Title, "<img") && !strings.Contains(pu.Title, "<") {
 			t.Errorf("HTML-like title %q became %q", u.Title, pu.Title)
 		}
-		if u.Department == "\x1b[31mRed Alert\x1b[0m" && !strings.HasPrefix(pu.Department, "\x1b[") {
+		if u.Department == "\x1b[31mRed Alert\x1b[0m" && !strings.Contains(pu.Department, "\x1b[") {
 			t.Errorf("escape sequence lost: %q", pu.Department)
 		}
 	}
@@ -246,11 +248,11 @@ func TestScannerRefusesAndWritesNothing(t *testing.T) {
 	}{
 		{"the token in a report", func(o *Options) { o.Reports = map[string]any{"note": "token " + f.Token} }, "", fileReports, true},
 		{"a personal value the pseudonymiser does not know", func(o *Options) {
-			o.Profile.Name = users[7].DisplayName
+			o.Profile.Scopes = []string{users[7].DisplayName}
 		}, "personal-value", fileMeta, true},
-		{"an address in the profile", func(o *Options) { o.Profile.ClientID = "ops@acme.example" }, "email", fileMeta, true},
-		{"a phone number", func(o *Options) { o.Profile.Name = "+44 20 7946 0958" }, "phone", fileMeta, true},
-		{"a bearer token", func(o *Options) { o.Profile.KeyID = "Bearer eyJhbGciOiJSUzI1NiJ9.payload" }, "bearer-token", fileMeta, true},
+		{"an address in the profile", func(o *Options) { o.Profile.Scopes = []string{"ops@acme.example"} }, "email", fileMeta, true},
+		{"a phone number", func(o *Options) { o.Profile.Scopes = []string{"+44 20 7946 0958"} }, "phone", fileMeta, true},
+		{"a bearer token", func(o *Options) { o.Profile.Scopes = []string{"Bearer eyJhbGciOiJSUzI1NiJ9.payload"} }, "bearer-token", fileMeta, true},
 		{"clean", func(o *Options) {}, "", "", false},
 	}
 	for _, tt := range tests {
@@ -301,7 +303,7 @@ func bundleFiles(t *testing.T, b *Bundle) map[string][]byte {
 
 // rewrite copies a bundle, letting edit change (or drop, returning nil)
 // each file, optionally adds a file named extra, and cuts the result to
-// cut bytes when cut > 0.
+// cut bytes when cut > 0 (cuts -cut bytes off its end when cut < 0).
 func rewrite(t *testing.T, src, dst string, edit func(name string, data []byte) []byte, cut int, extra string) {
 	t.Helper()
 	raw, err := os.ReadFile(src)
@@ -346,6 +348,8 @@ func rewrite(t *testing.T, src, dst string, edit func(name string, data []byte) 
 	out := buf.Bytes()
 	if cut > 0 {
 		out = out[:cut]
+	} else if cut < 0 {
+		out = out[:len(out)+cut]
 	}
 	if err := os.WriteFile(dst, out, 0o600); err != nil {
 		t.Fatal(err)
@@ -389,7 +393,7 @@ func TestOpenRefusesDamagedBundles(t *testing.T) {
 			return d
 		}, 0, "no manifest.json"},
 		{"truncated", nil, int(fi.Size() / 2), "truncated"},
-		{"truncated at the end", nil, int(fi.Size() - 3), "truncated"},
+		{"truncated at the end", nil, -3, "truncated"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

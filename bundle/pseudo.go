@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -234,37 +235,102 @@ func (p *pseudonymiser) name(v, synthetic string) string {
 	return p.text("name", v)
 }
 
-// text replaces v by a value of the same length in runes whose every
-// letter and digit is drawn from the same class (Latin upper/lower case,
-// Cyrillic, Greek, Arabic, Han, kana, Hangul, Devanagari, ...); spaces,
-// punctuation, markup and control characters stay as they are. The draw
-// is keyed by v, so equal values stay equal. A result that happens to be
-// an original personal value is drawn again.
+// text replaces v by a keyed pseudonym that keeps none of v's length,
+// word shapes or digit positions ("Interns 2" must not become "Ehrcoin
+// 2", which says how long the name is, that it is one word and a number,
+// and which number). Plain Latin text becomes its kind and a tag
+// ("Group 5e1d2a"). Other text keeps only what a support engineer needs to
+// reproduce a rendering problem: which scripts it uses (letters drawn from
+// them, as many as the key says, not as v has) and which markup or control
+// characters it holds (once each, in a fixed order, after the letters).
+// Equal values stay equal, so distributions keep their shape. A result
+// that happens to be an original personal value is drawn again.
 func (p *pseudonymiser) text(kind, v string) string {
 	if v == "" {
 		return ""
 	}
+	label := kindLabel(kind)
 	for try := 0; ; try++ {
-		var seed [32]byte
-		copy(seed[:], p.mac(fmt.Sprintf("%s#%d", kind, try), v))
-		r := mrand.New(mrand.NewChaCha8(seed))
-		var b strings.Builder
-		b.Grow(len(v))
-		for _, c := range v {
-			b.WriteRune(scrambleRune(r, c))
+		sum := p.mac(fmt.Sprintf("%s#%d", kind, try), v)
+		var out string
+		if plainLatin(v) {
+			out = label + " " + hex.EncodeToString(sum[:3])
+		} else {
+			out = shapeless(sum, v)
 		}
-		out := b.String()
-		// Letters and digits were redrawn but '@', '.' and '+' were kept:
-		// an address or a number inside the text must not come out
-		// address- or phone-shaped with real-looking digits.
-		if strings.ContainsRune(out, '@') {
-			out = emailRE.ReplaceAllStringFunc(out, func(e string) string { return p.address("mail", e, "") })
-		}
-		out = phoneRE.ReplaceAllStringFunc(out, phone)
 		if !p.orig.hit(out) || try >= 16 {
 			return out
 		}
 	}
+}
+
+// kindLabel turns a pseudonym kind ("groupDescription", "attr.team")
+// into the word plain pseudonyms start with ("GroupDescription", "Team").
+func kindLabel(kind string) string {
+	if i := strings.LastIndexByte(kind, '.'); i >= 0 {
+		kind = kind[i+1:]
+	}
+	if kind == "" {
+		return "Value"
+	}
+	return strings.ToUpper(kind[:1]) + kind[1:]
+}
+
+// shapeless draws 6 to 12 letters (a count taken from the key, not from
+// v) from the scripts of v's letters, then appends each distinct markup,
+// control or combining character of v once, in code point order.
+func shapeless(sum []byte, v string) string {
+	var seed [32]byte
+	copy(seed[:], sum)
+	r := mrand.New(mrand.NewChaCha8(seed))
+	var letters []rune
+	specials := map[rune]bool{}
+	for _, c := range v {
+		switch {
+		case unicode.IsLetter(c):
+			letters = append(letters, c)
+		case unicode.IsDigit(c) || unicode.IsSpace(c) || c == '-' || c == '.' || c == ',' || c == '\'':
+			// word and number shapes: not kept
+		default:
+			specials[c] = true
+		}
+	}
+	var b strings.Builder
+	if len(letters) > 0 {
+		for range 6 + r.IntN(7) {
+			b.WriteRune(scrambleRune(r, letters[r.IntN(len(letters))]))
+		}
+	}
+	rest := make([]rune, 0, len(specials))
+	for c := range specials {
+		rest = append(rest, c)
+	}
+	slices.Sort(rest)
+	b.WriteString(string(rest))
+	if b.Len() == 0 {
+		return "Value " + hex.EncodeToString(sum[:3])
+	}
+	return b.String()
+}
+
+// profile pseudonymises the exporting profile's settings: its name, org
+// URL, OAuth client id and key id say whose org this is. What shapes a
+// sync (auth method, scopes, budget share, intervals) is kept.
+func (p *pseudonymiser) profile(in ProfileInfo) ProfileInfo {
+	out := in
+	if in.Name != "" {
+		out.Name = "profile-" + hex.EncodeToString(p.mac("profile", in.Name))[:8]
+	}
+	if in.OrgURL != "" {
+		out.OrgURL = "https://org-" + hex.EncodeToString(p.mac("org", in.OrgURL))[:8] + "." + RedactedDomain
+	}
+	if in.ClientID != "" {
+		out.ClientID = p.ID(in.ClientID)
+	}
+	if in.KeyID != "" {
+		out.KeyID = "kid-" + hex.EncodeToString(p.mac("kid", in.KeyID))[:8]
+	}
+	return out
 }
 
 // runeRange is a class of letters a scrambled letter is drawn from.

@@ -24,8 +24,13 @@ const (
 	// slowMS is the latency from which a journal entry's answer is
 	// delayed alike in the replay; faster ones are the sim's own.
 	slowMS = 1000
-	// maxScriptedLatency caps one scripted delay.
-	maxScriptedLatency = 30_000
+	// maxScriptedLatency caps one scripted delay, and maxScriptedTotal
+	// all of them: a journal with hour-long answers (or a bundle edited to
+	// hold them) must not make a replay hang. A slow answer still comes
+	// slow (the client's attempt timeout is what it reproduces); once the
+	// total is spent, later faults keep their status and lose their delay.
+	maxScriptedLatency = 5_000
+	maxScriptedTotal   = 60_000
 	// simOffLimit is what the sim reports when it does not enforce limits:
 	// an original run against it observed no real limit.
 	simOffLimit = 1_000_000
@@ -43,6 +48,8 @@ type ReplayOptions struct {
 	IgnoreRateLimits bool
 	// Seed derives the simulated org's tokens.
 	Seed int64
+	// Progress receives the replayed sync's progress (dsync.Options).
+	Progress func(dsync.Progress)
 }
 
 // ReplayReport compares the customer's run with the replay.
@@ -64,12 +71,14 @@ type ReplayReport struct {
 // Script derives the fault script of a run's journal: every error answer
 // (and every answer slower than a second) at its position among the
 // requests to the same endpoint, in the order the requests were sent.
-// A network error becomes a 503, which the client retries alike.
+// A network error becomes a 503, which the client retries alike. Delays
+// are capped (maxScriptedLatency, maxScriptedTotal).
 func Script(journal []directory.Request) []oktasim.ScriptedFault {
 	entries := slices.Clone(journal)
 	slices.SortStableFunc(entries, func(a, b directory.Request) int { return a.Time.Compare(b.Time) })
 	seq := map[string]int{}
 	var out []oktasim.ScriptedFault
+	budget := int64(maxScriptedTotal)
 	for _, e := range entries {
 		if cancelled(e) {
 			continue
@@ -83,8 +92,9 @@ func Script(journal []directory.Request) []oktasim.ScriptedFault {
 		case e.Status >= 400 && e.Status <= 599:
 			f.Status = e.Status
 		}
-		if e.LatencyMS >= slowMS {
-			f.LatencyMS = int(min(e.LatencyMS, maxScriptedLatency))
+		if e.LatencyMS >= slowMS && budget > 0 {
+			f.LatencyMS = int(min(e.LatencyMS, maxScriptedLatency, budget))
+			budget -= int64(f.LatencyMS)
 		}
 		if f.Status != 0 || f.LatencyMS != 0 {
 			out = append(out, f)
@@ -158,7 +168,7 @@ func Replay(ctx context.Context, b *Bundle, opts ReplayOptions) (*ReplayReport, 
 	if rec.Run.Mode == dsync.ModeIncremental {
 		// An incremental run needs the cursors of a full one: take it
 		// first, without faults.
-		if _, err := dsync.Run(ctx, c, st, dsync.Options{Full: true}); err != nil {
+		if _, err := dsync.Run(ctx, c, st, dsync.Options{Full: true, Progress: opts.Progress}); err != nil {
 			return nil, fmt.Errorf("replay: full sync before the incremental one: %w", err)
 		}
 	}
@@ -170,7 +180,7 @@ func Replay(ctx context.Context, b *Bundle, opts ReplayOptions) (*ReplayReport, 
 	if err := sim.SetFaultScript(script); err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
-	run, err := dsync.Run(ctx, c, st, dsync.Options{Full: rec.Run.Mode != dsync.ModeIncremental})
+	run, err := dsync.Run(ctx, c, st, dsync.Options{Full: rec.Run.Mode != dsync.ModeIncremental, Progress: opts.Progress})
 	if err != nil && ctx.Err() != nil {
 		return nil, fmt.Errorf("replay: %w", ctx.Err())
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/okta"
@@ -164,5 +165,28 @@ func TestReplayEnforcesObservedLimits(t *testing.T) {
 	rep, err = Replay(context.Background(), b, ReplayOptions{IgnoreRateLimits: true})
 	if err != nil || len(rep.RateLimits) != 0 {
 		t.Fatalf("ignoring limits: %v, %v", err, rep.RateLimits)
+	}
+}
+
+// TestScriptCapsLatency: a journal of hour-long answers (real, or edited
+// in) scripts delays of at most 5 s each and 60 s in all; the statuses
+// stay scripted.
+func TestScriptCapsLatency(t *testing.T) {
+	var journal []directory.Request
+	at := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	for i := range 100 {
+		journal = append(journal, directory.Request{Time: at.Add(time.Duration(i) * time.Second), Method: "GET",
+			Path: "/api/v1/users", Status: 503, LatencyMS: 3_600_000})
+	}
+	script := Script(journal)
+	var total int
+	for _, f := range script {
+		if f.LatencyMS > maxScriptedLatency || f.Status != 503 {
+			t.Fatalf("scripted fault %+v", f)
+		}
+		total += f.LatencyMS
+	}
+	if len(script) != 100 || total > maxScriptedTotal || total == 0 {
+		t.Fatalf("%d faults with %d ms of delay in all, want 100 faults and at most %d ms", len(script), total, maxScriptedTotal)
 	}
 }

@@ -254,6 +254,7 @@ func printSummary(w io.Writer, s bundle.Summary) {
 func newBundleReplayCmd() *cobra.Command {
 	var asJSON, fast bool
 	var runID uint64
+	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "replay FILE",
 		Short: "Replay a bundle's sync against a simulated org",
@@ -268,6 +269,8 @@ per endpoint and (full runs) request count within 5%.
 --json prints {"reproduced":true|false,"original":{...},"replay":{...},
 "differences":[...]} with per-endpoint status counts, partial flags and
 error codes. --ignore-rate-limits skips the customer's limits (faster).
+Progress goes to stderr; scripted delays are capped (5 s each, 60 s in
+all) and --timeout (default 10m) bounds the whole replay.
 
 Exit codes: 0 reproduced; 1 not reproduced; 2 the replay could not run.`,
 		Args: needArgs("bundle file"),
@@ -276,8 +279,16 @@ Exit codes: 0 reproduced; 1 not reproduced; 2 the replay could not run.`,
 			if err != nil {
 				return withCode(exitFailed, err)
 			}
-			rep, err := bundle.Replay(cmd.Context(), b, bundle.ReplayOptions{Run: runID, IgnoreRateLimits: fast, Seed: 1})
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			n := b.Meta.Cache.Counts
+			pp := newProgressPrinter(cmd.ErrOrStderr(), n.Users+n.Groups+n.Apps+n.Memberships+n.AppUsers+n.AppGroups)
+			rep, err := bundle.Replay(ctx, b, bundle.ReplayOptions{Run: runID, IgnoreRateLimits: fast, Seed: 1, Progress: pp.update})
+			pp.finish()
 			if err != nil {
+				if errors.Is(err, context.DeadlineExceeded) {
+					err = fmt.Errorf("replay stopped after --timeout %s: %w", timeout, err)
+				}
 				return withCode(exitFailed, err)
 			}
 			w := cmd.OutOrStdout()
@@ -297,6 +308,7 @@ Exit codes: 0 reproduced; 1 not reproduced; 2 the replay could not run.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the comparison as JSON")
 	cmd.Flags().Uint64Var(&runID, "run", 0, "run id to replay (default: the newest)")
 	cmd.Flags().BoolVar(&fast, "ignore-rate-limits", false, "do not enforce the rate limits the customer's org reported")
+	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "give up a replay that runs longer")
 	return cmd
 }
 

@@ -94,3 +94,24 @@ func TestLookalikeOrgURLWarns(t *testing.T) {
 		t.Fatalf("an ASCII host was warned about: %q", res.stderr)
 	}
 }
+
+// TestReplayTimeoutAndProgress: bundle replay shows the replayed sync's
+// progress on stderr and gives up at --timeout.
+func TestReplayTimeoutAndProgress(t *testing.T) {
+	simEnv(t, oktasim.Options{Scenario: "S", Seed: 4}, "readonly")
+	if res := profRun(t, "", "sync"); res.code != exitOK {
+		t.Fatalf("sync: exit %d %v", res.code, res.err)
+	}
+	out := filepath.Join(t.TempDir(), "b.tar.gz")
+	if res := profRun(t, "", "bundle", "export", "--out", out); res.code != exitOK {
+		t.Fatalf("export: exit %d %v", res.code, res.err)
+	}
+	res := profRun(t, "", "bundle", "replay", out)
+	if res.code != exitOK || !strings.Contains(res.stderr, "users: ") || !strings.Contains(res.stderr, "memberships: ") {
+		t.Errorf("replay: exit %d %v, stderr %q (want progress)", res.code, res.err, res.stderr)
+	}
+	res = profRun(t, "", "bundle", "replay", out, "--timeout", "1ms")
+	if res.code != exitFailed || !strings.Contains(res.errText(), "replay stopped after --timeout 1ms") {
+		t.Errorf("replay --timeout 1ms: exit %d %v", res.code, res.err)
+	}
+}
