@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	gosync "sync"
@@ -153,6 +155,14 @@ type logStore struct {
 	mu     gosync.RWMutex
 	seed   int64
 	events []LogEvent
+	noise  *noiseSource // background events; nil: none
+}
+
+// setNoise installs (or, with nil, removes) the background noise stream.
+func (l *logStore) setNoise(n *noiseSource) {
+	l.mu.Lock()
+	l.noise = n
+	l.mu.Unlock()
 }
 
 func newLogStore(seed int64) *logStore { return &logStore{seed: seed} }
@@ -243,9 +253,18 @@ type logQuery struct {
 	keywords     []string
 	limit        int
 	descending   bool
-	after        uint64 // seq of the last event already returned; 0 = none
+	after        logPos // where the previous page stopped
 	hasAfter     bool
+	// horizon is the ingestion horizon (ms): only stored events published
+	// before it are visible (see Options.LogLag). Noise is visible before
+	// noiseHorizon, which is also never past now: noise is generated for
+	// any time, but has not happened before its time comes.
+	horizon, noiseHorizon int64
 }
+
+// logPos is a position in the log, which merges the stored events with
+// the noise stream: the numbers of stored and noise events before it.
+type logPos struct{ stored, noise uint64 }
 
 // errLogQuery is a problem with one query parameter.
 type errLogQuery struct{ field, why string }
@@ -255,7 +274,7 @@ func (e errLogQuery) Error() string { return e.field + ": " + e.why }
 // parseLogQuery reads the query parameters of GET /api/v1/logs, with
 // Okta's defaults: since = 7 days before until (or now), limit 100.
 func parseLogQuery(get func(string) (string, bool), nowMS int64) (logQuery, error) {
-	q := logQuery{limit: logDefaultLimit}
+	q := logQuery{limit: logDefaultLimit, horizon: math.MaxInt64, noiseHorizon: nowMS + 1}
 	parseTime := func(name string) (int64, bool, error) {
 		v, ok := get(name)
 		if !ok {
@@ -320,88 +339,186 @@ func parseLogQuery(get func(string) (string, bool), nowMS int64) (logQuery, erro
 		}
 	}
 	if v, ok := get("after"); ok {
-		seq, err := parseLogCursor(v)
+		pos, err := parseLogCursor(v)
 		if err != nil {
 			return q, err
 		}
-		q.after, q.hasAfter = seq, true
+		q.after, q.hasAfter = pos, true
 	}
 	return q, nil
 }
 
 // logCursor encodes a position in the log as an opaque-looking token.
-func logCursor(seq uint64) string {
-	return logCursorPrefix + strconv.FormatUint(seq, 36)
+func logCursor(p logPos) string {
+	return logCursorPrefix + strconv.FormatUint(p.stored, 36) + "." + strconv.FormatUint(p.noise, 36)
 }
 
-func parseLogCursor(v string) (uint64, error) {
+func parseLogCursor(v string) (logPos, error) {
 	rest, ok := strings.CutPrefix(v, logCursorPrefix)
-	if !ok || rest == "" {
-		return 0, errLogQuery{"after", "invalid cursor"}
+	stored, noise, two := strings.Cut(rest, ".")
+	if !ok || !two || stored == "" || noise == "" {
+		return logPos{}, errLogQuery{"after", "invalid cursor"}
 	}
-	seq, err := strconv.ParseUint(rest, 36, 64)
-	if err != nil {
-		return 0, errLogQuery{"after", "invalid cursor"}
+	a, err1 := strconv.ParseUint(stored, 36, 64)
+	n, err2 := strconv.ParseUint(noise, 36, 64)
+	if err1 != nil || err2 != nil {
+		return logPos{}, errLogQuery{"after", "invalid cursor"}
 	}
-	return seq, nil
+	return logPos{a, n}, nil
+}
+
+// logWalk steps through the log in one direction, merging stored events
+// with the noise stream by publication time (stored first on a tie).
+type logWalk struct {
+	l    *logStore
+	q    *logQuery
+	pos  logPos
+	desc bool
+	// noiseMayMatch says whether noise of a type can pass the filter,
+	// when the filter looks at nothing but eventType; nil otherwise.
+	noiseMayMatch map[string]bool
+}
+
+// peek returns the time of the next event and whether it is stored; ok
+// is false at the end of the log (or past since/until/the horizon).
+func (w *logWalk) peek() (ms int64, stored, ok bool) {
+	l, q, n := w.l, w.q, w.l.noise
+	var sMS, nMS int64
+	var sOK, nOK bool
+	if !w.desc {
+		if w.pos.stored < uint64(len(l.events)) {
+			sMS, sOK = l.events[w.pos.stored].published, true
+		}
+		if n != nil {
+			nMS, nOK = n.at(w.pos.noise), true
+		}
+		switch {
+		case sOK && (!nOK || sMS <= nMS):
+			ms, stored = sMS, true
+		case nOK:
+			ms = nMS
+		default:
+			return 0, false, false
+		}
+		return ms, stored, ms < w.horizon(stored) && (!q.hasUntil || ms < q.until)
+	}
+	if w.pos.stored > 0 {
+		sMS, sOK = l.events[w.pos.stored-1].published, true
+	}
+	if n != nil && w.pos.noise > 0 {
+		nMS, nOK = n.at(w.pos.noise-1), true
+	}
+	switch {
+	case nOK && (!sOK || nMS >= sMS):
+		ms = nMS
+	case sOK:
+		ms, stored = sMS, true
+	default:
+		return 0, false, false
+	}
+	return ms, stored, ms >= q.since
+}
+
+// take consumes the next event and returns it when it matches the query.
+func (w *logWalk) take(stored bool) (LogEvent, bool) {
+	var i uint64
+	switch {
+	case stored && !w.desc:
+		i, w.pos.stored = w.pos.stored, w.pos.stored+1
+	case stored:
+		w.pos.stored--
+		i = w.pos.stored
+	case !w.desc:
+		i, w.pos.noise = w.pos.noise, w.pos.noise+1
+	default:
+		w.pos.noise--
+		i = w.pos.noise
+	}
+	if stored {
+		ev := &w.l.events[i]
+		return *ev, w.match(ev, true)
+	}
+	if w.noiseMayMatch != nil && !w.noiseMayMatch[w.l.noise.kind(i)] {
+		return LogEvent{}, false
+	}
+	ev := w.l.noise.event(i)
+	return ev, w.match(&ev, false)
+}
+
+// horizon is the visibility horizon of stored events or of noise.
+func (w *logWalk) horizon(stored bool) int64 {
+	if stored {
+		return w.q.horizon
+	}
+	return w.q.noiseHorizon
+}
+
+func (w *logWalk) match(ev *LogEvent, stored bool) bool {
+	q := w.q
+	if ev.published < q.since || (q.hasUntil && ev.published >= q.until) || ev.published >= w.horizon(stored) {
+		return false
+	}
+	return q.filter.match(ev) && matchKeywords(ev, q.keywords)
 }
 
 // query returns one page of events and the cursor of the next page. In
 // polling mode (no until, ascending) there is always a next cursor: it
-// points after the last event returned (or stays put on an empty page), so
-// the next poll returns only newer events. Bounded queries have a next
+// points after the last event considered (or stays put on an empty page),
+// so the next poll returns only newer events. Bounded queries have a next
 // cursor only while more events remain.
 func (l *logStore) query(q logQuery) (page []LogEvent, next string, hasNext bool) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	match := func(ev *LogEvent) bool {
-		if ev.published < q.since || (q.hasUntil && ev.published >= q.until) {
-			return false
+	w := &logWalk{l: l, q: &q, desc: q.descending}
+	if len(q.keywords) == 0 && q.filter.onlyEventType() && l.noise != nil {
+		w.noiseMayMatch = map[string]bool{}
+		for _, typ := range noiseKinds {
+			w.noiseMayMatch[typ] = q.filter.match(&LogEvent{EventType: typ})
 		}
-		return q.filter.match(ev) && matchKeywords(ev, q.keywords)
 	}
-	if q.descending {
-		// Newest first. The cursor is the seq of the last event returned;
-		// the next page continues below it.
-		start := len(l.events)
-		if q.hasAfter && q.after >= 1 && q.after-1 < uint64(len(l.events)) {
-			start = int(q.after - 1)
-		} else if q.hasAfter {
-			start = 0
+	switch {
+	case q.hasAfter:
+		w.pos = q.after
+	case !q.descending:
+		w.pos.stored = uint64(sort.Search(len(l.events), func(i int) bool { return l.events[i].published >= q.since }))
+		if l.noise != nil {
+			w.pos.noise = l.noise.first(q.since)
 		}
-		i := start - 1
-		for ; i >= 0 && len(page) < q.limit; i-- {
-			if match(&l.events[i]) {
-				page = append(page, l.events[i])
+	default:
+		end := func(h int64) int64 {
+			if q.hasUntil {
+				return min(h, q.until)
 			}
+			return h
 		}
-		for j := i; j >= 0; j-- {
-			if match(&l.events[j]) {
-				return page, logCursor(page[len(page)-1].seq), true
-			}
-		}
-		return page, "", false
-	}
-	start := 0
-	if q.hasAfter {
-		start = int(min(q.after, uint64(len(l.events))))
-	}
-	i := start
-	for ; i < len(l.events) && len(page) < q.limit; i++ {
-		if match(&l.events[i]) {
-			page = append(page, l.events[i])
+		w.pos.stored = uint64(sort.Search(len(l.events), func(i int) bool { return l.events[i].published >= end(q.horizon) }))
+		if l.noise != nil {
+			w.pos.noise = l.noise.first(end(q.noiseHorizon))
 		}
 	}
-	last := uint64(i) // events before index i have been considered
-	if !q.hasUntil {
-		return page, logCursor(last), true
-	}
-	for j := i; j < len(l.events); j++ {
-		if match(&l.events[j]) {
-			return page, logCursor(last), true
+	w.pos.stored = min(w.pos.stored, uint64(len(l.events)))
+	for len(page) < q.limit {
+		_, stored, ok := w.peek()
+		if !ok {
+			break
+		}
+		if ev, ok := w.take(stored); ok {
+			page = append(page, ev)
 		}
 	}
-	return page, "", false
+	here := w.pos
+	if !q.hasUntil && !q.descending {
+		return page, logCursor(here), true
+	}
+	for {
+		_, stored, ok := w.peek()
+		if !ok {
+			return page, "", false
+		}
+		if _, ok := w.take(stored); ok {
+			return page, logCursor(here), true
+		}
+	}
 }
 
 // matchKeywords implements q: every keyword must occur in the event's
@@ -439,6 +556,22 @@ type filterNode struct {
 
 func (f logFilter) match(ev *LogEvent) bool {
 	return f.root == nil || f.root.eval(ev)
+}
+
+// onlyEventType reports whether the filter looks at nothing but the
+// event type (so that an event's type alone decides a match).
+func (f logFilter) onlyEventType() bool {
+	var only func(n *filterNode) bool
+	only = func(n *filterNode) bool {
+		if n == nil {
+			return true
+		}
+		if n.op == "or" || n.op == "and" {
+			return only(n.left) && only(n.right)
+		}
+		return n.attr == "eventType"
+	}
+	return only(f.root)
 }
 
 func (n *filterNode) eval(ev *LogEvent) bool {
@@ -682,7 +815,14 @@ func (s *Sim) listLogs(c *call) {
 		c.badRequest("query", err.Error())
 		return
 	}
+	if s.opts.LogLag > 0 {
+		q.horizon = s.nowMS() - s.opts.LogLag.Milliseconds()
+		q.noiseHorizon = min(q.noiseHorizon, q.horizon)
+	}
+	// The noise's actors are read from the org.
+	s.mu.RLock()
 	page, next, hasNext := s.ext.logs.query(q)
+	s.mu.RUnlock()
 	if page == nil {
 		page = []LogEvent{}
 	}

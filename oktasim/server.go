@@ -28,6 +28,16 @@ type Options struct {
 	// DPoP makes the seeded OAuth service apps require DPoP-bound access
 	// tokens, as Okta's newly created API service apps do (dpop.go).
 	DPoP bool
+	// LogNoise is the System Log's background noise (sign-ins, policy
+	// evaluations, app SSO, sign-outs) in events per active user per day,
+	// spread evenly over the sim clock from the org's start. Zero means
+	// DefaultLogNoise; a negative value turns the noise off.
+	LogNoise int
+	// LogLag is the System Log's ingestion lag: an event becomes visible
+	// to GET /api/v1/logs this long after it was published, so that a poll
+	// can miss the newest events. Okta documents the log as near real
+	// time, not instant; zero means no lag.
+	LogLag time.Duration
 }
 
 // DefaultSearchLag is the search lag of a sim whose Options leave it
@@ -62,6 +72,7 @@ func New(opts Options) (*Sim, error) {
 		return nil, err
 	}
 	s.org = o
+	s.startNoise()
 	s.faults.seed(opts.Seed)
 	return s, nil
 }
@@ -105,6 +116,7 @@ func (s *Sim) Reset() {
 		s.org = o
 	}
 	s.ext.reset()
+	s.startNoise()
 	s.mu.Unlock()
 	s.authMu.Lock()
 	s.accessTokens = map[string]*accessToken{}
@@ -273,4 +285,14 @@ func (c *call) setHeader(k, v string) {
 		c.header = http.Header{}
 	}
 	c.header.Set(k, v)
+}
+
+// startNoise starts the System Log's noise stream at the sim clock's now,
+// over the org's active users (Options.LogNoise).
+func (s *Sim) startNoise() {
+	rate := s.opts.LogNoise
+	if rate == 0 {
+		rate = DefaultLogNoise
+	}
+	s.ext.logs.setNoise(newNoiseSource(s.org, s.opts.Seed, s.nowMS(), rate))
 }
