@@ -272,7 +272,8 @@ const (
 // SyncRun summarises one sync: how it went, what it cost and what it changed.
 type SyncRun struct {
 	ID             uint64         `json:"id"`
-	Mode           string         `json:"mode"` // full or incremental
+	Mode           string         `json:"mode"`             // full or incremental
+	Reason         string         `json:"reason,omitempty"` // why the run took its mode
 	Started        time.Time      `json:"started"`
 	Finished       time.Time      `json:"finished"`
 	Status         string         `json:"status"`

@@ -99,12 +99,12 @@ func Run(ctx context.Context, c *okta.Client, st *store.Store, opts Options) (di
 	e := &engine{c: c, st: st, opts: opts, journal: okta.NewJournal(), statsBefore: c.Stats()}
 	c.SetJournal(e.journal)
 
-	mode, cursors, err := e.chooseMode()
+	mode, reason, cursors, err := e.chooseMode()
 	if err != nil {
 		return directory.SyncRun{}, err
 	}
 	e.progress.mode = mode
-	run := directory.SyncRun{Mode: mode, Started: opts.Now().UTC()}
+	run := directory.SyncRun{Mode: mode, Reason: reason, Started: opts.Now().UTC()}
 	if mode == ModeFull {
 		err = e.full(ctx, &run)
 	} else {
@@ -147,10 +147,11 @@ type cursors struct {
 	partial     []directory.Partial
 }
 
-// chooseMode decides between a full and an incremental run.
-func (e *engine) chooseMode() (string, cursors, error) {
+// chooseMode decides between a full and an incremental run, and says why
+// when the run is full.
+func (e *engine) chooseMode() (mode, reason string, _ cursors, _ error) {
 	if e.opts.Full {
-		return ModeFull, cursors{}, nil
+		return ModeFull, "a full sync was asked for", cursors{}, nil
 	}
 	var cur cursors
 	var lastFull time.Time
@@ -166,18 +167,25 @@ func (e *engine) chooseMode() (string, cursors, error) {
 		return nil
 	})
 	if err != nil {
-		return "", cursors{}, fmt.Errorf("read sync cursors: %w", err)
+		return "", "", cursors{}, fmt.Errorf("read sync cursors: %w", err)
 	}
 	if generation == 0 || cur.since.IsZero() || lastFull.IsZero() {
-		return ModeFull, cursors{}, nil
+		return ModeFull, "the cache holds no full sync yet", cursors{}, nil
 	}
-	// The org clock is unknown before the first answer, so the age of
-	// the last full sync is judged on the local clock: a coarse check
-	// where minutes of skew do not matter against a week.
-	if e.opts.Now().Sub(lastFull) > e.opts.ReconcileEvery {
-		return ModeFull, cursors{}, nil
+	// The org clock is unknown before the first answer, so ages are
+	// judged on the local clock: a coarse check where minutes of skew do
+	// not matter against weeks.
+	now := e.opts.Now()
+	if !cur.logs.IsZero() && now.Sub(cur.logs) >= logRetention {
+		// The events between the last sync and the oldest one Okta still
+		// keeps are gone: only a full sync can find what they changed.
+		return ModeFull, fmt.Sprintf("the last sync was %d days ago and Okta keeps the System Log for 90 days: the events since then may be gone",
+			int(now.Sub(cur.logs).Hours()/24)), cursors{}, nil
 	}
-	return ModeIncremental, cur, nil
+	if now.Sub(lastFull) > e.opts.ReconcileEvery {
+		return ModeFull, fmt.Sprintf("the last full sync is older than %s (a periodic full sync reconciles the cache)", e.opts.ReconcileEvery), cursors{}, nil
+	}
+	return ModeIncremental, "", cur, nil
 }
 
 // runStart is the org clock at the run's first answer, or now on the org

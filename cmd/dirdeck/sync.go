@@ -23,6 +23,7 @@ import (
 // syncReport is `dirdeck sync --json`.
 type syncReport struct {
 	Mode           string              `json:"mode"`
+	Reason         string              `json:"reason,omitempty"`
 	Status         string              `json:"status"`
 	Requests       int                 `json:"requests"`
 	DurationMS     int64               `json:"duration_ms"`
@@ -89,7 +90,7 @@ token lacks okta.apps.read), the cache keeps what it had for that part;
 				}
 			}
 			report := syncReport{
-				Mode: run.Mode, Status: run.Status, Requests: run.Requests,
+				Mode: run.Mode, Reason: run.Reason, Status: run.Status, Requests: run.Requests,
 				DurationMS: run.Finished.Sub(run.Started).Milliseconds(), ThrottledWaits: run.ThrottledWaits,
 				Retries: run.Retries, Changes: run.Changes, Partial: run.Partial, Error: run.Error,
 			}
@@ -167,6 +168,9 @@ func printSyncSummary(w io.Writer, rep syncReport) {
 		fmt.Fprintf(w, ", %d waits for the rate budget", rep.ThrottledWaits)
 	}
 	fmt.Fprintln(w)
+	if rep.Reason != "" {
+		fmt.Fprintf(w, "why %s: %s\n", rep.Mode, rep.Reason)
+	}
 	if len(rep.Changes) > 0 {
 		var parts []string
 		for _, k := range sortedKeys(rep.Changes) {
