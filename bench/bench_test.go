@@ -39,7 +39,7 @@ func TestBenchScaleS(t *testing.T) {
 	want := []string{
 		"sync.realistic.wall", "sync.realistic.requests", "sync.realistic.budget",
 		"sync.off.wall", "sync.off.requests", "sync.off.cpu_per_1k_items", "sync.off.items_per_s", "sync.peak_rss",
-		"sync.incremental.requests", "sync.incremental.wall",
+		"sync.incremental.requests", "sync.incremental.wall", "sync.incremental_noisy.requests",
 		"cache.size_per_1k_users", "cache.export_users", "cache.digest",
 		"tui.first_frame", "tui.filter_p50", "tui.filter_p95", "tui.browse_rss",
 	}

@@ -131,6 +131,30 @@ func run(ctx context.Context, cfg config) (Report, error) {
 					atMost(0.03, "≤ 0.03×").note("after Churn(%d) = 1%% of users; the cache digest is checked against the sim", n),
 				newResult("sync.incremental.wall", inc.Wall.Seconds(), "s", full.Wall.Seconds(), "full sync").report(),
 			)
+			// The same again after a day of the sim's default sign-in
+			// noise: what the incremental sync costs on a busy org.
+			say("24 hours of System Log noise, churn %d changes, incremental sync", n)
+			o.sim.Advance(24 * time.Hour)
+			if _, err := o.sim.Churn(n); err != nil {
+				return rep, fmt.Errorf("churn: %w", err)
+			}
+			noisy, err := runChild(ctx, phaseRequest{Phase: phaseSync, OrgURL: o.srv.URL, CachePath: cache}, o.token, home)
+			if err != nil {
+				return rep, err
+			}
+			noisyReqs := o.sim.Stats().Requests
+			o.sim.ResetStats()
+			if noisy.Run.Mode != "incremental" {
+				return rep, fmt.Errorf("the sync after a noisy day ran %s, not incremental", noisy.Run.Mode)
+			}
+			if err := checkDigest(cache, o.sim.Truth().Digest, "incremental sync after a noisy day"); err != nil {
+				return rep, err
+			}
+			incremental = append(incremental,
+				newResult("sync.incremental_noisy.requests", float64(noisyReqs), "req", float64(fullReqs), "full sync").
+					atMost(0.03, "≤ 0.03×").note("after a 24-hour gap with %d System Log noise events (%d per active user per day) and Churn(%d); the cache digest is checked against the sim",
+					o.sim.LogNoiseEvents(24*time.Hour), oktasim.DefaultLogNoise, n),
+			)
 		}
 		if cfg.Only["cache"] {
 			say("cache: size, export, digest")

@@ -173,3 +173,15 @@ var noiseClients = []LogClient{
 	{IPAddress: "198.51.100.77", Zone: "null", UserAgent: LogUserAgent{RawUserAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36", OS: "Windows 10", Browser: "CHROME"}},
 	{IPAddress: "203.0.113.42", Zone: "null", UserAgent: LogUserAgent{RawUserAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1", OS: "iOS", Browser: "MOBILE_SAFARI"}},
 }
+
+// LogNoiseEvents is how many background events the System Log gains in d
+// (0 when the noise is off).
+func (s *Sim) LogNoiseEvents(d time.Duration) int {
+	s.ext.logs.mu.RLock()
+	defer s.ext.logs.mu.RUnlock()
+	n := s.ext.logs.noise
+	if n == nil {
+		return 0
+	}
+	return int(n.perDay * uint64(d.Milliseconds()) / dayMS)
+}
