@@ -35,6 +35,9 @@ type simServeOptions struct {
 	seed       int64
 	rateLimits string
 	dpop       bool
+	logNoise   int
+	logLag     time.Duration
+	searchLag  time.Duration
 }
 
 func newSimServeCmd() *cobra.Command {
@@ -52,7 +55,12 @@ loopback-only control plane under /__sim/ lists the other tokens
 (/__sim/tokens), the expected sync result (/__sim/truth), request stats,
 faults, churn and the sim clock. Serves until interrupted.
 
-Scenarios: S ≈ 250 users, M 10k, L 100k, XL 1M.`,
+Scenarios: S ≈ 250 users, M 10k, L 100k, XL 1M.
+
+Like a real org, the System Log is mostly sign-ins, app SSO and policy
+evaluations (--log-noise events per active user per day, 0 for none), an
+event shows up in it --log-lag after it happened, and group search sees a
+write --search-lag after it (filter at once).`,
 		Example: `  # a demo org on the default port
   dirdeck sim serve
 
@@ -74,6 +82,9 @@ Scenarios: S ≈ 250 users, M 10k, L 100k, XL 1M.`,
 	f.Int64Var(&o.seed, "seed", 1, "seed of the generated org")
 	f.StringVar(&o.rateLimits, "rate-limits", "off", "rate limiting: off, realistic or dev")
 	f.BoolVar(&o.dpop, "dpop", false, "the OAuth service apps require DPoP-bound access tokens, as new Okta API service apps do")
+	f.IntVar(&o.logNoise, "log-noise", oktasim.DefaultLogNoise, "System Log background events per active user per day (0: none)")
+	f.DurationVar(&o.logLag, "log-lag", 2*time.Second, "System Log ingestion lag: how long after it happened an event becomes visible")
+	f.DurationVar(&o.searchLag, "search-lag", oktasim.DefaultSearchLag, "how long a group write stays invisible to search (filter sees it at once)")
 	return cmd
 }
 
@@ -90,7 +101,19 @@ func runSimServe(ctx context.Context, cmd *cobra.Command, o simServeOptions) err
 	default:
 		return withCode(exitUsage, fmt.Errorf("invalid argument %q for --rate-limits: want off, realistic or dev", o.rateLimits))
 	}
-	sim, err := oktasim.New(oktasim.Options{Scenario: o.scenario, Seed: o.seed, RateLimits: o.rateLimits, DPoP: o.dpop})
+	if o.logNoise < 0 || o.logLag < 0 || o.searchLag < 0 {
+		return withCode(exitUsage, errors.New("--log-noise, --log-lag and --search-lag must not be negative"))
+	}
+	opts := oktasim.Options{Scenario: o.scenario, Seed: o.seed, RateLimits: o.rateLimits, DPoP: o.dpop,
+		LogNoise: o.logNoise, LogLag: o.logLag, SearchLag: o.searchLag}
+	// In Options zero means the default; on the command line it means none.
+	if o.logNoise == 0 {
+		opts.LogNoise = -1
+	}
+	if o.searchLag == 0 {
+		opts.SearchLag = -1
+	}
+	sim, err := oktasim.New(opts)
 	if err != nil {
 		return fmt.Errorf("generate simulated org: %w", err)
 	}
