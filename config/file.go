@@ -102,6 +102,9 @@ func loadFile(path string) (*Config, error) {
 		if !md.IsDefined("profiles", name, "budget_share") {
 			prof.BudgetShare = def.BudgetShare
 		}
+		if !md.IsDefined("profiles", name, "credential_rate_percent") {
+			prof.CredentialRatePercent = def.CredentialRatePercent
+		}
 		if !md.IsDefined("profiles", name, "rotation_days") {
 			prof.RotationDays = def.RotationDays
 		}
@@ -123,7 +126,7 @@ func loadFile(path string) (*Config, error) {
 
 // profileKeys are the keys of a [profiles.<name>] table, for error hints.
 var profileKeys = []string{"org_url", "auth", "client_id", "private_key_file", "key_id", "scopes",
-	"allow_writes", "sync_interval", "budget_share", "rotation_days", "approvals_required",
+	"allow_writes", "sync_interval", "budget_share", "credential_rate_percent", "rotation_days", "approvals_required",
 	"signing_key", "allowed_signers", "approver_roles"}
 
 // Path is the file the configuration was loaded from and is saved to.

@@ -23,10 +23,15 @@ const (
 
 // Defaults applied to keys a profile leaves out.
 const (
-	DefaultSyncInterval      = time.Hour
-	DefaultBudgetShare       = 0.5
-	DefaultRotationDays      = 90
-	DefaultApprovalsRequired = 1
+	DefaultSyncInterval = time.Hour
+	DefaultBudgetShare  = 0.5
+	// DefaultCredentialRatePercent is the share of each rate-limit bucket
+	// Okta lets one API token or OAuth 2.0 app use unless an admin raised
+	// it ("each API token or OAuth 2.0 app can use up to 50% of a bucket's
+	// total rate limit", https://developer.okta.com/docs/reference/rl2-token-oauth).
+	DefaultCredentialRatePercent = 50
+	DefaultRotationDays          = 90
+	DefaultApprovalsRequired     = 1
 )
 
 // DefaultOAuthScopes are requested when an OAuth profile names no scopes:
@@ -55,6 +60,11 @@ type Profile struct {
 	// BudgetShare is the share of each rate-limit bucket dirdeck may use,
 	// in (0, 1]; other integrations share the rest.
 	BudgetShare float64 `toml:"budget_share" json:"budget_share"`
+	// CredentialRatePercent is the share of each rate-limit bucket, in
+	// percent (5 to 100), that Okta lets this profile's API token or OAuth
+	// app use: 50 unless an admin raised the token's or app's rate limit
+	// in the Admin Console. BudgetShare above it is capped to it.
+	CredentialRatePercent int `toml:"credential_rate_percent" json:"credential_rate_percent"`
 	// RotationDays is the token age after which dirdeck warns to rotate.
 	RotationDays int `toml:"rotation_days" json:"rotation_days"`
 	// ApprovalsRequired is how many reviewers must approve a change plan.
@@ -76,11 +86,12 @@ type Profile struct {
 // DefaultProfile returns a profile with every default set and no org URL.
 func DefaultProfile() Profile {
 	return Profile{
-		Auth:              AuthSSWS,
-		SyncInterval:      DefaultSyncInterval,
-		BudgetShare:       DefaultBudgetShare,
-		RotationDays:      DefaultRotationDays,
-		ApprovalsRequired: DefaultApprovalsRequired,
+		Auth:                  AuthSSWS,
+		SyncInterval:          DefaultSyncInterval,
+		BudgetShare:           DefaultBudgetShare,
+		CredentialRatePercent: DefaultCredentialRatePercent,
+		RotationDays:          DefaultRotationDays,
+		ApprovalsRequired:     DefaultApprovalsRequired,
 	}
 }
 
@@ -148,6 +159,9 @@ func (p *Profile) Validate() error {
 	}
 	if !(p.BudgetShare > 0 && p.BudgetShare <= 1) {
 		return fmt.Errorf("budget_share: %g is not in (0, 1]", p.BudgetShare)
+	}
+	if p.CredentialRatePercent < 5 || p.CredentialRatePercent > 100 {
+		return fmt.Errorf("credential_rate_percent: %d is not between 5 and 100 (Okta's range for a token's or app's rate limit)", p.CredentialRatePercent)
 	}
 	if p.RotationDays < 1 || p.RotationDays > 3650 {
 		return fmt.Errorf("rotation_days: %d is not between 1 and 3650", p.RotationDays)
@@ -276,4 +290,20 @@ func isLoopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// RateShare is the share of each rate-limit bucket dirdeck may use with
+// this profile: BudgetShare, but no more than the credential's cap (Okta
+// answers 429 past it whatever the org has left). warning says so when
+// BudgetShare asked for more.
+func (p Profile) RateShare() (share float64, warning string) {
+	limit := float64(p.CredentialRatePercent) / 100
+	if p.CredentialRatePercent == 0 {
+		limit = float64(DefaultCredentialRatePercent) / 100
+	}
+	if p.BudgetShare <= limit {
+		return p.BudgetShare, ""
+	}
+	return limit, fmt.Sprintf("budget_share %g is above the %d%% of each rate-limit bucket Okta lets one API token or OAuth app use; using %g "+
+		"(if an admin raised this credential's rate limit, set credential_rate_percent to it)", p.BudgetShare, int(limit*100), limit)
 }

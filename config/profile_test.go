@@ -107,6 +107,8 @@ func TestProfileValidate(t *testing.T) {
 		{"short interval", ssws(func(p *Profile) { p.SyncInterval = 30 * time.Second }), "sync_interval"},
 		{"zero share", ssws(func(p *Profile) { p.BudgetShare = 0 }), "budget_share"},
 		{"big share", ssws(func(p *Profile) { p.BudgetShare = 1.5 }), "budget_share"},
+		{"credential cap below Okta's 5%", ssws(func(p *Profile) { p.CredentialRatePercent = 4 }), "credential_rate_percent"},
+		{"credential cap above 100%", ssws(func(p *Profile) { p.CredentialRatePercent = 101 }), "credential_rate_percent"},
 		{"rotation", ssws(func(p *Profile) { p.RotationDays = 0 }), "rotation_days"},
 		{"approvals", ssws(func(p *Profile) { p.ApprovalsRequired = 0 }), "approvals_required"},
 	}
@@ -192,5 +194,40 @@ func TestLookalikeWarning(t *testing.T) {
 		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
 			t.Errorf("LookalikeWarning(%q) = %q, want %q", tt.url, got, tt.want)
 		}
+	}
+}
+
+// TestRateShare: budget_share above the credential's cap (Okta's 50%
+// unless an admin raised it) is capped to it, with a warning that says how
+// to lift it; within the cap it is used as set.
+func TestRateShare(t *testing.T) {
+	tests := []struct {
+		share     float64
+		percent   int
+		want      float64
+		warnWords []string
+	}{
+		{0.5, 50, 0.5, nil},
+		{0.3, 50, 0.3, nil},
+		{0.8, 50, 0.5, []string{"budget_share 0.8", "50%", "credential_rate_percent"}},
+		{1, 50, 0.5, []string{"budget_share 1"}},
+		{0.8, 80, 0.8, nil},
+		{0.9, 75, 0.75, []string{"75%"}},
+	}
+	for _, tt := range tests {
+		p := DefaultProfile()
+		p.BudgetShare, p.CredentialRatePercent = tt.share, tt.percent
+		got, warning := p.RateShare()
+		if got != tt.want || (warning == "") != (tt.warnWords == nil) {
+			t.Errorf("share %g at %d%%: %g, %q; want %g", tt.share, tt.percent, got, warning, tt.want)
+		}
+		for _, w := range tt.warnWords {
+			if !strings.Contains(warning, w) {
+				t.Errorf("warning %q lacks %q", warning, w)
+			}
+		}
+	}
+	if DefaultProfile().CredentialRatePercent != 50 {
+		t.Error("a profile's credential cap defaults to Okta's 50%")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -63,6 +64,12 @@ type Options struct {
 	// Journal receives an entry per HTTP attempt (default: a new one; see
 	// SetJournal).
 	Journal *Journal
+	// RateLedger is a file that the dirdeck processes using one credential
+	// share (name it with CredentialKey, in the data directory): their
+	// requests together stay within BudgetShare of each bucket, as Okta
+	// caps the credential (see ledger.go). Empty: this process counts
+	// alone.
+	RateLedger string
 	// OnThrottle is called when the governor starts holding a request back
 	// for the rate budget, with the local time the bucket's window ends
 	// (progress displays).
@@ -170,6 +177,17 @@ func New(ctx context.Context, creds Credentials, opts Options) (*Client, error) 
 		lifetime:       ctx,
 	}
 	tr.journal.Store(opts.Journal)
+	if opts.RateLedger != "" {
+		if err := checkLedger(opts.RateLedger); err != nil {
+			return nil, err
+		}
+		tr.gov.ledger = &ledger{path: opts.RateLedger}
+		tr.gov.serverNow = tr.serverNow
+		var once sync.Once
+		tr.gov.ledgerErr = func(err error) {
+			once.Do(func() { opts.Logger.Warn("okta rate ledger unusable; counting this process alone", "err", err) })
+		}
+	}
 
 	cfg := sdkConfig(org, token, creds, &http.Client{Transport: tr, Jar: jar, CheckRedirect: noRedirects})
 	return &Client{api: oktasdk.NewAPIClient(cfg), tr: tr, orgURL: org.String(), oauth: oauth}, nil
@@ -267,13 +285,29 @@ func (c *Client) OrgURL() string { return c.orgURL }
 // ServerTime is the org's clock: the Date of the latest response plus the
 // time elapsed since it arrived (the local clock when nothing arrived yet).
 // Sync cursors come from here, never from the local clock.
-func (c *Client) ServerTime() time.Time {
-	c.tr.mu.Lock()
-	defer c.tr.mu.Unlock()
-	if c.tr.serverDateAt.IsZero() {
+func (c *Client) ServerTime() time.Time { return c.tr.serverNow() }
+
+// serverNow is the org's clock (see Client.ServerTime).
+func (t *transport) serverNow() time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.serverDateAt.IsZero() {
 		return time.Now().UTC()
 	}
-	return c.tr.serverDate.Add(time.Since(c.tr.serverDateAt)).UTC()
+	return t.serverDate.Add(time.Since(t.serverDateAt)).UTC()
+}
+
+// checkLedger makes sure the rate ledger file can be created and locked.
+func checkLedger(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("okta rate ledger: %w", err)
+	}
+	defer f.Close()
+	if err := lockFile(f); err != nil {
+		return fmt.Errorf("okta rate ledger %s: %w", path, err)
+	}
+	return unlockFile(f)
 }
 
 // GrantedScopes are the scopes Okta granted the OAuth access token (nil

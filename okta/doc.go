@@ -54,7 +54,14 @@
 //     unknown before), and again at the start of each window (a probe: the
 //     others may already have spent part of it);
 //   - at most MaxPerBucket requests in flight per bucket and MaxConcurrent
-//     overall (Okta allows about 75 concurrent requests per org).
+//     overall (Okta allows about 75 concurrent requests per org);
+//   - with Options.RateLedger, the requests of every dirdeck process on the
+//     same credential together at most BudgetShare × limit per window:
+//     Okta caps one API token or OAuth app at 50% of each bucket unless an
+//     admin raised it, counted over all its users, so two processes that
+//     each kept their own share would meet 429s. They count in one file
+//     (named by CredentialKey, under an exclusive file lock), each request
+//     right before it is sent, by the org's clock.
 //
 // Window ends are translated to the local clock through the response's Date
 // header, so a skewed local clock does not shift them. A request that would

@@ -84,6 +84,14 @@ type governor struct {
 	mu      sync.Mutex
 	buckets map[string]*bucketState
 	now     func() time.Time
+
+	// ledger, when set, shares the credential's per-bucket count with the
+	// other processes that use it; serverNow is the org's clock it counts
+	// windows by, and ledgerErr receives a failure to use it (the request
+	// then goes by this process's own count).
+	ledger    *ledger
+	serverNow func() time.Time
+	ledgerErr func(error)
 }
 
 func newGovernor(share float64, perBucket, global int) *governor {
@@ -145,7 +153,46 @@ func (g *governor) verdict(b *bucketState, now time.Time) (ok bool, budgetUntil 
 
 // acquire blocks until a request to bucket may be sent. It reports how long
 // it waited and whether the rate budget (not just concurrency) held it back.
+// With a ledger, the request is counted in it last, right before it goes
+// out; when the credential's other processes have spent the window, the
+// slots go back and the request waits for the next window.
 func (g *governor) acquire(ctx context.Context, bucket string, onThrottle func(bucket string, until time.Time)) (waited time.Duration, throttled bool, err error) {
+	start := g.now()
+	for {
+		_, held, err := g.admit(ctx, bucket, onThrottle)
+		throttled = throttled || held
+		if err != nil {
+			return g.now().Sub(start), throttled, err
+		}
+		g.mu.Lock()
+		limit := g.state(bucket).limit
+		g.mu.Unlock()
+		wait := g.shared(bucket, limit)
+		if wait == 0 {
+			return g.now().Sub(start), throttled, nil
+		}
+		g.release(bucket, rateInfo{}, false)
+		g.mu.Lock()
+		g.state(bucket).requests--
+		g.mu.Unlock()
+		until := g.now().Add(wait + resetMargin)
+		if !throttled && onThrottle != nil {
+			onThrottle(bucket, until)
+		}
+		throttled = true
+		t := time.NewTimer(wait + resetMargin)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return g.now().Sub(start), throttled, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// admit is acquire without the ledger: it waits for this process's own
+// budget and concurrency slots.
+func (g *governor) admit(ctx context.Context, bucket string, onThrottle func(bucket string, until time.Time)) (waited time.Duration, throttled bool, err error) {
 	start := g.now()
 	g.mu.Lock()
 	b := g.state(bucket)
@@ -203,6 +250,22 @@ func (g *governor) acquire(ctx context.Context, bucket string, onThrottle func(b
 		return g.now().Sub(start), throttled, ctx.Err()
 	}
 	return g.now().Sub(start), throttled, nil
+}
+
+// shared counts a request in the credential's ledger, or returns how long
+// until the window in which the credential may send again (0: go).
+func (g *governor) shared(bucket string, limit int) time.Duration {
+	if g.ledger == nil {
+		return 0
+	}
+	wait, err := g.ledger.take(bucket, limit, g.share, g.serverNow())
+	if err != nil {
+		if g.ledgerErr != nil {
+			g.ledgerErr(err)
+		}
+		return 0
+	}
+	return wait
 }
 
 // release returns the slots acquire took and folds in what the response

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -105,7 +106,24 @@ func newClient(ctx context.Context, r config.Resolved, opts okta.Options) (*okta
 		}
 	}
 	if opts.BudgetShare == 0 {
-		opts.BudgetShare = r.Profile.BudgetShare
+		share, warning := r.Profile.RateShare()
+		if warning != "" {
+			fmt.Fprintln(os.Stderr, "warning: "+warning)
+		}
+		opts.BudgetShare = share
+	}
+	if opts.RateLedger == "" {
+		// Every dirdeck process on this credential counts in one ledger,
+		// so that together they keep within the credential's cap.
+		dir, err := config.EnsureDataDir()
+		if err != nil {
+			return nil, withCode(exitFailed, err)
+		}
+		org, err := okta.CheckOrgURL(creds.OrgURL)
+		if err != nil {
+			return nil, withCode(exitFailed, err)
+		}
+		opts.RateLedger = filepath.Join(dir, "rate-"+okta.CredentialKey(org.String(), creds)+".json")
 	}
 	c, err := okta.New(ctx, creds, opts)
 	if err != nil {
