@@ -23,28 +23,55 @@ func LedgerPath(path string) string {
 	return strings.TrimSuffix(path, ".db") + ".plans.db"
 }
 
-// openLedger opens (creating unless read-only) the ledger of s and moves
-// into it the plan buckets of caches written before the ledger existed.
-// A read-only store without a ledger file has none: reads see nothing.
+// openLedger opens the ledger of s if its file exists, and moves into it
+// the plan buckets of caches written before the ledger existed (creating
+// it then). Otherwise the ledger is created by its first write
+// (updateLedger), so that a cache that never held a plan (a failed first
+// sync, a support bundle's) leaves no ledger file behind; reads see
+// nothing until then. The cache's lock, held first, keeps two processes
+// from creating it at once.
 func (s *Store) openLedger(opts Options) error {
-	path := LedgerPath(s.path)
-	if opts.ReadOnly {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return nil
+	s.ledgerOpts = opts
+	if _, err := os.Stat(LedgerPath(s.path)); err == nil {
+		if err := s.createLedger(); err != nil {
+			return err
 		}
-	}
-	db, err := openBolt(path, opts)
-	if err != nil {
+	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("plan ledger: %w", err)
 	}
-	s.ledger = db
 	if opts.ReadOnly {
 		return nil
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		return fmt.Errorf("restrict plan ledger mode: %w", err)
-	}
 	return s.moveLegacyPlans()
+}
+
+// createLedger opens (creating unless read-only) the ledger file.
+func (s *Store) createLedger() error {
+	s.ledgerMu.Lock()
+	defer s.ledgerMu.Unlock()
+	if s.ledger != nil {
+		return nil
+	}
+	path := LedgerPath(s.path)
+	db, err := openBolt(path, s.ledgerOpts)
+	if err != nil {
+		return fmt.Errorf("plan ledger: %w", err)
+	}
+	if !s.ledgerOpts.ReadOnly {
+		if err := os.Chmod(path, 0o600); err != nil {
+			db.Close()
+			return fmt.Errorf("restrict plan ledger mode: %w", err)
+		}
+	}
+	s.ledger = db
+	return nil
+}
+
+// ledgerDB is the open ledger, or nil before its first write.
+func (s *Store) ledgerDB() *bbolt.DB {
+	s.ledgerMu.Lock()
+	defer s.ledgerMu.Unlock()
+	return s.ledger
 }
 
 // legacyAudit keeps the audit entries of caches that predate the ledger:
@@ -115,20 +142,25 @@ func (s *Store) moveLegacyPlans() error {
 }
 
 // viewLedger runs fn in a read transaction of the ledger; without a
-// ledger (read-only, none yet) fn is not called.
+// ledger file (none written yet) fn is not called.
 func (s *Store) viewLedger(fn func(*bbolt.Tx) error) (err error) {
-	if s.ledger == nil {
+	db := s.ledgerDB()
+	if db == nil {
 		return nil
 	}
 	defer s.recoverCorrupt(&err)
-	return s.ledger.View(fn)
+	return db.View(fn)
 }
 
-// updateLedger is viewLedger's writing twin.
+// updateLedger is viewLedger's writing twin; the first write creates the
+// ledger file.
 func (s *Store) updateLedger(fn func(*bbolt.Tx) error) (err error) {
-	if s.readOnly || s.ledger == nil {
+	if s.readOnly {
 		return fmt.Errorf("write plan ledger of %s: %w", s.path, ErrReadOnly)
 	}
+	if err := s.createLedger(); err != nil {
+		return err
+	}
 	defer s.recoverCorrupt(&err)
-	return s.ledger.Update(fn)
+	return s.ledgerDB().Update(fn)
 }

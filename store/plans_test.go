@@ -101,8 +101,15 @@ func TestLedgerOutlivesTheCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A cache that holds no plan has no ledger file.
+	if _, err := os.Stat(LedgerPath(path)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("ledger before the first plan: %v", err)
+	}
 	if err := s.PutPlan("p-1", []byte(`{"v":1}`)); err != nil {
 		t.Fatal(err)
+	}
+	if fi, err := os.Stat(LedgerPath(path)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("ledger after the first plan: %v %v", fi, err)
 	}
 	if _, err := s.AppendAudit(appendAfter(t, "staged")); err != nil {
 		t.Fatal(err)

@@ -68,13 +68,15 @@ type Options struct {
 // FullWriter or Delta is open at a time.
 type Store struct {
 	db *bbolt.DB
-	// ledger is the plan ledger file (ledger.go); nil when a read-only
-	// store has none.
-	ledger   *bbolt.DB
-	path     string
-	readOnly bool
-	pidFile  string
-	writing  atomic.Bool
+	// ledger is the plan ledger file (ledger.go), nil until it exists;
+	// ledgerMu guards its lazy creation, with ledgerOpts.
+	ledger     *bbolt.DB
+	ledgerMu   gosync.Mutex
+	ledgerOpts Options
+	path       string
+	readOnly   bool
+	pidFile    string
+	writing    atomic.Bool
 
 	digestMu gosync.Mutex
 	digests  map[genRev]string
@@ -261,8 +263,8 @@ func (s *Store) Path() string { return s.path }
 // Close closes the file and removes the pid file if it is still ours.
 func (s *Store) Close() error {
 	err := s.db.Close()
-	if s.ledger != nil {
-		err = errors.Join(err, s.ledger.Close())
+	if db := s.ledgerDB(); db != nil {
+		err = errors.Join(err, db.Close())
 	}
 	if s.pidFile != "" {
 		if b, rerr := os.ReadFile(s.pidFile); rerr == nil && strings.TrimSpace(string(b)) == strconv.Itoa(os.Getpid()) {
