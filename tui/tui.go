@@ -1,8 +1,10 @@
 // Package tui is dirdeck's dashboard: a Bubble Tea v2 root model that owns
 // the header, the pane bar with breadcrumbs, the footer with key hints and
-// the k9s-style ":" command palette, and routes messages to one pane per
-// sub-package (overview, users, groups, apps). It reads only the bbolt
-// cache, always inside tea.Cmds, and learns about syncs through the
+// the k9s-style ":" command palette and the "?" action menu, and routes
+// messages to one pane per sub-package: overview, users, groups, apps,
+// syncs, access, review and signature. Global keys live in one registry
+// (keys.go) that decides which keys a pane may claim. It reads only the
+// bbolt cache, always inside tea.Cmds, and learns about syncs through the
 // messages in tui/msgs.
 package tui
 

@@ -145,6 +145,29 @@ func TestDemoDashboardInTmux(t *testing.T) {
 	}
 }
 
+// TestHelpInSightInTmux: in the real binary at 80×24, the hint line ends
+// with the global keys and the pane bar names every pane, abbreviated.
+func TestHelpInSightInTmux(t *testing.T) {
+	bin := tmuxBinary(t)
+	home := t.TempDir()
+	s := startTmux(t, "insight", 80, 24, []string{"-u", "DIRDECK_ORG_URL", "-u", "DIRDECK_API_TOKEN", "-u", "DIRDECK_PROFILE",
+		"DIRDECK_HOME=" + home, "HOME=" + home}, bin)
+	s.waitFor("250 users")
+	s.keys("2")
+	scr := s.waitFor("1/250 · 250 users")
+	lines := strings.Split(strings.TrimRight(scr, "\n"), "\n")
+	if last := strings.TrimRight(lines[len(lines)-1], " "); !strings.HasSuffix(last, ": command • ? help • q quit") {
+		t.Errorf("hint line %q", last)
+	}
+	for _, tab := range []string{"1 Ove", "2 Users", "3 Gro", "8 Sig"} {
+		if !strings.Contains(scr, tab) {
+			t.Errorf("pane bar lacks %q:\n%s", tab, scr)
+		}
+	}
+	s.keys("q")
+	s.waitForExit()
+}
+
 // TestDemoFourEyesInTmux walks the demo as a newcomer would, from the
 // Access pane to an applied plan: the checks of the sim's credential and
 // tokens, stage a removal, submit, `:profile reviewer`, approve as the
