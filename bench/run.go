@@ -112,18 +112,27 @@ func run(ctx context.Context, cfg config) (Report, error) {
 
 	if cfg.Only["sync"] || cfg.Only["cache"] {
 		n := max(1, users/100)
-		say("churn %d changes, incremental sync", n)
-		if _, err := o.sim.Churn(n); err != nil {
-			return rep, fmt.Errorf("churn: %w", err)
+		// churnSync churns n changes and syncs; the sync must be
+		// incremental. It returns the run and the requests it made.
+		churnSync := func(what string) (phaseResult, int64, error) {
+			say("%s, churn %d changes, incremental sync", what, n)
+			if _, err := o.sim.Churn(n); err != nil {
+				return phaseResult{}, 0, fmt.Errorf("churn: %w", err)
+			}
+			res, err := runChild(ctx, phaseRequest{Phase: phaseSync, OrgURL: o.srv.URL, CachePath: cache}, o.token, home)
+			if err != nil {
+				return res, 0, err
+			}
+			reqs := o.sim.Stats().Requests
+			o.sim.ResetStats()
+			if res.Run.Mode != "incremental" {
+				return res, 0, fmt.Errorf("the sync %s ran %s, not incremental", what, res.Run.Mode)
+			}
+			return res, reqs, nil
 		}
-		inc, err := runChild(ctx, phaseRequest{Phase: phaseSync, OrgURL: o.srv.URL, CachePath: cache}, o.token, home)
+		inc, incReqs, err := churnSync("right after the full sync")
 		if err != nil {
 			return rep, err
-		}
-		incReqs := o.sim.Stats().Requests
-		o.sim.ResetStats()
-		if inc.Run.Mode != "incremental" {
-			return rep, fmt.Errorf("the sync after churn ran %s, not incremental", inc.Run.Mode)
 		}
 		if cfg.Only["sync"] {
 			incremental = append(incremental,
@@ -133,19 +142,10 @@ func run(ctx context.Context, cfg config) (Report, error) {
 			)
 			// The same again after a day of the sim's default sign-in
 			// noise: what the incremental sync costs on a busy org.
-			say("24 hours of System Log noise, churn %d changes, incremental sync", n)
 			o.sim.Advance(24 * time.Hour)
-			if _, err := o.sim.Churn(n); err != nil {
-				return rep, fmt.Errorf("churn: %w", err)
-			}
-			noisy, err := runChild(ctx, phaseRequest{Phase: phaseSync, OrgURL: o.srv.URL, CachePath: cache}, o.token, home)
+			_, noisyReqs, err := churnSync("after 24 hours of System Log noise")
 			if err != nil {
 				return rep, err
-			}
-			noisyReqs := o.sim.Stats().Requests
-			o.sim.ResetStats()
-			if noisy.Run.Mode != "incremental" {
-				return rep, fmt.Errorf("the sync after a noisy day ran %s, not incremental", noisy.Run.Mode)
 			}
 			if err := checkDigest(cache, o.sim.Truth().Digest, "incremental sync after a noisy day"); err != nil {
 				return rep, err
