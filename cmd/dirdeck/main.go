@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 
 	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
@@ -101,7 +102,11 @@ func main() {
 func run(ctx context.Context, args []string) int {
 	root := newRootCmd()
 	root.SetArgs(args)
-	err := fang.Execute(ctx, root, fang.WithVersion(dirdeckVersion()), fang.WithNotifySignal(os.Interrupt),
+	// SIGTERM (kill, a service manager) and SIGHUP (the terminal closed)
+	// cancel the command's context like Ctrl-C instead of killing the
+	// process outright, so that deferred clean-ups run: replay and bundle
+	// temp directories, the demo's temp cache, the cache's pid file.
+	err := fang.Execute(ctx, root, fang.WithVersion(dirdeckVersion()), fang.WithNotifySignal(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP),
 		fang.WithErrorHandler(printError))
 	return exitCode(err)
 }
