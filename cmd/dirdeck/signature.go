@@ -573,19 +573,25 @@ func writeOutput(cmd *cobra.Command, out string, b []byte) error {
 		_, err := cmd.OutOrStdout().Write(b)
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
+	if err := writeFileAtomic(out, b); err != nil {
+		return withCode(exitFailed, err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes b to path (0600) through a temporary file in the
+// same directory and a rename, so a reader sees all of it or none.
+func writeFileAtomic(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		return withCode(exitFailed, fmt.Errorf("create %s: %w", out, err))
+		return fmt.Errorf("create %s: %w", path, err)
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
 	if _, err := f.Write(b); err != nil {
-		return withCode(exitFailed, fmt.Errorf("write %s: %w", out, err))
+		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := finishFile(f, out); err != nil {
-		return withCode(exitFailed, err)
-	}
-	return nil
+	return finishFile(f, path)
 }
 
 func sigList(s []string) string {

@@ -38,6 +38,7 @@ type simServeOptions struct {
 	logNoise   int
 	logLag     time.Duration
 	searchLag  time.Duration
+	envFile    string
 }
 
 func newSimServeCmd() *cobra.Command {
@@ -55,6 +56,12 @@ loopback-only control plane under /__sim/ lists the other tokens
 (/__sim/tokens), the expected sync result (/__sim/truth), request stats,
 faults, churn and the sim clock. Serves until interrupted.
 
+--env-file FILE also writes "export DIRDECK_ORG_URL=…" and "export
+DIRDECK_API_TOKEN=…" to FILE (mode 0600) once the org is listening, through a
+temporary file and a rename, so a script that waits for FILE and sources it
+never reads half of it; the file is removed when the sim stops. These are
+the simulated org's tokens, never a real org's.
+
 Scenarios: S ≈ 250 users, M 10k, L 100k, XL 1M.
 
 Like a real org, the System Log is mostly sign-ins, app SSO and policy
@@ -68,7 +75,11 @@ write --search-lag after it (filter at once).`,
   dirdeck sim serve --addr 127.0.0.1:0 --scenario M --seed 7 --rate-limits realistic
 
   # then, in another shell, sync from it with the printed values
-  DIRDECK_ORG_URL=http://127.0.0.1:8707 DIRDECK_API_TOKEN=<API_TOKEN> dirdeck sync`,
+  DIRDECK_ORG_URL=http://127.0.0.1:8707 DIRDECK_API_TOKEN=<API_TOKEN> dirdeck sync
+
+  # in a script: serve in the background, wait for the env file, use it
+  dirdeck sim serve --addr 127.0.0.1:0 --env-file /tmp/sim.env &
+  until [ -s /tmp/sim.env ]; do sleep 0.2; done; . /tmp/sim.env; dirdeck sync`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -85,6 +96,7 @@ write --search-lag after it (filter at once).`,
 	f.IntVar(&o.logNoise, "log-noise", oktasim.DefaultLogNoise, "System Log background events per active user per day (0: none)")
 	f.DurationVar(&o.logLag, "log-lag", 2*time.Second, "System Log ingestion lag: how long after it happened an event becomes visible")
 	f.DurationVar(&o.searchLag, "search-lag", oktasim.DefaultSearchLag, "how long a group write stays invisible to search (filter sees it at once)")
+	f.StringVar(&o.envFile, "env-file", "", "also write DIRDECK_ORG_URL and DIRDECK_API_TOKEN exports to this file once serving (removed on stop)")
 	return cmd
 }
 
@@ -122,6 +134,14 @@ func runSimServe(ctx context.Context, cmd *cobra.Command, o simServeOptions) err
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
 	}
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	if o.envFile != "" {
+		env := fmt.Sprintf("export DIRDECK_ORG_URL=http://%s\nexport DIRDECK_API_TOKEN=%s\n", ln.Addr(), sim.Token("readonly"))
+		if err := writeFileAtomic(o.envFile, []byte(env)); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("write --env-file: %w", err)
+		}
+		defer os.Remove(o.envFile)
+	}
 	out := cmd.OutOrStdout()
 	if _, err := fmt.Fprintf(out, "ORG_URL=http://%s\nAPI_TOKEN=%s\n", ln.Addr(), sim.Token("readonly")); err != nil {
 		_ = ln.Close()

@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +17,8 @@ func TestSimServePrintsOrgURLAndTokenThenServes(t *testing.T) {
 	defer cancel()
 	pr, pw := io.Pipe()
 	root := newRootCmd()
-	root.SetArgs([]string{"sim", "serve", "--addr", "127.0.0.1:0", "--scenario", "S", "--seed", "7"})
+	envFile := filepath.Join(t.TempDir(), "sim.env")
+	root.SetArgs([]string{"sim", "serve", "--addr", "127.0.0.1:0", "--scenario", "S", "--seed", "7", "--env-file", envFile})
 	root.SetOut(pw)
 	root.SetErr(io.Discard)
 	done := make(chan error, 1)
@@ -49,6 +52,19 @@ func TestSimServePrintsOrgURLAndTokenThenServes(t *testing.T) {
 		t.Fatalf("GET /api/v1/users/me with the printed token: %d", resp.StatusCode)
 	}
 
+	// The env file is complete before stdout says anything, private, and
+	// sourcing it configures dirdeck for this org.
+	env, err := os.ReadFile(envFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "export DIRDECK_ORG_URL=" + orgURL + "\nexport DIRDECK_API_TOKEN=" + strings.TrimPrefix(got[1], "API_TOKEN=") + "\n"; string(env) != want {
+		t.Fatalf("env file = %q, want %q", env, want)
+	}
+	if fi, _ := os.Stat(envFile); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("env file mode %v, want 0600", fi.Mode().Perm())
+	}
+
 	cancel()
 	select {
 	case err := <-done:
@@ -57,6 +73,9 @@ func TestSimServePrintsOrgURLAndTokenThenServes(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop after cancel")
+	}
+	if _, err := os.Stat(envFile); !os.IsNotExist(err) {
+		t.Fatalf("env file left behind after the sim stopped: %v", err)
 	}
 }
 
