@@ -363,7 +363,7 @@ func (m *Model) renderJournal() []string {
 		th.Title.Render(fmt.Sprintf("Run #%d journal", run.ID)) +
 			th.Muted.Render(fmt.Sprintf("  %s %s · %d of %d requests · filter: %s (f cycles)", run.Mode, run.Status, len(shown), len(m.journal), f.name)),
 	}
-	out = append(out, timeline(m.journal, m.sc.VP.Width(), th)...)
+	out = append(out, timeline(m.journal, run.ThrottledWaits, m.sc.VP.Width(), th)...)
 	if len(codes) > 0 {
 		out = append(out, "", th.Title.Render("Errors"))
 		kinds := make([]errorKind, 0, len(codes))

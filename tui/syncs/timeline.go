@@ -35,7 +35,10 @@ type endpointStats struct {
 // (1 − X-Rate-Limit-Remaining / X-Rate-Limit-Limit, the worst in each
 // column). A slow sync shows here as waits on a bucket near its budget
 // share, a throttled one as 429s where the bucket line tops out.
-func timeline(journal []directory.Request, width int, th themes.Theme) []string {
+// budgetWaits is how many of the run's requests the rate budget held back
+// (SyncRun.ThrottledWaits): the journal's waits also count waits for a
+// free request slot, which a larger budget share would not shorten.
+func timeline(journal []directory.Request, budgetWaits, width int, th themes.Theme) []string {
 	if len(journal) == 0 {
 		return nil
 	}
@@ -151,8 +154,11 @@ func timeline(journal []directory.Request, width int, th themes.Theme) []string 
 		out = append(out, line)
 	}
 	if d := slowness(journal, waits, held, heldBy, usage); d != "" {
-		out = append(out, th.Warning.Render("  "+d),
-			th.Muted.Render("    dirdeck keeps to its budget share of each bucket: raise budget_share if no other integration needs the rest"))
+		advice := "    dirdeck keeps to its budget share of each bucket: raise budget_share if no other integration needs the rest"
+		if budgetWaits == 0 {
+			advice = "    no request waited for the budget share (these waits were for a free request slot): raising budget_share would not help"
+		}
+		out = append(out, th.Warning.Render("  "+d), th.Muted.Render(advice))
 	}
 	return out
 }

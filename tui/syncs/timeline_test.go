@@ -31,7 +31,7 @@ func TestTimeline(t *testing.T) {
 		req(59, "/api/v1/users", 200, 99, 2, 3000, ""),
 		req(1, "/api/v1/apps", 403, 98, 1, 0, "E0000006"),
 	}
-	lines := timeline(journal, 120, th)
+	lines := timeline(journal, 1, 120, th)
 	text := ansi.Strip(strings.Join(lines, "\n"))
 	for _, want := range []string{
 		"PUT /api/v1/groups/{groupId}", "Timeline  59.1s · 6 requests · 1 retries · 1 waits (3s held back)",
@@ -66,11 +66,20 @@ func TestTimeline(t *testing.T) {
 	if !strings.Contains(text, "slow: 1 of 6 requests waited 3s in all, most on bucket /api/v1/users (peak 100% used)") {
 		t.Errorf("no budget diagnosis:\n%s", text)
 	}
+	if !strings.Contains(text, "raise budget_share") {
+		t.Errorf("the budget held a request back, but no advice to raise budget_share:\n%s", text)
+	}
+	// The same waits without a budget wait were for request slots: raising
+	// the share would not help, so the pane does not advise it.
+	text = ansi.Strip(strings.Join(timeline(journal, 0, 120, th), "\n"))
+	if strings.Contains(text, "raise budget_share") || !strings.Contains(text, "no request waited for the budget share") {
+		t.Errorf("waits without a budget wait still advise raising budget_share:\n%s", text)
+	}
 	journal[4].WaitedMS = 0
-	if text := ansi.Strip(strings.Join(timeline(journal, 120, th), "\n")); strings.Contains(text, "slow:") {
+	if text := ansi.Strip(strings.Join(timeline(journal, 0, 120, th), "\n")); strings.Contains(text, "slow:") {
 		t.Errorf("a run without waits diagnosed as slow:\n%s", text)
 	}
-	if timeline(nil, 80, th) != nil {
+	if timeline(nil, 0, 80, th) != nil {
 		t.Error("an empty journal has a timeline")
 	}
 }
