@@ -74,6 +74,11 @@ type Options struct {
 	// for the rate budget, with the local time the bucket's window ends
 	// (progress displays).
 	OnThrottle func(bucket string, until time.Time)
+	// OnRetry is called before a failed attempt is retried, with the
+	// attempt's journal entry (status or network error) and the backoff
+	// before the next one (progress displays: a sync to an unreachable org
+	// says what it is retrying instead of going quiet).
+	OnRetry func(failed directory.Request, backoff time.Duration)
 }
 
 // Client is dirdeck's Okta client. It is safe for concurrent use; share one
@@ -174,6 +179,7 @@ func New(ctx context.Context, creds Credentials, opts Options) (*Client, error) 
 		attemptTimeout: opts.AttemptTimeout,
 		logger:         opts.Logger,
 		onThrottle:     opts.OnThrottle,
+		onRetry:        opts.OnRetry,
 		lifetime:       ctx,
 	}
 	tr.journal.Store(opts.Journal)

@@ -300,6 +300,7 @@ func paginate[T any](ctx context.Context, c *Client, op string, stopOnEmpty bool
 	if fn == nil {
 		return fmt.Errorf("%s: no page callback", op)
 	}
+	ctx = context.WithValue(ctx, netErrKey{}, &netErrBox{})
 	pageCtx := ctx
 	seen := map[string]bool{}
 	for page := 1; ; page++ {
@@ -416,6 +417,11 @@ func (c *Client) wrapErr(ctx context.Context, op string, resp *oktasdk.APIRespon
 			cp := *te
 			cp.Op = op + ": get OAuth access token"
 			return &cp
+		}
+	}
+	if b, ok := ctx.Value(netErrKey{}).(*netErrBox); ok {
+		if ne := b.get(); ne != nil {
+			return fmt.Errorf("%s: %w", op, ne) // the org never answered: callers hint at its URL
 		}
 	}
 	return fmt.Errorf("%s: %v", op, err)

@@ -73,6 +73,7 @@ type transport struct {
 	attemptTimeout time.Duration
 	logger         *slog.Logger
 	onThrottle     func(bucket string, until time.Time)
+	onRetry        func(failed directory.Request, backoff time.Duration)
 	// lifetime bounds requests the SDK sends without a context (its OAuth
 	// token requests use context.TODO).
 	lifetime context.Context
@@ -234,12 +235,16 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			t.record(entry)
 			if idempotent(req) && attempt-challenges <= t.maxRetries {
-				if err := t.sleep(ctx, attempt-challenges); err != nil {
+				if err := t.sleep(ctx, attempt-challenges, entry); err != nil {
 					return nil, err
 				}
 				continue
 			}
-			return nil, errors.New(req.Method + " " + tmpl + ": " + entry.Network)
+			ne := &NetworkError{Op: req.Method + " " + tmpl, Text: entry.Network}
+			if b, ok := ctx.Value(netErrKey{}).(*netErrBox); ok {
+				b.set(ne)
+			}
+			return nil, ne
 		}
 
 		// A JSON body that ends before its value does was cut in transit
@@ -288,7 +293,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		if retry && attempt-challenges <= t.maxRetries {
 			t.logger.Debug("okta retry", "method", req.Method, "path", tmpl, "status", resp.StatusCode, "attempt", attempt)
-			if err := t.sleep(ctx, attempt-challenges); err != nil {
+			if err := t.sleep(ctx, attempt-challenges, entry); err != nil {
 				return nil, err
 			}
 			continue
@@ -307,10 +312,38 @@ func (t *transport) record(e directory.Request) {
 		"attempt", e.Attempt, "latency_ms", e.LatencyMS, "waited_ms", e.WaitedMS, "remaining", e.RateRemaining)
 }
 
-// sleep waits a jittered exponential backoff before attempt+1.
-func (t *transport) sleep(ctx context.Context, attempt int) error {
+// NetworkError is a request that got no answer from the org (refused,
+// reset, timed out, cut short) on its last attempt: a wrong org URL or a
+// network problem, not something Okta said.
+type NetworkError struct {
+	Op   string // e.g. "GET /api/v1/users"
+	Text string // what went wrong, without the URL's query
+}
+
+func (e *NetworkError) Error() string { return e.Op + ": " + e.Text }
+
+// netErrKey carries a netErrBox on a request's context. The SDK flattens
+// transport errors to text, so the transport leaves its NetworkError in
+// the box and wrapErr takes it from there, keeping it for errors.As.
+type netErrKey struct{}
+
+type netErrBox struct {
+	mu  sync.Mutex
+	err *NetworkError
+}
+
+func (b *netErrBox) set(e *NetworkError) { b.mu.Lock(); b.err = e; b.mu.Unlock() }
+
+func (b *netErrBox) get() *NetworkError { b.mu.Lock(); defer b.mu.Unlock(); return b.err }
+
+// sleep waits a jittered exponential backoff before attempt+1, after
+// telling OnRetry.
+func (t *transport) sleep(ctx context.Context, attempt int, failed directory.Request) error {
 	d := t.backoff << min(attempt-1, 6)
 	d = d/2 + rand.N(d/2+1)
+	if t.onRetry != nil {
+		t.onRetry(failed, d)
+	}
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {

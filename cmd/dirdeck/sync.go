@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"charm.land/bubbles/v2/progress"
@@ -76,11 +77,13 @@ token lacks okta.apps.read), the cache keeps what it had for that part;
 					os.Remove(r.CachePath)
 				}
 			}()
-			c, err := newClient(ctx, r, okta.Options{})
+			var hadSync bool
+			_ = st.View(func(rd *store.Reader) error { hadSync = rd.Generation() != 0; return nil })
+			pp := newProgressPrinter(cmd.ErrOrStderr(), expectedItems(st), r.Profile.OrgURL)
+			c, err := newClient(ctx, r, okta.Options{OnRetry: pp.retry, OnThrottle: pp.throttle})
 			if err != nil {
 				return err
 			}
-			pp := newProgressPrinter(cmd.ErrOrStderr(), expectedItems(st))
 			run, syncErr := dsync.Run(ctx, c, st, dsync.Options{Full: full || rebuild, Progress: pp.update})
 			pp.finish()
 			if syncErr == nil {
@@ -112,7 +115,7 @@ token lacks okta.apps.read), the cache keeps what it had for that part;
 				if asJSON {
 					return withCode(exitFailed, nil)
 				}
-				return withCode(exitFailed, tokenHint(syncError(syncErr), r))
+				return withCode(exitFailed, tokenHint(syncError(syncErr, hadSync, r.Profile.OrgURL), r))
 			case run.Status == directory.RunPartial:
 				return withCode(exitWarnings, nil)
 			}
@@ -126,15 +129,24 @@ token lacks okta.apps.read), the cache keeps what it had for that part;
 }
 
 // syncError is a failed sync in one line with Okta's error code and hint.
-func syncError(err error) error {
+// Only a cache that held a sync can keep serving the previous one; an org
+// that never answered is most often a wrong URL.
+func syncError(err error, hadCache bool, orgURL string) error {
 	var ae *okta.APIError
-	if errors.As(err, &ae) {
+	var ne *okta.NetworkError
+	switch {
+	case errors.As(err, &ae), errors.Is(err, store.ErrCorrupt), errors.Is(err, store.ErrNewerSchema):
 		return fmt.Errorf("sync failed: %w", err)
+	case errors.As(err, &ne):
+		kept := "nothing was cached"
+		if hadCache {
+			kept = "the previous sync is still in the cache"
+		}
+		return fmt.Errorf("sync failed, no answer from %s (%s): %w; check the org URL (the profile's org_url or DIRDECK_ORG_URL) and the network", orgURL, kept, err)
+	case hadCache:
+		return fmt.Errorf("sync failed (the previous sync is still in the cache): %w", err)
 	}
-	if errors.Is(err, store.ErrCorrupt) || errors.Is(err, store.ErrNewerSchema) {
-		return fmt.Errorf("sync failed: %w", err)
-	}
-	return fmt.Errorf("sync failed (the previous sync is still in the cache): %w", err)
+	return fmt.Errorf("sync failed: %w", err)
 }
 
 // neverCommitted reports whether the closed cache at path holds no
@@ -185,18 +197,26 @@ func printSyncSummary(w io.Writer, rep syncReport) {
 
 // progressPrinter shows sync progress on stderr: a redrawn line with a bar
 // on a terminal, one line per finished resource otherwise.
+// Retries and rate-limit waits show as a note: on the line on a terminal,
+// as lines of their own otherwise (at most one a second, so a run with many
+// retries does not flood the log).
 type progressPrinter struct {
+	mu       gosync.Mutex // update, retry and throttle come from several goroutines
 	w        io.Writer
 	tty      bool
 	width    int // terminal columns: a longer line would wrap and pile up
 	expected int
+	orgURL   string
 	bar      progress.Model
 	drawn    time.Time
 	done     map[string]bool
 	last     dsync.Progress
+	note     string    // the latest retry or wait, shown until progress moves on
+	noted    time.Time // when a note was last printed (no terminal)
+	until    time.Time // the rate-limit window end last announced
 }
 
-func newProgressPrinter(w io.Writer, expected int) *progressPrinter {
+func newProgressPrinter(w io.Writer, expected int, orgURL string) *progressPrinter {
 	tty, width := false, 80
 	if f, ok := w.(*os.File); ok {
 		tty = term.IsTerminal(int(f.Fd()))
@@ -204,11 +224,59 @@ func newProgressPrinter(w io.Writer, expected int) *progressPrinter {
 			width = cols
 		}
 	}
-	return &progressPrinter{w: w, tty: tty, width: width, expected: expected, done: map[string]bool{},
+	return &progressPrinter{w: w, tty: tty, width: width, expected: expected, orgURL: orgURL, done: map[string]bool{},
 		bar: progress.New(progress.WithWidth(30), progress.WithoutPercentage())}
 }
 
+// retry reports a failed attempt that will be retried: what failed, how,
+// and — when the org did not answer at all — which URL was tried.
+func (p *progressPrinter) retry(failed directory.Request, backoff time.Duration) {
+	what := fmt.Sprintf("HTTP %d", failed.Status)
+	if failed.ErrorCode != "" {
+		what += " " + failed.ErrorCode
+	}
+	if failed.Status == 0 {
+		what = "no answer from " + p.orgURL + ": " + failed.Network
+	}
+	p.setNote(fmt.Sprintf("retrying %s %s in %s (attempt %d failed: %s)", failed.Method, failed.Path,
+		backoff.Round(100*time.Millisecond), failed.Attempt, what), false)
+}
+
+// throttle reports that dirdeck's budget share of a bucket is used up
+// until its rate-limit window resets.
+func (p *progressPrinter) throttle(bucket string, until time.Time) {
+	p.mu.Lock()
+	same := until.Equal(p.until)
+	p.until = until
+	p.mu.Unlock()
+	if same {
+		return
+	}
+	p.setNote(fmt.Sprintf("waiting for the rate-limit window of %s: dirdeck's budget share is used up until it resets at %s (in %s)",
+		bucket, until.Format("15:04:05"), time.Until(until).Round(time.Second)), true)
+}
+
+func (p *progressPrinter) setNote(note string, always bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.note = note
+	if p.tty {
+		p.drawn = time.Now()
+		fmt.Fprint(p.w, "\r\x1b[K"+ansi.Truncate(p.line(p.last), p.width-1, "…"))
+		return
+	}
+	if always || time.Since(p.noted) >= time.Second {
+		p.noted = time.Now()
+		fmt.Fprintln(p.w, note)
+	}
+}
+
 func (p *progressPrinter) update(pr dsync.Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if pr.Requests != p.last.Requests {
+		p.note = "" // progress again: the retry or wait is over
+	}
 	p.last = pr
 	if !p.tty {
 		for _, rp := range pr.Resources {
@@ -235,11 +303,20 @@ func (p *progressPrinter) line(pr dsync.Progress) string {
 	}
 	// Requests and waits first: the resource list is what a narrow
 	// terminal cuts.
-	s := fmt.Sprintf("%s sync · %d requests", pr.Mode, pr.Requests)
+	mode := pr.Mode
+	if mode == "" {
+		mode = "starting"
+	}
+	s := fmt.Sprintf("%s sync · %d requests", mode, pr.Requests)
 	if pr.ThrottledWaits > 0 {
 		s += fmt.Sprintf(" · %d rate waits", pr.ThrottledWaits)
 	}
-	s += " · " + strings.Join(parts, " · ")
+	if len(parts) > 0 {
+		s += " · " + strings.Join(parts, " · ")
+	}
+	if p.note != "" {
+		s += " · " + p.note
+	}
 	if p.expected > 0 && pr.Mode == dsync.ModeFull {
 		s = p.bar.ViewAs(min(1, float64(items)/float64(p.expected))) + " " + s
 	}
@@ -247,7 +324,9 @@ func (p *progressPrinter) line(pr dsync.Progress) string {
 }
 
 func (p *progressPrinter) finish() {
-	if p.tty && p.last.Mode != "" {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty && !p.drawn.IsZero() {
 		fmt.Fprintln(p.w)
 	}
 }

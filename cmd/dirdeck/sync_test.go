@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dirdeck/dirdeck/config"
+	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/store"
 )
@@ -175,5 +178,55 @@ func TestCacheInUseAndCorrupt(t *testing.T) {
 	}
 	if res := profRun(t, "", "status"); res.code != exitOK {
 		t.Fatalf("status after rebuild: exit %d %v", res.code, res.err)
+	}
+}
+
+// TestSyncUnreachableOrg syncs from an org URL nothing listens on: stderr
+// says what is being retried and which URL did not answer, and the error
+// does not claim a previous sync in a cache that never had one.
+func TestSyncUnreachableOrg(t *testing.T) {
+	profHome(t)
+	t.Setenv("HOME", t.TempDir())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String()
+	ln.Close() // nothing listens there now: connections are refused
+	t.Setenv("DIRDECK_ORG_URL", url)
+	t.Setenv("DIRDECK_API_TOKEN", "00"+strings.Repeat("x", 40))
+
+	res := profRun(t, "", "sync")
+	if res.code != exitFailed {
+		t.Fatalf("exit %d, want %d\n%s", res.code, exitFailed, res.stderr)
+	}
+	msg := res.err.Error()
+	for _, want := range []string{"retrying GET /api/v1/users", "no answer from " + url, "connection refused"} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("progress lacks %q:\n%s", want, res.stderr)
+		}
+	}
+	for _, want := range []string{"no answer from " + url, "nothing was cached", "check the org URL"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q: %s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "previous sync is still in the cache") {
+		t.Errorf("error claims a previous sync that never happened: %s", msg)
+	}
+}
+
+func TestProgressNotes(t *testing.T) {
+	var buf bytes.Buffer
+	p := newProgressPrinter(&buf, 0, "https://acme.okta.com")
+	p.retry(directory.Request{Method: "GET", Path: "/api/v1/groups", Status: 503, ErrorCode: "E0000009", Attempt: 1}, 1500*time.Millisecond)
+	reset := time.Now().Add(42 * time.Second)
+	p.throttle("/api/v1/users", reset)
+	p.throttle("/api/v1/users", reset) // the same window is announced once
+	want := "retrying GET /api/v1/groups in 1.5s (attempt 1 failed: HTTP 503 E0000009)\n" +
+		"waiting for the rate-limit window of /api/v1/users: dirdeck's budget share is used up until it resets at " +
+		reset.Format("15:04:05") + " (in 42s)\n"
+	if got := buf.String(); got != want {
+		t.Errorf("notes:\n%s\nwant:\n%s", got, want)
 	}
 }
