@@ -20,7 +20,7 @@ import (
 // (okta.Options.BudgetShare); the bench runs dirdeck with defaults.
 const budgetShare = 0.5
 
-// Targets from DESIGN.md "Performance targets"; the 16 ms filter target
+// Targets from docs/DESIGN.md "Performance targets"; the 16 ms filter target
 // is set at 100k users (scenario L), the 50 ms one at a million (XL):
 // orgs from half a million users on are judged by the latter.
 const (

@@ -20,7 +20,7 @@ func DigestTime(t time.Time) string {
 	return t.UTC().Format(DigestTimeFormat)
 }
 
-// Digest lines, one per counted row, as DESIGN.md "Canonical digest"
+// Digest lines, one per counted row, as docs/DESIGN.md "Canonical digest"
 // defines them (without the trailing newline).
 
 // UserLine is the digest line of a user.

@@ -15,7 +15,7 @@ import (
 )
 
 // Truth is what a complete sync of the org must hold: counts per kind and
-// the canonical digest (DESIGN.md "Canonical digest").
+// the canonical digest (docs/DESIGN.md "Canonical digest").
 type Truth struct {
 	Counts map[string]int `json:"counts"`
 	Digest string         `json:"digest"`

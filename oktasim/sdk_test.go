@@ -121,7 +121,7 @@ func digestTime(t *time.Time) string {
 }
 
 // sdkTruth lists the whole directory through the SDK and computes the
-// counts and canonical digest (DESIGN.md) from what the SDK decoded,
+// counts and canonical digest (docs/DESIGN.md) from what the SDK decoded,
 // without any of the simulator's code. Page sizes are small so that every
 // collection takes several pages and the SDK's own Next links are used.
 func sdkTruth(t *testing.T, c *okta.APIClient) Truth {

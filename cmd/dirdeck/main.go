@@ -21,7 +21,7 @@ import (
 	"github.com/dirdeck/dirdeck/internal/textsafe"
 )
 
-// Exit codes, as documented in the README and DESIGN.md.
+// Exit codes, as documented in the README and docs/DESIGN.md.
 const (
 	exitOK       = 0
 	exitWarnings = 1

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -189,4 +190,28 @@ func runReadmeBlock(t *testing.T, root string, b readmeBlock, env []string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Logf("README.md:%d output:\n%s", b.line, out.String())
+}
+
+// TestReadmeLinks checks that the files README.md and docs/ link to exist.
+func TestReadmeLinks(t *testing.T) {
+	link := regexp.MustCompile(`\]\(([^)#\s]+)(#[^)]*)?\)`)
+	for _, doc := range []string{"README.md", "docs/DESIGN.md"} {
+		path := filepath.Join("..", "..", doc)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range link.FindAllStringSubmatch(string(b), -1) {
+			target := m[1]
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(filepath.Dir(path), target)); err != nil {
+				t.Errorf("%s links to %s: %v", doc, target, err)
+			}
+		}
+		for _, bare := range regexp.MustCompile(`(?:^|[\s(])DESIGN\.md`).FindAllString(string(b), -1) {
+			t.Errorf("%s names %q without its path (docs/DESIGN.md)", doc, strings.TrimSpace(bare))
+		}
+	}
 }
