@@ -282,7 +282,7 @@ Exit codes: 0 reproduced; 1 not reproduced; 2 the replay could not run.`,
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
 			n := b.Meta.Cache.Counts
-			pp := newProgressPrinter(cmd.ErrOrStderr(), n.Users+n.Groups+n.Apps+n.Memberships+n.AppUsers+n.AppGroups)
+			pp := newProgressPrinter(cmd.ErrOrStderr(), n.Users+n.Groups+n.Apps+n.Memberships+n.AppUsers+n.AppGroups, "the replaying simulated org")
 			rep, err := bundle.Replay(ctx, b, bundle.ReplayOptions{Run: runID, IgnoreRateLimits: fast, Seed: 1, Progress: pp.update})
 			pp.finish()
 			if err != nil {
