@@ -17,6 +17,7 @@ import (
 
 	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/oktasim"
+	dsync "github.com/dirdeck/dirdeck/sync"
 )
 
 // ErrDamaged marks a bundle that is not intact: truncated, altered, or not
@@ -312,13 +313,19 @@ func (b *Bundle) Run(id uint64) (RunRecord, error) {
 		return RunRecord{}, errors.New("the bundle holds no sync runs")
 	}
 	if id == 0 {
-		newest := b.Runs[0]
-		for _, r := range b.Runs[1:] {
-			if r.Run.ID > newest.Run.ID {
-				newest = r
+		// The newest sync, not the newest run: after a plan apply that is
+		// the apply's re-sync of a few groups (mode "plan", no listing to
+		// replay), which would never reproduce a sync problem.
+		var newest *RunRecord
+		for i, r := range b.Runs {
+			if (r.Run.Mode == dsync.ModeFull || r.Run.Mode == dsync.ModeIncremental) && (newest == nil || r.Run.ID > newest.Run.ID) {
+				newest = &b.Runs[i]
 			}
 		}
-		return newest, nil
+		if newest == nil {
+			return RunRecord{}, errors.New("the bundle holds no full or incremental sync run (pick one with --run)")
+		}
+		return *newest, nil
 	}
 	for _, r := range b.Runs {
 		if r.Run.ID == id {

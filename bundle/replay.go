@@ -38,7 +38,7 @@ const (
 
 // ReplayOptions tune a replay.
 type ReplayOptions struct {
-	// Run is the run to replay; 0 is the newest.
+	// Run is the run to replay; 0 is the newest full or incremental sync.
 	Run uint64
 	// Dir holds the replay's cache; "" uses a temporary directory that is
 	// removed afterwards.
@@ -197,7 +197,7 @@ func Replay(ctx context.Context, b *Bundle, opts ReplayOptions) (*ReplayReport, 
 		return nil, fmt.Errorf("replay: read journal: %w", err)
 	}
 	rep.Replay = Digest(run, journal)
-	rep.Differences = compare(rep.Original, rep.Replay)
+	rep.Differences = append([]string{}, compare(rep.Original, rep.Replay)...) // [] in JSON, never null
 	rep.Reproduced = len(rep.Differences) == 0
 	return rep, nil
 }

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"encoding/json"
 	"context"
 	"strings"
 	"testing"
@@ -97,12 +98,28 @@ func TestReplayOfCleanRuns(t *testing.T) {
 	if rep.Digest != b.Meta.Cache.Digest {
 		t.Fatalf("replay cache digest %s, snapshot %s", rep.Digest, b.Meta.Cache.Digest)
 	}
+	// A plan apply's re-sync (mode "plan", a few requests) is newer than
+	// the incremental run; the default replays the newest sync anyway.
+	newest := b.Runs[0].Run
+	for _, r := range b.Runs {
+		if r.Run.ID > newest.ID {
+			newest = r.Run
+		}
+	}
+	b.Runs = append(b.Runs, RunRecord{Run: directory.SyncRun{ID: newest.ID + 1, Mode: "plan", Status: directory.RunOK,
+		Started: newest.Finished, Finished: newest.Finished}})
 	rep, err = Replay(context.Background(), b, ReplayOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Replay.Mode != dsync.ModeIncremental || !rep.Reproduced {
-		t.Fatalf("the incremental run replayed as %s, reproduced %v: %v", rep.Replay.Mode, rep.Reproduced, rep.Differences)
+	if rep.Original.Mode != dsync.ModeIncremental || rep.Replay.Mode != dsync.ModeIncremental || !rep.Reproduced {
+		t.Fatalf("the default replayed a %s run as %s, reproduced %v: %v", rep.Original.Mode, rep.Replay.Mode, rep.Reproduced, rep.Differences)
+	}
+	if js, _ := json.Marshal(rep); !strings.Contains(string(js), `"differences":[]`) {
+		t.Fatalf("a reproduced replay's JSON lacks \"differences\":[]: %s", js)
+	}
+	if _, err := (&Bundle{Runs: b.Runs[len(b.Runs)-1:]}).Run(0); err == nil || !strings.Contains(err.Error(), "--run") {
+		t.Fatalf("a bundle with only a plan re-sync: %v", err)
 	}
 
 	// A journal that says 403 on apps, compared with a replay that was not

@@ -266,6 +266,10 @@ reported), run the same kind of sync with the profile's budget share, and
 compare it with the customer's run: status, partial data, Okta error codes
 per endpoint and (full runs) request count within 5%.
 
+The run replayed is the newest full or incremental sync in the bundle (a
+plan apply's re-sync of a few groups is skipped); --run ID picks another
+(bundle inspect lists the runs with their ids).
+
 --json prints {"reproduced":true|false,"original":{...},"replay":{...},
 "differences":[...]} with per-endpoint status counts, partial flags and
 error codes. --ignore-rate-limits skips the customer's limits (faster).
@@ -306,7 +310,7 @@ Exit codes: 0 reproduced; 1 not reproduced; 2 the replay could not run.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the comparison as JSON")
-	cmd.Flags().Uint64Var(&runID, "run", 0, "run id to replay (default: the newest)")
+	cmd.Flags().Uint64Var(&runID, "run", 0, "run id to replay (default: the newest full or incremental sync; bundle inspect lists them)")
 	cmd.Flags().BoolVar(&fast, "ignore-rate-limits", false, "do not enforce the rate limits the customer's org reported")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "give up a replay that runs longer")
 	return cmd
