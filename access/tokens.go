@@ -317,7 +317,11 @@ func identifySelf(rep *TokenReport, candidates []int, me directory.User) {
 	switch len(candidates) {
 	case 0:
 		self.Status = worse(self.Status, LevelWarning)
-		self.Reasons = append(self.Reasons, fmt.Sprintf("none of the org's %d API tokens belongs to %s: the token's idle expiry and age are unknown", len(rep.Tokens), who))
+		if me.ID == "" {
+			self.Reasons = append(self.Reasons, "the token's owner is unknown (/api/v1/users/me was refused), so its idle expiry and age are unknown")
+		} else {
+			self.Reasons = append(self.Reasons, fmt.Sprintf("none of the org's %d API tokens belongs to %s: the token's idle expiry and age are unknown", len(rep.Tokens), who))
+		}
 		self.Fix = "check the token in the Okta Admin Console (Security › API › Tokens)"
 		return
 	case 1:

@@ -434,3 +434,24 @@ func TestTokensOfDeactivatedOwnersAgainstSim(t *testing.T) {
 		t.Errorf("exit code %d with critical tokens, want %d", r.ExitCode(), ExitFailed)
 	}
 }
+
+// TestSelfOwnerUnknown: with /users/me refused the token's owner, and so
+// its own token in the list, are unknown: a warning saying so, the rest of
+// the inventory still checked.
+func TestSelfOwnerUnknown(t *testing.T) {
+	srv := newSim(t)
+	srv.Sim.SetFaults([]oktasim.FaultRule{{Method: "GET", Path: "/api/v1/users/me", Probability: 1, Status: 403}})
+	r, err := CheckTokens(t.Context(), tokenClient(t, srv, "readonly"), TokenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Self.Status != LevelWarning || r.Inventory != "ok" || len(r.Tokens) != 7 || r.ExitCode() == ExitOK ||
+		!strings.Contains(strings.Join(r.Self.Reasons, ";"), "owner is unknown") {
+		t.Fatalf("self %+v, inventory %q, %d tokens", r.Self, r.Inventory, len(r.Tokens))
+	}
+	for _, tc := range r.Tokens {
+		if tc.Self || tc.MaybeSelf {
+			t.Fatalf("%s marked as this profile's", tc.Name)
+		}
+	}
+}

@@ -113,8 +113,9 @@
 //
 // OAuth (private_key_jwt): the SDK signs a client assertion, posts it to
 // /oauth2/v1/token (through the governor and journal like any request),
-// caches the access token until two seconds before expiry, and switches to
-// DPoP by itself when the server asks for it. The granted scopes live only
+// and caches the access token until two seconds before expiry. DPoP is the
+// transport's, not the SDK's (dpop.go): when the token endpoint asks for a
+// proof, every attempt from then on gets a fresh one. The granted scopes live only
 // in the token response, which the transport reads: GrantedScopes returns
 // them. A refused token request is reported as an *APIError with the OAuth
 // error (invalid_client, invalid_scope) instead of the SDK's "Empty access
