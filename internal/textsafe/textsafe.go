@@ -76,35 +76,19 @@ func Dangerous(r rune) bool {
 }
 
 // Escape writes every dangerous rune of s except tab and newline as a
-// visible \uXXXX escape (ESC → \u001b, CSI → \u009b, RLO → \u202e), so an export opened in a terminal or an
-// editor shows what the directory holds without obeying it. Tab and
-// newline stay: CSV quotes them and readers expect them in descriptions.
-// Invalid UTF-8 becomes U+FFFD, as encoding/json makes it.
+// visible \uXXXX escape (ESC → \u001b, CSI → \u009b, RLO → \u202e), so
+// an export opened in a terminal or an editor shows what the directory
+// holds without obeying it. Tab and newline stay: CSV quotes them and
+// readers expect them in descriptions. Invalid UTF-8 becomes U+FFFD, as
+// encoding/json makes it.
 func Escape(s string) string {
-	if isPlainASCII(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size <= 1:
-			b.WriteRune('\uFFFD') // as encoding/json does
-		case r != '\t' && r != '\n' && Dangerous(r):
-			b.WriteString(EscapeRune(r))
-		default:
-			b.WriteString(s[i : i+size])
+	return rewrite(s, func(b *strings.Builder, r rune) {
+		if r != '\t' && r != '\n' && Dangerous(r) {
+			b.WriteString(`\u` + strconv.FormatUint(uint64(r)|0x10000, 16)[1:]) // every dangerous rune is in the BMP
+			return
 		}
-		i += size
-	}
-	return b.String()
-}
-
-// EscapeRune is r as a JSON-style \uXXXX escape (r is in the BMP: every
-// dangerous rune is).
-func EscapeRune(r rune) string {
-	return `\u` + strconv.FormatUint(uint64(r)|0x10000, 16)[1:]
+		b.WriteRune(r)
+	})
 }
 
 // Ellipsis marks a truncated value.
@@ -118,18 +102,7 @@ const Ellipsis = "…"
 // the 8-bit CSI, U+009B), bidi and hidden-text controls and invalid UTF-8
 // become U+FFFD; the bare direction marks are dropped.
 func Clean(s string) string {
-	if isPlainASCII(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		if r == utf8.RuneError && size <= 1 {
-			b.WriteRune('\uFFFD')
-			continue
-		}
+	return rewrite(s, func(b *strings.Builder, r rune) {
 		switch Classify(r) {
 		case Break:
 			b.WriteByte(' ')
@@ -147,6 +120,26 @@ func Clean(s string) string {
 		default:
 			b.WriteRune(r)
 		}
+	})
+}
+
+// rewrite copies s rune by rune through fn, turning invalid UTF-8 into
+// U+FFFD on the way; printable ASCII, most directory values, is returned
+// as it is without a copy.
+func rewrite(s string, fn func(b *strings.Builder, r rune)) string {
+	if isPlainASCII(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if r == utf8.RuneError && size <= 1 {
+			b.WriteRune('\uFFFD')
+			continue
+		}
+		fn(&b, r)
 	}
 	return b.String()
 }
