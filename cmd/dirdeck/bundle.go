@@ -25,6 +25,9 @@ func newBundleCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bundle",
 		Short: "Make, inspect and replay redacted support bundles",
+		Example: `  dirdeck bundle export --out support.tar.gz
+  dirdeck bundle inspect support.tar.gz
+  dirdeck bundle replay support.tar.gz --json`,
 		Long: `A support bundle lets support reproduce a sync problem without seeing
 personal data or secrets: versions, the profile's settings without
 secrets, the last sync runs with their request journals, scope and token
@@ -183,6 +186,8 @@ func newBundleInspectCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "inspect FILE",
 		Short: "Summarise a support bundle",
+		Example: `  dirdeck bundle inspect support.tar.gz
+  dirdeck bundle inspect support.tar.gz --json | jq '.runs[] | {id, mode, status}'`,
 		Long: `Verify a bundle against its manifest and summarise it: versions, sizes,
 sync runs, errors grouped by Okta errorCode and endpoint with their likely
 cause, rate-limit waits and bucket use, partial data, token and scope
@@ -258,6 +263,9 @@ func newBundleReplayCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "replay FILE",
 		Short: "Replay a bundle's sync against a simulated org",
+		Example: `  dirdeck bundle replay support.tar.gz             # the newest sync run
+  dirdeck bundle replay support.tar.gz --run 3 --json
+  dirdeck bundle replay support.tar.gz --ignore-rate-limits`,
 		Long: `Serve the bundle's pseudonymised snapshot from a simulated Okta org on
 loopback, with a fault script derived from the run's journal (the same
 statuses — 429, 403, 5xx, 401 — at the same per-endpoint request
@@ -356,8 +364,9 @@ func printReplay(w io.Writer, r *bundle.ReplayReport) {
 func newBundleOpenCmd() *cobra.Command {
 	var theme string
 	cmd := &cobra.Command{
-		Use:   "open FILE",
-		Short: "Browse a bundle's snapshot in the dashboard (read-only)",
+		Use:     "open FILE",
+		Short:   "Browse a bundle's snapshot in the dashboard (read-only)",
+		Example: `  dirdeck bundle open support.tar.gz`,
 		Long: `Open the dashboard on the bundle's pseudonymised snapshot, read-only and
 marked BUNDLE, with the customer's sync runs and journals in the Sync pane.
 The snapshot is loaded into a temporary cache that is removed on exit.`,

@@ -79,6 +79,7 @@ review group changes before they are pushed, and preview email signatures.`,
 	root.AddCommand(newSignatureCmd())
 	root.AddCommand(newScopesCmd(), newTokensCmd())
 	root.AddCommand(newBundleCmd())
+	addCompletions(root)
 	return root
 }
 
@@ -86,7 +87,9 @@ func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print dirdeck's version",
-		Args:  cobra.NoArgs,
+		Example: `  dirdeck version
+  dirdeck --version`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := fmt.Fprintf(cmd.OutOrStdout(), "dirdeck %s\n", dirdeckVersion())
 			return err

@@ -255,6 +255,9 @@ func newSigTemplateCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "template add|list|export|remove",
 		Short: "Manage signature templates stored in the cache",
+		Example: `  dirdeck signature template list
+  dirdeck signature template export default > sales.html
+  dirdeck signature template add sales sales.html`,
 		Long: `A template file is a Go html/template: its top level (or {{define "html"}})
 is the HTML signature, an optional {{define "text"}} block the plain-text
 variant. Fields: {{.DisplayName}} {{.FirstName}} {{.LastName}} {{.Title}}
@@ -295,9 +298,10 @@ saved.`,
 	}
 	var listJSON bool
 	list := &cobra.Command{
-		Use:   "list",
-		Short: "List templates (built-in default included)",
-		Args:  cobra.NoArgs,
+		Use:     "list",
+		Short:   "List templates (built-in default included)",
+		Example: `  dirdeck signature template list`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withSignatures(cmd, false, func(st *store.Store, set *signature.Set) error {
 				stored, err := st.SignatureTemplates()
@@ -360,9 +364,10 @@ saved.`,
 	}
 	export.Flags().StringVar(&out, "out", "", "write to this file instead of stdout")
 	remove := &cobra.Command{
-		Use:   "remove NAME",
-		Short: "Delete a stored template (rules must not use it)",
-		Args:  needArgs("template name"),
+		Use:     "remove NAME",
+		Short:   "Delete a stored template (rules must not use it)",
+		Example: `  dirdeck signature template remove sales`,
+		Args:    needArgs("template name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withSignatures(cmd, false, func(st *store.Store, set *signature.Set) error {
 				name := args[0]
@@ -394,6 +399,9 @@ func newSigRulesCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rules show|edit|import|export",
 		Short: "Manage the ordered signature rules (YAML or TOML)",
+		Example: `  dirdeck signature rules show
+  dirdeck signature rules import rules.yaml
+  dirdeck signature rules edit`,
 		Long: `Rules are tried in order; the first whose conditions all hold picks the
 user's template, and users no rule matches get the default. Conditions:
 group (any of the user's groups, by name), department, title, status, and
@@ -414,9 +422,10 @@ prefix (case-insensitive).
 	}
 	var showFormat string
 	show := &cobra.Command{
-		Use:   "show",
-		Short: "Print the rules",
-		Args:  cobra.NoArgs,
+		Use:     "show",
+		Short:   "Print the rules",
+		Example: `  dirdeck signature rules show`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			b, err := currentRules(cmd, showFormat)
 			if err != nil {
@@ -469,7 +478,9 @@ prefix (case-insensitive).
 	edit := &cobra.Command{
 		Use:   "edit",
 		Short: "Edit the rules as YAML in $VISUAL or $EDITOR; saved only if valid",
-		Args:  cobra.NoArgs,
+		Example: `  dirdeck signature rules edit                   # opens $EDITOR; saved only if valid
+  EDITOR=nano dirdeck signature rules edit`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			b, err := currentRules(cmd, signature.YAML)
 			if err != nil {

@@ -17,9 +17,10 @@ import (
 
 func newSimCmd() *cobra.Command {
 	sim := &cobra.Command{
-		Use:   "sim",
-		Short: "Simulated Okta org for demos, scripts and tests",
-		Args:  cobra.NoArgs,
+		Use:     "sim",
+		Short:   "Simulated Okta org for demos, scripts and tests",
+		Example: `  dirdeck sim serve --addr 127.0.0.1:0 --scenario S --seed 7`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return cmd.Help()
 		},
