@@ -114,17 +114,9 @@ func runSimServe(ctx context.Context, cmd *cobra.Command, o simServeOptions) err
 	default:
 		return withCode(exitUsage, fmt.Errorf("invalid argument %q for --rate-limits: want off, realistic or dev", o.rateLimits))
 	}
-	if o.logNoise < 0 || o.logLag < 0 || o.searchLag < 0 {
-		return withCode(exitUsage, errors.New("--log-noise, --log-lag and --search-lag must not be negative"))
-	}
-	opts := oktasim.Options{Scenario: o.scenario, Seed: o.seed, RateLimits: o.rateLimits, DPoP: o.dpop,
-		LogNoise: o.logNoise, LogLag: o.logLag, SearchLag: o.searchLag}
-	// In Options zero means the default; on the command line it means none.
-	if o.logNoise == 0 {
-		opts.LogNoise = -1
-	}
-	if o.searchLag == 0 {
-		opts.SearchLag = -1
+	opts, err := o.simOptions()
+	if err != nil {
+		return withCode(exitUsage, err)
 	}
 	sim, err := oktasim.New(opts)
 	if err != nil {
@@ -164,4 +156,22 @@ func runSimServe(ctx context.Context, cmd *cobra.Command, o simServeOptions) err
 		return fmt.Errorf("stop simulated org: %w", err)
 	}
 	return nil
+}
+
+// simOptions turns the flags into the simulator's options. On the command
+// line 0 turns the log noise or the search lag off; in oktasim.Options 0
+// means the default and off is negative.
+func (o simServeOptions) simOptions() (oktasim.Options, error) {
+	if o.logNoise < 0 || o.logLag < 0 || o.searchLag < 0 {
+		return oktasim.Options{}, errors.New("--log-noise, --log-lag and --search-lag must not be negative")
+	}
+	opts := oktasim.Options{Scenario: o.scenario, Seed: o.seed, RateLimits: o.rateLimits, DPoP: o.dpop,
+		LogNoise: o.logNoise, LogLag: o.logLag, SearchLag: o.searchLag}
+	if o.logNoise == 0 {
+		opts.LogNoise = -1
+	}
+	if o.searchLag == 0 {
+		opts.SearchLag = -1
+	}
+	return opts, nil
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dirdeck/dirdeck/oktasim"
 )
 
 func TestSimServePrintsOrgURLAndTokenThenServes(t *testing.T) {
@@ -84,11 +86,41 @@ func TestSimServeRejectsBadFlags(t *testing.T) {
 		{"sim", "serve", "--scenario", "XXL"},
 		{"sim", "serve", "--rate-limits", "sometimes"},
 		{"sim", "serve", "--seed", "x"},
+		{"sim", "serve", "--log-noise", "-1"},
+		{"sim", "serve", "--log-lag", "-1s"},
+		{"sim", "serve", "--search-lag", "soon"},
 	} {
 		t.Run(strings.Join(args[2:], " "), func(t *testing.T) {
 			if code := run(context.Background(), args); code != exitUsage {
 				t.Fatalf("exit code %d, want %d", code, exitUsage)
 			}
 		})
+	}
+}
+
+// TestSimServeLogAndSearchFlags: on the command line 0 turns the log
+// noise and the search lag off, and the defaults are the simulator's.
+func TestSimServeLogAndSearchFlags(t *testing.T) {
+	tests := []struct {
+		o         simServeOptions
+		noise     int
+		searchLag time.Duration
+	}{
+		{simServeOptions{logNoise: oktasim.DefaultLogNoise, searchLag: oktasim.DefaultSearchLag}, oktasim.DefaultLogNoise, oktasim.DefaultSearchLag},
+		{simServeOptions{logNoise: 0, searchLag: 0}, -1, -1},
+		{simServeOptions{logNoise: 5, logLag: time.Second, searchLag: time.Minute}, 5, time.Minute},
+	}
+	for _, tt := range tests {
+		opts, err := tt.o.simOptions()
+		if err != nil || opts.LogNoise != tt.noise || opts.SearchLag != tt.searchLag || opts.LogLag != tt.o.logLag {
+			t.Errorf("%+v → %+v, %v; want noise %d, search lag %s", tt.o, opts, err, tt.noise, tt.searchLag)
+		}
+		sim, err := oktasim.New(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sim.LogNoiseEvents(24*time.Hour) > 0; got != (tt.noise > 0) {
+			t.Errorf("%+v: noise on = %v", tt.o, got)
+		}
 	}
 }
