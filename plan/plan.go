@@ -82,6 +82,10 @@ type Identity struct {
 	// Roles are the admin's ACTIVE Okta roles when they were read (role
 	// types; custom roles as "CUSTOM:<label>"): who may approve.
 	Roles []string `json:"roles,omitempty"`
+	// Key is the fingerprint of the signing key this admin works with on
+	// this machine, for the audit trail (what a signature was made with
+	// is the signature's own key).
+	Key string `json:"key,omitempty"`
 }
 
 // String is the identity for messages: "Name <login> (os user@host)".

@@ -68,6 +68,29 @@ func LoadSigner(path string) (*Signer, error) {
 	}
 }
 
+// KeyFingerprint is the fingerprint of the key file at path (private,
+// passphrase-protected or public) without signing anything or asking
+// ssh-agent: what the audit log records as the key an admin works with.
+func KeyFingerprint(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("signing key: %w", err)
+	}
+	if s, err := ssh.ParsePrivateKey(b); err == nil {
+		return ssh.FingerprintSHA256(s.PublicKey()), nil
+	} else {
+		var missing *ssh.PassphraseMissingError
+		if errors.As(err, &missing) && missing.PublicKey != nil {
+			return ssh.FingerprintSHA256(missing.PublicKey), nil
+		}
+	}
+	pub, _, _, _, err := ssh.ParseAuthorizedKey(b)
+	if err != nil {
+		return "", fmt.Errorf("signing key %s: not an OpenSSH private or public key: %w", path, err)
+	}
+	return ssh.FingerprintSHA256(pub), nil
+}
+
 // agentSigner finds pub among ssh-agent's keys.
 func agentSigner(pub ssh.PublicKey, path string) (*Signer, error) {
 	sock := os.Getenv("SSH_AUTH_SOCK")

@@ -154,6 +154,26 @@ func serveAgent(t *testing.T, keys ...any) {
 	t.Setenv("SSH_AUTH_SOCK", sock)
 }
 
+func TestKeyFingerprint(t *testing.T) {
+	fps := fingerprints(t)
+	for _, name := range []string{"id_ed25519", "id_ed25519.pub", "id_rsa", "id_ecdsa.pub"} {
+		typ := strings.TrimSuffix(strings.TrimPrefix(name, "id_"), ".pub")
+		got, err := KeyFingerprint(filepath.Join("testdata", name))
+		if err != nil || got != fps[typ] {
+			t.Errorf("%s: %s %v, want %s", name, got, err, fps[typ])
+		}
+	}
+	t.Setenv("SSH_AUTH_SOCK", "")
+	enc, err := KeyFingerprint(filepath.Join("testdata", "id_ed25519_encrypted"))
+	pub, perr := KeyFingerprint(filepath.Join("testdata", "id_ed25519_encrypted.pub"))
+	if err != nil || perr != nil || enc != pub {
+		t.Errorf("passphrase-protected key without an agent: %s %v, its .pub %s %v", enc, err, pub, perr)
+	}
+	if _, err := KeyFingerprint(filepath.Join("testdata", "message.txt")); err == nil {
+		t.Error("a text file has a fingerprint")
+	}
+}
+
 func TestLoadSignerUsesAgentForProtectedKeys(t *testing.T) {
 	enc := filepath.Join("testdata", "id_ed25519_encrypted")
 	t.Run("no agent", func(t *testing.T) {

@@ -111,7 +111,12 @@ func openDashboard(ctx context.Context, profile, theme string) (next string, err
 	}
 	// Plans are staged, submitted and reviewed as the admin behind the
 	// credential, asked once when first needed.
-	who := review.Identity(ctx, c, r.Profile.ClientID)
+	ident, fp := review.Identity(ctx, c, r.Profile.ClientID), keyFingerprint(r.Profile)
+	who := func() (plan.Identity, error) {
+		me, err := ident()
+		me.Key = fp // the audit trail names the key this admin works with
+		return me, err
+	}
 	o.Identity, o.ApprovalsRequired = who, r.Profile.ApprovalsRequired
 	o.FlagAdmins = flagHook(ctx, c)
 	// Plans and reviews made in the TUI are signed like the CLI's; a key

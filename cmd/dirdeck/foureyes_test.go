@@ -300,6 +300,12 @@ func TestFourEyesAcrossMachines(t *testing.T) {
 		}
 	}
 
+	for _, e := range entries {
+		if e.Actor.OSUser == "" || e.Actor.Host == "" || e.Actor.AdminID == "" || e.Actor.Key == "" {
+			t.Fatalf("audit entry %d lacks the admin, OS user, host or key: %+v", e.Seq, e.Actor)
+		}
+	}
+
 	// The honest approval lands.
 	srv.Sim.ResetStats()
 	if res := a.run(t, srv, trust, "plan", "import", approved); res.code != exitOK || !strings.Contains(res.stdout, "approved (1/1") {

@@ -114,6 +114,17 @@ func expandHome(path string) string {
 	return path
 }
 
+// keyFingerprint is the profile's signing key's fingerprint for the
+// audit trail, "" when none is configured or it cannot be read (the
+// commands that sign say why).
+func keyFingerprint(p config.Profile) string {
+	if p.SigningKey == "" {
+		return ""
+	}
+	fp, _ := signing.KeyFingerprint(expandHome(p.SigningKey))
+	return fp
+}
+
 // sign loads the signing key for a command that signs.
 func (s *planSession) sign() error { return loadSigner(s.r.Profile, &s.keys) }
 
@@ -148,6 +159,7 @@ func openPlanSession(cmd *cobra.Command, online bool) (*planSession, error) {
 			return nil, withCode(exitFailed, tokenHint(err, s.r))
 		}
 	}
+	s.me.Key = keyFingerprint(s.r.Profile)
 	return s, nil
 }
 
@@ -626,11 +638,12 @@ func newPlanExportCmd() *cobra.Command {
 		Use:   "export ID",
 		Short: "Write a plan file for a reviewer on another machine",
 		Long: `Write plan ID as JSON (plan, hash, reviews) to stdout, for a reviewer who
-imports it with dirdeck plan import on their machine.`,
+imports it with dirdeck plan import on their machine. Like import, it asks
+Okta who you are (/api/v1/users/me), so the audit log names the admin.`,
 		Example: `  dirdeck plan export p-1a2b3c4d5e6f > plan.json`,
 		Args:    planIDArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withPlanSession(cmd, false, func(s *planSession) error {
+			return withPlanSession(cmd, true, func(s *planSession) error {
 				return planErr(plan.Export(s.st, args[0], cmd.OutOrStdout(), s.me))
 			})
 		},
@@ -644,8 +657,12 @@ func newPlanImportCmd() *cobra.Command {
 		Short: "Import a plan file (hash verified)",
 		Long: `Import a plan file written by dirdeck plan export ("-" reads stdin). The
 plan's content must match its hash and the file must be for this
-profile's org; a tampered file is refused (exit 2). Reviews in the file
-for the same hash are merged (marked imported). --json prints {"id","hash","state"}.`,
+profile's org; a tampered file is refused (exit 2), and so is a plan whose
+author's signature does not verify. Reviews in the file are merged (marked
+imported) and count only when signed by a key allowed_signers trusts for
+the reviewer's Okta login, for this plan's hash; the others are kept,
+shown by plan show with the reason, and audited as refused. Asks Okta who
+you are, for the audit log. --json prints {"id","hash","state"}.`,
 		Example: `  dirdeck plan import plan.json
   ssh reviewer-host dirdeck plan export p-1a2b3c4d5e6f | dirdeck plan import -`,
 		Args: needArgs("plan file"),
@@ -659,7 +676,7 @@ for the same hash are merged (marked imported). --json prints {"id","hash","stat
 				defer f.Close()
 				in = f
 			}
-			return withPlanSession(cmd, false, func(s *planSession) error {
+			return withPlanSession(cmd, true, func(s *planSession) error {
 				rec, err := plan.Import(s.st, in, s.r.Profile.OrgURL, s.me, time.Now(), s.keys)
 				if err != nil {
 					return planErr(err)
