@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/english"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/store"
 )
@@ -199,7 +200,7 @@ func Apply(ctx context.Context, st *store.Store, id string, opts ApplyOptions) (
 				hint = "stage a new plan against the current org"
 			}
 			auditRefusal(st, id, opts.Actor, fmt.Sprintf("apply: drift in %d places", len(drift)), now())
-			return rep, fmt.Errorf("%w: %s; %s", ErrDrift, plural(len(drift), "difference"), hint)
+			return rep, fmt.Errorf("%w: %s; %s", ErrDrift, english.Count(len(drift), "difference", "differences"), hint)
 		}
 	}
 

@@ -6,6 +6,7 @@ import (
 
 	"charm.land/lipgloss/v2"
 
+	"github.com/dirdeck/dirdeck/internal/english"
 	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/themes"
 )
@@ -78,7 +79,7 @@ func Render(r *Record, t themes.Theme, expanded map[string]bool) string {
 	for _, g := range p.Groups {
 		gi := groupImpact(p, g.Ref)
 		if g.Create {
-			line(t.OK, "+ group %q (to create) · %s after", clean(g.Name), plural(gi.After, "member"))
+			line(t.OK, "+ group %q (to create) · %s after", clean(g.Name), english.Count(gi.After, "member", "members"))
 		} else {
 			line(t.Warning, "~ group %q (%s) · %d → %d members", clean(g.Name), g.Ref, gi.Before, gi.After)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/english"
 	"github.com/dirdeck/dirdeck/store"
 )
 
@@ -305,7 +306,7 @@ func (a AppImpact) Summary() string {
 	var parts []string
 	removed := len(a.Lose) + len(a.Keep)
 	if removed > 0 {
-		s := fmt.Sprintf("Removing %s from %s loses %s for %d", plural(removed, "user"), strings.Join(a.Via, ", "), a.Label, len(a.Lose))
+		s := fmt.Sprintf("Removing %s from %s loses %s for %d", english.Count(removed, "user", "users"), strings.Join(a.Via, ", "), a.Label, len(a.Lose))
 		if len(a.Keep) > 0 {
 			vias := map[string]int{}
 			var order []string
@@ -315,21 +316,14 @@ func (a AppImpact) Summary() string {
 				}
 				vias[k.Via]++
 			}
-			s += fmt.Sprintf("; %d keep it via %s", len(a.Keep), strings.Join(order, ", "))
+			s += fmt.Sprintf("; %d %s it via %s", len(a.Keep), english.Agree(len(a.Keep), "keeps", "keep"), strings.Join(order, ", "))
 		}
 		parts = append(parts, s)
 	}
 	if len(a.Gain) > 0 {
-		parts = append(parts, fmt.Sprintf("%s gain %s", plural(len(a.Gain), "user"), a.Label))
+		parts = append(parts, fmt.Sprintf("%s %s %s", english.Count(len(a.Gain), "user", "users"), english.Agree(len(a.Gain), "gains", "gain"), a.Label))
 	}
 	return strings.Join(parts, "; ") + "."
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // impact compares every touched user's app access before and after the

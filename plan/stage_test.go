@@ -158,3 +158,19 @@ func TestStageRefusals(t *testing.T) {
 		}
 	})
 }
+
+func TestAppImpactSummaryAgrees(t *testing.T) {
+	for _, tc := range []struct {
+		a    AppImpact
+		want string
+	}{
+		{AppImpact{Label: "Atlassian", Via: []string{"Marketing"}, Lose: []string{"a"}, Gain: []string{"b"}},
+			"Removing 1 user from Marketing loses Atlassian for 1; 1 user gains Atlassian."},
+		{AppImpact{Label: "Atlassian", Via: []string{"Marketing"}, Lose: []string{"a"}, Keep: []Keep{{Login: "c", Via: "Sales"}}, Gain: []string{"b", "d"}},
+			"Removing 2 users from Marketing loses Atlassian for 1; 1 keeps it via Sales; 2 users gain Atlassian."},
+	} {
+		if got := tc.a.Summary(); got != tc.want {
+			t.Errorf("Summary = %q, want %q", got, tc.want)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/dirdeck/dirdeck/config"
+	"github.com/dirdeck/dirdeck/internal/english"
 	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/plan"
@@ -756,12 +757,12 @@ Exit 0 when all hold; exit 1 naming the first broken entry.`,
 			return withPlanSession(cmd, false, func(s *planSession) error {
 				n, err := plan.VerifyAudit(s.st)
 				if errors.Is(err, plan.ErrAuditBroken) {
-					return withCode(exitWarnings, fmt.Errorf("%w (the %d entries before it verified)", err, n))
+					return withCode(exitWarnings, fmt.Errorf("%w (the %s before it verified)", err, english.Count(n, "entry", "entries")))
 				}
 				if err != nil {
 					return planErr(err)
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Audit log verified: %d entries, chain and signatures intact.\n", n)
+				fmt.Fprintf(cmd.OutOrStdout(), "Audit log verified: %s, chain and signatures intact.\n", english.Count(n, "entry", "entries"))
 				return nil
 			})
 		},
@@ -778,9 +779,4 @@ func planTheme() themes.Theme {
 	return th
 }
 
-func pluralGroups(n int) string {
-	if n == 1 {
-		return "1 group"
-	}
-	return fmt.Sprintf("%d groups", n)
-}
+func pluralGroups(n int) string { return english.Count(n, "group", "groups") }

@@ -20,6 +20,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/english"
 	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/pane"
@@ -500,7 +501,7 @@ func (m *Model) stagingKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 			}
 		}
 		if len(targets) > 1 && !allStaged {
-			a.SetNote(fmt.Sprintf("staged - %d members of %s", len(targets), textsafe.Clean(g.Name)), false)
+			a.SetNote(fmt.Sprintf("staged - %s of %s", english.Count(len(targets), "member", "members"), textsafe.Clean(g.Name)), false)
 		}
 		clear(m.marked)
 		m.dirty = true

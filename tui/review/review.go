@@ -26,6 +26,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dirdeck/dirdeck/internal/english"
 	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/plan"
@@ -648,7 +649,7 @@ func (m *Model) header() string {
 	th := m.ctx.Theme
 	switch m.mode {
 	case modeAudit:
-		return th.Title.Render("Audit log") + th.Muted.Render(fmt.Sprintf(" · %d entries · v: back to plans", len(m.audit)))
+		return th.Title.Render("Audit log") + th.Muted.Render(" · "+english.Count(len(m.audit), "entry", "entries")+" · v: back to plans")
 	case modeDetail, modeForm:
 		if m.open == nil {
 			break
