@@ -3,12 +3,11 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dirdeck/dirdeck/internal/orgurl"
 )
 
 // Auth methods a profile can use.
@@ -43,7 +42,7 @@ var DefaultOAuthScopes = []string{"okta.users.read", "okta.groups.read", "okta.a
 // Profile is one Okta org as dirdeck talks to it. The TOML keys are those
 // of a [profiles.<name>] table in config.toml.
 type Profile struct {
-	// OrgURL is the org's base URL, normalised by NormalizeOrgURL.
+	// OrgURL is the org's base URL, normalised by orgurl.Normalize.
 	OrgURL string `toml:"org_url" json:"org_url"`
 	// Auth is AuthSSWS (default) or AuthOAuth.
 	Auth string `toml:"auth" json:"auth"`
@@ -113,7 +112,7 @@ func ValidateProfileName(name string) error {
 // Validate checks a profile's values and normalises its org URL in place.
 // Errors name the TOML key at fault.
 func (p *Profile) Validate() error {
-	u, err := NormalizeOrgURL(p.OrgURL)
+	u, err := orgurl.Normalize(p.OrgURL)
 	if err != nil {
 		return fmt.Errorf("org_url: %w", err)
 	}
@@ -219,78 +218,6 @@ func validateScope(s string) error {
 var scopeRE = regexp.MustCompile(`^okta\.[A-Za-z]+(\.[A-Za-z]+)+$`)
 
 func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }
-
-// oktaDomains are the domains of Okta-hosted orgs, whose Admin Console lives
-// at <org>-admin.<domain>.
-var oktaDomains = []string{"okta.com", "oktapreview.com", "okta-emea.com", "okta-gov.com", "okta.mil"}
-
-// NormalizeOrgURL checks an Okta org URL and returns it as
-// scheme://host[:port]: https is required unless the host is loopback,
-// a trailing "/" or "/api/v1" is dropped, and paths, queries, fragments and
-// user info are refused because the SDK would silently ignore or mangle them.
-func NormalizeOrgURL(raw string) (string, error) {
-	s := strings.TrimSpace(raw)
-	if s == "" {
-		return "", errors.New("the org URL is empty (expected something like https://acme.okta.com)")
-	}
-	if !strings.Contains(s, "://") {
-		return "", fmt.Errorf("%q has no scheme: did you mean https://%s?", s, strings.TrimRight(s, "/"))
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return "", fmt.Errorf("%q is not a URL: %w", s, err)
-	}
-	scheme := strings.ToLower(u.Scheme)
-	if scheme != "https" && scheme != "http" {
-		return "", fmt.Errorf("%q: the scheme must be https", s)
-	}
-	if u.Opaque != "" || u.Host == "" || u.Hostname() == "" {
-		return "", fmt.Errorf("%q has no host", s)
-	}
-	if u.User != nil {
-		return "", fmt.Errorf("%s://%s: the org URL must not contain a user name or password", scheme, u.Host)
-	}
-	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return "", fmt.Errorf("%s://%s: the org URL must not have a query or fragment", scheme, u.Host)
-	}
-	path := strings.TrimRight(u.Path, "/")
-	if strings.EqualFold(path, "/api/v1") {
-		path = ""
-	}
-	if path != "" {
-		return "", fmt.Errorf("%q: the org URL must be the org's base URL without a path (got path %q)", s, path)
-	}
-	host := strings.ToLower(u.Hostname())
-	for _, d := range oktaDomains {
-		if label, ok := strings.CutSuffix(host, "-admin."+d); ok && label != "" && !strings.Contains(label, ".") {
-			return "", fmt.Errorf("%s is the Admin Console URL: use the org URL without \"-admin\", https://%s.%s", host, label, d)
-		}
-	}
-	if scheme == "http" && !isLoopbackHost(host) {
-		return "", fmt.Errorf("%q: http:// is only allowed for loopback hosts (127.0.0.1, ::1, localhost); use https://%s", s, u.Host)
-	}
-	hostport := host
-	if strings.Contains(host, ":") {
-		hostport = "[" + host + "]"
-	}
-	if port := u.Port(); port != "" {
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return "", fmt.Errorf("%q: port %s is not between 1 and 65535", s, port)
-		}
-		hostport = net.JoinHostPort(host, port)
-	}
-	return scheme + "://" + hostport, nil
-}
-
-// isLoopbackHost reports whether host is localhost or a loopback IP
-// (127.0.0.0/8, ::1), the only hosts where plain http cannot be sniffed.
-func isLoopbackHost(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
 
 // RateShare is the share of each rate-limit bucket dirdeck may use with
 // this profile: BudgetShare, but no more than the credential's cap (Okta

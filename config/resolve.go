@@ -15,6 +15,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/dirdeck/dirdeck/internal/orgurl"
 )
 
 // Where a Resolved configuration came from.
@@ -181,7 +183,7 @@ var errNoEnvCredential = errors.New("DIRDECK_ORG_URL is set but there is no cred
 // envProfile builds the environment-only configuration.
 func envProfile() (Profile, error) {
 	p := DefaultProfile()
-	u, err := NormalizeOrgURL(os.Getenv("DIRDECK_ORG_URL"))
+	u, err := orgurl.Normalize(os.Getenv("DIRDECK_ORG_URL"))
 	if err != nil {
 		return Profile{}, fmt.Errorf("DIRDECK_ORG_URL: %w", err)
 	}

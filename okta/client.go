@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -21,6 +20,7 @@ import (
 	oktasdk "github.com/okta/okta-sdk-golang/v5/okta"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/orgurl"
 )
 
 // Credentials say which org to talk to and how to authenticate: either an
@@ -100,9 +100,9 @@ func New(ctx context.Context, creds Credentials, opts Options) (*Client, error) 
 	if ctx == nil {
 		return nil, errors.New("okta client: nil context")
 	}
-	org, err := CheckOrgURL(creds.OrgURL)
+	org, err := orgurl.Parse(creds.OrgURL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("okta client: %w", err)
 	}
 	token := strings.TrimSpace(creds.Token)
 	oauth := creds.ClientID != "" || len(creds.PrivateKeyPEM) > 0
@@ -245,44 +245,6 @@ func sdkConfig(org *url.URL, token string, creds Credentials, hc *http.Client) *
 		c.Scopes = append([]string(nil), creds.Scopes...)
 	}
 	return cfg
-}
-
-// CheckOrgURL parses an org URL and enforces dirdeck's transport policy:
-// https, except plain http to a loopback address; no path, query or
-// credentials in the URL.
-func CheckOrgURL(raw string) (*url.URL, error) {
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
-		return nil, errors.New("okta org URL is empty (e.g. https://acme.okta.com)")
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("okta org URL %q: %w", raw, err)
-	}
-	if u.Host == "" || u.Scheme == "" {
-		return nil, fmt.Errorf("okta org URL %q: want scheme and host, e.g. https://acme.okta.com", raw)
-	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.Trim(u.Path, "/") != "" {
-		return nil, fmt.Errorf("okta org URL %q: want only scheme and host, e.g. https://acme.okta.com", u.Redacted())
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("okta org URL %q: plain http is refused for non-loopback hosts (tokens would cross the network unencrypted); use https", raw)
-		}
-	default:
-		return nil, fmt.Errorf("okta org URL %q: scheme must be https", raw)
-	}
-	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // OrgURL is the normalised org URL the client talks to.

@@ -74,46 +74,6 @@ func newTestClient(t *testing.T, url, token string, opts Options) *Client {
 	return c
 }
 
-func TestCheckOrgURL(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    string
-		wantErr string
-	}{
-		{"https://acme.okta.com", "https://acme.okta.com", ""},
-		{" https://acme.okta.com/ ", "https://acme.okta.com", ""},
-		{"http://127.0.0.1:8707", "http://127.0.0.1:8707", ""},
-		{"http://localhost:8707", "http://localhost:8707", ""},
-		{"http://[::1]:8707", "http://[::1]:8707", ""},
-		{"http://127.8.9.10", "http://127.8.9.10", ""},
-		{"http://example.com", "", "plain http is refused"},
-		{"http://10.0.0.1:8707", "", "plain http is refused"},
-		{"ftp://acme.okta.com", "", "scheme must be https"},
-		{"acme.okta.com", "", "want scheme and host"},
-		{"", "", "empty"},
-		{"https://acme.okta.com/api/v1", "", "want only scheme and host"},
-		{"https://user:pw@acme.okta.com", "", "want only scheme and host"},
-		{"https://acme.okta.com?x=1", "", "want only scheme and host"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			u, err := CheckOrgURL(tt.in)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("CheckOrgURL(%q) error = %v, want %q", tt.in, err, tt.wantErr)
-				}
-				if strings.Contains(err.Error(), "pw@") {
-					t.Fatalf("error leaks the URL password: %v", err)
-				}
-				return
-			}
-			if err != nil || u.String() != tt.want {
-				t.Fatalf("CheckOrgURL(%q) = %v, %v; want %s", tt.in, u, err, tt.want)
-			}
-		})
-	}
-}
-
 func TestNewRejectsBadCredentials(t *testing.T) {
 	key := testKeyPEM(t)
 	tests := []struct {

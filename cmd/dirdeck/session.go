@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dirdeck/dirdeck/config"
+	"github.com/dirdeck/dirdeck/internal/orgurl"
 	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/store"
@@ -89,9 +90,9 @@ func openForReading(path string, rebuild bool, stderr io.Writer) (st *store.Stor
 }
 
 // warnLookalike warns on w when orgURL's host only looks like an ASCII
-// name (config.LookalikeWarning).
+// name (orgurl.LookalikeWarning).
 func warnLookalike(w io.Writer, orgURL string) {
-	if msg := config.LookalikeWarning(orgURL); msg != "" {
+	if msg := orgurl.LookalikeWarning(orgURL); msg != "" {
 		fmt.Fprintln(w, "warning: "+textsafe.Clean(msg))
 	}
 }
@@ -119,7 +120,7 @@ func newClient(ctx context.Context, r config.Resolved, opts okta.Options) (*okta
 		if err != nil {
 			return nil, withCode(exitFailed, err)
 		}
-		org, err := okta.CheckOrgURL(creds.OrgURL)
+		org, err := orgurl.Parse(creds.OrgURL)
 		if err != nil {
 			return nil, withCode(exitFailed, err)
 		}
