@@ -254,9 +254,15 @@ func TestActionMenu(t *testing.T) {
 		t.Errorf("esc: menu %v, pane %s, crumbs %v", m.fullHelp, m.activeName(), m.pane(review.Name).Crumbs())
 	}
 
-	// In a list, the menu's filter action opens the prompt.
-	h = start(t, 100, 30, Options{Theme: "no-color", StartPane: "users"})
-	h.keys("?", "enter")
+	// In a list, the menu's filter action opens the prompt; a session
+	// that switches profiles in place (the demo) lists :profile.
+	h = start(t, 100, 30, Options{Theme: "no-color", StartPane: "users", Profiles: []string{"admin", "reviewer"},
+		SwitchProfile: func(string) tea.Cmd { return nil }})
+	h.keys("?")
+	if f := ansi.Strip(h.frame()); !strings.Contains(f, ":profile  admin|reviewer") {
+		t.Errorf("the menu does not offer :profile:\n%s", f)
+	}
+	h.keys("enter")
 	m, _ = h.final()
 	if !m.pane("users").Capturing() {
 		t.Error("the menu's / filter did not open the filter prompt")

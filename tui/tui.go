@@ -614,7 +614,15 @@ func (m *Model) menuView() string {
 		}
 	}
 	title := th.Title.Render(m.panes[m.active].Title()+" actions") + th.Muted.Render("  ↑/↓ choose · enter run · esc close")
-	body := lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(lines, "\n"), "   ", m.help.FullHelpView(m.keys.globalHelp(m.ctx)))
+	global := m.keys.globalHelp(m.ctx)
+	if m.opts.SwitchProfile != nil && len(m.opts.Profiles) > 0 {
+		// Where switching is in place (the demo's second admin), it is
+		// part of what one can do here; it sits with the pane switches,
+		// whose key column is as wide.
+		global[0] = append(global[0], key.NewBinding(key.WithKeys(":"),
+			key.WithHelp(":profile", textsafe.Truncate(textsafe.Clean(strings.Join(m.opts.Profiles, "|")), 16))))
+	}
+	body := lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(lines, "\n"), "   ", m.help.FullHelpView(global))
 	return title + "\n\n" + body + filterHelp(m.panes[m.active], th)
 }
 
