@@ -270,14 +270,16 @@ func printTokens(w io.Writer, r *access.TokenReport) {
 		return
 	}
 	fmt.Fprintf(w, "\nAPI tokens of the org (%d), soonest expiry first:\n", len(r.Tokens))
-	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "STATUS\tDAYS LEFT\tAGE\tNAME\tOWNER\tEXPIRES")
+	// Token names and owners are the org's text, in any script: columns
+	// are measured in terminal cells.
+	rows := [][]string{{"STATUS", "DAYS LEFT", "AGE", "NAME", "OWNER", "EXPIRES"}}
 	for _, t := range r.Tokens {
-		name := textsafe.Clean(t.Name)
-		name += t.SelfMark()
-		fmt.Fprintf(tw, "%s\t%d\t%dd\t%s\t%s\t%s\n", t.Status, t.DaysLeft, t.AgeDays, name, textsafe.Clean(t.Owner), dateOf(t.ExpiresAt))
+		rows = append(rows, []string{string(t.Status), fmt.Sprint(t.DaysLeft), fmt.Sprintf("%dd", t.AgeDays),
+			textsafe.Clean(t.Name) + t.SelfMark(), textsafe.Clean(t.Owner), dateOf(t.ExpiresAt)})
 	}
-	tw.Flush()
+	for _, line := range textsafe.Columns(rows, 2) {
+		fmt.Fprintln(w, line)
+	}
 	for _, t := range r.Tokens {
 		if t.Status == access.LevelOK {
 			continue

@@ -232,3 +232,34 @@ func List(ss []string) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// Columns lays out rows of clean cells as lines whose columns line up on
+// screen: each column is as wide as its widest cell in terminal cells
+// (Width), plus gap spaces. text/tabwriter counts runes instead, so a
+// Devanagari name (combining marks take no cell) or a CJK one (two cells a
+// rune) shifts every column after it.
+func Columns(rows [][]string, gap int) []string {
+	var widths []int
+	for _, row := range rows {
+		for i, cell := range row {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], Width(cell))
+		}
+	}
+	out := make([]string, len(rows))
+	for r, row := range rows {
+		var b strings.Builder
+		for i, cell := range row {
+			if i == len(row)-1 {
+				b.WriteString(cell)
+				break
+			}
+			b.WriteString(cell)
+			b.WriteString(strings.Repeat(" ", widths[i]-Width(cell)+gap))
+		}
+		out[r] = b.String()
+	}
+	return out
+}

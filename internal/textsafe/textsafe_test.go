@@ -163,3 +163,22 @@ func TestEscape(t *testing.T) {
 		}
 	}
 }
+
+func TestColumnsAlignWideScripts(t *testing.T) {
+	rows := [][]string{
+		{"NAME", "OWNER", "EXPIRES"},
+		{"CI deploy", "ada@example.com", "2026-12-10"},
+		{"विकास टीम सिंक", "priya@example.com", "2026-12-11"}, // Devanagari: combining marks take no cell
+		{"人事システム", "hina@example.com", "2026-12-12"},          // CJK: two cells a rune
+	}
+	lines := Columns(rows, 2)
+	col := func(line, cell string) int { return Width(line[:strings.Index(line, cell)]) }
+	for i, line := range lines {
+		if got, want := col(line, rows[i][1]), col(lines[0], "OWNER"); got != want {
+			t.Errorf("row %d: OWNER column starts at cell %d, header at %d:\n%s", i, got, want, strings.Join(lines, "\n"))
+		}
+		if got, want := col(line, rows[i][2]), col(lines[0], "EXPIRES"); got != want {
+			t.Errorf("row %d: EXPIRES column starts at cell %d, header at %d", i, got, want)
+		}
+	}
+}
