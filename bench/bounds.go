@@ -6,46 +6,34 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/dirdeck/dirdeck/okta"
 )
 
 // oktaLimits are Okta Enterprise's default per-minute limits per bucket,
-// which the sim serves in "realistic" mode. The bench keeps its own copy
-// of the classification so that it checks dirdeck's governor rather than
-// sharing its assumptions.
+// which the sim serves in "realistic" mode, keyed by the client's bucket
+// names (okta.BucketFor): the bench measures against the buckets the
+// governor budgets. The sim keeps its own classification on purpose, so a
+// governor that files a request in the wrong bucket still shows up as 429s.
 var oktaLimits = map[string]int{
-	"/api/v1/users":        600,
-	"/api/v1/groups":       600,
-	"/api/v1/groups/{id}*": 600,
-	"/api/v1/apps":         100,
-	"/api/v1/apps/{id}*":   500,
-	"/api/v1/logs":         120,
-	"/oauth2/v1/token":     600,
-	"/api/v1/*":            600,
+	okta.BucketUsers:      600,
+	okta.BucketGroups:     600,
+	okta.BucketGroupByID:  600,
+	okta.BucketApps:       100,
+	okta.BucketAppByID:    500,
+	okta.BucketLogs:       120,
+	okta.BucketOAuthToken: 600,
+	okta.BucketOtherAPI:   600,
 }
 
 // window is Okta's rate-limit window.
 const window = time.Minute
 
-// bucketOf classifies one of the sim's endpoint keys ("GET /api/v1/groups/{id}/users").
+// bucketOf classifies one of the sim's endpoint keys ("GET /api/v1/groups/{id}/users")
+// with the client's classifier.
 func bucketOf(endpoint string) string {
 	_, path, _ := strings.Cut(endpoint, " ")
-	switch {
-	case path == "/api/v1/users":
-		return "/api/v1/users"
-	case path == "/api/v1/groups":
-		return "/api/v1/groups"
-	case strings.HasPrefix(path, "/api/v1/groups/"):
-		return "/api/v1/groups/{id}*"
-	case path == "/api/v1/apps":
-		return "/api/v1/apps"
-	case strings.HasPrefix(path, "/api/v1/apps/"):
-		return "/api/v1/apps/{id}*"
-	case strings.HasPrefix(path, "/api/v1/logs"):
-		return "/api/v1/logs"
-	case strings.HasPrefix(path, "/oauth2/"):
-		return "/oauth2/v1/token"
-	}
-	return "/api/v1/*"
+	return okta.BucketFor(path)
 }
 
 // perBucket sums the sim's per-endpoint request counts by bucket.

@@ -18,8 +18,10 @@ const (
 	BucketOtherOrigin = "other"
 )
 
-// bucketFor classifies a request path into its rate-limit bucket.
-func bucketFor(path string) string {
+// BucketFor classifies a request path into its rate-limit bucket, one of
+// the Bucket constants. The bench sizes its lower bounds with it too, so
+// that they are measured in the buckets the governor budgets.
+func BucketFor(path string) string {
 	path = strings.TrimSuffix(path, "/")
 	switch {
 	case path == "/api/v1/users":

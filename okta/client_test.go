@@ -124,8 +124,8 @@ func TestPathTemplateAndBucket(t *testing.T) {
 		if got := pathTemplate(tt.path); got != tt.tmpl {
 			t.Errorf("pathTemplate(%q) = %q, want %q", tt.path, got, tt.tmpl)
 		}
-		if got := bucketFor(tt.path); got != tt.bucket {
-			t.Errorf("bucketFor(%q) = %q, want %q", tt.path, got, tt.bucket)
+		if got := BucketFor(tt.path); got != tt.bucket {
+			t.Errorf("BucketFor(%q) = %q, want %q", tt.path, got, tt.bucket)
 		}
 	}
 }

@@ -148,7 +148,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if ctx == context.Background() || ctx == context.TODO() {
 		ctx = t.lifetime
 	}
-	bucket := bucketFor(req.URL.Path)
+	bucket := BucketFor(req.URL.Path)
 	tmpl := pathTemplate(req.URL.Path)
 
 	var body []byte
