@@ -303,3 +303,36 @@ func TestFormatRatio(t *testing.T) {
 		}
 	}
 }
+
+// TestTargetsSetAtAnotherScale: a target set at L that a run at S misses
+// reads "n/a (set at L)", not NO; at L the same miss is a NO.
+func TestTargetsSetAtAnotherScale(t *testing.T) {
+	miss := newResult("tui.first_frame", 236, "ms", 254, "every pane loaded").atMost(0.5, "≤ 200 ms (set at L)").setAt("L")
+	hit := newResult("tui.filter_p95", 10, "ms", 8, "cursor key p95").atMost(2, "≤ 16 ms").setAt("L")
+	everywhere := newResult("cache.digest", 4, "ms", 1, "sim").atMost(1, "equal")
+	for _, tc := range []struct {
+		scale string
+		want  []string
+	}{
+		{"S", []string{"n/a (set at L)", "yes", "NO"}},
+		{"L", []string{"NO", "yes", "NO"}},
+	} {
+		var buf bytes.Buffer
+		if err := writeTable(&buf, Report{Scale: tc.scale, Results: []Result{miss, hit, everywhere}}); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(buf.String(), "\n")[4:7]
+		for i, want := range tc.want {
+			if !strings.HasSuffix(strings.TrimSpace(lines[i]), want) {
+				t.Errorf("scale %s, %s: %q, want it to end in %q", tc.scale, []Result{miss, hit, everywhere}[i].Name, lines[i], want)
+			}
+		}
+		var md bytes.Buffer
+		if err := writeMarkdown(&md, Report{Scale: tc.scale, Results: []Result{miss}}, "bench"); err != nil {
+			t.Fatal(err)
+		}
+		if tc.scale == "S" && !strings.Contains(md.String(), "| n/a (set at L) |") {
+			t.Errorf("markdown at S:\n%s", md.String())
+		}
+	}
+}
