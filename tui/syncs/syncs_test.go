@@ -27,17 +27,7 @@ import (
 // some 503s (a partial run with errors in its journal), then cleanly.
 func syncedStore(t *testing.T) *store.Store {
 	t.Helper()
-	t.Setenv("HOME", t.TempDir())
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 12})
-	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: srv.ReadOnlyToken()}, okta.Options{BaseBackoff: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	srv, c, st := simAndCache(t, 12)
 	srv.Sim.SetFaults([]oktasim.FaultRule{
 		{Path: "/api/v1/apps*", Probability: 1, Status: 403},
 		{Path: "/api/v1/groups/*", Probability: 0.2, Status: 503},
@@ -50,6 +40,24 @@ func syncedStore(t *testing.T) *store.Store {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// simAndCache serves scenario S with seed, and returns an SDK client of
+// its read-only admin and an empty cache.
+func simAndCache(t *testing.T, seed int64) (*oktasim.Server, *okta.Client, *store.Store) {
+	t.Helper()
+	t.Setenv("HOME", t.TempDir())
+	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: seed})
+	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: srv.ReadOnlyToken()}, okta.Options{BaseBackoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return srv, c, st
 }
 
 // drive runs cmd and feeds its message back, like the program would.
@@ -138,17 +146,7 @@ func TestSyncPaneRunsJournalAndProgress(t *testing.T) {
 // TestSyncPaneRunChanges opens the run that followed churn in the org: its
 // changes name groups and logins and give old → new values.
 func TestSyncPaneRunChanges(t *testing.T) {
-	t.Setenv("HOME", t.TempDir())
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 2})
-	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: srv.ReadOnlyToken()}, okta.Options{BaseBackoff: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	srv, c, st := simAndCache(t, 2)
 	if _, err := dsync.Run(context.Background(), c, st, dsync.Options{}); err != nil {
 		t.Fatal(err)
 	}
