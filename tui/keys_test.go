@@ -169,11 +169,11 @@ func TestKeyPressNames(t *testing.T) {
 	}
 }
 
-// TestHelpInSight: at 80 and 120 columns, on every pane, the hint line
-// ends with ": command • ? help • q quit", and the pane bar names every
-// pane, abbreviated where the full titles do not fit.
+// TestHelpInSight: at widths from 80 to 140 columns, on every pane, the
+// hint line ends with ": command • ? help • q quit", and the pane bar names
+// every pane, abbreviated where the full titles do not fit.
 func TestHelpInSight(t *testing.T) {
-	for _, w := range []int{80, 120} {
+	for _, w := range []int{80, 91, 100, 107, 120, 140} {
 		for _, name := range []string{"overview", "users", "groups", "apps", "sync", "access", review.Name, "signatures"} {
 			t.Run(fmt.Sprintf("%d/%s", w, name), func(t *testing.T) {
 				h := start(t, w, 24, Options{Theme: "no-color", StartPane: name})

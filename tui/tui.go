@@ -954,7 +954,9 @@ func (m *Model) hintLine() string {
 	}
 	m.help.SetWidth(room)
 	defer m.help.SetWidth(m.width)
-	keys := m.help.ShortHelpView(m.panes[m.active].Keys())
+	// bubbles/help may overrun its width by the "…" it appends, and the
+	// footer's own cut would then take the global keys: cut to room here.
+	keys := ansi.TruncateWc(m.help.ShortHelpView(m.panes[m.active].Keys()), room, "…")
 	if keys == "" {
 		return global
 	}
