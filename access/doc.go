@@ -23,9 +23,10 @@
 //
 // Features lists dirdeck's features with the Okta operations they call.
 // The scope each operation needs comes from the security section of the
-// SDK module's okta/api/openapi.yaml, generated into scopes_gen.go by
-// `go generate ./access` (internal/gen); a test regenerates the table in
-// memory and fails when it and the spec disagree.
+// SDK module's okta/api/openapi.yaml, generated into package
+// internal/oktaspec by `go generate ./internal/oktaspec` (the okta client
+// names scopes in its error hints from the same table); a test there
+// regenerates the table in memory and fails when it and the spec disagree.
 //
 // What the credential has is inferred first — for OAuth service apps the
 // scopes of the token response, for SSWS tokens the token owner's admin

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dirdeck/dirdeck/internal/oktaspec"
 	"github.com/dirdeck/dirdeck/okta"
 )
 
@@ -53,28 +54,14 @@ var Features = []Feature{
 var ReadScopes = []string{"okta.users.read", "okta.groups.read", "okta.apps.read", "okta.logs.read"}
 
 // Operations returns every operation of the spec table (a copy).
-func Operations() []Operation { return slices.Clone(specOperations) }
+func Operations() []Operation { return oktaspec.Operations() }
 
 // SpecVersion is the Okta SDK version the table was generated from.
-func SpecVersion() string { return specVersion }
+func SpecVersion() string { return oktaspec.Version() }
 
 // ScopesFor returns the OAuth scopes the spec accepts for an operation,
 // e.g. ScopesFor("GET", "/api/v1/users").
-func ScopesFor(method, path string) ([]string, error) {
-	method = strings.ToUpper(method)
-	i, found := slices.BinarySearchFunc(specOperations, Operation{Method: method, Path: path}, compareOps)
-	if !found {
-		return nil, fmt.Errorf("operation %s %s is not in Okta's API spec (SDK %s)", method, path, specVersion)
-	}
-	return slices.Clone(specOperations[i].Scopes), nil
-}
-
-func compareOps(a, b Operation) int {
-	if c := strings.Compare(a.Path, b.Path); c != 0 {
-		return c
-	}
-	return strings.Compare(a.Method, b.Method)
-}
+func ScopesFor(method, path string) ([]string, error) { return oktaspec.ScopesFor(method, path) }
 
 // Needed returns the scopes f needs: for each operation, the least
 // privileged of the scopes the spec accepts for it.
@@ -92,13 +79,7 @@ func (f Feature) Needed() ([]string, error) {
 		if len(scopes) == 0 {
 			return nil, fmt.Errorf("feature %s: the spec names no OAuth scope for %s", f.Name, op)
 		}
-		pick := scopes[0] // the least privileged one, when several allow it
-		for _, sc := range scopes {
-			if !isWriteScope(sc) {
-				pick = sc
-				break
-			}
-		}
+		pick := oktaspec.LeastPrivileged(scopes)
 		if !slices.Contains(out, pick) {
 			out = append(out, pick)
 		}
@@ -117,7 +98,3 @@ func covers(granted []string, scope string) bool {
 	}
 	return false
 }
-
-// isWriteScope reports whether scope allows changes (Okta's write scopes
-// end in .manage).
-func isWriteScope(scope string) bool { return strings.HasSuffix(scope, ".manage") }

@@ -3,6 +3,7 @@ package access
 import (
 	"slices"
 
+	"github.com/dirdeck/dirdeck/internal/oktaspec"
 	"github.com/dirdeck/dirdeck/okta"
 )
 
@@ -59,7 +60,7 @@ func grantsAll(granted []string, scope string) bool {
 // writes (for the excess-privilege check).
 func writeCapable(roleType string) bool {
 	for _, p := range rolePermissions[roleType] {
-		if p == allScopes || isWriteScope(p) {
+		if p == allScopes || oktaspec.IsWriteScope(p) {
 			return true
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dirdeck/dirdeck/internal/oktaspec"
 	"github.com/dirdeck/dirdeck/okta"
 )
 
@@ -202,7 +203,7 @@ func CheckScopes(ctx context.Context, c *okta.Client, opts CheckOptions) (*Scope
 		slices.Sort(r.Granted)
 		if !opts.AllowWrites {
 			for _, s := range r.Granted {
-				if isWriteScope(s) {
+				if oktaspec.IsWriteScope(s) {
 					r.Excess = append(r.Excess, Excess{
 						Privilege: s,
 						Reason:    "a write scope on a profile with writes disabled",

@@ -1,8 +1,7 @@
 package access
 
+import "github.com/dirdeck/dirdeck/internal/oktaspec"
+
 // Operation is one Okta Management API operation with the OAuth 2.0
 // scopes that allow it (from the spec's security section).
-type Operation struct {
-	Method, Path, ID string
-	Scopes           []string
-}
+type Operation = oktaspec.Operation

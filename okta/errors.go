@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+
+	"github.com/dirdeck/dirdeck/internal/oktaspec"
 )
 
 // Okta error codes dirdeck treats specially.
@@ -22,6 +24,8 @@ const (
 // with the operation that failed. It never holds the token or a body.
 type APIError struct {
 	Op        string   // what dirdeck was doing, e.g. "list apps"
+	Method    string   // the refused request's method, when known
+	Path      string   // its path as the spec's template (/api/v1/groups/{groupId}/users), when known
 	Status    int      // HTTP status
 	ErrorCode string   // Okta errorCode (E0000006) or OAuth error (invalid_client)
 	Summary   string   // errorSummary / error_description
@@ -63,27 +67,19 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// scopeFor names the OAuth scope / admin permission an operation needs.
-func scopeFor(op string) string {
-	op = strings.ToLower(op)
-	switch {
-	case strings.Contains(op, "api token"):
-		return "okta.apiTokens.read"
-	case strings.Contains(op, "role"):
-		return "okta.roles.read"
-	case strings.HasPrefix(op, "add ") || strings.HasPrefix(op, "remove ") ||
-		strings.HasPrefix(op, "create ") || strings.HasPrefix(op, "update "):
-		return "okta.groups.manage"
-	case strings.Contains(op, "app"):
-		return "okta.apps.read"
-	case strings.Contains(op, "group"):
-		return "okta.groups.read"
-	case strings.Contains(op, "log"):
-		return "okta.logs.read"
-	case strings.Contains(op, "user"):
-		return "okta.users.read"
+// scope names the OAuth scope / admin permission the refused request
+// needed: the least privileged scope Okta's API spec accepts for it
+// (oktaspec, generated from the SDK's openapi.yaml), or "" when the
+// request is unknown or the spec names none.
+func (e *APIError) scope() string {
+	if e.Method == "" || e.Path == "" {
+		return ""
 	}
-	return ""
+	scopes, err := oktaspec.ScopesFor(e.Method, e.Path)
+	if err != nil {
+		return ""
+	}
+	return oktaspec.LeastPrivileged(scopes)
 }
 
 // Hint says what the admin can do about the error.
@@ -92,7 +88,10 @@ func (e *APIError) Hint() string {
 	case e.Challenge == "insufficient_scope":
 		scope := e.Scope
 		if scope == "" {
-			scope = scopeFor(e.Op)
+			scope = e.scope()
+		}
+		if scope == "" {
+			scope = "the scope this call needs"
 		}
 		return "the OAuth access token lacks " + scope + ": grant it to the service app (Okta API Scopes tab) and add it to the profile's scopes"
 	case e.Challenge == "invalid_dpop_proof":
@@ -104,7 +103,7 @@ func (e *APIError) Hint() string {
 	case e.ErrorCode == CodeInvalidToken || e.Status == http.StatusUnauthorized && e.ErrorCode == "":
 		return "the API token is invalid, expired (30 days without use) or revoked: create a new token in the Okta Admin Console (Security › API › Tokens) and run `dirdeck profile set-token`"
 	case e.ErrorCode == CodeForbidden || e.Status == http.StatusForbidden:
-		if s := scopeFor(e.Op); s != "" {
+		if s := e.scope(); s != "" {
 			return "the credential lacks " + s + " (an API token acts with its admin's role: use a role that includes this resource; an OAuth service app needs the scope granted and an admin role assigned)"
 		}
 		return "the credential's admin role lacks the permission for this call"

@@ -405,7 +405,11 @@ func (c *Client) wrapErr(ctx context.Context, op string, resp *oktasdk.APIRespon
 			if errors.As(err, &gerr) {
 				body = gerr.Body()
 			}
-			return newAPIError(op, resp.StatusCode, body).withChallenge(resp.Header)
+			e := newAPIError(op, resp.StatusCode, body).withChallenge(resp.Header)
+			if req := resp.Request; req != nil && req.URL != nil {
+				e.Method, e.Path = req.Method, pathTemplate(req.URL.Path)
+			}
+			return e
 		}
 		return fmt.Errorf("%s: %w: %v", op, ErrMalformedResponse, err)
 	}

@@ -268,6 +268,9 @@ func TestSimFaults(t *testing.T) {
 				if !IsForbidden(err) || !errors.As(err, &ae) || ae.ErrorCode != CodeForbidden || ae.ErrorID == "" {
 					t.Fatalf("err = %v, want 403 E0000006 with errorId", err)
 				}
+				if ae.Method != "GET" || ae.Path != "/api/v1/apps" {
+					t.Errorf("refused request = %s %s, want GET /api/v1/apps (the hint's scope comes from it)", ae.Method, ae.Path)
+				}
 				if !strings.Contains(err.Error(), "okta.apps.read") {
 					t.Errorf("no scope hint: %v", err)
 				}

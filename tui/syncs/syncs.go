@@ -340,6 +340,7 @@ func keepVisible(sc *pane.Scroller, line int) {
 type errorKind struct {
 	code   string
 	status int
+	method string
 	path   string
 }
 
@@ -355,7 +356,7 @@ func (m *Model) renderJournal() []string {
 			shown = append(shown, r)
 		}
 		if r.ErrorCode != "" {
-			codes[errorKind{r.ErrorCode, r.Status, r.Path}]++
+			codes[errorKind{r.ErrorCode, r.Status, r.Method, r.Path}]++
 		}
 	}
 	run := m.journalRun
@@ -377,11 +378,14 @@ func (m *Model) renderJournal() []string {
 			if a.status != b.status {
 				return a.status - b.status
 			}
-			return strings.Compare(a.path, b.path)
+			if c := strings.Compare(a.path, b.path); c != 0 {
+				return c
+			}
+			return strings.Compare(a.method, b.method)
 		})
 		for _, k := range kinds {
-			// The operation names the resource, so the hint can name the scope.
-			hint := (&okta.APIError{Op: k.path, Status: k.status, ErrorCode: k.code}).Hint()
+			// The request names the operation, so the hint can name its scope.
+			hint := (&okta.APIError{Method: k.method, Path: k.path, Status: k.status, ErrorCode: k.code}).Hint()
 			out = append(out, th.Error.Render(fmt.Sprintf("  %s (HTTP %d) ×%d", textsafe.Clean(k.code), k.status, codes[k]))+
 				"  "+textsafe.Clean(k.path)+th.Muted.Render(" — "+textsafe.Clean(hint)))
 		}

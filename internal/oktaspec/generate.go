@@ -1,3 +1,3 @@
-package access
+package oktaspec
 
 //go:generate go run ./internal/gen/genscopes -o scopes_gen.go

@@ -1,5 +1,5 @@
-// Command genscopes writes package access's operation → scope table from
-// the Okta SDK's OpenAPI spec. Run it through `go generate ./access`.
+// Command genscopes writes package oktaspec's operation → scope table from
+// the Okta SDK's OpenAPI spec. Run it through `go generate ./internal/oktaspec`.
 package main
 
 import (
@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/dirdeck/dirdeck/access/internal/gen"
+	"github.com/dirdeck/dirdeck/internal/oktaspec/internal/gen"
 )
 
 func main() {
 	out := flag.String("o", "scopes_gen.go", "output file")
-	pkg := flag.String("pkg", "access", "package name of the output file")
+	pkg := flag.String("pkg", "oktaspec", "package name of the output file")
 	flag.Parse()
 	if err := run(*out, *pkg); err != nil {
 		fmt.Fprintln(os.Stderr, "genscopes:", err)
