@@ -53,12 +53,6 @@ var Features = []Feature{
 // what a custom admin role or a service app needs for every read feature.
 var ReadScopes = []string{"okta.users.read", "okta.groups.read", "okta.apps.read", "okta.logs.read"}
 
-// Operations returns every operation of the spec table (a copy).
-func Operations() []Operation { return oktaspec.Operations() }
-
-// SpecVersion is the Okta SDK version the table was generated from.
-func SpecVersion() string { return oktaspec.Version() }
-
 // ScopesFor returns the OAuth scopes the spec accepts for an operation,
 // e.g. ScopesFor("GET", "/api/v1/users").
 func ScopesFor(method, path string) ([]string, error) { return oktaspec.ScopesFor(method, path) }

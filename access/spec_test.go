@@ -44,7 +44,4 @@ func TestFeatureScopes(t *testing.T) {
 	if _, err := bad.Needed(); err == nil {
 		t.Error("malformed operation accepted")
 	}
-	if len(Operations()) < 500 || SpecVersion() != "v5.0.2" {
-		t.Errorf("%d operations from SDK %s", len(Operations()), SpecVersion())
-	}
 }

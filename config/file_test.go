@@ -36,10 +36,6 @@ func TestCurrentPaths(t *testing.T) {
 	if err != nil || cache != filepath.Join(dataHome, "dirdeck", "work.db") {
 		t.Fatalf("CachePath = %q, %v", cache, err)
 	}
-	logPath, err := LogPath("work")
-	if err != nil || logPath != filepath.Join(dataHome, "dirdeck", "work.log") {
-		t.Fatalf("LogPath = %q, %v", logPath, err)
-	}
 	if _, err := CachePath("../x"); err == nil {
 		t.Fatal("CachePath accepted a path-like profile name")
 	}

@@ -63,18 +63,6 @@ func CachePath(profile string) (string, error) {
 	return filepath.Join(p.DataDir, profile+".db"), nil
 }
 
-// LogPath returns the log file of profile: <data>/<profile>.log.
-func LogPath(profile string) (string, error) {
-	if err := checkProfileFileName(profile); err != nil {
-		return "", err
-	}
-	p, err := CurrentPaths()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(p.DataDir, profile+".log"), nil
-}
-
 // EnsureDataDir creates the data directory (0700) if needed, tightens its
 // mode if it is looser, and returns its path, so that callers can create
 // cache and log files in it.

@@ -119,10 +119,8 @@ type SortedDigester struct {
 // NewSortedDigester returns an empty SortedDigester.
 func NewSortedDigester() *SortedDigester { return &SortedDigester{h: sha256.New()} }
 
-// Add hashes the next line (without its newline).
-func (d *SortedDigester) Add(line string) error { return d.AddBytes([]byte(line)) }
-
-// AddBytes is Add for a line in a byte slice, which it does not keep.
+// AddBytes hashes the next line (without its newline); it does not keep
+// line.
 func (d *SortedDigester) AddBytes(line []byte) error {
 	if d.err != nil {
 		return d.err

@@ -64,7 +64,7 @@ func TestSortedDigester(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := NewSortedDigester()
 			for _, l := range tt.lines {
-				_ = s.Add(l)
+				_ = s.AddBytes([]byte(l))
 			}
 			got, err := s.Sum()
 			if (err != nil) != tt.wantErr {

@@ -35,7 +35,7 @@
 //
 // An error answer from Okta is an *APIError whose Error() is one line with
 // the operation, status, Okta errorCode, summary, errorId and a hint
-// (IsForbidden, IsUnauthorized, IsNotFound, IsRateLimited classify it). A
+// (IsForbidden, IsUnauthorized, IsNotFound, IsUnavailable classify it). A
 // 403 on one resource (e.g. apps without okta.apps.read) is IsForbidden: a
 // sync records it as partial data and goes on. A body that cannot be decoded
 // wraps ErrMalformedResponse. Context cancellation wraps ctx.Err().

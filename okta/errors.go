@@ -203,12 +203,6 @@ func IsUnavailable(err error) bool {
 		e.Status == http.StatusMethodNotAllowed || e.ErrorCode == CodeNoMethod)
 }
 
-// IsRateLimited reports whether err is a 429 that outlasted the retries.
-func IsRateLimited(err error) bool {
-	var e *APIError
-	return errors.As(err, &e) && (e.Status == http.StatusTooManyRequests || e.ErrorCode == CodeRateLimited)
-}
-
 // ErrMalformedResponse marks a response whose body could not be decoded
 // (truncated or not the JSON Okta sends). It is not retried beyond once:
 // a body that is broken twice is not a transient fault.

@@ -118,10 +118,6 @@ func agentSigner(pub ssh.PublicKey, path string) (*Signer, error) {
 	return nil, fmt.Errorf("signing key %s (%s) is not in ssh-agent: add it with ssh-add", path, ssh.FingerprintSHA256(pub))
 }
 
-// NewSigner wraps an ssh.Signer (an agent's key, or a key parsed
-// elsewhere).
-func NewSigner(s ssh.Signer, source string) *Signer { return &Signer{signer: s, Source: source} }
-
 // Fingerprint is the key's "SHA256:..." fingerprint, as ssh-keygen -l
 // prints it.
 func (s *Signer) Fingerprint() string { return ssh.FingerprintSHA256(s.signer.PublicKey()) }

@@ -18,12 +18,6 @@ type Operation struct {
 	Scopes           []string
 }
 
-// Operations returns every operation of the table (a copy).
-func Operations() []Operation { return slices.Clone(specOperations) }
-
-// Version is the Okta SDK version the table was generated from.
-func Version() string { return specVersion }
-
 // ScopesFor returns the OAuth scopes the spec accepts for an operation,
 // e.g. ScopesFor("GET", "/api/v1/users"); path is the spec's template
 // ("/api/v1/groups/{groupId}/users").

@@ -48,6 +48,9 @@ func TestLeastPrivileged(t *testing.T) {
 			t.Errorf("LeastPrivileged(ScopesFor(%s %s) = %v) = %q, want %q", tt.method, tt.path, scopes, got, tt.want)
 		}
 	}
+	if len(specOperations) < 500 {
+		t.Errorf("%d operations in the table, want the whole spec", len(specOperations))
+	}
 	if _, err := ScopesFor("GET", "/api/v1/nothing"); err == nil {
 		t.Error("ScopesFor of an operation the spec lacks: no error")
 	}
