@@ -238,13 +238,6 @@ func logUUID(seed int64, seq uint64) string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-// all returns a copy of every event, oldest first (tests and truth).
-func (l *logStore) all() []LogEvent {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	return append([]LogEvent(nil), l.events...)
-}
-
 // logQuery is a parsed GET /api/v1/logs request.
 type logQuery struct {
 	since, until int64 // ms; until 0 = polling (open-ended)

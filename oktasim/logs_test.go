@@ -247,3 +247,11 @@ func FuzzLogQuery(f *testing.F) {
 		}
 	})
 }
+
+// all returns a copy of every event, oldest first, for the tests to
+// compare with what the API served.
+func (l *logStore) all() []LogEvent {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return append([]LogEvent(nil), l.events...)
+}
