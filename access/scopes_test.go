@@ -7,19 +7,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
 )
 
 // newSim serves the seeded demo org.
-func newSim(t *testing.T) *oktasim.Server {
+func newSim(t *testing.T) *simtest.Server {
 	t.Helper()
-	return oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
+	return simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
 }
 
 // tokenClient is a client with one of the sim's published SSWS tokens
 // (or, for a name the sim does not publish, that literal string).
-func tokenClient(t *testing.T, srv *oktasim.Server, name string) *okta.Client {
+func tokenClient(t *testing.T, srv *simtest.Server, name string) *okta.Client {
 	t.Helper()
 	tok := srv.Token(name)
 	if tok == "" {
@@ -34,7 +35,7 @@ func tokenClient(t *testing.T, srv *oktasim.Server, name string) *okta.Client {
 
 // oauthClient is a client of one of the sim's service apps, asking for
 // scopes (nil: everything the app was granted).
-func oauthClient(t *testing.T, srv *oktasim.Server, app string, scopes []string) (*okta.Client, string) {
+func oauthClient(t *testing.T, srv *simtest.Server, app string, scopes []string) (*okta.Client, string) {
 	t.Helper()
 	clients, err := srv.Sim.Clients()
 	if err != nil {

@@ -8,11 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/oktasim"
 )
 
 func TestProbeByRole(t *testing.T) {
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
 	tests := []struct {
 		token     string
 		forbidden []ProbeTarget
@@ -52,7 +53,7 @@ func TestProbeByRole(t *testing.T) {
 }
 
 func TestCurrentUserTokensAndOwner(t *testing.T) {
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
 	ctx := t.Context()
 	c, err := New(ctx, Credentials{OrgURL: srv.URL, Token: srv.Token("readonly")}, Options{})
 	if err != nil {
@@ -107,7 +108,7 @@ func TestCurrentUserTokensAndOwner(t *testing.T) {
 }
 
 func TestOAuthAccessCalls(t *testing.T) {
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
 	clients, err := srv.Sim.Clients()
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +146,7 @@ func TestOAuthAccessCalls(t *testing.T) {
 // is not there (unavailable here), a 403 does not; every error names
 // Okta's errorCode, errorSummary and errorId.
 func TestUnavailableEndpoint(t *testing.T) {
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
 	c, err := New(t.Context(), Credentials{OrgURL: srv.URL, Token: srv.Token("readonly")}, Options{MaxRetries: 1})
 	if err != nil {
 		t.Fatal(err)

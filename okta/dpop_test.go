@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/oktasim"
 )
 
@@ -15,7 +16,7 @@ import (
 // listing must still end exact (digest = truth). Then the org's nonce
 // rotates and the client follows the challenge.
 func TestDPoPListAllWithFaults(t *testing.T) {
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 5, DPoP: true})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 5, DPoP: true})
 	srv.Sim.SetFaults([]oktasim.FaultRule{
 		{Method: "GET", Path: "/api/v1/users*", Probability: 0.15, Status: 503},
 		{Method: "GET", Path: "/api/v1/groups*", Probability: 0.15, Status: 503},
@@ -78,7 +79,7 @@ func TestDPoPListAllWithFaults(t *testing.T) {
 // TestDPoPTokenRequestRetries: 503s from the token endpoint are retried
 // with a fresh proof each time (the sim spends every proof it sees).
 func TestDPoPTokenRequestRetries(t *testing.T) {
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 5, DPoP: true})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 5, DPoP: true})
 	// The first proof and its retry are answered 503.
 	if err := srv.Sim.SetFaultScript([]oktasim.ScriptedFault{
 		{Seq: 2, Method: "POST", PathTemplate: "/oauth2/v1/token", Status: 503},

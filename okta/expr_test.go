@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/oktasim"
 )
 
@@ -16,7 +17,7 @@ import (
 // E0000031, and the expressions dirdeck itself sends pass.
 func TestSimStrictExpressions(t *testing.T) {
 	t.Parallel()
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 4})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 4})
 	c := simClient(t, srv, srv.ReadOnlyToken(), Options{})
 	since := directory.DigestTime(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
 	tests := []struct {

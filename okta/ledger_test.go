@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/oktasim"
 )
 
@@ -18,7 +19,7 @@ import (
 // token sent more than its share.
 func TestTwoProcessesShareTheCredentialCap(t *testing.T) {
 	t.Parallel()
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 13, RateLimits: "realistic"})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 13, RateLimits: "realistic"})
 	alignToWindowEnd(srv.Sim, 4*time.Second)
 	ledgerPath := filepath.Join(t.TempDir(), "rate-"+CredentialKey(srv.URL, Credentials{Token: srv.ReadOnlyToken()}))
 	clients := []*Client{

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/oktasim"
 )
 
@@ -101,7 +102,7 @@ func TestPagingFollowsNextLinksAsReturned(t *testing.T) {
 	front := &opaqueLinks{sim: sim, queries: map[string]string{}}
 	hs := httptest.NewServer(front)
 	t.Cleanup(hs.Close)
-	srv := &oktasim.Server{URL: hs.URL, Sim: sim}
+	srv := &simtest.Server{URL: hs.URL, Sim: sim}
 	c := simClient(t, srv, sim.Token("readonly"), Options{})
 
 	s, err := listAll(t.Context(), c)
@@ -115,7 +116,7 @@ func TestPagingFollowsNextLinksAsReturned(t *testing.T) {
 
 	// A filter and a small page: every page must keep both, which only
 	// the link knows.
-	direct := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 11})
+	direct := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 11})
 	want := map[string]bool{}
 	dc := simClient(t, direct, direct.ReadOnlyToken(), Options{})
 	if err := dc.ListUsers(t.Context(), Query{Filter: `status eq "ACTIVE"`}, func(us []directory.User) error {

@@ -5,11 +5,12 @@ import (
 	"testing"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/oktasim"
 )
 
 func TestListGroupRules(t *testing.T) {
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
 	ro, err := New(t.Context(), Credentials{OrgURL: srv.URL, Token: srv.Token("readonly")}, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +78,7 @@ func TestListGroupRules(t *testing.T) {
 }
 
 func TestListGroupRulesCallbackError(t *testing.T) {
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
 	c, err := New(t.Context(), Credentials{OrgURL: srv.URL, Token: srv.Token("readonly")}, Options{})
 	if err != nil {
 		t.Fatal(err)

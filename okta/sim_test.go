@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/oktasim"
 )
 
@@ -148,7 +149,7 @@ func parallel(steps []func() error) error {
 	return errors.Join(errs...)
 }
 
-func simClient(t *testing.T, srv *oktasim.Server, token string, opts Options) *Client {
+func simClient(t *testing.T, srv *simtest.Server, token string, opts Options) *Client {
 	t.Helper()
 	if opts.BaseBackoff == 0 {
 		opts.BaseBackoff = 5 * time.Millisecond
@@ -160,7 +161,7 @@ func simClient(t *testing.T, srv *oktasim.Server, token string, opts Options) *C
 	return c
 }
 
-func checkTruth(t *testing.T, srv *oktasim.Server, s *snapshot) {
+func checkTruth(t *testing.T, srv *simtest.Server, s *snapshot) {
 	t.Helper()
 	truth := srv.Sim.Truth()
 	counts := s.digest.Counts()
@@ -186,7 +187,7 @@ func TestSimFullListingEqualsTruth(t *testing.T) {
 			if scenario == "M" && testing.Short() {
 				t.Skip("scenario M in -short mode")
 			}
-			srv := oktasim.NewServer(t, oktasim.Options{Scenario: scenario, Seed: 7})
+			srv := simtest.NewServer(t, oktasim.Options{Scenario: scenario, Seed: 7})
 			c := simClient(t, srv, srv.ReadOnlyToken(), Options{})
 			s, err := listAll(t.Context(), c)
 			if err != nil {
@@ -216,7 +217,7 @@ func TestSimFullListingEqualsTruth(t *testing.T) {
 func TestSimFaults(t *testing.T) {
 	t.Parallel()
 	t.Run("transient", func(t *testing.T) {
-		srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 3})
+		srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 3})
 		srv.Sim.SetFaults([]oktasim.FaultRule{
 			{Path: "/api/v1/*", Probability: 0.025, Status: 500},
 			{Path: "/api/v1/*", Probability: 0.025, Status: 503},
@@ -319,7 +320,7 @@ func TestSimFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 3})
+			srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 3})
 			srv.Sim.SetFaults(tt.rules)
 			token := srv.ReadOnlyToken()
 			if tt.token != "" {
@@ -382,7 +383,7 @@ func TestSimGovernorRealistic(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 11, RateLimits: "realistic"})
+			srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 11, RateLimits: "realistic"})
 			// Leave room for the other integration's requests, then bring
 			// the window's end close so the test takes seconds.
 			alignToWindowEnd(srv.Sim, 40*time.Second)
@@ -486,7 +487,7 @@ func TestSimGovernorRealistic(t *testing.T) {
 // service app lacks.
 func TestSimOAuth(t *testing.T) {
 	t.Parallel()
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 5})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 5})
 	clients, err := srv.Sim.Clients()
 	if err != nil {
 		t.Fatal(err)
@@ -550,7 +551,7 @@ func TestSimOAuth(t *testing.T) {
 // arrives once, oldest first, and the returned cursor is the newest.
 func TestSimLogs(t *testing.T) {
 	t.Parallel()
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 9})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 9})
 	srv.Sim.Advance(2 * time.Second) // seeded history stays before since
 	since := srv.Sim.Now().Truncate(time.Second)
 	res, err := srv.Sim.Churn(300)
@@ -614,7 +615,7 @@ func TestSimLogs(t *testing.T) {
 // and roles the scope checks read.
 func TestSimWritesAndTokenInfo(t *testing.T) {
 	t.Parallel()
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 2})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 2})
 	ctx := t.Context()
 	admin := simClient(t, srv, srv.SuperAdminToken(), Options{})
 	var someUser string
@@ -691,7 +692,7 @@ var errStop = errors.New("stop")
 func BenchmarkListAll(b *testing.B) {
 	for _, scenario := range []string{"S", "M"} {
 		b.Run(scenario, func(b *testing.B) {
-			srv := oktasim.NewServer(b, oktasim.Options{Scenario: scenario, Seed: 1})
+			srv := simtest.NewServer(b, oktasim.Options{Scenario: scenario, Seed: 1})
 			c, err := New(b.Context(), Credentials{OrgURL: srv.URL, Token: srv.ReadOnlyToken()}, Options{})
 			if err != nil {
 				b.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/store"
@@ -64,7 +65,7 @@ func TestKilledSyncKeepsPreviousGeneration(t *testing.T) {
 		t.Skip("spawns many processes")
 	}
 	t.Setenv("HOME", t.TempDir())
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 21})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 21})
 	path := filepath.Join(t.TempDir(), "cache.db")
 	child := func(full bool) *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dirdeck/dirdeck/access"
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/oktasim"
 )
 
@@ -66,7 +67,7 @@ func TestScopesCommandAgainstSim(t *testing.T) {
 
 // oauthEnv switches the environment configuration to a service app of
 // the sim.
-func oauthEnv(t *testing.T, srv *oktasim.Server, app string) {
+func oauthEnv(t *testing.T, srv *simtest.Server, app string) {
 	t.Helper()
 	clients, err := srv.Sim.Clients()
 	if err != nil {

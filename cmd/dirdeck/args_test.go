@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/oktasim"
 )
 
@@ -68,7 +69,7 @@ func TestInvalidTokenHintFollowsItsSource(t *testing.T) {
 		profHome(t)
 		profMockKeyring(t)
 		t.Setenv("HOME", t.TempDir())
-		srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 3})
+		srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 3})
 		if r := profRun(t, "", "profile", "add", "acme", "--org-url", srv.URL); r.code != exitOK {
 			t.Fatalf("profile add: %d %v", r.code, r.err)
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/oktasim"
 )
 
@@ -230,8 +231,8 @@ func TestProfileSwitchInTmux(t *testing.T) {
 	bin := tmuxBinary(t)
 	home := profHome(t)
 	// Same seed, so the same read-only token opens both orgs.
-	first := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 5})
-	second := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 5})
+	first := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 5})
+	second := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 5})
 	for _, p := range []struct{ name, url string }{{"first", first.URL}, {"second", second.URL}} {
 		if res := profRun(t, "", "profile", "add", p.name, "--org-url", p.url); res.code != exitOK {
 			t.Fatalf("profile add %s: %v", p.name, res.err)
@@ -259,7 +260,7 @@ func TestProfileSwitchInTmux(t *testing.T) {
 func TestSecondDashboardOpensASnapshotInTmux(t *testing.T) {
 	bin := tmuxBinary(t)
 	home := profHome(t)
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 6})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 6})
 	env := []string{"DIRDECK_HOME=" + home, "HOME=" + home, "DIRDECK_ORG_URL=" + srv.URL, "DIRDECK_API_TOKEN=" + srv.ReadOnlyToken()}
 	first := startTmux(t, "snapshot-first", 120, 30, env, bin)
 	first.waitFor("250 users")

@@ -16,6 +16,7 @@ import (
 	"go.etcd.io/bbolt"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/internal/testorg"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
@@ -33,7 +34,7 @@ type machine struct {
 }
 
 // run runs dirdeck on m against srv.
-func (m machine) run(t *testing.T, srv *oktasim.Server, trust string, args ...string) profResult {
+func (m machine) run(t *testing.T, srv *simtest.Server, trust string, args ...string) profResult {
 	t.Helper()
 	t.Setenv("DIRDECK_HOME", m.home)
 	t.Setenv("DIRDECK_API_TOKEN", m.token)
@@ -80,7 +81,7 @@ func sshKeyFile(t *testing.T, path string) (string, string) {
 	return path, strings.TrimSpace(string(ssh.MarshalAuthorizedKey(signer.PublicKey())))
 }
 
-func loginOf(t *testing.T, srv *oktasim.Server, token string) string {
+func loginOf(t *testing.T, srv *simtest.Server, token string) string {
 	t.Helper()
 	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: srv.Token(token)}, okta.Options{})
 	if err != nil {

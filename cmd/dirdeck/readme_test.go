@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/oktasim"
 )
 
@@ -140,7 +141,7 @@ func checkoutState(t *testing.T, root string) string {
 // exports.
 func afterTryOut(t *testing.T, dirdeck string, env []string) []string {
 	t.Helper()
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 7})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 7})
 	tryEnv := []string{"DIRDECK_ORG_URL=" + srv.URL, "DIRDECK_API_TOKEN=" + srv.ReadOnlyToken()}
 	sync := func() {
 		cmd := exec.Command(dirdeck, "sync")

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/store"
@@ -13,7 +14,7 @@ import (
 // ruleGroups reads the sim's group rules live and, from the synced cache,
 // picks the group of the first ACTIVE rule and an OKTA_GROUP no rule
 // fills, each with one active member's login.
-func ruleGroups(t *testing.T, srv *oktasim.Server) (rule, managed, managedMember, unmanaged, unmanagedMember string) {
+func ruleGroups(t *testing.T, srv *simtest.Server) (rule, managed, managedMember, unmanaged, unmanagedMember string) {
 	t.Helper()
 	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: srv.Token("readonly")}, okta.Options{})
 	if err != nil {

@@ -12,17 +12,18 @@ import (
 
 	"github.com/dirdeck/dirdeck/config"
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/store"
 )
 
 // simEnv serves a simulated org and points the environment configuration
 // at it with the named token.
-func simEnv(t *testing.T, opts oktasim.Options, token string) *oktasim.Server {
+func simEnv(t *testing.T, opts oktasim.Options, token string) *simtest.Server {
 	t.Helper()
 	profHome(t)
 	t.Setenv("HOME", t.TempDir()) // the Okta SDK must not see a real ~/.okta
-	srv := oktasim.NewServer(t, opts)
+	srv := simtest.NewServer(t, opts)
 	t.Setenv("DIRDECK_ORG_URL", srv.URL)
 	t.Setenv("DIRDECK_API_TOKEN", srv.Token(token))
 	return srv

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/store"
@@ -34,7 +35,7 @@ type Options struct {
 type Org struct {
 	// Server serves the org; Server.Sim churns it, injects faults and
 	// tells its truth.
-	Server *oktasim.Server
+	Server *simtest.Server
 	// Token is the secret the client authenticates with.
 	Token string
 	// Client talks to Server with Token.
@@ -49,7 +50,7 @@ type Org struct {
 func Start(t testing.TB, opts Options) *Org {
 	t.Helper()
 	t.Setenv("HOME", t.TempDir())
-	o := &Org{Server: oktasim.NewServer(t, opts.Sim)}
+	o := &Org{Server: simtest.NewServer(t, opts.Sim)}
 	if opts.Token == "" {
 		opts.Token = "readonly"
 	}

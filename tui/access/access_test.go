@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	chk "github.com/dirdeck/dirdeck/access"
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/themes"
@@ -27,7 +28,7 @@ var checkedAt = time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC)
 // service app ("oauth:usersonly").
 func simResult(t *testing.T, cred string, writes bool, faults ...oktasim.FaultRule) Result {
 	t.Helper()
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
 	srv.Sim.SetFaults(faults)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -279,7 +280,7 @@ func TestLinksHere(t *testing.T) {
 }
 
 func TestCheckerAgainstSim(t *testing.T) {
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
 	tests := []struct {
 		name  string
 		token string

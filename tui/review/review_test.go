@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/plan"
@@ -40,7 +41,7 @@ var (
 )
 
 type env struct {
-	srv    *oktasim.Server
+	srv    *simtest.Server
 	plans  []*plan.Record // as staged, newest first
 	st     *store.Store
 	client *okta.Client
@@ -55,7 +56,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	t.Setenv("HOME", t.TempDir())
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 1})
 	st, err := store.Open(filepath.Join(t.TempDir(), "cache.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/store"
@@ -26,10 +27,10 @@ type recorder struct {
 func (r *recorder) send(m tea.Msg) { r.mu.Lock(); r.msgs = append(r.msgs, m); r.mu.Unlock() }
 
 // env is a simulated org, a client for it with token, and a cache file.
-func env(t *testing.T, token func(*oktasim.Server) string) (*oktasim.Server, *okta.Client, *store.Store) {
+func env(t *testing.T, token func(*simtest.Server) string) (*simtest.Server, *okta.Client, *store.Store) {
 	t.Helper()
 	t.Setenv("HOME", t.TempDir())
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: 9})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 9})
 	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: token(srv)}, okta.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +43,7 @@ func env(t *testing.T, token func(*oktasim.Server) string) (*oktasim.Server, *ok
 	return srv, c, st
 }
 
-func readOnly(srv *oktasim.Server) string { return srv.ReadOnlyToken() }
+func readOnly(srv *simtest.Server) string { return srv.ReadOnlyToken() }
 
 func TestRunnerSyncsAndReports(t *testing.T) {
 	srv, c, st := env(t, readOnly)
@@ -101,7 +102,7 @@ func TestRunnerRunsOneSyncAtATime(t *testing.T) {
 }
 
 func TestRunnerReportsFailure(t *testing.T) {
-	_, c, st := env(t, func(*oktasim.Server) string { return "00revokedTokenNoLongerValid000000000000000" })
+	_, c, st := env(t, func(*simtest.Server) string { return "00revokedTokenNoLongerValid000000000000000" })
 	r := syncer.New(c, st, 0)
 	var rec recorder
 	r.Attach(context.Background(), rec.send)

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/store"
@@ -44,10 +45,10 @@ func syncedStore(t *testing.T) *store.Store {
 
 // simAndCache serves scenario S with seed, and returns an SDK client of
 // its read-only admin and an empty cache.
-func simAndCache(t *testing.T, seed int64) (*oktasim.Server, *okta.Client, *store.Store) {
+func simAndCache(t *testing.T, seed int64) (*simtest.Server, *okta.Client, *store.Store) {
 	t.Helper()
 	t.Setenv("HOME", t.TempDir())
-	srv := oktasim.NewServer(t, oktasim.Options{Scenario: "S", Seed: seed})
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: seed})
 	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: srv.ReadOnlyToken()}, okta.Options{BaseBackoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -1,8 +1,13 @@
-package oktasim
+// Package simtest serves a simulated Okta org (oktasim) over loopback HTTP
+// for the tests of other packages. It is test support, kept out of
+// oktasim itself so that the simulator ships no testing code.
+package simtest
 
 import (
 	"net/http/httptest"
 	"testing"
+
+	"github.com/dirdeck/dirdeck/oktasim"
 )
 
 // Server is a simulated org served over loopback HTTP for tests.
@@ -10,15 +15,15 @@ type Server struct {
 	// URL is the org URL, e.g. http://127.0.0.1:34567.
 	URL string
 	// Sim is the org being served.
-	Sim *Sim
+	Sim *oktasim.Sim
 	srv *httptest.Server
 }
 
 // NewServer starts a simulated org for the duration of the test. It fails
 // the test if opts are invalid.
-func NewServer(t testing.TB, opts Options) *Server {
+func NewServer(t testing.TB, opts oktasim.Options) *Server {
 	t.Helper()
-	sim, err := New(opts)
+	sim, err := oktasim.New(opts)
 	if err != nil {
 		t.Fatalf("oktasim: %v", err)
 	}
