@@ -8,7 +8,6 @@ import (
 
 	"github.com/dirdeck/dirdeck/internal/english"
 	"github.com/dirdeck/dirdeck/internal/textsafe"
-	"github.com/dirdeck/dirdeck/themes"
 )
 
 // Summary is the plan's one-line count, Terraform style: "Plan: 3 to add,
@@ -34,18 +33,42 @@ func (r *Record) ApprovalLine() string {
 	return fmt.Sprintf("%s (%d/%d approvals)", r.State, n, r.Plan.ApprovalsRequired)
 }
 
-// Plain is the theme without any styling, for output that is not a
+// Kinds of line Render styles, the argument of Styler.LineStyle.
+const (
+	StyleTitle   = "title"   // headings: the plan, the summary, sections
+	StyleMuted   = "muted"   // secondary facts: org, hash, collapsed counts
+	StyleOK      = "ok"      // additions, approvals
+	StyleWarning = "warning" // warnings and edited groups
+	StyleError   = "error"   // removals, rejections, failures
+)
+
+// Styler is how Render colours a kind of line. A terminal theme
+// (themes.Theme) is one; plan itself knows nothing of themes, so the
+// dashboard and the CLI pass theirs in.
+type Styler interface {
+	LineStyle(kind string) lipgloss.Style
+}
+
+// plainStyler styles nothing.
+type plainStyler struct{}
+
+func (plainStyler) LineStyle(string) lipgloss.Style { return lipgloss.Style{} }
+
+// Plain is the Styler without any styling, for output that is not a
 // terminal (pipes, files, golden tests).
-var Plain = themes.Theme{Name: "plain"}
+var Plain Styler = plainStyler{}
 
 // Render is the human diff of a plan: header, warnings first, the summary
 // line, then per group its edits and +/- members, the impact on apps and
 // the reviews. Expanded lists the group refs whose members are listed in
 // full; nil expands every group (the CLI), otherwise collapsed groups show
 // counts only (the Review pane). Directory values are neutralised with
-// textsafe.Clean; t colours it (Plain for no escape sequences at all).
-func Render(r *Record, t themes.Theme, expanded map[string]bool) string {
+// textsafe.Clean; sty colours it (Plain for no escape sequences at all).
+func Render(r *Record, sty Styler, expanded map[string]bool) string {
 	var b strings.Builder
+	t := struct{ Title, Muted, OK, Warning, Error lipgloss.Style }{
+		sty.LineStyle(StyleTitle), sty.LineStyle(StyleMuted), sty.LineStyle(StyleOK), sty.LineStyle(StyleWarning), sty.LineStyle(StyleError),
+	}
 	p := &r.Plan
 	line := func(st lipgloss.Style, format string, args ...any) {
 		b.WriteString(st.Render(fmt.Sprintf(format, args...)))

@@ -246,3 +246,23 @@ func noColor() Theme {
 	}
 	return t
 }
+
+// LineStyle is the style of a kind of line in a rendered plan (the kinds
+// of plan.Styler: "title", "muted", "ok", "warning", "error"), so a theme
+// can colour plan.Render without plan importing themes. Another kind is
+// left plain.
+func (t Theme) LineStyle(kind string) lipgloss.Style {
+	switch kind {
+	case "title":
+		return t.Title
+	case "muted":
+		return t.Muted
+	case "ok":
+		return t.OK
+	case "warning":
+		return t.Warning
+	case "error":
+		return t.Error
+	}
+	return lipgloss.Style{}
+}

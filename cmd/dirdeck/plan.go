@@ -771,7 +771,7 @@ Exit 0 when all hold; exit 1 naming the first broken entry.`,
 
 // planTheme is the theme for plan output on a terminal (NO_COLOR and
 // DIRDECK_THEME respected); plain text when none can be chosen.
-func planTheme() themes.Theme {
+func planTheme() plan.Styler {
 	th, err := themes.Choose("", os.LookupEnv)
 	if err != nil {
 		return plan.Plain
