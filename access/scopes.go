@@ -397,3 +397,18 @@ func (r *ScopeReport) ExitCode() int {
 func (r *ScopeReport) CoreMissing() bool {
 	return r.ExitCode() == ExitFailed
 }
+
+// Org binds CheckScopes and CheckTokens to one client, so that a caller
+// that must not import okta (the dashboard's Access pane) can be handed
+// the checks by cmd.
+type Org struct{ *okta.Client }
+
+// CheckScopes runs CheckScopes against the bound client.
+func (o Org) CheckScopes(ctx context.Context, opts CheckOptions) (*ScopeReport, error) {
+	return CheckScopes(ctx, o.Client, opts)
+}
+
+// CheckTokens runs CheckTokens against the bound client.
+func (o Org) CheckTokens(ctx context.Context, opts TokenOptions) (*TokenReport, error) {
+	return CheckTokens(ctx, o.Client, opts)
+}

@@ -247,7 +247,10 @@ type Request struct {
 	RateReset     int64     `json:"rate_reset"`           // X-Rate-Limit-Reset (epoch seconds)
 	ErrorCode     string    `json:"error_code,omitempty"` // Okta errorCode, e.g. E0000047
 	ErrorID       string    `json:"error_id,omitempty"`
-	Network       string    `json:"network,omitempty"` // network error text, when Status is 0
+	// Hint says what the admin can do about the error, written by the
+	// client with the entry; journals from before it was recorded have none.
+	Hint    string `json:"hint,omitempty"`
+	Network string `json:"network,omitempty"` // network error text, when Status is 0
 	// Cancelled marks an attempt the caller gave up on before its answer
 	// arrived (a sync cancels its other requests after the first
 	// failure): a consequence of that failure, not a network error.

@@ -261,8 +261,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		respBody = dv.body
 		if resp.StatusCode >= 400 {
+			// The hint is written with the entry, so readers of the
+			// journal (the Syncs pane) need not know Okta's errors.
 			eb := newAPIError("", resp.StatusCode, respBody).withChallenge(resp.Header)
-			entry.ErrorCode, entry.ErrorID = eb.ErrorCode, eb.ErrorID
+			eb.Method, eb.Path = req.Method, tmpl
+			entry.ErrorCode, entry.ErrorID, entry.Hint = eb.ErrorCode, eb.ErrorID, eb.Hint()
 		}
 		if resp.StatusCode == http.StatusTooManyRequests {
 			t.rateLimited.Add(1)

@@ -294,3 +294,12 @@ func (e *engine) fillStats(run *directory.SyncRun) {
 		run.Status = directory.RunPartial
 	}
 }
+
+// Source binds Run to one client, so that a caller that must not import
+// okta (the dashboard's background runner) can be handed syncs by cmd.
+type Source struct{ *okta.Client }
+
+// Run runs Run against the bound client.
+func (s Source) Run(ctx context.Context, st *store.Store, opts Options) (directory.SyncRun, error) {
+	return Run(ctx, s.Client, st, opts)
+}

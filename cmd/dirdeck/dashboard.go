@@ -22,6 +22,7 @@ import (
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/plan"
 	"github.com/dirdeck/dirdeck/store"
+	dsync "github.com/dirdeck/dirdeck/sync"
 	"github.com/dirdeck/dirdeck/tui"
 	accesspane "github.com/dirdeck/dirdeck/tui/access"
 	"github.com/dirdeck/dirdeck/tui/review"
@@ -91,7 +92,7 @@ func openDashboard(ctx context.Context, profile, theme string) (next string, err
 			logger.Warn("record token use", "err", err)
 		}
 	}
-	runner := syncer.New(c, st, r.Profile.SyncInterval)
+	runner := syncer.New(dsync.Source{Client: c}, st, r.Profile.SyncInterval)
 	runner.OnSuccess = func(_ directory.SyncRun, serverTime time.Time) { recordUse(serverTime) }
 	tokens, err := tokenOptions(r)
 	if err != nil {
@@ -100,7 +101,7 @@ func openDashboard(ctx context.Context, profile, theme string) (next string, err
 	o := tui.Options{
 		Store: st, Theme: theme, Profile: r.Name, OrgURL: r.Profile.OrgURL,
 		ReadOnly: !r.Profile.AllowWrites,
-		AccessCheck: accesspane.Checker(ctx, c, accesspane.CheckerOptions{
+		AccessCheck: accesspane.Checker(ctx, access.Org{Client: c}, accesspane.CheckerOptions{
 			Scopes: access.CheckOptions{AllowWrites: r.Profile.AllowWrites, ClientID: r.Profile.ClientID},
 			Tokens: tokens,
 			Used:   recordUse,
@@ -111,7 +112,7 @@ func openDashboard(ctx context.Context, profile, theme string) (next string, err
 	}
 	// Plans are staged, submitted and reviewed as the admin behind the
 	// credential, asked once when first needed.
-	ident, fp := review.Identity(ctx, c, r.Profile.ClientID), keyFingerprint(r.Profile)
+	ident, fp := identity(ctx, c, r.Profile.ClientID), keyFingerprint(r.Profile)
 	who := func() (plan.Identity, error) {
 		me, err := ident()
 		me.Key = fp // the audit trail names the key this admin works with
@@ -192,7 +193,7 @@ func runDemo(ctx context.Context, theme string) error {
 		if err != nil {
 			return withCode(exitFailed, err)
 		}
-		who := review.Identity(ctx, sc, "")
+		who := identity(ctx, sc, "")
 		seats[s.name] = &demoSeat{name: s.name, client: sc, who: who,
 			actions: review.PlanActions(ctx, st, who, plan.ApplyOptions{Client: sc, AllowWrites: true})}
 	}
@@ -204,7 +205,7 @@ func runDemo(ctx context.Context, theme string) error {
 		// The checks run as the admin who writes: its scopes, the org's
 		// token inventory (the sim's tokens age like real ones) and the
 		// expiry banner.
-		AccessCheck: accesspane.Checker(ctx, seats["admin"].client, accesspane.CheckerOptions{
+		AccessCheck: accesspane.Checker(ctx, access.Org{Client: seats["admin"].client}, accesspane.CheckerOptions{
 			Scopes: access.CheckOptions{AllowWrites: true},
 		}),
 		Identity:   func() (plan.Identity, error) { return seat().who() },
@@ -230,7 +231,13 @@ func runDemo(ctx context.Context, theme string) error {
 			}
 		},
 	}
-	return runTUI(ctx, syncer.New(c, st, time.Hour), o)
+	return runTUI(ctx, syncer.New(dsync.Source{Client: c}, st, time.Hour), o)
+}
+
+// identity is review.Identity asking plan.WhoAmI of c: the dashboard
+// learns who the admin is without holding the client.
+func identity(ctx context.Context, c *okta.Client, oauthClientID string) func() (plan.Identity, error) {
+	return review.Identity(func() (plan.Identity, error) { return plan.WhoAmI(ctx, c, oauthClientID) })
 }
 
 // demoSeat is one of the demo's two admins: the credential it acts with,

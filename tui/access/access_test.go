@@ -297,7 +297,7 @@ func TestCheckerAgainstSim(t *testing.T) {
 				t.Fatal(err)
 			}
 			var used time.Time
-			check := Checker(t.Context(), c, CheckerOptions{Used: func(at time.Time) { used = at }})
+			check := Checker(t.Context(), chk.Org{Client: c}, CheckerOptions{Used: func(at time.Time) { used = at }})
 			msg, ok := check()().(ResultMsg)
 			if !ok || msg.Scopes == nil || msg.Tokens == nil || (msg.Err != "") != tt.err || msg.At.IsZero() {
 				t.Fatalf("result %+v", msg)
@@ -311,7 +311,7 @@ func TestCheckerAgainstSim(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	c, _ := okta.New(t.Context(), okta.Credentials{OrgURL: srv.URL, Token: srv.Token("readonly")}, okta.Options{})
-	if msg := Checker(ctx, c, CheckerOptions{})()().(ResultMsg); msg.Err == "" || BannerFor(Result(msg)).Active() {
+	if msg := Checker(ctx, chk.Org{Client: c}, CheckerOptions{})()().(ResultMsg); msg.Err == "" || BannerFor(Result(msg)).Active() {
 		t.Fatalf("cancelled check: %+v", msg)
 	}
 }

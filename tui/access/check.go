@@ -8,8 +8,16 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	chk "github.com/dirdeck/dirdeck/access"
-	"github.com/dirdeck/dirdeck/okta"
 )
+
+// Org is the live org the checks run against: cmd hands over chk.Org, so
+// the pane never holds an Okta client itself.
+type Org interface {
+	CheckScopes(context.Context, chk.CheckOptions) (*chk.ScopeReport, error)
+	CheckTokens(context.Context, chk.TokenOptions) (*chk.TokenReport, error)
+	// ServerTime is the org's clock (okta.Client.ServerTime).
+	ServerTime() time.Time
+}
 
 // CheckerOptions configure Checker.
 type CheckerOptions struct {
@@ -27,7 +35,7 @@ type CheckerOptions struct {
 // runs the scope and token checks (a dozen small requests, through c's
 // rate-limit governor) off the UI goroutine and answers with a ResultMsg.
 // ctx is the dashboard's lifetime.
-func Checker(ctx context.Context, c *okta.Client, o CheckerOptions) func() tea.Cmd {
+func Checker(ctx context.Context, c Org, o CheckerOptions) func() tea.Cmd {
 	if o.Timeout <= 0 {
 		o.Timeout = time.Minute
 	}
@@ -40,9 +48,9 @@ func Checker(ctx context.Context, c *okta.Client, o CheckerOptions) func() tea.C
 	}
 }
 
-func run(ctx context.Context, c *okta.Client, o CheckerOptions) Result {
-	s, serr := chk.CheckScopes(ctx, c, o.Scopes)
-	t, terr := chk.CheckTokens(ctx, c, o.Tokens)
+func run(ctx context.Context, c Org, o CheckerOptions) Result {
+	s, serr := c.CheckScopes(ctx, o.Scopes)
+	t, terr := c.CheckTokens(ctx, o.Tokens)
 	r := Result{Scopes: s, Tokens: t, At: time.Now()}
 	if err := errors.Join(serr, terr); err != nil {
 		r.Err = err.Error()

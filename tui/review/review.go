@@ -28,7 +28,6 @@ import (
 
 	"github.com/dirdeck/dirdeck/internal/english"
 	"github.com/dirdeck/dirdeck/internal/textsafe"
-	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/plan"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/msgs"
@@ -141,10 +140,11 @@ func PlanActions(ctx context.Context, st *store.Store, who func() (plan.Identity
 	return a
 }
 
-// Identity returns who for PlanActions: the admin behind c (plan.WhoAmI),
-// asked on first use and remembered once known; a failure (the org was
-// unreachable, say) is asked again next time.
-func Identity(ctx context.Context, c *okta.Client, oauthClientID string) func() (plan.Identity, error) {
+// Identity returns who for PlanActions: the admin behind the credential,
+// asked of ask (cmd passes plan.WhoAmI on its client) on first use and
+// remembered once known; a failure (the org was unreachable, say) is asked
+// again next time.
+func Identity(ask func() (plan.Identity, error)) func() (plan.Identity, error) {
 	var mu gosync.Mutex
 	var known *plan.Identity
 	return func() (plan.Identity, error) {
@@ -153,7 +153,7 @@ func Identity(ctx context.Context, c *okta.Client, oauthClientID string) func() 
 		if known != nil {
 			return *known, nil
 		}
-		me, err := plan.WhoAmI(ctx, c, oauthClientID)
+		me, err := ask()
 		if err != nil {
 			return me, fmt.Errorf("identify the admin behind the credential: %w", err)
 		}

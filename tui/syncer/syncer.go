@@ -13,15 +13,22 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dirdeck/dirdeck/directory"
-	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/store"
 	dsync "github.com/dirdeck/dirdeck/sync"
 	"github.com/dirdeck/dirdeck/tui/msgs"
 )
 
+// Source runs one sync of the org into a store: cmd hands over
+// dsync.Source, so the runner never holds an Okta client itself.
+type Source interface {
+	Run(context.Context, *store.Store, dsync.Options) (directory.SyncRun, error)
+	// ServerTime is the org's clock (okta.Client.ServerTime).
+	ServerTime() time.Time
+}
+
 // Runner runs one sync at a time for one profile.
 type Runner struct {
-	c        *okta.Client
+	c        Source
 	st       *store.Store
 	interval time.Duration
 	now      func() time.Time
@@ -41,7 +48,7 @@ type Runner struct {
 
 // New makes a runner that syncs c's org into st every interval (0: only
 // on demand).
-func New(c *okta.Client, st *store.Store, interval time.Duration) *Runner {
+func New(c Source, st *store.Store, interval time.Duration) *Runner {
 	return &Runner{c: c, st: st, interval: interval, now: time.Now, ctx: context.Background()}
 }
 
@@ -111,7 +118,7 @@ func (r *Runner) run() {
 	r.mu.Lock()
 	ctx := r.ctx
 	r.mu.Unlock()
-	run, err := dsync.Run(ctx, r.c, r.st, dsync.Options{Progress: r.progress})
+	run, err := r.c.Run(ctx, r.st, dsync.Options{Progress: r.progress})
 	if err != nil {
 		r.deliver(msgs.SyncStateMsg{State: msgs.SyncFailed, Err: err.Error(), At: r.now()})
 		return

@@ -14,6 +14,7 @@ import (
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/store"
+	dsync "github.com/dirdeck/dirdeck/sync"
 	"github.com/dirdeck/dirdeck/tui/msgs"
 	"github.com/dirdeck/dirdeck/tui/syncer"
 )
@@ -48,7 +49,7 @@ func readOnly(srv *simtest.Server) string { return srv.ReadOnlyToken() }
 func TestRunnerSyncsAndReports(t *testing.T) {
 	srv, c, st := env(t, readOnly)
 
-	r := syncer.New(c, st, 0)
+	r := syncer.New(dsync.Source{Client: c}, st, 0)
 	var rec recorder
 	var succeeded []directory.SyncRun
 	r.OnSuccess = func(run directory.SyncRun, _ time.Time) { succeeded = append(succeeded, run) }
@@ -91,7 +92,7 @@ func TestRunnerRunsOneSyncAtATime(t *testing.T) {
 	// Slow the first answer so that the sync is surely still running when
 	// the second request comes.
 	srv.Sim.SetFaults([]oktasim.FaultRule{{Path: "/api/v1/users", Probability: 1, LatencyMS: 200}})
-	r := syncer.New(c, st, 0)
+	r := syncer.New(dsync.Source{Client: c}, st, 0)
 	if r.SyncNow() == nil {
 		t.Fatal("SyncNow did not start a sync")
 	}
@@ -103,7 +104,7 @@ func TestRunnerRunsOneSyncAtATime(t *testing.T) {
 
 func TestRunnerReportsFailure(t *testing.T) {
 	_, c, st := env(t, func(*simtest.Server) string { return "00revokedTokenNoLongerValid000000000000000" })
-	r := syncer.New(c, st, 0)
+	r := syncer.New(dsync.Source{Client: c}, st, 0)
 	var rec recorder
 	r.Attach(context.Background(), rec.send)
 	r.Start(context.Background())

@@ -13,7 +13,6 @@ import (
 
 	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/internal/textsafe"
-	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/msgs"
 	"github.com/dirdeck/dirdeck/tui/pane"
@@ -351,12 +350,17 @@ func (m *Model) renderJournal() []string {
 	f := filters[m.filter]
 	var shown []directory.Request
 	codes := map[errorKind]int{}
+	hints := map[errorKind]string{}
 	for _, r := range m.journal {
 		if f.match(r) {
 			shown = append(shown, r)
 		}
 		if r.ErrorCode != "" {
-			codes[errorKind{r.ErrorCode, r.Status, r.Method, r.Path}]++
+			k := errorKind{r.ErrorCode, r.Status, r.Method, r.Path}
+			codes[k]++
+			if hints[k] == "" {
+				hints[k] = r.Hint
+			}
 		}
 	}
 	run := m.journalRun
@@ -384,8 +388,9 @@ func (m *Model) renderJournal() []string {
 			return strings.Compare(a.method, b.method)
 		})
 		for _, k := range kinds {
-			// The request names the operation, so the hint can name its scope.
-			hint := (&okta.APIError{Method: k.method, Path: k.path, Status: k.status, ErrorCode: k.code}).Hint()
+			// The client wrote the hint with the entry (journals from
+			// before that have none, and show none).
+			hint := hints[k]
 			out = append(out, th.Error.Render(fmt.Sprintf("  %s (HTTP %d) ×%d", textsafe.Clean(k.code), k.status, codes[k]))+
 				"  "+textsafe.Clean(k.path)+th.Muted.Render(" — "+textsafe.Clean(hint)))
 		}
