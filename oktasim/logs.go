@@ -379,11 +379,17 @@ func (w *logWalk) peek() (ms int64, stored, ok bool) {
 	var sMS, nMS int64
 	var sOK, nOK bool
 	if !w.desc {
+		// Each stream ends at its own horizon: noise that has not happened
+		// yet must not hide stored events stamped after it (a burst of
+		// changes is stamped a millisecond apart and can run ahead of the
+		// clock), or a poll would stop short of them.
 		if w.pos.stored < uint64(len(l.events)) {
-			sMS, sOK = l.events[w.pos.stored].published, true
+			sMS = l.events[w.pos.stored].published
+			sOK = sMS < w.horizon(true)
 		}
 		if n != nil {
-			nMS, nOK = n.at(w.pos.noise), true
+			nMS = n.at(w.pos.noise)
+			nOK = nMS < w.horizon(false)
 		}
 		switch {
 		case sOK && (!nOK || sMS <= nMS):
@@ -393,7 +399,7 @@ func (w *logWalk) peek() (ms int64, stored, ok bool) {
 		default:
 			return 0, false, false
 		}
-		return ms, stored, ms < w.horizon(stored) && (!q.hasUntil || ms < q.until)
+		return ms, stored, !q.hasUntil || ms < q.until
 	}
 	if w.pos.stored > 0 {
 		sMS, sOK = l.events[w.pos.stored-1].published, true
