@@ -14,7 +14,9 @@ const (
 )
 
 // defaultTokenWindow is Okta's default idle window of an API token
-// (tokenWindow P30D): unused that long, it expires.
+// (tokenWindow P30D): unused that long, it expires. Source: the spec's
+// ApiToken example (tokenWindow: P30D) and the seed vendor docs' 30-day
+// idle expiry.
 const (
 	defaultTokenWindow   = "P30D"
 	defaultTokenWindowMS = 30 * day

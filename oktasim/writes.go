@@ -25,7 +25,8 @@ type groupProfileBody struct {
 // readGroupProfile decodes and validates a group profile body, answering
 // Okta's 400s itself; ok is false when it did. The body is the whole new
 // profile: attributes it leaves out are gone afterwards, as on Okta, whose
-// PUT replaces the profile rather than merging into it.
+// PUT replaces the profile rather than merging into it (spec: operation
+// replaceGroup, "Replaces the profile for a group with OKTA_GROUP type").
 func (c *call) readGroupProfile() (name, description string, custom *groupCustom, ok bool) {
 	var body groupProfileBody
 	dec := json.NewDecoder(http.MaxBytesReader(c.w, c.r.Body, 1<<20))
