@@ -100,6 +100,11 @@ func (e *engine) planDelta(snap *snapshot, ch *changes) *deltaPlan {
 			case eventUserDelete:
 				if uid := target(ev, targetUser); uid != "" {
 					p.deleteUsers = append(p.deleteUsers, uid)
+					for _, gid := range snap.groupsOfDeleted[uid] {
+						if ev.Published.After(newestMemberEvent[gid]) {
+							newestMemberEvent[gid] = ev.Published
+						}
+					}
 				}
 			}
 		}

@@ -47,6 +47,11 @@ type snapshot struct {
 	users  map[string]time.Time // id → lastUpdated; filled only without the System Log
 	groups map[string]directory.Group
 	apps   map[string]directory.App
+	// groupsOfDeleted holds the cached groups of each user the System Log
+	// says was deleted: deleting a user ends its memberships without a
+	// membership event, and the deletion explains those groups' new
+	// lastMembershipUpdated without listing their members again.
+	groupsOfDeleted map[string][]string
 }
 
 // changes is what the org reports since the cursors.
@@ -78,6 +83,9 @@ func (e *engine) incremental(ctx context.Context, run *directory.SyncRun, cur cu
 		if err := e.listAllUsers(ctx, ch); err != nil {
 			return err
 		}
+	}
+	if snap.groupsOfDeleted, err = e.cachedGroupsOfDeleted(ch); err != nil {
+		return err
 	}
 	plan := e.planDelta(snap, ch)
 	if err := e.relist(ctx, plan); err != nil {
@@ -122,6 +130,30 @@ func (e *engine) snapshot() (*snapshot, error) {
 		return nil, fmt.Errorf("read cache: %w", err)
 	}
 	return snap, nil
+}
+
+// cachedGroupsOfDeleted reads the cached groups of every user a
+// successful deletion event in ch names.
+func (e *engine) cachedGroupsOfDeleted(ch *changes) (map[string][]string, error) {
+	groups := map[string][]string{}
+	if !ch.logsOK {
+		return groups, nil
+	}
+	err := e.st.View(func(r *store.Reader) error {
+		for _, ev := range ch.logs {
+			if ev.EventType != eventUserDelete || !succeeded(ev) {
+				continue
+			}
+			if uid := target(ev, targetUser); uid != "" {
+				groups[uid] = r.GroupsOf(uid)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read cached groups of deleted users: %w", err)
+	}
+	return groups, nil
 }
 
 // cachedUserStamps reads every cached user's lastUpdated.

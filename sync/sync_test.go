@@ -333,3 +333,35 @@ func TestCancelledRequestsAreNotFailures(t *testing.T) {
 		t.Errorf("digest: %d cancelled, journal %d", d.Cancelled, cancelled)
 	}
 }
+
+// TestDeletedUserNeedsNoMemberRelist: Okta ends a deleted user's
+// memberships without a membership event, and each of its groups gets a
+// new lastMembershipUpdated. The deletion event explains them: the
+// incremental sync removes the memberships the cache holds instead of
+// listing every one of those groups' members again.
+func TestDeletedUserNeedsNoMemberRelist(t *testing.T) {
+	f := newFixture(t, oktasim.Options{Scenario: "S", Seed: 5}, "readonly")
+	f.Sync(t, dsync.Options{})
+	sim := f.Server.Sim
+	for round := 1; ; round++ {
+		if round > 2000 {
+			t.Fatal("churn deleted no user that belonged to a group in 2000 rounds")
+		}
+		res, err := sim.Churn(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, _ := f.cache()
+		sim.ResetStats()
+		f.Sync(t, dsync.Options{})
+		f.assertTruth(fmt.Sprintf("round %d", round))
+		after, _ := f.cache()
+		if res.ByKind["user.lifecycle.delete.initiated"] == 0 || after.Memberships >= before.Memberships {
+			continue
+		}
+		if n := sim.Stats().ByEndpoint["GET /api/v1/groups/{id}/users"]; n != 0 {
+			t.Fatalf("round %d: deleting a user in %d groups listed group members %d times", round, before.Memberships-after.Memberships, n)
+		}
+		return
+	}
+}
