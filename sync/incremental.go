@@ -48,9 +48,10 @@ type snapshot struct {
 	groups map[string]directory.Group
 	apps   map[string]directory.App
 	// groupsOfDeleted holds the cached groups of each user the System Log
-	// says was deleted: deleting a user ends its memberships without a
-	// membership event, and the deletion explains those groups' new
-	// lastMembershipUpdated without listing their members again.
+	// says was deleted: deleting a user ends its memberships (the sim logs
+	// no membership event for them; whether Okta does is not documented,
+	// and either way is handled), so the deletion explains those groups'
+	// new lastMembershipUpdated without listing their members again.
 	groupsOfDeleted map[string][]string
 }
 
