@@ -13,7 +13,7 @@ import (
 	"github.com/dirdeck/dirdeck/tui/internal/fixture"
 	"github.com/dirdeck/dirdeck/tui/pane/panetest"
 	"github.com/dirdeck/dirdeck/tui/table"
-	"github.com/dirdeck/dirdeck/tui/users"
+	"github.com/dirdeck/dirdeck/tui/userrows"
 )
 
 // drive runs cmd and every command its messages lead to, synchronously,
@@ -107,9 +107,9 @@ func BenchmarkFilter1M(b *testing.B) {
 	runtime.ReadMemStats(&before)
 	org := fixture.Generate(fixture.Options{Users: 1_000_000, Seed: 1})
 	rows := make([]table.Row, len(org.Users))
-	in := users.Interner{}
+	in := userrows.Interner{}
 	for i, u := range org.Users {
-		rows[i] = users.BuildRow(u, "", in)
+		rows[i] = userrows.Build(u, "", in)
 	}
 	org = nil
 	up := usersPane(m)

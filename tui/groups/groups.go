@@ -26,7 +26,7 @@ import (
 	"github.com/dirdeck/dirdeck/tui/pane"
 	"github.com/dirdeck/dirdeck/tui/staging"
 	"github.com/dirdeck/dirdeck/tui/table"
-	"github.com/dirdeck/dirdeck/tui/users"
+	"github.com/dirdeck/dirdeck/tui/userrows"
 )
 
 // Field-filter indices.
@@ -560,7 +560,7 @@ func (m *Model) targets() []table.Row {
 // the group are left out (adding them would be a no-op).
 func (m *Model) openPicker() tea.Cmd {
 	d := m.Detail
-	m.picker = staging.NewPicker("Add to "+textsafe.Clean(d.Info.Group.Name)+" — pick users", users.Columns(), users.Fields, "users", m.ctx.Theme)
+	m.picker = staging.NewPicker("Add to "+textsafe.Clean(d.Info.Group.Name)+" — pick users", userrows.Columns(), userrows.Fields, "users", m.ctx.Theme)
 	m.picker.SetSize(m.width, m.h, m.ctx.Theme)
 	rows := d.List.Table.Rows()
 	members := make(map[string]bool, rows.Len())
@@ -581,16 +581,16 @@ func (m *Model) openPicker() tea.Cmd {
 func pickerRows(s *store.Store, skip map[string]bool, per int) ([]table.Row, error) {
 	var (
 		rows  []table.Row
-		in    users.Interner
+		in    userrows.Interner
 		after string
 	)
-	begin := func() { rows, in, after = nil, users.Interner{}, "" }
+	begin := func() { rows, in, after = nil, userrows.Interner{}, "" }
 	step := func(r *store.Reader) (bool, error) {
 		n := 0
 		for u := range r.UsersAfter(after) {
 			after = u.ID
 			if !skip[u.ID] {
-				rows = append(rows, users.BuildRow(u, "", in))
+				rows = append(rows, userrows.Build(u, "", in))
 			}
 			if n++; n == per {
 				return false, nil
@@ -611,7 +611,7 @@ func (m *Model) addPicked(rows []table.Row) {
 	}
 	a := m.ctx.Area()
 	for _, r := range rows {
-		_ = a.Add(d.Info.Group, staging.Member{ID: r.Key, Name: r.Cells[users.ColName], Login: r.Cells[users.ColLogin]})
+		_ = a.Add(d.Info.Group, staging.Member{ID: r.Key, Name: r.Cells[userrows.ColName], Login: r.Cells[userrows.ColLogin]})
 	}
 	if len(rows) > 1 {
 		a.SetNote(fmt.Sprintf("staged + %d users for %s", len(rows), textsafe.Clean(d.Info.Group.Name)), false)

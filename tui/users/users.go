@@ -24,123 +24,8 @@ import (
 	"github.com/dirdeck/dirdeck/tui/pane"
 	"github.com/dirdeck/dirdeck/tui/staging"
 	"github.com/dirdeck/dirdeck/tui/table"
+	"github.com/dirdeck/dirdeck/tui/userrows"
 )
-
-// Columns of the users table.
-const (
-	ColName = iota
-	ColLogin
-	ColTitle
-	ColDept
-	ColStatus
-	ColLastLogin
-)
-
-// Field-filter indices into table.Row.Fields.
-const (
-	fName = iota
-	fLogin
-	fEmail
-	fTitle
-	fDept
-	fStatus
-	fGroup
-)
-
-// Fields maps the names accepted in "name:value" filters to Row.Fields.
-var Fields = map[string]int{
-	"name": fName, "login": fLogin, "email": fEmail, "mail": fEmail,
-	"title": fTitle, "dept": fDept, "department": fDept,
-	"status": fStatus, "group": fGroup, "groups": fGroup,
-}
-
-// Columns returns the users table's columns.
-func Columns() []table.Column {
-	return []table.Column{
-		{Title: "NAME", Width: 10, Flex: 3},
-		{Title: "LOGIN", Width: 10, Flex: 3},
-		{Title: "TITLE", Width: 6, Flex: 2},
-		{Title: "DEPARTMENT", Width: 6, Flex: 2},
-		{Title: "STATUS", Width: 13, Status: true},
-		{Title: "LAST LOGIN", Width: 10},
-	}
-}
-
-// Interner shares the cell values that repeat across a directory
-// (titles, departments, statuses, dates) between rows: a million users
-// hold a few hundred distinct departments. Filter fields are not interned:
-// table.NewRows copies them into its index. nil interns nothing.
-type Interner map[string]string
-
-func (in Interner) get(s string) string {
-	if in == nil {
-		return s
-	}
-	if v, ok := in[s]; ok {
-		return v
-	}
-	in[s] = s
-	return s
-}
-
-// neverSort is the sort keys of every never-logged-in user, shared.
-var neverSort = []string{ColLastLogin: " "}
-
-// BuildRow precomputes one user's table row: clean cells, the lowercase
-// haystack (name, login, email, title, department) and filter fields,
-// which are slices of the haystack so they cost no extra memory.
-// groupNames are the user's groups (lowercase, newline-joined) for
-// "group:" filters.
-func BuildRow(u directory.User, groupNames string, in Interner) table.Row {
-	name := textsafe.Clean(u.Name())
-	login := textsafe.Clean(u.Login)
-	email := textsafe.Clean(u.Email)
-	title := in.get(textsafe.Clean(u.Title))
-	dept := in.get(textsafe.Clean(u.Department))
-	status := in.get(textsafe.Clean(u.Status))
-	last, sortKeys := "never", neverSort
-	if u.LastLogin != nil {
-		// Dates sort as text; "never" gets a key that sorts before them.
-		last, sortKeys = in.get(u.LastLogin.UTC().Format(time.DateOnly)), nil
-	}
-	// The haystack is the searchable fields joined by newlines (fuzzy
-	// matches never cross them). Most logins are the e-mail address, so a
-	// duplicate e-mail is left out: less to scan per keystroke.
-	parts := []string{name, login, email, title, dept}
-	sameEmail := strings.EqualFold(email, login)
-	var hb strings.Builder
-	hb.Grow(len(name) + len(login) + len(email) + len(title) + len(dept) + 4)
-	var bounds [5][2]int
-	for i, p := range parts {
-		if i == 2 && sameEmail {
-			bounds[2] = bounds[1]
-			continue
-		}
-		if i > 0 {
-			hb.WriteByte('\n')
-		}
-		bounds[i][0] = hb.Len()
-		hb.WriteString(p)
-		bounds[i][1] = hb.Len()
-	}
-	raw := hb.String()
-	hay := strings.ToLower(raw)
-	// Fields are slices of the haystack, so they cost no memory. ToLower
-	// can change byte lengths (rarely, e.g. 'İ'); fall back to copies then.
-	part := func(i int) string {
-		if len(hay) == len(raw) {
-			return hay[bounds[i][0]:bounds[i][1]]
-		}
-		return strings.ToLower(parts[i])
-	}
-	return table.Row{
-		Key:      u.ID,
-		Cells:    []string{name, login, title, dept, status, last},
-		SortKeys: sortKeys,
-		Hay:      hay,
-		Fields:   []string{part(0), part(1), part(2), part(3), part(4), strings.ToLower(status), groupNames},
-	}
-}
 
 type keyMap struct {
 	Open, Back, Up, Down, AddGroup, Remove key.Binding
@@ -163,7 +48,7 @@ type Model struct {
 func New(ctx *pane.Context) *Model {
 	return &Model{
 		ctx:  ctx,
-		list: pane.NewList(Columns(), Fields, "users", "no users in the cache yet — sync first (s)", ctx.Theme),
+		list: pane.NewList(userrows.Columns(), userrows.Fields, "users", "no users in the cache yet — sync first (s)", ctx.Theme),
 		keys: keyMap{
 			Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
 			Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
@@ -214,9 +99,9 @@ func LoadFirst(s *store.Store, n int) (rows []table.Row, total int, err error) {
 	err = s.View(func(r *store.Reader) error {
 		total = r.Counts().Users
 		rows = make([]table.Row, 0, min(n, total))
-		in := Interner{}
+		in := userrows.Interner{}
 		for u := range r.Users() {
-			rows = append(rows, BuildRow(u, "", in))
+			rows = append(rows, userrows.Build(u, "", in))
 			if len(rows) == n {
 				break
 			}
@@ -278,10 +163,10 @@ func loadRows(s *store.Store, usersPer int) ([]table.Row, error) {
 func readRows(s *store.Store, usersPer int, begin func(total int), add func(batch []table.Row)) error {
 	var (
 		groupName map[string]string // id → lowercase name
-		in        Interner
+		in        userrows.Interner
 		after     string // last user id read
 	)
-	restart := func() { groupName, in, after = nil, Interner{}, "" }
+	restart := func() { groupName, in, after = nil, userrows.Interner{}, "" }
 	step := func(r *store.Reader) (bool, error) {
 		if groupName == nil {
 			groupName = map[string]string{}
@@ -305,7 +190,7 @@ func readRows(s *store.Store, usersPer int, begin func(total int), add func(batc
 					names = append(names, n)
 				}
 			}
-			rows[i] = BuildRow(batch[i], strings.Join(names, "\n"), in)
+			rows[i] = userrows.Build(batch[i], strings.Join(names, "\n"), in)
 		}
 		add(rows)
 		if len(batch) < usersPer {
@@ -523,7 +408,7 @@ type groupRow struct {
 func (m *Model) openDetail(id string) tea.Cmd {
 	title := id
 	if r, ok := m.list.Table.Selected(); ok && r.Key == id {
-		title = r.Cells[ColName]
+		title = r.Cells[userrows.ColName]
 	}
 	if m.detail != nil && m.detail.id == id {
 		title = m.detail.title

@@ -9,6 +9,7 @@ import (
 	"github.com/dirdeck/dirdeck/tui/internal/fixture"
 	"github.com/dirdeck/dirdeck/tui/pane/panetest"
 	"github.com/dirdeck/dirdeck/tui/table"
+	"github.com/dirdeck/dirdeck/tui/userrows"
 )
 
 func TestLoadRowsAndFieldFilters(t *testing.T) {
@@ -45,7 +46,7 @@ func TestLoadRowsAndFieldFilters(t *testing.T) {
 			t.Fatalf("row %d indexed in batches of 7 = %+v, in one = %+v", i, a, b)
 		}
 	}
-	if batched.Len() != index.Len() || len(table.Filter(batched, nil, table.ParseQuery("group:everyone", Fields))) != len(table.Filter(index, nil, table.ParseQuery("group:everyone", Fields))) {
+	if batched.Len() != index.Len() || len(table.Filter(batched, nil, table.ParseQuery("group:everyone", userrows.Fields))) != len(table.Filter(index, nil, table.ParseQuery("group:everyone", userrows.Fields))) {
 		t.Error("an index built in batches of 7 filters differently")
 	}
 	if index.Len() != len(rows) {
@@ -91,7 +92,7 @@ func TestLoadRowsAndFieldFilters(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
 			var got, want []string
-			for _, i := range table.Filter(index, nil, table.ParseQuery(tt.query, Fields)) {
+			for _, i := range table.Filter(index, nil, table.ParseQuery(tt.query, userrows.Fields)) {
 				got = append(got, rows[i].Key)
 			}
 			for _, u := range org.Users {
@@ -110,7 +111,7 @@ func TestLoadRowsAndFieldFilters(t *testing.T) {
 	}
 	// Free text reaches name, login, email, title and department.
 	for _, q := range []string{"mallory", "chief screen", "<script>", "franxois"} {
-		if len(table.Filter(index, nil, table.ParseQuery(q, Fields))) == 0 {
+		if len(table.Filter(index, nil, table.ParseQuery(q, userrows.Fields))) == 0 {
 			t.Errorf("free text %q matched nothing", q)
 		}
 	}
