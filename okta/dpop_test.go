@@ -1,7 +1,13 @@
 package okta
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	gosync "sync"
 	"testing"
 	"time"
 
@@ -108,5 +114,79 @@ func TestDPoPTokenRequestRetries(t *testing.T) {
 	}
 	if fmt.Sprint(answers) != "[400 503 503 400 200]" || !c.DPoPBound() {
 		t.Fatalf("token endpoint answers %v", answers)
+	}
+}
+
+// TestDPoPProofSignedAfterGovernorWait: the governor holds a request back
+// until the next rate-limit window, and its proof is signed after the
+// wait, not before (a proof signed before a long wait carries a stale
+// iat). The users bucket allows one request a window at the default 50%
+// share, and the sim clock is set three seconds before a window ends, so
+// the second page waits about three seconds.
+func TestDPoPProofSignedAfterGovernorWait(t *testing.T) {
+	sim := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 5, DPoP: true}).Sim
+	if err := sim.SetRateLimits(map[string]int{"/api/v1/users": 2}); err != nil {
+		t.Fatal(err)
+	}
+	intoWindow := time.Duration(sim.Now().UnixNano()) % time.Minute
+	sim.Advance((time.Minute - intoWindow - 3*time.Second + time.Minute) % time.Minute)
+
+	// The front records, for each users page, when it arrived and the
+	// iat of its proof.
+	type arrival struct {
+		at  time.Time
+		iat int64
+	}
+	var mu gosync.Mutex
+	var pages []arrival
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v1/users" {
+			a := arrival{at: time.Now()}
+			if parts := strings.Split(r.Header.Get("DPoP"), "."); len(parts) == 3 {
+				var claims struct {
+					IAT int64 `json:"iat"`
+				}
+				if b, err := base64.RawURLEncoding.DecodeString(parts[1]); err == nil && json.Unmarshal(b, &claims) == nil {
+					a.iat = claims.IAT
+				}
+			}
+			mu.Lock()
+			pages = append(pages, a)
+			mu.Unlock()
+		}
+		sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+
+	clients, err := sim.Clients()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := clients[0]
+	c, err := New(t.Context(), Credentials{OrgURL: front.URL, ClientID: sc.ClientID, PrivateKeyPEM: []byte(sc.PrivateKeyPEM), Scopes: sc.Scopes},
+		Options{BaseBackoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if err := c.ListUsers(t.Context(), Query{}, func(us []directory.User) error { n += len(us); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var waited int64
+	for _, e := range c.Journal() {
+		if e.Path == "/api/v1/users" {
+			waited = max(waited, e.WaitedMS)
+			if e.Status != http.StatusOK {
+				t.Errorf("users page answered %d %s", e.Status, e.ErrorCode)
+			}
+		}
+	}
+	if n == 0 || len(pages) < 2 || waited < 1500 {
+		t.Fatalf("%d users in %d pages, longest governor wait %d ms: the test did not make the governor wait", n, len(pages), waited)
+	}
+	for i, p := range pages {
+		if p.iat < p.at.Unix()-1 {
+			t.Errorf("page %d arrived at %d with a proof issued at %d: signed before the governor's wait", i+1, p.at.Unix(), p.iat)
+		}
 	}
 }
