@@ -13,6 +13,7 @@ import (
 	"github.com/dirdeck/dirdeck/internal/english"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/store"
+	dsync "github.com/dirdeck/dirdeck/sync"
 )
 
 // Journal states of an operation.
@@ -311,10 +312,13 @@ func Apply(ctx context.Context, st *store.Store, id string, opts ApplyOptions) (
 		groups = append(groups, gid)
 	}
 	slices.Sort(groups)
-	if err := Resync(ctx, st, c, groups, opts.Now); err != nil {
-		rep.ResyncError = err.Error()
-	} else {
-		rep.Resynced = groups
+	if len(groups) > 0 {
+		// Read back what was written, as a sync of those groups would.
+		if _, err := dsync.Groups(ctx, c, st, groups, dsync.Options{Now: opts.Now}); err != nil {
+			rep.ResyncError = err.Error()
+		} else {
+			rep.Resynced = groups
+		}
 	}
 
 	action, detail := ActionApplied, fmt.Sprintf("%d done, %d no-op", rep.Done, rep.Noop)
@@ -735,84 +739,6 @@ func ownLostCreate(named []directory.Group, base GroupBase, e JournalEntry, jour
 	ok := g.Type == directory.GroupTypeOkta && g.Name == base.Name && g.Description == base.Description &&
 		!created.Before(from.Add(-clockSkew)) && !created.After(to.Add(clockSkew))
 	return g, ok
-}
-
-// Resync reads groups back from Okta into the cache after an apply: each
-// group, its members, and the users of the apps assigned to it (a
-// membership change moves group-granted app assignments). It commits one
-// cache run (mode "plan"); apps the credential may not read are skipped.
-func Resync(ctx context.Context, st *store.Store, c *okta.Client, groupIDs []string, nowFn func() time.Time) error {
-	if len(groupIDs) == 0 {
-		return nil
-	}
-	if nowFn == nil {
-		nowFn = time.Now
-	}
-	run := directory.SyncRun{Mode: "plan", Started: nowFn().UTC(), Status: directory.RunOK}
-	apps := map[string]bool{}
-	if err := st.View(func(r *store.Reader) error {
-		for _, gid := range groupIDs {
-			for _, ag := range r.AppsOfGroup(gid) {
-				apps[ag.AppID] = true
-			}
-		}
-		return nil
-	}); err != nil {
-		return fmt.Errorf("resync: %w", err)
-	}
-	type groupState struct {
-		g       directory.Group
-		members []string
-	}
-	var groups []groupState
-	for _, gid := range groupIDs {
-		g, err := c.GetGroup(ctx, gid)
-		if err != nil {
-			return fmt.Errorf("resync group %s: %w", gid, err)
-		}
-		gs := groupState{g: g, members: []string{}}
-		if err := c.ListGroupMembers(ctx, gid, func(ids []string) error { gs.members = append(gs.members, ids...); return nil }); err != nil {
-			return fmt.Errorf("resync members of %s: %w", gid, err)
-		}
-		groups = append(groups, gs)
-	}
-	appIDs := make([]string, 0, len(apps))
-	for a := range apps {
-		appIDs = append(appIDs, a)
-	}
-	slices.Sort(appIDs)
-	appUsers := map[string][]directory.AppUser{}
-	for _, a := range appIDs {
-		var us []directory.AppUser
-		err := c.ListAppUsers(ctx, a, func(page []directory.AppUser) error { us = append(us, page...); return nil })
-		if okta.IsForbidden(err) {
-			run.Status = directory.RunPartial
-			run.Partial = append(run.Partial, directory.Partial{Resource: "app_users", Reason: err.Error()})
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("resync users of app %s: %w", a, err)
-		}
-		appUsers[a] = us
-	}
-	d, err := st.BeginIncremental()
-	if err != nil {
-		return fmt.Errorf("resync: %w", err)
-	}
-	for _, gs := range groups {
-		d.PutGroup(gs.g)
-		d.ReplaceMembers(gs.g.ID, gs.members)
-	}
-	for _, a := range appIDs {
-		if us, ok := appUsers[a]; ok {
-			d.ReplaceAppUsers(a, us)
-		}
-	}
-	run.Finished = nowFn().UTC()
-	if _, err := d.Commit(run, nil); err != nil {
-		return fmt.Errorf("resync: %w", err)
-	}
-	return nil
 }
 
 // sameOrg compares org URLs as dirdeck normalises them (scheme and host

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/store"
+	dsync "github.com/dirdeck/dirdeck/sync"
 )
 
 // writes counts the write requests to the org's API the sim served.
@@ -582,4 +584,60 @@ func (f *fixture) groupsNamed(t *testing.T, c *okta.Client, name string) []direc
 		t.Fatal(err)
 	}
 	return named
+}
+
+// TestApplyResyncForbiddenMembersIsPartial: when the read-back after the
+// writes gets a 403 on a target group's members, the apply still stands
+// and the cache is flagged partial on memberships — as a sync under the
+// same 403 flags it — keeping the group's cached members, instead of the
+// read-back failing or committing a run that claims a complete cache.
+func TestApplyResyncForbiddenMembersIsPartial(t *testing.T) {
+	f := newFixture(t)
+	tg := f.targets(t, 4)
+	rec := f.approved(t, Request{Title: "partial", Changes: []Change{{Group: tg.group.Name, Add: tg.outsiders[:2]}}})
+	ctx := context.Background()
+	kept := f.members(t, tg.group.ID)
+	forbid := []oktasim.FaultRule{{Method: "GET", Path: "/api/v1/groups/" + tg.group.ID + "/users*", Probability: 1, Status: 403}}
+	last := rec.Plan.Ops[len(rec.Plan.Ops)-1].Seq
+	rep, err := Apply(ctx, f.Store, rec.ID, ApplyOptions{Client: f.client(t, "superadmin"), AllowWrites: true,
+		Progress: func(op Op, _ string) {
+			if op.Seq == last {
+				f.Server.Sim.SetFaults(forbid) // after the drift check read the members
+			}
+		}})
+	if err != nil || rep.State != StateApplied || rep.ResyncError != "" || !slices.Equal(rep.Resynced, []string{tg.group.ID}) {
+		t.Fatalf("apply: %v %+v", err, rep)
+	}
+	var run directory.SyncRun
+	if err := f.Store.View(func(r *store.Reader) error { run, _ = r.CommittedRun(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	flagged := func(run directory.SyncRun) bool {
+		return run.Status == directory.RunPartial && len(run.Partial) == 1 &&
+			run.Partial[0].Resource == "memberships" && run.Partial[0].ErrorCode == "E0000006"
+	}
+	if run.Mode != dsync.ModeGroups || !flagged(run) {
+		t.Fatalf("committed run %s/%s partial %+v, want %s flagged partial on memberships", run.Mode, run.Status, run.Partial, dsync.ModeGroups)
+	}
+	if got := f.members(t, tg.group.ID); !maps.Equal(got, kept) {
+		t.Errorf("cached members of the forbidden group: %d, want the %d it had", len(got), len(kept))
+	}
+	if full := f.Sync(t, dsync.Options{Full: true}); !flagged(full) {
+		t.Errorf("a full sync under the same 403: %s partial %+v", full.Status, full.Partial)
+	}
+}
+
+// members returns a group's members in the cache.
+func (f *fixture) members(t *testing.T, gid string) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	if err := f.Store.View(func(r *store.Reader) error {
+		for uid := range r.MembersOf(gid) {
+			out[uid] = true
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

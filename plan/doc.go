@@ -62,7 +62,8 @@
 // repeating a done operation, and dirdeck's own earlier writes are not
 // mistaken for drift (the groups' stamps are re-read after each run).
 // Finally the affected groups, their members and the users of their apps
-// are read back into the cache.
+// are read back into the cache by package sync (sync.Groups), under the
+// sync's policy for a 403 (the cache is flagged partial, not failed).
 //
 // Every step — staged, approved, rejected, exported, imported, apply
 // started, applied, failed, refused — is appended to the audit log, a

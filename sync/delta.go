@@ -39,6 +39,14 @@ type deltaPlan struct {
 	deleteApps   []string
 }
 
+func newDeltaPlan() *deltaPlan {
+	return &deltaPlan{
+		members:   map[string][]string{},
+		appUsers:  map[string][]directory.AppUser{},
+		appGroups: map[string][]directory.AppGroup{},
+	}
+}
+
 // target returns the id of ev's first target of type typ.
 func target(ev okta.LogEvent, typ string) string {
 	for _, t := range ev.Targets {
@@ -74,11 +82,7 @@ func succeeded(ev okta.LogEvent) bool { return ev.Outcome == "" || ev.Outcome ==
 
 // planDelta compares the org's listings and log with the cache.
 func (e *engine) planDelta(snap *snapshot, ch *changes) *deltaPlan {
-	p := &deltaPlan{
-		members:   map[string][]string{},
-		appUsers:  map[string][]directory.AppUser{},
-		appGroups: map[string][]directory.AppGroup{},
-	}
+	p := newDeltaPlan()
 	// Events per group and app, and the newest membership event per group.
 	newestMemberEvent := map[string]time.Time{}
 	appUserEvents := map[string]bool{}

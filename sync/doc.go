@@ -23,8 +23,15 @@
 // little late is not missed; replaying an overlap is harmless because
 // events are applied in order and the last one for a pair wins.
 //
+// Groups is the third entry point: it reads a few named groups back (their
+// profiles, members and the users of their apps) after a plan apply wrote
+// to them, as one incremental batch recorded as a run of mode "plan".
+//
 // A 403 on one resource (apps without okta.apps.read, say) does not fail
 // the run: the resource is flagged partial, the cache keeps what it had for
 // it, and the run ends with status "partial". Any other error fails the
 // run; the previous generation stays current and the failure is recorded.
+// The same policy holds for Groups (whose failure is the caller's to
+// report), and a run that does not read a resource whole carries the
+// resource's partial flag over from the run before.
 package sync

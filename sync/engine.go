@@ -95,16 +95,13 @@ type ResourceProgress struct {
 // It returns the recorded run. The error is non-nil only when the run
 // failed; a run with partial data returns Status "partial" and no error.
 func Run(ctx context.Context, c *okta.Client, st *store.Store, opts Options) (directory.SyncRun, error) {
-	opts = opts.withDefaults()
-	e := &engine{c: c, st: st, opts: opts, journal: okta.NewJournal(), statsBefore: c.Stats()}
-	c.SetJournal(e.journal)
-
+	e := newEngine(c, st, opts)
 	mode, reason, cursors, err := e.chooseMode()
 	if err != nil {
 		return directory.SyncRun{}, err
 	}
 	e.progress.mode = mode
-	run := directory.SyncRun{Mode: mode, Reason: reason, Started: opts.Now().UTC()}
+	run := directory.SyncRun{Mode: mode, Reason: reason, Started: e.opts.Now().UTC()}
 	if mode == ModeFull {
 		err = e.full(ctx, &run)
 	} else {
@@ -121,6 +118,14 @@ func Run(ctx context.Context, c *okta.Client, st *store.Store, opts Options) (di
 		return run, err
 	}
 	return run, nil
+}
+
+// newEngine starts a run against c: the client's requests from now on
+// are journaled for the run's record.
+func newEngine(c *okta.Client, st *store.Store, opts Options) *engine {
+	e := &engine{c: c, st: st, opts: opts.withDefaults(), journal: okta.NewJournal(), statsBefore: c.Stats()}
+	c.SetJournal(e.journal)
+	return e
 }
 
 // engine is the state of one sync run.
