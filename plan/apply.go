@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -113,114 +114,196 @@ var (
 // ErrRefused, ErrDrift or ErrApplyFailed (with the report filled so far)
 // or is an I/O error of the cache.
 func Apply(ctx context.Context, st *store.Store, id string, opts ApplyOptions) (ApplyReport, error) {
+	a, err := loadApply(st, id, opts)
+	if err != nil || a.rec.State == StateApplied {
+		return a.rep, err
+	}
+	// Refusals: nothing below writes until every one has passed.
+	if err := a.refusals(ctx); err != nil {
+		return a.rep, err
+	}
+	live, err := a.drift(ctx)
+	if err != nil {
+		return a.rep, err
+	}
+	if err := a.fourEyes(ctx); err != nil {
+		return a.rep, err
+	}
+	if err := a.begin(live); err != nil {
+		return a.rep, err
+	}
+	failure, err := a.operations(ctx, live)
+	if err != nil {
+		return a.rep, err
+	}
+	return a.rep, a.finish(ctx, failure)
+}
+
+// applyRun is one Apply call, carried through its phases: refusals,
+// drift, four eyes, begin, operations and finish.
+type applyRun struct {
+	st      *store.Store
+	id      string
+	opts    ApplyOptions
+	rec     *Record
+	journal map[int]JournalEntry
+	rep     ApplyReport
+	// Set by refusals: the writing client and the approvals required.
+	c    *okta.Client
+	need int
+	// run is this apply's run number once it writes (begin), else 0.
+	run int
+	// touched are the groups written to, by this run or an earlier one.
+	touched map[string]bool
+}
+
+// loadApply reads plan id and its journal; a record that does not match
+// its hash is refused (and the refusal audited).
+func loadApply(st *store.Store, id string, opts ApplyOptions) (*applyRun, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	now := func() time.Time { return opts.Now().UTC().Truncate(time.Millisecond) }
-	rep := ApplyReport{ID: id, Results: []OpResult{}, Drift: []Drift{}, Resynced: []string{}}
-	refuse := func(err error) (ApplyReport, error) {
-		auditRefusal(st, id, opts.Actor, "apply: "+err.Error(), now())
-		return rep, err
-	}
+	a := &applyRun{st: st, id: id, opts: opts, rep: ApplyReport{ID: id, Results: []OpResult{}, Drift: []Drift{}, Resynced: []string{}}}
 	rec, err := Load(st, id)
 	if err != nil {
 		if errors.Is(err, ErrTampered) {
-			return refuse(fmt.Errorf("%w: %w", ErrRefused, err))
+			return a, a.refuse(fmt.Errorf("%w: %w", ErrRefused, err))
 		}
-		return rep, err
+		return a, err
 	}
-	rep.State = rec.State
-	journal, err := loadJournal(st, id)
-	if err != nil {
-		return rep, err
+	a.rec, a.rep.State = rec, rec.State
+	if a.journal, err = loadJournal(st, id); err != nil {
+		return a, err
 	}
-	run := 0 // this apply's run number, once it writes
-	fill := func() {
-		rep.Results = rep.Results[:0]
-		rep.Done, rep.Noop, rep.Failed, rep.Pending = 0, 0, 0, 0
-		for _, op := range rec.Plan.Ops {
-			res := OpResult{Op: op, State: OpPending}
-			if e, ok := journal[op.Seq]; ok {
-				res.State, res.Error = e.State, e.Error
-				res.Earlier = e.Run < run || run == 0
-			}
-			switch res.State {
-			case OpDone:
-				rep.Done++
-			case OpNoop:
-				rep.Noop++
-			case OpFailed:
-				rep.Failed++
-			default:
-				rep.Pending++
-			}
-			rep.Results = append(rep.Results, res)
-		}
-	}
-	fill()
+	a.fill()
+	return a, nil
+}
 
-	// Refusals: nothing below writes until every one has passed.
+// now is the journal and audit clock, to the millisecond.
+func (a *applyRun) now() time.Time { return a.opts.Now().UTC().Truncate(time.Millisecond) }
+
+// refuse audits a refusal and returns err.
+func (a *applyRun) refuse(err error) error {
+	auditRefusal(a.st, a.id, a.opts.Actor, "apply: "+err.Error(), a.now())
+	return err
+}
+
+// fill sets the report's results and counts from the journal.
+func (a *applyRun) fill() {
+	rep := &a.rep
+	rep.Results = rep.Results[:0]
+	rep.Done, rep.Noop, rep.Failed, rep.Pending = 0, 0, 0, 0
+	for _, op := range a.rec.Plan.Ops {
+		res := OpResult{Op: op, State: OpPending}
+		if e, ok := a.journal[op.Seq]; ok {
+			res.State, res.Error = e.State, e.Error
+			res.Earlier = e.Run < a.run || a.run == 0
+		}
+		switch res.State {
+		case OpDone:
+			rep.Done++
+		case OpNoop:
+			rep.Noop++
+		case OpFailed:
+			rep.Failed++
+		default:
+			rep.Pending++
+		}
+		rep.Results = append(rep.Results, res)
+	}
+}
+
+// refusals checks, with reads only, everything that refuses an apply
+// before the org is compared with the plan: the plan's state and
+// approvals, the profile's write switch, the credential's org and its
+// right to manage groups. A refusal is audited and wraps ErrRefused.
+// (An applied plan is Apply's to answer before this phase.)
+func (a *applyRun) refusals(ctx context.Context) error {
+	rec, id := a.rec, a.id
 	switch rec.State {
-	case StateApplied:
-		return rep, nil
 	case StateApproved, StateApplying, StateFailed:
 	case StateRejected:
-		return refuse(refused("plan %s was rejected", id))
+		return a.refuse(refused("plan %s was rejected", id))
 	default:
-		return refuse(refused("plan %s is not approved: %s%s", id, rec.ApprovalLine(), notCounted(rec)))
+		return a.refuse(refused("plan %s is not approved: %s%s", id, rec.ApprovalLine(), notCounted(rec)))
 	}
-	need := max(rec.Plan.ApprovalsRequired, opts.ApprovalsRequired, 1)
-	if n := len(rec.Approvals()); n < need {
-		return refuse(refused("plan %s has %d of the %d approvals this profile requires", id, n, need))
+	a.need = max(rec.Plan.ApprovalsRequired, a.opts.ApprovalsRequired, 1)
+	if n := len(rec.Approvals()); n < a.need {
+		return a.refuse(refused("plan %s has %d of the %d approvals this profile requires", id, n, a.need))
 	}
-	if !opts.AllowWrites {
-		return refuse(refused("writes to Okta are off for this profile: set allow_writes = true in it (DIRDECK_ALLOW_WRITES=1 for the environment configuration)"))
+	if !a.opts.AllowWrites {
+		return a.refuse(refused("writes to Okta are off for this profile: set allow_writes = true in it (DIRDECK_ALLOW_WRITES=1 for the environment configuration)"))
 	}
-	if opts.Client == nil {
-		return rep, errors.New("apply: no Okta client")
+	if a.opts.Client == nil {
+		return errors.New("apply: no Okta client")
 	}
-	c := opts.Client
-	if !sameOrg(rec.Plan.OrgURL, c.OrgURL()) {
-		return refuse(refused("plan %s was staged for %s; the credential is for %s", id, rec.Plan.OrgURL, c.OrgURL()))
+	a.c = a.opts.Client
+	if !sameOrg(rec.Plan.OrgURL, a.c.OrgURL()) {
+		return a.refuse(refused("plan %s was staged for %s; the credential is for %s", id, rec.Plan.OrgURL, a.c.OrgURL()))
 	}
-	if err := checkWriter(ctx, c, &rec.Plan); err != nil {
-		return refuse(err)
+	if err := checkWriter(ctx, a.c, &rec.Plan); err != nil {
+		return a.refuse(err)
 	}
+	return nil
+}
 
-	// Drift check and the live members of every target group.
-	live, drift, err := checkDrift(ctx, c, rec, journal)
+// drift compares the live org with the plan's base (checkDrift) and
+// returns every target group as read; the report lists the drift. Drift
+// stops the apply (audited, wrapping ErrDrift) unless all of it is
+// harmless and Rebase accepts it.
+func (a *applyRun) drift(ctx context.Context) (map[string]*liveGroup, error) {
+	live, drift, err := checkDrift(ctx, a.c, a.rec, a.journal)
 	if err != nil {
-		return rep, fmt.Errorf("drift check: %w", err)
+		return nil, fmt.Errorf("drift check: %w", err)
 	}
-	rep.Drift = drift
-	if len(drift) > 0 {
-		blocking := slices.ContainsFunc(drift, func(d Drift) bool { return d.Blocking })
-		if blocking || !opts.Rebase {
-			hint := "apply with rebase (--rebase) to accept membership changes made in Okta since staging"
-			if blocking {
-				hint = "stage a new plan against the current org"
-			}
-			auditRefusal(st, id, opts.Actor, fmt.Sprintf("apply: drift in %d places", len(drift)), now())
-			return rep, fmt.Errorf("%w: %s; %s", ErrDrift, english.Count(len(drift), "difference", "differences"), hint)
-		}
+	a.rep.Drift = drift
+	if err := driftVerdict(drift, a.opts.Rebase); err != nil {
+		auditRefusal(a.st, a.id, a.opts.Actor, fmt.Sprintf("apply: drift in %d places", len(drift)), a.now())
+		return nil, err
 	}
+	return live, nil
+}
 
-	// Four eyes, re-verified last: signatures, trust, and in the org who
-	// the author and approvers are and whether the approvers may approve.
-	if err := opts.Keys.verifyForApply(ctx, c, rec, need, now()); err != nil {
-		if errors.Is(err, ErrRefused) {
-			return refuse(err)
-		}
-		return rep, err
+// driftVerdict is nil when an apply may go on over drift: there is none,
+// or Rebase accepts it and none of it is blocking. Otherwise it wraps
+// ErrDrift with the way out.
+func driftVerdict(drift []Drift, rebase bool) error {
+	if len(drift) == 0 {
+		return nil
 	}
+	blocking := slices.ContainsFunc(drift, func(d Drift) bool { return d.Blocking })
+	if !blocking && rebase {
+		return nil
+	}
+	hint := "apply with rebase (--rebase) to accept membership changes made in Okta since staging"
+	if blocking {
+		hint = "stage a new plan against the current org"
+	}
+	return fmt.Errorf("%w: %s; %s", ErrDrift, english.Count(len(drift), "difference", "differences"), hint)
+}
 
-	run = 1
-	for _, e := range journal {
-		run = max(run, e.Run+1)
+// fourEyes re-verifies, last before the first write, the signatures and
+// their trust, and in the org who the author and approvers are and
+// whether the approvers may approve.
+func (a *applyRun) fourEyes(ctx context.Context) error {
+	err := a.opts.Keys.verifyForApply(ctx, a.c, a.rec, a.need, a.now())
+	if errors.Is(err, ErrRefused) {
+		return a.refuse(err)
 	}
-	rec, err = update(st, id, func(r *Record) error {
-		r.State, r.Updated, r.Error = StateApplying, now(), ""
-		if opts.Rebase {
+	return err
+}
+
+// begin numbers this run, marks the plan applying (with Rebase, the live
+// groups' stamps become the base drift is judged against) and audits the
+// start.
+func (a *applyRun) begin(live map[string]*liveGroup) error {
+	a.run = 1
+	for _, e := range a.journal {
+		a.run = max(a.run, e.Run+1)
+	}
+	rec, err := update(a.st, a.id, func(r *Record) error {
+		r.State, r.Updated, r.Error = StateApplying, a.now(), ""
+		if a.opts.Rebase {
 			for ref, g := range live {
 				if !g.created {
 					if r.Stamps == nil {
@@ -233,55 +316,62 @@ func Apply(ctx context.Context, st *store.Store, id string, opts ApplyOptions) (
 		return nil
 	})
 	if err != nil {
-		return rep, err
+		return err
 	}
-	rep.State = StateApplying
-	detail := fmt.Sprintf("run %d", run)
-	if opts.Rebase && len(drift) > 0 {
-		detail += fmt.Sprintf(", rebased over %d drifted items", len(drift))
+	a.rec, a.rep.State = rec, StateApplying
+	detail := fmt.Sprintf("run %d", a.run)
+	if a.opts.Rebase && len(a.rep.Drift) > 0 {
+		detail += fmt.Sprintf(", rebased over %d drifted items", len(a.rep.Drift))
 	}
-	if err := appendAudit(st, AuditEntry{Time: now(), Action: ActionApplyStarted, Actor: opts.Actor, PlanID: id, Hash: rec.Hash, Title: rec.Plan.Title, Detail: detail}); err != nil {
-		return rep, err
-	}
+	return appendAudit(a.st, AuditEntry{Time: a.now(), Action: ActionApplyStarted, Actor: a.opts.Actor, PlanID: a.id, Hash: rec.Hash, Title: rec.Plan.Title, Detail: detail})
+}
 
-	// The operations, in order, each journaled before and after.
-	var failure error
-	touched := map[string]bool{}
-	for _, op := range rec.Plan.Ops {
-		if e, ok := journal[op.Seq]; ok && (e.State == OpDone || e.State == OpNoop) {
+// operations performs the operations not yet done, in order, each
+// journaled before and after, and stops at the first that fails: failure
+// is that operation's error, err an error of the journal.
+func (a *applyRun) operations(ctx context.Context, live map[string]*liveGroup) (failure, err error) {
+	a.touched = map[string]bool{}
+	for _, op := range a.rec.Plan.Ops {
+		if e, ok := a.journal[op.Seq]; ok && (e.State == OpDone || e.State == OpNoop) {
 			if e.GroupID != "" {
-				touched[e.GroupID] = true
+				a.touched[e.GroupID] = true
 			}
 			continue
 		}
 		g := live[op.Group]
-		entry := JournalEntry{Seq: op.Seq, Run: run, GroupID: g.id}
-		state, err := applyOp(ctx, st, c, id, op, g, &entry, now)
-		entry.State, entry.Time = state, now()
+		entry := JournalEntry{Seq: op.Seq, Run: a.run, GroupID: g.id}
+		state, err := applyOp(ctx, a.st, a.c, a.id, op, g, &entry, a.now)
+		entry.State, entry.Time = state, a.now()
 		if err != nil {
 			entry.Error = err.Error()
 		}
-		if jerr := putJournal(st, id, entry); jerr != nil {
-			return rep, jerr
+		if jerr := putJournal(a.st, a.id, entry); jerr != nil {
+			return nil, jerr
 		}
-		journal[op.Seq] = entry
+		a.journal[op.Seq] = entry
 		if entry.GroupID != "" {
-			touched[entry.GroupID] = true
+			a.touched[entry.GroupID] = true
 		}
-		if opts.Progress != nil {
-			opts.Progress(op, state)
+		if a.opts.Progress != nil {
+			a.opts.Progress(op, state)
 		}
 		if err != nil {
 			failure = fmt.Errorf("operation %d (%s): %w", op.Seq, describe(op), err)
 			break
 		}
 	}
-	fill()
+	a.fill()
+	return failure, nil
+}
 
-	// Stamps after our own writes, so that resuming does not see drift.
+// finish records the outcome: the touched groups' stamps after our own
+// writes (so that resuming does not see drift), the plan's final state,
+// the groups read back into the cache, and the audit entry. The error
+// wraps ErrApplyFailed when an operation failed.
+func (a *applyRun) finish(ctx context.Context, failure error) error {
 	stamps := map[string]time.Time{}
-	for gid := range touched {
-		if g, err := c.GetGroup(ctx, gid); err == nil {
+	for gid := range a.touched {
+		if g, err := a.c.GetGroup(ctx, gid); err == nil {
 			stamps[gid] = g.LastMembershipUpdated.UTC()
 		}
 	}
@@ -289,8 +379,8 @@ func Apply(ctx context.Context, st *store.Store, id string, opts ApplyOptions) (
 	if failure != nil {
 		final = StateFailed
 	}
-	rec, err = update(st, id, func(r *Record) error {
-		r.State, r.Updated = final, now()
+	rec, err := update(a.st, a.id, func(r *Record) error {
+		r.State, r.Updated = final, a.now()
 		if failure != nil {
 			r.Error = failure.Error()
 		}
@@ -303,35 +393,38 @@ func Apply(ctx context.Context, st *store.Store, id string, opts ApplyOptions) (
 		return nil
 	})
 	if err != nil {
-		return rep, err
+		return err
 	}
-	rep.State = final
+	a.rec, a.rep.State = rec, final
+	a.readBack(ctx)
 
-	groups := make([]string, 0, len(touched))
-	for gid := range touched {
-		groups = append(groups, gid)
-	}
-	slices.Sort(groups)
-	if len(groups) > 0 {
-		// Read back what was written, as a sync of those groups would.
-		if _, err := dsync.Groups(ctx, c, st, groups, dsync.Options{Now: opts.Now}); err != nil {
-			rep.ResyncError = err.Error()
-		} else {
-			rep.Resynced = groups
-		}
-	}
-
+	rep := &a.rep
 	action, detail := ActionApplied, fmt.Sprintf("%d done, %d no-op", rep.Done, rep.Noop)
 	if failure != nil {
 		action, detail = ActionApplyFailed, fmt.Sprintf("%d done, %d no-op, %d failed, %d pending: %v", rep.Done, rep.Noop, rep.Failed, rep.Pending, failure)
 	}
-	if err := appendAudit(st, AuditEntry{Time: now(), Action: action, Actor: opts.Actor, PlanID: id, Hash: rec.Hash, Title: rec.Plan.Title, Detail: detail}); err != nil {
-		return rep, err
+	if err := appendAudit(a.st, AuditEntry{Time: a.now(), Action: action, Actor: a.opts.Actor, PlanID: a.id, Hash: rec.Hash, Title: rec.Plan.Title, Detail: detail}); err != nil {
+		return err
 	}
 	if failure != nil {
-		return rep, fmt.Errorf("%w: %w", ErrApplyFailed, failure)
+		return fmt.Errorf("%w: %w", ErrApplyFailed, failure)
 	}
-	return rep, nil
+	return nil
+}
+
+// readBack reads the touched groups back into the cache, as a sync of
+// those groups would; a failure is reported, not returned: the writes
+// stand and the next sync catches up.
+func (a *applyRun) readBack(ctx context.Context) {
+	if len(a.touched) == 0 {
+		return
+	}
+	groups := slices.Sorted(maps.Keys(a.touched))
+	if _, err := dsync.Groups(ctx, a.c, a.st, groups, dsync.Options{Now: a.opts.Now}); err != nil {
+		a.rep.ResyncError = err.Error()
+		return
+	}
+	a.rep.Resynced = groups
 }
 
 // describe names an operation for messages.
@@ -495,113 +588,146 @@ func firstExisting(p *Plan) string {
 // pending membership operations, and compares them with the plan's base
 // (or the stamps dirdeck recorded after its own writes).
 func checkDrift(ctx context.Context, c *okta.Client, rec *Record, journal map[int]JournalEntry) (map[string]*liveGroup, []Drift, error) {
-	p := &rec.Plan
 	live := map[string]*liveGroup{}
 	drift := []Drift{}
-	pendingOps := func(ref string) []Op {
-		var out []Op
-		for _, op := range p.Ops {
-			if op.Group != ref {
-				continue
-			}
-			if e, ok := journal[op.Seq]; ok && (e.State == OpDone || e.State == OpNoop) {
-				continue
-			}
-			out = append(out, op)
-		}
-		return out
-	}
-	for _, base := range p.Groups {
-		ops := pendingOps(base.Ref)
+	for _, base := range rec.Plan.Groups {
+		var g *liveGroup
+		var d []Drift
+		var err error
 		if base.Create {
-			g := &liveGroup{created: true, members: map[string]bool{}}
-			live[base.Ref] = g
-			e, journaled := createEntry(p, base.Ref, journal)
-			g.id = e.GroupID
-			if g.id == "" {
-				named, err := groupsNamed(ctx, c, base.Name, e, journaled)
-				if err != nil {
-					return nil, nil, err
-				}
-				if len(named) == 0 {
-					continue
-				}
-				own, ok := ownLostCreate(named, base, e, journaled)
-				if !ok {
-					drift = append(drift, Drift{Group: base.Ref, GroupName: base.Name, Blocking: true,
-						What: fmt.Sprintf("a group named %q now exists in Okta", base.Name)})
-					continue
-				}
-				g.id = own.ID
-			}
-			if err := readMembers(ctx, c, g); err != nil {
-				return nil, nil, err
-			}
-			continue
-		}
-		lg, err := c.GetGroup(ctx, base.Ref)
-		if okta.IsNotFound(err) {
-			drift = append(drift, Drift{Group: base.Ref, GroupName: base.Name, Blocking: true, What: "the group was deleted in Okta"})
-			continue
+			g, d, err = createdDrift(ctx, c, &rec.Plan, base, journal)
+		} else {
+			g, d, err = existingDrift(ctx, c, rec, base, journal)
 		}
 		if err != nil {
 			return nil, nil, err
 		}
-		g := &liveGroup{id: lg.ID, stamp: lg.LastMembershipUpdated.UTC(), members: map[string]bool{}}
-		live[base.Ref] = g
-		if lg.Type != directory.GroupTypeOkta {
-			drift = append(drift, Drift{Group: base.Ref, GroupName: base.Name, Blocking: true, What: fmt.Sprintf("the group is now %s", lg.Type)})
-			continue
+		if g != nil {
+			live[base.Ref] = g
 		}
-		for _, op := range ops {
-			if op.Kind == OpUpdate && (lg.Name != base.Name || lg.Description != base.Description) {
-				drift = append(drift, Drift{Group: base.Ref, GroupName: base.Name, Blocking: true,
-					What: fmt.Sprintf("the group's profile was edited in Okta (now %q, %q) under the plan's rename", lg.Name, lg.Description)})
-			}
-		}
-		// Only membership operations care about the members; a rename
-		// does not conflict with someone else's membership changes.
-		if !slices.ContainsFunc(ops, func(op Op) bool { return op.Kind == OpAdd || op.Kind == OpRemove }) {
-			continue
-		}
-		if err := readMembers(ctx, c, g); err != nil {
-			return nil, nil, err
-		}
-		baseStamp := base.LastMembershipUpdated
-		if t, ok := rec.Stamps[base.Ref]; ok {
-			baseStamp = t
-		}
-		if g.stamp.Equal(baseStamp) {
-			continue
-		}
-		if _, stamped := rec.Stamps[base.Ref]; !stamped && ownWritesExplain(p, base, journal, g) {
-			continue
-		}
-		same := 0
-		for _, op := range ops {
-			if op.Kind != OpAdd && op.Kind != OpRemove {
-				continue
-			}
-			if e, ok := journal[op.Seq]; ok && (e.State == OpStarted || e.State == OpFailed) {
-				continue // may have landed before failing: re-applied idempotently
-			}
-			if g.members[op.UserID] != op.BaseMember {
-				same++
-				now := "removed from"
-				if g.members[op.UserID] {
-					now = "added to"
-				}
-				drift = append(drift, Drift{Group: base.Ref, GroupName: base.Name,
-					What: fmt.Sprintf("%s was %s the group in Okta since staging (the plan's %s becomes a no-op)", op.Login, now, op.Kind)})
-			}
-		}
-		if same == 0 {
-			drift = append(drift, Drift{Group: base.Ref, GroupName: base.Name,
-				What: fmt.Sprintf("the group's membership changed in Okta since staging (%d members at staging, %d now; lastMembershipUpdated %s → %s)",
-					base.Members, len(g.members), directory.DigestTime(baseStamp), directory.DigestTime(g.stamp))})
-		}
+		drift = append(drift, d...)
 	}
 	return live, drift, nil
+}
+
+// pendingOps are the plan's operations on group ref not yet journaled
+// done or no-op.
+func pendingOps(p *Plan, ref string, journal map[int]JournalEntry) []Op {
+	var out []Op
+	for _, op := range p.Ops {
+		if op.Group != ref {
+			continue
+		}
+		if e, ok := journal[op.Seq]; ok && (e.State == OpDone || e.State == OpNoop) {
+			continue
+		}
+		out = append(out, op)
+	}
+	return out
+}
+
+// createdDrift reads a group the plan creates: once created (journaled,
+// or an earlier run's create whose answer was lost) its members; before,
+// that its name is still free (a group of that name is blocking drift).
+func createdDrift(ctx context.Context, c *okta.Client, p *Plan, base GroupBase, journal map[int]JournalEntry) (*liveGroup, []Drift, error) {
+	g := &liveGroup{created: true, members: map[string]bool{}}
+	e, journaled := createEntry(p, base.Ref, journal)
+	g.id = e.GroupID
+	if g.id == "" {
+		named, err := groupsNamed(ctx, c, base.Name, e, journaled)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(named) == 0 {
+			return g, nil, nil
+		}
+		own, ok := ownLostCreate(named, base, e, journaled)
+		if !ok {
+			return g, []Drift{{Group: base.Ref, GroupName: base.Name, Blocking: true,
+				What: fmt.Sprintf("a group named %q now exists in Okta", base.Name)}}, nil
+		}
+		g.id = own.ID
+	}
+	if err := readMembers(ctx, c, g); err != nil {
+		return nil, nil, err
+	}
+	return g, nil, nil
+}
+
+// existingDrift reads a group the plan changes: gone, no longer an
+// OKTA_GROUP, or its profile edited under the plan's rename is blocking
+// drift; with membership operations pending its members are read and
+// compared (membershipDrift).
+func existingDrift(ctx context.Context, c *okta.Client, rec *Record, base GroupBase, journal map[int]JournalEntry) (*liveGroup, []Drift, error) {
+	ops := pendingOps(&rec.Plan, base.Ref, journal)
+	lg, err := c.GetGroup(ctx, base.Ref)
+	if okta.IsNotFound(err) {
+		return nil, []Drift{{Group: base.Ref, GroupName: base.Name, Blocking: true, What: "the group was deleted in Okta"}}, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	g := &liveGroup{id: lg.ID, stamp: lg.LastMembershipUpdated.UTC(), members: map[string]bool{}}
+	if lg.Type != directory.GroupTypeOkta {
+		return g, []Drift{{Group: base.Ref, GroupName: base.Name, Blocking: true, What: fmt.Sprintf("the group is now %s", lg.Type)}}, nil
+	}
+	var drift []Drift
+	for _, op := range ops {
+		if op.Kind == OpUpdate && (lg.Name != base.Name || lg.Description != base.Description) {
+			drift = append(drift, Drift{Group: base.Ref, GroupName: base.Name, Blocking: true,
+				What: fmt.Sprintf("the group's profile was edited in Okta (now %q, %q) under the plan's rename", lg.Name, lg.Description)})
+		}
+	}
+	// Only membership operations care about the members; a rename
+	// does not conflict with someone else's membership changes.
+	if !slices.ContainsFunc(ops, func(op Op) bool { return op.Kind == OpAdd || op.Kind == OpRemove }) {
+		return g, drift, nil
+	}
+	if err := readMembers(ctx, c, g); err != nil {
+		return nil, nil, err
+	}
+	return g, append(drift, membershipDrift(rec, base, ops, journal, g)...), nil
+}
+
+// membershipDrift compares a group's live members with the plan's base:
+// nothing when its lastMembershipUpdated is the base's (or the stamp
+// recorded after dirdeck's own writes) or dirdeck's journaled writes
+// explain the change; else each pending operation whose user moved, or
+// the change as a whole. All of it is harmless (Rebase accepts it).
+func membershipDrift(rec *Record, base GroupBase, ops []Op, journal map[int]JournalEntry, g *liveGroup) []Drift {
+	baseStamp := base.LastMembershipUpdated
+	if t, ok := rec.Stamps[base.Ref]; ok {
+		baseStamp = t
+	}
+	if g.stamp.Equal(baseStamp) {
+		return nil
+	}
+	if _, stamped := rec.Stamps[base.Ref]; !stamped && ownWritesExplain(&rec.Plan, base, journal, g) {
+		return nil
+	}
+	var drift []Drift
+	for _, op := range ops {
+		if op.Kind != OpAdd && op.Kind != OpRemove {
+			continue
+		}
+		if e, ok := journal[op.Seq]; ok && (e.State == OpStarted || e.State == OpFailed) {
+			continue // may have landed before failing: re-applied idempotently
+		}
+		if g.members[op.UserID] != op.BaseMember {
+			now := "removed from"
+			if g.members[op.UserID] {
+				now = "added to"
+			}
+			drift = append(drift, Drift{Group: base.Ref, GroupName: base.Name,
+				What: fmt.Sprintf("%s was %s the group in Okta since staging (the plan's %s becomes a no-op)", op.Login, now, op.Kind)})
+		}
+	}
+	if len(drift) == 0 {
+		drift = append(drift, Drift{Group: base.Ref, GroupName: base.Name,
+			What: fmt.Sprintf("the group's membership changed in Okta since staging (%d members at staging, %d now; lastMembershipUpdated %s → %s)",
+				base.Members, len(g.members), directory.DigestTime(baseStamp), directory.DigestTime(g.stamp))})
+	}
+	return drift
 }
 
 // ownWritesExplain reports whether a group's membership change since
