@@ -12,8 +12,20 @@ const module = "github.com/dirdeck/dirdeck/"
 // tuiImports is what each package under tui imports directly (not its
 // tests), by import path, from go list.
 func tuiImports(t *testing.T) map[string][]string {
+	return goList(t, `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`)
+}
+
+// tuiDeps is what each package under tui depends on, directly or not
+// (not its tests).
+func tuiDeps(t *testing.T) map[string][]string {
+	return goList(t, `{{.ImportPath}}{{range .Deps}} {{.}}{{end}}`)
+}
+
+// goList runs go list with format (a package's import path, then a list
+// of import paths) over the packages under tui.
+func goList(t *testing.T, format string) map[string][]string {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, module+"tui/...").Output()
+	out, err := exec.Command("go", "list", "-f", format, module+"tui/...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
@@ -67,5 +79,31 @@ func TestNoPaneImportsAnotherPane(t *testing.T) {
 				t.Errorf("pane %s imports pane %s", p, other)
 			}
 		}
+	}
+}
+
+// planUsers are the tui packages that may depend on plan: the root (it
+// submits what is staged), the staging area itself, the panes that stage
+// (they are handed the area by tui.New) and the Review pane, which shows
+// and approves plans.
+var planUsers = []string{"tui", "tui/staging", "tui/users", "tui/groups", "tui/review"}
+
+// TestStagingIsOptIn: the staging area (and with it plan) reaches only
+// the panes that stage. pane.Context does not carry it, so a pane that
+// only browses, and what all panes share, build without plan.
+func TestStagingIsOptIn(t *testing.T) {
+	const plan = module + "plan"
+	deps := tuiDeps(t)
+	for pkg, ds := range deps {
+		if slices.Contains(planUsers, strings.TrimPrefix(pkg, module)) {
+			continue
+		}
+		if slices.Contains(ds, plan) {
+			t.Errorf("%s depends on %s; only %v may", pkg, plan, planUsers)
+		}
+	}
+	// Guard the guard: the panes that stage do depend on it.
+	if !slices.Contains(deps[module+"tui/groups"], plan) {
+		t.Errorf("tui/groups does not depend on plan: is the list of dependencies right?")
 	}
 }

@@ -127,12 +127,12 @@ func claimed(p pane.Pane, press tea.KeyPressMsg) bool {
 // globalHelp is the dashboard's own keys for the action menu, grouped
 // in columns: moving between panes, and what the session can do (no s or
 // S where it cannot).
-func (k *keyMap) globalHelp(ctx *pane.Context) [][]key.Binding {
+func (k *keyMap) globalHelp(ctx *pane.Context, staging bool) [][]key.Binding {
 	actions := []key.Binding{k.Palette}
 	if !ctx.NoSync {
 		actions = append(actions, k.Sync)
 	}
-	if !ctx.NoStaging {
+	if staging {
 		actions = append(actions, k.Submit)
 	}
 	return [][]key.Binding{

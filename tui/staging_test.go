@@ -14,6 +14,7 @@ import (
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/internal/fixture"
 	"github.com/dirdeck/dirdeck/tui/review"
+	"github.com/dirdeck/dirdeck/tui/staging"
 )
 
 // author is the admin the tests submit plans as.
@@ -72,11 +73,11 @@ func TestStageAndSubmitFromTheUI(t *testing.T) {
 	sales := groupNamed(t, org, "Dept - Sales")
 	newcomer := outsider(t, org, sales.ID)
 	h := start(t, 120, 40, Options{Store: st, Theme: "no-color", ReadOnly: true, Demo: true,
-		Identity: func() (plan.Identity, error) { return author, nil }, ApprovalsRequired: 1,
-		FlagAdmins: func(p *plan.Plan) error {
-			p.Warnings = append(p.Warnings, "admin check ran")
-			return nil
-		}})
+		Staging: staging.Options{Who: func() (plan.Identity, error) { return author, nil }, ApprovalsRequired: 1,
+			FlagAdmins: func(p *plan.Plan) error {
+				p.Warnings = append(p.Warnings, "admin check ran")
+				return nil
+			}}})
 	h.openGroup(sales.Name)
 
 	// The first two members, marked and removed.
@@ -107,7 +108,7 @@ func TestStageAndSubmitFromTheUI(t *testing.T) {
 	h.typeText("Sales in Europe")
 	h.keys("enter")
 	// huh finishes a form on a message of its own after the last enter
-	h.waitUntil("the edit staged", func(m *Model) bool { return m.ctx.Staging.Count() == 4 })
+	h.waitUntil("the edit staged", func(m *Model) bool { return m.area.Count() == 4 })
 	f = ansi.Strip(h.frame())
 	for _, want := range []string{"~ name: Dept - Sales → Dept - Sales EMEA", "~ description: Sales in Europe", "4 staged changes (+1 -2 ~1)"} {
 		if !strings.Contains(f, want) {
@@ -180,7 +181,7 @@ func (h *harness) waitFrame(text string) {
 func (h *harness) stagedCount() int {
 	h.t.Helper()
 	var n int
-	h.waitUntil("staged count", func(m *Model) bool { n = m.ctx.Staging.Count(); return true })
+	h.waitUntil("staged count", func(m *Model) bool { n = m.area.Count(); return true })
 	return n
 }
 
@@ -222,26 +223,26 @@ func TestStagingRefusals(t *testing.T) {
 			h.keys("enter")
 			h.waitFrame("┃ Description")
 			h.keys("enter")
-			h.waitUntil("the edit staged", func(m *Model) bool { return m.ctx.Staging.Count() == 1 })
+			h.waitUntil("the edit staged", func(m *Model) bool { return m.area.Count() == 1 })
 			h.keys("S", "enter", "enter")
-			h.waitUntil("refusal", func(m *Model) bool { _, isErr := m.ctx.Staging.Note(); return isErr })
+			h.waitUntil("refusal", func(m *Model) bool { _, isErr := m.area.Note(); return isErr })
 		}, `refused: cannot rename "Project Apollo" to "Admins": another group has that name`},
 		{"no identity", func(h *harness, org *fixture.Org) {
 			h.openGroup("Project Apollo")
 			h.keys("d", "S", "enter", "enter")
-			h.waitUntil("refusal", func(m *Model) bool { _, isErr := m.ctx.Staging.Note(); return isErr })
+			h.waitUntil("refusal", func(m *Model) bool { _, isErr := m.area.Note(); return isErr })
 		}, "failed: identify the admin: offline"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st, org := stagingOrg(t)
 			h := start(t, 120, 40, Options{Store: st, Theme: "no-color",
-				Identity: func() (plan.Identity, error) {
+				Staging: staging.Options{Who: func() (plan.Identity, error) {
 					if strings.HasPrefix(tt.name, "no identity") {
 						return plan.Identity{}, errors.New("identify the admin: offline")
 					}
 					return author, nil
-				}})
+				}}})
 			tt.do(h, org)
 			f := ansi.Strip(h.frame())
 			if !strings.Contains(f, tt.want) {
@@ -259,14 +260,14 @@ func TestStagingRefusals(t *testing.T) {
 func TestCreateGroupFromTheUI(t *testing.T) {
 	st, _ := stagingOrg(t)
 	h := start(t, 100, 30, Options{Store: st, Theme: "no-color",
-		Identity: func() (plan.Identity, error) { return author, nil }})
+		Staging: staging.Options{Who: func() (plan.Identity, error) { return author, nil }}})
 	h.keys("3", "n")
 	h.typeText("Project Zeus")
 	h.keys("enter")
 	h.waitFrame("┃ Description")
 	h.typeText("Zeus launch team")
 	h.keys("enter")
-	h.waitUntil("the group staged", func(m *Model) bool { return m.ctx.Staging.Count() == 1 })
+	h.waitUntil("the group staged", func(m *Model) bool { return m.area.Count() == 1 })
 	if f := ansi.Strip(h.frame()); !strings.Contains(f, "+ create group Project Zeus — Zeus launch team") {
 		t.Errorf("the staged group is not shown above the list:\n%s", f)
 	}
@@ -274,7 +275,7 @@ func TestCreateGroupFromTheUI(t *testing.T) {
 	h.keys("n")
 	h.typeText("Admins")
 	h.keys("enter", "enter")
-	h.waitUntil("the refusal", func(m *Model) bool { _, isErr := m.ctx.Staging.Note(); return isErr })
+	h.waitUntil("the refusal", func(m *Model) bool { _, isErr := m.area.Note(); return isErr })
 	if f := ansi.Strip(h.frame()); !strings.Contains(f, `refused: cannot create group "Admins": a group with that name exists`) {
 		t.Errorf("taken name not refused:\n%s", f)
 	}
@@ -305,7 +306,7 @@ func TestStageFromAUsersDetail(t *testing.T) {
 		t.Fatalf("the user's first group %q is %s; pick another user", first.Name, first.Type)
 	}
 	h := start(t, 120, 40, Options{Store: st, Theme: "no-color",
-		Identity: func() (plan.Identity, error) { return author, nil }})
+		Staging: staging.Options{Who: func() (plan.Identity, error) { return author, nil }}})
 	h.keys("2", "/")
 	h.typeText(u.Login)
 	h.keys("enter", "enter")

@@ -26,7 +26,6 @@ import (
 
 	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/internal/textsafe"
-	"github.com/dirdeck/dirdeck/plan"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/themes"
 	accesspane "github.com/dirdeck/dirdeck/tui/access"
@@ -52,7 +51,8 @@ type Options struct {
 	Bundle   bool // a replayed support bundle: shows the BUNDLE badge
 	ReadOnly bool // shows READ-ONLY instead of WRITE
 	// NoStaging is a session that cannot submit plans (a support bundle,
-	// a read-only snapshot): staging keys are neither offered nor taken.
+	// a read-only snapshot): there is no staging area, and staging keys
+	// are neither offered nor taken.
 	NoStaging bool
 	// SnapshotAt is when the cache's snapshot was taken (a support
 	// bundle): the header shows its age instead of the last sync's.
@@ -86,18 +86,11 @@ type Options struct {
 	// Review does the Review pane's approvals and applies; nil actions are
 	// not available (the pane says so).
 	Review review.Actions
-	// Identity is the admin who submits staged group changes as a plan
-	// (review.Identity); nil: staging works but submitting says it is not
-	// available. ApprovalsRequired is stamped into submitted plans.
-	Identity          func() (plan.Identity, error)
-	ApprovalsRequired int
-	// Keys sign the plans submitted from the staging area (reviews are
-	// signed by Review's actions).
-	Keys plan.Keys
-	// FlagAdmins adds a submitted plan's live warnings before it is hashed:
-	// the admins it touches and the group rules that manage its groups
-	// (plan.FlagAdmins and plan.FlagRules); nil skips the checks.
-	FlagAdmins func(p *plan.Plan) error
+	// Staging is what submitting staged group changes as a plan needs
+	// (the admin, approvals, signing keys, live warnings); the dashboard
+	// fills in OrgURL and Now. With Staging.Who nil, staging works but
+	// submitting says it is not available.
+	Staging staging.Options
 	// Now is the clock (tests inject a fixed one); nil = time.Now.
 	Now func() time.Time
 	// LookupEnv reads NO_COLOR; nil = os.LookupEnv.
@@ -132,6 +125,9 @@ type Model struct {
 	message   string // one-shot footer message (palette errors, sync unavailable)
 	spin      spinner.Model
 	themeAuto bool
+	// area holds the group changes staged in the panes that stage until
+	// they are submitted as a plan; nil when the session cannot submit.
+	area *staging.Area
 	// submit is the form S opens over the active pane.
 	submit *staging.Submit
 	// stagingShown is whether the staging line is laid out.
@@ -171,12 +167,17 @@ func New(o Options) (*Model, error) {
 	}
 	ctx := &pane.Context{
 		Store: o.Store, Theme: th, Profile: o.Profile, OrgURL: o.OrgURL,
-		Demo: o.Demo, ReadOnly: o.ReadOnly, Now: o.Now, NoStaging: o.NoStaging, NoSync: o.SyncNow == nil,
-		Staging: staging.New(staging.Options{Who: o.Identity, OrgURL: o.OrgURL, ApprovalsRequired: o.ApprovalsRequired,
-			Keys: o.Keys, FlagAdmins: o.FlagAdmins, Now: o.Now}),
+		Demo: o.Demo, ReadOnly: o.ReadOnly, Now: o.Now, NoSync: o.SyncNow == nil,
+	}
+	var area *staging.Area
+	if !o.NoStaging {
+		so := o.Staging
+		so.OrgURL, so.Now = o.OrgURL, o.Now
+		area = staging.New(so)
 	}
 	m := &Model{
 		ctx:       ctx,
+		area:      area,
 		opts:      o,
 		keys:      defaultKeys(),
 		help:      help.New(),
@@ -186,11 +187,12 @@ func New(o Options) (*Model, error) {
 		width:     80,
 		height:    24,
 	}
-	// Adding a pane: implement pane.Pane in a sub-package and list it here.
+	// Adding a pane: implement pane.Pane in a sub-package and list it here;
+	// a pane that stages group changes is handed the staging area.
 	m.panes = []pane.Pane{
 		overview.New(ctx),
-		users.New(ctx),
-		groups.New(ctx),
+		users.New(ctx, area),
+		groups.New(ctx, area),
 		apps.New(ctx),
 		syncs.New(ctx),
 		accesspane.New(ctx, o.AccessCheck),
@@ -368,7 +370,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	_, cmd := m.update(msg)
 	// The staging line comes and goes with staged changes; the panes get
 	// the height it takes or gives back.
-	if shown := m.ctx.Staging.Active(); shown != m.stagingShown {
+	if shown := m.area != nil && m.area.Active(); shown != m.stagingShown {
 		m.stagingShown = shown
 		m.layout()
 	}
@@ -450,7 +452,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.spin, cmd = m.spin.Update(msg)
 		return m, cmd
 	case staging.SubmittedMsg:
-		m.ctx.Staging.Submitted(msg)
+		if m.area != nil {
+			m.area.Submitted(msg)
+		}
 		cmds := []tea.Cmd{m.broadcast(msg)}
 		if msg.Err == nil {
 			// The new plan is what the admin wants to see next.
@@ -513,7 +517,9 @@ func (m *Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.paletteKey(k)
 	}
 	m.message = ""
-	m.ctx.Staging.ClearNote()
+	if m.area != nil {
+		m.area.ClearNote()
+	}
 	if m.submit != nil {
 		done, cmd := m.submit.Update(k, m.ctx.Store)
 		if done {
@@ -614,7 +620,7 @@ func (m *Model) menuView() string {
 		}
 	}
 	title := th.Title.Render(m.panes[m.active].Title()+" actions") + th.Muted.Render("  ↑/↓ choose · enter run · esc close")
-	global := m.keys.globalHelp(m.ctx)
+	global := m.keys.globalHelp(m.ctx, m.area != nil)
 	if m.opts.SwitchProfile != nil && len(m.opts.Profiles) > 0 {
 		// Where switching is in place (the demo's second admin), it is
 		// part of what one can do here; it sits with the pane switches,
@@ -642,16 +648,16 @@ func (m *Model) switchTo(i int) {
 
 // openSubmit opens the form that submits (or discards) what is staged.
 func (m *Model) openSubmit() tea.Cmd {
-	if m.ctx.NoStaging {
+	if m.area == nil {
 		m.message = "staging is not available in this session"
 		return nil
 	}
-	if m.ctx.Staging.Count() == 0 {
+	if m.area.Count() == 0 {
 		m.message = "nothing staged — stage group changes in :groups (space d a e n) or a user's detail (g d)"
 		return nil
 	}
 	m.fullHelp = false
-	m.submit = staging.NewSubmit(m.ctx.Staging, m.width, max(m.height-m.chrome(), 3))
+	m.submit = staging.NewSubmit(m.area, m.width, max(m.height-m.chrome(), 3))
 	return m.submit.Init()
 }
 
@@ -760,7 +766,7 @@ func (m *Model) View() tea.View {
 	b.WriteString(fitBlock(body, m.width, bodyH))
 	b.WriteByte('\n')
 	if m.stagingShown {
-		b.WriteString(ansi.TruncateWc(m.ctx.Staging.StatusLine(th, m.width), m.width, ""))
+		b.WriteString(ansi.TruncateWc(m.area.StatusLine(th, m.width), m.width, ""))
 		b.WriteByte('\n')
 	}
 	b.WriteString(m.footer())

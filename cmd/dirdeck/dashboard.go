@@ -26,6 +26,7 @@ import (
 	"github.com/dirdeck/dirdeck/tui"
 	accesspane "github.com/dirdeck/dirdeck/tui/access"
 	"github.com/dirdeck/dirdeck/tui/review"
+	"github.com/dirdeck/dirdeck/tui/staging"
 	"github.com/dirdeck/dirdeck/tui/syncer"
 )
 
@@ -118,8 +119,7 @@ func openDashboard(ctx context.Context, profile, theme string) (next string, err
 		me.Key = fp // the audit trail names the key this admin works with
 		return me, err
 	}
-	o.Identity, o.ApprovalsRequired = who, r.Profile.ApprovalsRequired
-	o.FlagAdmins = flagHook(ctx, c)
+	o.Staging = staging.Options{Who: who, ApprovalsRequired: r.Profile.ApprovalsRequired, FlagAdmins: flagHook(ctx, c)}
 	// Plans and reviews made in the TUI are signed like the CLI's; a key
 	// that cannot be loaded (ssh-agent not running, say) is logged, and
 	// signing then refuses where allowed_signers requires it.
@@ -130,7 +130,7 @@ func openDashboard(ctx context.Context, profile, theme string) (next string, err
 	if err := loadSigner(r.Profile, &keys); err != nil {
 		logger.Warn("load signing key", "err", err)
 	}
-	o.Keys = keys
+	o.Staging.Keys = keys
 	o.Review = review.PlanActions(ctx, st, who, plan.ApplyOptions{
 		Client: c, AllowWrites: r.Profile.AllowWrites, ApprovalsRequired: r.Profile.ApprovalsRequired, Keys: keys,
 	})
@@ -208,8 +208,10 @@ func runDemo(ctx context.Context, theme string) error {
 		AccessCheck: accesspane.Checker(ctx, access.Org{Client: seats["admin"].client}, accesspane.CheckerOptions{
 			Scopes: access.CheckOptions{AllowWrites: true},
 		}),
-		Identity:   func() (plan.Identity, error) { return seat().who() },
-		FlagAdmins: func(p *plan.Plan) error { return flagHook(ctx, seat().client)(p) },
+		Staging: staging.Options{
+			Who:        func() (plan.Identity, error) { return seat().who() },
+			FlagAdmins: func(p *plan.Plan) error { return flagHook(ctx, seat().client)(p) },
+		},
 		Review: review.Actions{
 			Approve: func(id, comment string) tea.Cmd { return seat().actions.Approve(id, comment) },
 			Reject:  func(id, comment string) tea.Cmd { return seat().actions.Reject(id, comment) },

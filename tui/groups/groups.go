@@ -73,7 +73,10 @@ func BuildRow(g directory.Group, members, apps int) table.Row {
 // the group's members, plus staging.
 type Model struct {
 	pane.Listing[Info]
-	ctx      *pane.Context
+	ctx *pane.Context
+	// area is the staging area shared with the other panes that stage;
+	// nil in a session that cannot submit plans.
+	area     *staging.Area
 	width, h int
 
 	keys stageKeys
@@ -111,11 +114,13 @@ func defaultStageKeys() stageKeys {
 	}
 }
 
-// New returns the pane; Load fills it.
-func New(ctx *pane.Context) *Model {
-	m := &Model{ctx: ctx, keys: defaultStageKeys()}
+// New returns the pane; Load fills it. area is where the pane stages
+// group changes (nil: a session that cannot submit plans, where the
+// staging keys are neither offered nor taken).
+func New(ctx *pane.Context, area *staging.Area) *Model {
+	m := &Model{ctx: ctx, area: area, keys: defaultStageKeys()}
 	var listKeys []key.Binding
-	if !ctx.NoStaging {
+	if area != nil {
 		listKeys = []key.Binding{m.keys.create}
 	}
 	empty := "no groups in the cache yet — sync first (s)"
@@ -188,7 +193,7 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		return m, nil
 	case tea.KeyPressMsg:
-		if m.ctx.NoStaging {
+		if m.area == nil {
 			break
 		}
 		if cmd, ok := m.stagingKey(msg); ok {
@@ -261,7 +266,7 @@ func (m *Model) Keys() []key.Binding {
 		return m.picker.Keys()
 	case m.form != nil:
 		return m.form.Keys()
-	case m.Detail != nil && !m.ctx.NoStaging:
+	case m.Detail != nil && m.area != nil:
 		return append([]key.Binding{m.keys.mark, m.keys.remove, m.keys.add, m.keys.edit, m.keys.unstage}, m.Listing.Keys()...)
 	}
 	return m.Listing.Keys()
@@ -384,12 +389,12 @@ const maxStagedLines = 4
 
 // syncStaging brings the marks and staged lines up to date with the area.
 func (m *Model) syncStaging() {
-	d, a := m.Detail, m.ctx.Area()
+	d, a := m.Detail, m.area
 	if m.List.Table.Loaded() {
 		// the list's height depends on the staged creations shown above it
 		m.ResizeList()
 	}
-	if d == nil || d.Info == nil || (!m.dirty && m.seen == a.Version()) {
+	if a == nil || d == nil || d.Info == nil || (!m.dirty && m.seen == a.Version()) {
 		return
 	}
 	m.seen, m.dirty = a.Version(), false
@@ -422,8 +427,11 @@ func (m *Model) syncStaging() {
 
 // createdLines are the staged new groups, shown above the list.
 func (m *Model) createdLines() []string {
+	if m.area == nil {
+		return nil
+	}
 	var out []string
-	for _, g := range m.ctx.Area().Groups() {
+	for _, g := range m.area.Groups() {
 		if g.Create {
 			out = append(out, staging.GroupLines(m.ctx.Theme, g, m.width, "")...)
 		}
@@ -464,7 +472,7 @@ func (m *Model) stagingKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	if d.List.Typing() || d.Info == nil {
 		return nil, false
 	}
-	a, g := m.ctx.Area(), d.Info.Group
+	a, g := m.area, d.Info.Group
 	switch {
 	case key.Matches(k, m.keys.mark):
 		if r, ok := d.List.Table.Selected(); ok {
@@ -609,7 +617,7 @@ func (m *Model) addPicked(rows []table.Row) {
 	if d == nil || d.Info == nil {
 		return
 	}
-	a := m.ctx.Area()
+	a := m.area
 	for _, r := range rows {
 		_ = a.Add(d.Info.Group, staging.Member{ID: r.Key, Name: r.Cells[userrows.ColName], Login: r.Cells[userrows.ColLogin]})
 	}
@@ -619,7 +627,7 @@ func (m *Model) addPicked(rows []table.Row) {
 }
 
 func (m *Model) formDone() {
-	f, a := m.form, m.ctx.Area()
+	f, a := m.form, m.area
 	m.form = nil
 	if !f.OK {
 		a.SetNote("edit cancelled", false)

@@ -4,7 +4,10 @@
 // Listing (a List whose rows open a detail listing users) and
 // ReadChunked (reading in short transactions). Each pane (overview,
 // users, groups, apps, sync, …) lives in its own package and implements
-// Pane; adding one is a new package plus one line in tui.New.
+// Pane; adding one is a new package plus one line in tui.New. Staging is
+// a capability, not part of the Context: a pane that stages group changes
+// takes the staging area (tui/staging) in its constructor, so panes that
+// do not stage, and this package, do not depend on plan.
 package pane
 
 import (
@@ -18,7 +21,6 @@ import (
 
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/themes"
-	"github.com/dirdeck/dirdeck/tui/staging"
 )
 
 // Context is shared by the root model and every pane. The root owns it and
@@ -32,25 +34,10 @@ type Context struct {
 	OrgURL   string
 	Demo     bool
 	ReadOnly bool // the cache is opened read-only (another dirdeck holds it) or writes are off
-	// NoStaging is a session that cannot submit plans (a support bundle,
-	// a read-only snapshot): panes neither offer nor take staging keys.
-	NoStaging bool
 	// NoSync is a session without syncing: panes do not suggest "s".
 	NoSync bool
 	// Now is the clock; tests inject a fixed one so ages render the same.
 	Now func() time.Time
-	// Staging holds the group changes staged in any pane until they are
-	// submitted as a plan (never nil in the dashboard).
-	Staging *staging.Area
-}
-
-// Area returns the shared staging area; a pane used on its own (tests)
-// gets one of its own.
-func (c *Context) Area() *staging.Area {
-	if c.Staging == nil {
-		c.Staging = staging.New(staging.Options{Now: c.Now, OrgURL: c.OrgURL})
-	}
-	return c.Staging
 }
 
 // Pane is one screen of the TUI.

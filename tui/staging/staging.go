@@ -1,9 +1,11 @@
 // Package staging is the TUI's staging area: the group changes an admin
 // has picked in the Groups pane and in a user's detail (members to add or
 // remove, a group to create, a new name or description) but not yet
-// submitted as a plan. One Area is shared by every pane through
-// pane.Context, so a change staged in one pane shows in the others; the
-// root model submits it as a plan (package plan) with S.
+// submitted as a plan. The root model makes one Area and hands it to the
+// panes that stage (tui.New passes it to their constructors; it is not in
+// pane.Context, so the panes that only browse do not depend on plan), so a
+// change staged in one pane shows in the others; the root submits it as a
+// plan (package plan) with S.
 //
 // The area refuses at once what Okta would refuse anyway (APP_GROUP and
 // BUILT_IN targets) and leaves everything else to plan.Build at submit,

@@ -33,7 +33,10 @@ type keyMap struct {
 
 // Model is the Users pane.
 type Model struct {
-	ctx  *pane.Context
+	ctx *pane.Context
+	// area is the staging area shared with the other panes that stage;
+	// nil in a session that cannot submit plans.
+	area *staging.Area
 	list pane.List
 	keys keyMap
 
@@ -44,10 +47,13 @@ type Model struct {
 	picker *staging.Picker
 }
 
-// New returns the pane; Load fills it.
-func New(ctx *pane.Context) *Model {
+// New returns the pane; Load fills it. area is where the pane stages
+// group changes (nil: a session that cannot submit plans, where the
+// staging keys are neither offered nor taken).
+func New(ctx *pane.Context, area *staging.Area) *Model {
 	return &Model{
 		ctx:  ctx,
+		area: area,
 		list: pane.NewList(userrows.Columns(), userrows.Fields, "users", "no users in the cache yet — sync first (s)", ctx.Theme),
 		keys: keyMap{
 			Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
@@ -212,7 +218,7 @@ func (m *Model) SetSize(w, h int) {
 	m.list.SetSize(w, h)
 	if m.detail != nil {
 		m.detail.setSize(w, h)
-		m.detail.render(m.ctx)
+		m.detail.render(m.ctx, m.area)
 	}
 	if m.picker != nil {
 		m.picker.SetSize(w, h, m.ctx.Theme)
@@ -233,7 +239,7 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			if r.Data != nil {
 				m.detail.title = textsafe.Clean(r.Data.User.Name())
 			}
-			m.detail.render(m.ctx)
+			m.detail.render(m.ctx, m.area)
 		}
 		return m, nil
 	}
@@ -249,7 +255,7 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			if m.picker.Done {
 				m.addPicked(m.picker.Picked)
 				m.picker = nil
-				m.detail.render(m.ctx)
+				m.detail.render(m.ctx, m.area)
 			}
 			return m, cmd
 		}
@@ -292,8 +298,8 @@ func (m *Model) View() string {
 		return m.picker.View(m.ctx.Theme)
 	}
 	if m.detail != nil {
-		if m.detail.seen != m.ctx.Area().Version() {
-			m.detail.render(m.ctx) // staged elsewhere since
+		if m.area != nil && m.detail.seen != m.area.Version() {
+			m.detail.render(m.ctx, m.area) // staged elsewhere since
 		}
 		return m.detail.sc.View(m.ctx.Theme)
 	}
@@ -337,7 +343,7 @@ func (m *Model) Keys() []key.Binding {
 	}
 	if m.detail != nil {
 		scroll := key.NewBinding(key.WithKeys("pgup", "pgdown"), key.WithHelp("pgup/pgdn", "scroll"))
-		if m.ctx.NoStaging {
+		if m.area == nil {
 			return []key.Binding{m.keys.Back, scroll}
 		}
 		return []key.Binding{m.keys.Back, m.keys.Up, m.keys.AddGroup, m.keys.Remove, scroll}
@@ -421,7 +427,7 @@ func (m *Model) openDetail(id string) tea.Cmd {
 	}
 	m.detail = d
 	d.setSize(m.width, m.hgt)
-	d.render(m.ctx)
+	d.render(m.ctx, m.area)
 	s := m.ctx.Store
 	return m.detailReads.Start(func() (*Detail, error) { return LoadDetail(s, id) })
 }
@@ -477,7 +483,7 @@ func LoadDetail(s *store.Store, id string) (*Detail, error) {
 func (d *detail) setSize(w, h int) { d.sc.SetSize(w, h) }
 
 // render lays the detail out as lines for the viewport.
-func (d *detail) render(ctx *pane.Context) {
+func (d *detail) render(ctx *pane.Context, area *staging.Area) {
 	th := ctx.Theme
 	w := d.sc.VP.Width()
 	var lines []string
@@ -543,7 +549,7 @@ func (d *detail) render(ctx *pane.Context) {
 		kv("ID", u.ID)
 
 		lines = append(lines, "", th.Title.Render(fmt.Sprintf("Groups (%d)", len(d.data.Groups))))
-		d.stagedRows(ctx.Staging)
+		d.stagedRows(area)
 		if len(d.groups) == 0 {
 			lines = append(lines, th.Muted.Render("  none"))
 		}
@@ -621,7 +627,7 @@ func (d *detail) stagedRows(a *staging.Area) {
 // leaves the key to the viewport (scrolling).
 func (m *Model) detailKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
 	d := m.detail
-	if d.data == nil || m.ctx.NoStaging {
+	if d.data == nil || m.area == nil {
 		return false, nil
 	}
 	switch {
@@ -635,7 +641,7 @@ func (m *Model) detailKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
 			d.cursor = min(d.cursor+1, len(d.groups)-1)
 		}
 		d.following = true
-		d.render(m.ctx)
+		d.render(m.ctx, m.area)
 		return true, nil
 	case key.Matches(k, m.keys.AddGroup):
 		return true, m.openPicker()
@@ -643,14 +649,14 @@ func (m *Model) detailKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
 		if d.cursor >= len(d.groups) {
 			return true, nil
 		}
-		gr, a := d.groups[d.cursor], m.ctx.Area()
+		gr, a := d.groups[d.cursor], m.area
 		u := staging.Member{ID: d.data.User.ID, Login: d.data.User.Login, Name: d.data.User.Name()}
 		if gr.mark != "" {
 			a.Unstage(gr.group.ID, u.ID)
 		} else {
 			_ = a.Remove(gr.group, u) // a refusal is noted in the area
 		}
-		d.render(m.ctx)
+		d.render(m.ctx, m.area)
 		return true, nil
 	}
 	return false, nil
@@ -719,7 +725,7 @@ func (m *Model) addPicked(rows []table.Row) {
 	if d == nil || d.data == nil {
 		return
 	}
-	a := m.ctx.Area()
+	a := m.area
 	u := staging.Member{ID: d.data.User.ID, Login: d.data.User.Login, Name: d.data.User.Name()}
 	var refused error
 	for _, r := range rows {
