@@ -2,6 +2,7 @@ package okta
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -135,22 +136,25 @@ func (c *Client) GetUser(ctx context.Context, userID string) (directory.User, er
 }
 
 func (c *Client) getUser(ctx context.Context, op, id string) (directory.User, error) {
-	var got directory.User
+	ctx, page := withRawPage(ctx, "{}")
 	_, resp, err := firstAuth(c, func() ([]struct{}, *oktasdk.APIResponse, error) {
-		u, resp, err := c.api.UserAPI.GetUser(ctx, id).Execute()
-		if err == nil && u != nil {
-			got = mapUser(&oktasdk.User{
-				Id: u.Id, Status: u.Status, Created: u.Created, Activated: u.Activated,
-				StatusChanged: u.StatusChanged, LastLogin: u.LastLogin, LastUpdated: u.LastUpdated,
-				PasswordChanged: u.PasswordChanged, Profile: u.Profile, Type: u.Type,
-			})
-		}
+		_, resp, err := c.api.UserAPI.GetUser(ctx, id).Execute()
 		return nil, resp, err
 	})
 	if err != nil {
 		return directory.User{}, c.wrapErr(ctx, op, resp, err)
 	}
-	return got, nil
+	if !page.got {
+		return directory.User{}, fmt.Errorf("%s: %w: the answer is not a JSON user", op, ErrMalformedResponse)
+	}
+	var u userJSON
+	if err := json.Unmarshal(page.body, &u); err != nil {
+		return directory.User{}, fmt.Errorf("%s: %w: %v", op, ErrMalformedResponse, err)
+	}
+	if u.ID == "" {
+		return directory.User{}, fmt.Errorf("%s: %w: user without id", op, ErrMalformedResponse)
+	}
+	return u.user(), nil
 }
 
 // IsOAuth reports whether the client authenticates as an OAuth 2.0

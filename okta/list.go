@@ -74,21 +74,24 @@ type LogTarget struct {
 // ListUsers streams users page by page. Without a filter Okta leaves out
 // DEPROVISIONED users; list them with Query{Filter: FilterDeprovisioned}.
 func (c *Client) ListUsers(ctx context.Context, q Query, fn func([]directory.User) error) error {
-	return listSearchable(ctx, c, "list users", c.api.UserAPI.ListUsers, q, UsersPageSize, mapUser, fn)
+	return listSearchable(ctx, c, "list users", c.api.UserAPI.ListUsers, q, UsersPageSize, fetchRaw[oktasdk.ApiListUsersRequest], decodeUsers, fn)
 }
 
 // ListGroups streams groups page by page.
 func (c *Client) ListGroups(ctx context.Context, q Query, fn func([]directory.Group) error) error {
-	return listSearchable(ctx, c, "list groups", c.api.GroupAPI.ListGroups, q, GroupsPageSize, mapGroup, fn)
+	return listSearchable(ctx, c, "list groups", c.api.GroupAPI.ListGroups, q, GroupsPageSize, fetchPages[oktasdk.ApiListGroupsRequest],
+		each(func(g *oktasdk.Group) (directory.Group, error) { return mapGroup(g), nil }), fn)
 }
 
 // ListGroupMembers streams the ids of a group's members page by page.
 func (c *Client) ListGroupMembers(ctx context.Context, groupID string, fn func(userIDs []string) error) error {
+	if groupID == "" {
+		return errors.New("list group members: empty group id")
+	}
 	r := func(ctx context.Context) oktasdk.ApiListGroupUsersRequest {
 		return c.api.GroupAPI.ListGroupUsers(ctx, groupID).Limit(GroupMembersPageSize)
 	}
-	return listUnder(ctx, c, "list group members", "group", groupID, r, "group member",
-		func(id string, _ *oktasdk.GroupMember) string { return id }, fn)
+	return paginate(ctx, c, "list group members", false, fetchRaw(r, decodeMembers), fn)
 }
 
 // ListApps streams apps page by page.
@@ -147,12 +150,13 @@ func decodeApps(resp *oktasdk.APIResponse) ([]directory.App, error) {
 
 // ListAppUsers streams an app's user assignments page by page.
 func (c *Client) ListAppUsers(ctx context.Context, appID string, fn func([]directory.AppUser) error) error {
+	if appID == "" {
+		return errors.New("list app users: empty app id")
+	}
 	r := func(ctx context.Context) oktasdk.ApiListApplicationUsersRequest {
 		return c.api.ApplicationUsersAPI.ListApplicationUsers(ctx, appID).Limit(AppUsersPageSize)
 	}
-	return listUnder(ctx, c, "list app users", "app", appID, r, "app user", func(id string, u *oktasdk.AppUser) directory.AppUser {
-		return directory.AppUser{AppID: appID, UserID: id, Scope: u.GetScope(), Status: u.GetStatus(), LastUpdated: utc(u.LastUpdated)}
-	}, fn)
+	return paginate(ctx, c, "list app users", false, fetchRaw(r, decodeAppUsers(appID)), fn)
 }
 
 // ListAppGroups streams an app's group assignments page by page.
@@ -247,9 +251,10 @@ func each[I, T any](item func(*I) (T, error)) func([]I, *oktasdk.APIResponse) ([
 }
 
 // listSearchable streams a listing narrowed by q's filter and search
-// expressions, max items a page unless q sets a smaller limit.
-func listSearchable[R searchRequest[R, I], I, T any](ctx context.Context, c *Client, op string, list func(context.Context) R, q Query, max int,
-	item func(*I) T, fn func([]T) error) error {
+// expressions, max items a page unless q sets a smaller limit. fetch is
+// fetchPages or fetchRaw, with the page decoding that goes with it.
+func listSearchable[R searchRequest[R, I], I, T, D any](ctx context.Context, c *Client, op string, list func(context.Context) R, q Query, max int,
+	fetch func(func(context.Context) R, D) func(context.Context) ([]T, *oktasdk.APIResponse, error), decode D, fn func([]T) error) error {
 	limit, err := q.limit(max)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
@@ -264,7 +269,7 @@ func listSearchable[R searchRequest[R, I], I, T any](ctx context.Context, c *Cli
 		}
 		return req
 	}
-	return paginate(ctx, c, op, false, fetchPages(start, each(func(i *I) (T, error) { return item(i), nil })), fn)
+	return paginate(ctx, c, op, false, fetch(start, decode), fn)
 }
 
 // listUnder streams the items of a group or an app (parent names which,
@@ -444,77 +449,6 @@ func utcPtr(t *time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
-}
-
-// extraProfile are standard Okta profile attributes directory.User has no
-// field for; they go to Attributes with the custom ones.
-var extraProfile = []struct {
-	name string
-	get  func(*oktasdk.UserProfile) *string
-}{
-	{"honorificPrefix", func(p *oktasdk.UserProfile) *string { return p.HonorificPrefix.Get() }},
-	{"honorificSuffix", func(p *oktasdk.UserProfile) *string { return p.HonorificSuffix.Get() }},
-	{"middleName", func(p *oktasdk.UserProfile) *string { return p.MiddleName.Get() }},
-	{"nickName", func(p *oktasdk.UserProfile) *string { return p.NickName.Get() }},
-	{"postalAddress", func(p *oktasdk.UserProfile) *string { return p.PostalAddress.Get() }},
-	{"streetAddress", func(p *oktasdk.UserProfile) *string { return p.StreetAddress.Get() }},
-	{"zipCode", func(p *oktasdk.UserProfile) *string { return p.ZipCode.Get() }},
-	{"profileUrl", func(p *oktasdk.UserProfile) *string { return p.ProfileUrl.Get() }},
-}
-
-func mapUser(u *oktasdk.User) directory.User {
-	out := directory.User{
-		ID:              u.GetId(),
-		Status:          u.GetStatus(),
-		Created:         utc(u.Created),
-		Activated:       utcPtr(u.Activated.Get()),
-		StatusChanged:   utcPtr(u.StatusChanged.Get()),
-		LastLogin:       utcPtr(u.LastLogin.Get()),
-		LastUpdated:     utc(u.LastUpdated),
-		PasswordChanged: utcPtr(u.PasswordChanged.Get()),
-	}
-	p := u.Profile
-	if p == nil {
-		return out
-	}
-	out.Login = p.GetLogin()
-	out.Email = p.GetEmail()
-	out.SecondEmail = p.GetSecondEmail()
-	out.FirstName = p.GetFirstName()
-	out.LastName = p.GetLastName()
-	out.DisplayName = p.GetDisplayName()
-	out.Title = p.GetTitle()
-	out.Department = p.GetDepartment()
-	out.Division = p.GetDivision()
-	out.Organization = p.GetOrganization()
-	out.Manager = p.GetManager()
-	out.ManagerID = p.GetManagerId()
-	out.EmployeeNumber = p.GetEmployeeNumber()
-	out.CostCenter = p.GetCostCenter()
-	out.MobilePhone = p.GetMobilePhone()
-	out.PrimaryPhone = p.GetPrimaryPhone()
-	out.Locale = p.GetLocale()
-	out.PreferredLang = p.GetPreferredLanguage()
-	out.Timezone = p.GetTimezone()
-	out.City = p.GetCity()
-	out.State = p.GetState()
-	out.CountryCode = p.GetCountryCode()
-	out.UserType = p.GetUserType()
-	attrs := map[string]any{}
-	for k, v := range p.AdditionalProperties {
-		if v != nil {
-			attrs[k] = v
-		}
-	}
-	for _, x := range extraProfile {
-		if v := x.get(p); v != nil && *v != "" {
-			attrs[x.name] = *v
-		}
-	}
-	if len(attrs) > 0 {
-		out.Attributes = attrs
-	}
-	return out
 }
 
 func mapGroup(g *oktasdk.Group) directory.Group {

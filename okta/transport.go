@@ -250,7 +250,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		// A JSON body that ends before its value does was cut in transit
 		// (a proxy or the connection gave up mid-body): the same failure
 		// as a reset while reading, retried alike, and journaled as such.
-		cut := resp.StatusCode < 300 && isJSON(resp.Header) && cutShort(respBody)
+		// One scan of a successful JSON body tells both (json.Valid; the
+		// slower cutShort only for a body already known to be wrong).
+		malformed := resp.StatusCode < 300 && isJSON(resp.Header) && !json.Valid(respBody)
+		cut := malformed && cutShort(respBody)
 		if cut {
 			entry.Network = fmt.Sprintf("reading body: cut short after %d bytes", len(respBody))
 		}
@@ -289,7 +292,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			retry = idempotent(req)
 		case cut:
 			retry = idempotent(req)
-		case resp.StatusCode < 300 && isJSON(resp.Header) && !json.Valid(respBody) && !malformedRetried:
+		case malformed && !malformedRetried:
 			// A broken answer to a write may hide a write that happened.
 			malformedRetried = true
 			retry = idempotent(req)
@@ -301,6 +304,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			continue
 		}
+		respBody = divertBody(ctx, req, resp, respBody)
 		resp.Body = io.NopCloser(bytes.NewReader(respBody))
 		resp.ContentLength = int64(len(respBody))
 		return resp, nil

@@ -1,0 +1,223 @@
+package okta
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	oktasdk "github.com/okta/okta-sdk-golang/v5/okta"
+
+	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/simtest"
+	"github.com/dirdeck/dirdeck/oktasim"
+)
+
+// sdkProfile is the oracle for decodeUsers: what the SDK's own decode of a
+// user (oktasdk.User) says its profile holds, as attribute → value, empty
+// and null values left out.
+func sdkProfile(t *testing.T, u *oktasdk.User) map[string]any {
+	t.Helper()
+	out := map[string]any{}
+	if u.Profile == nil {
+		return out
+	}
+	b, err := json.Marshal(u.Profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	maps.DeleteFunc(out, func(_ string, v any) bool { return v == nil || v == "" })
+	return out
+}
+
+// ourProfile is the same for dirdeck's user: the profile fields by their
+// Okta names (directory.User's JSON names) and the attributes.
+func ourProfile(t *testing.T, u directory.User) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]any{}
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"id", "status", "created", "activated", "statusChanged", "lastLogin", "lastUpdated", "passwordChanged", "attributes"} {
+		delete(out, k)
+	}
+	maps.Copy(out, u.Attributes)
+	maps.DeleteFunc(out, func(_ string, v any) bool { return v == nil || v == "" })
+	return out
+}
+
+// checkUsersLikeSDK decodes body with decodeUsers and with the SDK, and
+// fails unless both read the same users, or both refuse the page.
+func checkUsersLikeSDK(t *testing.T, body []byte) int {
+	t.Helper()
+	ours, err := decodeUsers(body)
+	var sdk []oktasdk.User
+	sdkErr := json.Unmarshal(body, &sdk)
+	if (err != nil) != (sdkErr != nil) {
+		t.Fatalf("decodeUsers error %v, the SDK's %v", err, sdkErr)
+	}
+	if err != nil {
+		if !errors.Is(err, ErrMalformedResponse) {
+			t.Fatalf("error %v is not ErrMalformedResponse", err)
+		}
+		return 0
+	}
+	if len(ours) != len(sdk) {
+		t.Fatalf("%d users, the SDK read %d", len(ours), len(sdk))
+	}
+	for i := range sdk {
+		s, o := &sdk[i], ours[i]
+		if o.ID != s.GetId() || o.Status != s.GetStatus() || !o.Created.Equal(s.GetCreated()) || !o.LastUpdated.Equal(s.GetLastUpdated()) ||
+			o.Created.Location() != time.UTC || o.LastUpdated.Location() != time.UTC {
+			t.Errorf("user %d: %s %s %v %v, the SDK read %s %s %v %v", i, o.ID, o.Status, o.Created, o.LastUpdated, s.GetId(), s.GetStatus(), s.GetCreated(), s.GetLastUpdated())
+		}
+		for _, tm := range []struct {
+			ours *time.Time
+			sdk  oktasdk.NullableTime
+		}{{o.Activated, s.Activated}, {o.StatusChanged, s.StatusChanged}, {o.LastLogin, s.LastLogin}, {o.PasswordChanged, s.PasswordChanged}} {
+			if w := tm.sdk.Get(); (tm.ours == nil) != (w == nil) || tm.ours != nil && (!tm.ours.Equal(*w) || tm.ours.Location() != time.UTC) {
+				t.Errorf("user %s: time %v, the SDK read %v", o.ID, tm.ours, w)
+			}
+		}
+		if got, want := ourProfile(t, o), sdkProfile(t, s); !reflect.DeepEqual(got, want) {
+			t.Errorf("user %s profile:\n ours %v\n SDK  %v", o.ID, got, want)
+		}
+	}
+	return len(ours)
+}
+
+// TestDecodeUsersAgreesWithSDK: dirdeck's own decoding of user pages reads
+// what the SDK reads — every page of a simulated org (hostile values,
+// custom attributes, missing fields), and pages with the edge cases
+// written out.
+func TestDecodeUsersAgreesWithSDK(t *testing.T) {
+	t.Parallel()
+	t.Run("sim pages", func(t *testing.T) {
+		srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 4})
+		n := 0
+		for _, filter := range []string{"", "&" + url.Values{"filter": {FilterDeprovisioned}}.Encode()} {
+			next := srv.URL + "/api/v1/users?limit=200" + filter
+			for next != "" {
+				req, _ := http.NewRequest(http.MethodGet, next, nil)
+				req.Header.Set("Authorization", "SSWS "+srv.ReadOnlyToken())
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				n += checkUsersLikeSDK(t, body)
+				next = ""
+				if m := nextLinkRE.FindStringSubmatch(strings.Join(resp.Header.Values("Link"), ", ")); m != nil {
+					next = m[1]
+				}
+			}
+		}
+		if want := srv.Sim.Truth().Counts["users"]; n != want {
+			t.Fatalf("read %d users, the org has %d", n, want)
+		}
+	})
+	const ts = `"created":"2026-01-02T03:04:05.678Z","lastUpdated":"2026-01-02T03:04:05.678+02:00"`
+	for _, tt := range []struct{ name, body string }{
+		{"nulls and extras", `[{"id":"00u1","status":"ACTIVE",` + ts + `,"activated":null,"lastLogin":"2026-02-01T00:00:00Z","profile":{"login":"a@b","title":null,"honorificPrefix":"Dr","middleName":"","zipCode":"1000","nickName":null,"cost":12.5,"flag":true,"tags":["x","y"],"nested":{"k":1},"gone":null}}]`},
+		{"no profile", `[{"id":"00u1","status":"STAGED",` + ts + `},{"id":"00u2","profile":null}]`},
+		{"custom attribute differing only in case", `[{"id":"00u1",` + ts + `,"profile":{"login":"a@b","Title":"Boss"}}]`},
+		{"unknown user fields", `[{"id":"00u1",` + ts + `,"realmId":"guo1","type":{"id":"oty1"},"credentials":{"provider":{"type":"OKTA"}},"_links":{"self":{"href":"x"}},"new":[1]}]`},
+		{"empty", `[]`},
+		{"null", `null`},
+		{"wrong type of a base attribute", `[{"id":"00u1","profile":{"title":5}}]`},
+		{"wrong type of a timestamp", `[{"id":"00u1","created":"yesterday"}]`},
+		{"not a list", `{"id":"00u1"}`},
+		{"profile not an object", `[{"id":"00u1","profile":"x"}]`},
+	} {
+		t.Run(tt.name, func(t *testing.T) { checkUsersLikeSDK(t, []byte(tt.body)) })
+	}
+}
+
+// TestMalformedMemberPages: a member or app-user page that is wrong in any
+// way fails the listing with one line naming the listing, the page and the
+// item, after the pages before it were delivered; never a panic, never a
+// page silently cut short.
+func TestMalformedMemberPages(t *testing.T) {
+	t.Parallel()
+	const groupID = "00gBig"
+	for _, tt := range []struct {
+		name, body, contentType string
+		apps                    bool // the app users listing, page 1
+		want                    string
+		attempts                int // requests for the bad page
+	}{
+		{name: "id of the wrong type", body: `[{"id":"00u1"},{"id":5}]`, want: "group member 2: json: cannot unmarshal number", attempts: 1},
+		{name: "member without id", body: `[{"id":"00u1"},{"status":"ACTIVE","profile":{}}]`, want: "group member 2: no id", attempts: 1},
+		{name: "not a list", body: `{"id":"00u1"}`, want: "expected a list of group members", attempts: 1},
+		{name: "broken JSON", body: `[{"id":"00u1",]`, want: "invalid character", attempts: 2},
+		{name: "cut short", body: `[{"id":"00u1"},{"id":"00u`, want: "unexpected EOF", attempts: 3},
+		{name: "data after the list", body: `[{"id":"00u1"}] [{"id":"00u2"}]`, want: "malformed response body", attempts: 2},
+		{name: "not JSON", body: `<html>maintenance</html>`, contentType: "text/html", want: "malformed response body", attempts: 1},
+		{name: "app user without id", apps: true, body: `[{"id":"00u1","scope":"USER"},{"scope":"GROUP"}]`, want: "list app users page 1: malformed response body from Okta: app user 2: no id", attempts: 1},
+		{name: "app user status of the wrong type", apps: true, body: `[{"id":"00u1","status":{}}]`, want: "app user 1: json: cannot unmarshal object", attempts: 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFakeOkta(t)
+			for i := range 2500 {
+				f.groups[groupID] = append(f.groups[groupID], fmt.Sprintf("00u%05d", i))
+			}
+			bad := func(r *http.Request) bool {
+				if tt.apps {
+					return r.URL.Path == "/api/v1/apps/0oaApp/users"
+				}
+				return r.URL.Query().Get("after") == "c1000"
+			}
+			f.fault = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+				if !bad(r) {
+					return false
+				}
+				w.Header().Set("Content-Type", cmp.Or(tt.contentType, "application/json"))
+				_, _ = io.WriteString(w, tt.body)
+				return true
+			}
+			srv := f.start()
+			c := newTestClient(t, srv.URL, f.token, Options{MaxRetries: 2, BaseBackoff: time.Millisecond})
+			var delivered int
+			var err error
+			want := "list group members page 2: malformed response body from Okta: "
+			if tt.apps {
+				want = ""
+				err = c.ListAppUsers(t.Context(), "0oaApp", func(us []directory.AppUser) error { delivered += len(us); return nil })
+			} else {
+				err = c.ListGroupMembers(t.Context(), groupID, func(ids []string) error { delivered += len(ids); return nil })
+			}
+			if !errors.Is(err, ErrMalformedResponse) || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("err = %v, want one line starting %q and containing %q", err, want, tt.want)
+			}
+			if wantDelivered := map[bool]int{false: 1000, true: 0}[tt.apps]; delivered != wantDelivered {
+				t.Errorf("%d items delivered before the bad page, want %d", delivered, wantDelivered)
+			}
+			n := 0
+			for _, r := range f.served() {
+				if bad(r) {
+					n++
+				}
+			}
+			if n != tt.attempts {
+				t.Errorf("bad page requested %d times, want %d", n, tt.attempts)
+			}
+		})
+	}
+}
