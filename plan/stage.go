@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -330,10 +331,22 @@ func (a AppImpact) Summary() string {
 // plan: an app held through a group is kept if another group the user
 // stays in, or a direct assignment, also grants it.
 func impact(r *store.Reader, p *Plan) Impact {
-	im := Impact{Groups: []GroupImpact{}, Apps: []AppImpact{}, Privileged: []string{}}
-	names := map[string]string{}
+	im := Impact{}
+	im.Groups, im.Privileged = groupImpacts(p)
+	t := newAppTally(r, p)
+	for _, d := range userDeltas(p) {
+		t.user(d)
+	}
+	im.Apps = t.impacts()
+	return im
+}
+
+// groupImpacts counts each target group's members before and after the
+// plan, and names the privileged groups it touches (by name, or by a
+// create or rename to a privileged name).
+func groupImpacts(p *Plan) (groups []GroupImpact, privilegedNames []string) {
+	groups, privilegedNames = []GroupImpact{}, []string{}
 	for _, g := range p.Groups {
-		names[g.Ref] = g.Name
 		gi := GroupImpact{Group: g.Ref, Name: g.Name, Before: g.Members}
 		for _, op := range p.Ops {
 			if op.Group != g.Ref {
@@ -347,28 +360,34 @@ func impact(r *store.Reader, p *Plan) Impact {
 			}
 		}
 		gi.After = gi.Before + gi.Added - gi.Removed
-		im.Groups = append(im.Groups, gi)
+		groups = append(groups, gi)
 		if privileged.MatchString(g.Name) || hasUpdateTo(p, g.Ref, func(op Op) bool { return privileged.MatchString(op.Name) }) {
-			im.Privileged = append(im.Privileged, g.Name)
+			privilegedNames = append(privilegedNames, g.Name)
 		}
 	}
-	// Per user: the groups they are in after the plan.
-	type userDelta struct {
-		add, remove map[string]bool
-	}
-	users := map[string]*userDelta{}
-	var order []string
-	logins := map[string]string{}
+	return groups, privilegedNames
+}
+
+// userDelta is one user's membership operations in a plan.
+type userDelta struct {
+	id, login   string
+	add, remove map[string]bool // group refs
+}
+
+// userDeltas gathers the plan's membership operations by user, in the
+// order of each user's first operation.
+func userDeltas(p *Plan) []*userDelta {
+	byID := map[string]*userDelta{}
+	var out []*userDelta
 	for _, op := range p.Ops {
 		if op.Kind != OpAdd && op.Kind != OpRemove {
 			continue
 		}
-		d := users[op.UserID]
+		d := byID[op.UserID]
 		if d == nil {
-			d = &userDelta{add: map[string]bool{}, remove: map[string]bool{}}
-			users[op.UserID] = d
-			order = append(order, op.UserID)
-			logins[op.UserID] = op.Login
+			d = &userDelta{id: op.UserID, login: op.Login, add: map[string]bool{}, remove: map[string]bool{}}
+			byID[op.UserID] = d
+			out = append(out, d)
 		}
 		if op.Kind == OpAdd {
 			d.add[op.Group] = true
@@ -376,124 +395,147 @@ func impact(r *store.Reader, p *Plan) Impact {
 			d.remove[op.Group] = true
 		}
 	}
-	apps := map[string]*AppImpact{}
-	var appOrder []string
-	appOf := func(appID string) *AppImpact {
-		a := apps[appID]
-		if a == nil {
-			label := appID
-			if app, ok := r.App(appID); ok {
-				label = app.Label
-			}
-			a = &AppImpact{AppID: appID, Label: label, Via: []string{}, Lose: []string{}, Keep: []Keep{}, Gain: []string{}}
-			for _, g := range p.Groups {
-				if g.Create {
-					continue
-				}
-				for _, ag := range r.AppsOfGroup(g.Ref) {
-					if ag.AppID == appID {
-						a.Via = append(a.Via, g.Name)
-					}
-				}
-			}
-			apps[appID] = a
-			appOrder = append(appOrder, appID)
-		}
+	return out
+}
+
+// appTally gathers, app by app, who loses, keeps and gains it.
+type appTally struct {
+	r     *store.Reader
+	p     *Plan
+	names map[string]string // the plan's group names by ref
+	apps  map[string]*AppImpact
+	order []string
+}
+
+func newAppTally(r *store.Reader, p *Plan) *appTally {
+	t := &appTally{r: r, p: p, names: map[string]string{}, apps: map[string]*AppImpact{}}
+	for _, g := range p.Groups {
+		t.names[g.Ref] = g.Name
+	}
+	return t
+}
+
+// app is the impact on appID, started with the plan's groups that grant it.
+func (t *appTally) app(appID string) *AppImpact {
+	if a := t.apps[appID]; a != nil {
 		return a
 	}
-	groupName := func(id string) string {
-		if n, ok := names[id]; ok {
-			return n
-		}
-		if g, ok := r.Group(id); ok {
-			return g.Name
-		}
-		return id
+	label := appID
+	if app, ok := t.r.App(appID); ok {
+		label = app.Label
 	}
-	for _, uid := range order {
-		d := users[uid]
-		before := r.GroupsOf(uid)
-		after := map[string]bool{}
-		for _, g := range before {
-			if !d.remove[g] {
-				after[g] = true
-			}
+	a := &AppImpact{AppID: appID, Label: label, Via: []string{}, Lose: []string{}, Keep: []Keep{}, Gain: []string{}}
+	for _, g := range t.p.Groups {
+		if g.Create {
+			continue
 		}
-		for g := range d.add {
-			if !strings.HasPrefix(g, NewGroupPrefix) {
-				after[g] = true
-			}
-		}
-		direct := map[string]bool{}
-		for _, au := range r.AppsOfUser(uid) {
-			if au.Scope == directory.ScopeUser {
-				direct[au.AppID] = true
-			}
-		}
-		// apps granted through groups, before and after, with the granting groups
-		grants := func(groups []string) map[string][]string {
-			m := map[string][]string{}
-			for _, g := range groups {
-				for _, ag := range r.AppsOfGroup(g) {
-					m[ag.AppID] = append(m[ag.AppID], g)
-				}
-			}
-			return m
-		}
-		afterList := make([]string, 0, len(after))
-		for g := range after {
-			afterList = append(afterList, g)
-		}
-		slices.Sort(afterList)
-		was, will := grants(before), grants(afterList)
-		touchedApps := map[string]bool{}
-		for g := range d.remove {
-			for _, ag := range r.AppsOfGroup(g) {
-				touchedApps[ag.AppID] = true
-			}
-		}
-		for g := range d.add {
-			for _, ag := range r.AppsOfGroup(g) {
-				touchedApps[ag.AppID] = true
-			}
-		}
-		appIDs := make([]string, 0, len(touchedApps))
-		for a := range touchedApps {
-			appIDs = append(appIDs, a)
-		}
-		slices.Sort(appIDs)
-		for _, appID := range appIDs {
-			had := direct[appID] || len(was[appID]) > 0
-			has := direct[appID] || len(will[appID]) > 0
-			removedFromGranting := false
-			for _, g := range was[appID] {
-				if d.remove[g] {
-					removedFromGranting = true
-				}
-			}
-			switch {
-			case had && !has:
-				a := appOf(appID)
-				a.Lose = append(a.Lose, logins[uid])
-			case removedFromGranting && has:
-				via := "direct assignment"
-				if len(will[appID]) > 0 {
-					via = groupName(will[appID][0])
-				}
-				a := appOf(appID)
-				a.Keep = append(a.Keep, Keep{Login: logins[uid], Via: via})
-			case !had && has:
-				a := appOf(appID)
-				a.Gain = append(a.Gain, logins[uid])
+		for _, ag := range t.r.AppsOfGroup(g.Ref) {
+			if ag.AppID == appID {
+				a.Via = append(a.Via, g.Name)
 			}
 		}
 	}
-	slices.Sort(appOrder)
-	slices.SortStableFunc(appOrder, func(x, y string) int { return strings.Compare(apps[x].Label, apps[y].Label) })
-	for _, id := range appOrder {
-		im.Apps = append(im.Apps, *apps[id])
+	t.apps[appID] = a
+	t.order = append(t.order, appID)
+	return a
+}
+
+// groupName names a group: as the plan does, else as the cache does.
+func (t *appTally) groupName(id string) string {
+	if n, ok := t.names[id]; ok {
+		return n
 	}
-	return im
+	if g, ok := t.r.Group(id); ok {
+		return g.Name
+	}
+	return id
+}
+
+// user tallies one user's app access before and after their membership
+// changes, over the apps assigned to a group they join or leave.
+func (t *appTally) user(d *userDelta) {
+	before := t.r.GroupsOf(d.id)
+	direct := map[string]bool{}
+	for _, au := range t.r.AppsOfUser(d.id) {
+		if au.Scope == directory.ScopeUser {
+			direct[au.AppID] = true
+		}
+	}
+	was, will := t.grants(before), t.grants(groupsAfter(before, d))
+	for _, appID := range t.touchedApps(d) {
+		had := direct[appID] || len(was[appID]) > 0
+		has := direct[appID] || len(will[appID]) > 0
+		removedFromGranting := slices.ContainsFunc(was[appID], func(g string) bool { return d.remove[g] })
+		switch {
+		case had && !has:
+			a := t.app(appID)
+			a.Lose = append(a.Lose, d.login)
+		case removedFromGranting && has:
+			via := "direct assignment"
+			if len(will[appID]) > 0 {
+				via = t.groupName(will[appID][0])
+			}
+			a := t.app(appID)
+			a.Keep = append(a.Keep, Keep{Login: d.login, Via: via})
+		case !had && has:
+			a := t.app(appID)
+			a.Gain = append(a.Gain, d.login)
+		}
+	}
+}
+
+// groupsAfter is a user's groups after the plan, sorted (a group the plan
+// creates has no apps yet and is left out).
+func groupsAfter(before []string, d *userDelta) []string {
+	after := map[string]bool{}
+	for _, g := range before {
+		if !d.remove[g] {
+			after[g] = true
+		}
+	}
+	for g := range d.add {
+		if !strings.HasPrefix(g, NewGroupPrefix) {
+			after[g] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(after))
+}
+
+// grants maps each app assigned to one of groups to the groups granting it.
+func (t *appTally) grants(groups []string) map[string][]string {
+	m := map[string][]string{}
+	for _, g := range groups {
+		for _, ag := range t.r.AppsOfGroup(g) {
+			m[ag.AppID] = append(m[ag.AppID], g)
+		}
+	}
+	return m
+}
+
+// touchedApps are the apps assigned to a group the user joins or leaves,
+// sorted.
+func (t *appTally) touchedApps(d *userDelta) []string {
+	touched := map[string]bool{}
+	for _, groups := range []map[string]bool{d.remove, d.add} {
+		for g := range groups {
+			for _, ag := range t.r.AppsOfGroup(g) {
+				touched[ag.AppID] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(touched))
+}
+
+// impacts lists the apps' impacts by label (then id).
+func (t *appTally) impacts() []AppImpact {
+	order := slices.Clone(t.order)
+	slices.Sort(order)
+	slices.SortStableFunc(order, func(x, y string) int { return strings.Compare(t.apps[x].Label, t.apps[y].Label) })
+	out := []AppImpact{}
+	for _, id := range order {
+		out = append(out, *t.apps[id])
+	}
+	return out
 }
 
 func hasUpdateTo(p *Plan, ref string, pred func(Op) bool) bool {
