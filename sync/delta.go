@@ -80,112 +80,156 @@ func appUserOf(ev okta.LogEvent) (appID, userID string) {
 
 func succeeded(ev okta.LogEvent) bool { return ev.Outcome == "" || ev.Outcome == "SUCCESS" }
 
-// planDelta compares the org's listings and log with the cache.
+// planDelta compares the org's listings and log with the cache: which
+// users, groups and apps to put or delete, which groups' and apps'
+// children to list again, and which log events to apply as deltas.
 func (e *engine) planDelta(snap *snapshot, ch *changes) *deltaPlan {
 	p := newDeltaPlan()
-	// Events per group and app, and the newest membership event per group.
-	newestMemberEvent := map[string]time.Time{}
-	appUserEvents := map[string]bool{}
-	appGroupEvents := map[string]bool{}
-	if ch.logsOK {
-		for _, ev := range ch.logs {
-			if !succeeded(ev) {
-				continue
+	logged := summarizeLog(snap, ch)
+	p.deleteUsers = logged.deletedUsers
+	p.planUsers(snap, ch)
+	deltaGroups := p.planGroups(snap, ch, logged.newestMember)
+	deltaApps := p.planApps(snap, ch, logged)
+	p.pickEvents(ch, deltaGroups, deltaApps)
+	return p
+}
+
+// logSummary is what a readable System Log says changed.
+type logSummary struct {
+	newestMember map[string]time.Time // group → its newest membership event
+	appUsers     map[string]bool      // apps with app-user events
+	appGroups    map[string]bool      // apps with app-group events
+	deletedUsers []string
+}
+
+// summarizeLog reads the successful events of the log, when it is
+// readable (empty otherwise). A user's deletion counts as a membership
+// event of each of the user's cached groups (snapshot.groupsOfDeleted).
+func summarizeLog(snap *snapshot, ch *changes) logSummary {
+	s := logSummary{newestMember: map[string]time.Time{}, appUsers: map[string]bool{}, appGroups: map[string]bool{}}
+	if !ch.logsOK {
+		return s
+	}
+	for _, ev := range ch.logs {
+		if !succeeded(ev) {
+			continue
+		}
+		switch ev.EventType {
+		case eventMemberAdd, eventMemberRemove:
+			if gid, _ := membershipOf(ev); gid != "" && ev.Published.After(s.newestMember[gid]) {
+				s.newestMember[gid] = ev.Published
 			}
-			switch ev.EventType {
-			case eventMemberAdd, eventMemberRemove:
-				if gid, _ := membershipOf(ev); gid != "" && ev.Published.After(newestMemberEvent[gid]) {
-					newestMemberEvent[gid] = ev.Published
-				}
-			case eventAppUserAdd, eventAppUserRemove:
-				appUserEvents[target(ev, targetApp)] = true
-			case eventAppGroupAdd, eventAppGroupRemove:
-				appGroupEvents[target(ev, targetApp)] = true
-			case eventUserDelete:
-				if uid := target(ev, targetUser); uid != "" {
-					p.deleteUsers = append(p.deleteUsers, uid)
-					for _, gid := range snap.groupsOfDeleted[uid] {
-						if ev.Published.After(newestMemberEvent[gid]) {
-							newestMemberEvent[gid] = ev.Published
-						}
+		case eventAppUserAdd, eventAppUserRemove:
+			s.appUsers[target(ev, targetApp)] = true
+		case eventAppGroupAdd, eventAppGroupRemove:
+			s.appGroups[target(ev, targetApp)] = true
+		case eventUserDelete:
+			if uid := target(ev, targetUser); uid != "" {
+				s.deletedUsers = append(s.deletedUsers, uid)
+				for _, gid := range snap.groupsOfDeleted[uid] {
+					if ev.Published.After(s.newestMember[gid]) {
+						s.newestMember[gid] = ev.Published
 					}
 				}
 			}
 		}
 	}
+	return s
+}
 
-	// Users.
-	if ch.seenUsers != nil {
-		for _, u := range ch.users {
-			if last, ok := snap.users[u.ID]; !ok || !last.Equal(u.LastUpdated) {
-				p.putUsers = append(p.putUsers, u)
-			}
-		}
-		for id := range snap.users {
-			if !ch.seenUsers[id] {
-				p.deleteUsers = append(p.deleteUsers, id)
-			}
-		}
-		sort.Strings(p.deleteUsers)
-	} else {
+// planUsers puts the users listed. Without the System Log every user was
+// listed: only those changed since the cache are put, and those missing
+// from the listing are deleted.
+func (p *deltaPlan) planUsers(snap *snapshot, ch *changes) {
+	if ch.seenUsers == nil {
 		p.putUsers = ch.users
+		return
 	}
-
-	// Groups and their members.
-	deltaGroups := map[string]bool{}
-	if ch.groups != nil {
-		for _, id := range sortedKeys(ch.groups) {
-			g := ch.groups[id]
-			old, known := snap.groups[id]
-			if !known || old != g {
-				p.putGroups = append(p.putGroups, g)
-			}
-			if known && !g.LastMembershipUpdated.After(old.LastMembershipUpdated) {
-				continue
-			}
-			newest, logged := newestMemberEvent[id]
-			if known && ch.logsOK && logged && !newest.Before(g.LastMembershipUpdated.Add(-logSlack)) {
-				deltaGroups[id] = true
-			} else {
-				p.relistMembers = append(p.relistMembers, id)
-			}
-		}
-		for _, id := range sortedKeys(snap.groups) {
-			if _, ok := ch.groups[id]; !ok {
-				p.deleteGroups = append(p.deleteGroups, id)
-			}
+	for _, u := range ch.users {
+		if last, ok := snap.users[u.ID]; !ok || !last.Equal(u.LastUpdated) {
+			p.putUsers = append(p.putUsers, u)
 		}
 	}
+	for id := range snap.users {
+		if !ch.seenUsers[id] {
+			p.deleteUsers = append(p.deleteUsers, id)
+		}
+	}
+	sort.Strings(p.deleteUsers)
+}
 
-	// Apps and their assignments.
-	deltaApps := map[string]bool{}
-	if ch.apps != nil {
-		for _, id := range sortedKeys(ch.apps) {
-			a := ch.apps[id]
-			old, known := snap.apps[id]
-			if !known || old != a {
-				p.putApps = append(p.putApps, a)
-			}
-			switch {
-			case !known || !ch.logsOK:
-				p.relistAppUsers = append(p.relistAppUsers, id)
+// planGroups puts new and changed groups, deletes those gone, and for
+// each group whose lastMembershipUpdated moved either applies its
+// membership events (returned: the log is readable and reaches the
+// move) or lists its members again.
+func (p *deltaPlan) planGroups(snap *snapshot, ch *changes, newestMember map[string]time.Time) (deltaGroups map[string]bool) {
+	deltaGroups = map[string]bool{}
+	if ch.groups == nil {
+		return deltaGroups // not readable: keep the cached groups
+	}
+	for _, id := range sortedKeys(ch.groups) {
+		g := ch.groups[id]
+		old, known := snap.groups[id]
+		if !known || old != g {
+			p.putGroups = append(p.putGroups, g)
+		}
+		if known && !g.LastMembershipUpdated.After(old.LastMembershipUpdated) {
+			continue
+		}
+		newest, logged := newestMember[id]
+		if known && ch.logsOK && logged && !newest.Before(g.LastMembershipUpdated.Add(-logSlack)) {
+			deltaGroups[id] = true
+		} else {
+			p.relistMembers = append(p.relistMembers, id)
+		}
+	}
+	for _, id := range sortedKeys(snap.groups) {
+		if _, ok := ch.groups[id]; !ok {
+			p.deleteGroups = append(p.deleteGroups, id)
+		}
+	}
+	return deltaGroups
+}
+
+// planApps puts new and changed apps, deletes those gone, lists again
+// the assignments of new apps (all apps without the System Log) and the
+// group assignments of apps with such events, and returns the apps whose
+// app-user events are applied.
+func (p *deltaPlan) planApps(snap *snapshot, ch *changes, logged logSummary) (deltaApps map[string]bool) {
+	deltaApps = map[string]bool{}
+	if ch.apps == nil {
+		return deltaApps // not readable: keep the cached apps
+	}
+	for _, id := range sortedKeys(ch.apps) {
+		a := ch.apps[id]
+		old, known := snap.apps[id]
+		if !known || old != a {
+			p.putApps = append(p.putApps, a)
+		}
+		switch {
+		case !known || !ch.logsOK:
+			p.relistAppUsers = append(p.relistAppUsers, id)
+			p.relistAppGroups = append(p.relistAppGroups, id)
+		default:
+			if logged.appGroups[id] {
 				p.relistAppGroups = append(p.relistAppGroups, id)
-			default:
-				if appGroupEvents[id] {
-					p.relistAppGroups = append(p.relistAppGroups, id)
-				}
-				if appUserEvents[id] {
-					deltaApps[id] = true
-				}
 			}
-		}
-		for _, id := range sortedKeys(snap.apps) {
-			if _, ok := ch.apps[id]; !ok {
-				p.deleteApps = append(p.deleteApps, id)
+			if logged.appUsers[id] {
+				deltaApps[id] = true
 			}
 		}
 	}
+	for _, id := range sortedKeys(snap.apps) {
+		if _, ok := ch.apps[id]; !ok {
+			p.deleteApps = append(p.deleteApps, id)
+		}
+	}
+	return deltaApps
+}
 
+// pickEvents keeps the membership events of deltaGroups and the app-user
+// events of deltaApps, in published order.
+func (p *deltaPlan) pickEvents(ch *changes, deltaGroups, deltaApps map[string]bool) {
 	for _, ev := range ch.logs {
 		if !ch.logsOK || !succeeded(ev) {
 			continue
@@ -206,7 +250,6 @@ func (e *engine) planDelta(snap *snapshot, ch *changes) *deltaPlan {
 	}
 	byPublished(p.memberEvents)
 	byPublished(p.appUserEvents)
-	return p
 }
 
 func sortedKeys[V any](m map[string]V) []string {
