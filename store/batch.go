@@ -112,7 +112,7 @@ func byPair(p1, c1, p2, c2 string) int {
 // replaces are added to replaced, so that mergeRuns can drop the index
 // entries of their earlier versions.
 func (g *genTx) apply(b *batch, replaced map[string]bool) error {
-	for _, bk := range []*bbolt.Bucket{g.users, g.groups, g.apps, g.members, g.appUsers, g.appGroups, g.stUsers, g.stGroups, g.stApps} {
+	for _, bk := range []*bbolt.Bucket{g.users, g.groups, g.apps, g.members, g.appUsers, g.appGroups} {
 		bk.FillPercent = sequentialFill
 	}
 	var ix, dept, rev []kv
@@ -127,9 +127,6 @@ func (g *genTx) apply(b *batch, replaced map[string]bool) error {
 			g.counts.Users++
 		}
 		if err := g.users.Put(id, e.val); err != nil {
-			return err
-		}
-		if err := g.stUsers.Put(id, userStamp(e.v)); err != nil {
 			return err
 		}
 		for _, t := range userTerms(e.v) {
@@ -158,9 +155,6 @@ func (g *genTx) apply(b *batch, replaced map[string]bool) error {
 			g.counts.Groups++
 		}
 		if err := g.groups.Put(id, e.val); err != nil {
-			return err
-		}
-		if err := g.stGroups.Put(id, timeStamp(e.v.LastUpdated)); err != nil {
 			return err
 		}
 		ix = append(ix, kv{ck(term(e.v.Name), e.v.ID), nil})

@@ -153,36 +153,32 @@ func valueText(v reflect.Value) string {
 	return string(b)
 }
 
-// diffEncoded compares two encodings of a T and returns the changed fields
-// with their values.
-func diffEncoded[T any](what string, old, new []byte) ([]directory.FieldChange, error) {
-	a, err := decode[T](what, old)
+// diffEncoded compares two records of a T stored under key and returns
+// the changed fields with their values.
+func diffEncoded[T any](what string, key, old, new []byte) ([]directory.FieldChange, error) {
+	a, err := decodeRec[T](what, key, old)
 	if err != nil {
 		return nil, err
 	}
-	b, err := decode[T](what, new)
+	b, err := decodeRec[T](what, key, new)
 	if err != nil {
 		return nil, err
 	}
 	return changedValues(a, b), nil
 }
 
-// labelOf extracts the human label of an encoded user, group or app.
-func labelOf(kind string, v []byte) string {
-	var l struct {
-		Login string `json:"login"`
-		Name  string `json:"name"`
-		Label string `json:"label"`
-	}
-	if json.Unmarshal(v, &l) != nil {
-		return ""
-	}
+// labelOf extracts the human label of the record of a user, group or app
+// stored under key ("" if it does not decode).
+func labelOf(kind string, key, v []byte) string {
 	switch kind {
 	case directory.KindUser:
-		return l.Login
+		u, _ := decodeRec[directory.User](kind, key, v)
+		return u.Login
 	case directory.KindGroup:
-		return l.Name
+		g, _ := decodeRec[directory.Group](kind, key, v)
+		return g.Name
 	default:
-		return l.Label
+		a, _ := decodeRec[directory.App](kind, key, v)
+		return a.Label
 	}
 }

@@ -201,7 +201,7 @@ func TestSchemaVersions(t *testing.T) {
 			t.Error("a newer schema is not corruption")
 		}
 	})
-	t.Run("migration from v1", func(t *testing.T) {
+	t.Run("a migration runs once", func(t *testing.T) {
 		path := tempCache(t)
 		s := openT(t, path)
 		fullSync(t, s, genOrg(22, 30))
@@ -211,7 +211,7 @@ func TestSchemaVersions(t *testing.T) {
 		t.Cleanup(func() { migrations = saved })
 		migrations = append(append([]migration(nil), saved...), migration{
 			from: schemaVersion(), name: "test: add a bucket",
-			run: func(tx *bbolt.Tx) error { _, err := tx.CreateBucket([]byte("v2")); return err },
+			run: func(tx *bbolt.Tx) (bool, error) { _, err := tx.CreateBucket([]byte("v2")); return false, err },
 		})
 
 		if _, err := OpenReadOnly(path); err == nil || !strings.Contains(err.Error(), "schema upgrade") {

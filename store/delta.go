@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	gosync "sync"
 	"time"
@@ -66,15 +65,16 @@ func encodeOne[T any](kind, id string, v T) ([]byte, error) {
 	if err := checkID(kind, id); err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(v)
+	b, err := encodeRec(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s %s: %w", kind, id, err)
 	}
 	return b, nil
 }
 
-// recordPut logs an added or updated object after a put returned old.
-func recordPut[T any](t *deltaTx, kind, id, label string, old, val []byte) error {
+// recordPut logs an added or updated object, stored under key, after a
+// put returned old.
+func recordPut[T any](t *deltaTx, kind, id string, key []byte, label string, old, val []byte) error {
 	if old == nil {
 		t.log.add(kind, directory.OpAdded, id, label, t.g, nil)
 		if kind == directory.KindUser || kind == directory.KindGroup || kind == directory.KindApp {
@@ -85,7 +85,7 @@ func recordPut[T any](t *deltaTx, kind, id, label string, old, val []byte) error
 	if bytes.Equal(old, val) {
 		return nil
 	}
-	f, err := diffEncoded[T](kind+" "+id, old, val)
+	f, err := diffEncoded[T](kind, key, old, val)
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func (d *Delta) PutUser(u directory.User) {
 		if err != nil {
 			return err
 		}
-		return recordPut[directory.User](t, directory.KindUser, u.ID, u.Login, old, val)
+		return recordPut[directory.User](t, directory.KindUser, u.ID, []byte(u.ID), u.Login, old, val)
 	})
 }
 
@@ -149,7 +149,7 @@ func (d *Delta) PutGroup(g directory.Group) {
 		if err != nil {
 			return err
 		}
-		return recordPut[directory.Group](t, directory.KindGroup, g.ID, g.Name, old, val)
+		return recordPut[directory.Group](t, directory.KindGroup, g.ID, []byte(g.ID), g.Name, old, val)
 	})
 }
 
@@ -186,7 +186,7 @@ func (d *Delta) PutApp(a directory.App) {
 		if err != nil {
 			return err
 		}
-		return recordPut[directory.App](t, directory.KindApp, a.ID, a.Label, old, val)
+		return recordPut[directory.App](t, directory.KindApp, a.ID, []byte(a.ID), a.Label, old, val)
 	})
 }
 
@@ -284,7 +284,7 @@ func (t *deltaTx) putAppUser(au directory.AppUser, val []byte) error {
 	if err != nil {
 		return err
 	}
-	return recordPut[directory.AppUser](t, directory.KindAppUser, au.AppID+"/"+au.UserID, "", old, val)
+	return recordPut[directory.AppUser](t, directory.KindAppUser, au.AppID+"/"+au.UserID, ck(au.AppID, au.UserID), "", old, val)
 }
 
 func (t *deltaTx) removeAppUser(aid, uid string) error {
@@ -300,7 +300,7 @@ func (t *deltaTx) putAppGroup(ag directory.AppGroup, val []byte) error {
 	if err != nil {
 		return err
 	}
-	return recordPut[directory.AppGroup](t, directory.KindAppGroup, ag.AppID+"/"+ag.GroupID, "", old, val)
+	return recordPut[directory.AppGroup](t, directory.KindAppGroup, ag.AppID+"/"+ag.GroupID, ck(ag.AppID, ag.GroupID), "", old, val)
 }
 
 func (t *deltaTx) removeAppGroup(aid, gid string) error {

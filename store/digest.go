@@ -10,31 +10,34 @@ import (
 // digestGen streams the canonical digest of a generation. Bucket key order
 // equals digest line order (ids hold no bytes below the tab), and kinds
 // are visited in the order their line prefixes sort: app, appgroup,
-// appuser, group, member, user. Objects come from the st_* buckets, whose
-// values are the line tails, and edges from the edge keys themselves
-// ("parent\tchild"), so no JSON is decoded. SortedDigester checks the
-// order anyway.
+// appuser, group, member, user. Objects give their line tails from the
+// leading fields of their records (appendStamp), edges their keys
+// ("parent\tchild"), so nothing is decoded in full. SortedDigester checks
+// the order anyway.
 func digestGen(g *genTx) (string, error) {
 	d := directory.NewSortedDigester()
 	steps := []struct {
-		kind     string
-		b        *bbolt.Bucket
-		withTail bool
+		kind string
+		b    *bbolt.Bucket
+		tag  byte // record tag of an object, 0 for edges
 	}{
-		{directory.KindApp, g.stApps, true},
-		{directory.KindAppGroup, g.appGroups, false},
-		{directory.KindAppUser, g.appUsers, false},
-		{directory.KindGroup, g.stGroups, true},
-		{directory.KindMembership, g.members, false},
-		{directory.KindUser, g.stUsers, true},
+		{directory.KindApp, g.apps, tagApp},
+		{directory.KindAppGroup, g.appGroups, 0},
+		{directory.KindAppUser, g.appUsers, 0},
+		{directory.KindGroup, g.groups, tagGroup},
+		{directory.KindMembership, g.members, 0},
+		{directory.KindUser, g.users, tagUser},
 	}
 	var line []byte
 	for _, st := range steps {
 		c := st.b.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			line = append(append(append(line[:0], st.kind...), '\t'), k...)
-			if st.withTail {
-				line = append(append(line, '\t'), v...)
+			if st.tag != 0 {
+				var err error
+				if line, err = appendStamp(append(line, '\t'), st.tag, v); err != nil {
+					return "", fmt.Errorf("%w: %s %q: %w", ErrCorrupt, st.kind, k, err)
+				}
 			}
 			if err := d.AddBytes(line); err != nil {
 				return "", fmt.Errorf("%w: %w", ErrCorrupt, err)

@@ -54,10 +54,9 @@
 // Counts are maintained on every write. The canonical digest (see
 // directory.Digester) is computed by streaming the generation in key order
 // — keys are the digest's sort order because ids may not contain control
-// characters (ErrInvalidID) — from per-object stamp buckets, without
-// decoding JSON (about 80 ms for 100k users and 1M memberships); full
-// syncs store it, and after an incremental sync it is computed once per
-// process.
+// characters (ErrInvalidID) — reading only the leading fields of each
+// record (status and lastUpdated) and the edge keys; full syncs store it,
+// and after an incremental sync it is computed once per process.
 //
 // # Size and memory
 //
@@ -90,6 +89,11 @@
 // ErrCorrupt; Rebuild moves such a file aside. A file from a newer dirdeck
 // gives ErrNewerSchema; older ones are migrated on open.
 //
-// Values are stored as given (JSON): HTML, escape sequences and very long
-// strings round-trip unchanged; sanitising is the UI's job.
+// Users, groups, apps and assignments are stored as compact binary
+// records (codec.go: fields in a fixed order, ids only in the key, times
+// as numbers), a third of their JSON and several times faster to decode;
+// a damaged record reads as ErrCorrupt. Values round-trip as given: HTML,
+// escape sequences, invalid UTF-8 and very long strings unchanged, custom
+// attributes as JSON would give them back; sanitising is the UI's job.
+// Runs, journals, change records and tombstones stay JSON.
 package store

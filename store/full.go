@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -150,7 +149,7 @@ func encodeAll[T any](kind string, vs []T, id func(T) string) ([]encoded[T], int
 		if err := checkID(kind, id(v)); err != nil {
 			return nil, 0, err
 		}
-		b, err := json.Marshal(v)
+		b, err := encodeRec(v)
 		if err != nil {
 			return nil, 0, fmt.Errorf("encode %s %s: %w", kind, id(v), err)
 		}
@@ -479,7 +478,7 @@ func keepMissing[T any](kind string, in func(*genTx) *bbolt.Bucket, queue func(*
 		if in(g).Get(k) != nil {
 			return nil
 		}
-		t, err := decode[T](kind+" "+string(k), v)
+		t, err := decodeRec[T](kind, k, v)
 		if err != nil {
 			return err
 		}
@@ -549,7 +548,7 @@ func (w *FullWriter) diff(prev uint64, log *changeLog, seen time.Time) error {
 	kinds := []struct {
 		bucket []byte
 		kind   string
-		fields func(what string, a, b []byte) ([]directory.FieldChange, error)
+		fields func(what string, key, a, b []byte) ([]directory.FieldChange, error)
 	}{
 		{bUsers, directory.KindUser, diffEncoded[directory.User]},
 		{bGroups, directory.KindGroup, diffEncoded[directory.Group]},
@@ -568,7 +567,7 @@ func (w *FullWriter) diff(prev uint64, log *changeLog, seen time.Time) error {
 			}
 			switch {
 			case oldV == nil:
-				log.add(k.kind, directory.OpAdded, id, labelOf(k.kind, newV), g, nil)
+				log.add(k.kind, directory.OpAdded, id, labelOf(k.kind, key, newV), g, nil)
 				if archived {
 					return g.unarchive(k.kind, id)
 				}
@@ -582,12 +581,12 @@ func (w *FullWriter) diff(prev uint64, log *changeLog, seen time.Time) error {
 				}
 				log.add(k.kind, directory.OpRemoved, id, label, g, nil)
 			case k.fields != nil && !bytes.Equal(oldV, newV):
-				f, err := k.fields(k.kind+" "+id, oldV, newV)
+				f, err := k.fields(k.kind, key, oldV, newV)
 				if err != nil {
 					return err
 				}
 				if len(f) > 0 {
-					log.add(k.kind, directory.OpUpdated, id, labelOf(k.kind, newV), g, f)
+					log.add(k.kind, directory.OpUpdated, id, labelOf(k.kind, key, newV), g, f)
 				}
 			}
 			return nil

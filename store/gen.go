@@ -83,14 +83,6 @@ func userTerms(u directory.User) []string {
 	return out
 }
 
-// userStamp is the tail of a user's digest line.
-func userStamp(u directory.User) []byte {
-	return []byte(u.Status + "\t" + directory.DigestTime(u.LastUpdated))
-}
-
-// timeStamp is the tail of a group's or app's digest line.
-func timeStamp(t time.Time) []byte { return []byte(directory.DigestTime(t)) }
-
 // genTx is one generation bucket inside a transaction, with its counts.
 type genTx struct {
 	gb                                     *bbolt.Bucket
@@ -99,7 +91,6 @@ type genTx struct {
 	appUsers, appUsersRev                  *bbolt.Bucket
 	appGroups, appGroupsRev                *bbolt.Bucket
 	ixUser, ixDept, ixGroup, archive, curs *bbolt.Bucket
-	stUsers, stGroups, stApps              *bbolt.Bucket
 	counts                                 directory.Counts
 }
 
@@ -131,7 +122,7 @@ func loadGen(tx *bbolt.Tx, gen uint64) (*genTx, error) {
 		{&g.members, bMembers}, {&g.membersRev, bMembersRev}, {&g.appUsers, bAppUsers},
 		{&g.appUsersRev, bAppUsersRev}, {&g.appGroups, bAppGroups}, {&g.appGroupsRev, bAppGroupsRev},
 		{&g.ixUser, bIxUser}, {&g.ixDept, bIxDept}, {&g.ixGroup, bIxGroup}, {&g.archive, bArchive},
-		{&g.curs, bCursors}, {&g.stUsers, bStUsers}, {&g.stGroups, bStGroups}, {&g.stApps, bStApps},
+		{&g.curs, bCursors},
 	} {
 		if *p.dst = gb.Bucket(p.name); *p.dst == nil {
 			return nil, fmt.Errorf("%w: generation %d lacks bucket %s", ErrCorrupt, gen, p.name)
@@ -171,7 +162,7 @@ func (g *genTx) putUser(u directory.User, val []byte) ([]byte, error) {
 		if bytes.Equal(old, val) {
 			return old, nil
 		}
-		ou, err := decode[directory.User]("user "+u.ID, old)
+		ou, err := decodeRec[directory.User]("user", id, old)
 		if err != nil {
 			return nil, err
 		}
@@ -182,9 +173,6 @@ func (g *genTx) putUser(u directory.User, val []byte) ([]byte, error) {
 		g.counts.Users++
 	}
 	if err := g.users.Put(id, val); err != nil {
-		return nil, err
-	}
-	if err := g.stUsers.Put(id, userStamp(u)); err != nil {
 		return nil, err
 	}
 	for _, t := range userTerms(u) {
@@ -218,7 +206,7 @@ func (g *genTx) deleteUser(id string) ([]byte, error) {
 	if old == nil {
 		return nil, nil
 	}
-	ou, err := decode[directory.User]("user "+id, old)
+	ou, err := decodeRec[directory.User]("user", []byte(id), old)
 	if err != nil {
 		return nil, err
 	}
@@ -226,9 +214,6 @@ func (g *genTx) deleteUser(id string) ([]byte, error) {
 		return nil, err
 	}
 	g.counts.Users--
-	if err := g.stUsers.Delete([]byte(id)); err != nil {
-		return nil, err
-	}
 	return old, g.users.Delete([]byte(id))
 }
 
@@ -239,7 +224,7 @@ func (g *genTx) putGroup(gr directory.Group, val []byte) ([]byte, error) {
 		if bytes.Equal(old, val) {
 			return old, nil
 		}
-		og, err := decode[directory.Group]("group "+gr.ID, old)
+		og, err := decodeRec[directory.Group]("group", id, old)
 		if err != nil {
 			return nil, err
 		}
@@ -252,9 +237,6 @@ func (g *genTx) putGroup(gr directory.Group, val []byte) ([]byte, error) {
 	if err := g.groups.Put(id, val); err != nil {
 		return nil, err
 	}
-	if err := g.stGroups.Put(id, timeStamp(gr.LastUpdated)); err != nil {
-		return nil, err
-	}
 	return old, g.ixGroup.Put(ck(term(gr.Name), gr.ID), nil)
 }
 
@@ -263,7 +245,7 @@ func (g *genTx) deleteGroup(id string) ([]byte, error) {
 	if old == nil {
 		return nil, nil
 	}
-	og, err := decode[directory.Group]("group "+id, old)
+	og, err := decodeRec[directory.Group]("group", []byte(id), old)
 	if err != nil {
 		return nil, err
 	}
@@ -271,9 +253,6 @@ func (g *genTx) deleteGroup(id string) ([]byte, error) {
 		return nil, err
 	}
 	g.counts.Groups--
-	if err := g.stGroups.Delete([]byte(id)); err != nil {
-		return nil, err
-	}
 	return old, g.groups.Delete([]byte(id))
 }
 
@@ -284,9 +263,6 @@ func (g *genTx) putApp(a directory.App, val []byte) ([]byte, error) {
 	} else if bytes.Equal(old, val) {
 		return old, nil
 	}
-	if err := g.stApps.Put([]byte(a.ID), timeStamp(a.LastUpdated)); err != nil {
-		return nil, err
-	}
 	return old, g.apps.Put([]byte(a.ID), val)
 }
 
@@ -296,9 +272,6 @@ func (g *genTx) deleteApp(id string) ([]byte, error) {
 		return nil, nil
 	}
 	g.counts.Apps--
-	if err := g.stApps.Delete([]byte(id)); err != nil {
-		return nil, err
-	}
 	return old, g.apps.Delete([]byte(id))
 }
 
@@ -416,19 +389,19 @@ func (g *genTx) tombstone(kind, id string, old []byte, seen time.Time, run uint6
 	t := Tombstone{Kind: kind, ID: id, Deleted: seen, RunID: run}
 	switch kind {
 	case directory.KindUser:
-		u, err := decode[directory.User]("user "+id, old)
+		u, err := decodeRec[directory.User]("user", []byte(id), old)
 		if err != nil {
 			return "", err
 		}
 		t.User, t.Label = &u, u.Login
 	case directory.KindGroup:
-		gr, err := decode[directory.Group]("group "+id, old)
+		gr, err := decodeRec[directory.Group]("group", []byte(id), old)
 		if err != nil {
 			return "", err
 		}
 		t.Group, t.Label = &gr, gr.Name
 	case directory.KindApp:
-		a, err := decode[directory.App]("app "+id, old)
+		a, err := decodeRec[directory.App]("app", []byte(id), old)
 		if err != nil {
 			return "", err
 		}
@@ -458,7 +431,7 @@ func (g *genTx) label(kind, id string) string {
 		b = g.apps
 	}
 	if v := b.Get([]byte(id)); v != nil {
-		return labelOf(kind, v)
+		return labelOf(kind, []byte(id), v)
 	}
 	var t struct {
 		Label string `json:"label"`

@@ -33,7 +33,7 @@ func (w *FullWriter) mergeAll() error {
 			if !w.replaced[directory.KindGroup+"\t"+id] {
 				return true, nil
 			}
-			gr, err := decode[directory.Group]("group "+id, g.groups.Get([]byte(id)))
+			gr, err := decodeRec[directory.Group]("group", []byte(id), g.groups.Get([]byte(id)))
 			return err == nil && term(gr.Name) == t, err
 		}},
 	}
@@ -56,7 +56,7 @@ func (w *FullWriter) validUser(terms func(directory.User) []string) func(g *genT
 		if !w.replaced[directory.KindUser+"\t"+id] {
 			return true, nil
 		}
-		u, err := decode[directory.User]("user "+id, g.users.Get([]byte(id)))
+		u, err := decodeRec[directory.User]("user", []byte(id), g.users.Get([]byte(id)))
 		return err == nil && slices.Contains(terms(u), t), err
 	}
 }

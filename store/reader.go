@@ -127,7 +127,7 @@ func get[T any](r *Reader, b func(*genTx) *bbolt.Bucket, what string, key []byte
 	if v == nil {
 		return zero, false
 	}
-	t, err := decode[T](what, v)
+	t, err := decodeRec[T](what, key, v)
 	if err != nil {
 		r.fail(err)
 		return zero, false
@@ -143,7 +143,7 @@ func all[T any](r *Reader, b func(*genTx) *bbolt.Bucket, what string, after stri
 		}
 		c := b(r.g).Cursor()
 		for k, v := seekAfter(c, nil, keyOrNil(after)); k != nil; k, v = c.Next() {
-			t, err := decode[T](what, v)
+			t, err := decodeRec[T](what, k, v)
 			if err != nil {
 				r.fail(err)
 				return
@@ -163,7 +163,7 @@ func (g *genTx) appGroupsB() *bbolt.Bucket { return g.appGroups }
 
 // User looks a user up by id.
 func (r *Reader) User(id string) (directory.User, bool) {
-	return get[directory.User](r, (*genTx).usersB, "user "+id, []byte(id))
+	return get[directory.User](r, (*genTx).usersB, "user", []byte(id))
 }
 
 // Users streams every user in id order.
@@ -177,17 +177,17 @@ func (r *Reader) UsersAfter(id string) iter.Seq[directory.User] {
 
 // UsersBatch returns up to max users with ids after id (exclusive), in
 // id order, decoding them on every CPU: loading a million-user table in
-// batches is mostly JSON decoding, and the bbolt values stay valid (and
+// batches is mostly decoding, and the bbolt values stay valid (and
 // read-only) for the whole transaction. A value that fails to decode makes
 // View return ErrCorrupt, as with Users, and UsersBatch returns nil.
 func (r *Reader) UsersBatch(after string, max int) []directory.User {
 	if r.g == nil || max <= 0 {
 		return nil
 	}
-	var raw [][]byte
+	var raw []kv
 	c := r.g.users.Cursor()
 	for k, v := seekAfter(c, nil, keyOrNil(after)); k != nil && len(raw) < max; k, v = c.Next() {
-		raw = append(raw, v)
+		raw = append(raw, kv{k, v})
 	}
 	if len(raw) == 0 {
 		return nil
@@ -203,7 +203,7 @@ func (r *Reader) UsersBatch(after string, max int) []directory.User {
 	for w := range workers {
 		wg.Go(func() {
 			for i := w * chunk; i < min((w+1)*chunk, len(raw)); i++ {
-				u, err := decode[directory.User]("user", raw[i])
+				u, err := decodeRec[directory.User]("user", raw[i].k, raw[i].v)
 				if err != nil {
 					errs[w] = err
 					return
@@ -295,7 +295,7 @@ func (r *Reader) UsersInDepartment(dept string) iter.Seq[directory.User] {
 
 // Group looks a group up by id.
 func (r *Reader) Group(id string) (directory.Group, bool) {
-	return get[directory.Group](r, (*genTx).groupsB, "group "+id, []byte(id))
+	return get[directory.Group](r, (*genTx).groupsB, "group", []byte(id))
 }
 
 // Groups streams every group in id order.
@@ -340,7 +340,7 @@ func (r *Reader) GroupByName(name string) (directory.Group, bool) {
 
 // App looks an app up by id.
 func (r *Reader) App(id string) (directory.App, bool) {
-	return get[directory.App](r, (*genTx).appsB, "app "+id, []byte(id))
+	return get[directory.App](r, (*genTx).appsB, "app", []byte(id))
 }
 
 // Apps streams every app in id order.

@@ -16,12 +16,11 @@ import (
 //	gens/<gen>/  one bucket per generation (the current one, plus a staging
 //	             one while a full sync writes):
 //	    info       counts, digest (cached, full syncs), rev, run (last committed)
-//	    users groups apps              id → JSON
-//	    st_users st_groups st_apps     id → digest line tail (status\tlastUpdated
-//	                                   or lastUpdated), so the digest needs no JSON
+//	    users groups apps              id → record (codec.go; the digest reads
+//	                                   its leading fields, status and lastUpdated)
 //	    members members_rev            group\tuser / user\tgroup → ""
-//	    appusers appusers_rev          app\tuser → JSON AppUser / user\tapp → ""
-//	    appgroups appgroups_rev        app\tgroup → JSON AppGroup / group\tapp → ""
+//	    appusers appusers_rev          app\tuser → AppUser record / user\tapp → ""
+//	    appgroups appgroups_rev        app\tgroup → AppGroup record / group\tapp → ""
 //	    ix_user ix_dept ix_group       lower(term)\tid → ""
 //	    archive                        kind\tid → JSON Tombstone
 //	    cursors                        name → value
@@ -57,9 +56,6 @@ var (
 	bIxGroup      = []byte("ix_group")
 	bArchive      = []byte("archive")
 	bCursors      = []byte("cursors")
-	bStUsers      = []byte("st_users")
-	bStGroups     = []byte("st_groups")
-	bStApps       = []byte("st_apps")
 
 	kCounts = []byte("counts")
 	kDigest = []byte("digest")
@@ -67,22 +63,28 @@ var (
 	kRun    = []byte("run")
 
 	genBuckets = [][]byte{bInfo, bUsers, bGroups, bApps, bMembers, bMembersRev, bAppUsers, bAppUsersRev,
-		bAppGroups, bAppGroupsRev, bIxUser, bIxDept, bIxGroup, bArchive, bCursors, bStUsers, bStGroups, bStApps}
+		bAppGroups, bAppGroupsRev, bIxUser, bIxDept, bIxGroup, bArchive, bCursors}
 )
 
 const magic = "dirdeck-cache"
 
-// migration upgrades a file from schema version from to from+1 inside one
-// write transaction.
+// migration upgrades a file from schema version from to from+1. run is
+// called in one write transaction after another until it reports no more
+// work, so that a large cache is converted in bounded steps; it must
+// therefore find its own place again (a step interrupted by a crash is
+// rolled back and redone) and leave a file that the same migration can
+// resume. The version is bumped with the last step.
 type migration struct {
 	from uint64
 	name string
-	run  func(tx *bbolt.Tx) error
+	run  func(tx *bbolt.Tx) (more bool, err error)
 }
 
 // migrations lists every upgrade in order; migrations[i] goes from version
 // i+1 to i+2. Append to it (never edit an entry) when the layout changes.
-var migrations []migration
+var migrations = []migration{
+	{from: 1, name: "compact records", run: migrateCompactRecords},
+}
 
 // schemaVersion is the version this build writes.
 func schemaVersion() uint64 { return uint64(len(migrations)) + 1 }
@@ -172,8 +174,9 @@ func (s *Store) prepare() error {
 	return nil
 }
 
-// migrate runs each pending migration in its own transaction, recording the
-// version after each so an interrupted upgrade resumes where it stopped.
+// migrate runs each pending migration in its own transactions, recording
+// the version after each so an interrupted upgrade resumes where it
+// stopped.
 func (s *Store) migrate() error {
 	for {
 		var done bool
@@ -188,8 +191,12 @@ func (s *Store) migrate() error {
 			if m.from != v {
 				return fmt.Errorf("migration table out of order: entry %d is from version %d", v-1, m.from)
 			}
-			if err := m.run(tx); err != nil {
+			more, err := m.run(tx)
+			if err != nil {
 				return fmt.Errorf("migration %d→%d (%s): %w", v, v+1, m.name, err)
+			}
+			if more {
+				return nil
 			}
 			return meta.Put(kSchema, u64(v+1))
 		})

@@ -161,6 +161,7 @@ func openBolt(path string, opts Options) (db *bbolt.DB, err error) {
 		InitialMmapSize: initialMmapSize(),
 	})
 	if err == nil {
+		db.AllocSize = growStep
 		return db, nil
 	}
 	var pathErr *fs.PathError
@@ -173,6 +174,14 @@ func openBolt(path string, opts Options) (db *bbolt.DB, err error) {
 		return nil, fmt.Errorf("open cache %s: %w: %w", path, ErrCorrupt, err)
 	}
 }
+
+// growStep is how far bbolt grows the file beyond what a commit needs.
+// Its default, 16 MiB, applies as soon as the mapping is larger than that
+// (from the start, with initialMmapSize), so every cache carried up to
+// 16 MiB of unused tail, half a 10k-user cache. Growing costs a truncate
+// and an fsync per commit that grows; a full sync's commits grow the file
+// by their batch (megabytes) anyway, and incremental ones rarely grow it.
+const growStep = 1 << 20
 
 func initialMmapSize() int {
 	if runtime.GOOS == "windows" || strconv.IntSize < 64 {
