@@ -128,7 +128,7 @@ func TestDPoPProofSignedAfterGovernorWait(t *testing.T) {
 	if err := sim.SetRateLimits(map[string]int{"/api/v1/users": 2}); err != nil {
 		t.Fatal(err)
 	}
-	alignToWindowEnd(sim, 3*time.Second)
+	simtest.AlignToWindowEnd(sim, 3*time.Second)
 
 	// The front records, for each users page, when it arrived and the
 	// iat of its proof.

@@ -25,7 +25,7 @@ import (
 func TestTwoProcessesShareTheCredentialCap(t *testing.T) {
 	t.Parallel()
 	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 13, RateLimits: "realistic"})
-	alignToWindowEnd(srv.Sim, 4*time.Second)
+	simtest.AlignToWindowEnd(srv.Sim, 4*time.Second)
 	ledgerPath := filepath.Join(t.TempDir(), "rate-"+CredentialKey(srv.URL, Credentials{Token: srv.ReadOnlyToken()}))
 	reports := make([]ledgerChildReport, 2)
 	err := parallel([]func() error{

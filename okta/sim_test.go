@@ -344,17 +344,6 @@ func TestSimFaults(t *testing.T) {
 	}
 }
 
-// alignToWindowEnd moves the sim clock so that its current one-minute
-// rate-limit window ends in about lead, which keeps the governor tests to
-// seconds under realistic limits.
-func alignToWindowEnd(sim *oktasim.Sim, lead time.Duration) {
-	now := sim.Now()
-	left := now.Truncate(time.Minute).Add(time.Minute).Sub(now)
-	if left < lead {
-		left += time.Minute // too late in this window: use the next one
-	}
-	sim.Advance(left - lead)
-}
 
 // TestSimGovernorRealistic: under realistic limits (list apps: 100 per
 // minute, so dirdeck may use 50) a listing that needs more than the share
@@ -386,7 +375,7 @@ func TestSimGovernorRealistic(t *testing.T) {
 			srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 11, RateLimits: "realistic"})
 			// Leave room for the other integration's requests, then bring
 			// the window's end close so the test takes seconds.
-			alignToWindowEnd(srv.Sim, 40*time.Second)
+			simtest.AlignToWindowEnd(srv.Sim, 40*time.Second)
 			other := srv.Token("superadmin")
 			otherRequest := func(ctx context.Context) error {
 				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/api/v1/apps?limit=1", nil)
@@ -402,7 +391,7 @@ func TestSimGovernorRealistic(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			alignToWindowEnd(srv.Sim, 4*time.Second)
+			simtest.AlignToWindowEnd(srv.Sim, 4*time.Second)
 			srv.Sim.ResetStats()
 			if tt.background {
 				ctx, stop := context.WithCancel(t.Context())

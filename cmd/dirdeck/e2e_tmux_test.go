@@ -25,11 +25,18 @@ type tmuxSession struct {
 // without tmux; otherwise it builds dirdeck and returns its path.
 func tmuxBinary(t *testing.T) string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds and drives the binary")
-	}
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed; .ci/run installs it (apt-get install tmux)")
+	}
+	return builtBinary(t)
+}
+
+// builtBinary builds dirdeck into a temporary directory (skipped in
+// -short mode).
+func builtBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and drives the binary")
 	}
 	bin := filepath.Join(t.TempDir(), "dirdeck")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	gosync "sync"
 	"testing"
 	"time"
 
@@ -231,5 +233,57 @@ func TestProgressNotes(t *testing.T) {
 		reset.Format("15:04:05") + " (in 42s)\n"
 	if got := buf.String(); got != want {
 		t.Errorf("notes:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestTwoSyncProcessesShareTheCredentialCap: two `dirdeck sync` processes
+// on two profiles of one org with one API token run at once. Okta caps a
+// token at 50% of each bucket's limit, the sim too; each process's own
+// governor would take its 50% share, so without the rate ledger in the
+// data directory the two together would pass the token's cap and get 429s
+// (which the okta package's test shows). The group-members bucket is set
+// to 80 a minute: the two syncs need 40 member listings each (scenario S
+// has 40 groups), the token may send 40 a minute, so they share two
+// windows; the sim clock is set 4 s before a window ends.
+func TestTwoSyncProcessesShareTheCredentialCap(t *testing.T) {
+	bin := builtBinary(t)
+	home := profHome(t)
+	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 21, RateLimits: "realistic"})
+	if err := srv.Sim.SetRateLimits(map[string]int{"/api/v1/groups/{id}*": 80}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a", "b"} {
+		if res := profRun(t, "", "profile", "add", name, "--org-url", srv.URL); res.code != exitOK {
+			t.Fatalf("profile add %s: %v", name, res.err)
+		}
+	}
+	simtest.AlignToWindowEnd(srv.Sim, 4*time.Second)
+	env := append(os.Environ(), "DIRDECK_HOME="+home, "HOME="+home, "DBUS_SESSION_BUS_ADDRESS=", "DIRDECK_API_TOKEN="+srv.ReadOnlyToken())
+	outs := make([][]byte, 2)
+	errs := make([]error, 2)
+	var wg gosync.WaitGroup
+	for i, name := range []string{"a", "b"} {
+		wg.Go(func() {
+			cmd := exec.CommandContext(t.Context(), bin, "sync", "--profile", name, "--json")
+			cmd.Env = env
+			outs[i], errs[i] = cmd.Output()
+		})
+	}
+	wg.Wait()
+	truth := srv.Sim.Truth()
+	for i, name := range []string{"a", "b"} {
+		if errs[i] != nil {
+			t.Fatalf("sync --profile %s: %v\n%s", name, errs[i], outs[i])
+		}
+		if rep := decode[syncReport](t, string(outs[i])); rep.Mode != "full" || rep.Retries != 0 {
+			t.Errorf("profile %s: sync report %+v, want a full sync without retries", name, rep)
+		}
+		res := profRun(t, "", "status", "--profile", name, "--json")
+		if st := decode[statusReport](t, res.stdout); res.code != exitOK || st.Digest != truth.Digest {
+			t.Errorf("profile %s: status exit %d, digest %s, truth %s", name, res.code, st.Digest, truth.Digest)
+		}
+	}
+	if st := srv.Sim.Stats(); st.Throttled != 0 || st.ByEndpoint["GET /api/v1/groups/{id}/users"] < 80 {
+		t.Errorf("the sim answered %d requests with 429 and %d member listings (want none, and at least 80)", st.Throttled, st.ByEndpoint["GET /api/v1/groups/{id}/users"])
 	}
 }

@@ -6,6 +6,7 @@ package simtest
 import (
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/dirdeck/dirdeck/oktasim"
 )
@@ -42,3 +43,15 @@ func (s *Server) ReadOnlyToken() string { return s.Sim.Token("readonly") }
 
 // SuperAdminToken is a Super Administrator's token.
 func (s *Server) SuperAdminToken() string { return s.Sim.Token("superadmin") }
+
+// AlignToWindowEnd moves the sim clock so that its current one-minute
+// rate-limit window ends in about lead, which keeps tests of the rate
+// governor to seconds under realistic limits.
+func AlignToWindowEnd(sim *oktasim.Sim, lead time.Duration) {
+	now := sim.Now()
+	left := now.Truncate(time.Minute).Add(time.Minute).Sub(now)
+	if left < lead {
+		left += time.Minute // too late in this window: use the next one
+	}
+	sim.Advance(left - lead)
+}
