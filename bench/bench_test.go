@@ -43,7 +43,7 @@ func TestBenchScaleS(t *testing.T) {
 		"sync.off.wall", "sync.off.requests", "sync.off.cpu_per_1k_items", "sync.off.items_per_s", "sync.peak_rss",
 		"sync.incremental.requests", "sync.incremental.wall", "sync.incremental_noisy.requests",
 		"cache.size_per_1k_users", "cache.export_users", "cache.digest",
-		"tui.first_frame", "tui.filter_p50", "tui.filter_p95", "tui.browse_rss",
+		"tui.first_frame", "tui.ready", "tui.browse_heap", "tui.index_write", "tui.filter_p50", "tui.filter_p95", "tui.browse_rss",
 	}
 	var got []string
 	for _, r := range rep.Results {
@@ -109,10 +109,10 @@ func TestBenchOnlyTUI(t *testing.T) {
 			t.Errorf("-only tui reported %s", r.Name)
 		}
 	}
-	if len(rep.Results) != 4 {
-		t.Errorf("%d results, want 4", len(rep.Results))
+	if len(rep.Results) != 7 {
+		t.Errorf("%d results, want 7", len(rep.Results))
 	}
-	for _, phase := range []string{phaseSync, phaseTUI} {
+	for _, phase := range []string{phaseSync, phaseIndex, phaseTUI} {
 		if m, _ := filepath.Glob(filepath.Join(profiles, phase+"-*.pprof")); len(m) != 1 {
 			t.Errorf("CPU profiles of phase %s: %v", phase, m)
 		}

@@ -26,6 +26,10 @@ const (
 	// envProfile names a directory: each phase then writes a CPU profile
 	// there as <phase>-<pid>.pprof, to find where a slow figure's time goes.
 	envProfile = "DIRDECK_BENCH_CPUPROFILE"
+	// envHeapProfile names a directory: the TUI phase then writes a heap
+	// profile there (<phase>-<pid>.heap.pprof) once every pane has
+	// loaded, to see what the loaded dashboard holds.
+	envHeapProfile = "DIRDECK_BENCH_HEAPPROFILE"
 )
 
 // Phase names.
@@ -33,6 +37,7 @@ const (
 	phaseSync  = "sync"  // dirdeck sync (full or incremental, as the cache decides)
 	phaseNaive = "naive" // the baseline: a sequential okta-sdk-golang loop
 	phaseTUI   = "tui"   // the TUI driven directly over a cache
+	phaseIndex = "index" // the index files dirdeck sync writes after a sync
 )
 
 // phaseRequest tells a child what to do.
@@ -101,6 +106,8 @@ func childMain(ctx context.Context, stdout io.Writer) (bool, error) {
 		res, err = runNaivePhase(ctx, req, token)
 	case phaseTUI:
 		res, err = runTUIPhase(req)
+	case phaseIndex:
+		res, err = runIndexPhase(req)
 	default:
 		err = fmt.Errorf("bench child: unknown phase %q", req.Phase)
 	}
@@ -146,4 +153,22 @@ func runChild(ctx context.Context, req phaseRequest, token, home string) (phaseR
 		return phaseResult{}, fmt.Errorf("bench phase %s: read result: %w", req.Phase, err)
 	}
 	return res, nil
+}
+
+// writeHeapProfile writes a heap profile of this process when
+// envHeapProfile names a directory.
+func writeHeapProfile(phase string) error {
+	dir := os.Getenv(envHeapProfile)
+	if dir == "" {
+		return nil
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.heap.pprof", phase, os.Getpid())))
+	if err != nil {
+		return fmt.Errorf("bench child: heap profile: %w", err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		return fmt.Errorf("bench child: heap profile: %w", err)
+	}
+	return nil
 }

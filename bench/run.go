@@ -27,11 +27,17 @@ const budgetShare = 0.5
 // Targets from docs/DESIGN.md "Performance targets"; the 16 ms filter target
 // is set at 100k users (scenario L), the 50 ms one at a million (XL):
 // orgs from half a million users on are judged by the latter.
+//
+// Issue 20 set the targets of a million users: a filter keystroke as fast
+// as at 100k, every pane ready in 3 s, and the heap (anonymous memory)
+// under 300 MiB while the panes load and while browsing.
 const (
 	maxSyncRSS       = 400 << 20
 	maxFirstFrame    = 200 * time.Millisecond
 	maxFilter100k    = 16 * time.Millisecond
-	maxFilter1M      = 50 * time.Millisecond
+	maxFilter1M      = 16 * time.Millisecond
+	maxReady1M       = 3 * time.Second
+	maxHeap1M        = 300 << 20
 	usersFor1MTarget = 500_000
 )
 
@@ -172,12 +178,19 @@ func run(ctx context.Context, cfg config) (Report, error) {
 	}
 
 	if cfg.Only["tui"] {
+		// What `dirdeck sync` does after its sync (tui.WriteIndexes),
+		// timed on its own so that the sync's figures stay the sync's.
+		say("the dashboard's index files, as dirdeck sync writes them")
+		ix, err := runChild(ctx, phaseRequest{Phase: phaseIndex, CachePath: cache}, "", home)
+		if err != nil {
+			return rep, err
+		}
 		say("TUI over the cache (%d users)", users)
 		t, err := runChild(ctx, phaseRequest{Phase: phaseTUI, CachePath: cache, Samples: cfg.Samples}, "", home)
 		if err != nil {
 			return rep, err
 		}
-		browse = append(browse, tuiResults(t)...)
+		browse = append(browse, tuiResults(t, ix, full)...)
 	}
 
 	if cfg.Only["sync"] && !cfg.Realistic {
@@ -333,12 +346,20 @@ type countWriter struct{ n int64 }
 
 func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
 
-func tuiResults(p phaseResult) []Result {
+// tuiResults are the TUI phase's figures; ix is the index phase that
+// ran before it and full the full sync that wrote the cache.
+func tuiResults(p, ix, full phaseResult) []Result {
 	t := p.TUI
 	target, limit := "≤ 16 ms (set at 100k users)", maxFilter100k
 	if t.Users >= usersFor1MTarget {
-		target, limit = "≤ 50 ms (set at 1M users)", maxFilter1M
+		target, limit = "≤ 16 ms (set at 1M users)", maxFilter1M
 	}
+	ready := newResult("tui.ready", t.FullLoad.Seconds(), "s", t.FirstFrame.Seconds(), "first frame").setAt("XL").
+		note("tui.New until every pane has loaded (the users table from its index file), %d users cached", t.Users)
+	ready.Target, ready.OK = "≤ 3 s (set at 1M users)", t.FullLoad <= maxReady1M
+	heap := newResult("tui.browse_heap", float64(p.PeakAnon)/mib, "MiB", float64(t.AnonBefore)/mib, "before the TUI started").setAt("XL").
+		note("peak anonymous memory (heap, stacks; sampled every %v) from tui.New through loading every pane and the keystrokes; %.0f MiB when browsing ended", anonSampleEvery, float64(p.RSSAnon)/mib)
+	heap.Target, heap.OK = "≤ 300 MiB (set at 1M users)", p.PeakAnon <= maxHeap1M
 	ff := newResult("tui.first_frame", ms(t.FirstFrame), "ms", ms(t.FullLoad), "every pane loaded")
 	ff.Target, ff.OK = "≤ 200 ms (set at L)", t.FirstFrame <= maxFirstFrame
 	ff = ff.setAt("L")
@@ -350,12 +371,15 @@ func tuiResults(p phaseResult) []Result {
 	}
 	return []Result{
 		ff.note("tui.New to the first frame showing the first user, %d users cached, %dx%d", t.Users, tuiWidth, tuiHeight),
+		ready,
+		heap,
+		newResult("tui.index_write", ix.Wall.Seconds(), "s", full.Wall.Seconds(), "full sync").report().
+			note("writing the users table file that the dashboard maps (tui.WriteIndexes, which dirdeck sync runs after a sync); its peak anonymous memory %.0f MiB", float64(ix.PeakAnon)/mib),
 		newResult("tui.filter_p50", ms(percentile(t.Filter, 50)), "ms", ms(percentile(t.Nav, 50)), "cursor key p50").report().
 			note("%d keystrokes typed through the root model; the table's %v debounce is excluded", len(t.Filter), table.Debounce),
 		p95,
 		newResult("tui.browse_rss", float64(p.PeakRSS)/mib, "MiB", float64(t.RSSBefore)/mib, "before the TUI started").report().
-			note("VmHWM after loading every pane and the keystrokes, memory-mapped cache pages included (they belong to the page cache); anonymous memory (heap) peaked at %.0f MiB (sampled every %v) and ended at %.0f MiB",
-				float64(p.PeakAnon)/mib, anonSampleEvery, float64(p.RSSAnon)/mib),
+			note("VmHWM after loading every pane and the keystrokes, memory-mapped pages of the cache and the users index included (they belong to the page cache); tui.browse_heap is the anonymous part"),
 	}
 }
 

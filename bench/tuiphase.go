@@ -24,6 +24,7 @@ type tuiResult struct {
 	Filter     []time.Duration `json:"filter"`
 	Nav        []time.Duration `json:"nav"`
 	RSSBefore  int64           `json:"rss_before"`
+	AnonBefore int64           `json:"anon_before"`
 }
 
 // Terminal size of the measured frames.
@@ -133,6 +134,7 @@ func runTUIPhase(req phaseRequest) (phaseResult, error) {
 	if res.RSSBefore, err = currentRSS(); err != nil {
 		return phaseResult{}, err
 	}
+	res.AnonBefore, _ = rssParts()
 
 	t0 := time.Now()
 	m, err := tui.New(tui.Options{Store: st, Theme: "dark", StartPane: "users", Static: true,
@@ -161,6 +163,9 @@ func runTUIPhase(req phaseRequest) (phaseResult, error) {
 	}
 	_ = m.View()
 	res.FullLoad = time.Since(t0)
+	if err := writeHeapProfile(phaseTUI); err != nil {
+		return phaseResult{}, err
+	}
 
 	for i := 0; len(res.Filter) < req.Samples; i++ {
 		q := tuiQueries[i%len(tuiQueries)]
@@ -195,6 +200,21 @@ func runTUIPhase(req phaseRequest) (phaseResult, error) {
 		}
 	}
 	return phaseResult{TUI: res}, nil
+}
+
+// runIndexPhase writes the dashboard's index files for the cache's
+// current commit, as dirdeck sync does after a sync.
+func runIndexPhase(req phaseRequest) (phaseResult, error) {
+	st, err := store.Open(req.CachePath, store.Options{ReadOnly: true})
+	if err != nil {
+		return phaseResult{}, fmt.Errorf("open cache: %w", err)
+	}
+	defer st.Close()
+	t0 := time.Now()
+	if err := tui.WriteIndexes(st); err != nil {
+		return phaseResult{}, err
+	}
+	return phaseResult{Start: t0, Wall: time.Since(t0)}, nil
 }
 
 // percentile returns the p-th percentile (0–100) of ds by nearest rank.

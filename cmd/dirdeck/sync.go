@@ -19,6 +19,7 @@ import (
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/store"
 	dsync "github.com/dirdeck/dirdeck/sync"
+	"github.com/dirdeck/dirdeck/tui"
 )
 
 // syncReport is `dirdeck sync --json`.
@@ -90,6 +91,10 @@ token lacks okta.apps.read), the cache keeps what it had for that part;
 				// Only the org's clock says when the token was last used.
 				if err := config.RecordTokenUse(r.Name, c.ServerTime()); err != nil {
 					fmt.Fprintf(cmd.ErrOrStderr(), "warning: could not record token use: %v\n", err)
+				}
+				// The next dashboard maps these instead of building them.
+				if err := tui.WriteIndexes(st); err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "warning: the dashboard will index the users itself: %v\n", err)
 				}
 			}
 			report := syncReport{

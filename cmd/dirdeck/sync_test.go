@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -14,9 +15,11 @@ import (
 
 	"github.com/dirdeck/dirdeck/config"
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/columns"
 	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/store"
+	"github.com/dirdeck/dirdeck/tui/users"
 )
 
 // simEnv serves a simulated org and points the environment configuration
@@ -65,6 +68,30 @@ func TestSyncStatusHistoryExportAgainstSim(t *testing.T) {
 		}
 	}
 	checkStatus("after full sync")
+	// The sync leaves the dashboard's users table ready for its commit.
+	usersIndex := func(when string) string {
+		t.Helper()
+		r, err := config.Resolve("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := store.Open(r.CachePath, store.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		f, err := columns.Open(users.IndexPath(st))
+		if err != nil {
+			t.Fatalf("%s: no users index: %v", when, err)
+		}
+		var run directory.SyncRun
+		_ = st.View(func(r *store.Reader) error { run, _ = r.CommittedRun(); return nil })
+		if f.Rows() != srv.Sim.Truth().Counts["users"] || !strings.Contains(f.Tag(), fmt.Sprintf(" run %d ", run.ID)) {
+			t.Fatalf("%s: users index of %d rows tagged %q, run %d", when, f.Rows(), f.Tag(), run.ID)
+		}
+		return f.Tag()
+	}
+	first := usersIndex("after full sync")
 
 	if _, err := srv.Sim.Churn(40); err != nil {
 		t.Fatal(err)
@@ -74,6 +101,9 @@ func TestSyncStatusHistoryExportAgainstSim(t *testing.T) {
 		t.Fatalf("second sync exit %d, report %+v", res.code, rep)
 	}
 	checkStatus("after churn and incremental sync")
+	if usersIndex("after incremental sync") == first {
+		t.Fatal("the incremental sync left the full sync's users index")
+	}
 
 	res = profRun(t, "", "history", "--json")
 	runs := decode[[]store.RunChanges](t, res.stdout)

@@ -24,20 +24,27 @@ const ChunkAttempts = 3
 // stalls a sync whose commit must grow the file. step is called with a
 // fresh Reader until it reports done, and must do a bounded amount of
 // work per call, keeping its position in its own state. All calls must
-// see one generation: if a sync commits in between, begin resets the
-// caller's state and the read starts over. view is the store's View
-// (s.View).
+// see the cache as one commit left it: if a sync commits in between,
+// begin resets the caller's state and the read starts over. An
+// incremental sync changes the current generation in place, so commits
+// are told apart by generation and committed run. view is the store's
+// View (s.View).
 func ReadChunked(view func(func(*store.Reader) error) error, begin func(), step func(r *store.Reader) (done bool, err error)) error {
+	type version struct{ gen, run uint64 }
+	versionOf := func(r *store.Reader) version {
+		run, _ := r.CommittedRun()
+		return version{r.Generation(), run.ID}
+	}
 	for range ChunkAttempts {
 		begin()
-		var gen uint64
+		var read version
 		first, changed := true, false
 		for {
 			var done bool
 			err := view(func(r *store.Reader) error {
 				if first {
-					gen, first = r.Generation(), false
-				} else if r.Generation() != gen {
+					read, first = versionOf(r), false
+				} else if versionOf(r) != read {
 					changed = true
 					return nil
 				}

@@ -14,22 +14,22 @@ import (
 	"github.com/dirdeck/dirdeck/tui/table"
 )
 
-// readUsers reads every user id, three per transaction.
-func readUsers(view func(func(*store.Reader) error) error) ([]string, int, error) {
-	var ids []string
+// readUsers reads every user, three per transaction.
+func readUsers(view func(func(*store.Reader) error) error) ([]directory.User, int, error) {
+	var users []directory.User
 	var after string
 	attempts := 0
-	err := pane.ReadChunked(view, func() { ids, after = nil, ""; attempts++ }, func(r *store.Reader) (bool, error) {
+	err := pane.ReadChunked(view, func() { users, after = nil, ""; attempts++ }, func(r *store.Reader) (bool, error) {
 		n := 0
 		for u := range r.UsersAfter(after) {
-			ids, after = append(ids, u.ID), u.ID
+			users, after = append(users, u), u.ID
 			if n++; n == 3 {
 				return false, nil
 			}
 		}
 		return true, nil
 	})
-	return ids, attempts, err
+	return users, attempts, err
 }
 
 func TestReadChunked(t *testing.T) {
@@ -56,6 +56,30 @@ func TestReadChunked(t *testing.T) {
 	ids, attempts, err = readUsers(commitOnce)
 	if err != nil || len(ids) != 7 || attempts != 2 {
 		t.Fatalf("changing cache: %d ids, %d attempts, err %v", len(ids), attempts, err)
+	}
+
+	// An incremental sync changes the same generation in place: the read
+	// starts over too, and sees the renamed user.
+	views = 0
+	renamed := org.Users[6]
+	renamed.Login = "renamed@example.com"
+	deltaOnce := func(fn func(*store.Reader) error) error {
+		err := s.View(fn)
+		if views++; views == 1 {
+			d, derr := s.BeginIncremental()
+			if derr != nil {
+				t.Fatal(derr)
+			}
+			d.PutUser(renamed)
+			if _, derr := d.Commit(directory.SyncRun{Mode: "incremental", Status: directory.RunOK, Started: fixture.Now, Finished: fixture.Now.Add(time.Second)}, nil); derr != nil {
+				t.Fatal(derr)
+			}
+		}
+		return err
+	}
+	read, attempts, err := readUsers(deltaOnce)
+	if err != nil || attempts != 2 || len(read) != 7 || read[6].Login != renamed.Login {
+		t.Fatalf("incremental commit mid-read: %d users, %d attempts, err %v", len(read), attempts, err)
 	}
 
 	// A cache that changes during every attempt gives up with a clear error.

@@ -138,7 +138,7 @@ func (q Query) match(rows *Rows, i int, masks []termMask) int {
 			return noMatch
 		}
 	}
-	hay, has, pairs := rows.hay.at(i), rows.mask[i], rows.pairs[i]
+	hay, has, pairs := rows.hay.At(i), rows.mask[i], rows.pairs[i]
 	rank := rankWordStart
 	for k, t := range q.Terms {
 		m := masks[k]
@@ -435,7 +435,7 @@ func SortOrder(rows *Rows, col int, desc bool) []int32 {
 		if k := rows.sortKey(i, col); k != "" {
 			keys[i] = k
 		} else {
-			keys[i] = strings.ToLower(rows.Cell(i, col))
+			keys[i] = strings.ToLower(rows.cell(i, col))
 		}
 	}
 	order := naturalOrder(rows.Len())

@@ -1,9 +1,11 @@
 package table
 
 import (
-	"math"
-	"slices"
+	"errors"
 	"strings"
+
+	"github.com/dirdeck/dirdeck/internal/columns"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 )
 
 // Rows is one generation of a table's rows, stored by column: every
@@ -24,7 +26,13 @@ type Rows struct {
 	fields []column // indexed like Row.Fields
 	mask   []charMask
 	pairs  []pairMask
+	// file, when set, is the mapped file the columns point into (see
+	// MappedRows): it must stay reachable as long as they are used, and
+	// what leaves the table is copied and cleaned again.
+	file *columns.File
 }
+
+type column = columns.Column
 
 // NewRows indexes rows, copying all it keeps: the rows themselves are
 // neither kept nor changed, and the caller can drop them. Building the
@@ -42,19 +50,19 @@ func NewRows(rows []Row) *Rows {
 // The zero value is ready to use.
 type Builder struct {
 	n      int
-	keys   columnBuilder
-	cells  []columnBuilder
-	sorts  []columnBuilder
-	hay    columnBuilder
-	fields []columnBuilder
+	keys   columns.Builder
+	cells  []columns.Builder
+	sorts  []columns.Builder
+	hay    columns.Builder
+	fields []columns.Builder
 }
 
 // Add appends rows.
 func (b *Builder) Add(rows ...Row) {
 	for i := range rows {
 		r := &rows[i]
-		b.keys.add(b.n, r.Key)
-		b.hay.add(b.n, r.Hay)
+		b.keys.Add(b.n, r.Key)
+		b.hay.Add(b.n, r.Hay)
 		b.cells = addEach(b.cells, b.n, r.Cells)
 		b.sorts = addEach(b.sorts, b.n, r.SortKeys)
 		b.fields = addEach(b.fields, b.n, r.Fields)
@@ -64,12 +72,12 @@ func (b *Builder) Add(rows ...Row) {
 
 // addEach adds row n's values to their columns, starting a column (empty
 // for the rows before) at the first row that has a value for it.
-func addEach(cols []columnBuilder, n int, values []string) []columnBuilder {
+func addEach(cols []columns.Builder, n int, values []string) []columns.Builder {
 	for k, v := range values {
 		if k == len(cols) {
-			cols = append(cols, columnBuilder{})
+			cols = append(cols, columns.Builder{})
 		}
-		cols[k].add(n, v)
+		cols[k].Add(n, v)
 	}
 	return cols
 }
@@ -81,34 +89,135 @@ func (b *Builder) Grow(more int) {
 	if b.n == 0 || more <= 0 {
 		return
 	}
-	b.keys.grow(b.n, more)
-	b.hay.grow(b.n, more)
-	for _, cols := range [][]columnBuilder{b.cells, b.sorts, b.fields} {
+	b.keys.Grow(b.n, more)
+	b.hay.Grow(b.n, more)
+	for _, cols := range [][]columns.Builder{b.cells, b.sorts, b.fields} {
 		for k := range cols {
-			cols[k].grow(b.n, more)
+			cols[k].Grow(b.n, more)
 		}
 	}
 }
 
 // Rows returns the rows added, indexed; the Builder must not be used after.
 func (b *Builder) Rows() *Rows {
-	done := func(cols []columnBuilder) []column {
+	done := func(cols []columns.Builder) []column {
 		out := make([]column, len(cols))
 		for k := range cols {
-			out[k] = cols[k].column(b.n)
+			out[k] = cols[k].Column(b.n)
 		}
 		return out
 	}
-	rs := &Rows{n: b.n, keys: b.keys.column(b.n), hay: b.hay.column(b.n),
+	rs := &Rows{n: b.n, keys: b.keys.Column(b.n), hay: b.hay.Column(b.n),
 		cells: done(b.cells), sorts: done(b.sorts), fields: done(b.fields)}
 	*b = Builder{}
+	rs.index()
+	return rs
+}
+
+// index computes every row's masks from its haystack.
+func (rs *Rows) index() {
 	rs.mask, rs.pairs = make([]charMask, rs.n), make([]pairMask, rs.n)
 	inRanges(rs.n, workersFor(rs.n), func(_, from, to int) {
 		for i := from; i < to; i++ {
-			rs.mask[i], rs.pairs[i] = maskOf(rs.hay.at(i))
+			rs.mask[i], rs.pairs[i] = maskOf(rs.hay.At(i))
 		}
 	})
-	return rs
+}
+
+// Layout says which of a file's columns hold what (see MappedRows): the
+// numbers of the columns with the keys and the haystack, and of those
+// with each cell, sort key and field, in Row's order; -1 marks a cell,
+// sort key or field that no row has (most columns sort by their cells).
+type Layout struct {
+	Key, Hay             int
+	Cells, Sorts, Fields []int
+}
+
+// Columns is how many columns a file of this layout has.
+func (l Layout) Columns() int {
+	n := 2
+	for _, at := range [][]int{l.Cells, l.Sorts, l.Fields} {
+		for _, c := range at {
+			if c >= 0 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// Values lays row r out as a file row of this layout: what a writer of
+// the file adds for it. Values missing from r are empty.
+func (l Layout) Values(r Row) []string {
+	v := make([]string, l.Columns())
+	v[l.Key], v[l.Hay] = r.Key, r.Hay
+	put := func(at []int, vals []string) {
+		for k, c := range at {
+			if c >= 0 && k < len(vals) {
+				v[c] = vals[k]
+			}
+		}
+	}
+	put(l.Cells, r.Cells)
+	put(l.Sorts, r.SortKeys)
+	put(l.Fields, r.Fields)
+	return v
+}
+
+// ErrLayout is returned by MappedRows for a file whose columns do not
+// fit the layout.
+var ErrLayout = errors.New("the file's columns do not fit the table")
+
+// MappedRows indexes rows stored in a columns file (see Layout.Values),
+// without copying them: the columns stay in the file's read-only mapping
+// and only the masks (16 bytes a row) are computed. Because a file can be
+// edited behind dirdeck's back, the values that leave the table (Key,
+// Cell, Row, and the cells it renders) are cleaned again (textsafe.Clean)
+// and copied, so that nothing outlives the mapping.
+func MappedRows(f *columns.File, l Layout) (*Rows, error) {
+	cols := f.Columns()
+	if len(cols) != l.Columns() {
+		return nil, ErrLayout
+	}
+	used := make([]bool, len(cols))
+	pick := func(at ...int) ([]column, error) {
+		out := make([]column, len(at))
+		for k, c := range at {
+			switch {
+			case c == -1:
+				continue // no values: an empty column
+			case c < 0 || c >= len(cols) || used[c] || cols[c].Len() != f.Rows():
+				return nil, ErrLayout
+			}
+			used[c], out[k] = true, cols[c]
+		}
+		return out, nil
+	}
+	rs := &Rows{n: f.Rows(), file: f}
+	var err error
+	for _, p := range []struct {
+		dst *[]column
+		at  []int
+	}{{&rs.cells, l.Cells}, {&rs.sorts, l.Sorts}, {&rs.fields, l.Fields}} {
+		if *p.dst, err = pick(p.at...); err != nil {
+			return nil, err
+		}
+	}
+	kh, err := pick(l.Key, l.Hay)
+	if err != nil || l.Key < 0 || l.Hay < 0 {
+		return nil, ErrLayout
+	}
+	rs.keys, rs.hay = kh[0], kh[1]
+	rs.index()
+	return rs, nil
+}
+
+// out is a value leaving the table: mapped values are cleaned and copied.
+func (rs *Rows) out(v string) string {
+	if rs.file == nil {
+		return v
+	}
+	return strings.Clone(textsafe.Clean(v))
 }
 
 // Len is the number of rows.
@@ -120,10 +229,22 @@ func (rs *Rows) Len() int {
 }
 
 // Key returns row i's key.
-func (rs *Rows) Key(i int) string { return rs.keys.at(i) }
+func (rs *Rows) Key(i int) string { return rs.out(rs.keys.At(i)) }
 
 // Cell returns row i's display text in column k ("" past the row's cells).
-func (rs *Rows) Cell(i, k int) string {
+func (rs *Rows) Cell(i, k int) string { return rs.out(rs.cell(i, k)) }
+
+// display is the cell as the table renders it: mapped cells are cleaned
+// again, not copied (the frame copies them).
+func (rs *Rows) display(i, k int) string {
+	if rs.file == nil {
+		return rs.cell(i, k)
+	}
+	return textsafe.Clean(rs.cell(i, k))
+}
+
+// cell is Cell without the copy, for use inside the table.
+func (rs *Rows) cell(i, k int) string {
 	v, _ := valueAt(rs.cells, i, k)
 	return v
 }
@@ -134,7 +255,10 @@ func valueAt(cols []column, i, k int) (string, bool) {
 	if k >= len(cols) {
 		return "", false
 	}
-	return cols[k].at(i), true
+	if cols[k].Len() == 0 {
+		return "", true // a column without values (see Layout)
+	}
+	return cols[k].At(i), true
 }
 
 // Row returns row i's key, cells and sort keys (its haystack and fields
@@ -142,14 +266,14 @@ func valueAt(cols []column, i, k int) (string, bool) {
 func (rs *Rows) Row(i int) Row {
 	r := Row{Key: rs.Key(i), Cells: make([]string, len(rs.cells))}
 	for k := range rs.cells {
-		r.Cells[k] = rs.cells[k].at(i)
+		r.Cells[k] = rs.out(rs.cells[k].At(i))
 	}
 	for k := range rs.sorts {
 		if v := rs.sortKey(i, k); v != "" {
 			if r.SortKeys == nil {
 				r.SortKeys = make([]string, len(rs.sorts))
 			}
-			r.SortKeys[k] = v
+			r.SortKeys[k] = rs.out(v)
 		}
 	}
 	return r
@@ -164,70 +288,3 @@ func (rs *Rows) sortKey(i, k int) string {
 
 // field returns row i's value of field k; false if no row has field k.
 func (rs *Rows) field(i, k int) (string, bool) { return valueAt(rs.fields, i, k) }
-
-// column holds one string per row, back to back.
-type column struct {
-	text string
-	off  []uint32 // value i is text[off[i]:off[i+1]]
-}
-
-// maxColumn bounds a column's text so that its uint32 offsets (half the
-// memory of ints at a million rows) cannot overflow, and it stays an int
-// on 32-bit platforms: values that would pass it are indexed as empty.
-// Real directories stay far below 2 GiB a column.
-const maxColumn = math.MaxInt32
-
-// columnBuilder accumulates a column row by row.
-type columnBuilder struct {
-	// text is a pointer because a strings.Builder must not be copied, and
-	// columnBuilders move as their slices grow.
-	text *strings.Builder
-	off  []uint32 // off[i] is where row i's value starts
-	// limit bounds the text; 0 means maxColumn.
-	limit int
-}
-
-// add sets row n's value to v, after empty values for any rows before n
-// that have none. A value that would take the column past its limit is
-// stored as empty.
-func (c *columnBuilder) add(n int, v string) {
-	c.pad(n)
-	if c.limit == 0 {
-		c.limit = maxColumn
-	}
-	if c.text.Len()+len(v) <= c.limit {
-		c.text.WriteString(v)
-	}
-	c.off = append(c.off, uint32(c.text.Len()))
-}
-
-// pad gives rows up to n (exclusive) a value, empty where they had none.
-func (c *columnBuilder) pad(n int) {
-	if c.text == nil {
-		c.text, c.off = &strings.Builder{}, make([]uint32, 1, n+1)
-	}
-	for len(c.off) <= n {
-		c.off = append(c.off, uint32(c.text.Len()))
-	}
-}
-
-// grow reserves room for more rows like the n so far.
-func (c *columnBuilder) grow(n, more int) {
-	c.text.Grow(max(min((c.text.Len()/n+1)*more, c.limit-c.text.Len()), 0))
-	c.off = slices.Grow(c.off, more)
-}
-
-// column returns the column of n rows. Its text is the builder's own
-// (strings.Builder hands it over without a copy) unless Grow's estimate
-// left more than a sixteenth of it unused: then a copy of the right size
-// frees the rest.
-func (c *columnBuilder) column(n int) column {
-	c.pad(n)
-	text := c.text.String()
-	if c.text.Cap()-len(text) > len(text)/16 {
-		text = strings.Clone(text)
-	}
-	return column{text: text, off: slices.Clip(c.off)}
-}
-
-func (c *column) at(i int) string { return c.text[c.off[i]:c.off[i+1]] }

@@ -147,21 +147,6 @@ func TestNewRowsCopiesWhatItKeeps(t *testing.T) {
 	}
 }
 
-// TestColumnLimit: values past a column's size limit are indexed as empty
-// rather than overflowing its offsets.
-func TestColumnLimit(t *testing.T) {
-	b := columnBuilder{limit: 7}
-	for i, v := range []string{"abcd", "efgh", "ij"} {
-		b.add(i, v)
-	}
-	c := b.column(4) // and a fourth row without a value
-	for i, want := range []string{"abcd", "", "ij", ""} {
-		if got := c.at(i); got != want {
-			t.Errorf("value %d = %q, want %q", i, got, want)
-		}
-	}
-}
-
 // TestPastedControlCharacters: a control character typed or pasted into
 // the filter matches only its visible stand-in, never raw text.
 func TestPastedControlCharacters(t *testing.T) {
@@ -220,8 +205,8 @@ func TestBuilderInBatches(t *testing.T) {
 		if g.Key != w.Key || !slices.Equal(g.Cells, w.Cells) || !slices.Equal(g.SortKeys, w.SortKeys) {
 			t.Errorf("row %d: built %+v, NewRows %+v", i, g, w)
 		}
-		if got.hay.at(i) != all[i].Hay {
-			t.Errorf("row %d haystack %q", i, got.hay.at(i))
+		if got.hay.At(i) != all[i].Hay {
+			t.Errorf("row %d haystack %q", i, got.hay.At(i))
 		}
 	}
 	if r := got.Row(0); !slices.Equal(r.Cells, []string{"A", "", ""}) {

@@ -280,7 +280,7 @@ func compute(id int64, seq, gen uint64, rows *Rows, sorted []int32, col int, des
 		cursor = slices.Index(view, want.row)
 	case want.key != "":
 		for i, ri := range view {
-			if rows.Key(int(ri)) == want.key {
+			if rows.keys.At(int(ri)) == want.key {
 				cursor = i
 				break
 			}
@@ -573,7 +573,7 @@ func (m Model) cells(b *strings.Builder, r int, w []int, style func(int, string)
 			n++
 		}
 		first = false
-		cell := m.rows.Cell(r, i)
+		cell := m.rows.display(r, i)
 		if m.cellFunc != nil && i == m.cellCol {
 			cell = m.cellFunc(m.rows.Key(r))
 		}

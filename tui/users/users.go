@@ -123,24 +123,24 @@ func LoadFirst(s *store.Store, n int) (rows []table.Row, total int, err error) {
 // usersPerView bounds the users read per read transaction.
 const usersPerView = 20_000
 
-// LoadIndex reads the users table from the cache (see readRows) and
-// indexes it batch by batch, so that a million users are never all held
-// as table.Row values at once.
-func LoadIndex(s *store.Store) (*table.Rows, error) {
-	return loadIndex(s, usersPerView)
-}
-
+// loadIndex reads the users table from the cache (see readRows) and
+// indexes it in memory batch by batch, so that a million users are never
+// all held as table.Row values at once.
 func loadIndex(s *store.Store, usersPer int) (*table.Rows, error) {
 	var (
 		b            table.Builder
 		total, added int
 	)
-	err := readRows(s, usersPer, func(n int) { b, total, added = table.Builder{}, n, 0 }, func(batch []table.Row) {
+	err := readRows(s, usersPer, func(_ *store.Reader, n int) error {
+		b, total, added = table.Builder{}, n, 0
+		return nil
+	}, func(batch []table.Row) error {
 		b.Add(batch...)
 		if added == 0 {
 			b.Grow(total - len(batch))
 		}
 		added += len(batch)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -155,18 +155,23 @@ func LoadRows(s *store.Store) ([]table.Row, error) {
 
 func loadRows(s *store.Store, usersPer int) ([]table.Row, error) {
 	var rows []table.Row
-	err := readRows(s, usersPer, func(total int) { rows = make([]table.Row, 0, total) },
-		func(batch []table.Row) { rows = append(rows, batch...) })
+	err := readRows(s, usersPer, func(_ *store.Reader, total int) error {
+		rows = make([]table.Row, 0, total)
+		return nil
+	}, func(batch []table.Row) error {
+		rows = append(rows, batch...)
+		return nil
+	})
 	return rows, err
 }
 
 // readRows reads the users table rows from the cache, in short read
 // transactions (see pane.ReadChunked): the group names, then the users in
 // id order with their groups (for "group:" filters), handing each batch
-// of at most usersPer rows to add. begin starts a read of total users;
-// it runs again, voiding the batches so far, when a sync commits
-// mid-read.
-func readRows(s *store.Store, usersPer int, begin func(total int), add func(batch []table.Row)) error {
+// of at most usersPer rows to add. begin starts a read of total users
+// from r's commit; it runs again, voiding the batches so far, when a sync
+// commits mid-read. An error from begin or add ends the read.
+func readRows(s *store.Store, usersPer int, begin func(r *store.Reader, total int) error, add func(batch []table.Row) error) error {
 	var (
 		groupName map[string]string // id → lowercase name
 		in        userrows.Interner
@@ -179,8 +184,7 @@ func readRows(s *store.Store, usersPer int, begin func(total int), add func(batc
 			for g := range r.Groups() {
 				groupName[g.ID] = strings.ToLower(textsafe.Clean(g.Name))
 			}
-			begin(r.Counts().Users)
-			return false, nil
+			return false, begin(r, r.Counts().Users)
 		}
 		batch := r.UsersBatch(after, usersPer)
 		ids := make([]string, len(batch))
@@ -198,7 +202,9 @@ func readRows(s *store.Store, usersPer int, begin func(total int), add func(batc
 			}
 			rows[i] = userrows.Build(batch[i], strings.Join(names, "\n"), in)
 		}
-		add(rows)
+		if err := add(rows); err != nil {
+			return false, err
+		}
 		if len(batch) < usersPer {
 			return true, nil
 		}

@@ -1,0 +1,117 @@
+package table
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dirdeck/dirdeck/internal/columns"
+	"github.com/dirdeck/dirdeck/themes"
+)
+
+// testLayout stores the columns in another order than Row has them, so
+// that a mix-up shows.
+var testLayout = Layout{Key: 3, Hay: 0, Cells: []int{4, 1}, Sorts: []int{5}, Fields: []int{2}}
+
+func mapRows(t *testing.T, rows []Row, l Layout) *Rows {
+	t.Helper()
+	dir := t.TempDir()
+	w, err := columns.NewWriter(dir, l.Columns())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if err := w.Add(l.Values(r)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "rows")
+	if err := w.Finish(path, "t"); err != nil {
+		t.Fatal(err)
+	}
+	f, err := columns.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := MappedRows(f, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+// TestMappedRowsMatchNewRows: rows read from a file filter, sort and read
+// back exactly as the same rows indexed in memory.
+func TestMappedRowsMatchNewRows(t *testing.T) {
+	rows := []Row{
+		{Key: "u1", Cells: []string{"Alice Smith", "alice@x"}, SortKeys: []string{" "}, Hay: "alice smith\nalice@x", Fields: []string{"sales"}},
+		{Key: "u2", Cells: []string{"Bob Jones", "bob@x"}, Hay: "bob jones\nbob@x", Fields: []string{"eng\nsales"}},
+		{Key: "u3", Cells: []string{"Ålice Ödegaard"}, Hay: "ålice ödegaard", Fields: nil},
+	}
+	mapped, heap := mapRows(t, rows, testLayout), NewRows(rows)
+	fields := map[string]int{"group": 0}
+	for _, q := range []string{"", "al", "alice", "group:sales", "group:=eng", "smi", "ödeg", "zz"} {
+		g, w := keys(mapped, Filter(mapped, nil, ParseQuery(q, fields))), keys(heap, Filter(heap, nil, ParseQuery(q, fields)))
+		if !slices.Equal(g, w) {
+			t.Errorf("%q: mapped %v, in memory %v", q, g, w)
+		}
+	}
+	for col := range 2 {
+		if g, w := keys(mapped, SortOrder(mapped, col, false)), keys(heap, SortOrder(heap, col, false)); !slices.Equal(g, w) {
+			t.Errorf("sorted by %d: mapped %v, in memory %v", col, g, w)
+		}
+	}
+	for i := range rows {
+		g, w := mapped.Row(i), heap.Row(i)
+		if g.Key != w.Key || !slices.Equal(g.Cells, w.Cells) || !slices.Equal(g.SortKeys, w.SortKeys) {
+			t.Errorf("row %d: mapped %+v, in memory %+v", i, g, w)
+		}
+	}
+	for _, l := range []Layout{
+		{Key: 0, Hay: 1},
+		{Key: 0, Hay: 0, Cells: []int{1, 2, 3, 4}},
+		{Key: 0, Hay: 1, Cells: []int{2, 3, 4, 9}},
+	} {
+		if _, err := MappedRows(mustFile(t, rows), l); err == nil {
+			t.Errorf("layout %+v accepted for a file of 6 columns", l)
+		}
+	}
+}
+
+func mustFile(t *testing.T, rows []Row) *columns.File {
+	t.Helper()
+	return mapRows(t, rows, testLayout).file
+}
+
+// TestMappedRowsCleanWhatLeaves: a file edited to hold raw escape
+// sequences and bidi controls (a writer cleans them; someone editing the
+// file does not) still never puts them on the screen or out of the table.
+func TestMappedRowsCleanWhatLeaves(t *testing.T) {
+	hostile := "\x1b]8;;http://evil\x07click\x1b[2J\u202egnp.exe"
+	rs := mapRows(t, []Row{{Key: "k\x1b[31m", Cells: []string{hostile, "x"}, Hay: "click"}}, testLayout)
+	th, err := themes.ByName("no-color")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New([]Column{{Title: "NAME", Width: 40}, {Title: "X", Width: 5}}, nil, th)
+	m.SetSize(80, 5)
+	m = run(t, m, m.SetRows(rs))
+	view := m.View()
+	r, _ := m.Selected()
+	for what, s := range map[string]string{"cell": rs.Cell(0, 0), "key": r.Key, "row cell": r.Cells[0]} {
+		if strings.ContainsAny(s, "\x1b\x07\u202e") {
+			t.Errorf("%s holds a raw control: %q", what, s)
+		}
+	}
+	// The view has the theme's own styling sequences, but none of the
+	// value's.
+	for _, raw := range []string{"\x1b]8", "\x07", "\x1b[2J", "\u202e", "\x1b[31m"} {
+		if strings.Contains(view, raw) {
+			t.Errorf("the view holds %q: %q", raw, view)
+		}
+	}
+	if !strings.Contains(view, "click") {
+		t.Errorf("the cell's text is gone: %q", view)
+	}
+}

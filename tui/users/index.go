@@ -1,0 +1,144 @@
+package users
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/dirdeck/dirdeck/internal/columns"
+	"github.com/dirdeck/dirdeck/store"
+	"github.com/dirdeck/dirdeck/tui/table"
+)
+
+// The users table of a million users is kept in a file beside the cache
+// (IndexPath), written once per commit by whoever reads it first after
+// the commit — `dirdeck sync` right after it syncs — and mapped read-only
+// by every dashboard that starts on that commit: the rows cost neither
+// heap nor decoding, only the pages the filter touches, which the kernel
+// shares and can drop. It is a file of its own rather than a bbolt value
+// because a bbolt value is valid only inside its read transaction, and a
+// transaction held for the whole session would stop a sync in this
+// process from remapping the growing cache. The file is replaced whole
+// (renamed over), so a dashboard mapping the previous one keeps reading it
+// until it reloads.
+
+// indexLayout is where each part of a users row lies in the file.
+var indexLayout = table.Layout{
+	Key: 0, Hay: 1,
+	Cells:  []int{2, 3, 4, 5, 6, 7},
+	Sorts:  []int{-1, -1, -1, -1, -1, 8}, // only LAST LOGIN has sort keys
+	Fields: []int{9, 10, 11, 12, 13, 14, 15},
+}
+
+// indexFormat names how userrows.Build lays a row out: change it
+// whenever Build, Columns or Fields there change, so that files written
+// by an older dirdeck are rebuilt instead of shown.
+const indexFormat = "users-v1"
+
+// IndexPath is the users table file of the cache s.
+func IndexPath(s *store.Store) string { return s.Path() + ".users" }
+
+// errStale: the file holds another commit's users (or none).
+var errStale = errors.New("the users index is not the cache's current one")
+
+// indexTag identifies what the index of r's commit holds: the row
+// format, the generation and the committed run (incremental syncs change
+// a generation in place, and every commit records a run; the run's start
+// tells a cache that was rebuilt and counts its runs from 1 again apart).
+func indexTag(r *store.Reader) string {
+	run, _ := r.CommittedRun()
+	return fmt.Sprintf("%s gen %d run %d started %d users %d", indexFormat, r.Generation(), run.ID, run.Started.UnixNano(), r.Counts().Users)
+}
+
+// currentTag is the tag of the cache's current commit.
+func currentTag(s *store.Store) (string, error) {
+	var tag string
+	err := s.View(func(r *store.Reader) error { tag = indexTag(r); return nil })
+	return tag, err
+}
+
+// openIndex maps the index file if it holds the commit tagged tag.
+func openIndex(path, tag string) (*table.Rows, error) {
+	f, err := columns.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if f.Tag() != tag {
+		return nil, errStale
+	}
+	return table.MappedRows(f, indexLayout)
+}
+
+// WriteIndex writes the users table file of the cache's current commit
+// unless it is there already. It streams: users are read in batches (as
+// LoadIndex reads them) and each row goes to the file's spools, so memory
+// stays flat whatever the directory's size. `dirdeck sync` calls it after
+// a sync, so that the next dashboard starts on a ready index.
+func WriteIndex(s *store.Store) error {
+	tag, err := currentTag(s)
+	if err != nil {
+		return fmt.Errorf("users index: %w", err)
+	}
+	if f, err := columns.Open(IndexPath(s)); err == nil && f.Tag() == tag {
+		return nil
+	}
+	_, err = writeIndex(s)
+	return err
+}
+
+// writeIndex writes the users table file and returns the tag of the
+// commit it holds.
+func writeIndex(s *store.Store) (string, error) {
+	path := IndexPath(s)
+	var (
+		w   *columns.Writer
+		tag string
+	)
+	err := readRows(s, usersPerView, func(r *store.Reader, _ int) error {
+		if w != nil {
+			w.Abort()
+		}
+		tag = indexTag(r)
+		var err error
+		w, err = columns.NewWriter(filepath.Dir(path), indexLayout.Columns())
+		return err
+	}, func(batch []table.Row) error {
+		for _, row := range batch {
+			if err := w.Add(indexLayout.Values(row)...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if w != nil {
+			w.Abort()
+		}
+		return "", fmt.Errorf("users index: %w", err)
+	}
+	if err := w.Finish(path, tag); err != nil {
+		return "", fmt.Errorf("users index: %w", err)
+	}
+	return tag, nil
+}
+
+// LoadIndex returns the users table of the cache's current commit: the
+// index file mapped, written first when missing or stale. Where it cannot
+// be written or read (a read-only directory, a file that another process
+// replaced meanwhile), the table is built in memory instead, as before
+// there was a file.
+func LoadIndex(s *store.Store) (*table.Rows, error) {
+	tag, err := currentTag(s)
+	if err != nil {
+		return nil, fmt.Errorf("load users: %w", err)
+	}
+	if rows, err := openIndex(IndexPath(s), tag); err == nil {
+		return rows, nil
+	}
+	if tag, err = writeIndex(s); err == nil {
+		if rows, err := openIndex(IndexPath(s), tag); err == nil {
+			return rows, nil
+		}
+	}
+	return loadIndex(s, usersPerView)
+}

@@ -1,0 +1,176 @@
+package users
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/columns"
+	"github.com/dirdeck/dirdeck/store"
+	"github.com/dirdeck/dirdeck/tui/internal/fixture"
+	"github.com/dirdeck/dirdeck/tui/pane/panetest"
+	"github.com/dirdeck/dirdeck/tui/table"
+	"github.com/dirdeck/dirdeck/tui/userrows"
+)
+
+// sameRows fails unless a and b hold the same rows and filter alike.
+func sameRows(t *testing.T, what string, a, b *table.Rows) {
+	t.Helper()
+	if a.Len() != b.Len() {
+		t.Fatalf("%s: %d rows, want %d", what, a.Len(), b.Len())
+	}
+	for i := range a.Len() {
+		if x, y := a.Row(i), b.Row(i); x.Key != y.Key || !slices.Equal(x.Cells, y.Cells) || !slices.Equal(x.SortKeys, y.SortKeys) {
+			t.Fatalf("%s: row %d = %+v, want %+v", what, i, x, y)
+		}
+	}
+	for _, q := range []string{"al", "mallory", "group:everyone", "status:suspended", "dept:script", "title:screen", "email:example"} {
+		if x, y := table.Filter(a, nil, table.ParseQuery(q, userrows.Fields)), table.Filter(b, nil, table.ParseQuery(q, userrows.Fields)); !slices.Equal(x, y) {
+			t.Fatalf("%s: %q selects %v, want %v", what, q, x, y)
+		}
+	}
+}
+
+// TestIndexFileFollowsTheCache: the users table is read from its file,
+// which holds exactly the rows built in memory (hostile values cleaned);
+// the file is written once per commit, rewritten after an incremental
+// sync or when damaged, and a table that cannot be written falls back to
+// memory.
+func TestIndexFileFollowsTheCache(t *testing.T) {
+	s, org := panetest.Fixture(t, fixture.Options{Users: 150, Seed: 3, Hostile: true})
+	heap, err := loadIndex(s, usersPerView)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(IndexPath(s)); err == nil {
+		t.Fatal("an index file before anyone asked for one")
+	}
+	rows, err := LoadIndex(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameRows(t, "first load", rows, heap)
+	f, err := columns.Open(IndexPath(s))
+	if err != nil {
+		t.Fatalf("no index file after the load: %v", err)
+	}
+	written := f.Tag()
+	for i := range rows.Len() {
+		for k := range len(userrows.Columns()) {
+			if c := rows.Cell(i, k); strings.ContainsAny(c, "\x1b\x07\u202e") {
+				t.Fatalf("row %d cell %d holds a raw control: %q", i, k, c)
+			}
+		}
+	}
+
+	// A second start maps the same file: WriteIndex (what `dirdeck sync`
+	// calls) leaves it alone.
+	before, _ := os.Stat(IndexPath(s))
+	if err := WriteIndex(s); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := os.Stat(IndexPath(s)); !os.SameFile(before, again) {
+		t.Fatal("WriteIndex rewrote an index that was current")
+	}
+
+	// An incremental sync changes a user in place: the file is stale and
+	// rewritten, and the new login shows.
+	u := org.Users[10]
+	u.Login = "renamed.after.sync@example.com"
+	d, err := s.BeginIncremental()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.PutUser(u)
+	if _, err := d.Commit(directory.SyncRun{Mode: "incremental", Status: directory.RunOK, Started: fixture.Now, Finished: fixture.Now.Add(time.Second)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	rows, err = LoadIndex(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, err := columns.Open(IndexPath(s)); err != nil || f.Tag() == written {
+		t.Fatalf("after an incremental sync the file still holds %q (%v)", written, err)
+	}
+	heap, err = loadIndex(s, usersPerView)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameRows(t, "after an incremental sync", rows, heap)
+	if got := table.Filter(rows, nil, table.ParseQuery("login:renamed.after.sync", userrows.Fields)); len(got) != 1 || rows.Key(int(got[0])) != u.ID {
+		t.Fatalf("the renamed login selects %v", got)
+	}
+
+	// A damaged file is detected and rewritten, never shown.
+	b, err := os.ReadFile(IndexPath(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0x20
+	if err := os.WriteFile(IndexPath(s), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rows, err = LoadIndex(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameRows(t, "after damage", rows, heap)
+	if _, err := columns.Open(IndexPath(s)); err != nil {
+		t.Fatalf("the damaged file was not replaced: %v", err)
+	}
+
+	// Where no file can be written (here a directory in its place), the
+	// table is built in memory.
+	if err := os.Remove(IndexPath(s)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(IndexPath(s), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	rows, err = LoadIndex(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameRows(t, "without a file", rows, heap)
+}
+
+// TestIndexOfAnotherCache: a file left by another cache at the same path
+// (moved aside and synced again, so its generations and runs count from 1
+// again) is not taken for this one's.
+func TestIndexOfAnotherCache(t *testing.T) {
+	s, _ := panetest.Fixture(t, fixture.Options{Users: 40, Seed: 1})
+	// The other cache: the same generation and run numbers and as many
+	// users, synced a minute later.
+	other, err := store.Open(filepath.Join(t.TempDir(), "cache.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	run := directory.SyncRun{Mode: "full", Status: directory.RunOK, Started: fixture.Now.Add(time.Minute), Finished: fixture.Now.Add(2 * time.Minute)}
+	if _, err := fixture.Write(other, fixture.Generate(fixture.Options{Users: 40, Seed: 2}), run); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteIndex(other); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(IndexPath(other))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(IndexPath(s), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := LoadIndex(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	heap, err := loadIndex(s, usersPerView)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameRows(t, "another cache's file in place", rows, heap)
+}
