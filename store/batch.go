@@ -27,10 +27,6 @@ type batch struct {
 
 type edge struct{ parent, child string }
 
-// bTmp holds a staging generation's spooled index runs until Commit
-// merges them; it never exists in a committed generation.
-var bTmp = []byte("tmp")
-
 type kv struct{ k, v []byte }
 
 // sequentialFill packs pages full for buckets filled mostly in ascending
@@ -44,39 +40,6 @@ const sequentialFill = 0.9
 
 func (b *batch) empty() bool {
 	return len(b.users)+len(b.groups)+len(b.apps)+len(b.members)+len(b.appUsers)+len(b.appGroups) == 0
-}
-
-// spool writes the index entries of one batch, sorted, as a new run under
-// tmp/<index>/<seq> of the staging generation; Commit merges the runs into
-// the index (mergeRuns). Inserting each batch straight into the index
-// would scatter its keys over every page of a large bucket, so each
-// transaction would rewrite (and hold in memory) nearly the whole index,
-// and leave pages half empty.
-func (g *genTx) spool(index []byte, kvs []kv) error {
-	if len(kvs) == 0 {
-		return nil
-	}
-	slices.SortFunc(kvs, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
-	tmp, err := g.gb.CreateBucketIfNotExists(bTmp)
-	if err != nil {
-		return err
-	}
-	ib, err := tmp.CreateBucketIfNotExists(index)
-	if err != nil {
-		return err
-	}
-	seq, _ := ib.NextSequence()
-	run, err := ib.CreateBucket(u64(seq))
-	if err != nil {
-		return err
-	}
-	run.FillPercent = 1
-	for _, e := range kvs {
-		if err := run.Put(e.k, e.v); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // lastByKey sorts vs by key and keeps the last of equal keys (a later page
@@ -111,7 +74,7 @@ func byPair(p1, c1, p2, c2 string) int {
 // directly, index entries spooled as sorted runs. Users and groups it
 // replaces are added to replaced, so that mergeRuns can drop the index
 // entries of their earlier versions.
-func (g *genTx) apply(b *batch, replaced map[string]bool) error {
+func (g *genTx) apply(b *batch, replaced map[string]bool, sp *spool) error {
 	for _, bk := range []*bbolt.Bucket{g.users, g.groups, g.apps, g.members, g.appUsers, g.appGroups} {
 		bk.FillPercent = sequentialFill
 	}
@@ -136,10 +99,10 @@ func (g *genTx) apply(b *batch, replaced map[string]bool) error {
 			dept = append(dept, kv{ck(term(e.v.Department), e.v.ID), nil})
 		}
 	}
-	if err := g.spool(bIxUser, ix); err != nil {
+	if err := sp.add(bIxUser, ix); err != nil {
 		return err
 	}
-	if err := g.spool(bIxDept, dept); err != nil {
+	if err := sp.add(bIxDept, dept); err != nil {
 		return err
 	}
 
@@ -159,7 +122,7 @@ func (g *genTx) apply(b *batch, replaced map[string]bool) error {
 		}
 		ix = append(ix, kv{ck(term(e.v.Name), e.v.ID), nil})
 	}
-	if err := g.spool(bIxGroup, ix); err != nil {
+	if err := sp.add(bIxGroup, ix); err != nil {
 		return err
 	}
 
@@ -180,7 +143,7 @@ func (g *genTx) apply(b *batch, replaced map[string]bool) error {
 		g.counts.Memberships++
 		rev = append(rev, kv{ck(e.child, e.parent), present})
 	}
-	if err := g.spool(bMembersRev, rev); err != nil {
+	if err := sp.add(bMembersRev, rev); err != nil {
 		return err
 	}
 
@@ -200,7 +163,7 @@ func (g *genTx) apply(b *batch, replaced map[string]bool) error {
 			return err
 		}
 	}
-	if err := g.spool(bAppUsersRev, rev); err != nil {
+	if err := sp.add(bAppUsersRev, rev); err != nil {
 		return err
 	}
 
@@ -220,5 +183,5 @@ func (g *genTx) apply(b *batch, replaced map[string]bool) error {
 			return err
 		}
 	}
-	return g.spool(bAppGroupsRev, rev)
+	return sp.add(bAppGroupsRev, rev)
 }

@@ -1,8 +1,11 @@
 package store
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -385,9 +388,15 @@ func TestAbortLeavesNothing(t *testing.T) {
 	if err := genOrg(8, 150).writeTo(w, 50); err != nil {
 		t.Fatal(err)
 	}
+	if fi, err := os.Stat(spoolDir(path)); err != nil || !fi.IsDir() {
+		t.Fatalf("no spool while writing: %v", err)
+	}
 	w.SetCursor("users", "2026-12-01T00:00:00.000Z")
 	if err := w.Abort(); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Stat(spoolDir(path)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("spool left behind by Abort: %v", err)
 	}
 	if _, err := w.Commit(directory.SyncRun{}, nil); err != ErrDone {
 		t.Errorf("Commit after Abort = %v, want ErrDone", err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -48,6 +49,7 @@ type FullWriter struct {
 
 	mu       gosync.Mutex
 	pending  batch
+	sp       *spool
 	replaced map[string]bool // "kind\tid" of users and groups written twice
 	keep     map[string]bool
 	cursors  map[string]string
@@ -65,7 +67,13 @@ func (s *Store) BeginFull() (*FullWriter, error) {
 		return nil, fmt.Errorf("begin full write: %w", ErrBusy)
 	}
 	w := &FullWriter{s: s, keep: map[string]bool{}, cursors: map[string]string{}, replaced: map[string]bool{}}
-	err := s.update(func(tx *bbolt.Tx) error {
+	sp, err := newSpool(spoolDir(s.path))
+	if err != nil {
+		s.writing.Store(false)
+		return nil, fmt.Errorf("begin full write: %w", err)
+	}
+	w.sp = sp
+	err = s.update(func(tx *bbolt.Tx) error {
 		if err := collectGarbage(tx); err != nil {
 			return err
 		}
@@ -81,6 +89,7 @@ func (s *Store) BeginFull() (*FullWriter, error) {
 		return createGen(tx, w.gen)
 	})
 	if err != nil {
+		sp.close()
 		s.writing.Store(false)
 		return nil, fmt.Errorf("begin full write: %w", err)
 	}
@@ -115,7 +124,7 @@ func (w *FullWriter) flushLocked() error {
 		if err != nil {
 			return err
 		}
-		if err := g.apply(&w.pending, w.replaced); err != nil {
+		if err := g.apply(&w.pending, w.replaced, w.sp); err != nil {
 			return err
 		}
 		return g.saveCounts()
@@ -298,6 +307,7 @@ func (w *FullWriter) Abort() error {
 	}
 	w.finished = true
 	defer w.s.writing.Store(false)
+	spErr := w.sp.close()
 	err := w.s.update(func(tx *bbolt.Tx) error {
 		if err := tx.Bucket(bGens).DeleteBucket(u64(w.gen)); err != nil {
 			return err
@@ -307,7 +317,7 @@ func (w *FullWriter) Abort() error {
 		}
 		return nil
 	})
-	if err != nil {
+	if err := errors.Join(err, spErr); err != nil {
 		return fmt.Errorf("abort full write: %w", err)
 	}
 	return nil
@@ -465,7 +475,7 @@ func (w *FullWriter) scanPrev(prev uint64, bucket, prefix []byte, fn func(g *gen
 			after = append(after[:0], k...)
 			n++
 		}
-		if err := g.apply(&b, w.replaced); err != nil {
+		if err := g.apply(&b, w.replaced, w.sp); err != nil {
 			return false, err
 		}
 		return more, g.saveCounts()

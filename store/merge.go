@@ -1,8 +1,6 @@
 package store
 
 import (
-	"bytes"
-	"container/heap"
 	"slices"
 
 	"github.com/dirdeck/dirdeck/directory"
@@ -42,13 +40,7 @@ func (w *FullWriter) mergeAll() error {
 			return err
 		}
 	}
-	return w.s.update(func(tx *bbolt.Tx) error {
-		gb := tx.Bucket(bGens).Bucket(u64(w.gen))
-		if gb == nil || gb.Bucket(bTmp) == nil {
-			return nil
-		}
-		return gb.DeleteBucket(bTmp)
-	})
+	return w.sp.close()
 }
 
 func (w *FullWriter) validUser(terms func(directory.User) []string) func(g *genTx, t, id string) (bool, error) {
@@ -61,68 +53,21 @@ func (w *FullWriter) validUser(terms func(directory.User) []string) func(g *genT
 	}
 }
 
-// runHead is the current entry of one spooled run.
-type runHead struct {
-	c    *bbolt.Cursor
-	k, v []byte
-}
-
-type runHeap []*runHead
-
-func (h runHeap) Len() int           { return len(h) }
-func (h runHeap) Less(i, j int) bool { return bytes.Compare(h[i].k, h[j].k) < 0 }
-func (h runHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *runHeap) Push(x any)        { *h = append(*h, x.(*runHead)) }
-func (h *runHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
-// mergeRuns k-way merges the runs spooled for one index into it, in
-// ascending key order (so pages fill sequentially), scanBatch entries per
-// write transaction. Equal keys from several runs are written once.
+// mergeRuns merges the runs spooled for one index into it, in ascending
+// key order (so pages fill sequentially), scanBatch entries per write
+// transaction.
 func (w *FullWriter) mergeRuns(name []byte, dst func(*genTx) *bbolt.Bucket, valid func(g *genTx, term, id string) (bool, error)) error {
-	var after []byte
-	for {
-		more := false
+	m := w.sp.merged(name)
+	k, v := m.next()
+	for k != nil {
 		err := w.s.update(func(tx *bbolt.Tx) error {
 			g, err := loadGen(tx, w.gen)
 			if err != nil {
 				return err
 			}
-			tmp := g.gb.Bucket(bTmp)
-			if tmp == nil || tmp.Bucket(name) == nil {
-				return nil
-			}
-			var h runHeap
-			err = tmp.Bucket(name).ForEachBucket(func(seq []byte) error {
-				c := tmp.Bucket(name).Bucket(seq).Cursor()
-				k, v := c.First()
-				if after != nil {
-					if k, v = c.Seek(after); bytes.Equal(k, after) {
-						k, v = c.Next()
-					}
-				}
-				if k != nil {
-					h = append(h, &runHead{c, k, v})
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			heap.Init(&h)
 			out := dst(g)
 			out.FillPercent = sequentialFill
-			for n := 0; h.Len() > 0; n++ {
-				if n == scanBatch {
-					more = true
-					break
-				}
-				top := h[0]
-				k, v := top.k, top.v
+			for n := 0; k != nil && n < scanBatch; n++ {
 				ok := true
 				if valid != nil {
 					t, id := splitKey(k)
@@ -135,22 +80,16 @@ func (w *FullWriter) mergeRuns(name []byte, dst func(*genTx) *bbolt.Bucket, vali
 						return err
 					}
 				}
-				// Advance every run positioned on this key.
-				for h.Len() > 0 && bytes.Equal(h[0].k, k) {
-					hd := h[0]
-					if hd.k, hd.v = hd.c.Next(); hd.k == nil {
-						heap.Pop(&h)
-					} else {
-						heap.Fix(&h, 0)
-					}
-				}
-				after = append(after[:0], k...)
+				k, v = m.next()
 			}
-			return nil
+			return m.err
 		})
-		if err != nil || !more {
+		if err != nil {
 			return err
 		}
-		commitProgress("batch")
+		if k != nil {
+			commitProgress("batch")
+		}
 	}
+	return m.err
 }

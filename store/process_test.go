@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"math/rand/v2"
 	"os"
@@ -284,6 +285,9 @@ func TestCrashSafety(t *testing.T) {
 	final := genOrg(200, 300)
 	fullSync(t, s, final)
 	wantState(t, s, final)
+	if _, err := os.Stat(spoolDir(path)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a killed writer's spool outlived the next full write: %v", err)
+	}
 	if gens, orphans := bucketCounts(t, s); gens != 1 || orphans != 0 {
 		t.Errorf("after recovery: %d generations, %d orphan change logs", gens, orphans)
 	}

@@ -102,7 +102,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open cache %s: no cache yet, run `dirdeck sync` first: %w", path, statErr)
 	}
 	if statErr == nil && info.Size() > 0 {
-		if err := checkTruncation(path); err != nil {
+		if err := checkPages(path); err != nil {
 			return nil, fmt.Errorf("open cache %s: %w: %w", path, ErrCorrupt, err)
 		}
 	}
@@ -190,54 +190,85 @@ func initialMmapSize() int {
 	return 1 << 30
 }
 
-// checkTruncation compares the file size with the page count bbolt's
-// newest valid meta page records. bbolt itself would map the short file
-// and fault on the first missing page while loading its freelist, inside
-// Open, where a recovered panic would leak the locked file handle.
+// checkPages compares the file size with the page count bbolt's newest
+// valid meta page records, and checks the header of the freelist page it
+// names. bbolt itself would map the short file and fault on the first
+// missing page, or panic on a damaged freelist, while loading its
+// freelist inside Open, where a recovered panic would leak the locked
+// file handle.
 //
 // The size is taken after reading the meta page: a writer in another
 // process grows the file before it commits a meta page that needs the
 // room, so this order never mistakes a growing file for a truncated one.
-func checkTruncation(path string) error {
+func checkPages(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	// Page header (16 bytes), then magic, version, pageSize, flags (4 each),
-	// root bucket (16), freelist, pgid, txid, checksum (8 each).
-	const metaOff, metaLen = 16, 64
-	meta := func(off int64) (pageSize uint32, pgid, txid uint64, ok bool) {
-		b := make([]byte, metaOff+metaLen)
-		if _, err := f.ReadAt(b, off); err != nil {
-			return 0, 0, 0, false
-		}
-		m := b[metaOff:]
-		e := binary.NativeEndian
-		h := fnv.New64a()
-		h.Write(m[:56])
-		if e.Uint32(m[0:]) != 0xED0CDAED || e.Uint64(m[56:]) != h.Sum64() {
-			return 0, 0, 0, false
-		}
-		return e.Uint32(m[8:]), e.Uint64(m[40:]), e.Uint64(m[48:]), true
+	// Page header: id (8), flags (2), count (2), overflow (4); then the
+	// meta: magic, version, pageSize, flags (4 each), root bucket (16),
+	// freelist, pgid, txid, checksum (8 each).
+	const hdrLen, metaLen = 16, 64
+	e := binary.NativeEndian
+	type meta struct {
+		pageSize       uint32
+		freelist, pgid uint64
+		txid           uint64
+		ok             bool
 	}
-	ps, pgid, txid, ok0 := meta(0)
-	if !ok0 {
+	read := func(off int64) (m meta) {
+		b := make([]byte, hdrLen+metaLen)
+		if _, err := f.ReadAt(b, off); err != nil {
+			return m
+		}
+		mb := b[hdrLen:]
+		h := fnv.New64a()
+		h.Write(mb[:56])
+		if e.Uint32(mb[0:]) != 0xED0CDAED || e.Uint64(mb[56:]) != h.Sum64() {
+			return m
+		}
+		return meta{e.Uint32(mb[8:]), e.Uint64(mb[32:]), e.Uint64(mb[40:]), e.Uint64(mb[48:]), true}
+	}
+	m0 := read(0)
+	ps := m0.pageSize
+	if !m0.ok {
 		ps = uint32(os.Getpagesize())
 	}
-	ps1, pgid1, txid1, ok1 := meta(int64(ps))
-	if ok1 && (!ok0 || txid1 > txid) {
-		ps, pgid = ps1, pgid1
+	m := m0
+	if m1 := read(int64(ps)); m1.ok && (!m0.ok || m1.txid > m0.txid) {
+		m = m1
 	}
-	if !ok0 && !ok1 {
+	if !m.ok {
 		return nil // bbolt reports the invalid meta pages itself
 	}
 	fi, err := f.Stat()
 	if err != nil {
 		return err
 	}
-	if need := int64(pgid) * int64(ps); fi.Size() < need {
+	if need := int64(m.pgid) * int64(m.pageSize); fi.Size() < need {
 		return fmt.Errorf("file is %d bytes, its pages need %d (truncated)", fi.Size(), need)
+	}
+	const noFreelist, freelistFlag = ^uint64(0), 0x10
+	if m.freelist == noFreelist {
+		return nil
+	}
+	if m.freelist < 2 || m.freelist >= m.pgid {
+		return fmt.Errorf("freelist page %d outside the file's %d pages", m.freelist, m.pgid)
+	}
+	hdr := make([]byte, hdrLen+8)
+	if _, err := f.ReadAt(hdr, int64(m.freelist)*int64(m.pageSize)); err != nil {
+		return fmt.Errorf("read freelist page: %w", err)
+	}
+	flags, count, overflow := e.Uint16(hdr[8:]), uint64(e.Uint16(hdr[10:])), uint64(e.Uint32(hdr[12:]))
+	if e.Uint64(hdr[0:]) != m.freelist || flags != freelistFlag || m.freelist+overflow >= m.pgid {
+		return fmt.Errorf("freelist page %d is damaged", m.freelist)
+	}
+	if count == 0xFFFF { // the real count is the first element
+		count = e.Uint64(hdr[16:]) + 1
+	}
+	if count > ((overflow+1)*uint64(m.pageSize)-hdrLen)/8 {
+		return fmt.Errorf("freelist page %d lists more ids than it holds", m.freelist)
 	}
 	return nil
 }
