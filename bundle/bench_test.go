@@ -23,7 +23,7 @@ func BenchmarkExportL(b *testing.B) {
 	b.ResetTimer()
 	var size int64
 	for b.Loop() {
-		_, n, err := Export(f.Store, out, f.options())
+		n, err := writeBundle(f.Store, out, f.options())
 		if err != nil {
 			b.Fatal(err)
 		}

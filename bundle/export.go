@@ -432,17 +432,3 @@ func (c *Contents) Write(path string) (int64, error) {
 	done = true
 	return fi.Size(), nil
 }
-
-// Export builds the bundle from the cache and writes it to path. It
-// returns the bundle's size in bytes.
-func Export(st *store.Store, path string, opts Options) (*Contents, int64, error) {
-	c, err := Build(st, opts)
-	if err != nil {
-		return nil, 0, err
-	}
-	n, err := c.Write(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	return c, n, nil
-}

@@ -259,7 +259,7 @@ func TestScannerRefusesAndWritesNothing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			opts := f.options()
 			tt.opts(&opts)
-			_, _, err := Export(f.Store, out, opts)
+			_, err := writeBundle(f.Store, out, opts)
 			if !tt.wantErr {
 				if err != nil {
 					t.Fatal(err)

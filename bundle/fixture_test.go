@@ -35,12 +35,22 @@ func (f *fixture) options() Options {
 		Profile: ProfileInfo{Name: "test", OrgURL: f.Server.URL, Auth: "ssws", BudgetShare: 0.5}}
 }
 
+// writeBundle builds a bundle of st with opts and writes it to path, as
+// dirdeck bundle does; it returns the bundle's size in bytes.
+func writeBundle(st *store.Store, path string, opts Options) (int64, error) {
+	c, err := Build(st, opts)
+	if err != nil {
+		return 0, err
+	}
+	return c.Write(path)
+}
+
 // export writes a bundle of the fixture's cache with opts into a
 // temporary directory and opens it.
 func (f *fixture) export(t testing.TB, opts Options) (b *Bundle, path string) {
 	t.Helper()
 	path = filepath.Join(t.TempDir(), "bundle.tar.gz")
-	if _, _, err := Export(f.Store, path, opts); err != nil {
+	if _, err := writeBundle(f.Store, path, opts); err != nil {
 		t.Fatalf("export: %v", err)
 	}
 	b, err := Open(path)

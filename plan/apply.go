@@ -524,9 +524,6 @@ func loadJournal(st *store.Store, id string) (map[int]JournalEntry, error) {
 	return out, nil
 }
 
-// Journal returns the apply journal of plan id by operation seq.
-func Journal(st *store.Store, id string) (map[int]JournalEntry, error) { return loadJournal(st, id) }
-
 // checkWriter refuses, with reads only, a credential that cannot manage
 // groups: an OAuth token without okta.groups.manage, or an admin without
 // a role that may change memberships (or create and rename groups).

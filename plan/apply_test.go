@@ -173,7 +173,7 @@ func TestApplyResumesAfterFailure(t *testing.T) {
 			t.Errorf("%s not added", op.Login)
 		}
 	}
-	j, _ := Journal(f.Store, rec.ID)
+	j, _ := loadJournal(f.Store, rec.ID)
 	if j[1].Run != 1 || j[3].Run != 2 || j[3].State != OpDone {
 		t.Fatalf("journal = %+v", j)
 	}
