@@ -336,3 +336,36 @@ func TestTargetsSetAtAnotherScale(t *testing.T) {
 		}
 	}
 }
+
+// TestTargetsSetAtSeveralScales: the items/s target holds at M and at L
+// (a miss there is a NO, elsewhere n/a), and the sync's peak RSS is judged
+// against 400 MiB up to L and 500 MiB at XL.
+func TestTargetsSetAtSeveralScales(t *testing.T) {
+	slow := newResult("sync.off.items_per_s", 20, "items/s", 10, "naive SDK loop").atLeast(3, "≥ 3× (at M and L)").setAt("M", "L")
+	fast := newResult("sync.off.items_per_s", 31, "items/s", 10, "naive SDK loop").atLeast(3, "≥ 3× (at M and L)").setAt("M", "L")
+	for scale, want := range map[string]string{"S": "n/a (set at M,L)", "M": "NO", "L": "NO", "XL": "n/a (set at M,L)"} {
+		if got := slow.verdict(scale); got != want {
+			t.Errorf("2× at %s: %q, want %q", scale, got, want)
+		}
+		if got := fast.verdict(scale); got != "yes" {
+			t.Errorf("3.1× at %s: %q, want yes", scale, got)
+		}
+	}
+	naive := phaseResult{PeakRSS: 50 * mib}
+	for _, tc := range []struct {
+		scale  string
+		peak   int64
+		target string
+		ok     bool
+	}{
+		{"L", 399 * mib, "≤ 400 MiB (at L)", true},
+		{"L", 401 * mib, "≤ 400 MiB (at L)", false},
+		{"XL", 499 * mib, "≤ 500 MiB (at XL)", true},
+		{"XL", 501 * mib, "≤ 500 MiB (at XL)", false},
+	} {
+		r := syncPeakResult(phaseResult{PeakRSS: tc.peak}, naive, tc.scale)
+		if r.Target != tc.target || r.OK != tc.ok || r.verdict(tc.scale) != map[bool]string{true: "yes", false: "NO"}[tc.ok] {
+			t.Errorf("%s, %d MiB: %+v", tc.scale, tc.peak/mib, r)
+		}
+	}
+}

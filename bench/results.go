@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -22,9 +23,10 @@ type Result struct {
 	Ratio        float64 `json:"ratio"`
 	Target       string  `json:"target"`
 	OK           bool    `json:"ok"`
-	// SetAt is the scale a target was set at ("" for every scale). At
-	// another scale a miss is shown as "n/a", not as a failure: 1% churn of
-	// 250 users cannot be 3% of a full sync's requests.
+	// SetAt is the scale a target was set at, or the comma-separated
+	// scales ("" for every scale). At another scale a miss is shown as
+	// "n/a", not as a failure: 1% churn of 250 users cannot be 3% of a full
+	// sync's requests.
 	SetAt string `json:"set_at,omitempty"`
 	// Note explains how the figure was obtained when that is not obvious.
 	Note string `json:"note,omitempty"`
@@ -47,6 +49,13 @@ func (r Result) atMost(max float64, target string) Result {
 	return r
 }
 
+// atLeast sets a target "ratio ≥ min" and checks it.
+func (r Result) atLeast(min float64, target string) Result {
+	r.Target = target
+	r.OK = r.Baseline != 0 && r.Ratio >= min
+	return r
+}
+
 // report marks a figure that has no target: it is reported, not judged.
 func (r Result) report() Result {
 	r.Target = "report"
@@ -54,9 +63,9 @@ func (r Result) report() Result {
 	return r
 }
 
-// setAt marks the target as set at scale.
-func (r Result) setAt(scale string) Result {
-	r.SetAt = scale
+// setAt marks the target as set at these scales.
+func (r Result) setAt(scales ...string) Result {
+	r.SetAt = strings.Join(scales, ",")
 	return r
 }
 
@@ -68,7 +77,7 @@ func (r Result) verdict(scale string) string {
 		return "-"
 	case r.OK:
 		return "yes"
-	case r.SetAt != "" && r.SetAt != scale && r.Target != "report":
+	case r.SetAt != "" && !slices.Contains(strings.Split(r.SetAt, ","), scale) && r.Target != "report":
 		return "n/a (set at " + r.SetAt + ")"
 	}
 	return "NO"

@@ -300,37 +300,68 @@ func listUnder[R pageRequest[I], I any, P identified[I], T any](ctx context.Cont
 // the first request's query, keeps one value per parameter, and ignores
 // the caller's context.) stopOnEmpty ends at the first empty page (System
 // Log polling, whose next link never runs out).
+//
+// The next page is requested (and decoded) while fn handles the current
+// one, so a listing's pages — sequential by nature — cost the slower of
+// the two, not their sum. When fn fails, that one request is cancelled
+// and its page dropped.
 func paginate[T any](ctx context.Context, c *Client, op string, stopOnEmpty bool,
 	fetch func(context.Context) ([]T, *oktasdk.APIResponse, error), fn func([]T) error) error {
 	if fn == nil {
 		return fmt.Errorf("%s: no page callback", op)
 	}
 	ctx = context.WithValue(ctx, netErrKey{}, &netErrBox{})
-	pageCtx := ctx
+	// The page requested ahead is cancelled, and waited for, when the
+	// listing ends early: no request outlives the listing.
+	ahead, cancel := context.WithCancel(ctx)
+	type fetched struct {
+		items []T
+		resp  *oktasdk.APIResponse
+		err   error
+	}
+	request := func(pageCtx context.Context) <-chan fetched {
+		ch := make(chan fetched, 1)
+		go func() {
+			items, resp, err := firstAuth(c, func() ([]T, *oktasdk.APIResponse, error) { return fetch(pageCtx) })
+			ch <- fetched{items, resp, err}
+		}()
+		return ch
+	}
+	pending := request(ahead)
+	defer func() {
+		cancel()
+		if pending != nil {
+			<-pending
+		}
+	}()
 	seen := map[string]bool{}
 	for page := 1; ; page++ {
-		items, resp, err := firstAuth(c, func() ([]T, *oktasdk.APIResponse, error) { return fetch(pageCtx) })
-		if err != nil {
-			return c.wrapErr(ctx, fmt.Sprintf("%s page %d", op, page), resp, err)
+		f := <-pending
+		pending = nil
+		if f.err != nil {
+			return c.wrapErr(ctx, fmt.Sprintf("%s page %d", op, page), f.resp, f.err)
 		}
-		if stopOnEmpty && len(items) == 0 {
+		if stopOnEmpty && len(f.items) == 0 {
 			return nil
 		}
-		if err := fn(items); err != nil {
+		next, err := nextLink(f.resp)
+		if err == nil && next != nil {
+			if seen[next.String()] {
+				err = fmt.Errorf("%w: the next link repeats", ErrMalformedResponse)
+			} else {
+				seen[next.String()] = true
+				pending = request(withNextLink(ahead, next))
+			}
+		}
+		if err := fn(f.items); err != nil {
 			return err
 		}
-		next, err := nextLink(resp)
 		if err != nil {
 			return fmt.Errorf("%s page %d: %w", op, page, err)
 		}
 		if next == nil {
 			return nil
 		}
-		if seen[next.String()] {
-			return fmt.Errorf("%s page %d: %w: the next link repeats", op, page, ErrMalformedResponse)
-		}
-		seen[next.String()] = true
-		pageCtx = withNextLink(ctx, next)
 	}
 }
 

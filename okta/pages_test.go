@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -219,5 +220,47 @@ func TestMalformedMemberPages(t *testing.T) {
 				t.Errorf("bad page requested %d times, want %d", n, tt.attempts)
 			}
 		})
+	}
+}
+
+// TestNextPageRequestedAhead: while the callback handles a page, the next
+// one is already on its way; pages still arrive whole and in order.
+func TestNextPageRequestedAhead(t *testing.T) {
+	t.Parallel()
+	f := newFakeOkta(t)
+	f.addUsers(450)
+	page2 := make(chan struct{})
+	var once sync.Once
+	f.fault = func(_ http.ResponseWriter, r *http.Request, _ int) bool {
+		if r.URL.Query().Get("after") == "c200" {
+			once.Do(func() { close(page2) })
+		}
+		return false
+	}
+	c := newTestClient(t, f.start().URL, f.token, Options{})
+	var ids []string
+	err := c.ListUsers(t.Context(), Query{}, func(us []directory.User) error {
+		if len(ids) == 0 {
+			select {
+			case <-page2:
+			case <-time.After(10 * time.Second): // a watchdog: without the request ahead this waits forever
+				return errors.New("page 2 was not requested while page 1 was handled")
+			}
+		}
+		for _, u := range us {
+			ids = append(ids, u.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range ids {
+		if want := fmt.Sprintf("00u%05d", i); id != want {
+			t.Fatalf("user %d is %s, want %s", i, id, want)
+		}
+	}
+	if len(ids) != 450 || len(f.served()) != 3 {
+		t.Fatalf("%d users in %d requests, want 450 in 3", len(ids), len(f.served()))
 	}
 }

@@ -99,16 +99,18 @@ func (e *engine) full(ctx context.Context, run *directory.SyncRun) error {
 }
 
 // fullUsers lists every user, including the DEPROVISIONED ones a plain
-// listing leaves out.
+// listing leaves out. The two listings run side by side: each is a chain
+// of pages that cannot be split, the longest of a full sync.
 func (e *engine) fullUsers(ctx context.Context, w *store.FullWriter) error {
 	put := func(page []directory.User) error {
 		e.page("users", len(page))
 		return w.PutUsers(page)
 	}
-	if err := e.c.ListUsers(ctx, okta.Query{}, put); err != nil {
-		return e.keepOnForbidden(w, err, "users", store.ResUsers)
+	g, gctx := errgroup.WithContext(ctx)
+	for _, q := range []okta.Query{{}, {Filter: okta.FilterDeprovisioned}} {
+		g.Go(func() error { return e.c.ListUsers(gctx, q, put) })
 	}
-	if err := e.c.ListUsers(ctx, okta.Query{Filter: okta.FilterDeprovisioned}, put); err != nil {
+	if err := g.Wait(); err != nil {
 		return e.keepOnForbidden(w, err, "users", store.ResUsers)
 	}
 	e.done("users")
