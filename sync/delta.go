@@ -158,6 +158,27 @@ func (p *deltaPlan) planUsers(snap *snapshot, ch *changes) {
 	sort.Strings(p.deleteUsers)
 }
 
+// compareListing walks a complete listing against the cache in id order:
+// a listed object that is new or changed since the cache is put, every
+// listed object is handed to each (with its cached value, if known), and
+// the ids of cached objects missing from the listing are returned: gone.
+func compareListing[T comparable](listed, cached map[string]T, put *[]T, each func(id string, v, old T, known bool)) (gone []string) {
+	for _, id := range sortedKeys(listed) {
+		v := listed[id]
+		old, known := cached[id]
+		if !known || old != v {
+			*put = append(*put, v)
+		}
+		each(id, v, old, known)
+	}
+	for _, id := range sortedKeys(cached) {
+		if _, ok := listed[id]; !ok {
+			gone = append(gone, id)
+		}
+	}
+	return gone
+}
+
 // planGroups puts new and changed groups, deletes those gone, and for
 // each group whose lastMembershipUpdated moved either applies its
 // membership events (returned: the log is readable and reaches the
@@ -167,14 +188,9 @@ func (p *deltaPlan) planGroups(snap *snapshot, ch *changes, newestMember map[str
 	if ch.groups == nil {
 		return deltaGroups // not readable: keep the cached groups
 	}
-	for _, id := range sortedKeys(ch.groups) {
-		g := ch.groups[id]
-		old, known := snap.groups[id]
-		if !known || old != g {
-			p.putGroups = append(p.putGroups, g)
-		}
+	p.deleteGroups = compareListing(ch.groups, snap.groups, &p.putGroups, func(id string, g, old directory.Group, known bool) {
 		if known && !g.LastMembershipUpdated.After(old.LastMembershipUpdated) {
-			continue
+			return
 		}
 		newest, logged := newestMember[id]
 		if known && ch.logsOK && logged && !newest.Before(g.LastMembershipUpdated.Add(-logSlack)) {
@@ -182,12 +198,7 @@ func (p *deltaPlan) planGroups(snap *snapshot, ch *changes, newestMember map[str
 		} else {
 			p.relistMembers = append(p.relistMembers, id)
 		}
-	}
-	for _, id := range sortedKeys(snap.groups) {
-		if _, ok := ch.groups[id]; !ok {
-			p.deleteGroups = append(p.deleteGroups, id)
-		}
-	}
+	})
 	return deltaGroups
 }
 
@@ -200,12 +211,7 @@ func (p *deltaPlan) planApps(snap *snapshot, ch *changes, logged logSummary) (de
 	if ch.apps == nil {
 		return deltaApps // not readable: keep the cached apps
 	}
-	for _, id := range sortedKeys(ch.apps) {
-		a := ch.apps[id]
-		old, known := snap.apps[id]
-		if !known || old != a {
-			p.putApps = append(p.putApps, a)
-		}
+	p.deleteApps = compareListing(ch.apps, snap.apps, &p.putApps, func(id string, _, _ directory.App, known bool) {
 		switch {
 		case !known || !ch.logsOK:
 			p.relistAppUsers = append(p.relistAppUsers, id)
@@ -218,12 +224,7 @@ func (p *deltaPlan) planApps(snap *snapshot, ch *changes, logged logSummary) (de
 				deltaApps[id] = true
 			}
 		}
-	}
-	for _, id := range sortedKeys(snap.apps) {
-		if _, ok := ch.apps[id]; !ok {
-			p.deleteApps = append(p.deleteApps, id)
-		}
-	}
+	})
 	return deltaApps
 }
 
