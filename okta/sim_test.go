@@ -344,7 +344,6 @@ func TestSimFaults(t *testing.T) {
 	}
 }
 
-
 // TestSimGovernorRealistic: under realistic limits (list apps: 100 per
 // minute, so dirdeck may use 50) a listing that needs more than the share
 // is held to it — by the sim's own count — without a single 429, and when
