@@ -77,15 +77,10 @@ type Options struct {
 	// msgs.* messages. send blocks until the program takes the message;
 	// call it from your own goroutines, never from a tea.Cmd's caller.
 	Attach func(send func(tea.Msg))
-	// AccessCheck runs the scope and token checks for the Access pane and
-	// the header banner (accesspane.Checker); nil: not available here.
-	AccessCheck func() tea.Cmd
-	// AccessBanner is the banner to start with (accesspane.IdleBanner for a
-	// profile not used for a long time).
-	AccessBanner accesspane.Banner
-	// Review does the Review pane's approvals and applies; nil actions are
-	// not available (the pane says so).
-	Review review.Actions
+	// PaneOptions are the panes' own options, built by cmd: each pane
+	// takes the one of its type (accesspane.Options, review.Actions), so
+	// these Options name no pane. New fails on one that no pane takes.
+	PaneOptions []any
 	// Staging is what submitting staged group changes as a plan needs
 	// (the admin, approvals, signing keys, live warnings); the dashboard
 	// fills in OrgURL and Now. With Staging.Who nil, staging works but
@@ -111,7 +106,6 @@ type ProfileSwitchedMsg struct {
 
 // Model is the root model. Create it with New.
 type Model struct {
-	banner    accesspane.Banner
 	ctx       *pane.Context
 	opts      Options
 	panes     []pane.Pane
@@ -132,6 +126,8 @@ type Model struct {
 	submit *staging.Submit
 	// stagingShown is whether the staging line is laid out.
 	stagingShown bool
+	// banners is how many panes' notices are laid out (pane.Bannerer).
+	banners int
 
 	width, height int
 
@@ -188,23 +184,27 @@ func New(o Options) (*Model, error) {
 		height:    24,
 	}
 	// Adding a pane: implement pane.Pane in a sub-package and list it here;
-	// a pane that stages group changes is handed the staging area.
+	// a pane that stages group changes is handed the staging area, one
+	// with options of its own takes them from o.PaneOptions.
+	po := newPaneOptions(o.PaneOptions)
 	m.panes = []pane.Pane{
 		overview.New(ctx),
 		users.New(ctx, area),
 		groups.New(ctx, area),
 		apps.New(ctx),
 		syncs.New(ctx),
-		accesspane.New(ctx, o.AccessCheck),
-		review.New(ctx, o.Review),
+		accesspane.New(ctx, optionFor[accesspane.Options](po)),
+		review.New(ctx, optionFor[review.Actions](po)),
 		sigpane.New(ctx),
+	}
+	if err := po.unused(); err != nil {
+		return nil, err
 	}
 	for _, p := range m.panes {
 		if err := m.keys.checkClaims(p); err != nil {
 			return nil, err
 		}
 	}
-	m.banner = o.AccessBanner
 	if o.StartPane != "" {
 		i := m.paneIndex(o.StartPane)
 		if i < 0 {
@@ -352,13 +352,11 @@ func (m *Model) chrome() int {
 	if m.opts.Hint != "" {
 		n++
 	}
-	if m.banner.Active() {
-		n++
-	}
-	return n
+	return n + m.banners
 }
 
 func (m *Model) layout() {
+	m.banners = len(m.paneBanners())
 	m.help.SetWidth(m.width)
 	m.palette.SetWidth(max(m.width-4, 10))
 	for _, p := range m.panes {
@@ -378,6 +376,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	// the height it takes or gives back.
 	if shown := m.area != nil && m.area.Active(); shown != m.stagingShown {
 		m.stagingShown = shown
+		m.layout()
+	}
+	// So do the panes' banners.
+	if len(m.paneBanners()) != m.banners {
 		m.layout()
 	}
 	// Release the queued loads once the pane they waited for has its data,
@@ -405,12 +407,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.applyTheme(themes.ForBackground(msg.Color))
 		}
 		return m, nil
-	case accesspane.ResultMsg:
-		m.banner = accesspane.BannerFor(accesspane.Result(msg))
-		m.layout()
-		return m, m.broadcast(msg)
-	case accesspane.JumpMsg:
-		if i := m.paneIndex(accesspane.Name); i >= 0 {
+	case pane.ShowMsg:
+		if i := m.paneIndex(msg.Pane); i >= 0 {
 			m.switchTo(i)
 		}
 		return m, nil
@@ -461,15 +459,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.area != nil {
 			m.area.Submitted(msg)
 		}
-		cmds := []tea.Cmd{m.broadcast(msg)}
-		if msg.Err == nil {
-			// The new plan is what the admin wants to see next.
-			if i := m.paneIndex(review.Name); i >= 0 {
-				m.switchTo(i)
-				cmds = append(cmds, m.panes[i].Load())
-			}
-		}
-		return m, tea.Batch(cmds...)
+		return m, m.broadcast(msg)
 	case pane.OpenMsg:
 		i := m.paneIndex(msg.Pane)
 		op, ok := m.paneAt(i).(pane.Opener)
@@ -541,8 +531,12 @@ func (m *Model) handleKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if m.panes[m.active].Capturing() {
 		return m, m.updateActive(k)
 	}
-	if cmd, ok := m.banner.Update(k); ok {
-		return m, cmd
+	for _, p := range m.panes {
+		if b, ok := p.(pane.Bannerer); ok {
+			if cmd, handled := b.BannerKey(k); handled {
+				return m, cmd
+			}
+		}
 	}
 	g := m.keys.globalFor(m.panes[m.active], k)
 	if g == nil {
@@ -754,8 +748,8 @@ func (m *Model) View() tea.View {
 		b.WriteString(th.Muted.Render(textsafe.Line(m.opts.Hint, m.width)))
 		b.WriteByte('\n')
 	}
-	if m.banner.Active() {
-		b.WriteString(m.banner.View(th, m.width))
+	for _, banner := range m.paneBanners() {
+		b.WriteString(banner)
 		b.WriteByte('\n')
 	}
 	b.WriteString(m.paneBar())
@@ -781,6 +775,33 @@ func (m *Model) View() tea.View {
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "dirdeck"
 	return v
+}
+
+// paneBanners are the notices of the panes that have one now
+// (pane.Bannerer), one line each, in pane order.
+func (m *Model) paneBanners() []string {
+	var out []string
+	for _, p := range m.panes {
+		if b, ok := p.(pane.Bannerer); ok {
+			if line := b.Banner(m.width); line != "" {
+				out = append(out, line)
+			}
+		}
+	}
+	return out
+}
+
+// syncErrorHint is the first pane's pointer for the failed sync's error
+// (pane.SyncErrorGuide), or "".
+func (m *Model) syncErrorHint() string {
+	for _, p := range m.panes {
+		if g, ok := p.(pane.SyncErrorGuide); ok {
+			if hint := g.SyncErrorHint(m.syncErr); hint != "" {
+				return hint
+			}
+		}
+	}
+	return ""
 }
 
 // fitBlock makes s exactly h lines of at most w cells, so a pane can never
@@ -927,15 +948,18 @@ func (m *Model) paneBar() string {
 
 func (m *Model) footer() string {
 	th := m.ctx.Theme
-	var line string
+	var line, hint string
+	if m.sync == msgs.SyncFailed {
+		hint = m.syncErrorHint()
+	}
 	switch {
 	case m.inPalette:
 		line = m.palette.View()
 	case m.message != "":
 		line = th.Warning.Render(textsafe.Clean(m.message))
-	case m.sync == msgs.SyncFailed && accesspane.LinksHere(m.syncErr):
+	case hint != "":
 		// Put the pointer first: the error itself may be cut at the edge.
-		line = th.Error.Render("sync failed: credential problem, see :access — " + textsafe.Clean(m.syncErr))
+		line = th.Error.Render("sync failed: " + hint + " — " + textsafe.Clean(m.syncErr))
 	case m.sync == msgs.SyncFailed && m.syncErr != "":
 		line = th.Error.Render("sync failed: " + textsafe.Clean(m.syncErr))
 	case m.headErr != "":
@@ -995,4 +1019,37 @@ func filterHelp(p pane.Pane, th themes.Theme) string {
 		row("name:value", "one field contains it: "+strings.Join(fields, " ")) +
 		row("name:=value", `a whole value of the field: group:="Sales"`) +
 		row(`"…"`, `keeps spaces: dept:"Human Resources"`)
+}
+
+// paneOptions hands each pane its options from Options.PaneOptions.
+type paneOptions struct {
+	all   []any
+	taken []bool
+}
+
+func newPaneOptions(all []any) *paneOptions {
+	return &paneOptions{all: all, taken: make([]bool, len(all))}
+}
+
+// optionFor takes the options of type T (the zero T when cmd gave none).
+func optionFor[T any](po *paneOptions) T {
+	for i, o := range po.all {
+		if v, ok := o.(T); ok && !po.taken[i] {
+			po.taken[i] = true
+			return v
+		}
+	}
+	var zero T
+	return zero
+}
+
+// unused refuses options no pane took (a pointer where a pane takes a
+// value, a second value of one type): they would be dropped silently.
+func (po *paneOptions) unused() error {
+	for i, o := range po.all {
+		if !po.taken[i] {
+			return fmt.Errorf("tui: no pane takes options of type %T (or they are given twice)", o)
+		}
+	}
+	return nil
 }

@@ -102,14 +102,16 @@ func openDashboard(ctx context.Context, profile, theme string) (next string, err
 	o := tui.Options{
 		Store: st, Theme: theme, Profile: r.Name, OrgURL: r.Profile.OrgURL,
 		ReadOnly: !r.Profile.AllowWrites,
-		AccessCheck: accesspane.Checker(ctx, access.Org{Client: c}, accesspane.CheckerOptions{
+	}
+	accessOpts := accesspane.Options{
+		Check: accesspane.Checker(ctx, access.Org{Client: c}, accesspane.CheckerOptions{
 			Scopes: access.CheckOptions{AllowWrites: r.Profile.AllowWrites, ClientID: r.Profile.ClientID},
 			Tokens: tokens,
 			Used:   recordUse,
 		}),
 		// A profile idle for weeks warns at once, before any request
 		// renews the token and hides the problem.
-		AccessBanner: accesspane.IdleBanner(tokens.LastUsed, time.Now()),
+		Banner: accesspane.IdleBanner(tokens.LastUsed, time.Now()),
 	}
 	// Plans are staged, submitted and reviewed as the admin behind the
 	// credential, asked once when first needed.
@@ -131,9 +133,9 @@ func openDashboard(ctx context.Context, profile, theme string) (next string, err
 		logger.Warn("load signing key", "err", err)
 	}
 	o.Staging.Keys = keys
-	o.Review = review.PlanActions(ctx, st, who, plan.ApplyOptions{
+	o.PaneOptions = []any{accessOpts, review.PlanActions(ctx, st, who, plan.ApplyOptions{
 		Client: c, AllowWrites: r.Profile.AllowWrites, ApprovalsRequired: r.Profile.ApprovalsRequired, Keys: keys,
-	})
+	})}
 	if cfg, err := config.Load(); err == nil && r.Source == config.SourceProfile {
 		o.Profiles = cfg.Names()
 		o.SwitchProfile = func(name string) tea.Cmd {
@@ -202,21 +204,24 @@ func runDemo(ctx context.Context, theme string) error {
 	seat := func() *demoSeat { return current.Load() }
 	o := tui.Options{
 		Store: st, Theme: theme, Profile: "demo admin", OrgURL: url, Demo: true, Hint: demoHint,
-		// The checks run as the admin who writes: its scopes, the org's
-		// token inventory (the sim's tokens age like real ones) and the
-		// expiry banner.
-		AccessCheck: accesspane.Checker(ctx, access.Org{Client: seats["admin"].client}, accesspane.CheckerOptions{
-			Scopes: access.CheckOptions{AllowWrites: true},
-		}),
 		Staging: staging.Options{
 			Who:        func() (plan.Identity, error) { return seat().who() },
 			FlagAdmins: func(p *plan.Plan) error { return flagHook(ctx, seat().client)(p) },
 		},
-		Review: review.Actions{
-			Approve: func(id, comment string) tea.Cmd { return seat().actions.Approve(id, comment) },
-			Reject:  func(id, comment string) tea.Cmd { return seat().actions.Reject(id, comment) },
-			Apply:   func(id string, rebase bool) tea.Cmd { return seat().actions.Apply(id, rebase) },
-			Check:   func(id, action string) tea.Cmd { return seat().actions.Check(id, action) },
+		PaneOptions: []any{
+			// The checks run as the admin who writes: its scopes, the
+			// org's token inventory (the sim's tokens age like real ones)
+			// and the expiry banner.
+			accesspane.Options{Check: accesspane.Checker(ctx, access.Org{Client: seats["admin"].client}, accesspane.CheckerOptions{
+				Scopes: access.CheckOptions{AllowWrites: true},
+			})},
+			// Reviews act as whichever admin is seated.
+			review.Actions{
+				Approve: func(id, comment string) tea.Cmd { return seat().actions.Approve(id, comment) },
+				Reject:  func(id, comment string) tea.Cmd { return seat().actions.Reject(id, comment) },
+				Apply:   func(id string, rebase bool) tea.Cmd { return seat().actions.Apply(id, rebase) },
+				Check:   func(id, action string) tea.Cmd { return seat().actions.Check(id, action) },
+			},
 		},
 		Profiles: []string{"admin", "reviewer"},
 		SwitchProfile: func(name string) tea.Cmd {

@@ -9,15 +9,10 @@
 // command runs the checks (package access) off the UI goroutine and
 // answers with a ResultMsg.
 //
-// # Wiring into the root model
-//
-//	panes:      accesspane.New(ctx, o.AccessCheck)  // o.AccessCheck = accesspane.Checker(ctx, client, opts)
-//	start:      m.banner = accesspane.IdleBanner(lastUsed, now) // config.TokenUse; a sync renews the token
-//	update:     case accesspane.ResultMsg: m.banner = accesspane.BannerFor(accesspane.Result(msg)); m.layout(); broadcast
-//	            case accesspane.JumpMsg: switch to the pane named accesspane.Name
-//	keys:       if cmd, ok := m.banner.Update(k); ok { return m, cmd } // before the global keys
-//	view:       m.banner.View(theme, width) under the header while m.banner.Active() (one more chrome line)
-//	sync error: accesspane.LinksHere(errText) → point to :access
+// The banner and the pointer from a failed sync are the pane's too: it
+// implements pane.Bannerer (the root shows the banner on every pane, and
+// enter on it switches here) and pane.SyncErrorGuide, so the root knows
+// nothing of access.
 package access
 
 import (
@@ -34,7 +29,7 @@ import (
 	"github.com/dirdeck/dirdeck/tui/pane"
 )
 
-// Name is the pane's palette command; the root switches here on JumpMsg.
+// Name is the pane's palette command.
 const Name = "access"
 
 // Result is one run of the checks. Either report may be nil when its check
@@ -46,14 +41,15 @@ type Result struct {
 	At     time.Time // when the checks ran (local clock, like pane.Context.Now)
 }
 
-// ResultMsg delivers a Result. The root also reads it to update the
-// banner (BannerFor).
+// ResultMsg delivers a Result; the pane updates its banner from it
+// (BannerFor).
 type ResultMsg Result
 
 // Model is the Access pane.
 type Model struct {
 	ctx      *pane.Context
 	check    func() tea.Cmd
+	banner   Banner
 	vp       viewport.Model
 	res      *Result
 	checking bool
@@ -62,12 +58,21 @@ type Model struct {
 	scroll   key.Binding
 }
 
-// New returns the pane. check starts the checks and returns the command
-// that answers with a ResultMsg; nil means no org to check (a replayed
-// bundle), which the pane says.
-func New(ctx *pane.Context, check func() tea.Cmd) *Model {
+// Options are what cmd gives the pane.
+type Options struct {
+	// Check starts the checks and returns the command that answers with a
+	// ResultMsg (Checker); nil means no org to check (a replayed bundle),
+	// which the pane says.
+	Check func() tea.Cmd
+	// Banner is the banner to start with (IdleBanner for a profile not
+	// used for a long time), until the first check answers.
+	Banner Banner
+}
+
+// New returns the pane.
+func New(ctx *pane.Context, o Options) *Model {
 	return &Model{
-		ctx: ctx, check: check, vp: viewport.New(),
+		ctx: ctx, check: o.Check, banner: o.Banner, vp: viewport.New(),
 		refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "check again")),
 		scroll:  key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll")),
 	}
@@ -115,6 +120,7 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	case ResultMsg:
 		r := Result(msg)
 		m.res, m.checking = &r, false
+		m.banner = BannerFor(r)
 		m.render()
 		return m, nil
 	case tea.KeyPressMsg:
@@ -130,6 +136,22 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		return m, cmd
 	}
 	return m, nil
+}
+
+// Banner implements pane.Bannerer.
+func (m *Model) Banner(w int) string { return m.banner.View(m.ctx.Theme, w) }
+
+// BannerKey implements pane.Bannerer: enter on the focused banner
+// switches to this pane.
+func (m *Model) BannerKey(k tea.KeyPressMsg) (tea.Cmd, bool) { return m.banner.Update(k) }
+
+// SyncErrorHint implements pane.SyncErrorGuide: a sync refused for the
+// credential points here.
+func (m *Model) SyncErrorHint(errText string) string {
+	if LinksHere(errText) {
+		return "credential problem, see :" + Name
+	}
+	return ""
 }
 
 // Result is the latest result (nil before the first one arrives).

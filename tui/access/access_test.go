@@ -63,13 +63,11 @@ func simResult(t *testing.T, cred string, writes bool, faults ...oktasim.FaultRu
 	return Result{Scopes: s, Tokens: tk, At: checkedAt}
 }
 
-// host stands in for the root model: the banner above the pane, keys to
-// the banner first, JumpMsg recorded.
+// host stands in for the root model: the pane's banner above the pane,
+// keys to the banner first.
 type host struct {
 	p       *Model
-	banner  Banner
 	w, h    int
-	jumped  bool
 	quitOn  func(tea.Msg) bool
 	results int
 }
@@ -84,12 +82,9 @@ func (h *host) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return h, nil
 	case ResultMsg:
 		h.results++
-		h.banner = BannerFor(Result(msg))
 		h.p.Update(msg)
-	case JumpMsg:
-		h.jumped = true
 	case tea.KeyPressMsg:
-		if cmd, handled := h.banner.Update(msg); handled {
+		if cmd, handled := h.p.BannerKey(msg); handled {
 			return h, cmd
 		}
 		_, cmd := h.p.Update(msg)
@@ -102,7 +97,7 @@ func (h *host) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (h *host) View() tea.View {
-	return tea.NewView(h.banner.View(h.p.ctx.Theme, h.w) + "\n" + fitLines(h.p.View(), h.h-1))
+	return tea.NewView(h.p.Banner(h.w) + "\n" + fitLines(h.p.View(), h.h-1))
 }
 
 func fitLines(s string, n int) string {
@@ -122,7 +117,7 @@ func newPane(t *testing.T, theme string, check func() tea.Cmd) *Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(&pane.Context{Theme: th, Profile: "acme", Now: func() time.Time { return checkedAt }}, check)
+	return New(&pane.Context{Theme: th, Profile: "acme", Now: func() time.Time { return checkedAt }}, Options{Check: check})
 }
 
 func answer(r Result) func() tea.Cmd {
@@ -199,7 +194,8 @@ func TestBannerEnterJumpsOtherKeysPass(t *testing.T) {
 			for _, k := range tt.keys {
 				cmd, handled := b.Update(k)
 				if handled {
-					_, jumped = cmd().(JumpMsg)
+					show, ok := cmd().(pane.ShowMsg)
+					jumped = ok && show.Pane == Name
 				}
 			}
 			if jumped != tt.jumped {
@@ -254,7 +250,7 @@ func TestRefreshAndHostileText(t *testing.T) {
 		!strings.Contains(view, "␛]52") {
 		t.Fatalf("untrusted text reached the screen raw:\n%q", view)
 	}
-	none := New(&pane.Context{Theme: noColor(t), Now: time.Now}, nil)
+	none := New(&pane.Context{Theme: noColor(t), Now: time.Now}, Options{})
 	none.SetSize(80, 10)
 	if none.Load() != nil || !strings.Contains(none.View(), "no org to check") {
 		t.Fatalf("pane without a checker: %q", none.View())

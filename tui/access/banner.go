@@ -10,10 +10,8 @@ import (
 	chk "github.com/dirdeck/dirdeck/access"
 	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/themes"
+	"github.com/dirdeck/dirdeck/tui/pane"
 )
-
-// JumpMsg asks the root to show the Access pane (Name).
-type JumpMsg struct{}
 
 // Banner is the one-line header banner shown on every pane while a token
 // is warning, critical or expired, or a core scope is missing. It starts
@@ -133,9 +131,10 @@ func (b Banner) Focused() bool { return b.Active() && b.focused }
 // to the banner).
 func (b *Banner) Focus() { b.focused = true }
 
-// Update handles a key while the banner is focused: enter answers JumpMsg
-// and reports handled; any other key blurs the banner and is not handled
-// (the root passes it on to the pane).
+// Update handles a key while the banner is focused: enter answers
+// pane.ShowMsg for the Access pane and reports handled; any other key
+// blurs the banner and is not handled (the root passes it on to the
+// pane).
 func (b *Banner) Update(msg tea.Msg) (cmd tea.Cmd, handled bool) {
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok || !b.Focused() {
@@ -143,7 +142,7 @@ func (b *Banner) Update(msg tea.Msg) (cmd tea.Cmd, handled bool) {
 	}
 	if k.String() == "enter" {
 		b.focused = false
-		return func() tea.Msg { return JumpMsg{} }, true
+		return pane.Show(Name), true
 	}
 	b.focused = false
 	return nil, false
@@ -169,7 +168,8 @@ func (b Banner) View(th themes.Theme, w int) string {
 }
 
 // LinksHere reports whether a sync error is about the credential (401
-// or 403, E0000011 or E0000006), so the root can point to the Access pane.
+// or 403, E0000011 or E0000006), so the footer can point to the Access
+// pane (SyncErrorHint).
 func LinksHere(errText string) bool {
 	for _, s := range []string{"E0000011", "E0000006", ": 401 ", ": 403 ", "invalid_client", "invalid_scope", "insufficient_scope"} {
 		if strings.Contains(errText, s) {

@@ -106,6 +106,37 @@ func Open(paneName, id string) tea.Cmd {
 	return func() tea.Msg { return OpenMsg{Pane: paneName, ID: id} }
 }
 
+// ShowMsg asks the root to switch to the pane named Pane, as its palette
+// command would (an explicit switch: esc does not come back).
+type ShowMsg struct {
+	Pane string
+}
+
+// Show returns a command that sends ShowMsg.
+func Show(paneName string) tea.Cmd {
+	return func() tea.Msg { return ShowMsg{Pane: paneName} }
+}
+
+// Bannerer is a pane with a notice that must be seen wherever the admin
+// is (the Access pane's expiring tokens and missing scopes): the root
+// shows it as one line under the header of every pane.
+type Bannerer interface {
+	// Banner is the notice, exactly w cells wide; "" when there is none.
+	Banner(w int) string
+	// BannerKey sees each key before the dashboard's global keys while
+	// no pane is taking text; handled stops the key there.
+	BannerKey(k tea.KeyPressMsg) (cmd tea.Cmd, handled bool)
+}
+
+// SyncErrorGuide is a pane that knows what some sync failures mean: the
+// footer puts its pointer before the error, where the error itself may
+// be cut at the screen's edge.
+type SyncErrorGuide interface {
+	// SyncErrorHint is the pointer for a sync error ("credential
+	// problem, see :access"), or "" when the pane has nothing to say.
+	SyncErrorHint(errText string) string
+}
+
 // Opener is a pane that can show one object on request (users open a
 // user's detail).
 type Opener interface {

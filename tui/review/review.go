@@ -6,7 +6,9 @@
 //
 // The pane reads plans from the cache in commands and never talks to Okta:
 // the wiring gives it Actions whose commands approve, reject and apply
-// (package plan) off the UI goroutine and answer with a DoneMsg.
+// (package plan) off the UI goroutine and answer with a DoneMsg. When the
+// staging area submits a plan (staging.SubmittedMsg), the pane reloads and
+// asks the root to show it: the new plan is what the admin wants next.
 package review
 
 import (
@@ -32,6 +34,7 @@ import (
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/msgs"
 	"github.com/dirdeck/dirdeck/tui/pane"
+	"github.com/dirdeck/dirdeck/tui/staging"
 )
 
 // Name is the pane's palette command.
@@ -314,6 +317,12 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			return m, tea.Batch(m.Load(), m.committed())
 		}
 		return m, m.Load()
+	case staging.SubmittedMsg:
+		if msg.Err != nil {
+			return m, nil // the staging area shows the refusal
+		}
+		// The new plan is what the admin wants to see next.
+		return m, tea.Batch(m.Load(), pane.Show(Name))
 	}
 	if m.mode == modeForm && m.form != nil {
 		if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "esc" {
