@@ -188,10 +188,7 @@ func (m *Model) SetSize(w, h int) {
 func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	switch msg := msg.(type) {
 	case staging.PickerRowsMsg:
-		if m.picker != nil {
-			return m, m.picker.Update(msg)
-		}
-		return m, nil
+		return m, m.picker.Update(msg)
 	case tea.KeyPressMsg:
 		if m.area == nil {
 			break

@@ -69,8 +69,12 @@ func (p *Picker) Keys() []key.Binding { return []key.Binding{pickKey, markKey, c
 // FilterFields are the names the picker's filter accepts (for help).
 func (p *Picker) FilterFields() []string { return p.list.Table.FieldNames() }
 
-// Update handles the picker's keys and its rows.
+// Update handles the picker's keys and its rows. A nil picker (closed
+// before its rows came) takes nothing.
 func (p *Picker) Update(msg tea.Msg) tea.Cmd {
+	if p == nil {
+		return nil
+	}
 	switch msg := msg.(type) {
 	case PickerRowsMsg:
 		p.loaded, p.err = true, msg.Err

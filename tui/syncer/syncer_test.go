@@ -2,7 +2,6 @@ package syncer_test
 
 import (
 	"context"
-	"path/filepath"
 	gosync "sync"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/internal/simtest"
+	"github.com/dirdeck/dirdeck/internal/testorg"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/store"
@@ -27,27 +27,15 @@ type recorder struct {
 
 func (r *recorder) send(m tea.Msg) { r.mu.Lock(); r.msgs = append(r.msgs, m); r.mu.Unlock() }
 
-// env is a simulated org, a client for it with token, and a cache file.
-func env(t *testing.T, token func(*simtest.Server) string) (*simtest.Server, *okta.Client, *store.Store) {
-	t.Helper()
-	t.Setenv("HOME", t.TempDir())
-	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: 9})
-	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: token(srv)}, okta.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return srv, c, st
+// env serves scenario S and returns it with an SDK client of its
+// read-only admin and an empty cache.
+func env(t *testing.T) (*simtest.Server, *okta.Client, *store.Store) {
+	o := testorg.Start(t, testorg.Options{Sim: oktasim.Options{Scenario: "S", Seed: 9}})
+	return o.Server, o.Client, o.Store
 }
 
-func readOnly(srv *simtest.Server) string { return srv.ReadOnlyToken() }
-
 func TestRunnerSyncsAndReports(t *testing.T) {
-	srv, c, st := env(t, readOnly)
+	srv, c, st := env(t)
 
 	r := syncer.New(dsync.Source{Client: c}, st, 0)
 	var rec recorder
@@ -88,7 +76,7 @@ func TestRunnerSyncsAndReports(t *testing.T) {
 }
 
 func TestRunnerRunsOneSyncAtATime(t *testing.T) {
-	srv, c, st := env(t, readOnly)
+	srv, c, st := env(t)
 	// Slow the first answer so that the sync is surely still running when
 	// the second request comes.
 	srv.Sim.SetFaults([]oktasim.FaultRule{{Path: "/api/v1/users", Probability: 1, LatencyMS: 200}})
@@ -103,7 +91,11 @@ func TestRunnerRunsOneSyncAtATime(t *testing.T) {
 }
 
 func TestRunnerReportsFailure(t *testing.T) {
-	_, c, st := env(t, func(*simtest.Server) string { return "00revokedTokenNoLongerValid000000000000000" })
+	srv, _, st := env(t)
+	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: "00revokedTokenNoLongerValid000000000000000"}, okta.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := syncer.New(dsync.Source{Client: c}, st, 0)
 	var rec recorder
 	r.Attach(context.Background(), rec.send)

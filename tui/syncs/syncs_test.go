@@ -3,7 +3,6 @@ package syncs_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/internal/simtest"
+	"github.com/dirdeck/dirdeck/internal/testorg"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/store"
@@ -46,19 +46,8 @@ func syncedStore(t *testing.T) *store.Store {
 // simAndCache serves scenario S with seed, and returns an SDK client of
 // its read-only admin and an empty cache.
 func simAndCache(t *testing.T, seed int64) (*simtest.Server, *okta.Client, *store.Store) {
-	t.Helper()
-	t.Setenv("HOME", t.TempDir())
-	srv := simtest.NewServer(t, oktasim.Options{Scenario: "S", Seed: seed})
-	c, err := okta.New(context.Background(), okta.Credentials{OrgURL: srv.URL, Token: srv.ReadOnlyToken()}, okta.Options{BaseBackoff: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return srv, c, st
+	o := testorg.Start(t, testorg.Options{Sim: oktasim.Options{Scenario: "S", Seed: seed}})
+	return o.Server, o.Client, o.Store
 }
 
 // drive runs cmd and feeds its message back, like the program would.

@@ -224,7 +224,7 @@ func (m *Model) SetSize(w, h int) {
 	m.list.SetSize(w, h)
 	if m.detail != nil {
 		m.detail.setSize(w, h)
-		m.detail.render(m.ctx, m.area)
+		m.detail.render(m.ctx)
 	}
 	if m.picker != nil {
 		m.picker.SetSize(w, h, m.ctx.Theme)
@@ -245,23 +245,20 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			if r.Data != nil {
 				m.detail.title = textsafe.Clean(r.Data.User.Name())
 			}
-			m.detail.render(m.ctx, m.area)
+			m.detail.render(m.ctx)
 		}
 		return m, nil
 	}
 	switch msg := msg.(type) {
 	case staging.PickerRowsMsg:
-		if m.picker != nil {
-			return m, m.picker.Update(msg)
-		}
-		return m, nil
+		return m, m.picker.Update(msg)
 	case tea.KeyPressMsg:
 		if m.picker != nil {
 			cmd := m.picker.Update(msg)
 			if m.picker.Done {
 				m.addPicked(m.picker.Picked)
 				m.picker = nil
-				m.detail.render(m.ctx, m.area)
+				m.detail.render(m.ctx)
 			}
 			return m, cmd
 		}
@@ -305,7 +302,7 @@ func (m *Model) View() string {
 	}
 	if m.detail != nil {
 		if m.area != nil && m.detail.seen != m.area.Version() {
-			m.detail.render(m.ctx, m.area) // staged elsewhere since
+			m.detail.render(m.ctx) // staged elsewhere since
 		}
 		return m.detail.sc.View(m.ctx.Theme)
 	}
@@ -393,7 +390,9 @@ type Detail struct {
 }
 
 type detail struct {
-	id    string
+	id string
+	// area is where the pane stages (nil: it does not).
+	area  *staging.Area
 	title string
 	data  *Detail
 	err   error
@@ -425,7 +424,7 @@ func (m *Model) openDetail(id string) tea.Cmd {
 	if m.detail != nil && m.detail.id == id {
 		title = m.detail.title
 	}
-	d := &detail{id: id, title: title, sc: pane.NewScroller()}
+	d := &detail{id: id, area: m.area, title: title, sc: pane.NewScroller()}
 	if m.detail != nil && m.detail.id == id {
 		d.sc = m.detail.sc // keep the scroll position across reloads
 		d.data = m.detail.data
@@ -433,7 +432,7 @@ func (m *Model) openDetail(id string) tea.Cmd {
 	}
 	m.detail = d
 	d.setSize(m.width, m.hgt)
-	d.render(m.ctx, m.area)
+	d.render(m.ctx)
 	s := m.ctx.Store
 	return m.detailReads.Start(func() (*Detail, error) { return LoadDetail(s, id) })
 }
@@ -489,7 +488,7 @@ func LoadDetail(s *store.Store, id string) (*Detail, error) {
 func (d *detail) setSize(w, h int) { d.sc.SetSize(w, h) }
 
 // render lays the detail out as lines for the viewport.
-func (d *detail) render(ctx *pane.Context, area *staging.Area) {
+func (d *detail) render(ctx *pane.Context) {
 	th := ctx.Theme
 	w := d.sc.VP.Width()
 	var lines []string
@@ -555,7 +554,7 @@ func (d *detail) render(ctx *pane.Context, area *staging.Area) {
 		kv("ID", u.ID)
 
 		lines = append(lines, "", th.Title.Render(fmt.Sprintf("Groups (%d)", len(d.data.Groups))))
-		d.stagedRows(area)
+		d.stagedRows()
 		if len(d.groups) == 0 {
 			lines = append(lines, th.Muted.Render("  none"))
 		}
@@ -605,7 +604,8 @@ func (d *detail) render(ctx *pane.Context, area *staging.Area) {
 
 // stagedRows lists the Groups section from the user's groups and what is
 // staged for the user.
-func (d *detail) stagedRows(a *staging.Area) {
+func (d *detail) stagedRows() {
+	a := d.area
 	d.groups = d.groups[:0]
 	if a != nil {
 		d.seen = a.Version()
@@ -647,7 +647,7 @@ func (m *Model) detailKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
 			d.cursor = min(d.cursor+1, len(d.groups)-1)
 		}
 		d.following = true
-		d.render(m.ctx, m.area)
+		d.render(m.ctx)
 		return true, nil
 	case key.Matches(k, m.keys.AddGroup):
 		return true, m.openPicker()
@@ -662,7 +662,7 @@ func (m *Model) detailKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
 		} else {
 			_ = a.Remove(gr.group, u) // a refusal is noted in the area
 		}
-		d.render(m.ctx, m.area)
+		d.render(m.ctx)
 		return true, nil
 	}
 	return false, nil
