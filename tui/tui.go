@@ -1,11 +1,34 @@
 // Package tui is dirdeck's dashboard: a Bubble Tea v2 root model that owns
 // the header, the pane bar with breadcrumbs, the footer with key hints and
-// the k9s-style ":" command palette and the "?" action menu, and routes
-// messages to one pane per sub-package: overview, users, groups, apps,
-// syncs, access, review and signature. Global keys live in one registry
-// (keys.go) that decides which keys a pane may claim. It reads only the
-// bbolt cache, always inside tea.Cmds, and learns about syncs through the
-// messages in tui/msgs.
+// the k9s-style ":" command palette and the "?" action menu, the staging
+// line and the submit form (S), and routes messages to eight panes, one
+// per sub-package:
+//
+//   - overview: what the cache holds, the last syncs, partial data and
+//     recent changes
+//   - users: every user, a user's profile, groups and apps; stages
+//     membership changes
+//   - groups: every group, a group's apps and members; stages member
+//     changes, new groups and edits
+//   - apps: every app and who is assigned to it
+//   - syncs: the running sync's progress, past runs and their request
+//     journals
+//   - access: the credential's scopes and the org's API tokens, with a
+//     banner on every pane while one needs attention
+//   - review: change plans, their diff, approvals, apply and the audit log
+//   - signature: e-mail signature previews and their coverage
+//
+// A pane joins with one line in New. The root knows panes only through
+// package pane: Pane, and the optional interfaces a pane implements to
+// reach the dashboard's chrome (Claimer for global keys it takes,
+// Bannerer for a line under the header, SyncErrorGuide for the footer's
+// pointer from a failed sync, Opener and OpenMsg, ShowMsg, Activator).
+// The panes that stage are handed the staging area (tui/staging); a pane
+// with options of its own takes them from Options.PaneOptions, which cmd
+// builds. Global keys live in one registry (keys.go) that decides which
+// keys a pane may claim. The root reads only the bbolt cache, always
+// inside tea.Cmds, and learns about syncs through the messages in
+// tui/msgs.
 package tui
 
 import (
