@@ -244,12 +244,6 @@ func New(o Options) (*Model, error) {
 	return m, nil
 }
 
-// WriteIndexes writes the files the dashboard maps at start instead of
-// building them (the users table, see users.WriteIndex) for the cache's
-// current commit: `dirdeck sync` calls it after a sync, so that the next
-// dashboard is ready at once.
-func WriteIndexes(s *store.Store) error { return users.WriteIndex(s) }
-
 // Run starts the dashboard in the alternate screen with mouse support and
 // returns when the user quits or ctx is cancelled.
 func Run(ctx context.Context, o Options, progOpts ...tea.ProgramOption) error {

@@ -19,7 +19,7 @@ import (
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/store"
 	dsync "github.com/dirdeck/dirdeck/sync"
-	"github.com/dirdeck/dirdeck/tui"
+	userspane "github.com/dirdeck/dirdeck/tui/users"
 )
 
 // syncReport is `dirdeck sync --json`.
@@ -93,7 +93,7 @@ token lacks okta.apps.read), the cache keeps what it had for that part;
 					fmt.Fprintf(cmd.ErrOrStderr(), "warning: could not record token use: %v\n", err)
 				}
 				// The next dashboard maps these instead of building them.
-				if err := tui.WriteIndexes(st); err != nil {
+				if err := userspane.WriteIndex(st); err != nil {
 					fmt.Fprintf(cmd.ErrOrStderr(), "warning: the dashboard will index the users itself: %v\n", err)
 				}
 			}
