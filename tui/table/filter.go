@@ -131,20 +131,26 @@ const (
 )
 
 // match returns the rank of row i of rows for q; masks are q.masks().
+// The row's masks are tested before anything else: most rows are ruled
+// out by them alone, without reading their fields or text.
 func (q Query) match(rows *Rows, i int, masks []termMask) int {
+	has := rows.mask[i]
+	for k := range masks {
+		if has&masks[k].need != masks[k].need {
+			return noMatch
+		}
+	}
 	for _, f := range q.Fields {
 		v, ok := rows.field(i, f.Field)
 		if !ok || !f.holds(v) {
 			return noMatch
 		}
 	}
-	hay, has, pairs := rows.hay.At(i), rows.mask[i], rows.pairs[i]
+	pairs := rows.pairs[i]
+	hay, read := "", false // the text, read at the first term that needs it
 	rank := rankWordStart
 	for k, t := range q.Terms {
 		m := masks[k]
-		if has&m.need != m.need {
-			return noMatch
-		}
 		if m.letter {
 			// The mask is exact for one letter: present, and at a word
 			// start or not.
@@ -153,13 +159,33 @@ func (q Query) match(rows *Rows, i int, masks []termMask) int {
 			}
 			continue
 		}
+		maybeSub, maybeFuzzy := pairs.holds(m.pairs), has&m.initial != 0
+		if rows.pix != nil && m.pairIDs != nil {
+			if len(m.pairIDs) == 1 {
+				// Two letters: the pair index is the answer.
+				r := pairRank(rows.pix, m.pairIDs[0], i)
+				if r == noMatch {
+					return noMatch
+				}
+				rank = max(rank, r)
+				continue
+			}
+			maybeSub = maybeSub && allPairs(rows.pix, pairSub, m.pairIDs, i)
+			maybeFuzzy = maybeFuzzy && allPairs(rows.pix, pairFuzzy, m.firstTo, i)
+		}
+		if !maybeSub && !maybeFuzzy {
+			return noMatch // neither a substring nor a subsequence from a word start
+		}
+		if !read {
+			hay, read = rows.hay.At(i), true
+		}
 		at := -1 // where t first occurs in hay
-		if pairs.holds(m.pairs) {
+		if maybeSub {
 			at = strings.Index(hay, t)
 		}
 		switch {
 		case at < 0:
-			if len(t) == 1 || has&m.initial == 0 || !subsequence(hay, t) {
+			if len(t) == 1 || !maybeFuzzy || !subsequence(hay, t) {
 				return noMatch
 			}
 			rank = rankFuzzy
@@ -168,6 +194,29 @@ func (q Query) match(rows *Rows, i int, masks []termMask) int {
 		}
 	}
 	return rank
+}
+
+// pairRank is the rank of row i for a two-letter term, pair p.
+func pairRank(x *pairIndex, p, i int) int {
+	switch {
+	case x.has(pairWord, p, i):
+		return rankWordStart
+	case x.has(pairSub, p, i):
+		return rankSubstring
+	case x.has(pairFuzzy, p, i):
+		return rankFuzzy
+	}
+	return noMatch
+}
+
+// allPairs reports whether row i has every pair of ps as kind.
+func allPairs(x *pairIndex, kind int, ps []int, i int) bool {
+	for _, p := range ps {
+		if !x.has(kind, p, i) {
+			return false
+		}
+	}
+	return true
 }
 
 // wordStart reports whether some occurrence of t in hay, the first being

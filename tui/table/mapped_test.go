@@ -1,6 +1,7 @@
 package table
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,29 +17,67 @@ var testLayout = Layout{Key: 3, Hay: 0, Cells: []int{4, 1}, Sorts: []int{5}, Fie
 
 func mapRows(t *testing.T, rows []Row, l Layout) *Rows {
 	t.Helper()
+	f, _ := writeRows(t, rows, l)
+	rs, err := MappedRows(f, l, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+// mapRowsWithPairs is mapRows with the rows' pair index.
+func mapRowsWithPairs(t *testing.T, rows []Row, l Layout) *Rows {
+	t.Helper()
+	f, pairs := writeRows(t, rows, l)
+	rs, err := MappedRows(f, l, pairs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs.pix == nil {
+		t.Fatal("no pair index")
+	}
+	return rs
+}
+
+// writeRows writes rows as a columns file of layout l and their pair
+// index as another, and opens both.
+func writeRows(t *testing.T, rows []Row, l Layout) (f, pairs *columns.File) {
+	t.Helper()
 	dir := t.TempDir()
 	w, err := columns.NewWriter(dir, l.Columns())
 	if err != nil {
 		t.Fatal(err)
 	}
+	pw, err := columns.NewWriter(dir, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb := NewPairBuilder(func(block string) error { return pw.Add(block) })
 	for _, r := range rows {
 		if err := w.Add(l.Values(r)...); err != nil {
 			t.Fatal(err)
 		}
+		if err := pb.Add(r.Hay); err != nil {
+			t.Fatal(err)
+		}
 	}
-	path := filepath.Join(dir, "rows")
-	if err := w.Finish(path, "t"); err != nil {
+	if err := pb.Finish(); err != nil {
 		t.Fatal(err)
 	}
-	f, err := columns.Open(path)
-	if err != nil {
-		t.Fatal(err)
+	for _, x := range []struct {
+		w    *columns.Writer
+		name string
+		f    **columns.File
+	}{{w, "rows", &f}, {pw, "pairs", &pairs}} {
+		path := filepath.Join(dir, x.name)
+		if err := x.w.Finish(path, "t"); err != nil {
+			t.Fatal(err)
+		}
+		if *x.f, err = columns.Open(path); err != nil {
+			t.Fatal(err)
+		}
 	}
-	rs, err := MappedRows(f, l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rs
+	return f, pairs
 }
 
 // TestMappedRowsMatchNewRows: rows read from a file filter, sort and read
@@ -73,7 +112,7 @@ func TestMappedRowsMatchNewRows(t *testing.T) {
 		{Key: 0, Hay: 0, Cells: []int{1, 2, 3, 4}},
 		{Key: 0, Hay: 1, Cells: []int{2, 3, 4, 9}},
 	} {
-		if _, err := MappedRows(mustFile(t, rows), l); err == nil {
+		if _, err := MappedRows(mustFile(t, rows), l, nil); err == nil {
 			t.Errorf("layout %+v accepted for a file of 6 columns", l)
 		}
 	}
@@ -113,5 +152,25 @@ func TestMappedRowsCleanWhatLeaves(t *testing.T) {
 	}
 	if !strings.Contains(view, "click") {
 		t.Errorf("the cell's text is gone: %q", view)
+	}
+}
+
+// TestPairIndexAcrossBlocks: a table of more than one block of the pair
+// index (the last one partial) filters exactly as the same rows in
+// memory, for two-letter terms (answered by the index alone) and longer
+// ones (ruled out by it).
+func TestPairIndexAcrossBlocks(t *testing.T) {
+	words := []string{"alice", "smith", "stan", "al-sm", "émile", "st.al", "ma", "ls", "sales eng", "ops"}
+	rows := make([]Row, pairBlock+1500)
+	for i := range rows {
+		hay := words[i%len(words)] + " " + words[(i/7)%len(words)] + "\n" + words[(i/3)%len(words)]
+		rows[i] = Row{Key: fmt.Sprint(i), Hay: hay}
+	}
+	mapped, heap := mapRowsWithPairs(t, rows, Layout{Key: 0, Hay: 1}), NewRows(rows)
+	for _, q := range []string{"al", "st", "sm", "ls", "am", "as", "ma", "ali", "sta", "smi", "als", "sal en", "é", "zz", "al sm"} {
+		g, w := Filter(mapped, nil, ParseQuery(q, nil)), Filter(heap, nil, ParseQuery(q, nil))
+		if !slices.Equal(g, w) {
+			t.Errorf("%q: %d rows mapped with pairs, %d in memory", q, len(g), len(w))
+		}
 	}
 }

@@ -88,6 +88,12 @@ type termMask struct {
 	need, initial charMask
 	pairs         pairMask
 	letter        bool
+	// pairIDs are the term's adjacent letter pairs (see pairOf), set
+	// when the term is two or more letters a–z: a pair index then
+	// answers for it exactly (two letters) or rules rows out exactly.
+	pairIDs []int
+	// firstTo are the pairs of its first letter with each later one.
+	firstTo []int
 }
 
 // masks returns the termMask of each of q's terms.
@@ -103,6 +109,24 @@ func (q Query) masks() []termMask {
 		first, _ := utf8.DecodeRuneInString(t)
 		out[k].initial = initialBit(first)
 		out[k].letter = len(t) == 1 && t[0] >= 'a' && t[0] <= 'z'
+		out[k].pairIDs, out[k].firstTo = letterPairs(t)
 	}
 	return out
+}
+
+// letterPairs returns t's adjacent pairs and its first letter's pairs
+// with each later letter; nil unless t is two or more letters a–z.
+func letterPairs(t string) (adjacent, firstTo []int) {
+	if len(t) < 2 {
+		return nil, nil
+	}
+	for i := 1; i < len(t); i++ {
+		a, ok := pairOf(t[i-1], t[i])
+		f, ok2 := pairOf(t[0], t[i])
+		if !ok || !ok2 {
+			return nil, nil
+		}
+		adjacent, firstTo = append(adjacent, a), append(firstTo, f)
+	}
+	return adjacent, firstTo
 }

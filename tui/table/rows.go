@@ -28,8 +28,10 @@ type Rows struct {
 	pairs  []pairMask
 	// file, when set, is the mapped file the columns point into (see
 	// MappedRows): it must stay reachable as long as they are used, and
-	// what leaves the table is copied and cleaned again.
-	file *columns.File
+	// what leaves the table is copied and cleaned again. pairFile holds
+	// the pair index, when there is one.
+	file, pairFile *columns.File
+	pix            *pairIndex
 }
 
 type column = columns.Column
@@ -173,8 +175,10 @@ var ErrLayout = errors.New("the file's columns do not fit the table")
 // and only the masks (16 bytes a row) are computed. Because a file can be
 // edited behind dirdeck's back, the values that leave the table (Key,
 // Cell, Row, and the cells it renders) are cleaned again (textsafe.Clean)
-// and copied, so that nothing outlives the mapping.
-func MappedRows(f *columns.File, l Layout) (*Rows, error) {
+// and copied, so that nothing outlives the mapping. pairs, when not nil,
+// is the rows' pair index: a file of one column whose values are the
+// blocks a PairBuilder emitted for the same rows.
+func MappedRows(f *columns.File, l Layout, pairs *columns.File) (*Rows, error) {
 	cols := f.Columns()
 	if len(cols) != l.Columns() {
 		return nil, ErrLayout
@@ -208,6 +212,19 @@ func MappedRows(f *columns.File, l Layout) (*Rows, error) {
 		return nil, ErrLayout
 	}
 	rs.keys, rs.hay = kh[0], kh[1]
+	// The blocks are little-endian words read in place; elsewhere the
+	// rows go without (slower, same answers).
+	if pairs != nil && littleEndian {
+		pc := pairs.Columns()
+		pix, ok := (*pairIndex)(nil), len(pc) == 1
+		if ok {
+			pix, ok = mappedPairs(pc[0], rs.n)
+		}
+		if !ok {
+			return nil, ErrLayout
+		}
+		rs.pix, rs.pairFile = pix, pairs
+	}
 	rs.index()
 	return rs, nil
 }

@@ -91,7 +91,14 @@ func TestMatchAgreesWithReference(t *testing.T) {
 		hays, fieldVals = append(hays, hay), append(fieldVals, fs)
 		rows = append(rows, Row{Key: hay, Hay: hay, Fields: append([]string(nil), fs...)})
 	}
-	rs := NewRows(rows)
+	// In memory, and mapped from files with a pair index.
+	for _, rs := range []*Rows{NewRows(rows), mapRowsWithPairs(t, rows, Layout{Key: 0, Hay: 1, Fields: []int{2, 3}})} {
+		matchAgreesWithReference(t, rng, word, rs, hays, fieldVals)
+	}
+}
+
+func matchAgreesWithReference(t *testing.T, rng *rand.Rand, word func(int) string, rs *Rows, hays []string, fieldVals [][]string) {
+	alphabet := []string{"a", "b", "e", "l", "s", "m"}
 	for range 600 {
 		var q Query
 		for range 1 + rng.IntN(2) {
@@ -104,7 +111,7 @@ func TestMatchAgreesWithReference(t *testing.T) {
 			q.Fields = append(q.Fields, FieldFilter{Field: rng.IntN(3), Value: alphabet[rng.IntN(6)], Exact: rng.IntN(2) == 0})
 		}
 		masks := q.masks()
-		for i := range rows {
+		for i := range hays {
 			got, want := q.match(rs, i, masks), referenceRank(hays[i], fieldVals[i], q)
 			if got != want {
 				t.Fatalf("query %+v on hay %q fields %q: rank %d, reference %d", q, hays[i], fieldVals[i], got, want)

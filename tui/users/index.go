@@ -35,8 +35,11 @@ var indexLayout = table.Layout{
 // by an older dirdeck are rebuilt instead of shown.
 const indexFormat = "users-v1"
 
-// IndexPath is the users table file of the cache s.
+// IndexPath is the users table file of the cache s. Its pair index
+// (see table.PairBuilder) is in pairsPath.
 func IndexPath(s *store.Store) string { return s.Path() + ".users" }
+
+func pairsPath(s *store.Store) string { return IndexPath(s) + ".pairs" }
 
 // errStale: the file holds another commit's users (or none).
 var errStale = errors.New("the users index is not the cache's current one")
@@ -57,16 +60,30 @@ func currentTag(s *store.Store) (string, error) {
 	return tag, err
 }
 
-// openIndex maps the index file if it holds the commit tagged tag.
-func openIndex(path, tag string) (*table.Rows, error) {
-	f, err := columns.Open(path)
-	if err != nil {
-		return nil, err
+// openIndex maps the index files if they hold the commit tagged tag.
+func openIndex(s *store.Store, tag string) (*table.Rows, error) {
+	var files [2]*columns.File
+	for k, path := range []string{IndexPath(s), pairsPath(s)} {
+		f, err := columns.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		if f.Tag() != tag {
+			return nil, errStale
+		}
+		files[k] = f
 	}
-	if f.Tag() != tag {
-		return nil, errStale
+	return table.MappedRows(files[0], indexLayout, files[1])
+}
+
+// current reports whether both index files hold the commit tagged tag.
+func current(s *store.Store, tag string) bool {
+	for _, path := range []string{IndexPath(s), pairsPath(s)} {
+		if f, err := columns.Open(path); err != nil || f.Tag() != tag {
+			return false
+		}
 	}
-	return table.MappedRows(f, indexLayout)
+	return true
 }
 
 // WriteIndex writes the users table file of the cache's current commit
@@ -79,44 +96,65 @@ func WriteIndex(s *store.Store) error {
 	if err != nil {
 		return fmt.Errorf("users index: %w", err)
 	}
-	if f, err := columns.Open(IndexPath(s)); err == nil && f.Tag() == tag {
+	if current(s, tag) {
 		return nil
 	}
 	_, err = writeIndex(s)
 	return err
 }
 
-// writeIndex writes the users table file and returns the tag of the
-// commit it holds.
+// writeIndex writes the users table files and returns the tag of the
+// commit they hold. The pair index is written first: a reader takes the
+// table file's tag as the commit's, and checks the other's against it.
 func writeIndex(s *store.Store) (string, error) {
-	path := IndexPath(s)
 	var (
-		w   *columns.Writer
-		tag string
+		w, pw *columns.Writer
+		pb    *table.PairBuilder
+		tag   string
 	)
-	err := readRows(s, usersPerView, func(r *store.Reader, _ int) error {
-		if w != nil {
-			w.Abort()
+	abort := func() {
+		for _, x := range []*columns.Writer{w, pw} {
+			if x != nil {
+				x.Abort()
+			}
 		}
+		w, pw = nil, nil
+	}
+	dir := filepath.Dir(IndexPath(s))
+	err := readRows(s, usersPerView, func(r *store.Reader, _ int) error {
+		abort()
 		tag = indexTag(r)
 		var err error
-		w, err = columns.NewWriter(filepath.Dir(path), indexLayout.Columns())
-		return err
+		if w, err = columns.NewWriter(dir, indexLayout.Columns()); err != nil {
+			return err
+		}
+		if pw, err = columns.NewWriter(dir, 1); err != nil {
+			return err
+		}
+		pb = table.NewPairBuilder(func(block string) error { return pw.Add(block) })
+		return nil
 	}, func(batch []table.Row) error {
 		for _, row := range batch {
 			if err := w.Add(indexLayout.Values(row)...); err != nil {
 				return err
 			}
+			if err := pb.Add(row.Hay); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
-	if err != nil {
-		if w != nil {
-			w.Abort()
-		}
-		return "", fmt.Errorf("users index: %w", err)
+	if err == nil {
+		err = pb.Finish()
 	}
-	if err := w.Finish(path, tag); err != nil {
+	if err == nil {
+		err = pw.Finish(pairsPath(s), tag)
+	}
+	if err == nil {
+		err = w.Finish(IndexPath(s), tag)
+	}
+	abort()
+	if err != nil {
 		return "", fmt.Errorf("users index: %w", err)
 	}
 	return tag, nil
@@ -132,11 +170,11 @@ func LoadIndex(s *store.Store) (*table.Rows, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load users: %w", err)
 	}
-	if rows, err := openIndex(IndexPath(s), tag); err == nil {
+	if rows, err := openIndex(s, tag); err == nil {
 		return rows, nil
 	}
 	if tag, err = writeIndex(s); err == nil {
-		if rows, err := openIndex(IndexPath(s), tag); err == nil {
+		if rows, err := openIndex(s, tag); err == nil {
 			return rows, nil
 		}
 	}

@@ -106,21 +106,23 @@ func TestIndexFileFollowsTheCache(t *testing.T) {
 	}
 
 	// A damaged file is detected and rewritten, never shown.
-	b, err := os.ReadFile(IndexPath(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b[len(b)/2] ^= 0x20
-	if err := os.WriteFile(IndexPath(s), b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	rows, err = LoadIndex(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sameRows(t, "after damage", rows, heap)
-	if _, err := columns.Open(IndexPath(s)); err != nil {
-		t.Fatalf("the damaged file was not replaced: %v", err)
+	for _, path := range []string{IndexPath(s), pairsPath(s)} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[len(b)/2] ^= 0x20
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		rows, err = LoadIndex(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameRows(t, "after damage to "+filepath.Base(path), rows, heap)
+		if _, err := columns.Open(path); err != nil {
+			t.Fatalf("the damaged %s was not replaced: %v", path, err)
+		}
 	}
 
 	// Where no file can be written (here a directory in its place), the

@@ -1,0 +1,170 @@
+package table
+
+import (
+	"unsafe"
+
+	"github.com/dirdeck/dirdeck/internal/columns"
+)
+
+// A pair index says exactly, for every row and every pair of letters
+// a–z, whether the pair occurs in the row's haystack: anywhere
+// (pairSub), at the start of a word (pairWord), and as a word start
+// followed later on its line by the second letter (pairFuzzy). That is
+// all a two-letter term needs, so its pass reads three bits a row and
+// never the text: the second letter of a word is the slowest keystroke
+// at a million users otherwise (nearly every row is still a candidate,
+// and fuzzy matching must read most of them). Longer terms use it to
+// rule rows out exactly where the 128-bit pairMask only may.
+//
+// The index is stored transposed, one bitmap per kind and pair for each
+// block of pairBlock rows, so that a term touches 3 × 8 KiB a block. At
+// 253 bytes a row it is built for the rows of a file (see PairBuilder
+// and MappedRows), where it is mapped, not for rows in memory.
+const (
+	pairBlock   = 1 << 16
+	pairLetters = 26
+	pairCount   = pairLetters * pairLetters
+)
+
+// The kinds of pair occurrence, in the order of their bitmaps.
+const (
+	pairSub = iota
+	pairWord
+	pairFuzzy
+	pairKinds
+)
+
+type pairIndex struct {
+	blocks [][]uint64 // per block: pairKinds × pairCount bitmaps
+}
+
+// pairOf numbers the pair (a, b) of letters a–z; false for other bytes.
+func pairOf(a, b byte) (int, bool) {
+	if a < 'a' || a > 'z' || b < 'a' || b > 'z' {
+		return 0, false
+	}
+	return int(a-'a')*pairLetters + int(b-'a'), true
+}
+
+// has reports whether row i has pair p as kind.
+func (x *pairIndex) has(kind, p, i int) bool {
+	b := x.blocks[i/pairBlock]
+	words := len(b) / (pairKinds * pairCount)
+	j := i % pairBlock
+	return b[(kind*pairCount+p)*words+j/64]>>(j%64)&1 != 0
+}
+
+// pairsOf calls set for every kind and pair hay holds (some more than
+// once). It is linear in hay's length, hostile values included.
+func pairsOf(hay string, set func(kind, p int)) {
+	for start := 0; start < len(hay); {
+		end := start
+		for end < len(hay) && hay[end] != '\n' {
+			end++
+		}
+		line := hay[start:end]
+		var seen uint32 // letters to the right of the position, on this line
+		for i := len(line) - 1; i >= 0; i-- {
+			c := line[i]
+			if c < 'a' || c > 'z' {
+				continue
+			}
+			if i+1 < len(line) {
+				if p, ok := pairOf(c, line[i+1]); ok {
+					set(pairSub, p)
+					if startsWord(hay, start+i) {
+						set(pairWord, p)
+					}
+				}
+			}
+			if seen != 0 && startsWord(hay, start+i) {
+				for y := range pairLetters {
+					if seen&(1<<y) != 0 {
+						set(pairFuzzy, int(c-'a')*pairLetters+y)
+					}
+				}
+			}
+			seen |= 1 << (c - 'a')
+		}
+		start = end + 1
+	}
+}
+
+// PairBuilder computes the pair index of rows added in order, handing
+// each finished block to emit as one value (for one row of a columns
+// file), so that it never holds more than one block (16.6 MB).
+type PairBuilder struct {
+	emit  func(block string) error
+	block []uint64
+	n     int // rows in the current block
+}
+
+// NewPairBuilder returns a PairBuilder that emits blocks to emit.
+func NewPairBuilder(emit func(block string) error) *PairBuilder {
+	return &PairBuilder{emit: emit}
+}
+
+// Add adds the next row's haystack.
+func (b *PairBuilder) Add(hay string) error {
+	if b.block == nil {
+		b.block = make([]uint64, pairKinds*pairCount*pairBlock/64)
+	}
+	j := b.n
+	pairsOf(hay, func(kind, p int) {
+		b.block[(kind*pairCount+p)*(pairBlock/64)+j/64] |= 1 << (j % 64)
+	})
+	b.n++
+	if b.n == pairBlock {
+		return b.flush()
+	}
+	return nil
+}
+
+// Finish emits the last, partial block.
+func (b *PairBuilder) Finish() error {
+	if b.n == 0 {
+		return nil
+	}
+	return b.flush()
+}
+
+// flush emits the current block, with as many words a bitmap as its rows
+// need, and starts the next.
+func (b *PairBuilder) flush() error {
+	words := (b.n + 63) / 64
+	out := make([]byte, 0, pairKinds*pairCount*words*8)
+	for bm := range pairKinds * pairCount {
+		for _, w := range b.block[bm*(pairBlock/64) : bm*(pairBlock/64)+words] {
+			out = append(out, byte(w), byte(w>>8), byte(w>>16), byte(w>>24), byte(w>>32), byte(w>>40), byte(w>>48), byte(w>>56))
+		}
+	}
+	clear(b.block)
+	b.n = 0
+	return b.emit(unsafe.String(unsafe.SliceData(out), len(out)))
+}
+
+// mappedPairs lays a pair index over a column of blocks (PairBuilder's
+// values) for n rows; false when the column does not fit them.
+func mappedPairs(c columns.Column, n int) (*pairIndex, bool) {
+	blocks := (n + pairBlock - 1) / pairBlock
+	if c.Len() != blocks {
+		return nil, false
+	}
+	x := &pairIndex{blocks: make([][]uint64, blocks)}
+	for k := range blocks {
+		rows := min(pairBlock, n-k*pairBlock)
+		v := c.At(k)
+		if len(v) != pairKinds*pairCount*((rows+63)/64)*8 {
+			return nil, false
+		}
+		p := unsafe.StringData(v)
+		if uintptr(unsafe.Pointer(p))%8 != 0 {
+			return nil, false
+		}
+		x.blocks[k] = unsafe.Slice((*uint64)(unsafe.Pointer(p)), len(v)/8)
+	}
+	return x, true
+}
+
+// littleEndian: the blocks are stored little-endian and read in place.
+var littleEndian = func() bool { x := uint16(1); return *(*byte)(unsafe.Pointer(&x)) == 1 }()
