@@ -75,7 +75,7 @@ func byPair(p1, c1, p2, c2 string) int {
 // replaces are added to replaced, so that mergeRuns can drop the index
 // entries of their earlier versions.
 func (g *genTx) apply(b *batch, replaced map[string]bool, sp *spool) error {
-	for _, bk := range []*bbolt.Bucket{g.users, g.groups, g.apps, g.members, g.appUsers, g.appGroups} {
+	for _, bk := range []*bbolt.Bucket{g.users, g.groups, g.apps, g.members.b, g.appUsers, g.appGroups} {
 		bk.FillPercent = sequentialFill
 	}
 	var ix, dept, rev []kv
@@ -132,16 +132,21 @@ func (g *genTx) apply(b *batch, replaced map[string]bool, sp *spool) error {
 		}
 	}
 
-	for _, e := range lastByKey(b.members, func(a, b edge) int { return byPair(a.parent, a.child, b.parent, b.child) }) {
-		k := ck(e.parent, e.child)
-		if g.members.Get(k) != nil {
-			continue
+	edges := lastByKey(b.members, func(a, b edge) int { return byPair(a.parent, a.child, b.parent, b.child) })
+	for i := 0; i < len(edges); {
+		parent := edges[i].parent
+		var kids []string
+		for ; i < len(edges) && edges[i].parent == parent; i++ {
+			kids = append(kids, edges[i].child)
 		}
-		if err := g.members.Put(k, present); err != nil {
+		added, err := g.members.add(parent, kids)
+		if err != nil {
 			return err
 		}
-		g.counts.Memberships++
-		rev = append(rev, kv{ck(e.child, e.parent), present})
+		g.counts.Memberships += len(added)
+		for _, u := range added {
+			rev = append(rev, kv{ck(u, parent), present})
+		}
 	}
 	if err := sp.add(bMembersRev, rev); err != nil {
 		return err

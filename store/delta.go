@@ -114,12 +114,20 @@ func (d *Delta) DeleteUser(id string) {
 		if t.g.users.Get([]byte(id)) == nil {
 			return nil
 		}
-		for _, gid := range children(t.g.membersRev, id) {
+		gids, err := t.g.membersRev.children(id)
+		if err != nil {
+			return err
+		}
+		for _, gid := range gids {
 			if err := t.removeMember(gid, id); err != nil {
 				return err
 			}
 		}
-		for _, aid := range children(t.g.appUsersRev, id) {
+		aids, err := t.g.appUsersRev.children(id)
+		if err != nil {
+			return err
+		}
+		for _, aid := range aids {
 			if err := t.removeAppUser(aid, id); err != nil {
 				return err
 			}
@@ -160,12 +168,20 @@ func (d *Delta) DeleteGroup(id string) {
 		if t.g.groups.Get([]byte(id)) == nil {
 			return nil
 		}
-		for _, uid := range children(t.g.members, id) {
+		uids, err := t.g.members.children(id)
+		if err != nil {
+			return err
+		}
+		for _, uid := range uids {
 			if err := t.removeMember(id, uid); err != nil {
 				return err
 			}
 		}
-		for _, aid := range children(t.g.appGroupsRev, id) {
+		aids, err := t.g.appGroupsRev.children(id)
+		if err != nil {
+			return err
+		}
+		for _, aid := range aids {
 			if err := t.removeAppGroup(aid, id); err != nil {
 				return err
 			}
@@ -251,7 +267,11 @@ func (d *Delta) ReplaceMembers(groupID string, userIDs []string) {
 		for _, u := range ids {
 			want[u] = true
 		}
-		for _, u := range children(t.g.members, groupID) {
+		us, err := t.g.members.children(groupID)
+		if err != nil {
+			return err
+		}
+		for _, u := range us {
 			if !want[u] {
 				if err := t.removeMember(groupID, u); err != nil {
 					return err

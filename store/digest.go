@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/dirdeck/dirdeck/directory"
-	"go.etcd.io/bbolt"
 )
 
 // digestGen streams the canonical digest of a generation. Bucket key order
@@ -16,21 +15,22 @@ import (
 // the order anyway.
 func digestGen(g *genTx) (string, error) {
 	d := directory.NewSortedDigester()
+	members := g.members.cursor()
 	steps := []struct {
 		kind string
-		b    *bbolt.Bucket
+		c    kvCursor
 		tag  byte // record tag of an object, 0 for edges
 	}{
-		{directory.KindApp, g.apps, tagApp},
-		{directory.KindAppGroup, g.appGroups, 0},
-		{directory.KindAppUser, g.appUsers, 0},
-		{directory.KindGroup, g.groups, tagGroup},
-		{directory.KindMembership, g.members, 0},
-		{directory.KindUser, g.users, tagUser},
+		{directory.KindApp, g.apps.Cursor(), tagApp},
+		{directory.KindAppGroup, g.appGroups.Cursor(), 0},
+		{directory.KindAppUser, g.appUsers.Cursor(), 0},
+		{directory.KindGroup, g.groups.Cursor(), tagGroup},
+		{directory.KindMembership, members, 0},
+		{directory.KindUser, g.users.Cursor(), tagUser},
 	}
 	var line []byte
 	for _, st := range steps {
-		c := st.b.Cursor()
+		c := st.c
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			line = append(append(append(line[:0], st.kind...), '\t'), k...)
 			if st.tag != 0 {
@@ -43,6 +43,9 @@ func digestGen(g *genTx) (string, error) {
 				return "", fmt.Errorf("%w: %w", ErrCorrupt, err)
 			}
 		}
+	}
+	if members.err != nil {
+		return "", members.err
 	}
 	return d.Sum()
 }

@@ -462,7 +462,7 @@ func (w *FullWriter) scanPrev(prev uint64, bucket, prefix []byte, fn func(g *gen
 	var after []byte
 	return w.inBatches(prev, func(_ *bbolt.Tx, p, g *genTx) (more bool, err error) {
 		var b batch
-		c := p.bucket(bucket).Cursor()
+		c, damaged := p.cursor(bucket)
 		k, v := seekAfter(c, prefix, after)
 		for n := 0; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			if n == scanBatch {
@@ -474,6 +474,9 @@ func (w *FullWriter) scanPrev(prev uint64, bucket, prefix []byte, fn func(g *gen
 			}
 			after = append(after[:0], k...)
 			n++
+		}
+		if err := damaged(); err != nil {
+			return false, err
 		}
 		if err := g.apply(&b, w.replaced, w.sp); err != nil {
 			return false, err
@@ -614,7 +617,13 @@ func (w *FullWriter) diff(prev uint64, log *changeLog, seen time.Time) error {
 func (w *FullWriter) mergeWalk(prev uint64, bucket []byte, log *changeLog, fn func(g *genTx, k, oldV, newV []byte) error) error {
 	var after []byte
 	return w.inBatches(prev, func(tx *bbolt.Tx, p, g *genTx) (more bool, err error) {
-		pc, nc := p.bucket(bucket).Cursor(), g.bucket(bucket).Cursor()
+		pc, pDamaged := p.cursor(bucket)
+		nc, nDamaged := g.cursor(bucket)
+		defer func() {
+			if err == nil {
+				err = errors.Join(pDamaged(), nDamaged())
+			}
+		}()
 		pk, pv := seekAfter(pc, nil, after)
 		nk, nv := seekAfter(nc, nil, after)
 		for n := 0; pk != nil || nk != nil; n++ {
@@ -675,7 +684,7 @@ func (w *FullWriter) inBatches(prev uint64, step func(tx *bbolt.Tx, p, g *genTx)
 
 // seekAfter positions c on the first key after after, or, when the walk
 // starts (after nil), on the first key under prefix (nil: the first key).
-func seekAfter(c *bbolt.Cursor, prefix, after []byte) ([]byte, []byte) {
+func seekAfter(c kvCursor, prefix, after []byte) ([]byte, []byte) {
 	if after == nil {
 		return c.Seek(prefix)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -87,9 +88,9 @@ func userTerms(u directory.User) []string {
 type genTx struct {
 	gb                                     *bbolt.Bucket
 	info, users, groups, apps              *bbolt.Bucket
-	members, membersRev                    *bbolt.Bucket
-	appUsers, appUsersRev                  *bbolt.Bucket
-	appGroups, appGroupsRev                *bbolt.Bucket
+	members, membersRev                    edgeList
+	appUsers, appGroups                    *bbolt.Bucket
+	appUsersRev, appGroupsRev              edgeList
 	ixUser, ixDept, ixGroup, archive, curs *bbolt.Bucket
 	counts                                 directory.Counts
 }
@@ -119,8 +120,8 @@ func loadGen(tx *bbolt.Tx, gen uint64) (*genTx, error) {
 		name []byte
 	}{
 		{&g.info, bInfo}, {&g.users, bUsers}, {&g.groups, bGroups}, {&g.apps, bApps},
-		{&g.members, bMembers}, {&g.membersRev, bMembersRev}, {&g.appUsers, bAppUsers},
-		{&g.appUsersRev, bAppUsersRev}, {&g.appGroups, bAppGroups}, {&g.appGroupsRev, bAppGroupsRev},
+		{&g.members.b, bMembers}, {&g.membersRev.b, bMembersRev}, {&g.appUsers, bAppUsers},
+		{&g.appUsersRev.b, bAppUsersRev}, {&g.appGroups, bAppGroups}, {&g.appGroupsRev.b, bAppGroupsRev},
 		{&g.ixUser, bIxUser}, {&g.ixDept, bIxDept}, {&g.ixGroup, bIxGroup}, {&g.archive, bArchive},
 		{&g.curs, bCursors},
 	} {
@@ -136,8 +137,20 @@ func loadGen(tx *bbolt.Tx, gen uint64) (*genTx, error) {
 	return g, nil
 }
 
-// bucket returns the generation's sub-bucket by name.
-func (g *genTx) bucket(name []byte) *bbolt.Bucket { return g.gb.Bucket(name) }
+// cursor opens a walk over the generation's bucket name: key by key, or
+// edge by edge for an edge list; damaged reports a chunk that stopped it.
+func (g *genTx) cursor(name []byte) (c kvCursor, damaged func() error) {
+	for _, l := range []struct {
+		name []byte
+		l    edgeList
+	}{{bMembers, g.members}, {bMembersRev, g.membersRev}, {bAppUsersRev, g.appUsersRev}, {bAppGroupsRev, g.appGroupsRev}} {
+		if bytes.Equal(name, l.name) {
+			ec := l.l.cursor()
+			return ec, func() error { return ec.err }
+		}
+	}
+	return g.gb.Bucket(name).Cursor(), func() error { return nil }
+}
 
 // saveCounts persists counts changed by the put/remove helpers.
 func (g *genTx) saveCounts() error {
@@ -158,6 +171,7 @@ func decode[T any](what string, v []byte) (T, error) {
 func (g *genTx) putUser(u directory.User, val []byte) ([]byte, error) {
 	id := []byte(u.ID)
 	old := bytes.Clone(g.users.Get(id))
+	var oldTerms, oldDept []string
 	if old != nil {
 		if bytes.Equal(old, val) {
 			return old, nil
@@ -166,38 +180,53 @@ func (g *genTx) putUser(u directory.User, val []byte) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := g.unindexUser(ou); err != nil {
-			return nil, err
-		}
+		oldTerms, oldDept = userTerms(ou), deptTerms(ou)
 	} else {
 		g.counts.Users++
 	}
 	if err := g.users.Put(id, val); err != nil {
 		return nil, err
 	}
-	for _, t := range userTerms(u) {
-		if err := g.ixUser.Put(ck(t, u.ID), nil); err != nil {
-			return nil, err
+	if err := reindex(g.ixUser, u.ID, oldTerms, userTerms(u)); err != nil {
+		return nil, err
+	}
+	return old, reindex(g.ixDept, u.ID, oldDept, deptTerms(u))
+}
+
+// deptTerms is a user's entry in the department index, if any.
+func deptTerms(u directory.User) []string {
+	if u.Department == "" {
+		return nil
+	}
+	return []string{term(u.Department)}
+}
+
+// reindex moves id's entries in the index b from the terms old to new,
+// writing only those that differ: every page a transaction touches is
+// copied, so an update that keeps a user's names leaves the index alone.
+func reindex(b *bbolt.Bucket, id string, old, new []string) error {
+	for _, t := range old {
+		if !slices.Contains(new, t) {
+			if err := b.Delete(ck(t, id)); err != nil {
+				return err
+			}
 		}
 	}
-	if u.Department != "" {
-		if err := g.ixDept.Put(ck(term(u.Department), u.ID), nil); err != nil {
-			return nil, err
+	for _, t := range new {
+		if !slices.Contains(old, t) {
+			if err := b.Put(ck(t, id), nil); err != nil {
+				return err
+			}
 		}
 	}
-	return old, nil
+	return nil
 }
 
 func (g *genTx) unindexUser(u directory.User) error {
-	for _, t := range userTerms(u) {
-		if err := g.ixUser.Delete(ck(t, u.ID)); err != nil {
-			return err
-		}
+	if err := reindex(g.ixUser, u.ID, userTerms(u), nil); err != nil {
+		return err
 	}
-	if u.Department != "" {
-		return g.ixDept.Delete(ck(term(u.Department), u.ID))
-	}
-	return nil
+	return reindex(g.ixDept, u.ID, deptTerms(u), nil)
 }
 
 // deleteUser removes a user (not its edges) and returns it, nil if absent.
@@ -220,6 +249,7 @@ func (g *genTx) deleteUser(id string) ([]byte, error) {
 func (g *genTx) putGroup(gr directory.Group, val []byte) ([]byte, error) {
 	id := []byte(gr.ID)
 	old := bytes.Clone(g.groups.Get(id))
+	var oldTerms []string
 	if old != nil {
 		if bytes.Equal(old, val) {
 			return old, nil
@@ -228,16 +258,14 @@ func (g *genTx) putGroup(gr directory.Group, val []byte) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := g.ixGroup.Delete(ck(term(og.Name), og.ID)); err != nil {
-			return nil, err
-		}
+		oldTerms = []string{term(og.Name)}
 	} else {
 		g.counts.Groups++
 	}
 	if err := g.groups.Put(id, val); err != nil {
 		return nil, err
 	}
-	return old, g.ixGroup.Put(ck(term(gr.Name), gr.ID), nil)
+	return old, reindex(g.ixGroup, gr.ID, oldTerms, []string{term(gr.Name)})
 }
 
 func (g *genTx) deleteGroup(id string) ([]byte, error) {
@@ -277,31 +305,27 @@ func (g *genTx) deleteApp(id string) ([]byte, error) {
 
 // addMember adds a membership; it reports false if it was already there.
 func (g *genTx) addMember(gid, uid string) (bool, error) {
-	k := ck(gid, uid)
-	if g.members.Get(k) != nil {
-		return false, nil
-	}
-	// bbolt stores a nil value as "no value"; a one-byte marker lets Get
-	// tell presence apart.
-	if err := g.members.Put(k, present); err != nil {
+	added, err := g.members.addOne(gid, uid)
+	if !added || err != nil {
 		return false, err
 	}
 	g.counts.Memberships++
-	return true, g.membersRev.Put(ck(uid, gid), present)
+	_, err = g.membersRev.addOne(uid, gid)
+	return true, err
 }
 
+// present is the value an edge walk (edgeCursor) gives each edge: bbolt
+// treats a nil value as "no value".
 var present = []byte{1}
 
 func (g *genTx) removeMember(gid, uid string) (bool, error) {
-	k := ck(gid, uid)
-	if g.members.Get(k) == nil {
-		return false, nil
-	}
-	g.counts.Memberships--
-	if err := g.members.Delete(k); err != nil {
+	removed, err := g.members.removeOne(gid, uid)
+	if !removed || err != nil {
 		return false, err
 	}
-	return true, g.membersRev.Delete(ck(uid, gid))
+	g.counts.Memberships--
+	_, err = g.membersRev.removeOne(uid, gid)
+	return true, err
 }
 
 func (g *genTx) putAppUser(au directory.AppUser, val []byte) ([]byte, error) {
@@ -309,7 +333,7 @@ func (g *genTx) putAppUser(au directory.AppUser, val []byte) ([]byte, error) {
 	old := bytes.Clone(g.appUsers.Get(k))
 	if old == nil {
 		g.counts.AppUsers++
-		if err := g.appUsersRev.Put(ck(au.UserID, au.AppID), present); err != nil {
+		if _, err := g.appUsersRev.addOne(au.UserID, au.AppID); err != nil {
 			return nil, err
 		}
 	} else if bytes.Equal(old, val) {
@@ -328,7 +352,8 @@ func (g *genTx) removeAppUser(aid, uid string) ([]byte, error) {
 	if err := g.appUsers.Delete(k); err != nil {
 		return nil, err
 	}
-	return old, g.appUsersRev.Delete(ck(uid, aid))
+	_, err := g.appUsersRev.removeOne(uid, aid)
+	return old, err
 }
 
 func (g *genTx) putAppGroup(ag directory.AppGroup, val []byte) ([]byte, error) {
@@ -336,7 +361,7 @@ func (g *genTx) putAppGroup(ag directory.AppGroup, val []byte) ([]byte, error) {
 	old := bytes.Clone(g.appGroups.Get(k))
 	if old == nil {
 		g.counts.AppGroups++
-		if err := g.appGroupsRev.Put(ck(ag.GroupID, ag.AppID), present); err != nil {
+		if _, err := g.appGroupsRev.addOne(ag.GroupID, ag.AppID); err != nil {
 			return nil, err
 		}
 	} else if bytes.Equal(old, val) {
@@ -355,11 +380,12 @@ func (g *genTx) removeAppGroup(aid, gid string) ([]byte, error) {
 	if err := g.appGroups.Delete(k); err != nil {
 		return nil, err
 	}
-	return old, g.appGroupsRev.Delete(ck(gid, aid))
+	_, err := g.appGroupsRev.removeOne(gid, aid)
+	return old, err
 }
 
 // children lists the second halves of the keys in b that start with
-// parent+"\t" (e.g. the users of a group in members).
+// parent+"\t" (the users of an app in appusers, the groups in appgroups).
 func children(b *bbolt.Bucket, parent string) []string {
 	var out []string
 	prefix := ck(parent, "")

@@ -23,16 +23,9 @@ var migrateBatch = 50_000
 // names are spelled out here, not taken from schema.go, because this step
 // must keep converting the schema-1 layout whatever later versions change.
 func migrateCompactRecords(tx *bbolt.Tx) (more bool, err error) {
-	if err := collectGarbage(tx); err != nil {
+	gb, cur, err := currentGen(tx)
+	if gb == nil || err != nil {
 		return false, err
-	}
-	cur := getU64(tx.Bucket(bMeta), kCurrent)
-	if cur == 0 {
-		return false, nil
-	}
-	gb := tx.Bucket(bGens).Bucket(u64(cur))
-	if gb == nil {
-		return false, fmt.Errorf("%w: generation %d is missing", ErrCorrupt, cur)
 	}
 	budget := migrateBatch
 	for _, b := range []struct {
@@ -81,6 +74,23 @@ func migrateCompactRecords(tx *bbolt.Tx) (more bool, err error) {
 	return false, nil
 }
 
+// currentGen deletes every generation but the current one and returns
+// it (nil before the first sync).
+func currentGen(tx *bbolt.Tx) (*bbolt.Bucket, uint64, error) {
+	if err := collectGarbage(tx); err != nil {
+		return nil, 0, err
+	}
+	cur := getU64(tx.Bucket(bMeta), kCurrent)
+	if cur == 0 {
+		return nil, 0, nil
+	}
+	gb := tx.Bucket(bGens).Bucket(u64(cur))
+	if gb == nil {
+		return nil, 0, fmt.Errorf("%w: generation %d is missing", ErrCorrupt, cur)
+	}
+	return gb, cur, nil
+}
+
 // jsonToRecord converts a schema-1 JSON value stored under key.
 func jsonToRecord[T any](key, v []byte) ([]byte, error) {
 	var t T
@@ -92,4 +102,77 @@ func jsonToRecord[T any](key, v []byte) ([]byte, error) {
 		return nil, fmt.Errorf("re-encode %q: %w", key, err)
 	}
 	return rec, nil
+}
+
+// migrateEdgeLists (schema 2 → 3) moves the memberships and the reverse
+// assignment indexes of the current generation from one key per edge
+// ("parent\tchild" → 1) into edge lists (edges.go), up to migrateBatch
+// edges a step. Each step continues after the last edge its list already
+// holds, so an interrupted migration resumes there; each per-edge bucket
+// is dropped once copied. Names are spelled out as in
+// migrateCompactRecords.
+func migrateEdgeLists(tx *bbolt.Tx) (more bool, err error) {
+	gb, _, err := currentGen(tx)
+	if gb == nil || err != nil {
+		return false, err
+	}
+	budget := migrateBatch
+	for _, m := range []struct{ from, to string }{
+		{"members", "member_lists"}, {"members_rev", "member_lists_rev"},
+		{"appusers_rev", "appuser_lists_rev"}, {"appgroups_rev", "appgroup_lists_rev"},
+	} {
+		src := gb.Bucket([]byte(m.from))
+		if src == nil {
+			continue // copied and dropped by an earlier step
+		}
+		dst, err := gb.CreateBucketIfNotExists([]byte(m.to))
+		if err != nil {
+			return false, err
+		}
+		dst.FillPercent = sequentialFill
+		list := edgeList{dst}
+		var after []byte
+		if k, v := dst.Cursor().Last(); k != nil {
+			ch, err := decodeChunk(k, v)
+			if err != nil {
+				return false, err
+			}
+			parent, _ := splitKey(k)
+			after = ck(parent, ch.kids[len(ch.kids)-1])
+		}
+		var parent string
+		var kids []string
+		flush := func() error {
+			_, err := list.add(parent, kids)
+			kids = kids[:0]
+			return err
+		}
+		c := src.Cursor()
+		n := 0
+		k, _ := seekAfter(c, nil, after)
+		for ; k != nil && n < budget; k, _ = c.Next() {
+			p, child := splitKey(k)
+			if p != parent || len(kids) == 4*maxChunk {
+				if err := flush(); err != nil {
+					return false, err
+				}
+				parent = p
+			}
+			kids = append(kids, child)
+			n++
+		}
+		if err := flush(); err != nil {
+			return false, err
+		}
+		if k != nil {
+			return true, nil
+		}
+		if err := gb.DeleteBucket([]byte(m.from)); err != nil {
+			return false, err
+		}
+		if budget -= n; budget <= 0 {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -42,6 +43,7 @@ func TestMigrateV1Cache(t *testing.T) {
 	}{
 		{"one step", 50_000, false},
 		{"steps of 7 records", 7, false},
+		{"steps of 1 record", 1, false},
 		{"resumed after a committed step", 7, true},
 	}
 	for _, tt := range tests {
@@ -81,7 +83,7 @@ func checkV1Migrated(t *testing.T, s *Store, want *org) {
 		gens := 0
 		tx.Bucket(bGens).ForEachBucket(func(k []byte) error {
 			gens++
-			for _, b := range []string{"st_users", "st_groups", "st_apps"} {
+			for _, b := range []string{"st_users", "st_groups", "st_apps", "members", "members_rev", "appusers_rev", "appgroups_rev"} {
 				if tx.Bucket(bGens).Bucket(k).Bucket([]byte(b)) != nil {
 					t.Errorf("bucket %s left behind", b)
 				}
@@ -126,6 +128,46 @@ func checkV1Migrated(t *testing.T, s *Store, want *org) {
 		}
 		if got := r.GroupsOf(special.ID); !slices.Equal(got, []string{"00g000000"}) {
 			t.Errorf("groups of the special user = %v", got)
+		}
+		groupsOf, appsOf := map[string][]string{}, map[string][]string{}
+		for _, g := range slices.Sorted(maps.Keys(want.members)) {
+			for _, u := range want.members[g] {
+				groupsOf[u] = append(groupsOf[u], g)
+			}
+		}
+		for _, a := range slices.Sorted(maps.Keys(want.appUsers)) {
+			for _, au := range want.appUsers[a] {
+				appsOf[au.UserID] = append(appsOf[au.UserID], a)
+			}
+		}
+		for id := range want.users {
+			if got := r.GroupsOf(id); !slices.Equal(got, groupsOf[id]) {
+				t.Errorf("GroupsOf(%s) = %v, want %v", id, got, groupsOf[id])
+			}
+			var apps []string
+			for _, au := range r.AppsOfUser(id) {
+				apps = append(apps, au.AppID)
+			}
+			if !slices.Equal(apps, appsOf[id]) {
+				t.Errorf("AppsOfUser(%s) = %v, want %v", id, apps, appsOf[id])
+			}
+		}
+		for id := range want.groups {
+			var apps []string
+			for _, ag := range r.AppsOfGroup(id) {
+				apps = append(apps, ag.AppID)
+			}
+			var wantApps []string
+			for _, a := range slices.Sorted(maps.Keys(want.appGroups)) {
+				for _, ag := range want.appGroups[a] {
+					if ag.GroupID == id {
+						wantApps = append(wantApps, a)
+					}
+				}
+			}
+			if !slices.Equal(apps, wantApps) {
+				t.Errorf("AppsOfGroup(%s) = %v, want %v", id, apps, wantApps)
+			}
 		}
 		if got := slices.Collect(r.UsersByPrefix("<B>X</b>@")); len(got) != 1 || got[0].ID != special.ID {
 			t.Errorf("UsersByPrefix = %v", got)

@@ -364,19 +364,44 @@ func (r *Reader) childIDs(b func(*genTx) *bbolt.Bucket, parent string) iter.Seq[
 	}
 }
 
+// listIDs streams the children of parent in an edge list.
+func (r *Reader) listIDs(l func(*genTx) edgeList, parent string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		if r.g == nil {
+			return
+		}
+		if err := l(r.g).each(parent, func(c []byte) bool { return yield(string(c)) }); err != nil {
+			r.fail(err)
+		}
+	}
+}
+
+func (g *genTx) membersL() edgeList      { return g.members }
+func (g *genTx) membersRevL() edgeList   { return g.membersRev }
+func (g *genTx) appUsersRevL() edgeList  { return g.appUsersRev }
+func (g *genTx) appGroupsRevL() edgeList { return g.appGroupsRev }
+
 // MembersOf streams the user ids of a group in id order (groups can have
 // hundreds of thousands of members).
 func (r *Reader) MembersOf(groupID string) iter.Seq[string] {
-	return r.childIDs(func(g *genTx) *bbolt.Bucket { return g.members }, groupID)
+	return r.listIDs((*genTx).membersL, groupID)
 }
 
-// MemberCount counts a group's members by walking its keys without
-// decoding anything (about 20 ns a member: 18 ms for 1M memberships).
+// MemberCount counts a group's members from the headers of its member
+// list's chunks, without expanding them.
 func (r *Reader) MemberCount(groupID string) int {
-	return r.countChildren(func(g *genTx) *bbolt.Bucket { return g.members }, groupID)
+	if r.g == nil {
+		return 0
+	}
+	n, err := r.g.members.count(groupID)
+	if err != nil {
+		r.fail(err)
+	}
+	return n
 }
 
-// AppUserCount counts an app's user assignments like MemberCount.
+// AppUserCount counts an app's user assignments by walking their keys
+// without decoding them.
 func (r *Reader) AppUserCount(appID string) int {
 	return r.countChildren((*genTx).appUsersB, appID)
 }
@@ -396,7 +421,7 @@ func (r *Reader) countChildren(b func(*genTx) *bbolt.Bucket, parent string) int 
 
 // GroupsOf lists the group ids a user belongs to.
 func (r *Reader) GroupsOf(userID string) []string {
-	return slices.Collect(r.childIDs(func(g *genTx) *bbolt.Bucket { return g.membersRev }, userID))
+	return slices.Collect(r.listIDs((*genTx).membersRevL, userID))
 }
 
 // GroupsOfUsers lists the group ids of each of ids, as GroupsOf would,
@@ -410,7 +435,12 @@ func (r *Reader) GroupsOfUsers(ids []string) [][]string {
 	if r.g == nil || len(ids) == 0 {
 		return out
 	}
-	c := r.g.membersRev.Cursor()
+	c := r.g.membersRev.cursor()
+	defer func() {
+		if c.err != nil {
+			r.fail(c.err)
+		}
+	}()
 	var k []byte
 	for i, id := range ids {
 		prefix := ck(id, "")
@@ -440,7 +470,7 @@ func (r *Reader) AppUsersOf(appID string) iter.Seq[directory.AppUser] {
 // as Okta reports them), in app id order.
 func (r *Reader) AppsOfUser(userID string) []directory.AppUser {
 	var out []directory.AppUser
-	for aid := range r.childIDs(func(g *genTx) *bbolt.Bucket { return g.appUsersRev }, userID) {
+	for aid := range r.listIDs((*genTx).appUsersRevL, userID) {
 		if au, ok := get[directory.AppUser](r, (*genTx).appUsersB, "app user", ck(aid, userID)); ok {
 			out = append(out, au)
 		}
@@ -462,7 +492,7 @@ func (r *Reader) AppGroupsOf(appID string) []directory.AppGroup {
 // AppsOfGroup lists the app assignments of a group, in app id order.
 func (r *Reader) AppsOfGroup(groupID string) []directory.AppGroup {
 	var out []directory.AppGroup
-	for aid := range r.childIDs(func(g *genTx) *bbolt.Bucket { return g.appGroupsRev }, groupID) {
+	for aid := range r.listIDs((*genTx).appGroupsRevL, groupID) {
 		if ag, ok := get[directory.AppGroup](r, (*genTx).appGroupsB, "app group", ck(aid, groupID)); ok {
 			out = append(out, ag)
 		}
@@ -477,12 +507,15 @@ func (r *Reader) Memberships() iter.Seq[directory.Membership] {
 		if r.g == nil {
 			return
 		}
-		c := r.g.members.Cursor()
+		c := r.g.members.cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			g, u := splitKey(k)
 			if !yield(directory.Membership{GroupID: g, UserID: u}) {
 				return
 			}
+		}
+		if c.err != nil {
+			r.fail(c.err)
 		}
 	}
 }

@@ -18,9 +18,11 @@ import (
 //	    info       counts, digest (cached, full syncs), rev, run (last committed)
 //	    users groups apps              id → record (codec.go; the digest reads
 //	                                   its leading fields, status and lastUpdated)
-//	    members members_rev            group\tuser / user\tgroup → ""
-//	    appusers appusers_rev          app\tuser → AppUser record / user\tapp → ""
-//	    appgroups appgroups_rev        app\tgroup → AppGroup record / group\tapp → ""
+//	    member_lists member_lists_rev  group → users / user → groups, as edge
+//	                                   lists (edges.go): group\tfirst user →
+//	                                   packed chunk of the group's users
+//	    appusers appuser_lists_rev     app\tuser → AppUser record / user → apps
+//	    appgroups appgroup_lists_rev   app\tgroup → AppGroup record / group → apps
 //	    ix_user ix_dept ix_group       lower(term)\tid → ""
 //	    archive                        kind\tid → JSON Tombstone
 //	    cursors                        name → value
@@ -45,12 +47,12 @@ var (
 	bUsers        = []byte("users")
 	bGroups       = []byte("groups")
 	bApps         = []byte("apps")
-	bMembers      = []byte("members")
-	bMembersRev   = []byte("members_rev")
+	bMembers      = []byte("member_lists")
+	bMembersRev   = []byte("member_lists_rev")
 	bAppUsers     = []byte("appusers")
-	bAppUsersRev  = []byte("appusers_rev")
+	bAppUsersRev  = []byte("appuser_lists_rev")
 	bAppGroups    = []byte("appgroups")
-	bAppGroupsRev = []byte("appgroups_rev")
+	bAppGroupsRev = []byte("appgroup_lists_rev")
 	bIxUser       = []byte("ix_user")
 	bIxDept       = []byte("ix_dept")
 	bIxGroup      = []byte("ix_group")
@@ -84,6 +86,7 @@ type migration struct {
 // i+1 to i+2. Append to it (never edit an entry) when the layout changes.
 var migrations = []migration{
 	{from: 1, name: "compact records", run: migrateCompactRecords},
+	{from: 2, name: "edge lists", run: migrateEdgeLists},
 }
 
 // schemaVersion is the version this build writes.

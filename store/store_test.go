@@ -340,7 +340,12 @@ func TestIndexesAcrossRuns(t *testing.T) {
 		for _, us := range o.members {
 			revs += len(us)
 		}
-		if n := r.g.membersRev.Stats().KeyN; n != revs {
+		n := 0
+		c := r.g.membersRev.cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			n++
+		}
+		if n != revs || c.err != nil {
 			t.Errorf("reverse membership index holds %d entries, want %d", n, revs)
 		}
 		for g, us := range o.members {
