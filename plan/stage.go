@@ -123,6 +123,8 @@ func (b *builder) findGroup(ref string) (directory.Group, bool) {
 	return b.r.GroupByName(ref)
 }
 
+// change stages one Change: the group's create, or its base and edit,
+// then its members' adds and removes.
 func (b *builder) change(ch Change) error {
 	name := strings.TrimSpace(ch.Group)
 	if name == "" {
@@ -131,72 +133,13 @@ func (b *builder) change(ch Change) error {
 	if !ch.Create && ch.Rename == "" && !ch.SetDescription && len(ch.Add) == 0 && len(ch.Remove) == 0 {
 		return refused("the change to group %q does nothing", name)
 	}
-	var base GroupBase
+	stage := b.existingGroup
 	if ch.Create {
-		if _, taken := b.r.GroupByName(name); taken {
-			return refused("cannot create group %q: a group with that name exists", name)
-		}
-		if len(ch.Remove) > 0 {
-			return refused("cannot remove members from group %q: the plan creates it", name)
-		}
-		if ch.Rename != "" {
-			return refused("cannot rename group %q: the plan creates it, give it the right name", name)
-		}
-		ref := NewGroupPrefix + name
-		if _, dup := b.p.Base(ref); dup {
-			return refused("group %q is created twice", name)
-		}
-		base = GroupBase{Ref: ref, Name: name, Description: ch.Description, Type: directory.GroupTypeOkta, Create: true}
-		b.p.Groups = append(b.p.Groups, base)
-		b.members[ref] = map[string]bool{}
-		b.p.Ops = append(b.p.Ops, Op{Kind: OpCreate, Group: ref, GroupName: name, Name: name, Description: ch.Description})
-	} else {
-		g, ok := b.findGroup(name)
-		if !ok {
-			return refused("no group %q in the cache (name or id; sync first if it is new, or stage it with --create)", name)
-		}
-		switch g.Type {
-		case directory.GroupTypeApp:
-			return refused("group %q is an APP_GROUP: its members come from the source app and cannot be changed in Okta", g.Name)
-		case directory.GroupTypeBuiltIn:
-			return refused("group %q is BUILT_IN: Okta manages its members (everyone is in Everyone)", g.Name)
-		case directory.GroupTypeOkta:
-		default:
-			return refused("group %q has type %q: only OKTA_GROUP memberships can be changed", g.Name, g.Type)
-		}
-		var ok2 bool
-		if base, ok2 = b.p.Base(g.ID); !ok2 {
-			set := map[string]bool{}
-			for uid := range b.r.MembersOf(g.ID) {
-				set[uid] = true
-			}
-			base = GroupBase{Ref: g.ID, Name: g.Name, Description: g.Description, Type: g.Type,
-				LastUpdated: g.LastUpdated.UTC(), LastMembershipUpdated: g.LastMembershipUpdated.UTC(), Members: len(set)}
-			b.p.Groups = append(b.p.Groups, base)
-			b.members[g.ID] = set
-		}
-		if ch.Rename != "" || ch.SetDescription {
-			newName, newDesc := base.Name, base.Description
-			if ch.Rename != "" {
-				newName = strings.TrimSpace(ch.Rename)
-				if other, taken := b.r.GroupByName(newName); taken && other.ID != g.ID {
-					return refused("cannot rename %q to %q: another group has that name", g.Name, newName)
-				}
-			}
-			if ch.SetDescription {
-				newDesc = ch.Description
-			}
-			if newName == base.Name && newDesc == base.Description {
-				b.warn("Group %q already has that name and description; no update staged.", g.Name)
-			} else {
-				for _, op := range b.p.Ops {
-					if op.Kind == OpUpdate && op.Group == g.ID {
-						return refused("group %q is edited twice in one plan", g.Name)
-					}
-				}
-				b.p.Ops = append(b.p.Ops, Op{Kind: OpUpdate, Group: g.ID, GroupName: base.Name, Name: newName, Description: newDesc})
-			}
-		}
+		stage = b.createGroup
+	}
+	base, err := stage(name, ch)
+	if err != nil {
+		return err
 	}
 	for _, kind := range []string{OpAdd, OpRemove} {
 		list := ch.Add
@@ -209,6 +152,87 @@ func (b *builder) change(ch Change) error {
 			}
 		}
 	}
+	return nil
+}
+
+// createGroup stages the create of group name (members are staged by
+// change).
+func (b *builder) createGroup(name string, ch Change) (GroupBase, error) {
+	if _, taken := b.r.GroupByName(name); taken {
+		return GroupBase{}, refused("cannot create group %q: a group with that name exists", name)
+	}
+	if len(ch.Remove) > 0 {
+		return GroupBase{}, refused("cannot remove members from group %q: the plan creates it", name)
+	}
+	if ch.Rename != "" {
+		return GroupBase{}, refused("cannot rename group %q: the plan creates it, give it the right name", name)
+	}
+	ref := NewGroupPrefix + name
+	if _, dup := b.p.Base(ref); dup {
+		return GroupBase{}, refused("group %q is created twice", name)
+	}
+	base := GroupBase{Ref: ref, Name: name, Description: ch.Description, Type: directory.GroupTypeOkta, Create: true}
+	b.p.Groups = append(b.p.Groups, base)
+	b.members[ref] = map[string]bool{}
+	b.p.Ops = append(b.p.Ops, Op{Kind: OpCreate, Group: ref, GroupName: name, Name: name, Description: ch.Description})
+	return base, nil
+}
+
+// existingGroup finds the cached OKTA_GROUP a change names, records its
+// base (once per plan) and stages its rename or new description.
+func (b *builder) existingGroup(name string, ch Change) (GroupBase, error) {
+	g, ok := b.findGroup(name)
+	if !ok {
+		return GroupBase{}, refused("no group %q in the cache (name or id; sync first if it is new, or stage it with --create)", name)
+	}
+	switch g.Type {
+	case directory.GroupTypeApp:
+		return GroupBase{}, refused("group %q is an APP_GROUP: its members come from the source app and cannot be changed in Okta", g.Name)
+	case directory.GroupTypeBuiltIn:
+		return GroupBase{}, refused("group %q is BUILT_IN: Okta manages its members (everyone is in Everyone)", g.Name)
+	case directory.GroupTypeOkta:
+	default:
+		return GroupBase{}, refused("group %q has type %q: only OKTA_GROUP memberships can be changed", g.Name, g.Type)
+	}
+	base, ok := b.p.Base(g.ID)
+	if !ok {
+		set := map[string]bool{}
+		for uid := range b.r.MembersOf(g.ID) {
+			set[uid] = true
+		}
+		base = GroupBase{Ref: g.ID, Name: g.Name, Description: g.Description, Type: g.Type,
+			LastUpdated: g.LastUpdated.UTC(), LastMembershipUpdated: g.LastMembershipUpdated.UTC(), Members: len(set)}
+		b.p.Groups = append(b.p.Groups, base)
+		b.members[g.ID] = set
+	}
+	if ch.Rename == "" && !ch.SetDescription {
+		return base, nil
+	}
+	return base, b.edit(g, base, ch)
+}
+
+// edit stages a group's rename or new description, once per plan.
+func (b *builder) edit(g directory.Group, base GroupBase, ch Change) error {
+	newName, newDesc := base.Name, base.Description
+	if ch.Rename != "" {
+		newName = strings.TrimSpace(ch.Rename)
+		if other, taken := b.r.GroupByName(newName); taken && other.ID != g.ID {
+			return refused("cannot rename %q to %q: another group has that name", g.Name, newName)
+		}
+	}
+	if ch.SetDescription {
+		newDesc = ch.Description
+	}
+	if newName == base.Name && newDesc == base.Description {
+		b.warn("Group %q already has that name and description; no update staged.", g.Name)
+		return nil
+	}
+	for _, op := range b.p.Ops {
+		if op.Kind == OpUpdate && op.Group == g.ID {
+			return refused("group %q is edited twice in one plan", g.Name)
+		}
+	}
+	b.p.Ops = append(b.p.Ops, Op{Kind: OpUpdate, Group: g.ID, GroupName: base.Name, Name: newName, Description: newDesc})
 	return nil
 }
 
