@@ -218,19 +218,23 @@ type identified[I any] interface {
 	GetId() string
 }
 
+// fetch is how paginate gets one page: it sends the request (on a
+// context that may carry the next link) and returns the answer, and the
+// page's decoding, which paginate runs while the next page is on its way.
+type fetch[T any] func(context.Context) (decode func() ([]T, error), resp *oktasdk.APIResponse, err error)
+
 // fetchPages returns paginate's fetch for a typed SDK listing: start
 // builds the first page's request on a context; for later pages that
 // context carries the next link, which the transport sends as returned
 // (see withNextLink), so the typed call contributes only authentication
 // and decoding. decode turns the page into dirdeck's values.
-func fetchPages[R pageRequest[I], I, T any](start func(context.Context) R, decode func([]I, *oktasdk.APIResponse) ([]T, error)) func(context.Context) ([]T, *oktasdk.APIResponse, error) {
-	return func(ctx context.Context) ([]T, *oktasdk.APIResponse, error) {
+func fetchPages[R pageRequest[I], I, T any](start func(context.Context) R, decode func([]I, *oktasdk.APIResponse) ([]T, error)) fetch[T] {
+	return func(ctx context.Context) (func() ([]T, error), *oktasdk.APIResponse, error) {
 		items, resp, err := start(ctx).Execute()
 		if err != nil {
 			return nil, resp, err
 		}
-		out, err := decode(items, resp)
-		return out, resp, err
+		return func() ([]T, error) { return decode(items, resp) }, resp, nil
 	}
 }
 
@@ -251,10 +255,10 @@ func each[I, T any](item func(*I) (T, error)) func([]I, *oktasdk.APIResponse) ([
 }
 
 // listSearchable streams a listing narrowed by q's filter and search
-// expressions, max items a page unless q sets a smaller limit. fetch is
-// fetchPages or fetchRaw, with the page decoding that goes with it.
+// expressions, max items a page unless q sets a smaller limit. fetchWith
+// is fetchPages or fetchRaw, with the page decoding that goes with it.
 func listSearchable[R searchRequest[R, I], I, T, D any](ctx context.Context, c *Client, op string, list func(context.Context) R, q Query, max int,
-	fetch func(func(context.Context) R, D) func(context.Context) ([]T, *oktasdk.APIResponse, error), decode D, fn func([]T) error) error {
+	fetchWith func(func(context.Context) R, D) fetch[T], decode D, fn func([]T) error) error {
 	limit, err := q.limit(max)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
@@ -269,7 +273,7 @@ func listSearchable[R searchRequest[R, I], I, T, D any](ctx context.Context, c *
 		}
 		return req
 	}
-	return paginate(ctx, c, op, false, fetch(start, decode), fn)
+	return paginate(ctx, c, op, false, fetchWith(start, decode), fn)
 }
 
 // listUnder streams the items of a group or an app (parent names which,
@@ -301,12 +305,13 @@ func listUnder[R pageRequest[I], I any, P identified[I], T any](ctx context.Cont
 // the caller's context.) stopOnEmpty ends at the first empty page (System
 // Log polling, whose next link never runs out).
 //
-// The next page is requested (and decoded) while fn handles the current
-// one, so a listing's pages — sequential by nature — cost the slower of
-// the two, not their sum. When fn fails, that one request is cancelled
-// and its page dropped.
-func paginate[T any](ctx context.Context, c *Client, op string, stopOnEmpty bool,
-	fetch func(context.Context) ([]T, *oktasdk.APIResponse, error), fn func([]T) error) error {
+// The next page is requested as soon as a page's answer is in, so that
+// its decoding and fn run while the org prepares the next one: a
+// listing's pages — sequential by nature — cost the slower of the two,
+// not their sum. (A listing that stops at an empty page decodes first: an
+// empty page's next link is not followed.) When the listing ends early,
+// the request ahead is cancelled and its page dropped.
+func paginate[T any](ctx context.Context, c *Client, op string, stopOnEmpty bool, fetch fetch[T], fn func([]T) error) error {
 	if fn == nil {
 		return fmt.Errorf("%s: no page callback", op)
 	}
@@ -315,15 +320,21 @@ func paginate[T any](ctx context.Context, c *Client, op string, stopOnEmpty bool
 	// listing ends early: no request outlives the listing.
 	ahead, cancel := context.WithCancel(ctx)
 	type fetched struct {
-		items []T
-		resp  *oktasdk.APIResponse
-		err   error
+		decode func() ([]T, error)
+		resp   *oktasdk.APIResponse
+		err    error
 	}
 	request := func(pageCtx context.Context) <-chan fetched {
 		ch := make(chan fetched, 1)
 		go func() {
-			items, resp, err := firstAuth(c, func() ([]T, *oktasdk.APIResponse, error) { return fetch(pageCtx) })
-			ch <- fetched{items, resp, err}
+			var f fetched
+			_, f.resp, f.err = firstAuth(c, func() ([]struct{}, *oktasdk.APIResponse, error) {
+				var resp *oktasdk.APIResponse
+				var err error
+				f.decode, resp, err = fetch(pageCtx)
+				return nil, resp, err
+			})
+			ch <- f
 		}()
 		return ch
 	}
@@ -336,13 +347,23 @@ func paginate[T any](ctx context.Context, c *Client, op string, stopOnEmpty bool
 	}()
 	seen := map[string]bool{}
 	for page := 1; ; page++ {
+		where := fmt.Sprintf("%s page %d", op, page)
 		f := <-pending
 		pending = nil
 		if f.err != nil {
-			return c.wrapErr(ctx, fmt.Sprintf("%s page %d", op, page), f.resp, f.err)
+			return c.wrapErr(ctx, where, f.resp, f.err)
 		}
-		if stopOnEmpty && len(f.items) == 0 {
-			return nil
+		var items []T
+		decoded := false
+		if stopOnEmpty {
+			var err error
+			if items, err = f.decode(); err != nil {
+				return c.wrapErr(ctx, where, f.resp, err)
+			}
+			if len(items) == 0 {
+				return nil
+			}
+			decoded = true
 		}
 		next, err := nextLink(f.resp)
 		if err == nil && next != nil {
@@ -353,11 +374,17 @@ func paginate[T any](ctx context.Context, c *Client, op string, stopOnEmpty bool
 				pending = request(withNextLink(ahead, next))
 			}
 		}
-		if err := fn(f.items); err != nil {
+		if !decoded {
+			var derr error
+			if items, derr = f.decode(); derr != nil {
+				return c.wrapErr(ctx, where, f.resp, derr)
+			}
+		}
+		if err := fn(items); err != nil {
 			return err
 		}
 		if err != nil {
-			return fmt.Errorf("%s page %d: %w", op, page, err)
+			return fmt.Errorf("%s: %w", where, err)
 		}
 		if next == nil {
 			return nil

@@ -62,8 +62,8 @@ func divertBody(ctx context.Context, req *http.Request, resp *http.Response, bod
 
 // fetchRaw returns paginate's fetch for a typed SDK listing whose pages
 // decode reads from the body itself (see the top of this file).
-func fetchRaw[R pageRequest[I], I, T any](start func(context.Context) R, decode func([]byte) ([]T, error)) func(context.Context) ([]T, *oktasdk.APIResponse, error) {
-	return func(ctx context.Context) ([]T, *oktasdk.APIResponse, error) {
+func fetchRaw[R pageRequest[I], I, T any](start func(context.Context) R, decode func([]byte) ([]T, error)) fetch[T] {
+	return func(ctx context.Context) (func() ([]T, error), *oktasdk.APIResponse, error) {
 		ctx, page := withRawPage(ctx, "[]")
 		_, resp, err := start(ctx).Execute()
 		if err != nil {
@@ -73,8 +73,7 @@ func fetchRaw[R pageRequest[I], I, T any](start func(context.Context) R, decode 
 			// A success without a JSON body: not a page.
 			return nil, resp, fmt.Errorf("%w: the answer is not a JSON list", ErrMalformedResponse)
 		}
-		out, err := decode(page.body)
-		return out, resp, err
+		return func() ([]T, error) { return decode(page.body) }, resp, nil
 	}
 }
 
@@ -168,6 +167,7 @@ type userJSON struct {
 
 // profileFields are Okta's base user profile attributes, named as in the
 // SDK's oktasdk.UserProfile (which the OpenAPI spec's UserProfile gives).
+// Each must be a string or null.
 type profileFields struct {
 	City              *string `json:"city"`
 	CostCenter        *string `json:"costCenter"`
@@ -202,38 +202,75 @@ type profileFields struct {
 	ZipCode           *string `json:"zipCode"`
 }
 
-// baseProfileKeys are the JSON names of profileFields: every other
-// profile attribute is a custom one.
-var baseProfileKeys = func() []string {
+// baseProfileKeys maps the JSON name of each base attribute to its field
+// in profileFields: every other profile attribute is a custom one.
+var baseProfileKeys = func() map[string]int {
 	t := reflect.TypeFor[profileFields]()
-	keys := make([]string, t.NumField())
-	for i := range keys {
-		keys[i], _, _ = strings.Cut(t.Field(i).Tag.Get("json"), ",")
+	keys := make(map[string]int, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		keys[name] = i
 	}
 	return keys
 }()
 
-// profileJSON is a user profile read the way the SDK reads one: the base
-// attributes into their fields (encoding/json's case-insensitive match
-// included), and every attribute whose exact name is not a base one into
-// custom.
-type profileJSON struct {
-	profileFields
-	custom map[string]any
+// foldsToBaseKey reports whether a custom attribute's name differs from a
+// base attribute's only in case.
+func foldsToBaseKey(k string) bool {
+	for base := range baseProfileKeys {
+		if strings.EqualFold(k, base) {
+			return true
+		}
+	}
+	return false
 }
 
-// UnmarshalJSON implements json.Unmarshaler.
+// profileJSON is a user profile, every attribute by its name, read the
+// way the SDK reads one (oktasdk.UserProfile): base attributes must be
+// strings or null, and — encoding/json's rule, which the SDK's decode
+// follows — a name differing from a base attribute's only in case fills
+// that attribute too (and stays a custom attribute as well).
+type profileJSON struct{ attrs map[string]any }
+
+// UnmarshalJSON implements json.Unmarshaler: one pass into a map (the SDK
+// makes two, the typed one calling back into encoding/json for every
+// nullable field); only a profile with a name that folds onto a base
+// attribute takes a second pass, into profileFields, for the base
+// attributes.
 func (p *profileJSON) UnmarshalJSON(b []byte) error {
-	if err := json.Unmarshal(b, &p.profileFields); err != nil {
+	if err := json.Unmarshal(b, &p.attrs); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, &p.custom); err != nil {
+	folded := false
+	for k, v := range p.attrs {
+		if _, base := baseProfileKeys[k]; !base {
+			folded = folded || foldsToBaseKey(k)
+		} else if _, ok := v.(string); !ok && v != nil {
+			return fmt.Errorf("profile attribute %s: %T, not a string", k, v)
+		}
+	}
+	if !folded {
+		return nil
+	}
+	var f profileFields
+	if err := json.Unmarshal(b, &f); err != nil {
 		return err
 	}
-	for _, k := range baseProfileKeys {
-		delete(p.custom, k)
+	v := reflect.ValueOf(f)
+	for k, i := range baseProfileKeys {
+		if s := v.Field(i).Interface().(*string); s != nil {
+			p.attrs[k] = *s
+		} else {
+			delete(p.attrs, k)
+		}
 	}
 	return nil
+}
+
+// get is a base attribute's value ("" when absent or null).
+func (p *profileJSON) get(k string) string {
+	s, _ := p.attrs[k].(string)
+	return s
 }
 
 // decodeUsers reads a page of users.
@@ -246,8 +283,11 @@ func decodeUsers(body []byte) ([]directory.User, error) {
 	})
 }
 
-// user maps an Okta user to dirdeck's. Standard profile attributes
-// directory.User has no field for go to Attributes with the custom ones.
+// extraProfile are the base profile attributes directory.User has no
+// field for; they go to Attributes with the custom ones.
+var extraProfile = []string{"honorificPrefix", "honorificSuffix", "middleName", "nickName", "postalAddress", "streetAddress", "zipCode", "profileUrl"}
+
+// user maps an Okta user to dirdeck's.
 func (u *userJSON) user() directory.User {
 	out := directory.User{
 		ID:              u.ID,
@@ -263,60 +303,48 @@ func (u *userJSON) user() directory.User {
 	if p == nil {
 		return out
 	}
-	out.Login = str(p.Login)
-	out.Email = str(p.Email)
-	out.SecondEmail = str(p.SecondEmail)
-	out.FirstName = str(p.FirstName)
-	out.LastName = str(p.LastName)
-	out.DisplayName = str(p.DisplayName)
-	out.Title = str(p.Title)
-	out.Department = str(p.Department)
-	out.Division = str(p.Division)
-	out.Organization = str(p.Organization)
-	out.Manager = str(p.Manager)
-	out.ManagerID = str(p.ManagerID)
-	out.EmployeeNumber = str(p.EmployeeNumber)
-	out.CostCenter = str(p.CostCenter)
-	out.MobilePhone = str(p.MobilePhone)
-	out.PrimaryPhone = str(p.PrimaryPhone)
-	out.Locale = str(p.Locale)
-	out.PreferredLang = str(p.PreferredLanguage)
-	out.Timezone = str(p.Timezone)
-	out.City = str(p.City)
-	out.State = str(p.State)
-	out.CountryCode = str(p.CountryCode)
-	out.UserType = str(p.UserType)
-	attrs := map[string]any{}
-	for k, v := range p.custom {
-		if v != nil {
-			attrs[k] = v
+	out.Login = p.get("login")
+	out.Email = p.get("email")
+	out.SecondEmail = p.get("secondEmail")
+	out.FirstName = p.get("firstName")
+	out.LastName = p.get("lastName")
+	out.DisplayName = p.get("displayName")
+	out.Title = p.get("title")
+	out.Department = p.get("department")
+	out.Division = p.get("division")
+	out.Organization = p.get("organization")
+	out.Manager = p.get("manager")
+	out.ManagerID = p.get("managerId")
+	out.EmployeeNumber = p.get("employeeNumber")
+	out.CostCenter = p.get("costCenter")
+	out.MobilePhone = p.get("mobilePhone")
+	out.PrimaryPhone = p.get("primaryPhone")
+	out.Locale = p.get("locale")
+	out.PreferredLang = p.get("preferredLanguage")
+	out.Timezone = p.get("timezone")
+	out.City = p.get("city")
+	out.State = p.get("state")
+	out.CountryCode = p.get("countryCode")
+	out.UserType = p.get("userType")
+	var attrs map[string]any
+	add := func(k string, v any) {
+		if attrs == nil {
+			attrs = map[string]any{}
+		}
+		attrs[k] = v
+	}
+	for k, v := range p.attrs {
+		if _, base := baseProfileKeys[k]; !base && v != nil {
+			add(k, v)
 		}
 	}
-	for _, x := range extraProfile {
-		if v := x.get(&p.profileFields); v != nil && *v != "" {
-			attrs[x.name] = *v
+	for _, k := range extraProfile {
+		if v := p.get(k); v != "" {
+			add(k, v)
 		}
 	}
-	if len(attrs) > 0 {
-		out.Attributes = attrs
-	}
+	out.Attributes = attrs
 	return out
-}
-
-// extraProfile are standard Okta profile attributes directory.User has no
-// field for; they go to Attributes with the custom ones.
-var extraProfile = []struct {
-	name string
-	get  func(*profileFields) *string
-}{
-	{"honorificPrefix", func(p *profileFields) *string { return p.HonorificPrefix }},
-	{"honorificSuffix", func(p *profileFields) *string { return p.HonorificSuffix }},
-	{"middleName", func(p *profileFields) *string { return p.MiddleName }},
-	{"nickName", func(p *profileFields) *string { return p.NickName }},
-	{"postalAddress", func(p *profileFields) *string { return p.PostalAddress }},
-	{"streetAddress", func(p *profileFields) *string { return p.StreetAddress }},
-	{"zipCode", func(p *profileFields) *string { return p.ZipCode }},
-	{"profileUrl", func(p *profileFields) *string { return p.ProfileURL }},
 }
 
 func str(s *string) string {

@@ -134,19 +134,32 @@ func TestDecodeUsersAgreesWithSDK(t *testing.T) {
 		}
 	})
 	const ts = `"created":"2026-01-02T03:04:05.678Z","lastUpdated":"2026-01-02T03:04:05.678+02:00"`
-	for _, tt := range []struct{ name, body string }{
-		{"nulls and extras", `[{"id":"00u1","status":"ACTIVE",` + ts + `,"activated":null,"lastLogin":"2026-02-01T00:00:00Z","profile":{"login":"a@b","title":null,"honorificPrefix":"Dr","middleName":"","zipCode":"1000","nickName":null,"cost":12.5,"flag":true,"tags":["x","y"],"nested":{"k":1},"gone":null}}]`},
-		{"no profile", `[{"id":"00u1","status":"STAGED",` + ts + `},{"id":"00u2","profile":null}]`},
-		{"custom attribute differing only in case", `[{"id":"00u1",` + ts + `,"profile":{"login":"a@b","Title":"Boss"}}]`},
-		{"unknown user fields", `[{"id":"00u1",` + ts + `,"realmId":"guo1","type":{"id":"oty1"},"credentials":{"provider":{"type":"OKTA"}},"_links":{"self":{"href":"x"}},"new":[1]}]`},
-		{"empty", `[]`},
-		{"null", `null`},
-		{"wrong type of a base attribute", `[{"id":"00u1","profile":{"title":5}}]`},
-		{"wrong type of a timestamp", `[{"id":"00u1","created":"yesterday"}]`},
-		{"not a list", `{"id":"00u1"}`},
-		{"profile not an object", `[{"id":"00u1","profile":"x"}]`},
+	for _, tt := range []struct {
+		name, body string
+		refused    bool
+	}{
+		{"nulls and extras", `[{"id":"00u1","status":"ACTIVE",` + ts + `,"activated":null,"lastLogin":"2026-02-01T00:00:00Z","profile":{"login":"a@b","title":null,"honorificPrefix":"Dr","middleName":"","zipCode":"1000","nickName":null,"cost":12.5,"flag":true,"tags":["x","y"],"nested":{"k":1},"gone":null}}]`, false},
+		{"no profile", `[{"id":"00u1","status":"STAGED",` + ts + `},{"id":"00u2","profile":null}]`, false},
+		{"custom attribute differing only in case", `[{"id":"00u1",` + ts + `,"profile":{"login":"a@b","Title":"Boss"}}]`, false},
+		{"both cases of a base attribute", `[{"id":"00u1",` + ts + `,"profile":{"TITLE":"first","title":"second","Title":null,"login":"a@b"}},{"id":"00u2","profile":{"title":"x","TiTle":"y"}}]`, false},
+		{"escapes and odd text", `[{"id":"00u1",` + ts + `,"profile":{"\u0074itle":"esc\u00e9\n\"q\"","nickName":"\ud800 lone","city":"` + "\xff\xfe raw" + `","c\u00fcstom":"\u001b[31m<b>x</b>","email":"a@b"}}]`, false},
+		{"duplicate attributes", `[{"id":"00u1",` + ts + `,"profile":{"login":"one","login":"two","x":1,"x":"last"}}]`, false},
+		{"numbers", `[{"id":"00u1",` + ts + `,"profile":{"n1":12345678901234567890,"n2":1e-7,"n3":-0,"n4":1.0}}]`, false},
+		{"base attribute not a string", `[{"id":"00u1","profile":{"login":"a","city":["x"]}}]`, true},
+		{"base attribute a bool", `[{"id":"00u1","profile":{"title":true}}]`, true},
+		{"unknown user fields", `[{"id":"00u1",` + ts + `,"realmId":"guo1","type":{"id":"oty1"},"credentials":{"provider":{"type":"OKTA"}},"_links":{"self":{"href":"x"}},"new":[1]}]`, false},
+		{"empty", `[]`, false},
+		{"null", `null`, false},
+		{"wrong type of a base attribute", `[{"id":"00u1","profile":{"title":5}}]`, true},
+		{"wrong type of a timestamp", `[{"id":"00u1","created":"yesterday"}]`, true},
+		{"not a list", `{"id":"00u1"}`, true},
+		{"profile not an object", `[{"id":"00u1","profile":"x"}]`, true},
 	} {
-		t.Run(tt.name, func(t *testing.T) { checkUsersLikeSDK(t, []byte(tt.body)) })
+		t.Run(tt.name, func(t *testing.T) {
+			if n := checkUsersLikeSDK(t, []byte(tt.body)); (n == 0) != (tt.refused || tt.name == "empty" || tt.name == "null") {
+				t.Errorf("%d users read", n)
+			}
+		})
 	}
 }
 
