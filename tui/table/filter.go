@@ -134,7 +134,7 @@ const (
 // The row's masks are tested before anything else: most rows are ruled
 // out by them alone, without reading their fields or text.
 func (q Query) match(rows *Rows, i int, masks []termMask) int {
-	has := rows.mask[i]
+	has := rows.masks[i].has
 	for k := range masks {
 		if has&masks[k].need != masks[k].need {
 			return noMatch
@@ -146,7 +146,7 @@ func (q Query) match(rows *Rows, i int, masks []termMask) int {
 			return noMatch
 		}
 	}
-	pairs := rows.pairs[i]
+	pairs := rows.masks[i].pairs
 	hay, read := "", false // the text, read at the first term that needs it
 	rank := rankWordStart
 	for k, t := range q.Terms {

@@ -1,6 +1,7 @@
 package table
 
 import (
+	"encoding/binary"
 	"unsafe"
 
 	"github.com/dirdeck/dirdeck/internal/columns"
@@ -92,11 +93,14 @@ func pairsOf(hay string, set func(kind, p int)) {
 
 // PairBuilder computes the pair index of rows added in order, handing
 // each finished block to emit as one value (for one row of a columns
-// file), so that it never holds more than one block (16.6 MB).
+// file), so that it never holds more than one block (16.6 MB); the last
+// value it emits holds every row's masks (24 bytes a row), so that a
+// mapped table need not compute them at start.
 type PairBuilder struct {
 	emit  func(block string) error
 	block []uint64
-	n     int // rows in the current block
+	n     int    // rows in the current block
+	masks []byte // every row's masks so far, little-endian
 }
 
 // NewPairBuilder returns a PairBuilder that emits blocks to emit.
@@ -109,6 +113,10 @@ func (b *PairBuilder) Add(hay string) error {
 	if b.block == nil {
 		b.block = make([]uint64, pairKinds*pairCount*pairBlock/64)
 	}
+	has, pairs := maskOf(hay)
+	for _, w := range [3]uint64{uint64(has), pairs[0], pairs[1]} {
+		b.masks = binary.LittleEndian.AppendUint64(b.masks, w)
+	}
 	j := b.n
 	pairsOf(hay, func(kind, p int) {
 		b.block[(kind*pairCount+p)*(pairBlock/64)+j/64] |= 1 << (j % 64)
@@ -120,12 +128,14 @@ func (b *PairBuilder) Add(hay string) error {
 	return nil
 }
 
-// Finish emits the last, partial block.
+// Finish emits the last, partial block and the masks.
 func (b *PairBuilder) Finish() error {
-	if b.n == 0 {
-		return nil
+	if b.n > 0 {
+		if err := b.flush(); err != nil {
+			return err
+		}
 	}
-	return b.flush()
+	return b.emit(unsafe.String(unsafe.SliceData(b.masks), len(b.masks)))
 }
 
 // flush emits the current block, with as many words a bitmap as its rows
@@ -143,27 +153,45 @@ func (b *PairBuilder) flush() error {
 	return b.emit(unsafe.String(unsafe.SliceData(out), len(out)))
 }
 
-// mappedPairs lays a pair index over a column of blocks (PairBuilder's
-// values) for n rows; false when the column does not fit them.
-func mappedPairs(c columns.Column, n int) (*pairIndex, bool) {
+// mappedPairs lays a pair index and the rows' masks over a column of
+// PairBuilder's values for n rows; false when the column does not fit.
+func mappedPairs(c columns.Column, n int) (*pairIndex, []rowMask, bool) {
 	blocks := (n + pairBlock - 1) / pairBlock
-	if c.Len() != blocks {
-		return nil, false
+	if c.Len() != blocks+1 {
+		return nil, nil, false
 	}
 	x := &pairIndex{blocks: make([][]uint64, blocks)}
 	for k := range blocks {
 		rows := min(pairBlock, n-k*pairBlock)
-		v := c.At(k)
-		if len(v) != pairKinds*pairCount*((rows+63)/64)*8 {
-			return nil, false
+		words, ok := inPlace[uint64](c.At(k), pairKinds*pairCount*((rows+63)/64))
+		if !ok {
+			return nil, nil, false
 		}
-		p := unsafe.StringData(v)
-		if uintptr(unsafe.Pointer(p))%8 != 0 {
-			return nil, false
-		}
-		x.blocks[k] = unsafe.Slice((*uint64)(unsafe.Pointer(p)), len(v)/8)
+		x.blocks[k] = words
 	}
-	return x, true
+	masks, ok := inPlace[rowMask](c.At(blocks), n)
+	if !ok {
+		return nil, nil, false
+	}
+	return x, masks, true
+}
+
+// inPlace reads v as n values of T where it lies (T is made of uint64s,
+// stored little-endian); false when v is not n of them or not aligned.
+func inPlace[T any](v string, n int) ([]T, bool) {
+	var zero T
+	size := int(unsafe.Sizeof(zero))
+	if len(v) != n*size {
+		return nil, false
+	}
+	if n == 0 {
+		return nil, true
+	}
+	p := unsafe.StringData(v)
+	if uintptr(unsafe.Pointer(p))%8 != 0 {
+		return nil, false
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(p)), n), true
 }
 
 // littleEndian: the blocks are stored little-endian and read in place.

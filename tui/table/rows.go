@@ -24,8 +24,7 @@ type Rows struct {
 	sorts  []column // indexed like Row.SortKeys ("": sort by the cell)
 	hay    column
 	fields []column // indexed like Row.Fields
-	mask   []charMask
-	pairs  []pairMask
+	masks  []rowMask
 	// file, when set, is the mapped file the columns point into (see
 	// MappedRows): it must stay reachable as long as they are used, and
 	// what leaves the table is copied and cleaned again. pairFile holds
@@ -116,12 +115,19 @@ func (b *Builder) Rows() *Rows {
 	return rs
 }
 
+// rowMask is a row's masks, side by side (24 bytes) so that a filter
+// pass loads them together.
+type rowMask struct {
+	has   charMask
+	pairs pairMask
+}
+
 // index computes every row's masks from its haystack.
 func (rs *Rows) index() {
-	rs.mask, rs.pairs = make([]charMask, rs.n), make([]pairMask, rs.n)
+	rs.masks = make([]rowMask, rs.n)
 	inRanges(rs.n, workersFor(rs.n), func(_, from, to int) {
 		for i := from; i < to; i++ {
-			rs.mask[i], rs.pairs[i] = maskOf(rs.hay.At(i))
+			rs.masks[i].has, rs.masks[i].pairs = maskOf(rs.hay.At(i))
 		}
 	})
 }
@@ -171,8 +177,9 @@ func (l Layout) Values(r Row) []string {
 var ErrLayout = errors.New("the file's columns do not fit the table")
 
 // MappedRows indexes rows stored in a columns file (see Layout.Values),
-// without copying them: the columns stay in the file's read-only mapping
-// and only the masks (16 bytes a row) are computed. Because a file can be
+// without copying them: the columns stay in the file's read-only mapping,
+// and so do the masks when the pair index comes with them (without it
+// they are computed, 24 bytes a row). Because a file can be
 // edited behind dirdeck's back, the values that leave the table (Key,
 // Cell, Row, and the cells it renders) are cleaned again (textsafe.Clean)
 // and copied, so that nothing outlives the mapping. pairs, when not nil,
@@ -216,14 +223,15 @@ func MappedRows(f *columns.File, l Layout, pairs *columns.File) (*Rows, error) {
 	// rows go without (slower, same answers).
 	if pairs != nil && littleEndian {
 		pc := pairs.Columns()
-		pix, ok := (*pairIndex)(nil), len(pc) == 1
+		ok := len(pc) == 1
 		if ok {
-			pix, ok = mappedPairs(pc[0], rs.n)
+			rs.pix, rs.masks, ok = mappedPairs(pc[0], rs.n)
 		}
 		if !ok {
 			return nil, ErrLayout
 		}
-		rs.pix, rs.pairFile = pix, pairs
+		rs.pairFile = pairs
+		return rs, nil
 	}
 	rs.index()
 	return rs, nil

@@ -30,10 +30,12 @@ var indexLayout = table.Layout{
 	Fields: []int{9, 10, 11, 12, 13, 14, 15},
 }
 
-// indexFormat names how userrows.Build lays a row out: change it
-// whenever Build, Columns or Fields there change, so that files written
-// by an older dirdeck are rebuilt instead of shown.
-const indexFormat = "users-v1"
+// indexFormat names how userrows.Build lays a row out and what the pair
+// file holds: change it whenever Build, Columns or Fields there, or
+// table.PairBuilder, change, so that files written by an older dirdeck
+// are rebuilt instead of shown (a layout that does not fit is rebuilt
+// too, but only after it was read in vain).
+const indexFormat = "users-v2"
 
 // IndexPath is the users table file of the cache s. Its pair index
 // (see table.PairBuilder) is in pairsPath.
@@ -76,16 +78,6 @@ func openIndex(s *store.Store, tag string) (*table.Rows, error) {
 	return table.MappedRows(files[0], indexLayout, files[1])
 }
 
-// current reports whether both index files hold the commit tagged tag.
-func current(s *store.Store, tag string) bool {
-	for _, path := range []string{IndexPath(s), pairsPath(s)} {
-		if f, err := columns.Open(path); err != nil || f.Tag() != tag {
-			return false
-		}
-	}
-	return true
-}
-
 // WriteIndex writes the users table file of the cache's current commit
 // unless it is there already. It streams: users are read in batches (as
 // LoadIndex reads them) and each row goes to the file's spools, so memory
@@ -96,7 +88,7 @@ func WriteIndex(s *store.Store) error {
 	if err != nil {
 		return fmt.Errorf("users index: %w", err)
 	}
-	if current(s, tag) {
+	if _, err := openIndex(s, tag); err == nil {
 		return nil
 	}
 	_, err = writeIndex(s)

@@ -67,6 +67,25 @@ func TestIndexFileFollowsTheCache(t *testing.T) {
 		}
 	}
 
+	// A pair file of the right commit but another layout (an older
+	// dirdeck's) is rewritten by WriteIndex, not left for the dashboard.
+	pw, err := columns.NewWriter(filepath.Dir(pairsPath(s)), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pw.Add("not a block"); err != nil {
+		t.Fatal(err)
+	}
+	if err := pw.Finish(pairsPath(s), written); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteIndex(s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := openIndex(s, written); err != nil {
+		t.Fatalf("WriteIndex left a pair file that does not fit: %v", err)
+	}
+
 	// A second start maps the same file: WriteIndex (what `dirdeck sync`
 	// calls) leaves it alone.
 	before, _ := os.Stat(IndexPath(s))
