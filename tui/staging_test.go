@@ -55,6 +55,16 @@ func outsider(t *testing.T, org *fixture.Org, gid string) directory.User {
 	return directory.User{}
 }
 
+// openUser opens the detail of the user with login from the Users pane.
+func (h *harness) openUser(login string) {
+	h.t.Helper()
+	h.keys("2", "/")
+	h.typeText(login)
+	h.keys("enter", "enter")
+	h.waitUntil("user detail", func(m *Model) bool { return len(m.panes[m.active].Crumbs()) == 1 })
+	h.settle()
+}
+
 // openGroup opens group name's detail from the Groups pane.
 func (h *harness) openGroup(name string) {
 	h.t.Helper()
@@ -206,11 +216,7 @@ func TestStagingRefusals(t *testing.T) {
 		{"APP_GROUP add from a user's detail", func(h *harness, org *fixture.Org) {
 			wd := groupNamed(t, org, "Workday - Employees")
 			u := outsider(t, org, wd.ID)
-			h.keys("2", "/")
-			h.typeText(u.Login)
-			h.keys("enter", "enter")
-			h.waitUntil("user detail", func(m *Model) bool { return len(m.panes[m.active].Crumbs()) == 1 })
-			h.settle()
+			h.openUser(u.Login)
 			h.keys("g")
 			h.typeText("workday")
 			h.keys("enter")
@@ -257,6 +263,20 @@ func TestStagingRefusals(t *testing.T) {
 	}
 }
 
+// submitOne submits what is staged with the form's defaults, waits for
+// the Review pane to show the plan, quits and returns the one plan stored.
+func (h *harness) submitOne(st *store.Store) *plan.Record {
+	h.t.Helper()
+	h.keys("S", "enter", "enter")
+	h.waitUntil("review pane", func(m *Model) bool { return m.activeName() == review.Name })
+	h.final()
+	recs, _, err := plan.List(st)
+	if err != nil || len(recs) != 1 {
+		h.t.Fatalf("%d plans (err %v)", len(recs), err)
+	}
+	return recs[0]
+}
+
 func TestCreateGroupFromTheUI(t *testing.T) {
 	st, _ := stagingOrg(t)
 	h := start(t, 100, 30, Options{Store: st, Theme: "no-color",
@@ -279,14 +299,8 @@ func TestCreateGroupFromTheUI(t *testing.T) {
 	if f := ansi.Strip(h.frame()); !strings.Contains(f, `refused: cannot create group "Admins": a group with that name exists`) {
 		t.Errorf("taken name not refused:\n%s", f)
 	}
-	h.keys("S", "enter", "enter")
-	h.waitUntil("review pane", func(m *Model) bool { return m.activeName() == review.Name })
-	h.final()
-	recs, _, err := plan.List(st)
-	if err != nil || len(recs) != 1 {
-		t.Fatalf("%d plans (err %v)", len(recs), err)
-	}
-	ops := recs[0].Plan.Ops
+	rec := h.submitOne(st)
+	ops := rec.Plan.Ops
 	if len(ops) != 1 || ops[0].Kind != plan.OpCreate || ops[0].Name != "Project Zeus" || ops[0].Description != "Zeus launch team" {
 		t.Errorf("ops = %+v", ops)
 	}
@@ -307,11 +321,7 @@ func TestStageFromAUsersDetail(t *testing.T) {
 	}
 	h := start(t, 120, 40, Options{Store: st, Theme: "no-color",
 		Staging: staging.Options{Who: func() (plan.Identity, error) { return author, nil }}})
-	h.keys("2", "/")
-	h.typeText(u.Login)
-	h.keys("enter", "enter")
-	h.waitUntil("user detail", func(m *Model) bool { return len(m.panes[m.active].Crumbs()) == 1 })
-	h.settle()
+	h.openUser(u.Login)
 
 	h.keys("d")
 	if n := h.stagedCount(); n != 1 {
@@ -330,15 +340,9 @@ func TestStageFromAUsersDetail(t *testing.T) {
 	if f := ansi.Strip(h.frame()); !strings.Contains(f, "+ VPN Users  OKTA_GROUP  (staged)") {
 		t.Errorf("staged add not shown in the Groups section:\n%s", f)
 	}
-	h.keys("S", "enter", "enter")
-	h.waitUntil("review pane", func(m *Model) bool { return m.activeName() == review.Name })
-	h.final()
-	recs, _, err := plan.List(st)
-	if err != nil || len(recs) != 1 {
-		t.Fatalf("%d plans (err %v)", len(recs), err)
-	}
+	rec := h.submitOne(st)
 	var got []string
-	for _, op := range recs[0].Plan.Ops {
+	for _, op := range rec.Plan.Ops {
 		got = append(got, op.Kind+" "+op.Group+" "+op.UserID)
 	}
 	want := []string{"remove " + first.ID + " " + u.ID, "add " + vpn.ID + " " + u.ID}
