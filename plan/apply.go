@@ -100,6 +100,11 @@ type ApplyReport struct {
 	// says why that failed (the writes stand; the next sync catches up).
 	Resynced    []string `json:"resynced"`
 	ResyncError string   `json:"resync_error,omitempty"`
+	// ResyncPartial is the read-back's partial-data flags, as a sync
+	// records them: a resource it could not read (a 403 on a group's
+	// members, say), for which the cache keeps what it had, or a flag
+	// carried over from the sync before it.
+	ResyncPartial []directory.Partial `json:"resync_partial,omitempty"`
 }
 
 // writerRoles are the Okta admin roles that may change group memberships;
@@ -420,11 +425,12 @@ func (a *applyRun) readBack(ctx context.Context) {
 		return
 	}
 	groups := slices.Sorted(maps.Keys(a.touched))
-	if _, err := dsync.Groups(ctx, a.c, a.st, groups, dsync.Options{Now: a.opts.Now}); err != nil {
+	run, err := dsync.Groups(ctx, a.c, a.st, groups, dsync.Options{Now: a.opts.Now})
+	if err != nil {
 		a.rep.ResyncError = err.Error()
 		return
 	}
-	a.rep.Resynced = groups
+	a.rep.Resynced, a.rep.ResyncPartial = groups, run.Partial
 }
 
 // describe names an operation for messages.

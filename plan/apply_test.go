@@ -608,6 +608,9 @@ func TestApplyResyncForbiddenMembersIsPartial(t *testing.T) {
 	if err != nil || rep.State != StateApplied || rep.ResyncError != "" || !slices.Equal(rep.Resynced, []string{tg.group.ID}) {
 		t.Fatalf("apply: %v %+v", err, rep)
 	}
+	if len(rep.ResyncPartial) != 1 || rep.ResyncPartial[0].Resource != "memberships" {
+		t.Fatalf("report's read-back flags %+v, want memberships", rep.ResyncPartial)
+	}
 	var run directory.SyncRun
 	if err := f.Store.View(func(r *store.Reader) error { run, _ = r.CommittedRun(); return nil }); err != nil {
 		t.Fatal(err)

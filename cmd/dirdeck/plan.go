@@ -504,7 +504,8 @@ create always stop the apply.
 
 Each operation is journaled; a failure stops the run (exit 2) and applying
 again resumes without repeating done operations. Afterwards the affected
-groups are read back into the cache. On a terminal you type the org's
+groups are read back into the cache, as a sync reads them: what it may not
+read is flagged partial (exit 1), as is a failed read-back. On a terminal you type the org's
 domain to confirm; scripts pass --yes. --json prints the report.`,
 		Example: `  DIRDECK_ALLOW_WRITES=1 dirdeck plan apply p-1a2b3c4d5e6f
   dirdeck plan apply p-1a2b3c4d5e6f --yes --json
@@ -549,6 +550,9 @@ domain to confirm; scripts pass --yes. --json prints the report.`,
 				}
 				if rep.ResyncError != "" {
 					return withCode(exitWarnings, fmt.Errorf("applied, but re-reading the groups failed (run dirdeck sync): %s", rep.ResyncError))
+				}
+				if len(rep.ResyncPartial) > 0 {
+					return withCode(exitWarnings, nil) // partial data, as a sync reports it
 				}
 				return nil
 			})
@@ -631,6 +635,9 @@ func printApplyReport(w io.Writer, rec *plan.Record, rep plan.ApplyReport) {
 	}
 	if len(rep.Resynced) > 0 {
 		fmt.Fprintf(w, "Re-synced %s into the cache.\n", pluralGroups(len(rep.Resynced)))
+	}
+	for _, p := range rep.ResyncPartial {
+		fmt.Fprintf(w, "partial: %s not read completely: %s\n", p.Resource, textsafe.Clean(p.Reason))
 	}
 }
 

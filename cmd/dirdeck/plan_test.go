@@ -216,3 +216,44 @@ func TestPlanFromFile(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanApplyReadBackPartial: a 403 on the target group's members while
+// apply reads the group back flags the cache partial, as dirdeck sync
+// does, and apply says so and exits 1 (done with warnings), where it
+// used to report the read-back as failed.
+func TestPlanApplyReadBackPartial(t *testing.T) {
+	srv := simEnv(t, oktasim.Options{Scenario: "S", Seed: 3}, "superadmin")
+	if res := profRun(t, "", "sync"); res.code != exitOK {
+		t.Fatalf("sync: %d %v", res.code, res.err)
+	}
+	group, _, outsiders, _ := planTargets(t)
+	res := profRun(t, "", "plan", "new", "--group", group, "--add", outsiders[0], "--json")
+	if res.code != exitOK {
+		t.Fatalf("plan new: %d %v\n%s", res.code, res.err, res.stderr)
+	}
+	id := decode[map[string]string](t, res.stdout)["id"]
+	t.Setenv("DIRDECK_API_TOKEN", srv.Token("reviewer"))
+	if res := profRun(t, "", "plan", "approve", id, "--comment", "ok"); res.code != exitOK {
+		t.Fatalf("approve: %d %v", res.code, res.err)
+	}
+	t.Setenv("DIRDECK_API_TOKEN", srv.Token("superadmin"))
+	t.Setenv("DIRDECK_ALLOW_WRITES", "1")
+	// The drift check lists the group's members first (one page); the
+	// read-back's listing after the write is refused.
+	var script []oktasim.ScriptedFault
+	for seq := 2; seq <= 4; seq++ {
+		script = append(script, oktasim.ScriptedFault{Seq: seq, Method: "GET", PathTemplate: "/api/v1/groups/{groupId}/users", Status: 403})
+	}
+	if err := srv.Sim.SetFaultScript(script); err != nil {
+		t.Fatal(err)
+	}
+	res = profRun(t, "", "plan", "apply", id, "--yes")
+	if res.code != exitWarnings || !strings.Contains(res.stdout, "Plan "+id+" applied") ||
+		!strings.Contains(res.stdout, "partial: memberships not read completely: ") {
+		t.Fatalf("apply: %d %v\n%s", res.code, res.err, res.stdout)
+	}
+	st := decode[statusReport](t, profRun(t, "", "status", "--json").stdout)
+	if len(st.Partial) != 1 || st.Partial[0].Resource != "memberships" || st.Partial[0].ErrorCode != "E0000006" {
+		t.Fatalf("status partial %+v, want memberships (E0000006)", st.Partial)
+	}
+}

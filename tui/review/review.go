@@ -736,6 +736,9 @@ func (m *Model) applyLines(id string) []string {
 		if d.Report.ResyncError != "" {
 			add(th.Warning, "  re-sync: ", d.Report.ResyncError)
 		}
+		for _, p := range d.Report.ResyncPartial {
+			add(th.Warning, "  re-sync: ", "partial: "+p.Resource+" not read completely: "+p.Reason)
+		}
 	}
 	return append(out, "")
 }

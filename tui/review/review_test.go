@@ -458,3 +458,34 @@ func TestGoldenApplyDrift(t *testing.T) {
 		golden.RequireEqual(t, e.mask(t, fm.View().Content))
 	})
 }
+
+// TestApplyShowsAPartialReadBack: when the read-back after an apply may
+// not list the group's members (403), the pane shows the partial flag
+// the cache now carries, as it shows a failed read-back.
+func TestApplyShowsAPartialReadBack(t *testing.T) {
+	e := newEnv(t)
+	recs, _, err := plan.List(e.st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plan.Approve(e.st, recs[0].ID, priya, "", clock, plan.Keys{}); err != nil {
+		t.Fatal(err)
+	}
+	// The drift check lists the members first (one page); the read-back's
+	// listing after the writes is refused.
+	var script []oktasim.ScriptedFault
+	for seq := 2; seq <= 4; seq++ {
+		script = append(script, oktasim.ScriptedFault{Seq: seq, Method: "GET", PathTemplate: "/api/v1/groups/{groupId}/users", Status: 403})
+	}
+	if err := e.srv.Sim.SetFaultScript(script); err != nil {
+		t.Fatal(err)
+	}
+	h := &host{p: e.pane(t, "no-color"), needCommit: true, steps: []step{
+		{loaded, press("enter", "A")}, {inForm, press(e.domain(t), "enter")}, {statusIs("applied"), nil},
+	}}
+	tm := teatest.NewTestModel(t, h, teatest.WithInitialTermSize(100, 30))
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(20*time.Second)).(*host)
+	if view := ansi.Strip(fm.View().Content); !strings.Contains(view, "re-sync: partial: memberships not read completely") {
+		t.Fatalf("the frame does not show the partial read-back:\n%s", view)
+	}
+}
