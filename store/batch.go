@@ -38,6 +38,11 @@ type kv struct{ k, v []byte }
 // full page would leave a nearly empty page behind.
 const sequentialFill = 0.9
 
+// appendOnlyFill packs pages completely for buckets that are only ever
+// appended to in key order and never changed (a run's journal and change
+// log): the default 0.5 left them half empty.
+const appendOnlyFill = 1.0
+
 func (b *batch) empty() bool {
 	return len(b.users)+len(b.groups)+len(b.apps)+len(b.members)+len(b.appUsers)+len(b.appGroups) == 0
 }

@@ -62,6 +62,7 @@ func (c *changeLog) flush(tx *bbolt.Tx, run uint64) error {
 	if err != nil {
 		return fmt.Errorf("change log of run %d: %w", run, err)
 	}
+	b.FillPercent = appendOnlyFill
 	for _, ch := range c.pending {
 		seq, _ := b.NextSequence()
 		v, err := json.Marshal(ch)

@@ -310,6 +310,7 @@ type kvCursor interface {
 type edgeCursor struct {
 	c    *bbolt.Cursor
 	keys [][]byte // the current chunk's edges
+	ends []int
 	i    int
 	err  error
 }
@@ -322,12 +323,15 @@ func (ec *edgeCursor) load(k, v []byte) bool {
 	if k == nil || ec.err != nil {
 		return false
 	}
+	// One buffer holds the chunk's keys: they stay valid after the cursor
+	// moves on, as bbolt's do.
+	n, _ := chunkLen(v) // walkChunk reports a bad count
+	buf := make([]byte, 0, min(n, maxChunk)*(len(k)+4))
 	parent := k[:bytes.LastIndexByte(k, '\t')+1]
-	var buf []byte
-	var ends []int
+	ec.ends = ec.ends[:0]
 	err := walkChunk(k, v, func(c []byte) bool {
 		buf = append(append(buf, parent...), c...)
-		ends = append(ends, len(buf))
+		ec.ends = append(ec.ends, len(buf))
 		return true
 	})
 	if err != nil {
@@ -335,7 +339,7 @@ func (ec *edgeCursor) load(k, v []byte) bool {
 		return false
 	}
 	start := 0
-	for _, end := range ends {
+	for _, end := range ec.ends {
 		ec.keys = append(ec.keys, buf[start:end:end])
 		start = end
 	}

@@ -38,6 +38,7 @@ func putRun(tx *bbolt.Tx, run directory.SyncRun, journal []directory.Request) er
 		if err != nil {
 			return fmt.Errorf("journal of run %d: %w", run.ID, err)
 		}
+		jb.FillPercent = appendOnlyFill
 		for i, r := range journal {
 			v, err := json.Marshal(r)
 			if err != nil {
