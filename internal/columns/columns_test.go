@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // table is rows × columns of test values.
@@ -213,5 +214,29 @@ func TestBuilder(t *testing.T) {
 	b2.Add(1, "cd")
 	if c := b2.Column(2); c.At(0) != "ab" || c.At(1) != "" {
 		t.Fatalf("limit: %q %q", c.At(0), c.At(1))
+	}
+}
+
+// TestRemoveStale: spools a killed writer left are removed once old;
+// a young one (another process writing now) and other files stay.
+func TestRemoveStale(t *testing.T) {
+	dir := t.TempDir()
+	old, young, other := filepath.Join(dir, ".columns-1.tmp"), filepath.Join(dir, ".columns-2.tmp"), filepath.Join(dir, "cache.db.users")
+	for _, p := range []string{old, young, other} {
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	long := time.Now().Add(-2 * time.Hour)
+	for _, p := range []string{old, other} {
+		if err := os.Chtimes(p, long, long); err != nil {
+			t.Fatal(err)
+		}
+	}
+	RemoveStale(dir, time.Hour)
+	for p, want := range map[string]bool{old: false, young: true, other: true} {
+		if _, err := os.Stat(p); (err == nil) != want {
+			t.Errorf("%s exists: %v, want %v", filepath.Base(p), err == nil, want)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 	"unsafe"
 )
 
@@ -60,7 +61,7 @@ type spool struct {
 }
 
 func newSpool(dir string) (*spool, error) {
-	f, err := os.CreateTemp(dir, ".columns-*.tmp")
+	f, err := os.CreateTemp(dir, spoolPattern)
 	if err != nil {
 		return nil, err
 	}
@@ -76,6 +77,22 @@ func (s *spool) write(p []byte) error {
 func (s *spool) remove() {
 	s.f.Close()
 	os.Remove(s.f.Name())
+}
+
+// spoolPattern names the temporary files Writer leaves only when its
+// process dies mid-write.
+const spoolPattern = ".columns-*.tmp"
+
+// RemoveStale removes temporary files in dir that a Writer left behind
+// (its process killed mid-write) more than age ago; younger ones may be
+// another process's write in progress.
+func RemoveStale(dir string, age time.Duration) {
+	names, _ := filepath.Glob(filepath.Join(dir, spoolPattern))
+	for _, name := range names {
+		if fi, err := os.Lstat(name); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > age {
+			os.Remove(name)
+		}
+	}
 }
 
 // NewWriter starts a table of ncols columns whose file will be in dir.
@@ -149,7 +166,7 @@ func (w *Writer) Finish(path, tag string) (err error) {
 	if w.err != nil {
 		return w.err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".columns-*.tmp")
+	tmp, err := os.CreateTemp(filepath.Dir(path), spoolPattern)
 	if err != nil {
 		return fmt.Errorf("columns: %w", err)
 	}

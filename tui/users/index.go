@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/dirdeck/dirdeck/internal/columns"
 	"github.com/dirdeck/dirdeck/store"
@@ -113,6 +114,7 @@ func writeIndex(s *store.Store) (string, error) {
 		w, pw = nil, nil
 	}
 	dir := filepath.Dir(IndexPath(s))
+	columns.RemoveStale(dir, time.Hour) // spools of a writer killed mid-write
 	err := readRows(s, usersPerView, func(r *store.Reader, _ int) error {
 		abort()
 		tag = indexTag(r)
