@@ -48,12 +48,14 @@ func withRawPage(ctx context.Context, stub string) (context.Context, *rawPage) {
 	return context.WithValue(ctx, rawPageKey{}, p), p
 }
 
-// divertBody gives a successful JSON answer's body to the raw page on the
-// request's context, if there is one, and returns what the SDK is to read
-// instead. Token requests and anything else keep their body.
-func divertBody(ctx context.Context, req *http.Request, resp *http.Response, body []byte) []byte {
+// divertBody gives a successful answer's body, valid JSON, to the raw
+// page on the request's context, if there is one, and returns what the SDK
+// is to read instead. Token requests and anything else keep their body; so
+// does a body that is not valid JSON (after the transport's retries), for
+// which the SDK's decode then reports the malformed response.
+func divertBody(ctx context.Context, req *http.Request, resp *http.Response, body []byte, valid bool) []byte {
 	p, ok := ctx.Value(rawPageKey{}).(*rawPage)
-	if !ok || req.Method != http.MethodGet || isTokenRequest(req) || resp.StatusCode < 200 || resp.StatusCode >= 300 || !isJSON(resp.Header) {
+	if !ok || !valid || req.Method != http.MethodGet || isTokenRequest(req) || resp.StatusCode < 200 || resp.StatusCode >= 300 || !isJSON(resp.Header) {
 		return body
 	}
 	p.body, p.got = body, true
@@ -118,16 +120,18 @@ func decodeList[J, T any](body []byte, what string, item func(*J) (T, error)) ([
 var errNoID = fmt.Errorf("no id")
 
 // decodeMembers reads the ids of a page of group members (full user
-// objects in Okta's answer).
+// objects in Okta's answer) with memberIDs.
 func decodeMembers(body []byte) ([]string, error) {
-	return decodeList(body, "group member", func(m *struct {
-		ID string `json:"id"`
-	}) (string, error) {
-		if m.ID == "" {
-			return "", errNoID
+	ids, err := memberIDs(body, "group member")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformedResponse, err)
+	}
+	for i, id := range ids {
+		if id == "" {
+			return nil, fmt.Errorf("%w: group member %d: %v", ErrMalformedResponse, i+1, errNoID)
 		}
-		return m.ID, nil
-	})
+	}
+	return ids, nil
 }
 
 // appUserJSON is the part of an app user assignment the cache keeps.

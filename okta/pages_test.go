@@ -176,11 +176,11 @@ func TestMalformedMemberPages(t *testing.T) {
 		want                    string
 		attempts                int // requests for the bad page
 	}{
-		{name: "id of the wrong type", body: `[{"id":"00u1"},{"id":5}]`, want: "group member 2: json: cannot unmarshal number", attempts: 1},
+		{name: "id of the wrong type", body: `[{"id":"00u1"},{"id":5}]`, want: "group member 2: id is not a string", attempts: 1},
 		{name: "member without id", body: `[{"id":"00u1"},{"status":"ACTIVE","profile":{}}]`, want: "group member 2: no id", attempts: 1},
 		{name: "not a list", body: `{"id":"00u1"}`, want: "expected a list of group members", attempts: 1},
 		{name: "broken JSON", body: `[{"id":"00u1",]`, want: "invalid character", attempts: 2},
-		{name: "cut short", body: `[{"id":"00u1"},{"id":"00u`, want: "unexpected EOF", attempts: 3},
+		{name: "cut short", body: `[{"id":"00u1"},{"id":"00u`, want: "unexpected end of JSON input", attempts: 3},
 		{name: "data after the list", body: `[{"id":"00u1"}] [{"id":"00u2"}]`, want: "malformed response body", attempts: 2},
 		{name: "not JSON", body: `<html>maintenance</html>`, contentType: "text/html", want: "malformed response body", attempts: 1},
 		{name: "app user without id", apps: true, body: `[{"id":"00u1","scope":"USER"},{"scope":"GROUP"}]`, want: "list app users page 1: malformed response body from Okta: app user 2: no id", attempts: 1},

@@ -304,7 +304,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			continue
 		}
-		respBody = divertBody(ctx, req, resp, respBody)
+		respBody = divertBody(ctx, req, resp, respBody, !malformed)
 		resp.Body = io.NopCloser(bytes.NewReader(respBody))
 		resp.ContentLength = int64(len(respBody))
 		return resp, nil
