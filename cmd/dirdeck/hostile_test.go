@@ -215,3 +215,12 @@ func rewriteBundle(t *testing.T, src, dst string, fn func(name string, data []by
 		t.Fatal(err)
 	}
 }
+
+// TestSyncSummaryIsInert: the summary of a sync quotes the org's own text
+// (an error summary as the reason for a full sync or for partial data).
+func TestSyncSummaryIsInert(t *testing.T) {
+	var b strings.Builder
+	printSyncSummary(&b, syncReport{Mode: "full", Status: "ok", Reason: "the org said " + evil,
+		Partial: []directory.Partial{{Resource: "apps", Reason: "403 E0000006 " + evil}}})
+	checkInert(t, "sync summary", b.String())
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/dirdeck/dirdeck/config"
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/store"
 	dsync "github.com/dirdeck/dirdeck/sync"
@@ -186,7 +187,7 @@ func printSyncSummary(w io.Writer, rep syncReport) {
 	}
 	fmt.Fprintln(w)
 	if rep.Reason != "" {
-		fmt.Fprintf(w, "why %s: %s\n", rep.Mode, rep.Reason)
+		fmt.Fprintf(w, "why %s: %s\n", rep.Mode, textsafe.Clean(rep.Reason))
 	}
 	if len(rep.Changes) > 0 {
 		var parts []string
@@ -196,7 +197,8 @@ func printSyncSummary(w io.Writer, rep syncReport) {
 		fmt.Fprintf(w, "changes: %s\n", strings.Join(parts, ", "))
 	}
 	for _, p := range rep.Partial {
-		fmt.Fprintf(w, "partial: %s not read completely: %s\n", p.Resource, p.Reason)
+		// The reason quotes the org's error summary: the org's text.
+		fmt.Fprintf(w, "partial: %s not read completely: %s\n", p.Resource, textsafe.Clean(p.Reason))
 	}
 }
 
