@@ -380,7 +380,7 @@ The snapshot is loaded into a temporary cache that is removed on exit.`,
 			if err != nil {
 				return withCode(exitFailed, err)
 			}
-			defer os.RemoveAll(dir)
+			defer removeTempDir(dir)
 			st, err := bundle.LoadCache(b, filepath.Join(dir, "bundle.db"))
 			if err != nil {
 				return withCode(exitFailed, err)

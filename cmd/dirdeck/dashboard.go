@@ -162,7 +162,7 @@ func runDemo(ctx context.Context, theme string) error {
 	if err != nil {
 		return withCode(exitFailed, err)
 	}
-	defer os.RemoveAll(dir)
+	defer removeTempDir(dir)
 	sim, err := oktasim.New(oktasim.Options{Scenario: "S", Seed: 1})
 	if err != nil {
 		return withCode(exitFailed, err)
@@ -264,7 +264,7 @@ func runSnapshot(ctx context.Context, r config.Resolved, theme string, locked er
 	if err != nil {
 		return withCode(exitFailed, err)
 	}
-	defer os.RemoveAll(dir)
+	defer removeTempDir(dir)
 	st, closeSnap, err := store.OpenSnapshot(r.CachePath, dir)
 	if err != nil {
 		return withCode(exitFailed, fmt.Errorf("%w; a read-only copy failed too: %w", locked, err))

@@ -82,11 +82,11 @@ func openForReading(path string, rebuild bool, stderr io.Writer) (st *store.Stor
 	}
 	snap, closeSnap, serr := store.OpenSnapshot(path, dir)
 	if serr != nil {
-		os.RemoveAll(dir)
+		removeTempDir(dir)
 		return nil, nil, err
 	}
 	fmt.Fprintf(stderr, "note: %v; reading a snapshot copy of it\n", errors.Unwrap(err))
-	return snap, func() { closeSnap(); os.RemoveAll(dir) }, nil
+	return snap, func() { closeSnap(); removeTempDir(dir) }, nil
 }
 
 // warnLookalike warns on w when orgURL's host only looks like an ASCII
