@@ -361,9 +361,14 @@ func FilterWithin(rows *Rows, order []int32, q Query, candidates []int32) []int3
 		}
 	}
 	masks := q.masks()
+	// Every term's letters at once: most rows end here, without a call.
+	var need charMask
+	for _, m := range masks {
+		need |= m.need
+	}
 	scan := func(from, to int) (counts [noMatch]int) {
 		for i := from; i < to; i++ {
-			if rank[i] == skipRow {
+			if rank[i] == skipRow || rows.masks[i].has&need != need {
 				rank[i] = noMatch
 				continue
 			}
