@@ -92,15 +92,20 @@ func currentRSS() (int64, error) {
 const anonSampleEvery = 25 * time.Millisecond
 
 // sampleAnon records the largest anonymous resident set (heap, stacks)
-// seen until the returned stop is called, reading it every interval.
-// Linux keeps a high-water mark only for the whole resident set (VmHWM),
-// which also counts the pages of the memory-mapped cache that were read:
-// those belong to the page cache and are dropped under memory pressure.
-func sampleAnon(every time.Duration) (stop func() int64) {
-	var peak atomic.Int64
+// and the largest file-backed one seen until the returned stop is called,
+// reading them every interval. Linux keeps a high-water mark only for the
+// whole resident set (VmHWM), which also counts the pages of the
+// memory-mapped cache that were read: those belong to the page cache and
+// are dropped under memory pressure.
+func sampleAnon(every time.Duration) (stop func() (anon, file int64)) {
+	var peakAnon, peakFile atomic.Int64
 	sample := func() {
-		if anon, _ := rssParts(); anon > peak.Load() {
-			peak.Store(anon)
+		anon, file := rssParts()
+		if anon > peakAnon.Load() {
+			peakAnon.Store(anon)
+		}
+		if file > peakFile.Load() {
+			peakFile.Store(file)
 		}
 	}
 	sample()
@@ -118,11 +123,11 @@ func sampleAnon(every time.Duration) (stop func() int64) {
 			}
 		}
 	}()
-	return func() int64 {
+	return func() (int64, int64) {
 		close(done)
 		<-finished
 		sample()
-		return peak.Load()
+		return peakAnon.Load(), peakFile.Load()
 	}
 }
 

@@ -58,9 +58,10 @@ type phaseResult struct {
 	// RSSAnon and RSSFile split the resident set when the phase ended.
 	RSSAnon int64 `json:"rss_anon"`
 	RSSFile int64 `json:"rss_file"`
-	// PeakAnon is the largest anonymous resident set sampled while the
-	// phase ran (see sampleAnon).
+	// PeakAnon and PeakFile are the largest anonymous and file-backed
+	// resident sets sampled while the phase ran (see sampleAnon).
 	PeakAnon int64 `json:"peak_anon"`
+	PeakFile int64 `json:"peak_file"`
 
 	// Sync and naive phases.
 	Run         directory.SyncRun           `json:"run"`
@@ -111,7 +112,7 @@ func childMain(ctx context.Context, stdout io.Writer) (bool, error) {
 	default:
 		err = fmt.Errorf("bench child: unknown phase %q", req.Phase)
 	}
-	res.PeakAnon = stopSampling()
+	res.PeakAnon, res.PeakFile = stopSampling()
 	if err != nil {
 		return true, err
 	}

@@ -274,8 +274,8 @@ func syncPeakResult(full, naive phaseResult, scale string) Result {
 		peak.Target, peak.OK = "≤ 400 MiB (at L)", full.PeakRSS <= maxSyncRSS
 		peak = peak.setAt("L")
 	}
-	return peak.note("VmHWM of the sync's process, memory-mapped cache pages included; anonymous memory peaked at %.0f MiB (sampled every %v); when it ended: %.0f MiB anonymous, %.0f MiB file-backed",
-		float64(full.PeakAnon)/mib, anonSampleEvery, float64(full.RSSAnon)/mib, float64(full.RSSFile)/mib)
+	return peak.note("VmHWM of the sync's process, memory-mapped cache pages included; anonymous memory peaked at %.0f MiB and file-backed pages (the cache's memory map) at %.0f MiB (sampled every %v); when it ended: %.0f MiB anonymous, %.0f MiB file-backed",
+		float64(full.PeakAnon)/mib, float64(full.PeakFile)/mib, anonSampleEvery, float64(full.RSSAnon)/mib, float64(full.RSSFile)/mib)
 }
 
 // cacheResults measures the cache file: its size against the same data as
