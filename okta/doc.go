@@ -104,12 +104,16 @@
 // request timeout is off because it would span governor waits. Later pages
 // are Okta's Link rel="next" URLs exactly as returned (never a cursor taken
 // out and put back into a request of ours), sent through the typed call so
-// that the SDK authenticates and decodes them; only a link on the
-// listing's own origin and path is followed. The SDK's APIResponse.Next
-// would re-encode the link merged with the first request's query and
-// ignore the caller's context. Apps are decoded from the
-// page body because the SDK's oneOf for applications silently yields an
-// empty value for a signOnMode it does not know.
+// that the SDK authenticates them; only a link on the listing's own origin
+// and path is followed. The SDK's APIResponse.Next would re-encode the
+// link merged with the first request's query and ignore the caller's
+// context. Apps are decoded from the page body because the SDK's oneOf for
+// applications silently yields an empty value for a signOnMode it does not
+// know. Users, group members and app users are decoded from the page body
+// too (pages.go, ids.go): the transport hands a valid page's body over and
+// the SDK an empty list, because the SDK's decode of full objects was most
+// of a sync's CPU. A listing requests its next page while it decodes and
+// delivers the current one.
 //
 // OAuth (private_key_jwt): the SDK signs a client assertion, posts it to
 // /oauth2/v1/token (through the governor and journal like any request),

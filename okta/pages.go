@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -32,8 +33,8 @@ import (
 // rawPageKey is the context key of a *rawPage.
 type rawPageKey struct{}
 
-// rawPage receives the body of one successful JSON answer to a request
-// made on a context carrying it (withRawPage).
+// rawPage receives the body of one successful answer, valid JSON, to a
+// request made on a context carrying it (withRawPage).
 type rawPage struct {
 	stub []byte // what the SDK decodes instead: an empty value of its type
 	body []byte
@@ -72,7 +73,8 @@ func fetchRaw[R pageRequest[I], I, T any](start func(context.Context) R, decode 
 			return nil, resp, err
 		}
 		if !page.got {
-			// A success without a JSON body: not a page.
+			// A success the transport did not hand over (an empty
+			// body, which the SDK accepts): not a page.
 			return nil, resp, fmt.Errorf("%w: the answer is not a JSON list", ErrMalformedResponse)
 		}
 		return func() ([]T, error) { return decode(page.body) }, resp, nil
@@ -117,7 +119,7 @@ func decodeList[J, T any](body []byte, what string, item func(*J) (T, error)) ([
 }
 
 // errNoID is an item without an id.
-var errNoID = fmt.Errorf("no id")
+var errNoID = errors.New("no id")
 
 // decodeMembers reads the ids of a page of group members (full user
 // objects in Okta's answer) with memberIDs.
