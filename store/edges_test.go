@@ -175,3 +175,39 @@ func TestDamagedEdgeChunks(t *testing.T) {
 		t.Errorf("a trailing byte: %v", err)
 	}
 }
+
+// TestDamagedMemberListInCache: a member list chunk damaged in the file
+// makes the digest and every reader of memberships report ErrCorrupt.
+func TestDamagedMemberListInCache(t *testing.T) {
+	path := tempCache(t)
+	s := openT(t, path)
+	o := genOrg(5, 120)
+	fullSync(t, s, o)
+	s.Close()
+	var group string
+	rawUpdate(t, path, func(tx *bbolt.Tx) error {
+		gen := getU64(tx.Bucket(bMeta), kCurrent)
+		b := tx.Bucket(bGens).Bucket(u64(gen)).Bucket(bMembers)
+		k, v := b.Cursor().First()
+		group, _ = splitKey(k)
+		bad := append(bytes.Clone(v), 0x05) // a byte after the last child
+		return b.Put(bytes.Clone(k), bad)
+	})
+	tests := []struct {
+		name string
+		read func(r *Reader) error
+	}{
+		{"MembersOf", func(r *Reader) error { slices.Collect(r.MembersOf(group)); return nil }},
+		{"Memberships", func(r *Reader) error { slices.Collect(r.Memberships()); return nil }},
+		{"digest", func(r *Reader) error { _, err := digestGen(r.g); return err }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openT(t, path)
+			if err := s.View(tt.read); !errors.Is(err, ErrCorrupt) {
+				t.Errorf("View = %v, want ErrCorrupt", err)
+			}
+			s.Close()
+		})
+	}
+}
