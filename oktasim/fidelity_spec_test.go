@@ -271,6 +271,16 @@ func (c *fidelityClient) with(auth string) *fidelityClient {
 // body.
 func (c *fidelityClient) do(method, target string, body any) (*http.Response, []byte) {
 	c.t.Helper()
+	req, resp, data := c.send(method, target, body)
+	if err := c.spec.check(req, resp.StatusCode, resp.Header, data); err != nil {
+		c.t.Errorf("spec: %v", err)
+	}
+	return resp, data
+}
+
+// send sends one request and reads its response, without validating it.
+func (c *fidelityClient) send(method, target string, body any) (*http.Request, *http.Response, []byte) {
+	c.t.Helper()
 	url := target
 	if !strings.HasPrefix(target, "http") {
 		url = c.base + target
@@ -303,10 +313,7 @@ func (c *fidelityClient) do(method, target string, body any) (*http.Response, []
 	if err != nil {
 		c.t.Fatalf("read %s %s: %v", method, url, err)
 	}
-	if err := c.spec.check(req, resp.StatusCode, resp.Header, data); err != nil {
-		c.t.Errorf("spec: %v", err)
-	}
-	return resp, data
+	return req, resp, data
 }
 
 // expect is do plus a status check.
@@ -350,32 +357,13 @@ func (c *fidelityClient) pages(target string, sampleEvery int) []map[string]any 
 	return all
 }
 
-// raw sends an authenticated GET without spec validation (used to skip
-// pages when sampling big scenarios).
+// raw sends an authenticated request without spec validation (used to
+// skip pages when sampling big scenarios); it still wants a 200.
 func (c *fidelityClient) raw(method, target string) (*http.Response, []byte) {
 	c.t.Helper()
-	url := target
-	if !strings.HasPrefix(target, "http") {
-		url = c.base + target
-	}
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		c.t.Fatalf("build %s %s: %v", method, url, err)
-	}
-	if c.auth != "" {
-		req.Header.Set("Authorization", c.auth)
-	}
-	resp, err := c.client.Do(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		c.t.Fatalf("read %s: %v", url, err)
-	}
+	_, resp, data := c.send(method, target, nil)
 	if resp.StatusCode != http.StatusOK {
-		c.t.Fatalf("%s %s: status %d: %s", method, url, resp.StatusCode, truncateForLog(data))
+		c.t.Fatalf("%s %s: status %d: %s", method, target, resp.StatusCode, truncateForLog(data))
 	}
 	return resp, data
 }
