@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/dirdeck/dirdeck/config"
 	"github.com/dirdeck/dirdeck/export"
 	"github.com/dirdeck/dirdeck/store"
 )
@@ -35,11 +34,7 @@ otherwise carry the cached objects as they are.`,
 			if format != export.CSV && format != export.JSONL {
 				return withCode(exitUsage, fmt.Errorf("invalid argument %q for --format: use csv or jsonl", format))
 			}
-			r, err := config.Locate(profileFlag(cmd))
-			if err != nil {
-				return notConfigured(err)
-			}
-			st, done, err := openForReading(r.CachePath, false, cmd.ErrOrStderr())
+			r, st, done, err := openProfileForReading(cmd)
 			if err != nil {
 				return err
 			}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/dirdeck/dirdeck/config"
 	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/store"
 )
@@ -31,11 +30,7 @@ label the two ends of a membership or assignment.`,
   dirdeck history --since 7d --json | jq '.[].changes[] | select(.kind=="member")'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			r, err := config.Locate(profileFlag(cmd))
-			if err != nil {
-				return notConfigured(err)
-			}
-			st, done, err := openForReading(r.CachePath, false, cmd.ErrOrStderr())
+			_, st, done, err := openProfileForReading(cmd)
 			if err != nil {
 				return err
 			}

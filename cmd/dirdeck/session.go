@@ -89,6 +89,18 @@ func openForReading(path string, rebuild bool, stderr io.Writer) (st *store.Stor
 	return snap, func() { closeSnap(); removeTempDir(dir) }, nil
 }
 
+// openProfileForReading opens the cache of the profile cmd names for
+// reading (see openForReading), for the commands that only read it; it
+// returns the profile too.
+func openProfileForReading(cmd *cobra.Command) (config.Resolved, *store.Store, func(), error) {
+	r, err := config.Locate(profileFlag(cmd))
+	if err != nil {
+		return r, nil, nil, notConfigured(err)
+	}
+	st, done, err := openForReading(r.CachePath, false, cmd.ErrOrStderr())
+	return r, st, done, err
+}
+
 // warnLookalike warns on w when orgURL's host only looks like an ASCII
 // name (orgurl.LookalikeWarning).
 func warnLookalike(w io.Writer, orgURL string) {
