@@ -179,7 +179,7 @@ func run(ctx context.Context, cfg config) (Report, error) {
 	}
 
 	if cfg.Only["tui"] {
-		// What `dirdeck sync` does after its sync (users.WriteIndex),
+		// What `dirdeck sync` does after its sync (userindex.WriteIndex),
 		// timed on its own so that the sync's figures stay the sync's.
 		say("the dashboard's index files, as dirdeck sync writes them")
 		ix, err := runChild(ctx, phaseRequest{Phase: phaseIndex, CachePath: cache}, "", home)
@@ -387,7 +387,7 @@ func tuiResults(p, ix, full phaseResult) []Result {
 		ready,
 		heap,
 		newResult("tui.index_write", ix.Wall.Seconds(), "s", full.Wall.Seconds(), "full sync").report().
-			note("writing the users table file that the dashboard maps (users.WriteIndex, which dirdeck sync runs after a sync); its peak anonymous memory %.0f MiB", float64(ix.PeakAnon)/mib),
+			note("writing the users table file that the dashboard maps (userindex.WriteIndex, which dirdeck sync runs after a sync); its peak anonymous memory %.0f MiB", float64(ix.PeakAnon)/mib),
 		newResult("tui.filter_p50", ms(percentile(t.Filter, 50)), "ms", ms(percentile(t.Nav, 50)), "cursor key p50").report().
 			note("%d keystrokes typed through the root model; the table's %v debounce is excluded", len(t.Filter), table.Debounce),
 		p95,

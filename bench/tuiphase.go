@@ -14,7 +14,7 @@ import (
 	"github.com/dirdeck/dirdeck/tui"
 	"github.com/dirdeck/dirdeck/tui/pane"
 	"github.com/dirdeck/dirdeck/tui/table"
-	userspane "github.com/dirdeck/dirdeck/tui/users"
+	"github.com/dirdeck/dirdeck/tui/userindex"
 )
 
 // tuiResult is what the TUI phase measured.
@@ -212,7 +212,7 @@ func runIndexPhase(req phaseRequest) (phaseResult, error) {
 	}
 	defer st.Close()
 	t0 := time.Now()
-	if err := userspane.WriteIndex(st); err != nil {
+	if err := userindex.WriteIndex(st); err != nil {
 		return phaseResult{}, err
 	}
 	return phaseResult{Start: t0, Wall: time.Since(t0)}, nil

@@ -20,7 +20,7 @@ import (
 	"github.com/dirdeck/dirdeck/okta"
 	"github.com/dirdeck/dirdeck/store"
 	dsync "github.com/dirdeck/dirdeck/sync"
-	userspane "github.com/dirdeck/dirdeck/tui/users"
+	"github.com/dirdeck/dirdeck/tui/userindex"
 )
 
 // syncReport is `dirdeck sync --json`.
@@ -94,7 +94,7 @@ token lacks okta.apps.read), the cache keeps what it had for that part;
 					fmt.Fprintf(cmd.ErrOrStderr(), "warning: could not record token use: %v\n", err)
 				}
 				// The next dashboard maps these instead of building them.
-				if err := userspane.WriteIndex(st); err != nil {
+				if err := userindex.WriteIndex(st); err != nil {
 					fmt.Fprintf(cmd.ErrOrStderr(), "warning: the dashboard will index the users itself: %v\n", err)
 				}
 			}

@@ -19,7 +19,7 @@ import (
 	"github.com/dirdeck/dirdeck/internal/simtest"
 	"github.com/dirdeck/dirdeck/oktasim"
 	"github.com/dirdeck/dirdeck/store"
-	"github.com/dirdeck/dirdeck/tui/users"
+	"github.com/dirdeck/dirdeck/tui/userindex"
 )
 
 // simEnv serves a simulated org and points the environment configuration
@@ -80,7 +80,7 @@ func TestSyncStatusHistoryExportAgainstSim(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		f, err := columns.Open(users.IndexPath(st))
+		f, err := columns.Open(userindex.IndexPath(st))
 		if err != nil {
 			t.Fatalf("%s: no users index: %v", when, err)
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/dirdeck/dirdeck/tui/pane"
 	"github.com/dirdeck/dirdeck/tui/staging"
 	"github.com/dirdeck/dirdeck/tui/table"
+	"github.com/dirdeck/dirdeck/tui/userindex"
 	"github.com/dirdeck/dirdeck/tui/userrows"
 )
 
@@ -83,11 +84,11 @@ func (m *Model) Browser() *table.Browser { return &m.list.Browser }
 // full load (with group names for "group:" filters) follows at once.
 const FirstChunk = 500
 
-// Load implements pane.Pane: it reads every user and their group names
-// (LoadRows), after a fast first chunk (LoadFirst) at start.
+// Load implements pane.Pane: it maps every user and their group names
+// (userindex.LoadIndex), after a fast first chunk (LoadFirst) at start.
 func (m *Model) Load() tea.Cmd {
 	s := m.ctx.Store
-	all := func() (*table.Rows, error) { return LoadIndex(s) }
+	all := func() (*table.Rows, error) { return userindex.LoadIndex(s) }
 	if m.list.Table.Loaded() {
 		// A reload: the table already shows rows, so skip the fast
 		// first chunk and swap in the full generation when it is ready.
@@ -118,103 +119,6 @@ func LoadFirst(s *store.Store, n int) (rows []table.Row, total int, err error) {
 		return nil, 0, fmt.Errorf("load users: %w", err)
 	}
 	return rows, total, nil
-}
-
-// usersPerView bounds the users read per read transaction.
-const usersPerView = 20_000
-
-// loadIndex reads the users table from the cache (see readRows) and
-// indexes it in memory batch by batch, so that a million users are never
-// all held as table.Row values at once.
-func loadIndex(s *store.Store, usersPer int) (*table.Rows, error) {
-	var (
-		b            table.Builder
-		total, added int
-	)
-	err := readRows(s, usersPer, func(_ *store.Reader, n int) error {
-		b, total, added = table.Builder{}, n, 0
-		return nil
-	}, func(batch []table.Row) error {
-		b.Add(batch...)
-		if added == 0 {
-			b.Grow(total - len(batch))
-		}
-		added += len(batch)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return b.Rows(), nil
-}
-
-// LoadRows reads every row of the users table (see readRows).
-func LoadRows(s *store.Store) ([]table.Row, error) {
-	return loadRows(s, usersPerView)
-}
-
-func loadRows(s *store.Store, usersPer int) ([]table.Row, error) {
-	var rows []table.Row
-	err := readRows(s, usersPer, func(_ *store.Reader, total int) error {
-		rows = make([]table.Row, 0, total)
-		return nil
-	}, func(batch []table.Row) error {
-		rows = append(rows, batch...)
-		return nil
-	})
-	return rows, err
-}
-
-// readRows reads the users table rows from the cache, in short read
-// transactions (see pane.ReadChunked): the group names, then the users in
-// id order with their groups (for "group:" filters), handing each batch
-// of at most usersPer rows to add. begin starts a read of total users
-// from r's commit; it runs again, voiding the batches so far, when a sync
-// commits mid-read. An error from begin or add ends the read.
-func readRows(s *store.Store, usersPer int, begin func(r *store.Reader, total int) error, add func(batch []table.Row) error) error {
-	var (
-		groupName map[string]string // id → lowercase name
-		in        userrows.Interner
-		after     string // last user id read
-	)
-	restart := func() { groupName, in, after = nil, userrows.Interner{}, "" }
-	step := func(r *store.Reader) (bool, error) {
-		if groupName == nil {
-			groupName = map[string]string{}
-			for g := range r.Groups() {
-				groupName[g.ID] = strings.ToLower(textsafe.Clean(g.Name))
-			}
-			return false, begin(r, r.Counts().Users)
-		}
-		batch := r.UsersBatch(after, usersPer)
-		ids := make([]string, len(batch))
-		for i := range batch {
-			ids[i] = batch[i].ID
-		}
-		rows := make([]table.Row, len(batch))
-		names := make([]string, 0, 8)
-		for i, gids := range r.GroupsOfUsers(ids) {
-			names = names[:0]
-			for _, gid := range gids {
-				if n, ok := groupName[gid]; ok {
-					names = append(names, n)
-				}
-			}
-			rows[i] = userrows.Build(batch[i], strings.Join(names, "\n"), in)
-		}
-		if err := add(rows); err != nil {
-			return false, err
-		}
-		if len(batch) < usersPer {
-			return true, nil
-		}
-		after = ids[len(ids)-1]
-		return false, nil
-	}
-	if err := pane.ReadChunked(s.View, restart, step); err != nil {
-		return fmt.Errorf("load users: %w", err)
-	}
-	return nil
 }
 
 // SetSize implements pane.Pane; it also picks up a theme change.

@@ -1,4 +1,9 @@
-package users
+// Package userindex is the users table that the Users pane lists and the
+// Groups pane's member picker picks from: every cached user as a table
+// row (see tui/userrows), kept in files beside the cache and mapped
+// read-only, so that a million users cost the dashboard neither heap nor
+// decoding, however many panes show them.
+package userindex
 
 import (
 	"errors"
