@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"iter"
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
@@ -99,26 +100,41 @@ func (o originals) hit(s string) bool {
 	if _, ok := o[strings.TrimSpace(s)]; ok {
 		return true
 	}
-	start := -1
-	for i, r := range s {
-		if isWordRune(r) {
-			if start < 0 {
-				start = i
-			}
+	for seg, word := range segments(s) {
+		if !word {
 			continue
 		}
-		if start >= 0 {
-			if _, ok := o[s[start:i]]; ok {
-				return true
-			}
-			start = -1
+		if _, ok := o[seg]; ok {
+			return true
 		}
 	}
-	if start >= 0 {
-		_, ok := o[s[start:]]
-		return ok
-	}
 	return false
+}
+
+// segments yields s cut into its words (runs of isWordRune) and the
+// single runes between them, in order, each with whether it is a word.
+func segments(s string) iter.Seq2[string, bool] {
+	return func(yield func(string, bool) bool) {
+		start := -1
+		for i, r := range s {
+			if isWordRune(r) {
+				if start < 0 {
+					start = i
+				}
+				continue
+			}
+			if start >= 0 && !yield(s[start:i], true) {
+				return
+			}
+			start = -1
+			if !yield(string(r), false) {
+				return
+			}
+		}
+		if start >= 0 {
+			yield(s[start:], true)
+		}
+	}
 }
 
 // isWordRune reports whether r belongs to a word for hit.
@@ -418,29 +434,11 @@ func (p *pseudonymiser) freeText(s string, emails map[string]string) string {
 			return "[redacted]"
 		}
 		var b strings.Builder
-		start := -1
-		flush := func(end int) {
-			w := s[start:end]
-			if _, ok := p.orig[w]; ok {
-				w = "[redacted]"
+		for seg, word := range segments(s) {
+			if _, ok := p.orig[seg]; word && ok {
+				seg = "[redacted]"
 			}
-			b.WriteString(w)
-			start = -1
-		}
-		for i, r := range s {
-			if isWordRune(r) {
-				if start < 0 {
-					start = i
-				}
-				continue
-			}
-			if start >= 0 {
-				flush(i)
-			}
-			b.WriteRune(r)
-		}
-		if start >= 0 {
-			flush(len(s))
+			b.WriteString(seg)
 		}
 		s = b.String()
 	}
