@@ -78,6 +78,21 @@ func TestBundleExportInspectReplay(t *testing.T) {
 	}
 }
 
+// syncAndExport syncs the profile simEnv set up, wanting exit code
+// wantSync, and exports an offline bundle of its cache; it returns the
+// bundle's path.
+func syncAndExport(t *testing.T, wantSync int) string {
+	t.Helper()
+	if res := profRun(t, "", "sync"); res.code != wantSync {
+		t.Fatalf("sync: exit %d, %v", res.code, res.err)
+	}
+	file := filepath.Join(t.TempDir(), "b.tar.gz")
+	if res := profRun(t, "", "bundle", "export", "--offline", "--out", file); res.code != exitOK {
+		t.Fatalf("export: exit %d, %v", res.code, res.err)
+	}
+	return file
+}
+
 // TestBundleOpenInTmux opens a bundle in the real binary: the dashboard
 // shows the pseudonymised snapshot, read-only with the BUNDLE badge, and
 // the customer's run with its timeline in the Sync pane.
@@ -86,13 +101,7 @@ func TestBundleOpenInTmux(t *testing.T) {
 	bin := tmuxBinary(t)
 	srv := simEnv(t, oktasim.Options{Scenario: "S", Seed: 4}, "readonly")
 	srv.Sim.SetFaults([]oktasim.FaultRule{{Method: "GET", Path: "/api/v1/apps*", Probability: 1, Status: 403}})
-	if res := profRun(t, "", "sync"); res.code != exitWarnings {
-		t.Fatalf("sync: exit %d, %v", res.code, res.err)
-	}
-	file := filepath.Join(t.TempDir(), "b.tar.gz")
-	if res := profRun(t, "", "bundle", "export", "--offline", "--out", file); res.code != exitOK {
-		t.Fatalf("export: exit %d, %v", res.code, res.err)
-	}
+	file := syncAndExport(t, exitWarnings)
 	home := t.TempDir()
 	s := startTmux(t, "bundle", 140, 40, []string{"-u", "DIRDECK_ORG_URL", "-u", "DIRDECK_API_TOKEN",
 		"DIRDECK_HOME=" + home, "HOME=" + home, "TMPDIR=" + home}, bin, "bundle", "open", file)

@@ -37,13 +37,7 @@ func TestSignalsCleanUpTempDirs(t *testing.T) {
 	srv := simEnv(t, oktasim.Options{Scenario: "S", Seed: 4}, "readonly")
 	// Slow member pages: the journal scripts a replay that takes a while.
 	srv.Sim.SetFaults([]oktasim.FaultRule{{Method: "GET", Path: "/api/v1/groups/*/users*", Probability: 0.2, LatencyMS: 1100}})
-	if res := profRun(t, "", "sync"); res.code != exitOK {
-		t.Fatalf("sync: exit %d, %v", res.code, res.err)
-	}
-	file := filepath.Join(t.TempDir(), "b.tar.gz")
-	if res := profRun(t, "", "bundle", "export", "--offline", "--out", file); res.code != exitOK {
-		t.Fatalf("export: exit %d, %v", res.code, res.err)
-	}
+	file := syncAndExport(t, exitOK)
 
 	t.Run("SIGTERM during replay", func(t *testing.T) {
 		tmp := t.TempDir()
