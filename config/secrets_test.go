@@ -3,12 +3,12 @@ package config
 import (
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dirdeck/dirdeck/internal/keyringtest"
 )
 
 const testToken = "00aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789abcd"
@@ -130,27 +130,10 @@ func TestRecordTokenUse(t *testing.T) {
 
 // TestNoKeyringOnThisMachine runs the real keyring code (no mock) in a
 // child process, because keyring.MockInit in this process cannot be undone.
-func TestNoKeyringOnThisMachine(t *testing.T) {
-	if os.Getenv("DIRDECK_TEST_REAL_KEYRING") == "1" {
-		t.Skip("already in the child")
-	}
-	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
-		t.Skip("this platform always has a keyring; the child would write to it")
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestRealKeyringChild$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), "DIRDECK_TEST_REAL_KEYRING=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("child failed: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "--- PASS: TestRealKeyringChild") {
-		t.Fatalf("child did not run the test:\n%s", out)
-	}
-	t.Logf("child output:\n%s", out)
-}
+func TestNoKeyringOnThisMachine(t *testing.T) { keyringtest.RunChild(t, "TestRealKeyringChild") }
 
 func TestRealKeyringChild(t *testing.T) {
-	if os.Getenv("DIRDECK_TEST_REAL_KEYRING") != "1" {
+	if !keyringtest.InChild() {
 		t.Skip("run by TestNoKeyringOnThisMachine in a child process")
 	}
 	check := func(t *testing.T) {

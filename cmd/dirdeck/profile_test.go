@@ -10,13 +10,12 @@ import (
 	"encoding/pem"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/dirdeck/dirdeck/config"
+	"github.com/dirdeck/dirdeck/internal/keyringtest"
 	"github.com/zalando/go-keyring"
 )
 
@@ -341,23 +340,10 @@ func TestProfileHelpHasExamples(t *testing.T) {
 // keyring code — no mock — in a child process (keyring.MockInit in this
 // process cannot be undone), with a session bus address that leads nowhere,
 // as on headless Linux and CI.
-func TestProfileNoKeyring(t *testing.T) {
-	if os.Getenv("DIRDECK_TEST_REAL_KEYRING") == "1" {
-		t.Skip("already in the child")
-	}
-	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
-		t.Skip("this platform always has a keyring; the child would write to it")
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestProfileNoKeyringChild$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), "DIRDECK_TEST_REAL_KEYRING=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "--- PASS: TestProfileNoKeyringChild") {
-		t.Fatalf("child: %v\n%s", err, out)
-	}
-}
+func TestProfileNoKeyring(t *testing.T) { keyringtest.RunChild(t, "TestProfileNoKeyringChild") }
 
 func TestProfileNoKeyringChild(t *testing.T) {
-	if os.Getenv("DIRDECK_TEST_REAL_KEYRING") != "1" {
+	if !keyringtest.InChild() {
 		t.Skip("run by TestProfileNoKeyring in a child process")
 	}
 	home := profHome(t)
