@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -92,24 +93,12 @@ func loadFile(path string) (*Config, error) {
 		if err := ValidateProfileName(name); err != nil {
 			return nil, fmt.Errorf("%s: [profiles.%s]: %w", path, name, err)
 		}
-		def := DefaultProfile()
-		if !md.IsDefined("profiles", name, "auth") {
-			prof.Auth = def.Auth
-		}
-		if !md.IsDefined("profiles", name, "sync_interval") {
-			prof.SyncInterval = def.SyncInterval
-		}
-		if !md.IsDefined("profiles", name, "budget_share") {
-			prof.BudgetShare = def.BudgetShare
-		}
-		if !md.IsDefined("profiles", name, "credential_rate_percent") {
-			prof.CredentialRatePercent = def.CredentialRatePercent
-		}
-		if !md.IsDefined("profiles", name, "rotation_days") {
-			prof.RotationDays = def.RotationDays
-		}
-		if !md.IsDefined("profiles", name, "approvals_required") {
-			prof.ApprovalsRequired = def.ApprovalsRequired
+		// A key the table leaves out takes DefaultProfile's value.
+		set, def := reflect.ValueOf(&prof).Elem(), reflect.ValueOf(DefaultProfile())
+		for i, key := range profileKeys {
+			if !md.IsDefined("profiles", name, key) {
+				set.Field(i).Set(def.Field(i))
+			}
 		}
 		if err := prof.Validate(); err != nil {
 			return nil, fmt.Errorf("%s: [profiles.%s] %w", path, name, err)
@@ -124,10 +113,16 @@ func loadFile(path string) (*Config, error) {
 	return c, nil
 }
 
-// profileKeys are the keys of a [profiles.<name>] table, for error hints.
-var profileKeys = []string{"org_url", "auth", "client_id", "private_key_file", "key_id", "scopes",
-	"allow_writes", "sync_interval", "budget_share", "credential_rate_percent", "rotation_days", "approvals_required",
-	"signing_key", "allowed_signers", "approver_roles"}
+// profileKeys are the keys of a [profiles.<name>] table (Profile's toml
+// tags), in Profile's field order.
+var profileKeys = func() []string {
+	t := reflect.TypeFor[Profile]()
+	keys := make([]string, t.NumField())
+	for i := range keys {
+		keys[i], _, _ = strings.Cut(t.Field(i).Tag.Get("toml"), ",")
+	}
+	return keys
+}()
 
 // Path is the file the configuration was loaded from and is saved to.
 func (c *Config) Path() string { return c.path }
