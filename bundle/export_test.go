@@ -1,9 +1,7 @@
 package bundle
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/tartest"
 	"github.com/dirdeck/dirdeck/store"
 	dsync "github.com/dirdeck/dirdeck/sync"
 )
@@ -306,46 +305,19 @@ func bundleFiles(t *testing.T, b *Bundle) map[string][]byte {
 // cut bytes when cut > 0 (cuts -cut bytes off its end when cut < 0).
 func rewrite(t *testing.T, src, dst string, edit func(name string, data []byte) []byte, cut int, extra string) {
 	t.Helper()
-	raw, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(zr)
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, _ := io.ReadAll(tr)
+	var kept []tartest.Entry
+	for _, e := range tartest.Read(t, src) {
 		if edit != nil {
-			data = edit(hdr.Name, data)
+			e.Data = edit(e.Header.Name, e.Data)
 		}
-		if data == nil {
-			continue
+		if e.Data != nil {
+			kept = append(kept, e)
 		}
-		hdr.Size = int64(len(data))
-		if err := tw.WriteHeader(hdr); err != nil {
-			t.Fatal(err)
-		}
-		tw.Write(data)
 	}
 	if extra != "" {
-		tw.WriteHeader(&tar.Header{Name: extra, Mode: 0o600, Size: 2, Typeflag: tar.TypeReg})
-		tw.Write([]byte("hi"))
+		kept = append(kept, tartest.Entry{Header: tartest.File(extra), Data: []byte("hi")})
 	}
-	tw.Close()
-	zw.Close()
-	out := buf.Bytes()
+	out := tartest.Bytes(t, kept)
 	if cut > 0 {
 		out = out[:cut]
 	} else if cut < 0 {

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -21,6 +18,7 @@ import (
 
 	"github.com/dirdeck/dirdeck/bundle"
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/internal/tartest"
 	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/oktasim"
 )
@@ -165,31 +163,10 @@ func TestEveryCommandIsInertOnAHostileOrg(t *testing.T) {
 // purpose does.
 func rewriteBundle(t *testing.T, src, dst string, fn func(name string, data []byte) []byte) {
 	t.Helper()
-	raw, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(zr)
-	var names []string
+	entries := tartest.Read(t, src)
 	files := map[string][]byte{}
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		names = append(names, hdr.Name)
-		files[hdr.Name] = fn(hdr.Name, data)
+	for _, e := range entries {
+		files[e.Header.Name] = fn(e.Header.Name, e.Data)
 	}
 	var m bundle.Manifest
 	if err := json.Unmarshal(files["manifest.json"], &m); err != nil {
@@ -200,18 +177,10 @@ func rewriteBundle(t *testing.T, src, dst string, fn func(name string, data []by
 		m.Files[i].Size, m.Files[i].SHA256 = int64(len(files[e.Name])), hex.EncodeToString(sum[:])
 	}
 	files["manifest.json"], _ = json.Marshal(m)
-	var out bytes.Buffer
-	zw := gzip.NewWriter(&out)
-	tw := tar.NewWriter(zw)
-	for _, n := range names {
-		if err := tw.WriteHeader(&tar.Header{Name: n, Mode: 0o600, Size: int64(len(files[n])), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		tw.Write(files[n])
+	for i, e := range entries {
+		entries[i] = tartest.Entry{Header: tartest.File(e.Header.Name), Data: files[e.Header.Name]}
 	}
-	tw.Close()
-	zw.Close()
-	if err := os.WriteFile(dst, out.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(dst, tartest.Bytes(t, entries), 0o600); err != nil {
 		t.Fatal(err)
 	}
 }
