@@ -26,6 +26,7 @@ import (
 	"github.com/dirdeck/dirdeck/tui/pane"
 	"github.com/dirdeck/dirdeck/tui/staging"
 	"github.com/dirdeck/dirdeck/tui/table"
+	"github.com/dirdeck/dirdeck/tui/userindex"
 	"github.com/dirdeck/dirdeck/tui/userrows"
 )
 
@@ -567,46 +568,29 @@ func (m *Model) openPicker() tea.Cmd {
 	d := m.Detail
 	m.picker = staging.NewPicker("Add to "+textsafe.Clean(d.Info.Group.Name)+" — pick users", userrows.Columns(), userrows.Fields, "users", m.ctx.Theme)
 	m.picker.SetSize(m.width, m.h, m.ctx.Theme)
-	rows := d.List.Table.Rows()
-	members := make(map[string]bool, rows.Len())
-	for i := range rows.Len() {
-		members[rows.Key(i)] = true
-	}
-	s := m.ctx.Store
-	return func() tea.Msg {
-		rows, err := pickerRows(s, members, usersPerView)
-		return staging.PickerRowsMsg{Rows: table.NewRows(rows), Err: err}
-	}
+	s, members := m.ctx.Store, d.List.Table.Rows() // Rows are immutable: the command may read them
+	return func() tea.Msg { return pickerRows(s, members) }
 }
 
-// pickerRows reads the rows of every cached user not in skip, in short
-// read transactions. Unlike the Users pane's rows they carry no group
-// names (the picker has no group: filter), which spares a scan of every
-// membership.
-func pickerRows(s *store.Store, skip map[string]bool, per int) ([]table.Row, error) {
-	var (
-		rows  []table.Row
-		in    userrows.Interner
-		after string
-	)
-	begin := func() { rows, in, after = nil, userrows.Interner{}, "" }
-	step := func(r *store.Reader) (bool, error) {
-		n := 0
-		for u := range r.UsersAfter(after) {
-			after = u.ID
-			if !skip[u.ID] {
-				rows = append(rows, userrows.Build(u, "", in))
-			}
-			if n++; n == per {
-				return false, nil
-			}
-		}
-		return true, nil
+// pickerRows is what the member picker picks from: the users table that
+// the Users pane shows, mapped from its files beside the cache (see
+// userindex.LoadIndex), so that opening the picker over a million users
+// costs 4 bytes a user (the rows kept) instead of a million decoded
+// users. The rows are the Users pane's, so the picker shows and filters
+// the same columns and fields (group: included). members, the rows of
+// the group's member list, are left out of the rows kept.
+func pickerRows(s *store.Store, members *table.Rows) staging.PickerRowsMsg {
+	ids := make([]string, members.Len())
+	for i := range ids {
+		ids[i] = members.Key(i)
 	}
-	if err := pane.ReadChunked(s.View, begin, step); err != nil {
-		return nil, fmt.Errorf("load users to pick from: %w", err)
+	slices.Sort(ids)
+	rows, err := userindex.LoadIndex(s)
+	if err != nil {
+		return staging.PickerRowsMsg{Err: fmt.Errorf("load users to pick from: %w", err)}
 	}
-	return rows, nil
+	keep := rows.Except(func(id string) bool { _, member := slices.BinarySearch(ids, id); return member })
+	return staging.PickerRowsMsg{Rows: rows, Keep: keep}
 }
 
 func (m *Model) addPicked(rows []table.Row) {

@@ -32,6 +32,10 @@ type Picker struct {
 // PickerRowsMsg delivers a picker's rows (loaded by the pane's command).
 type PickerRowsMsg struct {
 	Rows *table.Rows
+	// Keep, when not nil, is the rows of Rows to pick from (see
+	// table.Model.SetRowsWithin): the Groups pane hands the whole mapped
+	// users table and leaves the group's members out this way.
+	Keep []int32
 	Err  error
 }
 
@@ -81,7 +85,7 @@ func (p *Picker) Update(msg tea.Msg) tea.Cmd {
 		if msg.Err != nil {
 			return nil
 		}
-		return p.list.Table.SetRows(msg.Rows)
+		return p.list.Table.SetRowsWithin(msg.Rows, msg.Keep)
 	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, pickKey):

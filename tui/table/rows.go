@@ -256,6 +256,24 @@ func (rs *Rows) Len() int {
 // Key returns row i's key.
 func (rs *Rows) Key(i int) string { return rs.out(rs.keys.At(i)) }
 
+// Except returns the indices, ascending, of the rows for whose key drop
+// is false: what SetRowsWithin shows of rows with some left out. drop
+// sees each key as Key returns it, but not copied (a million keys are not
+// copied to be looked up), so it must not keep it.
+func (rs *Rows) Except(drop func(key string) bool) []int32 {
+	keep := make([]int32, 0, rs.Len())
+	for i := range rs.Len() {
+		k := rs.keys.At(i)
+		if rs.file != nil {
+			k = textsafe.Clean(k)
+		}
+		if !drop(k) {
+			keep = append(keep, int32(i))
+		}
+	}
+	return keep
+}
+
 // Cell returns row i's display text in column k ("" past the row's cells).
 func (rs *Rows) Cell(i, k int) string { return rs.out(rs.cell(i, k)) }
 

@@ -76,8 +76,11 @@ type Model struct {
 	keys   KeyMap
 	theme  themes.Theme
 
-	rows     *Rows
-	sorted   []int32 // base order for (rows, sortCol, desc); nil until computed
+	rows *Rows
+	// keep, when not nil, is the rows shown: ascending indices into rows
+	// (see SetRowsWithin). The others are in no order and no view.
+	keep     []int32
+	sorted   []int32 // base order for (rows, keep, sortCol, desc); nil until computed
 	view     []int32 // rows shown, in order
 	gen      uint64  // bumps with SetRows so stale sorts are dropped
 	sortCol  int
@@ -169,9 +172,15 @@ type resultMsg struct {
 // SetRows installs a new generation of rows (see NewRows). The query,
 // sort and the selected row (by Key) are kept; the recomputation runs in
 // the returned command.
-func (m *Model) SetRows(rows *Rows) tea.Cmd {
+func (m *Model) SetRows(rows *Rows) tea.Cmd { return m.SetRowsWithin(rows, nil) }
+
+// SetRowsWithin is SetRows showing only the rows keep lists (ascending
+// indices into rows; nil: every row): a table over part of a large
+// generation that another table shows whole, without copying it (the
+// Groups member picker over the users table, members left out).
+func (m *Model) SetRowsWithin(rows *Rows, keep []int32) tea.Cmd {
 	m.want = m.selected()
-	m.rows = rows
+	m.rows, m.keep = rows, keep
 	m.sorted = nil
 	m.recent = nil // passes over the old rows
 	m.gen++
@@ -237,7 +246,7 @@ func (m *Model) recompute() tea.Cmd {
 	m.seq++
 	m.pending = true
 	id, seq, gen := m.id, m.seq, m.gen
-	rows, sorted, col, desc := m.rows, m.sorted, m.sortCol, m.desc
+	rows, keep, sorted, col, desc := m.rows, m.keep, m.sorted, m.sortCol, m.desc
 	q := ParseQuery(m.query, m.fields)
 	want := m.want
 	// Reuse an earlier pass of this generation and sort: the same query
@@ -256,7 +265,15 @@ func (m *Model) recompute() tea.Cmd {
 			candidates = r.view
 		}
 	}
+	if candidates == nil {
+		// A pass counts and places only candidates: rows left out must not
+		// be among them (nil keep: every row is one).
+		candidates = keep
+	}
 	return func() tea.Msg {
+		if sorted == nil && keep != nil {
+			sorted = keptOrder(rows, keep, col, desc)
+		}
 		return compute(id, seq, gen, rows, sorted, col, desc, q, want, candidates, exact)
 	}
 }
@@ -287,6 +304,21 @@ func compute(id int64, seq, gen uint64, rows *Rows, sorted []int32, col int, des
 		}
 	}
 	return resultMsg{id: id, seq: seq, gen: gen, sortCol: col, desc: desc, sorted: sorted, view: view, cursor: cursor, q: q}
+}
+
+// keptOrder is the base order of the rows in keep (see SetRowsWithin):
+// keep itself in the natural order, else the sort order without the
+// others. A filter pass places only the rows of its base order, so the
+// others never show.
+func keptOrder(rows *Rows, keep []int32, col int, desc bool) []int32 {
+	if col < 0 {
+		return keep
+	}
+	in := make([]uint64, (rows.Len()+63)/64)
+	for _, i := range keep {
+		in[i/64] |= 1 << (i % 64)
+	}
+	return slices.DeleteFunc(SortOrder(rows, col, desc), func(i int32) bool { return in[i/64]>>(i%64)&1 == 0 })
 }
 
 // Pending reports whether a filter or sort pass is outstanding.
@@ -427,8 +459,14 @@ func (m Model) Len() int { return len(m.view) }
 // SetRows).
 func (m Model) Rows() *Rows { return m.rows }
 
-// Total is the number of rows in the generation.
-func (m Model) Total() int { return m.rows.Len() }
+// Total is the number of rows in the generation (of those kept, see
+// SetRowsWithin).
+func (m Model) Total() int {
+	if m.keep != nil {
+		return len(m.keep)
+	}
+	return m.rows.Len()
+}
 
 // Loaded reports whether SetRows has been called.
 func (m Model) Loaded() bool { return m.loaded }
