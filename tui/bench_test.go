@@ -10,6 +10,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/dirdeck/dirdeck/tui/internal/cmdqueue"
 	"github.com/dirdeck/dirdeck/tui/internal/fixture"
 	"github.com/dirdeck/dirdeck/tui/pane/panetest"
 	"github.com/dirdeck/dirdeck/tui/table"
@@ -24,23 +25,10 @@ func drive(m tea.Model, cmd tea.Cmd) { driveUntil(m, cmd, nil) }
 // driveUntil is drive that stops as soon as stop reports true, leaving
 // the remaining commands unrun (as a frame would be drawn then).
 func driveUntil(m tea.Model, cmd tea.Cmd, stop func() bool) {
-	queue := []tea.Cmd{cmd}
-	for len(queue) > 0 && (stop == nil || !stop()) {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch msg := c().(type) {
-		case nil:
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
-		default:
-			var next tea.Cmd
-			_, next = m.Update(msg)
-			queue = append(queue, next)
-		}
-	}
+	cmdqueue.Run(cmd, func(msg tea.Msg) tea.Cmd {
+		_, next := m.Update(msg)
+		return next
+	}, stop)
 }
 
 // keystrokes is someone typing two queries; each step is one keystroke.

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dirdeck/dirdeck/themes"
+	"github.com/dirdeck/dirdeck/tui/internal/cmdqueue"
 	"github.com/dirdeck/dirdeck/tui/pane"
 	"github.com/dirdeck/dirdeck/tui/table"
 )
@@ -28,27 +29,16 @@ func rowsOf(keys ...string) func() (*table.Rows, error) {
 // drive runs cmd and every command its messages lead to, synchronously,
 // feeding the messages to l; it counts the reads l reported complete.
 func drive(l *pane.List, cmd tea.Cmd) (completed int) {
-	queue := []tea.Cmd{cmd}
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
+	cmdqueue.Run(cmd, func(msg tea.Msg) tea.Cmd {
+		next, complete, ok := l.Loaded(msg)
+		if !ok {
+			l.Browser, next = l.Browser.Update(msg)
 		}
-		switch msg := c().(type) {
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
-		default:
-			next, complete, ok := l.Loaded(msg)
-			if !ok {
-				l.Browser, next = l.Browser.Update(msg)
-			}
-			if complete {
-				completed++
-			}
-			queue = append(queue, next)
+		if complete {
+			completed++
 		}
-	}
+		return next
+	}, nil)
 	return completed
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/themes"
+	"github.com/dirdeck/dirdeck/tui/internal/cmdqueue"
 )
 
 var fields = map[string]int{"dept": 0, "department": 0, "status": 1, "group": 2}
@@ -443,21 +444,15 @@ func press(t *testing.T, b Browser, keys ...string) Browser {
 		}
 		var cmd tea.Cmd
 		b, cmd = b.Update(msg)
-		queue := []tea.Cmd{cmd}
-		for len(queue) > 0 {
-			c := queue[0]
-			queue = queue[1:]
-			if c == nil {
-				continue
-			}
-			switch m := c().(type) {
-			case tea.BatchMsg:
-				queue = append(queue, m...)
+		cmdqueue.Run(cmd, func(m tea.Msg) tea.Cmd {
+			switch m.(type) {
 			case debounceMsg, resultMsg:
-				b, c = b.Update(m)
-				queue = append(queue, c)
+				var next tea.Cmd
+				b, next = b.Update(m)
+				return next
 			}
-		}
+			return nil
+		}, nil)
 	}
 	return b
 }
