@@ -582,7 +582,8 @@ func (m *Model) openPicker() tea.Cmd {
 func pickerRows(s *store.Store, members *table.Rows) staging.PickerRowsMsg {
 	ids := make([]string, members.Len())
 	for i := range ids {
-		ids[i] = members.Key(i)
+		// cleaned as the mapped table's keys are when they leave it
+		ids[i] = textsafe.Clean(members.Key(i))
 	}
 	slices.Sort(ids)
 	rows, err := userindex.LoadIndex(s)
