@@ -99,32 +99,32 @@ func fill(w *store.FullWriter, users []directory.User, groups []directory.Group,
 	if err := w.PutApps(apps); err != nil {
 		return err
 	}
-	for i := 0; i < len(members); {
-		j, ids := i, []string{}
-		for ; j < len(members) && members[j].GroupID == members[i].GroupID && len(ids) < page; j++ {
-			ids = append(ids, members[j].UserID)
+	err := putRuns(members, page, func(m directory.Membership) string { return m.GroupID }, func(gid string, run []directory.Membership) error {
+		ids := make([]string, len(run))
+		for k, m := range run {
+			ids[k] = m.UserID
 		}
-		if err := w.PutMembers(members[i].GroupID, ids); err != nil {
-			return err
-		}
-		i = j
+		return w.PutMembers(gid, ids)
+	})
+	if err != nil {
+		return err
 	}
-	for i := 0; i < len(appUsers); {
+	err = putRuns(appUsers, page, func(au directory.AppUser) string { return au.AppID }, w.PutAppUsers)
+	if err != nil {
+		return err
+	}
+	return putRuns(appGroups, page, func(ag directory.AppGroup) string { return ag.AppID }, w.PutAppGroups)
+}
+
+// putRuns calls put with each run of items (sorted by parent) that share
+// a parent, at most page items at a time.
+func putRuns[T any](items []T, page int, parent func(T) string, put func(parent string, run []T) error) error {
+	for i := 0; i < len(items); {
 		j := i
-		for j < len(appUsers) && appUsers[j].AppID == appUsers[i].AppID && j-i < page {
+		for j < len(items) && parent(items[j]) == parent(items[i]) && j-i < page {
 			j++
 		}
-		if err := w.PutAppUsers(appUsers[i].AppID, appUsers[i:j]); err != nil {
-			return err
-		}
-		i = j
-	}
-	for i := 0; i < len(appGroups); {
-		j := i
-		for j < len(appGroups) && appGroups[j].AppID == appGroups[i].AppID && j-i < page {
-			j++
-		}
-		if err := w.PutAppGroups(appGroups[i].AppID, appGroups[i:j]); err != nil {
+		if err := put(parent(items[i]), items[i:j]); err != nil {
 			return err
 		}
 		i = j
