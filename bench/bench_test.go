@@ -139,14 +139,8 @@ func TestParseFlags(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			cfg, err := parseFlags(tt.args, &bytes.Buffer{})
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("error %v, want %q", err, tt.err)
-				}
+			if wantErr(t, err, tt.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			var only []string
 			for _, s := range sections {
@@ -159,6 +153,23 @@ func TestParseFlags(t *testing.T) {
 			}
 		})
 	}
+}
+
+// wantErr checks err against a table case's expected error: when want is
+// set, err must contain it and wantErr reports true (the case is done);
+// otherwise err must be nil.
+func wantErr(t *testing.T, err error, want string) bool {
+	t.Helper()
+	if want != "" {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("error %v, want %q", err, want)
+		}
+		return true
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return false
 }
 
 // sortedCSV puts a list of sections in the order of sections.
@@ -192,14 +203,8 @@ func TestLowerBound(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b, err := lowerBound(tt.requests, 0.5, tt.start, tt.unlimited)
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("error %v, want %q", err, tt.err)
-				}
+			if wantErr(t, err, tt.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if b.Bound != tt.bound || b.Bucket != tt.bucket || b.Needed != tt.needed {
 				t.Errorf("got %+v, want bound %v bucket %s needed %d", b, tt.bound, tt.bucket, tt.needed)
