@@ -58,9 +58,9 @@ type snapshot struct {
 // changes is what the org reports since the cursors.
 type changes struct {
 	users     []directory.User
-	seenUsers map[string]bool // every user id listed (fallback only)
-	groups    map[string]directory.Group
-	apps      map[string]directory.App
+	seenUsers map[string]bool            // every user id listed (fallback only)
+	groups    map[string]directory.Group // nil: unreadable (forbidden)
+	apps      map[string]directory.App   // nil: unreadable (forbidden)
 	logs      []okta.LogEvent
 	logsOK    bool
 }
@@ -172,10 +172,34 @@ func (e *engine) cachedUserStamps() (map[string]time.Time, error) {
 	return stamps, nil
 }
 
+// listWhole lists every object of one resource (named as in the run's
+// progress), keyed by id. When the credential may not list them it
+// records the gap and returns a nil map.
+func listWhole[T any](ctx context.Context, e *engine, name string, list func(context.Context, okta.Query, func([]T) error) error, id func(T) string) (map[string]T, error) {
+	all := map[string]T{}
+	err := list(ctx, okta.Query{}, func(page []T) error {
+		e.page(name, len(page))
+		for _, x := range page {
+			all[id(x)] = x
+		}
+		return nil
+	})
+	if okta.IsForbidden(err) {
+		e.forbid(name, err)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", name, err)
+	}
+	e.readWhole(name)
+	e.done(name)
+	return all, nil
+}
+
 // readChanges lists, concurrently, the System Log since the log cursor,
 // the users updated since the cursor, and all groups and apps.
 func (e *engine) readChanges(ctx context.Context, cur cursors) (*changes, error) {
-	ch := &changes{groups: map[string]directory.Group{}, apps: map[string]directory.App{}}
+	ch := &changes{}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		since := cur.logs.Add(-e.opts.Overlap)
@@ -217,45 +241,15 @@ func (e *engine) readChanges(ctx context.Context, cur cursors) (*changes, error)
 		}
 		return nil
 	})
-	g.Go(func() error {
-		err := e.c.ListGroups(gctx, okta.Query{}, func(page []directory.Group) error {
-			e.page("groups", len(page))
-			for _, gr := range page {
-				ch.groups[gr.ID] = gr
-			}
-			return nil
-		})
-		if okta.IsForbidden(err) {
-			e.forbid("groups", err)
-			ch.groups = nil // keep the cached groups and memberships
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("list groups: %w", err)
-		}
-		e.readWhole("groups")
-		e.done("groups")
-		return nil
+	// Unreadable groups or apps leave the map nil: the cached ones, and
+	// their memberships and assignments, stay.
+	g.Go(func() (err error) {
+		ch.groups, err = listWhole(gctx, e, "groups", e.c.ListGroups, func(gr directory.Group) string { return gr.ID })
+		return err
 	})
-	g.Go(func() error {
-		err := e.c.ListApps(gctx, okta.Query{}, func(page []directory.App) error {
-			e.page("apps", len(page))
-			for _, a := range page {
-				ch.apps[a.ID] = a
-			}
-			return nil
-		})
-		if okta.IsForbidden(err) {
-			e.forbid("apps", err)
-			ch.apps = nil // keep the cached apps and assignments
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("list apps: %w", err)
-		}
-		e.readWhole("apps")
-		e.done("apps")
-		return nil
+	g.Go(func() (err error) {
+		ch.apps, err = listWhole(gctx, e, "apps", e.c.ListApps, func(a directory.App) string { return a.ID })
+		return err
 	})
 	if err := g.Wait(); err != nil {
 		return nil, err
