@@ -8,6 +8,10 @@ import (
 	"go.etcd.io/bbolt"
 )
 
+// releaseEvery is how many keys a long walk reads between two
+// releaseMapped calls.
+const releaseEvery = 1 << 16
+
 // digestGen streams the canonical digest of a generation. Bucket key order
 // equals digest line order (ids hold no bytes below the tab), and kinds
 // are visited in the order their line prefixes sort: app, appgroup,
@@ -32,9 +36,14 @@ func digestGen(g *genTx) (string, error) {
 		{directory.KindUser, g.users, tagUser, false},
 	}
 	var line []byte
+	walked := 0
 	for _, st := range steps {
 		c := st.b.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
+			// The digest reads the whole generation in one transaction.
+			if walked++; walked%releaseEvery == 0 {
+				releaseMapped(g.gb.Tx())
+			}
 			line = append(append(append(line[:0], st.kind...), '\t'), k...)
 			var err error
 			switch {

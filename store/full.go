@@ -119,7 +119,7 @@ func (w *FullWriter) flushLocked() error {
 	if w.pending.empty() {
 		return nil
 	}
-	err := w.s.update(func(tx *bbolt.Tx) error {
+	err := w.update(func(tx *bbolt.Tx) error {
 		g, err := loadGen(tx, w.gen)
 		if err != nil {
 			return err
@@ -134,6 +134,18 @@ func (w *FullWriter) flushLocked() error {
 		return fmt.Errorf("write generation %d: %w", w.gen, err)
 	}
 	return nil
+}
+
+// update runs fn in a write transaction, then drops the cache file's
+// pages from the process's resident set (releaseMapped): a full write
+// walks the whole file a batch at a time, and without it every page it
+// read would stay counted in the sync's RSS.
+func (w *FullWriter) update(fn func(*bbolt.Tx) error) error {
+	return w.s.update(func(tx *bbolt.Tx) error {
+		err := fn(tx)
+		releaseMapped(tx)
+		return err
+	})
 }
 
 // fail makes the writer's error sticky when validation fails.
@@ -308,7 +320,7 @@ func (w *FullWriter) Abort() error {
 	w.finished = true
 	defer w.s.writing.Store(false)
 	spErr := w.sp.close()
-	err := w.s.update(func(tx *bbolt.Tx) error {
+	err := w.update(func(tx *bbolt.Tx) error {
 		if err := tx.Bucket(bGens).DeleteBucket(u64(w.gen)); err != nil {
 			return err
 		}
@@ -405,7 +417,7 @@ func (w *FullWriter) commitLocked(run *directory.SyncRun, journal []directory.Re
 	if run.Mode == "" {
 		run.Mode = "full"
 	}
-	err := w.s.update(func(tx *bbolt.Tx) error {
+	err := w.update(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(bMeta)
 		if cur := getU64(meta, kCurrent); cur != prev {
 			return fmt.Errorf("current generation moved from %d to %d during the full write", prev, cur)
@@ -433,7 +445,7 @@ func (w *FullWriter) commitLocked(run *directory.SyncRun, journal []directory.Re
 		// Open read transactions keep their snapshot of prev; bbolt reuses
 		// its pages only once they end. If this fails, the next write's
 		// garbage collection retries.
-		_ = w.s.update(func(tx *bbolt.Tx) error { return tx.Bucket(bGens).DeleteBucket(u64(prev)) })
+		_ = w.update(func(tx *bbolt.Tx) error { return tx.Bucket(bGens).DeleteBucket(u64(prev)) })
 	}
 	return nil
 }
@@ -441,7 +453,7 @@ func (w *FullWriter) commitLocked(run *directory.SyncRun, journal []directory.Re
 // setCursors writes the cursors set during the run into the staging
 // generation.
 func (w *FullWriter) setCursors() error {
-	return w.s.update(func(tx *bbolt.Tx) error {
+	return w.update(func(tx *bbolt.Tx) error {
 		g, err := loadGen(tx, w.gen)
 		if err != nil {
 			return err
@@ -663,7 +675,7 @@ func (w *FullWriter) mergeWalk(prev uint64, bucket []byte, log *changeLog, fn fu
 func (w *FullWriter) inBatches(prev uint64, step func(tx *bbolt.Tx, p, g *genTx) (more bool, err error)) error {
 	for {
 		more := false
-		err := w.s.update(func(tx *bbolt.Tx) error {
+		err := w.update(func(tx *bbolt.Tx) error {
 			p, err := loadGen(tx, prev)
 			if err != nil {
 				return err

@@ -120,7 +120,7 @@ func (w *FullWriter) mergeRuns(name []byte, out sink) error {
 	m := w.sp.merged(name)
 	k, v := m.next()
 	for k != nil {
-		err := w.s.update(func(tx *bbolt.Tx) error {
+		err := w.update(func(tx *bbolt.Tx) error {
 			g, err := loadGen(tx, w.gen)
 			if err != nil {
 				return err
