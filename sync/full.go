@@ -44,37 +44,19 @@ func (e *engine) full(ctx context.Context, run *directory.SyncRun) error {
 
 	goCancel(&g, func(ctx context.Context) error { return e.fullUsers(ctx, w) })
 	goCancel(&g, func(ctx context.Context) error {
-		var groups []directory.Group
-		err := e.c.ListGroups(ctx, okta.Query{}, func(page []directory.Group) error {
-			e.page("groups", len(page))
-			groups = append(groups, page...)
-			return w.PutGroups(page)
-		})
-		if err != nil {
-			return e.keepOnForbidden(w, err, "groups", store.ResGroups, store.ResMemberships)
-		}
-		e.done("groups")
+		groups, err := listFull(ctx, e, w, "groups", e.c.ListGroups, w.PutGroups, store.ResGroups, store.ResMemberships)
 		for _, gr := range groups {
 			child(func(ctx context.Context) error { return e.fullMembers(ctx, w, gr.ID) })
 		}
-		return nil
+		return err
 	})
 	goCancel(&g, func(ctx context.Context) error {
-		var apps []directory.App
-		err := e.c.ListApps(ctx, okta.Query{}, func(page []directory.App) error {
-			e.page("apps", len(page))
-			apps = append(apps, page...)
-			return w.PutApps(page)
-		})
-		if err != nil {
-			return e.keepOnForbidden(w, err, "apps", store.ResApps, store.ResAppUsers, store.ResAppGroups)
-		}
-		e.done("apps")
+		apps, err := listFull(ctx, e, w, "apps", e.c.ListApps, w.PutApps, store.ResApps, store.ResAppUsers, store.ResAppGroups)
 		for _, a := range apps {
 			child(func(ctx context.Context) error { return e.fullAppUsers(ctx, w, a.ID) })
 			child(func(ctx context.Context) error { return e.fullAppGroups(ctx, w, a.ID) })
 		}
-		return nil
+		return err
 	})
 	err = firstCause(g.Wait(), children.Wait())
 	if err != nil {
@@ -139,6 +121,25 @@ func (e *engine) fullAppGroups(ctx context.Context, w *store.FullWriter, appID s
 		return w.PutAppGroups(appID, page)
 	})
 	return e.childError(w, err, "app_groups", store.ResAppGroups+":"+appID)
+}
+
+// listFull lists every object of one resource into the full-sync writer
+// (put) and returns them, for their children to be listed. When it cannot,
+// it returns none, and keepOnForbidden says whether that fails the sync or
+// keeps the resources keep from the previous generation.
+func listFull[T any](ctx context.Context, e *engine, w *store.FullWriter, resource string,
+	list func(context.Context, okta.Query, func([]T) error) error, put func([]T) error, keep ...string) ([]T, error) {
+	var all []T
+	err := list(ctx, okta.Query{}, func(page []T) error {
+		e.page(resource, len(page))
+		all = append(all, page...)
+		return put(page)
+	})
+	if err != nil {
+		return nil, e.keepOnForbidden(w, err, resource, keep...)
+	}
+	e.done(resource)
+	return all, nil
 }
 
 // keepOnForbidden turns a 403 on a whole resource into partial data: the
