@@ -2,6 +2,7 @@ package signature
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -130,11 +131,11 @@ func (s *Set) CoverageIssues(d *Directory) (Coverage, []Issue) {
 			issues = append(issues, iss)
 		}
 	}
-	for _, f := range sortedKeys(missing) {
+	for _, f := range slices.Sorted(maps.Keys(missing)) {
 		cov.MissingFields = append(cov.MissingFields, *missing[f])
 	}
 	slices.SortStableFunc(cov.MissingFields, func(a, b MissingField) int { return b.Count - a.Count })
-	for _, k := range sortedKeys(overlaps) {
+	for _, k := range slices.Sorted(maps.Keys(overlaps)) {
 		o := overlaps[k]
 		slices.Sort(o.Users)
 		cov.Conflicts = append(cov.Conflicts, *o)
@@ -173,7 +174,7 @@ func (s *Set) ruleRefs(names []string) string {
 func (c Coverage) Summary() []string {
 	var out []string
 	for _, mf := range c.MissingFields {
-		for _, dept := range sortedKeys(mf.ByDepartment) {
+		for _, dept := range slices.Sorted(maps.Keys(mf.ByDepartment)) {
 			n := mf.ByDepartment[dept]
 			where := "in " + dept
 			if dept == NoDepartment {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -154,7 +155,7 @@ func (r Rules) Validate() error {
 				return fmt.Errorf("%s: when.%s: %w", where, c.name, err)
 			}
 		}
-		for _, k := range sortedKeys(w.Attr) {
+		for _, k := range slices.Sorted(maps.Keys(w.Attr)) {
 			n++
 			m := w.Attr[k]
 			if strings.TrimSpace(k) == "" {
@@ -248,13 +249,4 @@ func (r Rules) Encode(format string) ([]byte, error) {
 // MarshalCanonical is the JSON form the cache stores.
 func (r Rules) MarshalCanonical() ([]byte, error) {
 	return json.Marshal(r)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

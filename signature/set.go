@@ -2,6 +2,7 @@ package signature
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -47,7 +48,7 @@ func Load(st *store.Store) (*Set, error) {
 }
 
 // Names returns the template names, sorted.
-func (s *Set) Names() []string { return sortedKeys(s.Templates) }
+func (s *Set) Names() []string { return slices.Sorted(maps.Keys(s.Templates)) }
 
 // CheckRules reports rules that name a template the set does not have.
 func (s *Set) CheckRules(r Rules) error {

@@ -3,6 +3,8 @@ package sync
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	gosync "sync"
 	"time"
@@ -163,7 +165,7 @@ func (p *deltaPlan) planUsers(snap *snapshot, ch *changes) {
 // listed object is handed to each (with its cached value, if known), and
 // the ids of cached objects missing from the listing are returned: gone.
 func compareListing[T comparable](listed, cached map[string]T, put *[]T, each func(id string, v, old T, known bool)) (gone []string) {
-	for _, id := range sortedKeys(listed) {
+	for _, id := range slices.Sorted(maps.Keys(listed)) {
 		v := listed[id]
 		old, known := cached[id]
 		if !known || old != v {
@@ -171,7 +173,7 @@ func compareListing[T comparable](listed, cached map[string]T, put *[]T, each fu
 		}
 		each(id, v, old, known)
 	}
-	for _, id := range sortedKeys(cached) {
+	for _, id := range slices.Sorted(maps.Keys(cached)) {
 		if _, ok := listed[id]; !ok {
 			gone = append(gone, id)
 		}
@@ -251,15 +253,6 @@ func (p *deltaPlan) pickEvents(ch *changes, deltaGroups, deltaApps map[string]bo
 	}
 	byPublished(p.memberEvents)
 	byPublished(p.appUserEvents)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // relist lists again the children of the groups and apps the plan names.
@@ -373,13 +366,13 @@ func (e *engine) applyDelta(d *store.Delta, p *deltaPlan) error {
 			}
 		}
 	}
-	for _, id := range sortedKeys(p.members) {
+	for _, id := range slices.Sorted(maps.Keys(p.members)) {
 		d.ReplaceMembers(id, p.members[id])
 	}
-	for _, id := range sortedKeys(p.appUsers) {
+	for _, id := range slices.Sorted(maps.Keys(p.appUsers)) {
 		d.ReplaceAppUsers(id, p.appUsers[id])
 	}
-	for _, id := range sortedKeys(p.appGroups) {
+	for _, id := range slices.Sorted(maps.Keys(p.appGroups)) {
 		d.ReplaceAppGroups(id, p.appGroups[id])
 	}
 	for _, id := range p.deleteUsers {

@@ -3,6 +3,8 @@ package sync
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/dirdeck/dirdeck/directory"
 	"github.com/dirdeck/dirdeck/okta"
@@ -77,7 +79,7 @@ func (e *engine) groupsPlan(ctx context.Context, groupIDs []string) (_ *deltaPla
 		return nil, nil, fmt.Errorf("read cache: %w", err)
 	}
 	p := newDeltaPlan()
-	p.relistAppUsers = sortedKeys(apps)
+	p.relistAppUsers = slices.Sorted(maps.Keys(apps))
 	for _, gid := range groupIDs {
 		g, err := e.c.GetGroup(ctx, gid)
 		if ok, err := e.childOutcome(err, "groups"); !ok {

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -352,7 +354,7 @@ func printReplay(w io.Writer, r *bundle.ReplayReport) {
 	for k := range cb {
 		keys[k] = true
 	}
-	for _, k := range sortedKeys(keys) {
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		fmt.Fprintf(w, "  %s\n", textsafe.Clean(k))
 		row("", ca[k], cb[k])
 	}

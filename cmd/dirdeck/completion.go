@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -58,7 +60,7 @@ func completeProfiles(_ *cobra.Command, args []string, _ string) ([]cobra.Comple
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	var out []cobra.Completion
-	for _, name := range sortedKeys(cfg.Profiles) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Profiles)) {
 		out = append(out, cobra.CompletionWithDesc(name, textsafe.Clean(cfg.Profiles[name].OrgURL)))
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp

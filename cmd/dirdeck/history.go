@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -65,7 +67,7 @@ func printHistory(w io.Writer, runs []store.RunChanges, since time.Duration) {
 	}
 	for _, rc := range runs {
 		fmt.Fprintf(w, "%s  %s sync #%d", rc.Run.Finished.Local().Format("2006-01-02 15:04:05"), rc.Run.Mode, rc.Run.ID)
-		for _, k := range sortedKeys(rc.Run.Changes) {
+		for _, k := range slices.Sorted(maps.Keys(rc.Run.Changes)) {
 			fmt.Fprintf(w, "  %s %d", k, rc.Run.Changes[k])
 		}
 		fmt.Fprintln(w)

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -158,15 +157,6 @@ func printJSON(w io.Writer, v any) error {
 	}
 	_, err := io.WriteString(w, textsafe.Escape(buf.String()))
 	return err
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // envTokenHint is what to do about a rejected token that came from the

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -221,7 +223,7 @@ than one rule (the first wins), and rules that match nobody or never win.`,
 
 // printTemplateCounts lists how many users each template serves.
 func printTemplateCounts(w io.Writer, byTemplate map[string]int) {
-	for _, name := range sortedKeys(byTemplate) {
+	for _, name := range slices.Sorted(maps.Keys(byTemplate)) {
 		fmt.Fprintf(w, "  %-20s %d\n", name, byTemplate[name])
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	gosync "sync"
 	"time"
@@ -191,7 +193,7 @@ func printSyncSummary(w io.Writer, rep syncReport) {
 	}
 	if len(rep.Changes) > 0 {
 		var parts []string
-		for _, k := range sortedKeys(rep.Changes) {
+		for _, k := range slices.Sorted(maps.Keys(rep.Changes)) {
 			parts = append(parts, fmt.Sprintf("%s %d", k, rep.Changes[k]))
 		}
 		fmt.Fprintf(w, "changes: %s\n", strings.Join(parts, ", "))

@@ -8,6 +8,7 @@ package signature
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -430,7 +431,7 @@ func (m *Model) summaryLines() []string {
 	cov := m.data.Coverage
 	w := max(m.width, 20)
 	var parts []string
-	for _, name := range sortedKeys(cov.ByTemplate) {
+	for _, name := range slices.Sorted(maps.Keys(cov.ByTemplate)) {
 		parts = append(parts, fmt.Sprintf("%s %d", textsafe.Clean(name), cov.ByTemplate[name]))
 	}
 	lines := []string{textsafe.Truncate(th.Title.Render(fmt.Sprintf("%d active users", cov.Users))+"  "+strings.Join(parts, " · "), w)}
@@ -528,12 +529,3 @@ func (m *Model) Data() *Loaded { return m.data }
 
 // Users exposes the user list, for tests.
 func (m *Model) Users() *table.Browser { return &m.users }
-
-func sortedKeys[V any](mp map[string]V) []string {
-	out := make([]string, 0, len(mp))
-	for k := range mp {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
