@@ -39,23 +39,6 @@ func loadIndex(s *store.Store, usersPer int) (*table.Rows, error) {
 	return b.Rows(), nil
 }
 
-// LoadRows reads every row of the users table (see readRows).
-func LoadRows(s *store.Store) ([]table.Row, error) {
-	return loadRows(s, usersPerView)
-}
-
-func loadRows(s *store.Store, usersPer int) ([]table.Row, error) {
-	var rows []table.Row
-	err := readRows(s, usersPer, func(_ *store.Reader, total int) error {
-		rows = make([]table.Row, 0, total)
-		return nil
-	}, func(batch []table.Row) error {
-		rows = append(rows, batch...)
-		return nil
-	})
-	return rows, err
-}
-
 // readRows reads the users table rows from the cache, in short read
 // transactions (see pane.ReadChunked): the group names, then the users in
 // id order with their groups (for "group:" filters), handing each batch

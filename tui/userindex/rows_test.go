@@ -6,15 +6,30 @@ import (
 	"testing"
 
 	"github.com/dirdeck/dirdeck/directory"
+	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/internal/fixture"
 	"github.com/dirdeck/dirdeck/tui/pane/panetest"
 	"github.com/dirdeck/dirdeck/tui/table"
 	"github.com/dirdeck/dirdeck/tui/userrows"
 )
 
+// loadRows reads every row of the users table as plain rows (see
+// readRows): the reference the packed index is checked against.
+func loadRows(s *store.Store, usersPer int) ([]table.Row, error) {
+	var rows []table.Row
+	err := readRows(s, usersPer, func(_ *store.Reader, total int) error {
+		rows = make([]table.Row, 0, total)
+		return nil
+	}, func(batch []table.Row) error {
+		rows = append(rows, batch...)
+		return nil
+	})
+	return rows, err
+}
+
 func TestLoadRowsAndFieldFilters(t *testing.T) {
 	s, org := panetest.Fixture(t, fixture.Options{Users: 120, Seed: 5, Hostile: true})
-	rows, err := LoadRows(s)
+	rows, err := loadRows(s, usersPerView)
 	if err != nil {
 		t.Fatal(err)
 	}
