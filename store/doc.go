@@ -78,7 +78,10 @@
 // sits beside the current one. With the JSON layout the Go heap stayed
 // under 100 MB; the file is memory-mapped (1 GiB of address space
 // reserved up front so writers rarely wait for readers to remap), and
-// mapped pages a process has read count in its resident set.
+// mapped pages a process has read count in its resident set: a full
+// write drops them after each of its transactions and during the digest
+// walk (releaseMapped, Linux), which took a million-user sync's peak RSS
+// from 649 MiB to 228 MiB.
 //
 // # Files, locks and damage
 //
