@@ -32,6 +32,10 @@ type config struct {
 	Markdown bool
 	Seed     int64
 	Samples  int
+	// Keep leaves the work directory (the synced cache, its index files
+	// and the phases' home) in place and names it, so that a phase can be
+	// re-run or profiled over the same cache.
+	Keep bool
 	// Realistic runs the full sync under realistic rate limits (the
 	// longest phase: about 17 minutes at L).
 	Realistic bool
@@ -53,6 +57,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Int64Var(&cfg.Seed, "seed", 1, "seed of the simulated org")
 	fs.BoolVar(&cfg.Realistic, "realistic", true, "in the sync section, also sync under realistic rate limits (minutes at M, ~17 min at L)")
 	fs.IntVar(&cfg.Samples, "samples", 60, "filter keystrokes timed in the TUI section")
+	fs.BoolVar(&cfg.Keep, "keep", false, "keep the work directory (the synced cache) and print its path")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}

@@ -67,7 +67,9 @@ func run(ctx context.Context, cfg config) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	defer os.RemoveAll(dir)
+	if !cfg.Keep {
+		defer os.RemoveAll(dir)
+	}
 	home := filepath.Join(dir, "home")
 	if err := os.Mkdir(home, 0o700); err != nil {
 		return rep, err
@@ -78,6 +80,9 @@ func run(ctx context.Context, cfg config) (Report, error) {
 		}
 	}
 
+	if cfg.Keep {
+		defer say("kept the work directory %s", dir)
+	}
 	say("generating scenario %s", cfg.Scale)
 	o, err := startOrg(cfg.Scale, cfg.Seed, "off")
 	if err != nil {
