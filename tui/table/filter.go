@@ -2,6 +2,7 @@ package table
 
 import (
 	"cmp"
+	"math/bits"
 	"runtime"
 	"slices"
 	"strings"
@@ -324,13 +325,9 @@ func Filter(rows *Rows, order []int32, q Query) []int32 {
 	return FilterWithin(rows, order, q, nil)
 }
 
-// parallelMin is the row count from which Filter splits the work across
+// parallelMin is the row count from which a pass splits the work across
 // CPUs; below it the goroutines cost more than they save.
 const parallelMin = 20_000
-
-// skipRow marks a row outside the candidates in FilterWithin's rank
-// table; every real rank is below it.
-const skipRow = 0xff
 
 // FilterWithin is Filter restricted to the rows in candidates (nil: all
 // rows). When a query only narrows the previous one (the user typed
@@ -338,11 +335,13 @@ const skipRow = 0xff
 // keystrokes test a shrinking fraction of the rows. The result is exactly
 // Filter's: candidates only skip rows that cannot match.
 //
-// Rows are tested in their natural order, which walks the search text
-// front to back (what the CPU's prefetcher is best at), and each row's
-// rank lands in a byte table; a second pass then lists the matches in
-// the base order, best rank first, straight into a result of the right
-// size.
+// The candidates become a bitset, which the pair index (when the rows
+// have one) narrows 64 rows at a time: a query of one- and two-letter
+// terms is answered by it alone, and longer terms leave only the rows
+// that hold all their letters and letter pairs. Only those are tested
+// one by one (match), in their natural order, which walks the search
+// text front to back (what the CPU's prefetcher is best at). The result
+// lists each rank's rows in the base order, best rank first.
 func FilterWithin(rows *Rows, order []int32, q Query, candidates []int32) []int32 {
 	n := rows.Len()
 	if q.Empty() {
@@ -351,64 +350,147 @@ func FilterWithin(rows *Rows, order []int32, q Query, candidates []int32) []int3
 		}
 		return naturalOrder(n)
 	}
-	rank := make([]uint8, n)
+	cand := fullBitset(n)
 	if candidates != nil {
-		for i := range rank {
-			rank[i] = skipRow
-		}
-		for _, i := range candidates {
-			rank[i] = 0
-		}
+		cand = bitsetOf(n, candidates)
 	}
 	masks := q.masks()
-	// Every term's letters at once: most rows end here, without a call.
+	if rows.pix != nil {
+		if rk, exact := rows.pix.narrow(q, masks, cand, n); exact {
+			return rk.list(order)
+		}
+	}
+	return q.check(rows, masks, cand).list(order)
+}
+
+// ranked is a filter pass's outcome: the rows of each rank.
+type ranked [noMatch]bitset
+
+// narrow answers what the pair index can of q. It narrows cand to the
+// rows that may match, and when the index decides every term (one
+// letter, or two letters a–z) and q has no field filters, it returns
+// each rank's rows and true; otherwise match must still check the rows
+// left in cand.
+func (x *pairIndex) narrow(q Query, masks []termMask, cand bitset, n int) (ranked, bool) {
+	exact := len(q.Fields) == 0
+	// upTo[r] holds the rows that every decided term ranks r or better.
+	var upTo ranked
+	and := func(r int, s bitset) {
+		if upTo[r] == nil {
+			upTo[r] = slices.Clone(s)
+		} else {
+			upTo[r].and(s)
+		}
+	}
+	for k, m := range masks {
+		switch {
+		case m.letter:
+			c := int(q.Terms[k][0] - 'a')
+			and(rankWordStart, x.indexMap(maskMap(maskInitials+c), n))
+			present := x.indexMap(maskMap(c), n)
+			and(rankSubstring, present)
+			and(rankFuzzy, present)
+		case len(m.pairIDs) == 1:
+			p := m.pairIDs[0]
+			and(rankWordStart, x.indexMap(pairMap(pairWord, p), n))
+			sub := x.indexMap(pairMap(pairSub, p), n)
+			and(rankSubstring, sub)
+			sub.or(x.indexMap(pairMap(pairFuzzy, p), n))
+			and(rankFuzzy, sub)
+		default:
+			exact = false
+			for b := uint64(m.need); b != 0; b &= b - 1 {
+				x.andMap(cand, maskMap(bits.TrailingZeros64(b)))
+			}
+			if m.pairIDs == nil {
+				continue
+			}
+			// A substring holds every adjacent pair; a fuzzy match starts
+			// a word with the first letter, each later one after it.
+			sub := x.indexMap(pairMap(pairSub, m.pairIDs[0]), n)
+			for _, p := range m.pairIDs[1:] {
+				x.andMap(sub, pairMap(pairSub, p))
+			}
+			fuzzy := x.indexMap(maskMap(bits.TrailingZeros64(uint64(m.initial))), n)
+			for _, p := range m.firstTo {
+				x.andMap(fuzzy, pairMap(pairFuzzy, p))
+			}
+			sub.or(fuzzy)
+			cand.and(sub)
+		}
+	}
+	if upTo[rankFuzzy] != nil {
+		cand.and(upTo[rankFuzzy])
+	}
+	if !exact {
+		return ranked{}, false
+	}
+	// Every term was decided, so upTo[0] ⊆ upTo[1] ⊆ upTo[2] ⊇ cand.
+	word, sub := upTo[rankWordStart], upTo[rankSubstring]
+	word.and(cand)
+	sub.and(cand)
+	cand.andNot(sub)
+	sub.andNot(word)
+	return ranked{word, sub, cand}, true
+}
+
+// check tests the rows of cand one by one and returns each rank's rows.
+// The rows' masks come first: most rows fail them without a call.
+func (q Query) check(rows *Rows, masks []termMask, cand bitset) ranked {
 	var need charMask
 	for _, m := range masks {
 		need |= m.need
 	}
-	scan := func(from, to int) (counts [noMatch]int) {
-		for i := from; i < to; i++ {
-			if rank[i] == skipRow || rows.masks[i].has&need != need {
-				rank[i] = noMatch
-				continue
-			}
-			rk := q.match(rows, i, masks)
-			rank[i] = uint8(rk)
-			if rk < noMatch {
-				counts[rk]++
-			}
-		}
-		return counts
+	var rk ranked
+	for r := range rk {
+		rk[r] = make(bitset, len(cand))
 	}
 	workers := 1
-	if candidates == nil || len(candidates) >= parallelMin {
-		workers = workersFor(n)
+	if cand.count() >= parallelMin {
+		workers = workersFor(rows.Len())
 	}
-	parts := make([][noMatch]int, workers)
-	inRanges(n, workers, func(w, from, to int) { parts[w] = scan(from, to) })
-	// next[rk] is where the next row of rank rk goes.
-	var next [noMatch]int
-	total := 0
-	for rk := range noMatch {
-		next[rk] = total
-		for _, p := range parts {
-			total += p[rk]
+	// Workers take whole words, so that each writes its own.
+	inRanges(len(cand), workers, func(_, from, to int) {
+		for k := from; k < to; k++ {
+			for w := cand[k]; w != 0; w &= w - 1 {
+				b := bits.TrailingZeros64(w)
+				i := k*64 + b
+				if rows.masks[i].has&need != need {
+					continue
+				}
+				if r := q.match(rows, i, masks); r < noMatch {
+					rk[r][k] |= 1 << b
+				}
+			}
 		}
+	})
+	return rk
+}
+
+// list returns the rows of rk, best rank first, each rank's in order
+// (nil: natural order).
+func (rk ranked) list(order []int32) []int32 {
+	var next [noMatch]int // where the next row of each rank goes
+	total := 0
+	for r, s := range rk {
+		next[r] = total
+		total += s.count()
 	}
 	out := make([]int32, total)
-	place := func(i int32) {
-		if rk := rank[i]; rk < noMatch {
-			out[next[rk]] = i
-			next[rk]++
+	if order == nil {
+		at := out[:0]
+		for _, s := range rk {
+			at = s.appendRows(at)
 		}
+		return out
 	}
-	if order != nil {
-		for _, i := range order {
-			place(i)
-		}
-	} else {
-		for i := range int32(n) {
-			place(i)
+	for _, i := range order {
+		for r, s := range rk {
+			if s.has(i) {
+				out[next[r]] = i
+				next[r]++
+				break
+			}
 		}
 	}
 	return out

@@ -2,6 +2,7 @@ package table
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"unsafe"
 
 	"github.com/dirdeck/dirdeck/internal/columns"
@@ -17,14 +18,24 @@ import (
 // and fuzzy matching must read most of them). Longer terms use it to
 // rule rows out exactly where the 128-bit pairMask only may.
 //
-// The index is stored transposed, one bitmap per kind and pair for each
-// block of pairBlock rows, so that a term touches 3 × 8 KiB a block. At
-// 253 bytes a row it is built for the rows of a file (see PairBuilder
-// and MappedRows), where it is mapped, not for rows in memory.
+// Beside the pairs, each block holds the rows' charMask transposed: one
+// bitmap per bit (letters, digits, other bytes, word initials), so that
+// a one-letter term is answered, and any term's characters rule rows
+// out, 64 rows a word without reading the rows' masks.
+//
+// The index is stored transposed, one bitmap per kind and pair (then per
+// mask bit) for each block of pairBlock rows, so that a term touches
+// 3 × 8 KiB a block. At 261 bytes a row it is built for the rows of a
+// file (see PairBuilder and MappedRows), where it is mapped, not for rows
+// in memory.
 const (
 	pairBlock   = 1 << 16
 	pairLetters = 26
 	pairCount   = pairLetters * pairLetters
+	maskBits    = 64 // bits of a charMask
+	// blockMaps is how many bitmaps a block holds: every kind of every
+	// pair, then every charMask bit.
+	blockMaps = pairKinds*pairCount + maskBits
 )
 
 // The kinds of pair occurrence, in the order of their bitmaps.
@@ -36,8 +47,13 @@ const (
 )
 
 type pairIndex struct {
-	blocks [][]uint64 // per block: pairKinds × pairCount bitmaps
+	blocks [][]uint64 // per block: blockMaps bitmaps
 }
+
+// pairMap and maskMap number a block's bitmaps: pair p as kind, and
+// charMask bit b.
+func pairMap(kind, p int) int { return kind*pairCount + p }
+func maskMap(b int) int       { return pairKinds*pairCount + b }
 
 // pairOf numbers the pair (a, b) of letters a–z; false for other bytes.
 func pairOf(a, b byte) (int, bool) {
@@ -49,10 +65,15 @@ func pairOf(a, b byte) (int, bool) {
 
 // has reports whether row i has pair p as kind.
 func (x *pairIndex) has(kind, p, i int) bool {
-	b := x.blocks[i/pairBlock]
-	words := len(b) / (pairKinds * pairCount)
 	j := i % pairBlock
-	return b[(kind*pairCount+p)*words+j/64]>>(j%64)&1 != 0
+	return x.bitmap(pairMap(kind, p), i/pairBlock)[j/64]>>(j%64)&1 != 0
+}
+
+// bitmap returns bitmap m of block k: a word for every 64 of its rows.
+func (x *pairIndex) bitmap(m, k int) []uint64 {
+	b := x.blocks[k]
+	words := len(b) / blockMaps
+	return b[m*words : (m+1)*words]
 }
 
 // pairsOf calls set for every kind and pair hay holds (some more than
@@ -93,7 +114,7 @@ func pairsOf(hay string, set func(kind, p int)) {
 
 // PairBuilder computes the pair index of rows added in order, handing
 // each finished block to emit as one value (for one row of a columns
-// file), so that it never holds more than one block (16.6 MB); the last
+// file), so that it never holds more than one block (17.1 MB); the last
 // value it emits holds every row's masks (24 bytes a row), so that a
 // mapped table need not compute them at start.
 type PairBuilder struct {
@@ -111,16 +132,18 @@ func NewPairBuilder(emit func(block string) error) *PairBuilder {
 // Add adds the next row's haystack.
 func (b *PairBuilder) Add(hay string) error {
 	if b.block == nil {
-		b.block = make([]uint64, pairKinds*pairCount*pairBlock/64)
+		b.block = make([]uint64, blockMaps*pairBlock/64)
 	}
 	has, pairs := maskOf(hay)
+	j := b.n
+	set := func(m int) { b.block[m*(pairBlock/64)+j/64] |= 1 << (j % 64) }
+	for w := uint64(has); w != 0; w &= w - 1 {
+		set(maskMap(bits.TrailingZeros64(w)))
+	}
 	for _, w := range [3]uint64{uint64(has), pairs[0], pairs[1]} {
 		b.masks = binary.LittleEndian.AppendUint64(b.masks, w)
 	}
-	j := b.n
-	pairsOf(hay, func(kind, p int) {
-		b.block[(kind*pairCount+p)*(pairBlock/64)+j/64] |= 1 << (j % 64)
-	})
+	pairsOf(hay, func(kind, p int) { set(pairMap(kind, p)) })
 	b.n++
 	if b.n == pairBlock {
 		return b.flush()
@@ -142,8 +165,8 @@ func (b *PairBuilder) Finish() error {
 // need, and starts the next.
 func (b *PairBuilder) flush() error {
 	words := (b.n + 63) / 64
-	out := make([]byte, 0, pairKinds*pairCount*words*8)
-	for bm := range pairKinds * pairCount {
+	out := make([]byte, 0, blockMaps*words*8)
+	for bm := range blockMaps {
 		for _, w := range b.block[bm*(pairBlock/64) : bm*(pairBlock/64)+words] {
 			out = append(out, byte(w), byte(w>>8), byte(w>>16), byte(w>>24), byte(w>>32), byte(w>>40), byte(w>>48), byte(w>>56))
 		}
@@ -163,7 +186,7 @@ func mappedPairs(c columns.Column, n int) (*pairIndex, []rowMask, bool) {
 	x := &pairIndex{blocks: make([][]uint64, blocks)}
 	for k := range blocks {
 		rows := min(pairBlock, n-k*pairBlock)
-		words, ok := inPlace[uint64](c.At(k), pairKinds*pairCount*((rows+63)/64))
+		words, ok := inPlace[uint64](c.At(k), blockMaps*((rows+63)/64))
 		if !ok {
 			return nil, nil, false
 		}

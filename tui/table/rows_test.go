@@ -111,11 +111,30 @@ func matchAgreesWithReference(t *testing.T, rng *rand.Rand, word func(int) strin
 			q.Fields = append(q.Fields, FieldFilter{Field: rng.IntN(3), Value: alphabet[rng.IntN(6)], Exact: rng.IntN(2) == 0})
 		}
 		masks := q.masks()
+		ranks := make([]int, len(hays))
 		for i := range hays {
 			got, want := q.match(rs, i, masks), referenceRank(hays[i], fieldVals[i], q)
 			if got != want {
 				t.Fatalf("query %+v on hay %q fields %q: rank %d, reference %d", q, hays[i], fieldVals[i], got, want)
 			}
+			ranks[i] = want
+		}
+		// The whole pass, which the pair index narrows or answers, over
+		// some of the rows in a shuffled order.
+		order := naturalOrder(len(hays))
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		in := make([]bool, len(hays))
+		candidates := slices.DeleteFunc(slices.Clone(order), func(i int32) bool { in[i] = rng.IntN(4) != 0; return !in[i] })
+		var want []int32
+		for rk := range noMatch {
+			for _, i := range order {
+				if ranks[i] == rk && in[i] && !q.Empty() {
+					want = append(want, i)
+				}
+			}
+		}
+		if got := FilterWithin(rs, order, q, candidates); !q.Empty() && !slices.Equal(got, want) {
+			t.Fatalf("query %+v: the pass lists %d rows, the reference %d", q, len(got), len(want))
 		}
 	}
 }

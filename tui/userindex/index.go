@@ -41,7 +41,7 @@ var indexLayout = table.Layout{
 // table.PairBuilder, change, so that files written by an older dirdeck
 // are rebuilt instead of shown (a layout that does not fit is rebuilt
 // too, but only after it was read in vain).
-const indexFormat = "users-v2"
+const indexFormat = "users-v3"
 
 // IndexPath is the users table file of the cache s. Its pair index
 // (see table.PairBuilder) is in pairsPath.
