@@ -354,6 +354,11 @@ func FilterWithin(rows *Rows, order []int32, q Query, candidates []int32) []int3
 	if candidates != nil {
 		cand = bitsetOf(n, candidates)
 	}
+	// Field filters with a dictionary narrow cand at once; match tests
+	// the others. When they were all there is, cand is the answer.
+	if q = rows.keepFields(q, cand); q.Empty() {
+		return ranked{cand, newBitset(n), newBitset(n)}.list(order)
+	}
 	masks := q.masks()
 	if rows.pix != nil {
 		if rk, exact := rows.pix.narrow(q, masks, cand, n); exact {

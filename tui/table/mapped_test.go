@@ -18,7 +18,7 @@ var testLayout = Layout{Key: 3, Hay: 0, Cells: []int{4, 1}, Sorts: []int{5}, Fie
 func mapRows(t *testing.T, rows []Row, l Layout) *Rows {
 	t.Helper()
 	f, _ := writeRows(t, rows, l)
-	rs, err := MappedRows(f, l, nil)
+	rs, err := MappedRows(f, l, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func mapRows(t *testing.T, rows []Row, l Layout) *Rows {
 func mapRowsWithPairs(t *testing.T, rows []Row, l Layout) *Rows {
 	t.Helper()
 	f, pairs := writeRows(t, rows, l)
-	rs, err := MappedRows(f, l, pairs)
+	rs, err := MappedRows(f, l, pairs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestMappedRowsMatchNewRows(t *testing.T) {
 		{Key: 0, Hay: 0, Cells: []int{1, 2, 3, 4}},
 		{Key: 0, Hay: 1, Cells: []int{2, 3, 4, 9}},
 	} {
-		if _, err := MappedRows(mustFile(t, rows), l, nil); err == nil {
+		if _, err := MappedRows(mustFile(t, rows), l, nil, nil); err == nil {
 			t.Errorf("layout %+v accepted for a file of 6 columns", l)
 		}
 	}

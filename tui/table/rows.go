@@ -28,9 +28,11 @@ type Rows struct {
 	// file, when set, is the mapped file the columns point into (see
 	// MappedRows): it must stay reachable as long as they are used, and
 	// what leaves the table is copied and cleaned again. pairFile holds
-	// the pair index, when there is one.
-	file, pairFile *columns.File
-	pix            *pairIndex
+	// the pair index, when there is one, and dictFile the field
+	// dictionaries.
+	file, pairFile, dictFile *columns.File
+	pix                      *pairIndex
+	dicts                    []*fieldDict // indexed like fields; nil: none
 }
 
 type column = columns.Column
@@ -184,8 +186,10 @@ var ErrLayout = errors.New("the file's columns do not fit the table")
 // Cell, Row, and the cells it renders) are cleaned again (textsafe.Clean)
 // and copied, so that nothing outlives the mapping. pairs, when not nil,
 // is the rows' pair index: a file of one column whose values are the
-// blocks a PairBuilder emitted for the same rows.
-func MappedRows(f *columns.File, l Layout, pairs *columns.File) (*Rows, error) {
+// blocks a PairBuilder emitted for the same rows. dicts, when not nil, is
+// the rows' field dictionaries: a file of one column whose values are
+// those a DictBuilder emitted for the same rows.
+func MappedRows(f *columns.File, l Layout, pairs, dicts *columns.File) (*Rows, error) {
 	cols := f.Columns()
 	if len(cols) != l.Columns() {
 		return nil, ErrLayout
@@ -219,8 +223,19 @@ func MappedRows(f *columns.File, l Layout, pairs *columns.File) (*Rows, error) {
 		return nil, ErrLayout
 	}
 	rs.keys, rs.hay = kh[0], kh[1]
-	// The blocks are little-endian words read in place; elsewhere the
-	// rows go without (slower, same answers).
+	// The blocks and ids are little-endian words read in place; elsewhere
+	// the rows go without (slower, same answers).
+	if dicts != nil && littleEndian {
+		dc := dicts.Columns()
+		ok := len(dc) == 1
+		if ok {
+			rs.dicts, ok = mappedDicts(dc[0], rs.n, len(rs.fields))
+		}
+		if !ok {
+			return nil, ErrLayout
+		}
+		rs.dictFile = dicts
+	}
 	if pairs != nil && littleEndian {
 		pc := pairs.Columns()
 		ok := len(pc) == 1

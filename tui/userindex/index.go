@@ -37,17 +37,20 @@ var indexLayout = table.Layout{
 }
 
 // indexFormat names how userrows.Build lays a row out and what the pair
-// file holds: change it whenever Build, Columns or Fields there, or
-// table.PairBuilder, change, so that files written by an older dirdeck
+// and dictionary files hold: change it whenever Build, Columns or Fields
+// there, or table.PairBuilder or table.DictBuilder, change, so that files written by an older dirdeck
 // are rebuilt instead of shown (a layout that does not fit is rebuilt
 // too, but only after it was read in vain).
 const indexFormat = "users-v3"
 
 // IndexPath is the users table file of the cache s. Its pair index
-// (see table.PairBuilder) is in pairsPath.
+// (see table.PairBuilder) is in pairsPath, its field dictionaries (see
+// table.DictBuilder) in dictsPath.
 func IndexPath(s *store.Store) string { return s.Path() + ".users" }
 
 func pairsPath(s *store.Store) string { return IndexPath(s) + ".pairs" }
+
+func dictsPath(s *store.Store) string { return IndexPath(s) + ".fields" }
 
 // errStale: the file holds another commit's users (or none).
 var errStale = errors.New("the users index is not the cache's current one")
@@ -70,8 +73,8 @@ func currentTag(s *store.Store) (string, error) {
 
 // openIndex maps the index files if they hold the commit tagged tag.
 func openIndex(s *store.Store, tag string) (*table.Rows, error) {
-	var files [2]*columns.File
-	for k, path := range []string{IndexPath(s), pairsPath(s)} {
+	var files [3]*columns.File
+	for k, path := range []string{IndexPath(s), pairsPath(s), dictsPath(s)} {
 		f, err := columns.Open(path)
 		if err != nil {
 			return nil, err
@@ -81,7 +84,7 @@ func openIndex(s *store.Store, tag string) (*table.Rows, error) {
 		}
 		files[k] = f
 	}
-	return table.MappedRows(files[0], indexLayout, files[1])
+	return table.MappedRows(files[0], indexLayout, files[1], files[2])
 }
 
 // WriteIndex writes the users table file of the cache's current commit
@@ -102,21 +105,23 @@ func WriteIndex(s *store.Store) error {
 }
 
 // writeIndex writes the users table files and returns the tag of the
-// commit they hold. The pair index is written first: a reader takes the
-// table file's tag as the commit's, and checks the other's against it.
+// commit they hold. The pair index and the dictionaries are written
+// first: a reader takes the table file's tag as the commit's, and checks
+// the others' against it.
 func writeIndex(s *store.Store) (string, error) {
 	var (
-		w, pw *columns.Writer
-		pb    *table.PairBuilder
-		tag   string
+		w, pw, dw *columns.Writer
+		pb        *table.PairBuilder
+		db        table.DictBuilder
+		tag       string
 	)
 	abort := func() {
-		for _, x := range []*columns.Writer{w, pw} {
+		for _, x := range []*columns.Writer{w, pw, dw} {
 			if x != nil {
 				x.Abort()
 			}
 		}
-		w, pw = nil, nil
+		w, pw, dw = nil, nil, nil
 	}
 	dir := filepath.Dir(IndexPath(s))
 	columns.RemoveStale(dir, time.Hour) // spools of a writer killed mid-write
@@ -130,7 +135,10 @@ func writeIndex(s *store.Store) (string, error) {
 		if pw, err = columns.NewWriter(dir, 1); err != nil {
 			return err
 		}
-		pb = table.NewPairBuilder(func(block string) error { return pw.Add(block) })
+		if dw, err = columns.NewWriter(dir, 1); err != nil {
+			return err
+		}
+		pb, db = table.NewPairBuilder(func(block string) error { return pw.Add(block) }), table.DictBuilder{}
 		return nil
 	}, func(batch []table.Row) error {
 		for _, row := range batch {
@@ -140,6 +148,7 @@ func writeIndex(s *store.Store) (string, error) {
 			if err := pb.Add(row.Hay); err != nil {
 				return err
 			}
+			db.Add(row.Fields)
 		}
 		return nil
 	})
@@ -148,6 +157,12 @@ func writeIndex(s *store.Store) (string, error) {
 	}
 	if err == nil {
 		err = pw.Finish(pairsPath(s), tag)
+	}
+	if err == nil {
+		err = db.Finish(func(v string) error { return dw.Add(v) })
+	}
+	if err == nil {
+		err = dw.Finish(dictsPath(s), tag)
 	}
 	if err == nil {
 		err = w.Finish(IndexPath(s), tag)
