@@ -279,8 +279,12 @@ func (t *fieldTest) keep(keep []uint64, from, to int) {
 	}
 }
 
-// sparseBits: see fieldTest.keep.
-var sparseBits = 64
+// sparseBits is where fieldTest.keep switches from walking a word's set
+// bits to reading all its ids. Measured over a million rows on 2 cores
+// (BenchmarkKeepField): walking the set bits takes 0.13 ms with 5% of
+// them set and 0.55 ms with half, against 0.75–0.9 ms reading every id;
+// with 95% set, reading every id wins (0.76 ms against 0.95).
+const sparseBits = 48
 
 // keepFields narrows cand to the rows that pass those of q's field
 // filters whose fields have a dictionary, and returns q without them.

@@ -15,33 +15,45 @@ import (
 // that a mix-up shows.
 var testLayout = Layout{Key: 3, Hay: 0, Cells: []int{4, 1}, Sorts: []int{5}, Fields: []int{2}}
 
-func mapRows(t *testing.T, rows []Row, l Layout) *Rows {
-	t.Helper()
-	f, _ := writeRows(t, rows, l)
-	rs, err := MappedRows(f, l, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rs
-}
+// mapRows maps rows written as a file of layout l, without their pair
+// index and dictionaries.
+func mapRows(t *testing.T, rows []Row, l Layout) *Rows { return mapRowsWith(t, rows, l, false, false) }
 
 // mapRowsWithPairs is mapRows with the rows' pair index.
 func mapRowsWithPairs(t *testing.T, rows []Row, l Layout) *Rows {
+	return mapRowsWith(t, rows, l, true, false)
+}
+
+// mapRowsWithDicts is mapRows with the rows' pair index and field
+// dictionaries.
+func mapRowsWithDicts(t *testing.T, rows []Row, l Layout) *Rows {
+	return mapRowsWith(t, rows, l, true, true)
+}
+
+// mapRowsWith maps rows written as a file of layout l, with their pair
+// index and dictionaries or not.
+func mapRowsWith(t *testing.T, rows []Row, l Layout, withPairs, withDicts bool) *Rows {
 	t.Helper()
-	f, pairs := writeRows(t, rows, l)
-	rs, err := MappedRows(f, l, pairs, nil)
+	f, pairs, dicts := writeRows(t, rows, l)
+	if !withPairs {
+		pairs = nil
+	}
+	if !withDicts {
+		dicts = nil
+	}
+	rs, err := MappedRows(f, l, pairs, dicts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rs.pix == nil {
-		t.Fatal("no pair index")
+	if withPairs && rs.pix == nil || withDicts && rs.dicts == nil {
+		t.Fatal("no pair index or no dictionaries")
 	}
 	return rs
 }
 
-// writeRows writes rows as a columns file of layout l and their pair
-// index as another, and opens both.
-func writeRows(t *testing.T, rows []Row, l Layout) (f, pairs *columns.File) {
+// writeRows writes rows as a columns file of layout l, their pair index
+// as another and their field dictionaries as a third, and opens them.
+func writeRows(t *testing.T, rows []Row, l Layout) (f, pairs, dicts *columns.File) {
 	t.Helper()
 	dir := t.TempDir()
 	w, err := columns.NewWriter(dir, l.Columns())
@@ -53,7 +65,9 @@ func writeRows(t *testing.T, rows []Row, l Layout) (f, pairs *columns.File) {
 		t.Fatal(err)
 	}
 	pb := NewPairBuilder(func(block string) error { return pw.Add(block) })
+	var db DictBuilder
 	for _, r := range rows {
+		db.Add(r.Fields)
 		if err := w.Add(l.Values(r)...); err != nil {
 			t.Fatal(err)
 		}
@@ -64,11 +78,18 @@ func writeRows(t *testing.T, rows []Row, l Layout) (f, pairs *columns.File) {
 	if err := pb.Finish(); err != nil {
 		t.Fatal(err)
 	}
+	dw, err := columns.NewWriter(dir, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Finish(func(v string) error { return dw.Add(v) }); err != nil {
+		t.Fatal(err)
+	}
 	for _, x := range []struct {
 		w    *columns.Writer
 		name string
 		f    **columns.File
-	}{{w, "rows", &f}, {pw, "pairs", &pairs}} {
+	}{{w, "rows", &f}, {pw, "pairs", &pairs}, {dw, "dicts", &dicts}} {
 		path := filepath.Join(dir, x.name)
 		if err := x.w.Finish(path, "t"); err != nil {
 			t.Fatal(err)
@@ -77,7 +98,7 @@ func writeRows(t *testing.T, rows []Row, l Layout) (f, pairs *columns.File) {
 			t.Fatal(err)
 		}
 	}
-	return f, pairs
+	return f, pairs, dicts
 }
 
 // TestMappedRowsMatchNewRows: rows read from a file filter, sort and read

@@ -1,6 +1,7 @@
 package userindex
 
 import (
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,7 +29,8 @@ func sameRows(t *testing.T, what string, a, b *table.Rows) {
 			t.Fatalf("%s: row %d = %+v, want %+v", what, i, x, y)
 		}
 	}
-	for _, q := range []string{"al", "mallory", "group:everyone", "status:suspended", "dept:script", "title:screen", "email:example"} {
+	for _, q := range []string{"al", "mallory", "group:everyone", "status:suspended", "dept:script", "title:screen", "email:example",
+		"dept:", "dept:s", "status:=active", "title:eng", "title:eng dept:s al", "group:=everyone status:a"} {
 		if x, y := table.Filter(a, nil, table.ParseQuery(q, userrows.Fields)), table.Filter(b, nil, table.ParseQuery(q, userrows.Fields)); !slices.Equal(x, y) {
 			t.Fatalf("%s: %q selects %v, want %v", what, q, x, y)
 		}
@@ -125,7 +127,7 @@ func TestIndexFileFollowsTheCache(t *testing.T) {
 	}
 
 	// A damaged file is detected and rewritten, never shown.
-	for _, path := range []string{IndexPath(s), pairsPath(s)} {
+	for _, path := range []string{IndexPath(s), pairsPath(s), dictsPath(s)} {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
@@ -194,4 +196,123 @@ func TestIndexOfAnotherCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameRows(t, "another cache's file in place", rows, heap)
+}
+
+// dictHeader is the header of the dictionaries file of s (see
+// table.DictBuilder): the rows, then each dictionary's field and size.
+func dictHeader(t *testing.T, s *store.Store) []uint64 {
+	t.Helper()
+	f, err := columns.Open(dictsPath(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := f.Columns()[0].At(0)
+	head := make([]uint64, len(v)/8)
+	for k := range head {
+		head[k] = binary.LittleEndian.Uint64([]byte(v[8*k:]))
+	}
+	return head
+}
+
+// TestIndexDictionaries: the index files hold dictionaries of the fields
+// with few values (title, department, status), which filter as the
+// table built in memory; a dictionaries file edited to give a row an id
+// without a value, or truncated, or left by another commit, is rewritten
+// before the index is shown.
+func TestIndexDictionaries(t *testing.T) {
+	s, _ := panetest.Fixture(t, fixture.Options{Users: 400, Seed: 7})
+	heap, err := loadIndex(s, usersPerView)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := LoadIndex(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameRows(t, "with dictionaries", rows, heap)
+	head := dictHeader(t, s)
+	var dicts []int
+	for k := 2; k+1 < len(head); k += 2 {
+		dicts = append(dicts, int(head[k]))
+	}
+	for _, name := range []string{"title", "dept", "status"} {
+		if !slices.Contains(dicts, userrows.Fields[name]) {
+			t.Errorf("no dictionary of %s: the file has those of fields %v", name, dicts)
+		}
+	}
+	for _, name := range []string{"name", "login", "email"} {
+		if slices.Contains(dicts, userrows.Fields[name]) {
+			t.Errorf("a dictionary of %s, one value a row", name)
+		}
+	}
+	tag, err := currentTag(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := columns.Open(dictsPath(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := make([]string, f.Rows())
+	for i := range good {
+		good[i] = strings.Clone(f.Columns()[0].At(i))
+	}
+	rewrite := func(vals []string, tag string) {
+		t.Helper()
+		w, err := columns.NewWriter(filepath.Dir(dictsPath(s)), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vals {
+			if err := w.Add(v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Finish(dictsPath(s), tag); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name string
+		edit func()
+	}{
+		{"an id past its dictionary", func() {
+			vals := slices.Clone(good)
+			b := []byte(vals[1])
+			binary.LittleEndian.PutUint16(b[2*17:], uint16(head[3]))
+			vals[1] = string(b)
+			rewrite(vals, tag)
+		}},
+		{"another commit's", func() { rewrite(good, tag+" and more") }},
+		{"truncated", func() {
+			b, err := os.ReadFile(dictsPath(s))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(dictsPath(s), b[:len(b)/2], 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"missing", func() {
+			if err := os.Remove(dictsPath(s)); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.edit()
+			if _, err := openIndex(s, tag); err == nil {
+				t.Fatal("the edited file was taken")
+			}
+			rows, err := LoadIndex(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameRows(t, "after the edit", rows, heap)
+			if _, err := openIndex(s, tag); err != nil {
+				t.Fatalf("not rewritten: %v", err)
+			}
+		})
+	}
 }
