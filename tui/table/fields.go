@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"strings"
+
+	"github.com/dirdeck/dirdeck/internal/columns"
 )
 
 // A field dictionary lists the distinct values of one filter field and
@@ -13,7 +15,7 @@ import (
 // from its column (a cache miss or two a row: 20 ms for "dept:s" over a
 // million rows). Departments, titles and statuses have hundreds to a few
 // thousand values in the largest directories; names, logins and e-mail
-// addresses have about one a row and get no dictionary.
+// addresses have about one a row in a real one and get no dictionary.
 //
 // A field gets one when its values are few enough to pay:
 //   - at most maxDictValues of them, so that an id fits a uint16;
@@ -40,10 +42,10 @@ const (
 // and is read in place.
 
 // DictBuilder builds the field dictionaries of rows added in order, for a
-// file (see MappedRows): it holds the distinct values and the rows' ids
-// (2 bytes a row a field), and drops a field's as soon as it has too many
-// values, so that its memory is bounded whatever the rows.
-// The zero value is ready to use.
+// file (see MappedRows) or for rows in memory (see Builder): it holds the
+// distinct values and the rows' ids (2 bytes a row a field), and drops a
+// field's as soon as it has too many values, so that its memory is
+// bounded whatever the rows. The zero value is ready to use.
 type DictBuilder struct {
 	n      int
 	fields []dictBuild // indexed like Row.Fields
@@ -110,8 +112,7 @@ func (b *DictBuilder) Finish(emit func(value string) error) error {
 	var keep []*dictBuild
 	head := []uint64{uint64(b.n), 0}
 	for k := range b.fields {
-		d := &b.fields[k]
-		if !d.dropped && len(d.values) > 0 && len(d.values)*dictRowsPerValue <= b.n {
+		if d := &b.fields[k]; d.few(b.n) {
 			keep = append(keep, d)
 			head = append(head, uint64(k), uint64(len(d.values)))
 		}
@@ -145,6 +146,35 @@ func (b *DictBuilder) Finish(emit func(value string) error) error {
 	return nil
 }
 
+// few reports whether the field has few enough values for a dictionary
+// over n rows (see maxDictValues).
+func (d *dictBuild) few(n int) bool {
+	return !d.dropped && len(d.values) > 0 && len(d.values)*dictRowsPerValue <= n
+}
+
+// dicts returns the dictionaries of the fields with few values, in
+// memory, indexed by field (nil for a field without one), and empties
+// the builder.
+func (b *DictBuilder) dicts() []*fieldDict {
+	var out []*fieldDict
+	for k := range b.fields {
+		d := &b.fields[k]
+		if !d.few(b.n) {
+			continue
+		}
+		if out == nil {
+			out = make([]*fieldDict, len(b.fields))
+		}
+		var values columns.Builder
+		for id, v := range d.values {
+			values.Add(id, v)
+		}
+		out[k] = &fieldDict{ids: d.ids, values: values.Column(len(d.values)), count: len(d.values)}
+	}
+	*b = DictBuilder{}
+	return out
+}
+
 // pad8 zero-pads b to a multiple of 8 bytes.
 func pad8(b []byte) []byte {
 	for len(b)%8 != 0 {
@@ -153,8 +183,8 @@ func pad8(b []byte) []byte {
 	return b
 }
 
-// fieldDict is a field's dictionary read from a file: the rows' ids, in
-// place, and the values, count of them from values' row first on.
+// fieldDict is a field's dictionary: the rows' ids (in place, when read
+// from a file) and the values, count of them from values' row first on.
 type fieldDict struct {
 	ids          []uint16
 	values       column
@@ -188,7 +218,7 @@ func mappedDicts(c column, n, nfields int) ([]*fieldDict, bool) {
 		}
 		prev = int(field)
 		iv := c.At(1 + j)
-		if len(iv) != len(pad8(make([]byte, 2*n))) {
+		if len(iv) != (2*n+7)/8*8 {
 			return nil, false
 		}
 		ids, ok := inPlace[uint16](iv[:2*n], n)

@@ -32,14 +32,11 @@ func dictRows(n int) []Row {
 
 // TestKeepFieldEqualsHolds: keepField clears exactly the bits, within its
 // range, of the rows whose value fails the filter as holds decides it,
-// whatever bits are set, and only for fields with a dictionary.
+// whatever bits are set, and only for fields with a dictionary, for rows
+// read from a file as for rows in memory.
 func TestKeepFieldEqualsHolds(t *testing.T) {
 	const n = 1000
 	rows := dictRows(n)
-	rs := mapRowsWithDicts(t, rows, dictLayout)
-	if rs.dicts[0] == nil || rs.dicts[2] == nil {
-		t.Fatal("the department or the status has no dictionary")
-	}
 	filters := []FieldFilter{
 		{Field: 0, Value: "sales"},
 		{Field: 0, Value: "s"},
@@ -57,10 +54,13 @@ func TestKeepFieldEqualsHolds(t *testing.T) {
 	}
 	ranges := [][2]int{{0, n}, {64, n}, {128, 500}, {0, 64}, {960, n}, {0, 1}, {448, 449}}
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, f := range filters {
-		for _, density := range []float64{0, 0.05, 0.5, 0.95, 1} {
-			for _, r := range ranges {
-				t.Run(fmt.Sprintf("%d:%q exact %v/%v/%v", f.Field, f.Value, f.Exact, density, r), func(t *testing.T) {
+	for where, rs := range map[string]*Rows{"mapped": mapRowsWithDicts(t, rows, dictLayout), "in memory": NewRows(rows)} {
+		if len(rs.dicts) != 3 || rs.dicts[0] == nil || rs.dicts[1] != nil || rs.dicts[2] == nil {
+			t.Fatalf("%s: dictionaries %v, want those of fields 0 and 2", where, rs.dicts)
+		}
+		for _, f := range filters {
+			for _, density := range []float64{0, 0.05, 0.5, 0.95, 1} {
+				for _, r := range ranges {
 					before := newBitset(n)
 					for i := range n {
 						if rng.Float64() < density {
@@ -69,7 +69,7 @@ func TestKeepFieldEqualsHolds(t *testing.T) {
 					}
 					keep := slices.Clone(before)
 					if !rs.keepField(f, keep, r[0], r[1]) {
-						t.Fatal("no dictionary")
+						t.Fatalf("%s: no dictionary of field %d", where, f.Field)
 					}
 					for i := range int32(n) {
 						want := before.has(i)
@@ -77,53 +77,52 @@ func TestKeepFieldEqualsHolds(t *testing.T) {
 							want = want && f.holds(rows[i].Fields[f.Field])
 						}
 						if keep.has(i) != want {
-							t.Fatalf("row %d (%q): kept %v, want %v", i, rows[i].Fields[f.Field], keep.has(i), want)
+							t.Fatalf("%s: %+v over %v with %v of the bits set: row %d (%q) kept %v, want %v",
+								where, f, r, density, i, rows[i].Fields[f.Field], keep.has(i), want)
 						}
 					}
-				})
+				}
 			}
 		}
-	}
-	// No dictionary: the names (one a row), a field past the table's,
-	// and rows in memory.
-	keep := fullBitset(n)
-	for _, c := range []struct {
-		rs *Rows
-		f  FieldFilter
-	}{{rs, FieldFilter{Field: 1, Value: "user"}}, {rs, FieldFilter{Field: 3, Value: "x"}}, {NewRows(rows), FieldFilter{Field: 0, Value: "s"}}} {
-		if c.rs.keepField(c.f, keep, 0, n) {
-			t.Errorf("field %d: applied without a dictionary", c.f.Field)
+		// No dictionary: the names (one a row), a field past the table's.
+		keep := fullBitset(n)
+		for _, f := range []FieldFilter{{Field: 1, Value: "user"}, {Field: 3, Value: "x"}} {
+			if rs.keepField(f, keep, 0, n) {
+				t.Errorf("%s: field %d applied without a dictionary", where, f.Field)
+			}
 		}
-	}
-	if !slices.Equal(keep, fullBitset(n)) {
-		t.Error("a field without a dictionary cleared rows")
+		if !slices.Equal(keep, fullBitset(n)) {
+			t.Errorf("%s: a field without a dictionary cleared rows", where)
+		}
 	}
 }
 
 // TestFilterWithDictionaries: rows with field dictionaries filter as the
-// same rows in memory, field filters alone or with terms, narrowing or
-// not.
+// same rows without (the per-row test of every field filter), field
+// filters alone or with terms, narrowing or not.
 func TestFilterWithDictionaries(t *testing.T) {
 	rows := dictRows(3000)
 	fields := map[string]int{"dept": 0, "name": 1, "status": 2}
-	mapped, heap := mapRowsWithDicts(t, rows, dictLayout), NewRows(rows)
-	order := SortOrder(heap, 0, true)
+	plain := mapRowsWith(t, rows, dictLayout, true, false)
+	order := SortOrder(plain, 0, true)
 	queries := []string{"dept:s", "dept:sa", "dept:sales", "dept:=sales", "dept:=sales status:=active", "status:s", "status:su",
 		"status:sus us", "status:sus us 12", "dept:ops name:user 1", "dept:ops name:user 12", "dept:=eng", "dept:zz", "u", "us", "dept:\"sales ops\" 7"}
-	for _, ord := range [][]int32{nil, order} {
-		var prev Query
-		var prevView []int32
-		for _, s := range queries {
-			q := ParseQuery(s, fields)
-			var cand []int32
-			if !prev.Empty() && q.Narrows(prev) {
-				cand = prevView
+	for where, rs := range map[string]*Rows{"mapped": mapRowsWithDicts(t, rows, dictLayout), "in memory": NewRows(rows)} {
+		for _, ord := range [][]int32{nil, order} {
+			var prev Query
+			var prevView []int32
+			for _, s := range queries {
+				q := ParseQuery(s, fields)
+				var cand []int32
+				if !prev.Empty() && q.Narrows(prev) {
+					cand = prevView
+				}
+				g, w := FilterWithin(rs, ord, q, cand), Filter(plain, ord, q)
+				if !slices.Equal(g, w) {
+					t.Errorf("%s: %q (order %v, narrowing %v): %d rows with dictionaries, %d without", where, s, ord != nil, cand != nil, len(g), len(w))
+				}
+				prev, prevView = q, g
 			}
-			g, w := FilterWithin(mapped, ord, q, cand), Filter(heap, ord, q)
-			if !slices.Equal(g, w) {
-				t.Errorf("%q (order %v, narrowing %v): %d rows with dictionaries, %d in memory", s, ord != nil, cand != nil, len(g), len(w))
-			}
-			prev, prevView = q, g
 		}
 	}
 }

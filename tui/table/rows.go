@@ -58,6 +58,7 @@ type Builder struct {
 	sorts  []columns.Builder
 	hay    columns.Builder
 	fields []columns.Builder
+	dicts  DictBuilder
 }
 
 // Add appends rows.
@@ -69,6 +70,7 @@ func (b *Builder) Add(rows ...Row) {
 		b.cells = addEach(b.cells, b.n, r.Cells)
 		b.sorts = addEach(b.sorts, b.n, r.SortKeys)
 		b.fields = addEach(b.fields, b.n, r.Fields)
+		b.dicts.Add(r.Fields)
 		b.n++
 	}
 }
@@ -111,7 +113,7 @@ func (b *Builder) Rows() *Rows {
 		return out
 	}
 	rs := &Rows{n: b.n, keys: b.keys.Column(b.n), hay: b.hay.Column(b.n),
-		cells: done(b.cells), sorts: done(b.sorts), fields: done(b.fields)}
+		cells: done(b.cells), sorts: done(b.sorts), fields: done(b.fields), dicts: b.dicts.dicts()}
 	*b = Builder{}
 	rs.index()
 	return rs
