@@ -180,19 +180,11 @@ func (q Query) match(rows *Rows, i int, masks []termMask) int {
 		if !read {
 			hay, read = rows.hay.At(i), true
 		}
-		at := -1 // where t first occurs in hay
-		if maybeSub {
-			at = strings.Index(hay, t)
+		r := termRank(hay, t, maybeSub, maybeFuzzy)
+		if r == noMatch {
+			return noMatch
 		}
-		switch {
-		case at < 0:
-			if len(t) == 1 || !maybeFuzzy || !subsequence(hay, t) {
-				return noMatch
-			}
-			rank = rankFuzzy
-		case rank == rankWordStart && (has&m.initial == 0 || !wordStart(hay, at, t)):
-			rank = rankSubstring
-		}
+		rank = max(rank, r)
 	}
 	return rank
 }
@@ -218,56 +210,6 @@ func allPairs(x *pairIndex, kind int, ps []int, i int) bool {
 		}
 	}
 	return true
-}
-
-// wordStart reports whether some occurrence of t in hay, the first being
-// at i, begins a word.
-func wordStart(hay string, i int, t string) bool {
-	for i >= 0 {
-		if startsWord(hay, i) {
-			return true
-		}
-		j := strings.Index(hay[i+1:], t)
-		if j < 0 {
-			return false
-		}
-		i += 1 + j
-	}
-	return false
-}
-
-// subsequence reports whether the runes of t appear in order inside one
-// line of hay (fields are newline-separated), starting at the beginning of
-// a word. Both limits keep fuzzy matching useful on long haystacks, where
-// an unconstrained subsequence matches almost anything.
-func subsequence(hay, t string) bool {
-	first, size := utf8.DecodeRuneInString(t)
-	rest := t[size:]
-	for i := 0; i < len(hay); {
-		j := strings.IndexRune(hay[i:], first)
-		if j < 0 {
-			return false
-		}
-		i += j
-		if startsWord(hay, i) {
-			line := hay[i+size:]
-			nl := strings.IndexByte(line, '\n')
-			if nl >= 0 {
-				line = line[:nl]
-			}
-			if inOrder(line, rest) {
-				return true
-			}
-			// Any later start on this line leaves less of it to match.
-			if nl < 0 {
-				return false
-			}
-			i += size + nl + 1
-			continue
-		}
-		i += size
-	}
-	return false
 }
 
 // startsWord reports whether the character at byte i of hay begins a
@@ -298,24 +240,6 @@ var asciiWord = func() (t [utf8.RuneSelf]bool) {
 	}
 	return t
 }()
-
-// inOrder reports whether the runes of t appear in s in order.
-func inOrder(s, t string) bool {
-	for _, r := range t {
-		var i int
-		if r < utf8.RuneSelf {
-			i = strings.IndexByte(s, byte(r))
-		} else {
-			i = strings.IndexRune(s, r)
-		}
-		if i < 0 {
-			return false
-		}
-		_, size := utf8.DecodeRuneInString(s[i:])
-		s = s[i+size:]
-	}
-	return true
-}
 
 // Filter returns the indices of order's rows that match q: best rank
 // first, the given order within a rank. order is the sorted base order
