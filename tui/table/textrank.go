@@ -49,19 +49,25 @@ func termRank(hay, t string, sub, fuzzy bool) int {
 // the earliest such start matters: a later one leaves less of the line
 // to match, and from it the greedy in-order search is exact.
 //
-// The greedy search runs over the rest of hay rather than the line, and
-// the line is checked once, at the end: a character missing from the
-// rest of hay is missing after every later start too, which ends the
-// search early. A later start's search finds each character where the
-// last one found it, unless that is before where it must now start, so
-// the places found are kept and searched again only when they fall
-// behind. Each search is one call of the SIMD byte search.
+// Each character is searched for in the rest of hay, not only in the
+// line: one missing there is missing after every later start too, which
+// ends the search, and one found past the line's end fails this line
+// without a look at the characters after it. A later start's greedy
+// search finds each character where the last one found it, unless that
+// is before where it must now start, so the places found are kept and
+// searched again only when they fall behind. Every search is one call
+// of the byte search (SIMD where the machine has it).
 func inOrderFromStart(hay, t string) bool {
-	_, size := utf8.DecodeRuneInString(t)
-	var found [16]int // where each character of t after the first was found
-	known := 0        // how many of found hold for the last start
+	size := charLen(t)
+	var found [8]int // where each character of t after the first was found
+	known := 0       // how many of found hold
 	for j := 0; ; {
-		i := indexChar(hay[j:], t[:size])
+		var i int
+		if size == 1 {
+			i = strings.IndexByte(hay[j:], t[0])
+		} else {
+			i = strings.Index(hay[j:], t[:size])
+		}
 		if i < 0 {
 			return false
 		}
@@ -69,33 +75,56 @@ func inOrderFromStart(hay, t string) bool {
 			j += size
 			continue
 		}
+		lineEnd := len(hay)
+		if nl := strings.IndexByte(hay[j:], '\n'); nl >= 0 {
+			lineEnd = j + nl
+		}
 		end, k := j+size, 0 // where the next character may be; its number
 		for rest := t[size:]; rest != ""; k++ {
-			n := 1
-			if rest[0] >= utf8.RuneSelf {
-				_, n = utf8.DecodeRuneInString(rest)
-			}
+			n := charLen(rest)
 			if k >= known || found[k] < end {
-				i := indexChar(hay[end:], rest[:n])
+				var i int
+				if n == 1 {
+					i = strings.IndexByte(hay[end:], rest[0])
+				} else {
+					i = strings.Index(hay[end:], rest[:n]) // all its bytes: a character
+				}
 				if i < 0 {
 					return false
 				}
 				if k < len(found) {
 					found[k] = end + i
+					known = max(known, k+1)
 				}
 				end += i
 			} else {
 				end = found[k]
 			}
-			end, rest = end+n, rest[n:]
+			if end += n; end > lineEnd {
+				break
+			}
+			rest = rest[n:]
 		}
-		known = min(k, len(found))
-		nl := strings.IndexByte(hay[j:end], '\n')
-		if nl < 0 {
+		if end <= lineEnd {
 			return true
 		}
-		j += nl + 1 // the match crossed a line break: on to the next line
+		j = lineEnd + 1 // on to the next line
 	}
+}
+
+// charLen is the length of s's first character; s is not empty.
+func charLen(s string) int {
+	if s[0] < utf8.RuneSelf {
+		return 1
+	}
+	return runeLen(s)
+}
+
+// runeLen is charLen for a non-ASCII character, apart so that charLen
+// inlines.
+func runeLen(s string) int {
+	_, n := utf8.DecodeRuneInString(s)
+	return n
 }
 
 // startsWordAfter is startsWord(hay, j) for j > 0, whose previous byte is
@@ -105,13 +134,4 @@ func startsWordAfter(p byte, hay string, j int) bool {
 		return !asciiWord[p]
 	}
 	return startsWord(hay, j)
-}
-
-// indexChar is strings.Index for c, one character of valid UTF-8 (so a
-// match is that character, not part of another one).
-func indexChar(s, c string) int {
-	if len(c) == 1 {
-		return strings.IndexByte(s, c[0])
-	}
-	return strings.Index(s, c)
 }
