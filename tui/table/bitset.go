@@ -58,16 +58,6 @@ func (s bitset) count() int {
 	return n
 }
 
-// appendRows appends the rows whose bits are set, ascending.
-func (s bitset) appendRows(out []int32) []int32 {
-	for k, w := range s {
-		for ; w != 0; w &= w - 1 {
-			out = append(out, int32(k*64+bits.TrailingZeros64(w)))
-		}
-	}
-	return out
-}
-
 // indexMap is a pair index bitmap (see pairMap and maskMap) as one bitset
 // over every row, its blocks copied side by side.
 func (x *pairIndex) indexMap(m, n int) bitset {

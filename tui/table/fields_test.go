@@ -117,7 +117,7 @@ func TestFilterWithDictionaries(t *testing.T) {
 				if !prev.Empty() && q.Narrows(prev) {
 					cand = prevView
 				}
-				g, w := FilterWithin(rs, ord, q, cand), Filter(plain, ord, q)
+				g, w := filterRows(rs, ord, q, cand), Filter(plain, ord, q)
 				if !slices.Equal(g, w) {
 					t.Errorf("%s: %q (order %v, narrowing %v): %d rows with dictionaries, %d without", where, s, ord != nil, cand != nil, len(g), len(w))
 				}

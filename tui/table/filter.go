@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	gosync "sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -133,7 +134,8 @@ const (
 
 // match returns the rank of row i of rows for q; masks are q.masks().
 // The row's masks are tested before anything else: most rows are ruled
-// out by them alone, without reading their fields or text.
+// out by them alone, without reading their fields or text. (Rows with a
+// pair index are tested by checkIndexed instead.)
 func (q Query) match(rows *Rows, i int, masks []termMask) int {
 	has := rows.masks[i].has
 	for k := range masks {
@@ -141,11 +143,8 @@ func (q Query) match(rows *Rows, i int, masks []termMask) int {
 			return noMatch
 		}
 	}
-	for _, f := range q.Fields {
-		v, ok := rows.field(i, f.Field)
-		if !ok || !f.holds(v) {
-			return noMatch
-		}
+	if !q.fieldsHold(rows, i) {
+		return noMatch
 	}
 	pairs := rows.masks[i].pairs
 	hay, read := "", false // the text, read at the first term that needs it
@@ -161,19 +160,6 @@ func (q Query) match(rows *Rows, i int, masks []termMask) int {
 			continue
 		}
 		maybeSub, maybeFuzzy := pairs.holds(m.pairs), has&m.initial != 0
-		if rows.pix != nil && m.pairIDs != nil {
-			if len(m.pairIDs) == 1 {
-				// Two letters: the pair index is the answer.
-				r := pairRank(rows.pix, m.pairIDs[0], i)
-				if r == noMatch {
-					return noMatch
-				}
-				rank = max(rank, r)
-				continue
-			}
-			maybeSub = maybeSub && allPairs(rows.pix, pairSub, m.pairIDs, i)
-			maybeFuzzy = maybeFuzzy && allPairs(rows.pix, pairFuzzy, m.firstTo, i)
-		}
 		if !maybeSub && !maybeFuzzy {
 			return noMatch // neither a substring nor a subsequence from a word start
 		}
@@ -189,23 +175,11 @@ func (q Query) match(rows *Rows, i int, masks []termMask) int {
 	return rank
 }
 
-// pairRank is the rank of row i for a two-letter term, pair p.
-func pairRank(x *pairIndex, p, i int) int {
-	switch {
-	case x.has(pairWord, p, i):
-		return rankWordStart
-	case x.has(pairSub, p, i):
-		return rankSubstring
-	case x.has(pairFuzzy, p, i):
-		return rankFuzzy
-	}
-	return noMatch
-}
-
-// allPairs reports whether row i has every pair of ps as kind.
-func allPairs(x *pairIndex, kind int, ps []int, i int) bool {
-	for _, p := range ps {
-		if !x.has(kind, p, i) {
+// fieldsHold reports whether row i passes every field filter of q.
+func (q Query) fieldsHold(rows *Rows, i int) bool {
+	for _, f := range q.Fields {
+		v, ok := rows.field(i, f.Field)
+		if !ok || !f.holds(v) {
 			return false
 		}
 	}
@@ -246,69 +220,91 @@ var asciiWord = func() (t [utf8.RuneSelf]bool) {
 // (nil means natural order). It never modifies rows or order, so it can
 // run off the UI goroutine on a snapshot.
 func Filter(rows *Rows, order []int32, q Query) []int32 {
-	return FilterWithin(rows, order, q, nil)
+	v := filterWithin(rows, order, q, nil)
+	return v.rows()
 }
 
 // parallelMin is the row count from which a pass splits the work across
 // CPUs; below it the goroutines cost more than they save.
 const parallelMin = 20_000
 
-// FilterWithin is Filter restricted to the rows in candidates (nil: all
-// rows). When a query only narrows the previous one (the user typed
-// another character), the previous result is the candidate set, so most
-// keystrokes test a shrinking fraction of the rows. The result is exactly
-// Filter's: candidates only skip rows that cannot match.
+// filterWithin is Filter restricted to the rows in candidates (nil: all
+// rows), which it takes over (it narrows them in place), and returning
+// the view of the rows. When a query only narrows the previous one (the
+// user typed another character), the previous result is the candidate
+// set, so most keystrokes test a shrinking fraction of the rows. The
+// result is exactly Filter's: candidates only skip rows that cannot
+// match.
 //
-// The candidates become a bitset, which the pair index (when the rows
-// have one) narrows 64 rows at a time: a query of one- and two-letter
-// terms is answered by it alone, and longer terms leave only the rows
-// that hold all their letters and letter pairs. Only those are tested
-// one by one (match), in their natural order, which walks the search
-// text front to back (what the CPU's prefetcher is best at). The result
-// lists each rank's rows in the base order, best rank first.
-func FilterWithin(rows *Rows, order []int32, q Query, candidates []int32) []int32 {
+// The pair index (when the rows have one) narrows the candidates 64 rows
+// at a time: a query of one- and two-letter terms and dictionary fields
+// is answered by it alone, and longer terms leave only the rows that hold
+// all their letters and letter pairs. Only those are tested one by one,
+// in their natural order, which walks the search text front to back
+// (what the CPU's prefetcher is best at).
+func filterWithin(rows *Rows, order []int32, q Query, candidates bitset) view {
 	n := rows.Len()
 	if q.Empty() {
 		if order != nil {
-			return order
+			return listView(order)
 		}
-		return naturalOrder(n)
+		return allRows(n)
 	}
-	cand := fullBitset(n)
-	if candidates != nil {
-		cand = bitsetOf(n, candidates)
+	cand := candidates
+	if cand == nil {
+		cand = fullBitset(n)
 	}
 	// Field filters with a dictionary narrow cand at once; match tests
 	// the others. When they were all there is, cand is the answer.
 	if q = rows.keepFields(q, cand); q.Empty() {
-		return ranked{cand, newBitset(n), newBitset(n)}.list(order)
+		return ranked{cand, newBitset(n), newBitset(n)}.view(order)
 	}
 	masks := q.masks()
-	if rows.pix != nil {
-		if rk, exact := rows.pix.narrow(q, masks, cand, n); exact {
-			return rk.list(order)
-		}
+	if rows.pix == nil {
+		return q.check(rows, masks, cand).view(order)
 	}
-	return q.check(rows, masks, cand).list(order)
+	x := rows.pix.narrow(q, masks, cand, n)
+	if x.exact {
+		// Every term was decided, so upTo[0] ⊆ upTo[1] ⊆ upTo[2] ⊇ cand.
+		word, sub := x.upTo[rankWordStart], x.upTo[rankSubstring]
+		word.and(cand)
+		sub.and(cand)
+		cand.andNot(sub)
+		sub.andNot(word)
+		return ranked{word, sub, cand}.view(order)
+	}
+	return q.checkIndexed(rows, cand, x).view(order)
 }
 
 // ranked is a filter pass's outcome: the rows of each rank.
 type ranked [noMatch]bitset
 
-// narrow answers what the pair index can of q. It narrows cand to the
-// rows that may match, and when the index decides every term (one
-// letter, or two letters a–z) and q has no field filters, it returns
-// each rank's rows and true; otherwise match must still check the rows
-// left in cand.
-func (x *pairIndex) narrow(q Query, masks []termMask, cand bitset, n int) (ranked, bool) {
-	exact := len(q.Fields) == 0
-	// upTo[r] holds the rows that every decided term ranks r or better.
-	var upTo ranked
-	and := func(r int, s bitset) {
-		if upTo[r] == nil {
-			upTo[r] = slices.Clone(s)
+// indexed is what the pair index decided of a query (see narrow).
+type indexed struct {
+	// exact: the index decided every term, and there are no field
+	// filters left to test.
+	exact bool
+	// upTo[r] holds the rows that every decided term ranks r or better
+	// (nil: no term was decided).
+	upTo ranked
+	// For each term the index could not decide (nil for the others), the
+	// rows where it may be a substring and where it may match from a
+	// word start: all a row's text search needs to know.
+	sub, fuzzy []bitset
+}
+
+// narrow answers what the pair index can of q: it narrows cand to the
+// rows that may match and decides one- and two-letter terms (a–z) for
+// every row, 64 rows a word. For each other term it finds where a
+// substring and a fuzzy match are still possible, so that checkIndexed
+// reads only the text of a row, never its masks.
+func (x *pairIndex) narrow(q Query, masks []termMask, cand bitset, n int) indexed {
+	r := indexed{exact: len(q.Fields) == 0, sub: make([]bitset, len(masks)), fuzzy: make([]bitset, len(masks))}
+	and := func(rk int, s bitset) {
+		if r.upTo[rk] == nil {
+			r.upTo[rk] = slices.Clone(s)
 		} else {
-			upTo[r].and(s)
+			r.upTo[rk].and(s)
 		}
 	}
 	for k, m := range masks {
@@ -319,57 +315,97 @@ func (x *pairIndex) narrow(q Query, masks []termMask, cand bitset, n int) (ranke
 			present := x.indexMap(maskMap(c), n)
 			and(rankSubstring, present)
 			and(rankFuzzy, present)
-		case len(m.pairIDs) == 1:
-			p := m.pairIDs[0]
+		case m.twoLetters:
+			p := m.subPairs[0]
 			and(rankWordStart, x.indexMap(pairMap(pairWord, p), n))
 			sub := x.indexMap(pairMap(pairSub, p), n)
 			and(rankSubstring, sub)
 			sub.or(x.indexMap(pairMap(pairFuzzy, p), n))
 			and(rankFuzzy, sub)
 		default:
-			exact = false
+			r.exact = false
 			for b := uint64(m.need); b != 0; b &= b - 1 {
 				x.andMap(cand, maskMap(bits.TrailingZeros64(b)))
 			}
-			if m.pairIDs == nil {
-				continue
-			}
-			// A substring holds every adjacent pair; a fuzzy match starts
-			// a word with the first letter, each later one after it.
-			sub := x.indexMap(pairMap(pairSub, m.pairIDs[0]), n)
-			for _, p := range m.pairIDs[1:] {
+			// A substring holds every adjacent pair of letters; a fuzzy
+			// match starts a word with the first character, each later
+			// letter after it on its line.
+			sub := slices.Clone(cand)
+			for _, p := range m.subPairs {
 				x.andMap(sub, pairMap(pairSub, p))
 			}
-			fuzzy := x.indexMap(maskMap(bits.TrailingZeros64(uint64(m.initial))), n)
-			for _, p := range m.firstTo {
+			fuzzy := slices.Clone(cand)
+			x.andMap(fuzzy, maskMap(bits.TrailingZeros64(uint64(m.initial))))
+			for _, p := range m.fuzzyPairs {
 				x.andMap(fuzzy, pairMap(pairFuzzy, p))
 			}
-			sub.or(fuzzy)
-			cand.and(sub)
+			r.sub[k], r.fuzzy[k] = sub, fuzzy
 		}
 	}
-	if upTo[rankFuzzy] != nil {
-		cand.and(upTo[rankFuzzy])
+	if r.upTo[rankFuzzy] != nil {
+		cand.and(r.upTo[rankFuzzy])
 	}
-	if !exact {
-		return ranked{}, false
+	for k := range r.sub {
+		if r.sub[k] != nil {
+			either := slices.Clone(r.sub[k])
+			either.or(r.fuzzy[k])
+			cand.and(either)
+		}
 	}
-	// Every term was decided, so upTo[0] ⊆ upTo[1] ⊆ upTo[2] ⊇ cand.
-	word, sub := upTo[rankWordStart], upTo[rankSubstring]
-	word.and(cand)
-	sub.and(cand)
-	cand.andNot(sub)
-	sub.andNot(word)
-	return ranked{word, sub, cand}, true
+	return r
 }
 
-// check tests the rows of cand one by one and returns each rank's rows.
-// The rows' masks come first: most rows fail them without a call.
+// checkIndexed tests the rows of cand that narrow left undecided: their
+// remaining field filters and the text of the terms the index could not
+// decide. It reads nothing else of a row: what the index knows comes
+// from x's bitsets, which stay in the CPU's caches where a row's masks
+// would cost a miss.
+func (q Query) checkIndexed(rows *Rows, cand bitset, x indexed) ranked {
+	return checkRows(rows, cand, func(i int) int {
+		rank := rankWordStart
+		if up := x.upTo; up[rankWordStart] != nil && !up[rankWordStart].has(int32(i)) {
+			rank = rankSubstring
+			if !up[rankSubstring].has(int32(i)) {
+				rank = rankFuzzy
+			}
+		}
+		if !q.fieldsHold(rows, i) {
+			return noMatch
+		}
+		hay := rows.hay.At(i)
+		for k, t := range q.Terms {
+			if x.sub[k] == nil {
+				continue
+			}
+			r := termRank(hay, t, x.sub[k].has(int32(i)), x.fuzzy[k].has(int32(i)))
+			if r == noMatch {
+				return noMatch
+			}
+			rank = max(rank, r)
+		}
+		return rank
+	})
+}
+
+// check tests the rows of cand one by one with match and returns each
+// rank's rows. The rows' masks come first: most rows fail them without a
+// call.
 func (q Query) check(rows *Rows, masks []termMask, cand bitset) ranked {
 	var need charMask
 	for _, m := range masks {
 		need |= m.need
 	}
+	return checkRows(rows, cand, func(i int) int {
+		if rows.masks[i].has&need != need {
+			return noMatch
+		}
+		return q.match(rows, i, masks)
+	})
+}
+
+// checkRows ranks every row of cand with rank, across the CPUs when
+// there are many, and returns each rank's rows.
+func checkRows(rows *Rows, cand bitset, rank func(i int) int) ranked {
 	var rk ranked
 	for r := range rk {
 		rk[r] = make(bitset, len(cand))
@@ -383,11 +419,7 @@ func (q Query) check(rows *Rows, masks []termMask, cand bitset) ranked {
 		for k := from; k < to; k++ {
 			for w := cand[k]; w != 0; w &= w - 1 {
 				b := bits.TrailingZeros64(w)
-				i := k*64 + b
-				if rows.masks[i].has&need != need {
-					continue
-				}
-				if r := q.match(rows, i, masks); r < noMatch {
+				if r := rank(k*64 + b); r < noMatch {
 					rk[r][k] |= 1 << b
 				}
 			}
@@ -396,9 +428,12 @@ func (q Query) check(rows *Rows, masks []termMask, cand bitset) ranked {
 	return rk
 }
 
-// list returns the rows of rk, best rank first, each rank's in order
-// (nil: natural order).
-func (rk ranked) list(order []int32) []int32 {
+// view shows the rows of rk, best rank first, each rank's in order (nil:
+// natural order).
+func (rk ranked) view(order []int32) view {
+	if order == nil {
+		return rankedView(rk)
+	}
 	var next [noMatch]int // where the next row of each rank goes
 	total := 0
 	for r, s := range rk {
@@ -406,13 +441,6 @@ func (rk ranked) list(order []int32) []int32 {
 		total += s.count()
 	}
 	out := make([]int32, total)
-	if order == nil {
-		at := out[:0]
-		for _, s := range rk {
-			at = s.appendRows(at)
-		}
-		return out
-	}
 	for _, i := range order {
 		for r, s := range rk {
 			if s.has(i) {
@@ -422,7 +450,7 @@ func (rk ranked) list(order []int32) []int32 {
 			}
 		}
 	}
-	return out
+	return listView(out)
 }
 
 // workersFor is how many goroutines share a pass over n rows: one per CPU
@@ -512,4 +540,109 @@ func SortOrder(rows *Rows, col int, desc bool) []int32 {
 		return cmp.Or(c, cmp.Compare(a, b))
 	})
 	return order
+}
+
+// ScratchScan (scratch).
+func ScratchScan(rows *Rows, t string, step int, touch bool) (int, int, time.Duration) {
+	t0 := time.Now()
+	n, b := 0, 0
+	var sink byte
+	const batch = 16
+	for i := 0; i < rows.n; i += step * batch {
+		if touch {
+			for j := i; j < min(i+step*batch, rows.n); j += step {
+				h := rows.hay.At(j)
+				if len(h) > 0 {
+					sink += h[0]
+				}
+			}
+		}
+		for j := i; j < min(i+step*batch, rows.n); j += step {
+			h := rows.hay.At(j)
+			b++
+			if termRank(h, t, true, true) != noMatch {
+				n++
+			}
+		}
+	}
+	ScratchSink = sink
+	return n, b, time.Since(t0)
+}
+
+// ScratchSink (scratch).
+var ScratchSink byte
+
+// ScratchHay (scratch).
+func ScratchHay(rows *Rows, i int) string { return rows.hay.At(i) }
+
+// ScratchRank (scratch).
+func ScratchRank(hays []string, t string) (int, time.Duration) {
+	t0 := time.Now()
+	n := 0
+	for _, h := range hays {
+		if termRank(h, t, true, true) != noMatch {
+			n++
+		}
+	}
+	return n, time.Since(t0)
+}
+
+// ScratchBounds (scratch): rows passing the current bounds, with line-order pairs, and matching.
+func ScratchBounds(hays []string, t string) (cur, ord, sub, match int) {
+	m := Query{Terms: []string{t}}.masks()[0]
+	for _, hay := range hays {
+		has, _ := maskOf(hay)
+		if has&m.need != m.need {
+			continue
+		}
+		var set [pairKinds][pairCount]bool
+		pairsOf(hay, func(kind, p int) { set[kind][p] = true })
+		s, f := true, has&m.initial != 0
+		for _, p := range m.subPairs {
+			s = s && set[pairSub][p]
+		}
+		for _, p := range m.fuzzyPairs {
+			f = f && set[pairFuzzy][p]
+		}
+		if !s && !f {
+			continue
+		}
+		cur++
+		// order pairs: t[i] before t[j] on one line, i<j, letters (excluding t0 pairs)
+		var order [pairCount]bool
+		for _, line := range strings.Split(hay, "\n") {
+			var seen uint32
+			for i := len(line) - 1; i >= 0; i-- {
+				c := line[i]
+				if c < 'a' || c > 'z' {
+					continue
+				}
+				for y := range pairLetters {
+					if seen&(1<<y) != 0 {
+						order[int(c-'a')*pairLetters+y] = true
+					}
+				}
+				seen |= 1 << (c - 'a')
+			}
+		}
+		f2 := f
+		for i := 1; i < len(t); i++ {
+			for j := i + 1; j < len(t); j++ {
+				if p, ok := pairOf(t[i], t[j]); ok && !order[p] {
+					f2 = false
+				}
+			}
+		}
+		if s || f2 {
+			ord++
+		}
+		r := termRank(hay, t, true, true)
+		if r == rankWordStart || r == rankSubstring {
+			sub++
+		}
+		if r != noMatch {
+			match++
+		}
+	}
+	return
 }

@@ -88,45 +88,40 @@ type termMask struct {
 	need, initial charMask
 	pairs         pairMask
 	letter        bool
-	// pairIDs are the term's adjacent letter pairs (see pairOf), set
-	// when the term is two or more letters a–z: a pair index then
-	// answers for it exactly (two letters) or rules rows out exactly.
-	pairIDs []int
-	// firstTo are the pairs of its first letter with each later one.
-	firstTo []int
+	// twoLetters marks a term of two letters a–z, which a pair index
+	// answers alone.
+	twoLetters bool
+	// subPairs are the pairs (see pairOf) of the term's adjacent letters
+	// a–z: a row where it is a substring holds every one of them.
+	subPairs []int
+	// fuzzyPairs pair its first character, when a letter a–z, with each
+	// later letter a–z: a row where it matches from a word start holds
+	// every one of them as pairFuzzy.
+	fuzzyPairs []int
 }
 
 // masks returns the termMask of each of q's terms.
 func (q Query) masks() []termMask {
 	out := make([]termMask, len(q.Terms))
 	for k, t := range q.Terms {
+		m := &out[k]
 		for i := range len(t) {
-			out[k].need |= byteBit(t[i])
-			if i > 0 {
-				out[k].pairs.add(pairBit(t[i-1], t[i]))
+			m.need |= byteBit(t[i])
+			if i == 0 {
+				continue
+			}
+			m.pairs.add(pairBit(t[i-1], t[i]))
+			if p, ok := pairOf(t[i-1], t[i]); ok {
+				m.subPairs = append(m.subPairs, p)
+			}
+			if p, ok := pairOf(t[0], t[i]); ok {
+				m.fuzzyPairs = append(m.fuzzyPairs, p)
 			}
 		}
 		first, _ := utf8.DecodeRuneInString(t)
-		out[k].initial = initialBit(first)
-		out[k].letter = len(t) == 1 && t[0] >= 'a' && t[0] <= 'z'
-		out[k].pairIDs, out[k].firstTo = letterPairs(t)
+		m.initial = initialBit(first)
+		m.letter = len(t) == 1 && t[0] >= 'a' && t[0] <= 'z'
+		m.twoLetters = len(t) == 2 && len(m.subPairs) == 1
 	}
 	return out
-}
-
-// letterPairs returns t's adjacent pairs and its first letter's pairs
-// with each later letter; nil unless t is two or more letters a–z.
-func letterPairs(t string) (adjacent, firstTo []int) {
-	if len(t) < 2 {
-		return nil, nil
-	}
-	for i := 1; i < len(t); i++ {
-		a, ok := pairOf(t[i-1], t[i])
-		f, ok2 := pairOf(t[0], t[i])
-		if !ok || !ok2 {
-			return nil, nil
-		}
-		adjacent, firstTo = append(adjacent, a), append(firstTo, f)
-	}
-	return adjacent, firstTo
 }

@@ -63,12 +63,6 @@ func pairOf(a, b byte) (int, bool) {
 	return int(a-'a')*pairLetters + int(b-'a'), true
 }
 
-// has reports whether row i has pair p as kind.
-func (x *pairIndex) has(kind, p, i int) bool {
-	j := i % pairBlock
-	return x.bitmap(pairMap(kind, p), i/pairBlock)[j/64]>>(j%64)&1 != 0
-}
-
 // bitmap returns bitmap m of block k: a word for every 64 of its rows.
 func (x *pairIndex) bitmap(m, k int) []uint64 {
 	b := x.blocks[k]

@@ -133,7 +133,7 @@ func matchAgreesWithReference(t *testing.T, rng *rand.Rand, word func(int) strin
 				}
 			}
 		}
-		if got := FilterWithin(rs, order, q, candidates); !q.Empty() && !slices.Equal(got, want) {
+		if got := filterRows(rs, order, q, candidates); !q.Empty() && !slices.Equal(got, want) {
 			t.Fatalf("query %+v: the pass lists %d rows, the reference %d", q, len(got), len(want))
 		}
 	}

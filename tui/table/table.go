@@ -81,7 +81,7 @@ type Model struct {
 	// (see SetRowsWithin). The others are in no order and no view.
 	keep     []int32
 	sorted   []int32 // base order for (rows, keep, sortCol, desc); nil until computed
-	view     []int32 // rows shown, in order
+	view     view    // rows shown, in order
 	gen      uint64  // bumps with SetRows so stale sorts are dropped
 	sortCol  int
 	desc     bool
@@ -164,7 +164,7 @@ type resultMsg struct {
 	sortCol int
 	desc    bool
 	sorted  []int32
-	view    []int32
+	view    view
 	cursor  int // -1: keep the current position
 	q       Query
 }
@@ -252,58 +252,66 @@ func (m *Model) recompute() tea.Cmd {
 	// Reuse an earlier pass of this generation and sort: the same query
 	// (the user deleted a character) is answered as is; a query that only
 	// narrows one is evaluated on its (smallest) result.
-	var candidates, exact []int32
+	var narrowed, exact *view
 	for _, r := range m.recent {
 		if r.gen != gen || r.sortCol != col || r.desc != desc {
 			continue
 		}
 		if r.q.Equal(q) {
-			exact = r.view
+			exact = &r.view
 			break
 		}
-		if !r.q.Empty() && q.Narrows(r.q) && (candidates == nil || len(r.view) < len(candidates)) {
-			candidates = r.view
+		if !r.q.Empty() && q.Narrows(r.q) && (narrowed == nil || r.view.Len() < narrowed.Len()) {
+			narrowed = &r.view
 		}
-	}
-	if candidates == nil {
-		// A pass counts and places only candidates: rows left out must not
-		// be among them (nil keep: every row is one).
-		candidates = keep
 	}
 	return func() tea.Msg {
 		if sorted == nil && keep != nil {
 			sorted = keptOrder(rows, keep, col, desc)
+		}
+		var candidates bitset
+		switch {
+		case exact != nil:
+		case narrowed != nil:
+			candidates = narrowed.members(rows.Len())
+		case keep != nil:
+			// A pass counts and places only candidates: rows left out
+			// must not be among them.
+			candidates = bitsetOf(rows.Len(), keep)
 		}
 		return compute(id, seq, gen, rows, sorted, col, desc, q, want, candidates, exact)
 	}
 }
 
 // maxRecent bounds the passes kept for reuse (each holds up to one int32
-// per row).
+// per row, or for a ranked view about half a bit).
 const maxRecent = 8
 
-func compute(id int64, seq, gen uint64, rows *Rows, sorted []int32, col int, desc bool, q Query, want target, candidates, exact []int32) resultMsg {
+func compute(id int64, seq, gen uint64, rows *Rows, sorted []int32, col int, desc bool, q Query, want target, candidates bitset, exact *view) resultMsg {
 	if sorted == nil && col >= 0 {
 		sorted = SortOrder(rows, col, desc)
 	}
-	view := exact
-	if view == nil {
-		view = FilterWithin(rows, sorted, q, candidates)
+	var shown view
+	if exact != nil {
+		shown = *exact
+	} else {
+		shown = filterWithin(rows, sorted, q, candidates)
 	}
 	cursor := -1
 	switch {
 	case want.gen == gen && want.row >= 0:
 		// Same rows: compare indices, not a million keys.
-		cursor = slices.Index(view, want.row)
+		cursor = shown.Index(want.row)
 	case want.key != "":
-		for i, ri := range view {
+		shown.each(func(i int, ri int32) bool {
 			if rows.keys.At(int(ri)) == want.key {
 				cursor = i
-				break
+				return false
 			}
-		}
+			return true
+		})
 	}
-	return resultMsg{id: id, seq: seq, gen: gen, sortCol: col, desc: desc, sorted: sorted, view: view, cursor: cursor, q: q}
+	return resultMsg{id: id, seq: seq, gen: gen, sortCol: col, desc: desc, sorted: sorted, view: shown, cursor: cursor, q: q}
 }
 
 // keptOrder is the base order of the rows in keep (see SetRowsWithin):
@@ -367,9 +375,9 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		case key.Matches(msg, m.keys.PageDown):
 			m.move(page)
 		case key.Matches(msg, m.keys.Top):
-			m.move(-len(m.view))
+			m.move(-m.view.Len())
 		case key.Matches(msg, m.keys.Bottom):
-			m.move(len(m.view))
+			m.move(m.view.Len())
 		case key.Matches(msg, m.keys.Reverse):
 			if m.sortCol >= 0 {
 				return m, m.SetSort(m.sortCol, !m.desc)
@@ -401,7 +409,7 @@ func (m *Model) move(d int) {
 
 // clamp keeps cursor and window inside the rows.
 func (m *Model) clamp() {
-	n := len(m.view)
+	n := m.view.Len()
 	m.cursor = max(min(m.cursor, n-1), 0)
 	body := m.bodyHeight()
 	if m.cursor < m.offset {
@@ -434,8 +442,8 @@ type target struct {
 }
 
 func (m Model) selected() target {
-	if m.cursor >= 0 && m.cursor < len(m.view) {
-		ri := m.view[m.cursor]
+	if m.cursor >= 0 && m.cursor < m.view.Len() {
+		ri := m.view.At(m.cursor)
 		return target{key: m.rows.Key(int(ri)), row: ri, gen: m.gen}
 	}
 	return m.want
@@ -443,17 +451,17 @@ func (m Model) selected() target {
 
 // Selected returns the row under the cursor.
 func (m Model) Selected() (Row, bool) {
-	if m.cursor < 0 || m.cursor >= len(m.view) {
+	if m.cursor < 0 || m.cursor >= m.view.Len() {
 		return Row{}, false
 	}
-	return m.rows.Row(int(m.view[m.cursor])), true
+	return m.rows.Row(int(m.view.At(m.cursor))), true
 }
 
 // Cursor returns the cursor position within the shown rows.
 func (m Model) Cursor() int { return m.cursor }
 
 // Len is the number of rows shown (after filtering).
-func (m Model) Len() int { return len(m.view) }
+func (m Model) Len() int { return m.view.Len() }
 
 // Rows returns the generation of rows the table shows (nil before
 // SetRows).
@@ -550,7 +558,7 @@ func (m Model) View() string {
 	}
 	b.WriteString(m.theme.TableHeader.Render(textsafe.Fit(hdr.String(), m.width)))
 	body := m.bodyHeight()
-	if len(m.view) == 0 {
+	if m.view.Len() == 0 {
 		b.WriteByte('\n')
 		msg := m.emptyMsg
 		switch {
@@ -563,10 +571,10 @@ func (m Model) View() string {
 		padLines(&b, body-1)
 		return b.String()
 	}
-	end := min(m.offset+body, len(m.view))
+	end := min(m.offset+body, m.view.Len())
 	for pos := m.offset; pos < end; pos++ {
 		b.WriteByte('\n')
-		m.renderRow(&b, int(m.view[pos]), w, pos == m.cursor)
+		m.renderRow(&b, int(m.view.At(pos)), w, pos == m.cursor)
 	}
 	padLines(&b, body-(end-m.offset))
 	return b.String()

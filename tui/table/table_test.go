@@ -44,6 +44,17 @@ func keys(rows *Rows, idx []int32) []string {
 	return out
 }
 
+// filterRows is filterWithin over the rows in candidates (nil: all),
+// listed.
+func filterRows(rs *Rows, order []int32, q Query, candidates []int32) []int32 {
+	var cand bitset
+	if candidates != nil {
+		cand = bitsetOf(rs.Len(), candidates)
+	}
+	v := filterWithin(rs, order, q, cand)
+	return v.rows()
+}
+
 func TestFilter(t *testing.T) {
 	rows := NewRows(sample())
 	tests := []struct {
@@ -325,8 +336,8 @@ func TestNarrowingMatchesFullFilter(t *testing.T) {
 					order = SortOrder(m.rows, 0, true)
 				}
 				want := naiveFilter(m.rows, order, ParseQuery(q, fields))
-				if !slices.Equal(m.view, want) {
-					t.Fatalf("sorted=%v query %q: narrowed result (%d rows) differs from full filter (%d rows)", sorted, q, len(m.view), len(want))
+				if !slices.Equal(m.view.rows(), want) {
+					t.Fatalf("sorted=%v query %q: narrowed result (%d rows) differs from full filter (%d rows)", sorted, q, m.view.Len(), len(want))
 				}
 			}
 		}
@@ -372,9 +383,9 @@ func TestFilterSelectsTopClearKeepsRow(t *testing.T) {
 // visible returns the rows currently in the window.
 func (m Model) visible() []Row {
 	body := m.bodyHeight()
-	end := min(m.offset+body, len(m.view))
+	end := min(m.offset+body, m.view.Len())
 	out := make([]Row, 0, max(end-m.offset, 0))
-	for _, ri := range m.view[m.offset:end] {
+	for _, ri := range m.view.rows()[m.offset:end] {
 		out = append(out, m.rows.Row(int(ri)))
 	}
 	return out

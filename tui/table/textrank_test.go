@@ -271,16 +271,16 @@ func filterCalls(hays []string, t string) []textCall {
 	var calls []textCall
 	for _, hay := range hays {
 		has, pairs := maskOf(hay)
-		if has&m.need != m.need || m.letter || len(m.pairIDs) == 1 {
+		if has&m.need != m.need || m.letter || m.twoLetters {
 			continue
 		}
 		var set [pairKinds][pairCount]bool
 		pairsOf(hay, func(kind, p int) { set[kind][p] = true })
 		sub, fuzzy := pairs.holds(m.pairs), has&m.initial != 0
-		for _, p := range m.pairIDs {
+		for _, p := range m.subPairs {
 			sub = sub && set[pairSub][p]
 		}
-		for _, p := range m.firstTo {
+		for _, p := range m.fuzzyPairs {
 			fuzzy = fuzzy && set[pairFuzzy][p]
 		}
 		if sub || fuzzy {

@@ -31,7 +31,7 @@ func TestRowsWithin(t *testing.T) {
 	for _, tt := range tests {
 		m = run(t, m, m.SetSort(tt.col, tt.desc))
 		m = run(t, m, m.ApplyQueryNow(tt.query))
-		if got := keys(rows, m.view); !slices.Equal(got, tt.want) {
+		if got := keys(rows, m.view.rows()); !slices.Equal(got, tt.want) {
 			t.Errorf("%q sorted by %d (desc %v) shows %v, want %v", tt.query, tt.col, tt.desc, got, tt.want)
 		}
 		if m.Total() != len(keep) {
@@ -50,7 +50,7 @@ func TestRowsWithin(t *testing.T) {
 					order = SortOrder(rows, col, desc)
 				}
 				want := slices.DeleteFunc(keys(rows, Filter(rows, order, ParseQuery(q, fields))), func(k string) bool { return k == "u1" || k == "u4" })
-				if got := keys(rows, m.view); !slices.Equal(got, want) {
+				if got := keys(rows, m.view.rows()); !slices.Equal(got, want) {
 					t.Errorf("%q sorted by %d (desc %v) shows %v, want %v", q, col, desc, got, want)
 				}
 			}
