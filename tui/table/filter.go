@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	gosync "sync"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -540,109 +539,4 @@ func SortOrder(rows *Rows, col int, desc bool) []int32 {
 		return cmp.Or(c, cmp.Compare(a, b))
 	})
 	return order
-}
-
-// ScratchScan (scratch).
-func ScratchScan(rows *Rows, t string, step int, touch bool) (int, int, time.Duration) {
-	t0 := time.Now()
-	n, b := 0, 0
-	var sink byte
-	const batch = 16
-	for i := 0; i < rows.n; i += step * batch {
-		if touch {
-			for j := i; j < min(i+step*batch, rows.n); j += step {
-				h := rows.hay.At(j)
-				if len(h) > 0 {
-					sink += h[0]
-				}
-			}
-		}
-		for j := i; j < min(i+step*batch, rows.n); j += step {
-			h := rows.hay.At(j)
-			b++
-			if termRank(h, t, true, true) != noMatch {
-				n++
-			}
-		}
-	}
-	ScratchSink = sink
-	return n, b, time.Since(t0)
-}
-
-// ScratchSink (scratch).
-var ScratchSink byte
-
-// ScratchHay (scratch).
-func ScratchHay(rows *Rows, i int) string { return rows.hay.At(i) }
-
-// ScratchRank (scratch).
-func ScratchRank(hays []string, t string) (int, time.Duration) {
-	t0 := time.Now()
-	n := 0
-	for _, h := range hays {
-		if termRank(h, t, true, true) != noMatch {
-			n++
-		}
-	}
-	return n, time.Since(t0)
-}
-
-// ScratchBounds (scratch): rows passing the current bounds, with line-order pairs, and matching.
-func ScratchBounds(hays []string, t string) (cur, ord, sub, match int) {
-	m := Query{Terms: []string{t}}.masks()[0]
-	for _, hay := range hays {
-		has, _ := maskOf(hay)
-		if has&m.need != m.need {
-			continue
-		}
-		var set [pairKinds][pairCount]bool
-		pairsOf(hay, func(kind, p int) { set[kind][p] = true })
-		s, f := true, has&m.initial != 0
-		for _, p := range m.subPairs {
-			s = s && set[pairSub][p]
-		}
-		for _, p := range m.fuzzyPairs {
-			f = f && set[pairFuzzy][p]
-		}
-		if !s && !f {
-			continue
-		}
-		cur++
-		// order pairs: t[i] before t[j] on one line, i<j, letters (excluding t0 pairs)
-		var order [pairCount]bool
-		for _, line := range strings.Split(hay, "\n") {
-			var seen uint32
-			for i := len(line) - 1; i >= 0; i-- {
-				c := line[i]
-				if c < 'a' || c > 'z' {
-					continue
-				}
-				for y := range pairLetters {
-					if seen&(1<<y) != 0 {
-						order[int(c-'a')*pairLetters+y] = true
-					}
-				}
-				seen |= 1 << (c - 'a')
-			}
-		}
-		f2 := f
-		for i := 1; i < len(t); i++ {
-			for j := i + 1; j < len(t); j++ {
-				if p, ok := pairOf(t[i], t[j]); ok && !order[p] {
-					f2 = false
-				}
-			}
-		}
-		if s || f2 {
-			ord++
-		}
-		r := termRank(hay, t, true, true)
-		if r == rankWordStart || r == rankSubstring {
-			sub++
-		}
-		if r != noMatch {
-			match++
-		}
-	}
-	return
 }
