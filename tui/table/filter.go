@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	gosync "sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -328,7 +329,7 @@ func (x *pairIndex) narrow(q Query, masks []termMask, cand bitset, n int) indexe
 			}
 			// A substring holds every adjacent pair of letters; a fuzzy
 			// match starts a word with the first character, each later
-			// letter after it on its line.
+			// letter after it on its line, and after the one before it.
 			sub := slices.Clone(cand)
 			for _, p := range m.subPairs {
 				x.andMap(sub, pairMap(pairSub, p))
@@ -337,6 +338,9 @@ func (x *pairIndex) narrow(q Query, masks []termMask, cand bitset, n int) indexe
 			x.andMap(fuzzy, maskMap(bits.TrailingZeros64(uint64(m.initial))))
 			for _, p := range m.fuzzyPairs {
 				x.andMap(fuzzy, pairMap(pairFuzzy, p))
+			}
+			for _, p := range m.orderPairs {
+				x.andMap(fuzzy, pairMap(pairOrder, p))
 			}
 			r.sub[k], r.fuzzy[k] = sub, fuzzy
 		}
@@ -360,7 +364,7 @@ func (x *pairIndex) narrow(q Query, masks []termMask, cand bitset, n int) indexe
 // from x's bitsets, which stay in the CPU's caches where a row's masks
 // would cost a miss.
 func (q Query) checkIndexed(rows *Rows, cand bitset, x indexed) ranked {
-	return checkRows(rows, cand, func(i int) int {
+	return checkRows(rows, cand, true, func(i int) int {
 		rank := rankWordStart
 		if up := x.upTo; up[rankWordStart] != nil && !up[rankWordStart].has(int32(i)) {
 			rank = rankSubstring
@@ -394,7 +398,7 @@ func (q Query) check(rows *Rows, masks []termMask, cand bitset) ranked {
 	for _, m := range masks {
 		need |= m.need
 	}
-	return checkRows(rows, cand, func(i int) int {
+	return checkRows(rows, cand, false, func(i int) int {
 		if rows.masks[i].has&need != need {
 			return noMatch
 		}
@@ -403,8 +407,12 @@ func (q Query) check(rows *Rows, masks []termMask, cand bitset) ranked {
 }
 
 // checkRows ranks every row of cand with rank, across the CPUs when
-// there are many, and returns each rank's rows.
-func checkRows(rows *Rows, cand bitset, rank func(i int) int) ranked {
+// there are many, and returns each rank's rows. With text set, rank reads
+// the rows' text: each word's rows then have their text loaded before
+// the first is ranked, so that the loads' cache misses overlap instead
+// of stalling one row at a time (a tenth to a quarter of a pass at a
+// million rows).
+func checkRows(rows *Rows, cand bitset, text bool, rank func(i int) int) ranked {
 	var rk ranked
 	for r := range rk {
 		rk[r] = make(bitset, len(cand))
@@ -415,7 +423,13 @@ func checkRows(rows *Rows, cand bitset, rank func(i int) int) ranked {
 	}
 	// Workers take whole words, so that each writes its own.
 	inRanges(len(cand), workers, func(_, from, to int) {
+		var sink byte
 		for k := from; k < to; k++ {
+			if text {
+				for w := cand[k]; w != 0; w &= w - 1 {
+					sink ^= rows.hay.First(k*64 + bits.TrailingZeros64(w))
+				}
+			}
 			for w := cand[k]; w != 0; w &= w - 1 {
 				b := bits.TrailingZeros64(w)
 				if r := rank(k*64 + b); r < noMatch {
@@ -423,9 +437,13 @@ func checkRows(rows *Rows, cand bitset, rank func(i int) int) ranked {
 				}
 			}
 		}
+		loaded.Store(uint32(sink))
 	})
 	return rk
 }
+
+// loaded keeps checkRows' early loads from being optimised away.
+var loaded atomic.Uint32
 
 // view shows the rows of rk, best rank first, each rank's in order (nil:
 // natural order).

@@ -98,6 +98,9 @@ type termMask struct {
 	// later letter a–z: a row where it matches from a word start holds
 	// every one of them as pairFuzzy.
 	fuzzyPairs []int
+	// orderPairs are the pairs of each later letter a–z with the next,
+	// when both are: such a row holds every one of them as pairOrder.
+	orderPairs []int
 }
 
 // masks returns the termMask of each of q's terms.
@@ -116,6 +119,9 @@ func (q Query) masks() []termMask {
 			}
 			if p, ok := pairOf(t[0], t[i]); ok {
 				m.fuzzyPairs = append(m.fuzzyPairs, p)
+			}
+			if p, ok := pairOf(t[i-1], t[i]); ok && i > 1 {
+				m.orderPairs = append(m.orderPairs, p)
 			}
 		}
 		first, _ := utf8.DecodeRuneInString(t)

@@ -283,6 +283,9 @@ func filterCalls(hays []string, t string) []textCall {
 		for _, p := range m.fuzzyPairs {
 			fuzzy = fuzzy && set[pairFuzzy][p]
 		}
+		for _, p := range m.orderPairs {
+			fuzzy = fuzzy && set[pairOrder][p]
+		}
 		if sub || fuzzy {
 			calls = append(calls, textCall{hay, t, sub, fuzzy})
 		}
