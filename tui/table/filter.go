@@ -327,6 +327,9 @@ func (x *pairIndex) narrow(q Query, masks []termMask, cand bitset, n int) indexe
 			for b := uint64(m.need); b != 0; b &= b - 1 {
 				x.andMap(cand, maskMap(bits.TrailingZeros64(b)))
 			}
+			for _, p := range m.puncts {
+				x.andMap(cand, p)
+			}
 			// A substring holds every adjacent pair of letters; a fuzzy
 			// match starts a word with the first character, each later
 			// letter after it on its line, and after the one before it.

@@ -1,6 +1,9 @@
 package table
 
-import "unicode/utf8"
+import (
+	"slices"
+	"unicode/utf8"
+)
 
 // charMask summarises a haystack in one word, so that most rows are
 // ruled out for a term without searching them: bits 0–25 say which of
@@ -101,6 +104,9 @@ type termMask struct {
 	// orderPairs are the pairs of each later letter a–z with the next,
 	// when both are: such a row holds every one of them as pairOrder.
 	orderPairs []int
+	// puncts are the bitmaps (see punctMap) of the term's punctuation
+	// characters, which every matching row holds.
+	puncts []int
 }
 
 // masks returns the termMask of each of q's terms.
@@ -110,6 +116,9 @@ func (q Query) masks() []termMask {
 		m := &out[k]
 		for i := range len(t) {
 			m.need |= byteBit(t[i])
+			if p, ok := punctMap(t[i]); ok && !slices.Contains(m.puncts, p) {
+				m.puncts = append(m.puncts, p)
+			}
 			if i == 0 {
 				continue
 			}

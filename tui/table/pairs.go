@@ -26,11 +26,15 @@ import (
 // Beside the pairs, each block holds the rows' charMask transposed: one
 // bitmap per bit (letters, digits, other bytes, word initials), so that
 // a one-letter term is answered, and any term's characters rule rows
-// out, 64 rows a word without reading the rows' masks.
+// out, 64 rows a word without reading the rows' masks; and one bitmap
+// for each ASCII punctuation character and the space, which the charMask
+// lumps together with every other byte: most rows hold "@" and ".", few
+// a ":" (a field filter half typed, "dept:") or an apostrophe.
 //
 // The index is stored transposed, one bitmap per kind and pair (then per
-// mask bit) for each block of pairBlock rows, so that a term touches
-// 3 × 8 KiB a block. At 346 bytes a row it is built for the rows of a
+// mask bit, then per punctuation character) for each block of pairBlock
+// rows, so that a term touches 3 × 8 KiB a block. At 350 bytes a row it
+// is built for the rows of a
 // file (see PairBuilder and MappedRows), where it is mapped, not for rows
 // in memory.
 const (
@@ -38,9 +42,10 @@ const (
 	pairLetters = 26
 	pairCount   = pairLetters * pairLetters
 	maskBits    = 64 // bits of a charMask
+	punctBytes  = 33 // ASCII punctuation and the space
 	// blockMaps is how many bitmaps a block holds: every kind of every
-	// pair, then every charMask bit.
-	blockMaps = pairKinds*pairCount + maskBits
+	// pair, every charMask bit, every punctuation character.
+	blockMaps = pairKinds*pairCount + maskBits + punctBytes
 )
 
 // The kinds of pair occurrence, in the order of their bitmaps.
@@ -60,6 +65,27 @@ type pairIndex struct {
 // charMask bit b.
 func pairMap(kind, p int) int { return kind*pairCount + p }
 func maskMap(b int) int       { return pairKinds*pairCount + b }
+
+// punctMap numbers the bitmap of punctuation character c; false for a
+// byte that has none (letters, digits, controls, non-ASCII).
+func punctMap(c byte) (int, bool) {
+	if k := punctIndex[c]; k > 0 {
+		return pairKinds*pairCount + maskBits + int(k) - 1, true
+	}
+	return 0, false
+}
+
+// punctIndex numbers the punctuation characters from 1 (0: none).
+var punctIndex = func() (t [256]uint8) {
+	k := uint8(0)
+	for c := ' '; c <= '~'; c++ {
+		if !asciiWord[c] {
+			k++
+			t[c] = k
+		}
+	}
+	return t
+}()
 
 // pairOf numbers the pair (a, b) of letters a–z; false for other bytes.
 func pairOf(a, b byte) (int, bool) {
@@ -123,7 +149,7 @@ func pairsOf(hay string, set func(kind, p int)) {
 
 // PairBuilder computes the pair index of rows added in order, handing
 // each finished block to emit as one value (for one row of a columns
-// file), so that it never holds more than one block (22.7 MB); the last
+// file), so that it never holds more than one block (23.0 MB); the last
 // value it emits holds every row's masks (24 bytes a row), so that a
 // mapped table need not compute them at start.
 type PairBuilder struct {
@@ -148,6 +174,13 @@ func (b *PairBuilder) Add(hay string) error {
 	set := func(m int) { b.block[m*(pairBlock/64)+j/64] |= 1 << (j % 64) }
 	for w := uint64(has); w != 0; w &= w - 1 {
 		set(maskMap(bits.TrailingZeros64(w)))
+	}
+	if has&(1<<maskOtherByte) != 0 {
+		for i := range len(hay) {
+			if m, ok := punctMap(hay[i]); ok {
+				set(m)
+			}
+		}
 	}
 	for _, w := range [3]uint64{uint64(has), pairs[0], pairs[1]} {
 		b.masks = binary.LittleEndian.AppendUint64(b.masks, w)
