@@ -9,6 +9,13 @@ type bitset []uint64
 
 func newBitset(n int) bitset { return make(bitset, (n+63)/64) }
 
+// andEither narrows s to the rows in a or b.
+func (s bitset) andEither(a, b bitset) {
+	for i := range s {
+		s[i] &= a[i] | b[i]
+	}
+}
+
 // fullBitset has the bits of rows [0, n) set.
 func fullBitset(n int) bitset {
 	s := newBitset(n)

@@ -300,10 +300,16 @@ type indexed struct {
 // reads only the text of a row, never its masks.
 func (x *pairIndex) narrow(q Query, masks []termMask, cand bitset, n int) indexed {
 	r := indexed{exact: len(q.Fields) == 0, sub: make([]bitset, len(masks)), fuzzy: make([]bitset, len(masks))}
-	and := func(rk int, s bitset) {
-		if r.upTo[rk] == nil {
-			r.upTo[rk] = slices.Clone(s)
-		} else {
+	// and narrows upTo[rk] to the rows in bitmap m (or in s, when m < 0).
+	and := func(rk, m int, s bitset) {
+		switch {
+		case r.upTo[rk] == nil && m >= 0:
+			r.upTo[rk] = x.indexMap(m, n)
+		case r.upTo[rk] == nil:
+			r.upTo[rk] = s
+		case m >= 0:
+			x.andMap(r.upTo[rk], m)
+		default:
 			r.upTo[rk].and(s)
 		}
 	}
@@ -311,17 +317,16 @@ func (x *pairIndex) narrow(q Query, masks []termMask, cand bitset, n int) indexe
 		switch {
 		case m.letter:
 			c := int(q.Terms[k][0] - 'a')
-			and(rankWordStart, x.indexMap(maskMap(maskInitials+c), n))
-			present := x.indexMap(maskMap(c), n)
-			and(rankSubstring, present)
-			and(rankFuzzy, present)
+			and(rankWordStart, maskMap(maskInitials+c), nil)
+			and(rankSubstring, maskMap(c), nil)
+			and(rankFuzzy, maskMap(c), nil)
 		case m.twoLetters:
 			p := m.subPairs[0]
-			and(rankWordStart, x.indexMap(pairMap(pairWord, p), n))
-			sub := x.indexMap(pairMap(pairSub, p), n)
-			and(rankSubstring, sub)
-			sub.or(x.indexMap(pairMap(pairFuzzy, p), n))
-			and(rankFuzzy, sub)
+			and(rankWordStart, pairMap(pairWord, p), nil)
+			and(rankSubstring, pairMap(pairSub, p), nil)
+			either := x.indexMap(pairMap(pairSub, p), n)
+			either.or(x.indexMap(pairMap(pairFuzzy, p), n))
+			and(rankFuzzy, -1, either)
 		default:
 			r.exact = false
 			for b := uint64(m.need); b != 0; b &= b - 1 {
@@ -353,9 +358,7 @@ func (x *pairIndex) narrow(q Query, masks []termMask, cand bitset, n int) indexe
 	}
 	for k := range r.sub {
 		if r.sub[k] != nil {
-			either := slices.Clone(r.sub[k])
-			either.or(r.fuzzy[k])
-			cand.and(either)
+			cand.andEither(r.sub[k], r.fuzzy[k])
 		}
 	}
 	return r

@@ -2,6 +2,7 @@ package table
 
 import (
 	"math/bits"
+	"slices"
 	"sort"
 )
 
@@ -121,10 +122,9 @@ func (v *view) members(n int) bitset {
 	if v.list != nil || v.rk[0] == nil {
 		return bitsetOf(n, v.list)
 	}
-	s := newBitset(n)
-	for _, r := range v.rk {
-		s.or(r)
-	}
+	s := slices.Clone(v.rk[0])
+	s.or(v.rk[1])
+	s.or(v.rk[2])
 	return s
 }
 
