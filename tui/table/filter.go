@@ -369,8 +369,27 @@ func (x *pairIndex) narrow(q Query, masks []termMask, cand bitset, n int) indexe
 // decide. It reads nothing else of a row: what the index knows comes
 // from x's bitsets, which stay in the CPU's caches where a row's masks
 // would cost a miss.
+//
+// When the haystack ends with fields that have dictionaries (see
+// Layout.HayTail), a term is ranked once per distinct value of those
+// lines, and a row's text is read only before them: a row whose title
+// starts with the term needs no reading at all, and one that matches
+// there less well is only searched for a better place. At a million
+// users a third letter's matches are often in the title or department
+// ("sta": staff; "dep": development).
 func (q Query) checkIndexed(rows *Rows, cand bitset, x indexed) ranked {
-	return checkRows(rows, cand, true, func(i int) int {
+	tails := rows.tailRanks(q, x)
+	// reads says whether ranking row i reads its text: not when its tail
+	// decides every term (see rankOn), so neither is it loaded ahead.
+	reads := func(i int) bool {
+		for k := range q.Terms {
+			if x.sub[k] != nil && tails.reads(k, i, x.sub[k].has(int32(i))) {
+				return true
+			}
+		}
+		return len(q.Fields) > 0
+	}
+	return checkRows(rows, cand, reads, func(i int) int {
 		rank := rankWordStart
 		if up := x.upTo; up[rankWordStart] != nil && !up[rankWordStart].has(int32(i)) {
 			rank = rankSubstring
@@ -382,11 +401,12 @@ func (q Query) checkIndexed(rows *Rows, cand bitset, x indexed) ranked {
 			return noMatch
 		}
 		hay := rows.hay.At(i)
+		head := tails.head(hay, i)
 		for k, t := range q.Terms {
 			if x.sub[k] == nil {
 				continue
 			}
-			r := termRank(hay, t, x.sub[k].has(int32(i)), x.fuzzy[k].has(int32(i)))
+			r := tails.rankOn(k, i, head, t, x.sub[k].has(int32(i)), x.fuzzy[k].has(int32(i)))
 			if r == noMatch {
 				return noMatch
 			}
@@ -394,6 +414,91 @@ func (q Query) checkIndexed(rows *Rows, cand bitset, x indexed) ranked {
 		}
 		return rank
 	})
+}
+
+// tailRanks are the ranks of a query's terms on each distinct value of
+// the fields that end the rows' haystacks (see Layout.HayTail).
+type tailRanks struct {
+	dicts []*fieldDict // the tail's fields, in haystack order
+	// ranks[k][j][v] is term k's rank on value v of tail field j (nil
+	// for the terms the index decided).
+	ranks [][][]uint8
+}
+
+// tailRanks ranks q's undecided terms on the values of the haystack's
+// tail; the zero tailRanks (every row read whole) when the rows have no
+// tail or one of its fields has no dictionary.
+func (rs *Rows) tailRanks(q Query, x indexed) tailRanks {
+	var tr tailRanks
+	for _, f := range rs.hayTail {
+		if f >= len(rs.dicts) || rs.dicts[f] == nil {
+			return tailRanks{}
+		}
+		tr.dicts = append(tr.dicts, rs.dicts[f])
+	}
+	if tr.dicts == nil {
+		return tailRanks{}
+	}
+	tr.ranks = make([][][]uint8, len(q.Terms))
+	for k, t := range q.Terms {
+		if x.sub[k] == nil {
+			continue
+		}
+		tr.ranks[k] = make([][]uint8, len(tr.dicts))
+		for j, d := range tr.dicts {
+			ranks := make([]uint8, d.count)
+			for v := range ranks {
+				ranks[v] = uint8(termRank(d.value(v), t, true, true))
+			}
+			tr.ranks[k][j] = ranks
+		}
+	}
+	return tr
+}
+
+// head returns row i's haystack without its tail, or all of it when
+// there is no tail. The tail's length comes from its values, so that
+// the text is not read for it; an edited file whose text does not end
+// with them only gets wrong matches, never a read outside the text.
+func (tr *tailRanks) head(hay string, i int) string {
+	cut := len(hay)
+	for _, d := range tr.dicts {
+		cut -= len(d.value(int(d.ids[i]))) + 1
+	}
+	if cut < 0 {
+		return hay
+	}
+	return hay[:cut]
+}
+
+// tail is term k's best rank on row i's tail (noMatch when there is no
+// tail).
+func (tr *tailRanks) tail(k, i int) int {
+	r := noMatch
+	for j, d := range tr.dicts {
+		r = min(r, int(tr.ranks[k][j][d.ids[i]]))
+	}
+	return r
+}
+
+// reads says whether rankOn reads row i's text for term k.
+func (tr *tailRanks) reads(k, i int, sub bool) bool {
+	r := tr.tail(k, i)
+	return r == noMatch || r > rankWordStart && sub
+}
+
+// rankOn ranks term k on row i, whose haystack without its tail is head:
+// the better of its rank on the tail and on head, where head is searched
+// only for what could be better (sub and fuzzy as for termRank).
+func (tr *tailRanks) rankOn(k, i int, head, t string, sub, fuzzy bool) int {
+	switch r := tr.tail(k, i); {
+	case r == noMatch:
+		return termRank(head, t, sub, fuzzy)
+	case r > rankWordStart && sub:
+		return min(r, occurrenceRank(head, t))
+	default:
+		return r
+	}
 }
 
 // check tests the rows of cand one by one with match and returns each
@@ -404,7 +509,7 @@ func (q Query) check(rows *Rows, masks []termMask, cand bitset) ranked {
 	for _, m := range masks {
 		need |= m.need
 	}
-	return checkRows(rows, cand, false, func(i int) int {
+	return checkRows(rows, cand, nil, func(i int) int {
 		if rows.masks[i].has&need != need {
 			return noMatch
 		}
@@ -413,12 +518,12 @@ func (q Query) check(rows *Rows, masks []termMask, cand bitset) ranked {
 }
 
 // checkRows ranks every row of cand with rank, across the CPUs when
-// there are many, and returns each rank's rows. With text set, rank reads
-// the rows' text: each word's rows then have their text loaded before
-// the first is ranked, so that the loads' cache misses overlap instead
-// of stalling one row at a time (a tenth to a quarter of a pass at a
-// million rows).
-func checkRows(rows *Rows, cand bitset, text bool, rank func(i int) int) ranked {
+// there are many, and returns each rank's rows. reads, when not nil,
+// says which rows rank reads the text of: each word's such rows have
+// their text loaded before the first is ranked, so that the loads' cache
+// misses overlap instead of stalling one row at a time (a tenth to a
+// quarter of a pass at a million rows).
+func checkRows(rows *Rows, cand bitset, reads func(i int) bool, rank func(i int) int) ranked {
 	var rk ranked
 	for r := range rk {
 		rk[r] = make(bitset, len(cand))
@@ -431,9 +536,11 @@ func checkRows(rows *Rows, cand bitset, text bool, rank func(i int) int) ranked 
 	inRanges(len(cand), workers, func(_, from, to int) {
 		var sink byte
 		for k := from; k < to; k++ {
-			if text {
+			if reads != nil {
 				for w := cand[k]; w != 0; w &= w - 1 {
-					sink ^= rows.hay.First(k*64 + bits.TrailingZeros64(w))
+					if i := k*64 + bits.TrailingZeros64(w); reads(i) {
+						sink ^= rows.hay.First(i)
+					}
 				}
 			}
 			for w := cand[k]; w != 0; w &= w - 1 {

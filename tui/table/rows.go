@@ -33,6 +33,7 @@ type Rows struct {
 	file, pairFile, dictFile *columns.File
 	pix                      *pairIndex
 	dicts                    []*fieldDict // indexed like fields; nil: none
+	hayTail                  []int        // see Layout.HayTail
 }
 
 type column = columns.Column
@@ -143,6 +144,11 @@ func (rs *Rows) index() {
 type Layout struct {
 	Key, Hay             int
 	Cells, Sorts, Fields []int
+	// HayTail lists the fields (indices into Row.Fields) whose values
+	// end every row's haystack, one a line, in order: a filter then
+	// ranks a term once per distinct value of those that have a
+	// dictionary, and reads only the rest of a row's text.
+	HayTail []int
 }
 
 // Columns is how many columns a file of this layout has.
@@ -210,7 +216,12 @@ func MappedRows(f *columns.File, l Layout, pairs, dicts *columns.File) (*Rows, e
 		}
 		return out, nil
 	}
-	rs := &Rows{n: f.Rows(), file: f}
+	for _, k := range l.HayTail {
+		if k < 0 || k >= len(l.Fields) {
+			return nil, ErrLayout
+		}
+	}
+	rs := &Rows{n: f.Rows(), file: f, hayTail: l.HayTail}
 	var err error
 	for _, p := range []struct {
 		dst *[]column

@@ -97,6 +97,54 @@ func TestMatchAgreesWithReference(t *testing.T) {
 	}
 }
 
+// TestHayTailMatchesReference: rows whose haystacks end with fields
+// that have dictionaries (Layout.HayTail) are ranked by those fields'
+// values and the rest of their text, exactly as the reference ranks the
+// whole text.
+func TestHayTailMatchesReference(t *testing.T) {
+	alphabet := []string{"a", "b", "e", "l", "s", "m", "0", " ", ".", "@", "-", "é", "山"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	word := func(n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		return b.String()
+	}
+	titles := []string{"", "sales lead", "ab.el", "mel sab", "é-sam", "lambs"}
+	depts := []string{"", "ops", "sea lab", "blame 0", "ab"}
+	var rows []Row
+	var hays []string
+	var fieldVals [][]string
+	for range 3000 {
+		prefix := word(1+rng.IntN(20)) + "\n" + word(rng.IntN(12))
+		title, dept := titles[rng.IntN(len(titles))], depts[rng.IntN(len(depts))]
+		hay := prefix + "\n" + title + "\n" + dept
+		fs := []string{title, dept}
+		hays, fieldVals = append(hays, hay), append(fieldVals, fs)
+		rows = append(rows, Row{Key: hay, Hay: hay, Fields: fs})
+	}
+	rs := mapRowsWith(t, rows, Layout{Key: 0, Hay: 1, Fields: []int{2, 3}, HayTail: []int{0, 1}}, true, true)
+	if len(rs.dicts) != 2 || rs.dicts[0] == nil || rs.dicts[1] == nil {
+		t.Fatal("the tail fields have no dictionaries")
+	}
+	matchAgreesWithReference(t, rng, word, rs, hays, fieldVals)
+
+	// A file edited so that haystacks are shorter than their tails says
+	// they are filters without reading outside the text.
+	for i := range rows {
+		rows[i].Hay = rows[i].Hay[:min(len(rows[i].Hay), 3)]
+	}
+	edited := mapRowsWith(t, rows, Layout{Key: 0, Hay: 1, Fields: []int{2, 3}, HayTail: []int{0, 1}}, true, true)
+	for _, q := range []string{"sal", "ab.", "a b", "lam", "sea l", "@"} {
+		for _, i := range Filter(edited, nil, ParseQuery(q, nil)) {
+			if int(i) >= len(rows) {
+				t.Fatalf("%q: row %d of %d", q, i, len(rows))
+			}
+		}
+	}
+}
+
 func matchAgreesWithReference(t *testing.T, rng *rand.Rand, word func(int) string, rs *Rows, hays []string, fieldVals [][]string) {
 	alphabet := []string{"a", "b", "e", "l", "s", "m"}
 	for range 600 {

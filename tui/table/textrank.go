@@ -28,20 +28,30 @@ func termRank(hay, t string, sub, fuzzy bool) int {
 		return noMatch
 	}
 	rank := noMatch
-	for at := -1; sub; {
+	if sub {
+		rank = occurrenceRank(hay, t)
+	}
+	if rank == noMatch && len(t) > 1 && inOrderFromStart(hay, t) {
+		return rankFuzzy
+	}
+	return rank
+}
+
+// occurrenceRank is termRank without fuzzy matching: rankWordStart when
+// t occurs at the start of a word, rankSubstring when it only occurs
+// inside words, noMatch otherwise.
+func occurrenceRank(hay, t string) int {
+	rank := noMatch
+	for at := -1; ; {
 		i := strings.Index(hay[at+1:], t)
 		if i < 0 {
-			break
+			return rank
 		}
 		if at += 1 + i; startsWord(hay, at) {
 			return rankWordStart
 		}
 		rank = rankSubstring // a later occurrence may still start a word
 	}
-	if rank == noMatch && len(t) > 1 && inOrderFromStart(hay, t) {
-		return rankFuzzy
-	}
-	return rank
 }
 
 // inOrderFromStart reports whether the characters of t appear in order

@@ -14,6 +14,7 @@ import (
 	"github.com/dirdeck/dirdeck/internal/columns"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/table"
+	"github.com/dirdeck/dirdeck/tui/userrows"
 )
 
 // The users table of a million users is kept in a file beside the cache
@@ -34,6 +35,7 @@ var indexLayout = table.Layout{
 	Cells:  []int{2, 3, 4, 5, 6, 7},
 	Sorts:  []int{-1, -1, -1, -1, -1, 8}, // only LAST LOGIN has sort keys
 	Fields: []int{9, 10, 11, 12, 13, 14, 15},
+	HayTail: userrows.HayTail,
 }
 
 // indexFormat names how userrows.Build lays a row out and what the pair

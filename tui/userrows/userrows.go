@@ -33,6 +33,10 @@ const (
 	fGroup
 )
 
+// HayTail is the fields whose values end every haystack Build makes, one
+// a line, in order (see table.Layout.HayTail).
+var HayTail = []int{fTitle, fDept}
+
 // Fields maps the names accepted in "name:value" filters to Row.Fields.
 var Fields = map[string]int{
 	"name": fName, "login": fLogin, "email": fEmail, "mail": fEmail,
