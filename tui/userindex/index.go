@@ -32,9 +32,9 @@ import (
 // indexLayout is where each part of a users row lies in the file.
 var indexLayout = table.Layout{
 	Key: 0, Hay: 1,
-	Cells:  []int{2, 3, 4, 5, 6, 7},
-	Sorts:  []int{-1, -1, -1, -1, -1, 8}, // only LAST LOGIN has sort keys
-	Fields: []int{9, 10, 11, 12, 13, 14, 15},
+	Cells:   []int{2, 3, 4, 5, 6, 7},
+	Sorts:   []int{-1, -1, -1, -1, -1, 8}, // only LAST LOGIN has sort keys
+	Fields:  []int{9, 10, 11, 12, 13, 14, 15},
 	HayTail: userrows.HayTail,
 }
 
