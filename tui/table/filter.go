@@ -379,17 +379,7 @@ func (x *pairIndex) narrow(q Query, masks []termMask, cand bitset, n int) indexe
 // ("sta": staff; "dep": development).
 func (q Query) checkIndexed(rows *Rows, cand bitset, x indexed) ranked {
 	tails := rows.tailRanks(q, x)
-	// reads says whether ranking row i reads its text: not when its tail
-	// decides every term (see rankOn), so neither is it loaded ahead.
-	reads := func(i int) bool {
-		for k := range q.Terms {
-			if x.sub[k] != nil && tails.reads(k, i, x.sub[k].has(int32(i))) {
-				return true
-			}
-		}
-		return len(q.Fields) > 0
-	}
-	return checkRows(rows, cand, reads, func(i int) int {
+	return checkRows(rows, cand, true, func(i int) int {
 		rank := rankWordStart
 		if up := x.upTo; up[rankWordStart] != nil && !up[rankWordStart].has(int32(i)) {
 			rank = rankSubstring
@@ -481,12 +471,6 @@ func (tr *tailRanks) tail(k, i int) int {
 	return r
 }
 
-// reads says whether rankOn reads row i's text for term k.
-func (tr *tailRanks) reads(k, i int, sub bool) bool {
-	r := tr.tail(k, i)
-	return r == noMatch || r > rankWordStart && sub
-}
-
 // rankOn ranks term k on row i, whose haystack without its tail is head:
 // the better of its rank on the tail and on head, where head is searched
 // only for what could be better (sub and fuzzy as for termRank).
@@ -509,7 +493,7 @@ func (q Query) check(rows *Rows, masks []termMask, cand bitset) ranked {
 	for _, m := range masks {
 		need |= m.need
 	}
-	return checkRows(rows, cand, nil, func(i int) int {
+	return checkRows(rows, cand, false, func(i int) int {
 		if rows.masks[i].has&need != need {
 			return noMatch
 		}
@@ -518,12 +502,13 @@ func (q Query) check(rows *Rows, masks []termMask, cand bitset) ranked {
 }
 
 // checkRows ranks every row of cand with rank, across the CPUs when
-// there are many, and returns each rank's rows. reads, when not nil,
-// says which rows rank reads the text of: each word's such rows have
-// their text loaded before the first is ranked, so that the loads' cache
-// misses overlap instead of stalling one row at a time (a tenth to a
-// quarter of a pass at a million rows).
-func checkRows(rows *Rows, cand bitset, reads func(i int) bool, rank func(i int) int) ranked {
+// there are many, and returns each rank's rows. With text set, rank may
+// read the rows' text: each word's rows then have their text loaded
+// before the first is ranked, so that the loads' cache misses overlap
+// instead of stalling one row at a time (a quarter of a pass at a
+// million rows). Deciding first which rows will be read costs more than
+// loading a few that are not.
+func checkRows(rows *Rows, cand bitset, text bool, rank func(i int) int) ranked {
 	var rk ranked
 	for r := range rk {
 		rk[r] = make(bitset, len(cand))
@@ -536,11 +521,9 @@ func checkRows(rows *Rows, cand bitset, reads func(i int) bool, rank func(i int)
 	inRanges(len(cand), workers, func(_, from, to int) {
 		var sink byte
 		for k := from; k < to; k++ {
-			if reads != nil {
+			if text {
 				for w := cand[k]; w != 0; w &= w - 1 {
-					if i := k*64 + bits.TrailingZeros64(w); reads(i) {
-						sink ^= rows.hay.First(i)
-					}
+					sink ^= rows.hay.First(k*64 + bits.TrailingZeros64(w))
 				}
 			}
 			for w := cand[k]; w != 0; w &= w - 1 {
