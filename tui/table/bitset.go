@@ -1,6 +1,10 @@
 package table
 
-import "math/bits"
+import (
+	"math/bits"
+	"slices"
+	"sync"
+)
 
 // bitset holds one bit per row: bit i%64 of word i/64 is row i. A filter
 // pass narrows bitsets a word (64 rows) at a time where the pair index
@@ -13,6 +17,85 @@ func newBitset(n int) bitset { return make(bitset, (n+63)/64) }
 func (s bitset) andEither(a, b bitset) {
 	for i := range s {
 		s[i] &= a[i] | b[i]
+	}
+}
+
+// spares are bitsets that filter passes are done with, kept for the next
+// passes: a keystroke at a million rows needs several of 128 KiB, and
+// memory new to the process costs a page fault every 4 KiB, which on a
+// virtual machine whose memory the host hands out lazily is tens of
+// microseconds each (a third of a pass's time for the first few).
+var spares struct {
+	sync.Mutex
+	sets []bitset
+}
+
+// maxSpares bounds the bitsets kept (a few passes' worth).
+const maxSpares = 12
+
+// spare takes a kept bitset of the given number of words; nil when none
+// is kept.
+func spare(words int) bitset {
+	spares.Lock()
+	defer spares.Unlock()
+	for k := len(spares.sets) - 1; k >= 0; k-- {
+		if c := spares.sets[k]; len(c) == words {
+			spares.sets = slices.Delete(spares.sets, k, k+1)
+			return c
+		}
+	}
+	return nil
+}
+
+// spareCopy returns a copy of s, in a spare bitset when one is kept.
+func spareCopy(s bitset) bitset {
+	if c := spare(len(s)); c != nil {
+		copy(c, s)
+		return c
+	}
+	return slices.Clone(s)
+}
+
+// spareBitset returns a bitset of n rows, all clear, in a spare one when
+// one is kept.
+func spareBitset(n int) bitset {
+	if c := spare((n + 63) / 64); c != nil {
+		clear(c)
+		return c
+	}
+	return newBitset(n)
+}
+
+// warmSpares keeps spare bitsets of n rows ready, their memory written
+// (so that the page faults happen now, while a table loads, rather than
+// at its first keystrokes), unless some are kept already.
+func warmSpares(n int) {
+	words := (n + 63) / 64
+	if n < parallelMin {
+		return
+	}
+	if c := spare(words); c != nil {
+		giveBack(c)
+		return
+	}
+	sets := make([]bitset, maxSpares)
+	for k := range sets {
+		sets[k] = newBitset(n)
+		for w := 0; w < words; w += 512 { // a write a page
+			sets[k][w] = 0
+		}
+	}
+	giveBack(sets...)
+}
+
+// giveBack keeps sets for spareCopy; the caller must not use them again.
+func giveBack(sets ...bitset) {
+	spares.Lock()
+	defer spares.Unlock()
+	for _, s := range sets {
+		if s != nil && len(spares.sets) < maxSpares {
+			spares.sets = append(spares.sets, s)
+		}
 	}
 }
 

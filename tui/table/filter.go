@@ -245,6 +245,7 @@ const parallelMin = 20_000
 func filterWithin(rows *Rows, order []int32, q Query, candidates bitset) view {
 	n := rows.Len()
 	if q.Empty() {
+		warmSpares(n)
 		if order != nil {
 			return listView(order)
 		}
@@ -271,9 +272,16 @@ func filterWithin(rows *Rows, order []int32, q Query, candidates bitset) view {
 		sub.and(cand)
 		cand.andNot(sub)
 		sub.andNot(word)
+		giveBack(x.upTo[rankFuzzy])
 		return ranked{word, sub, cand}.view(order)
 	}
-	return q.checkIndexed(rows, cand, x).view(order)
+	rk := q.checkIndexed(rows, cand, x)
+	// Nothing of the pass but rk is left in use.
+	giveBack(cand)
+	giveBack(x.upTo[:]...)
+	giveBack(x.sub...)
+	giveBack(x.fuzzy...)
+	return rk.view(order)
 }
 
 // ranked is a filter pass's outcome: the rows of each rank.
@@ -338,11 +346,11 @@ func (x *pairIndex) narrow(q Query, masks []termMask, cand bitset, n int) indexe
 			// A substring holds every adjacent pair of letters; a fuzzy
 			// match starts a word with the first character, each later
 			// letter after it on its line, and after the one before it.
-			sub := slices.Clone(cand)
+			sub := spareCopy(cand)
 			for _, p := range m.subPairs {
 				x.andMap(sub, pairMap(pairSub, p))
 			}
-			fuzzy := slices.Clone(cand)
+			fuzzy := spareCopy(cand)
 			x.andMap(fuzzy, maskMap(bits.TrailingZeros64(uint64(m.initial))))
 			for _, p := range m.fuzzyPairs {
 				x.andMap(fuzzy, pairMap(pairFuzzy, p))
@@ -511,7 +519,7 @@ func (q Query) check(rows *Rows, masks []termMask, cand bitset) ranked {
 func checkRows(rows *Rows, cand bitset, text bool, rank func(i int) int) ranked {
 	var rk ranked
 	for r := range rk {
-		rk[r] = make(bitset, len(cand))
+		rk[r] = spareBitset(rows.Len())
 	}
 	workers := 1
 	if cand.count() >= parallelMin {

@@ -2,7 +2,6 @@ package table
 
 import (
 	"math/bits"
-	"slices"
 	"sort"
 )
 
@@ -16,11 +15,16 @@ import (
 type view struct {
 	list []int32 // the rows in order; nil for a ranked view
 	rk   ranked  // a ranked view's rows of each rank
-	// start[r] is the position of the first row of rank r; before[r][w]
-	// counts rank r's rows in the words before w.
+	// start[r] is the position of the first row of rank r; before[r][g]
+	// counts rank r's rows in the words before group g (of groupWords).
 	start  [noMatch + 1]int
 	before [noMatch][]int32
 }
+
+// groupWords is how many words of a ranked view share a count: finding a
+// position scans at most that many words, and the counts take a
+// sixteenth of the bitsets' memory.
+const groupWords = 8
 
 // listView shows rows in the order given.
 func listView(rows []int32) view { return view{list: rows} }
@@ -30,12 +34,17 @@ func listView(rows []int32) view { return view{list: rows} }
 func rankedView(rk ranked) view {
 	v := view{rk: rk}
 	for r, s := range rk {
-		before := make([]int32, len(s)+1)
-		for w, word := range s {
-			before[w+1] = before[w] + int32(bits.OnesCount64(word))
+		groups := (len(s) + groupWords - 1) / groupWords
+		before := make([]int32, groups+1)
+		for g := range groups {
+			n := before[g]
+			for _, word := range s[g*groupWords : min((g+1)*groupWords, len(s))] {
+				n += int32(bits.OnesCount64(word))
+			}
+			before[g+1] = n
 		}
 		v.before[r] = before
-		v.start[r+1] = v.start[r] + int(before[len(s)])
+		v.start[r+1] = v.start[r] + int(before[groups])
 	}
 	return v
 }
@@ -64,10 +73,15 @@ func (v *view) At(k int) int32 {
 	}
 	k -= v.start[r]
 	before := v.before[r]
-	// The last word with fewer than k+1 rows before it holds the row.
-	w := sort.Search(len(before)-1, func(w int) bool { return int(before[w+1]) > k })
+	// The last group with fewer than k+1 rows before it holds the row.
+	g := sort.Search(len(before)-1, func(g int) bool { return int(before[g+1]) > k })
+	k -= int(before[g])
+	w := g * groupWords
+	for ; k >= bits.OnesCount64(v.rk[r][w]); w++ {
+		k -= bits.OnesCount64(v.rk[r][w])
+	}
 	word := v.rk[r][w]
-	for range k - int(before[w]) {
+	for range k {
 		word &= word - 1
 	}
 	return int32(w*64 + bits.TrailingZeros64(word))
@@ -83,10 +97,15 @@ func (v *view) Index(i int32) int {
 		}
 		return -1
 	}
-	w, bit := i/64, uint64(1)<<(i%64)
+	w, bit := int(i/64), uint64(1)<<(i%64)
 	for r, s := range v.rk {
-		if int(w) < len(s) && s[w]&bit != 0 {
-			return v.start[r] + int(v.before[r][w]) + bits.OnesCount64(s[w]&(bit-1))
+		if w < len(s) && s[w]&bit != 0 {
+			g := w / groupWords
+			k := v.start[r] + int(v.before[r][g]) + bits.OnesCount64(s[w]&(bit-1))
+			for _, word := range s[g*groupWords : w] {
+				k += bits.OnesCount64(word)
+			}
+			return k
 		}
 	}
 	return -1
@@ -122,7 +141,7 @@ func (v *view) members(n int) bitset {
 	if v.list != nil || v.rk[0] == nil {
 		return bitsetOf(n, v.list)
 	}
-	s := slices.Clone(v.rk[0])
+	s := spareCopy(v.rk[0])
 	s.or(v.rk[1])
 	s.or(v.rk[2])
 	return s
