@@ -68,20 +68,25 @@ func referenceRank(hay string, fields []string, q Query) int {
 	return rank
 }
 
-// TestMatchAgreesWithReference checks the index's match against
-// referenceRank on random haystacks and terms over an alphabet that mixes
-// ASCII letters and digits, punctuation, line breaks and non-ASCII
-// letters (where the masks fall back to their shared "other" bits).
-func TestMatchAgreesWithReference(t *testing.T) {
-	alphabet := []string{"a", "b", "e", "l", "s", "m", "0", "7", " ", ".", "@", "-", "\n", "é", "ö", "山", "σ", "ß"}
-	rng := rand.New(rand.NewPCG(1, 2))
-	word := func(n int) string {
+// randomWords returns a maker of random words of n characters of
+// alphabet.
+func randomWords(rng *rand.Rand, alphabet ...string) func(n int) string {
+	return func(n int) string {
 		var b strings.Builder
 		for range n {
 			b.WriteString(alphabet[rng.IntN(len(alphabet))])
 		}
 		return b.String()
 	}
+}
+
+// TestMatchAgreesWithReference checks the index's match against
+// referenceRank on random haystacks and terms over an alphabet that mixes
+// ASCII letters and digits, punctuation, line breaks and non-ASCII
+// letters (where the masks fall back to their shared "other" bits).
+func TestMatchAgreesWithReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	word := randomWords(rng, "a", "b", "e", "l", "s", "m", "0", "7", " ", ".", "@", "-", "\n", "é", "ö", "山", "σ", "ß")
 	var rows []Row
 	var hays []string
 	var fieldVals [][]string
@@ -102,15 +107,8 @@ func TestMatchAgreesWithReference(t *testing.T) {
 // values and the rest of their text, exactly as the reference ranks the
 // whole text.
 func TestHayTailMatchesReference(t *testing.T) {
-	alphabet := []string{"a", "b", "e", "l", "s", "m", "0", " ", ".", "@", "-", "é", "山"}
 	rng := rand.New(rand.NewPCG(5, 6))
-	word := func(n int) string {
-		var b strings.Builder
-		for range n {
-			b.WriteString(alphabet[rng.IntN(len(alphabet))])
-		}
-		return b.String()
-	}
+	word := randomWords(rng, "a", "b", "e", "l", "s", "m", "0", " ", ".", "@", "-", "é", "山")
 	titles := []string{"", "sales lead", "ab.el", "mel sab", "é-sam", "lambs"}
 	depts := []string{"", "ops", "sea lab", "blame 0", "ab"}
 	var rows []Row
