@@ -27,7 +27,8 @@ func (s bitset) andEither(a, b bitset) {
 // microseconds each (a third of a pass's time for the first few).
 var spares struct {
 	sync.Mutex
-	sets []bitset
+	sets   []bitset
+	warmed map[int]bool // sizes (in words) warmSpares has warmed
 }
 
 // maxSpares bounds the bitsets kept (a few passes' worth).
@@ -66,16 +67,25 @@ func spareBitset(n int) bitset {
 	return newBitset(n)
 }
 
-// warmSpares keeps spare bitsets of n rows ready, their memory written
-// (so that the page faults happen now, while a table loads, rather than
-// at its first keystrokes), unless some are kept already.
+// warmSpares keeps spare bitsets of n rows ready, their memory written,
+// the first time a table of n rows loads: the page faults then happen
+// while it loads rather than at its first keystrokes. (Later, passes
+// give back what they are done with.)
 func warmSpares(n int) {
 	words := (n + 63) / 64
 	if n < parallelMin {
 		return
 	}
-	if c := spare(words); c != nil {
-		giveBack(c)
+	spares.Lock()
+	done := spares.warmed[words]
+	if !done {
+		if spares.warmed == nil {
+			spares.warmed = map[int]bool{}
+		}
+		spares.warmed[words] = true
+	}
+	spares.Unlock()
+	if done {
 		return
 	}
 	sets := make([]bitset, maxSpares)
