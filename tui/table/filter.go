@@ -343,12 +343,16 @@ func (x *pairIndex) narrow(q Query, masks []termMask, cand bitset, n int) indexe
 			for _, p := range m.puncts {
 				x.andMap(cand, p)
 			}
-			// A substring holds every adjacent pair of letters; a fuzzy
-			// match starts a word with the first character, each later
-			// letter after it on its line, and after the one before it.
+			// A substring holds every adjacent pair of letters and every
+			// pair two bytes apart; a fuzzy match starts a word with the
+			// first character, each later letter after it on its line,
+			// and after the one before it.
 			sub := spareCopy(cand)
 			for _, p := range m.subPairs {
 				x.andMap(sub, pairMap(pairSub, p))
+			}
+			for _, p := range m.skipPairs {
+				x.andMap(sub, pairMap(pairSkip, p))
 			}
 			fuzzy := spareCopy(cand)
 			x.andMap(fuzzy, maskMap(bits.TrailingZeros64(uint64(m.initial))))

@@ -104,6 +104,10 @@ type termMask struct {
 	// orderPairs are the pairs of each later letter a–z with the next,
 	// when both are: such a row holds every one of them as pairOrder.
 	orderPairs []int
+	// skipPairs pair each letter a–z with the letter two bytes on, when
+	// it is one: a row where the term is a substring holds every one of
+	// them as pairSkip.
+	skipPairs []int
 	// puncts are the bitmaps (see punctMap) of the term's punctuation
 	// characters, which every matching row holds.
 	puncts []int
@@ -131,6 +135,11 @@ func (q Query) masks() []termMask {
 			}
 			if p, ok := pairOf(t[i-1], t[i]); ok && i > 1 {
 				m.orderPairs = append(m.orderPairs, p)
+			}
+			if i > 1 {
+				if p, ok := pairOf(t[i-2], t[i]); ok {
+					m.skipPairs = append(m.skipPairs, p)
+				}
 			}
 		}
 		first, _ := utf8.DecodeRuneInString(t)

@@ -12,7 +12,10 @@ import (
 // a–z, whether the pair occurs in the row's haystack: anywhere
 // (pairSub), at the start of a word (pairWord), and as a word start
 // followed later on its line by the second letter (pairFuzzy), and
-// anywhere followed later on its line by the second letter (pairOrder).
+// anywhere followed later on its line by the second letter (pairOrder),
+// and with one byte between them (pairSkip: "x?z", which with the two
+// adjacent pairs tells most rows holding "xy" and "yz" but not "xyz"
+// apart: "mcallister" for "ali").
 // The first three are all a two-letter term needs, so its pass reads
 // three bits a row and never the text: the second letter of a word is
 // the slowest keystroke at a million users otherwise (nearly every row
@@ -33,7 +36,7 @@ import (
 //
 // The index is stored transposed, one bitmap per kind and pair (then per
 // mask bit, then per punctuation character) for each block of pairBlock
-// rows, so that a term touches 3 × 8 KiB a block. At 350 bytes a row it
+// rows, so that a term touches 3 × 8 KiB a block. At 435 bytes a row it
 // is built for the rows of a
 // file (see PairBuilder and MappedRows), where it is mapped, not for rows
 // in memory.
@@ -54,6 +57,7 @@ const (
 	pairWord
 	pairFuzzy
 	pairOrder
+	pairSkip
 	pairKinds
 )
 
@@ -120,6 +124,11 @@ func pairsOf(hay string, set func(kind, p int)) {
 			if c < 'a' || c > 'z' {
 				continue
 			}
+			if i+2 < len(line) {
+				if p, ok := pairOf(c, line[i+2]); ok {
+					set(pairSkip, p)
+				}
+			}
 			if i+1 < len(line) {
 				if p, ok := pairOf(c, line[i+1]); ok {
 					set(pairSub, p)
@@ -149,7 +158,7 @@ func pairsOf(hay string, set func(kind, p int)) {
 
 // PairBuilder computes the pair index of rows added in order, handing
 // each finished block to emit as one value (for one row of a columns
-// file), so that it never holds more than one block (23.0 MB); the last
+// file), so that it never holds more than one block (28.5 MB); the last
 // value it emits holds every row's masks (24 bytes a row), so that a
 // mapped table need not compute them at start.
 type PairBuilder struct {

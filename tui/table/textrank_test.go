@@ -280,6 +280,9 @@ func filterCalls(hays []string, t string) []textCall {
 		for _, p := range m.subPairs {
 			sub = sub && set[pairSub][p]
 		}
+		for _, p := range m.skipPairs {
+			sub = sub && set[pairSkip][p]
+		}
 		for _, p := range m.fuzzyPairs {
 			fuzzy = fuzzy && set[pairFuzzy][p]
 		}

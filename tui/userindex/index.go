@@ -43,7 +43,7 @@ var indexLayout = table.Layout{
 // there, or table.PairBuilder or table.DictBuilder, change, so that files written by an older dirdeck
 // are rebuilt instead of shown (a layout that does not fit is rebuilt
 // too, but only after it was read in vain).
-const indexFormat = "users-v5"
+const indexFormat = "users-v6"
 
 // IndexPath is the users table file of the cache s. Its pair index
 // (see table.PairBuilder) is in pairsPath, its field dictionaries (see
