@@ -150,3 +150,12 @@ func BenchmarkFullLoad(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFrame: rendering the whole screen of the users pane (160×50),
+// which every keystroke pays once.
+func BenchmarkFrame(b *testing.B) {
+	m := usersModel(b, 2000)
+	for b.Loop() {
+		_ = m.View()
+	}
+}

@@ -240,3 +240,27 @@ func TestRemoveStale(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefetchAnyRow: Prefetch takes any row, empty values and the
+// column's ends included, in memory and mapped, and changes nothing.
+func TestPrefetchAnyRow(t *testing.T) {
+	rows := table{{""}, {"a"}, {strings.Repeat("x", 200)}, {""}}
+	path := filepath.Join(t.TempDir(), "t.cols")
+	write(t, path, "tag", rows, 1)
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b Builder
+	for i, r := range rows {
+		b.Add(i, r[0])
+	}
+	for name, c := range map[string]Column{"built": b.Column(len(rows)), "mapped": f.Columns()[0]} {
+		for i := range c.Len() {
+			c.Prefetch(i)
+			if c.At(i) != rows[i][0] {
+				t.Fatalf("%s row %d: %q after Prefetch", name, i, c.At(i))
+			}
+		}
+	}
+}

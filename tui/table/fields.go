@@ -340,7 +340,7 @@ func (rs *Rows) keepFields(q Query, cand bitset) Query {
 	}
 	for _, t := range tests {
 		// Workers take whole words, so that each writes its own.
-		inRanges(len(cand), workers, func(_, from, to int) {
+		inRanges(len(cand), workers, func(from, to int) {
 			t.keep(cand, from*64, min(to*64, rs.n))
 		})
 	}

@@ -391,8 +391,11 @@ func (x *pairIndex) narrow(q Query, masks []termMask, cand bitset, n int) indexe
 // ("sta": staff; "dep": development).
 func (q Query) checkIndexed(rows *Rows, cand bitset, x indexed) ranked {
 	tails := rows.tailRanks(q, x)
-	return checkRows(rows, cand, true, func(i int) int {
-		rank := rankWordStart
+	// known is what row i's rank is without its text: the index's
+	// decided terms, the field filters and the tail's ranks tell it, or
+	// they leave a term whose text must be read.
+	known := func(i int) (rank int, read bool) {
+		rank = rankWordStart
 		if up := x.upTo; up[rankWordStart] != nil && !up[rankWordStart].has(int32(i)) {
 			rank = rankSubstring
 			if !up[rankSubstring].has(int32(i)) {
@@ -400,8 +403,22 @@ func (q Query) checkIndexed(rows *Rows, cand bitset, x indexed) ranked {
 			}
 		}
 		if !q.fieldsHold(rows, i) {
-			return noMatch
+			return noMatch, false
 		}
+		for k := range q.Terms {
+			if x.sub[k] == nil {
+				continue
+			}
+			r, ok := tails.settled(k, i, x.sub[k].has(int32(i)))
+			if !ok {
+				read = true
+				continue
+			}
+			rank = max(rank, r)
+		}
+		return rank, read
+	}
+	return checkRows(rows, cand, known, func(i, rank int) int {
 		hay := rows.hay.At(i)
 		head := tails.head(hay, i)
 		for k, t := range q.Terms {
@@ -483,17 +500,26 @@ func (tr *tailRanks) tail(k, i int) int {
 	return r
 }
 
+// settled is term k's rank on row i when its tail decides it without
+// the rest of its text: the term starts a word there, or matches there
+// and cannot be a substring before it (sub as for termRank). Otherwise
+// it returns the tail's rank and false.
+func (tr *tailRanks) settled(k, i int, sub bool) (int, bool) {
+	r := tr.tail(k, i)
+	return r, r == rankWordStart || r < noMatch && !sub
+}
+
 // rankOn ranks term k on row i, whose haystack without its tail is head:
 // the better of its rank on the tail and on head, where head is searched
 // only for what could be better (sub and fuzzy as for termRank).
 func (tr *tailRanks) rankOn(k, i int, head, t string, sub, fuzzy bool) int {
-	switch r := tr.tail(k, i); {
+	switch r, ok := tr.settled(k, i, sub); {
+	case ok:
+		return r
 	case r == noMatch:
 		return termRank(head, t, sub, fuzzy)
-	case r > rankWordStart && sub:
-		return min(r, occurrenceRank(head, t))
 	default:
-		return r
+		return min(r, occurrenceRank(head, t))
 	}
 }
 
@@ -505,22 +531,23 @@ func (q Query) check(rows *Rows, masks []termMask, cand bitset) ranked {
 	for _, m := range masks {
 		need |= m.need
 	}
-	return checkRows(rows, cand, false, func(i int) int {
+	return checkRows(rows, cand, func(i int) (int, bool) {
 		if rows.masks[i].has&need != need {
-			return noMatch
+			return noMatch, false
 		}
-		return q.match(rows, i, masks)
-	})
+		return q.match(rows, i, masks), false
+	}, nil)
 }
 
-// checkRows ranks every row of cand with rank, across the CPUs when
-// there are many, and returns each rank's rows. With text set, rank may
-// read the rows' text: each word's rows then have their text loaded
-// before the first is ranked, so that the loads' cache misses overlap
-// instead of stalling one row at a time (a quarter of a pass at a
-// million rows). Deciding first which rows will be read costs more than
-// loading a few that are not.
-func checkRows(rows *Rows, cand bitset, text bool, rank func(i int) int) ranked {
+// checkRows ranks every row of cand, across the CPUs when there are
+// many, and returns each rank's rows. known ranks a row from what costs
+// no memory miss (bitsets, dictionary ids), or says its text must be
+// read: read then ranks it, starting from known's rank. Only the rows to
+// read are loaded, and their text is prefetched a few words ahead, so
+// that it arrives while the rows before are read: a third letter's pass
+// at a million users reads 50k–100k rows' text that no recent keystroke
+// touched, and waiting for each row's memory in turn made half its time.
+func checkRows(rows *Rows, cand bitset, known func(i int) (rank int, read bool), read func(i, rank int) int) ranked {
 	var rk ranked
 	for r := range rk {
 		rk[r] = spareBitset(rows.Len())
@@ -530,28 +557,51 @@ func checkRows(rows *Rows, cand bitset, text bool, rank func(i int) int) ranked 
 		workers = workersFor(rows.Len())
 	}
 	// Workers take whole words, so that each writes its own.
-	inRanges(len(cand), workers, func(_, from, to int) {
-		var sink byte
-		for k := from; k < to; k++ {
-			if text {
+	inRanges(len(cand), workers, func(from, to int) {
+		// Word k's rows are read while the text of the next words' rows
+		// is on its way: ahead[k%prefetchWords] holds what known said
+		// of word k's rows.
+		var ahead [prefetchWords]struct {
+			toRead uint64
+			ranks  [64]uint8
+		}
+		for k := from; k < to+prefetchWords-1; k++ {
+			if k < to {
+				a := &ahead[k%prefetchWords]
+				a.toRead = 0
 				for w := cand[k]; w != 0; w &= w - 1 {
-					sink ^= rows.hay.First(k*64 + bits.TrailingZeros64(w))
+					b := bits.TrailingZeros64(w)
+					r, more := known(k*64 + b)
+					if more {
+						a.toRead |= 1 << b
+						a.ranks[b] = uint8(r)
+					} else if r < noMatch {
+						rk[r][k] |= 1 << b
+					}
+				}
+				for w := a.toRead; w != 0; w &= w - 1 {
+					rows.hay.Prefetch(k*64 + bits.TrailingZeros64(w))
 				}
 			}
-			for w := cand[k]; w != 0; w &= w - 1 {
+			done := k - prefetchWords + 1 // the word whose rows are read now
+			if done < from {
+				continue
+			}
+			a := &ahead[done%prefetchWords]
+			for w := a.toRead; w != 0; w &= w - 1 {
 				b := bits.TrailingZeros64(w)
-				if r := rank(k*64 + b); r < noMatch {
-					rk[r][k] |= 1 << b
+				if r := read(done*64+b, int(a.ranks[b])); r < noMatch {
+					rk[r][done] |= 1 << b
 				}
 			}
 		}
-		loaded.Store(uint32(sink))
 	})
 	return rk
 }
 
-// loaded keeps checkRows' early loads from being optimised away.
-var loaded atomic.Uint32
+// prefetchWords is how many words of candidates checkRows looks ahead
+// when it prefetches the text it will read.
+const prefetchWords = 4
 
 // view shows the rows of rk, best rank first, each rank's in order (nil:
 // natural order).
@@ -588,20 +638,40 @@ func workersFor(n int) int {
 	return min(runtime.GOMAXPROCS(0), 8)
 }
 
-// inRanges splits [0, n) into workers consecutive ranges and calls work
-// on each, concurrently, returning when all are done.
-func inRanges(n, workers int, work func(w, from, to int)) {
+// inRanges calls work on consecutive ranges that cover [0, n), from
+// workers goroutines at once (the caller's among them), and returns when
+// all are done. The ranges are small and taken in turn, not split in
+// equal shares up front: a CPU that starts late (a virtual CPU woken from
+// idle takes about 2 ms on some hosts) or runs slow (an efficiency core)
+// then does less of the work instead of holding up the pass.
+func inRanges(n, workers int, work func(from, to int)) {
 	if workers <= 1 {
-		work(0, 0, n)
+		work(0, n)
 		return
 	}
-	var wg gosync.WaitGroup
-	chunk := (n + workers - 1) / workers
-	for w := range workers {
-		wg.Go(func() { work(w, min(w*chunk, n), min((w+1)*chunk, n)) })
+	chunk := max(n/(workers*rangesPerWorker), 1)
+	var next atomic.Int64
+	run := func() {
+		for {
+			from := int(next.Add(int64(chunk))) - chunk
+			if from >= n {
+				return
+			}
+			work(from, min(from+chunk, n))
+		}
 	}
+	var wg gosync.WaitGroup
+	for range workers - 1 {
+		wg.Go(run)
+	}
+	run()
 	wg.Wait()
 }
+
+// rangesPerWorker is how many ranges inRanges cuts per worker: enough
+// that one worker starting late costs little, few enough that taking a
+// range costs nothing next to its work.
+const rangesPerWorker = 16
 
 func naturalOrder(n int) []int32 {
 	out := make([]int32, n)

@@ -130,7 +130,7 @@ type rowMask struct {
 // index computes every row's masks from its haystack.
 func (rs *Rows) index() {
 	rs.masks = make([]rowMask, rs.n)
-	inRanges(rs.n, workersFor(rs.n), func(_, from, to int) {
+	inRanges(rs.n, workersFor(rs.n), func(from, to int) {
 		for i := from; i < to; i++ {
 			rs.masks[i].has, rs.masks[i].pairs = maskOf(rs.hay.At(i))
 		}
