@@ -9,7 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui"
 	"github.com/dirdeck/dirdeck/tui/pane"
@@ -111,18 +110,15 @@ func runTUIPhase(req phaseRequest) (phaseResult, error) {
 		return phaseResult{}, fmt.Errorf("open cache: %w", err)
 	}
 	defer st.Close()
+	// The first user the table lists (by name), as the Users pane's
+	// first frame reads it.
 	var first string
-	users := 0
-	err = st.View(func(r *store.Reader) error {
-		users = r.Counts().Users
-		for u := range r.Users() {
-			first = textsafe.Clean(u.Name())
-			break
-		}
-		return nil
-	})
+	firstRows, users, err := userindex.FirstRows(st, 1)
 	if err != nil {
 		return phaseResult{}, fmt.Errorf("read cache: %w", err)
+	}
+	if len(firstRows) > 0 {
+		first = firstRows[0].Cells[0]
 	}
 	if first == "" {
 		return phaseResult{}, fmt.Errorf("the cache has no users to show")

@@ -264,3 +264,86 @@ func TestPrefetchAnyRow(t *testing.T) {
 		}
 	}
 }
+
+// TestFinishTemp: a table finished to a temporary file reads back whole,
+// and leaves no file behind in its directory.
+func TestFinishTemp(t *testing.T) {
+	dir := t.TempDir()
+	w, err := NewWriter(dir, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals := []string{"carol", "", "alice"}
+	for _, v := range vals {
+		if err := w.Add(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := w.FinishTemp("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Rows() != len(vals) || f.Tag() != "t" {
+		t.Fatalf("%d rows tagged %q", f.Rows(), f.Tag())
+	}
+	for i, v := range vals {
+		if got := f.Columns()[0].At(i); got != v {
+			t.Errorf("row %d: %q, want %q", i, got, v)
+		}
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("files left behind: %v", left)
+	}
+}
+
+// TestPeek: a peek at a file gives its first rows as Open does, at most
+// as many as it holds; on a damaged file it either fails or gives values
+// that lie inside the file (wrong ones, perhaps), never a panic.
+func TestPeek(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "t.cols")
+	rows := sample(50)
+	write(t, path, "tag", rows, 4)
+	for _, n := range []int{0, 3, 50, 100} {
+		f, err := Peek(path, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Tag() != "tag" || f.Rows() != min(n, 50) {
+			t.Fatalf("peek %d: %d rows tagged %q", n, f.Rows(), f.Tag())
+		}
+		for i := range f.Rows() {
+			for k, c := range f.Columns() {
+				if c.Len() != f.Rows() || c.At(i) != rows[i][k] {
+					t.Fatalf("peek %d: row %d column %d = %q of %d, want %q", n, i, k, c.At(i), c.Len(), rows[i][k])
+				}
+			}
+		}
+	}
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(good); i += 7 {
+		for _, flip := range []byte{0x40, 0xff} {
+			b := append([]byte(nil), good...)
+			b[i] ^= flip
+			p := filepath.Join(dir, "bad.cols")
+			if err := os.WriteFile(p, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			f, err := Peek(p, 10)
+			if err != nil {
+				continue
+			}
+			for _, c := range f.Columns() {
+				for r := range f.Rows() {
+					_ = c.At(r)
+				}
+			}
+		}
+	}
+	if _, err := Peek(filepath.Join(dir, "missing"), 1); err == nil {
+		t.Fatal("peeked at a missing file")
+	}
+}

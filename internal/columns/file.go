@@ -235,6 +235,24 @@ func (w *Writer) Finish(path, tag string) (err error) {
 	return nil
 }
 
+// FinishTemp writes the table to a temporary file beside the spools and
+// opens it, for a table that is read back once (to be written again in
+// another order, say) and then dropped. The file's name is removed at
+// once; its mapping keeps the data until the File is unreachable.
+func (w *Writer) FinishTemp(tag string) (*File, error) {
+	tmp, err := os.CreateTemp(w.dir, spoolPattern)
+	if err != nil {
+		w.Abort()
+		return nil, fmt.Errorf("columns: %w", err)
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	if err := w.Finish(tmp.Name(), tag); err != nil {
+		return nil, err
+	}
+	return Open(tmp.Name())
+}
+
 func padding(n int64) int64 { return (8 - n%8) % 8 }
 
 func pad8(b []byte) []byte { return append(b, make([]byte, padding(int64(len(b))))...) }
@@ -259,7 +277,7 @@ func Open(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("columns: %w", err)
 	}
-	f, err := parse(data)
+	f, err := parse(data, -1)
 	if err != nil {
 		unmap()
 		return nil, fmt.Errorf("columns %s: %w", path, err)
@@ -268,15 +286,36 @@ func Open(path string) (*File, error) {
 	return f, nil
 }
 
-// parse checks data and lays the File's columns over it.
-func parse(data []byte) (*File, error) {
+// Peek maps the columns file at path for a glance at its first rows (at
+// most rows of them): it checks the header and those rows' offsets, not
+// the checksum, so that it costs the same for a million rows as for ten.
+// A damaged file may give wrong values, never a read outside the file;
+// whoever shows them must check the file with Open before long.
+func Peek(path string, rows int) (*File, error) {
+	data, unmap, err := mapFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("columns: %w", err)
+	}
+	f, err := parse(data, max(rows, 0))
+	if err != nil {
+		unmap()
+		return nil, fmt.Errorf("columns %s: %w", path, err)
+	}
+	runtime.AddCleanup(f, func(func()) { unmap() }, unmap)
+	return f, nil
+}
+
+// parse checks data and lays the File's columns over it: all of it, or
+// with peek >= 0 only its first peek rows, without the checksum (see
+// Peek).
+func parse(data []byte, peek int) (*File, error) {
 	le := binary.LittleEndian
 	bad := func(what string) (*File, error) { return nil, fmt.Errorf("%w: %s", ErrCorrupt, what) }
 	if len(data) < 32+4 || string(data[:16]) != magic {
 		return bad("not a columns file")
 	}
 	body := data[:len(data)-4]
-	if crc32.Checksum(body, castagnoli) != le.Uint32(data[len(data)-4:]) {
+	if peek < 0 && crc32.Checksum(body, castagnoli) != le.Uint32(data[len(data)-4:]) {
 		return bad("checksum mismatch")
 	}
 	ncols, taglen, nrows := uint64(le.Uint32(body[16:])), uint64(le.Uint32(body[20:])), le.Uint64(body[24:])
@@ -290,6 +329,9 @@ func parse(data []byte) (*File, error) {
 		return bad("truncated header")
 	}
 	f := &File{tag: string(body[32 : 32+taglen]), rows: int(nrows), cols: make([]Column, ncols), data: data}
+	if peek >= 0 {
+		f.rows = min(f.rows, peek)
+	}
 	lens := make([]uint64, ncols)
 	for k := range lens {
 		lens[k] = le.Uint64(body[pos:])
@@ -312,7 +354,12 @@ func parse(data []byte) (*File, error) {
 		text := body[pos : pos+lens[k]]
 		pos += lens[k]
 		off := offs[uint64(k)*(nrows+1) : uint64(k+1)*(nrows+1)]
-		if off[0] != 0 || uint64(off[nrows]) != lens[k] {
+		if peek >= 0 {
+			off = off[:f.rows+1]
+			if off[0] != 0 || uint64(off[f.rows]) > lens[k] {
+				return bad("offsets outside the text")
+			}
+		} else if off[0] != 0 || uint64(off[nrows]) != lens[k] {
 			return bad("offsets do not span the text")
 		}
 		for i := 1; i < len(off); i++ {

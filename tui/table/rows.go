@@ -2,6 +2,7 @@ package table
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/dirdeck/dirdeck/internal/columns"
@@ -180,6 +181,30 @@ func (l Layout) Values(r Row) []string {
 	put(l.Sorts, r.SortKeys)
 	put(l.Fields, r.Fields)
 	return v
+}
+
+// Row is the row that a file row of this layout holds: Values undone.
+// Its strings are values's own (slices of a mapped file, say): clean and
+// copy what is kept or shown.
+func (l Layout) Row(values []string) Row {
+	at := func(c int) string {
+		if c < 0 || c >= len(values) {
+			return ""
+		}
+		return values[c]
+	}
+	each := func(cols []int) []string {
+		out := make([]string, len(cols))
+		for k, c := range cols {
+			out[k] = at(c)
+		}
+		return out
+	}
+	r := Row{Key: at(l.Key), Hay: at(l.Hay), Cells: each(l.Cells), Fields: each(l.Fields)}
+	if slices.ContainsFunc(l.Sorts, func(c int) bool { return at(c) != "" }) {
+		r.SortKeys = each(l.Sorts)
+	}
+	return r
 }
 
 // ErrLayout is returned by MappedRows for a file whose columns do not

@@ -9,9 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"time"
 
 	"github.com/dirdeck/dirdeck/internal/columns"
+	"github.com/dirdeck/dirdeck/internal/textsafe"
 	"github.com/dirdeck/dirdeck/store"
 	"github.com/dirdeck/dirdeck/tui/table"
 	"github.com/dirdeck/dirdeck/tui/userrows"
@@ -29,7 +32,9 @@ import (
 // (renamed over), so a dashboard mapping the previous one keeps reading it
 // until it reloads.
 
-// indexLayout is where each part of a users row lies in the file.
+// indexLayout is where each part of a users row lies in the file. The
+// rows are in table.HayOrder: by name, then login, as the dashboard
+// lists them.
 var indexLayout = table.Layout{
 	Key: 0, Hay: 1,
 	Cells:   []int{2, 3, 4, 5, 6, 7},
@@ -38,12 +43,13 @@ var indexLayout = table.Layout{
 	HayTail: userrows.HayTail,
 }
 
-// indexFormat names how userrows.Build lays a row out and what the pair
-// and dictionary files hold: change it whenever Build, Columns or Fields
-// there, or table.PairBuilder or table.DictBuilder, change, so that files written by an older dirdeck
-// are rebuilt instead of shown (a layout that does not fit is rebuilt
-// too, but only after it was read in vain).
-const indexFormat = "users-v6"
+// indexFormat names how userrows.Build lays a row out, in which order
+// the rows are, and what the pair and dictionary files hold: change it
+// whenever Build, Columns or Fields there, the order, or
+// table.PairBuilder or table.DictBuilder change, so that files written
+// by an older dirdeck are rebuilt instead of shown (a layout that does
+// not fit is rebuilt too, but only after it was read in vain).
+const indexFormat = "users-v7"
 
 // IndexPath is the users table file of the cache s. Its pair index
 // (see table.PairBuilder) is in pairsPath, its field dictionaries (see
@@ -107,56 +113,91 @@ func WriteIndex(s *store.Store) error {
 }
 
 // writeIndex writes the users table files and returns the tag of the
-// commit they hold. The pair index and the dictionaries are written
-// first: a reader takes the table file's tag as the commit's, and checks
-// the others' against it.
+// commit they hold. The rows are spooled in id order as they are read,
+// then written in the table's order (see writeSorted).
 func writeIndex(s *store.Store) (string, error) {
 	var (
-		w, pw, dw *columns.Writer
-		pb        *table.PairBuilder
-		db        table.DictBuilder
-		tag       string
+		spool *columns.Writer
+		tag   string
 	)
-	abort := func() {
-		for _, x := range []*columns.Writer{w, pw, dw} {
-			if x != nil {
-				x.Abort()
-			}
-		}
-		w, pw, dw = nil, nil, nil
-	}
 	dir := filepath.Dir(IndexPath(s))
 	columns.RemoveStale(dir, time.Hour) // spools of a writer killed mid-write
 	err := readRows(s, usersPerView, func(r *store.Reader, _ int) error {
-		abort()
+		if spool != nil {
+			spool.Abort()
+		}
 		tag = indexTag(r)
 		var err error
-		if w, err = columns.NewWriter(dir, indexLayout.Columns()); err != nil {
-			return err
-		}
-		if pw, err = columns.NewWriter(dir, 1); err != nil {
-			return err
-		}
-		if dw, err = columns.NewWriter(dir, 1); err != nil {
-			return err
-		}
-		pb, db = table.NewPairBuilder(func(block string) error { return pw.Add(block) }), table.DictBuilder{}
-		return nil
+		spool, err = columns.NewWriter(dir, indexLayout.Columns())
+		return err
 	}, func(batch []table.Row) error {
 		for _, row := range batch {
-			if err := w.Add(indexLayout.Values(row)...); err != nil {
+			if err := spool.Add(indexLayout.Values(row)...); err != nil {
 				return err
 			}
-			if err := pb.Add(row.Hay); err != nil {
-				return err
-			}
-			db.Add(row.Fields)
 		}
 		return nil
 	})
+	var byID *columns.File
 	if err == nil {
-		err = pb.Finish()
+		byID, err = spool.FinishTemp(tag)
+	} else if spool != nil {
+		spool.Abort()
 	}
+	if err == nil {
+		err = writeSorted(s, byID, tag)
+	}
+	if err != nil {
+		return "", fmt.Errorf("users index: %w", err)
+	}
+	return tag, nil
+}
+
+// writeSorted writes the users table files of commit tag from its rows
+// in id order (byID): the rows in table.HayOrder, by name then login, as
+// the dashboard lists them, with their pair index and dictionaries. The
+// pair index and the dictionaries are written first: a reader takes the
+// table file's tag as the commit's, and checks the others' against it.
+func writeSorted(s *store.Store, byID *columns.File, tag string) error {
+	dir := filepath.Dir(IndexPath(s))
+	var writers [3]*columns.Writer // table, pairs, dictionaries
+	defer func() {
+		for _, w := range writers {
+			if w != nil {
+				w.Abort()
+			}
+		}
+	}()
+	for k := range writers {
+		ncols := 1
+		if k == 0 {
+			ncols = indexLayout.Columns()
+		}
+		w, err := columns.NewWriter(dir, ncols)
+		if err != nil {
+			return err
+		}
+		writers[k] = w
+	}
+	w, pw, dw := writers[0], writers[1], writers[2]
+	pb, db := table.NewPairBuilder(func(block string) error { return pw.Add(block) }), table.DictBuilder{}
+	cols := byID.Columns()
+	values := make([]string, len(cols))
+	for _, i := range table.HayOrder(byID.Rows(), cols[indexLayout.Hay].At) {
+		for k := range cols {
+			values[k] = cols[k].At(int(i))
+		}
+		row := indexLayout.Row(values)
+		if err := w.Add(values...); err != nil {
+			return err
+		}
+		if err := pb.Add(row.Hay); err != nil {
+			return err
+		}
+		db.Add(row.Fields)
+	}
+	runtime.KeepAlive(byID) // its mapping holds the values read above
+	err := pb.Finish()
 	if err == nil {
 		err = pw.Finish(pairsPath(s), tag)
 	}
@@ -169,11 +210,7 @@ func writeIndex(s *store.Store) (string, error) {
 	if err == nil {
 		err = w.Finish(IndexPath(s), tag)
 	}
-	abort()
-	if err != nil {
-		return "", fmt.Errorf("users index: %w", err)
-	}
-	return tag, nil
+	return err
 }
 
 // LoadIndex returns the users table of the cache's current commit: the
@@ -195,4 +232,55 @@ func LoadIndex(s *store.Store) (*table.Rows, error) {
 		}
 	}
 	return loadIndex(s, usersPerView)
+}
+
+// FirstRows returns the first n rows of the users table, as LoadIndex
+// will have them, and the number of users: fast at any size, for the
+// dashboard's first frame. They come from the current index file,
+// glanced at without its checksum (columns.Peek: LoadIndex checks the
+// whole file a moment later, and its rows replace these); where there is
+// none yet, from the first n users by id, sorted as the table is (a
+// preview until the file is written).
+func FirstRows(s *store.Store, n int) (rows []table.Row, total int, err error) {
+	var tag string
+	err = s.View(func(r *store.Reader) error {
+		tag, total = indexTag(r), r.Counts().Users
+		return nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("load users: %w", err)
+	}
+	if f, err := columns.Peek(IndexPath(s), n); err == nil && f.Tag() == tag && len(f.Columns()) == indexLayout.Columns() {
+		cols := f.Columns()
+		values := make([]string, len(cols))
+		rows = make([]table.Row, f.Rows())
+		for i := range rows {
+			for k := range cols {
+				// The file may have been edited: clean what is kept.
+				values[k] = textsafe.Clean(strings.Clone(cols[k].At(i)))
+			}
+			rows[i] = indexLayout.Row(values)
+		}
+		runtime.KeepAlive(f) // its mapping holds the values cloned above
+		return rows, total, nil
+	}
+	err = s.View(func(r *store.Reader) error {
+		rows = make([]table.Row, 0, min(n, total))
+		in := userrows.Interner{}
+		for u := range r.Users() {
+			rows = append(rows, userrows.Build(u, "", in))
+			if len(rows) == n {
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("load users: %w", err)
+	}
+	byHay := make([]table.Row, len(rows))
+	for k, i := range table.HayOrder(len(rows), func(i int) string { return rows[i].Hay }) {
+		byHay[k] = rows[i]
+	}
+	return byHay, total, nil
 }

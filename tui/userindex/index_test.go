@@ -316,3 +316,72 @@ func TestIndexDictionaries(t *testing.T) {
 		})
 	}
 }
+
+// TestFirstRows: the first rows come in the table's order whether the
+// index file is there yet or not: from the store's first users (sorted)
+// before it is written, then exactly the table's first rows, cleaned;
+// a file of another commit is not glanced at.
+func TestFirstRows(t *testing.T) {
+	s, org := panetest.Fixture(t, fixture.Options{Users: 60, Seed: 2, Hostile: true})
+	hayOf := func(rows []table.Row) []string {
+		var h []string
+		for _, r := range rows {
+			h = append(h, r.Hay)
+		}
+		return h
+	}
+	rows, total, err := FirstRows(s, 25)
+	if err != nil || total != 60 || len(rows) != 25 {
+		t.Fatalf("FirstRows(25) = %d rows of %d, err %v", len(rows), total, err)
+	}
+	if !slices.IsSorted(hayOf(rows)) {
+		t.Errorf("before the index file the first rows are not in the table's order: %q", hayOf(rows))
+	}
+	if _, err := os.Stat(IndexPath(s)); err == nil {
+		t.Fatal("FirstRows wrote the index file")
+	}
+
+	table1, err := LoadIndex(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{25, 100} {
+		rows, total, err := FirstRows(s, n)
+		if err != nil || total != 60 || len(rows) != min(n, 60) {
+			t.Fatalf("FirstRows(%d) = %d rows of %d, err %v", n, len(rows), total, err)
+		}
+		for i, r := range rows {
+			w := table1.Row(i)
+			if r.Key != w.Key || !slices.Equal(r.Cells, w.Cells) || !slices.Equal(r.SortKeys, w.SortKeys) {
+				t.Fatalf("row %d = %+v, the table's %+v", i, r, w)
+			}
+			for _, c := range append(r.Cells, r.Key, r.Hay) {
+				if strings.ContainsAny(c, "\x1b\x07\u202e") {
+					t.Fatalf("row %d holds a raw control: %q", i, c)
+				}
+			}
+		}
+	}
+
+	// A commit makes the file stale: the first rows come from the store
+	// again, with the new name.
+	u := org.Users[0]
+	u.DisplayName = "Aaron Aardvark"
+	d, err := s.BeginIncremental()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.PutUser(u)
+	if _, err := d.Commit(directory.SyncRun{Mode: "incremental", Status: directory.RunOK, Started: fixture.Now, Finished: fixture.Now.Add(time.Second)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	rows, _, err = FirstRows(s, 60)
+	if err != nil || !slices.IsSorted(hayOf(rows)) {
+		t.Fatalf("after the commit: %v, sorted %v", err, slices.IsSorted(hayOf(rows)))
+	}
+	if k := slices.IndexFunc(rows, func(r table.Row) bool { return r.Key == u.ID }); k < 0 || r0(rows[k]) != "Aaron Aardvark" {
+		t.Fatalf("after the commit user %s is not shown renamed", u.ID)
+	}
+}
+
+func r0(r table.Row) string { return r.Cells[0] }

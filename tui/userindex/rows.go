@@ -16,7 +16,8 @@ const usersPerView = 20_000
 
 // loadIndex reads the users table from the cache (see readRows) and
 // indexes it in memory batch by batch, so that a million users are never
-// all held as table.Row values at once.
+// all held as table.Row values at once; then it sorts the rows as the
+// index file has them (table.HayOrder).
 func loadIndex(s *store.Store, usersPer int) (*table.Rows, error) {
 	var (
 		b            table.Builder
@@ -36,7 +37,7 @@ func loadIndex(s *store.Store, usersPer int) (*table.Rows, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b.Rows(), nil
+	return b.Rows().ByHay(), nil
 }
 
 // readRows reads the users table rows from the cache, in short read

@@ -67,9 +67,10 @@ func TestLoadRowsAndFieldFilters(t *testing.T) {
 	if index.Len() != len(rows) {
 		t.Fatalf("index of %d rows for %d", index.Len(), len(rows))
 	}
-	for i, r := range rows {
-		if got := index.Row(i); got.Key != r.Key || !slices.Equal(got.Cells, r.Cells) {
-			t.Fatalf("index row %d = %+v, want %+v", i, got, r)
+	// The index lists the rows by name, then login (table.HayOrder).
+	for k, i := range table.HayOrder(len(rows), func(i int) string { return rows[i].Hay }) {
+		if got, r := index.Row(k), rows[i]; got.Key != r.Key || !slices.Equal(got.Cells, r.Cells) {
+			t.Fatalf("index row %d = %+v, want %+v", k, got, r)
 		}
 	}
 	// Reference answers straight from the generated org.
@@ -108,7 +109,7 @@ func TestLoadRowsAndFieldFilters(t *testing.T) {
 		t.Run(tt.query, func(t *testing.T) {
 			var got, want []string
 			for _, i := range table.Filter(index, nil, table.ParseQuery(tt.query, userrows.Fields)) {
-				got = append(got, rows[i].Key)
+				got = append(got, index.Key(int(i)))
 			}
 			for _, u := range org.Users {
 				if tt.want(u) {

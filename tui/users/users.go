@@ -85,7 +85,8 @@ func (m *Model) Browser() *table.Browser { return &m.list.Browser }
 const FirstChunk = 500
 
 // Load implements pane.Pane: it maps every user and their group names
-// (userindex.LoadIndex), after a fast first chunk (LoadFirst) at start.
+// (userindex.LoadIndex), after a fast first chunk (userindex.FirstRows)
+// at start.
 func (m *Model) Load() tea.Cmd {
 	s := m.ctx.Store
 	all := func() (*table.Rows, error) { return userindex.LoadIndex(s) }
@@ -95,30 +96,9 @@ func (m *Model) Load() tea.Cmd {
 		return m.list.Load(all)
 	}
 	return m.list.LoadFirst(func() (*table.Rows, int, error) {
-		rows, total, err := LoadFirst(s, FirstChunk)
+		rows, total, err := userindex.FirstRows(s, FirstChunk)
 		return table.NewRows(rows), total, err
 	}, all)
-}
-
-// LoadFirst reads the first n users in id order (the table's natural
-// order), without group names, and how many users the cache holds.
-func LoadFirst(s *store.Store, n int) (rows []table.Row, total int, err error) {
-	err = s.View(func(r *store.Reader) error {
-		total = r.Counts().Users
-		rows = make([]table.Row, 0, min(n, total))
-		in := userrows.Interner{}
-		for u := range r.Users() {
-			rows = append(rows, userrows.Build(u, "", in))
-			if len(rows) == n {
-				break
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, 0, fmt.Errorf("load users: %w", err)
-	}
-	return rows, total, nil
 }
 
 // SetSize implements pane.Pane; it also picks up a theme change.

@@ -10,17 +10,6 @@ import (
 	"github.com/dirdeck/dirdeck/tui/pane/panetest"
 )
 
-func TestLoadFirst(t *testing.T) {
-	s, org := panetest.Fixture(t, fixture.Options{Users: 60, Seed: 2})
-	rows, total, err := LoadFirst(s, 25)
-	if err != nil || total != 60 || len(rows) != 25 || rows[0].Key != org.Users[0].ID {
-		t.Fatalf("LoadFirst(25) = %d rows of %d, err %v", len(rows), total, err)
-	}
-	if rows, total, _ := LoadFirst(s, 100); len(rows) != 60 || total != 60 {
-		t.Errorf("LoadFirst(100) = %d rows of %d, want all 60", len(rows), total)
-	}
-}
-
 func TestLoadDetailAssignments(t *testing.T) {
 	s, org := panetest.Fixture(t, fixture.Options{Users: 100, Seed: 4})
 	// User 0 is in Everyone (Slack, Zoom via group) and gets Box and AWS
