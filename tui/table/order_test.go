@@ -1,7 +1,9 @@
 package table
 
 import (
+	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -11,6 +13,20 @@ func TestHayOrder(t *testing.T) {
 	got := HayOrder(len(hays), func(i int) string { return hays[i] })
 	if want := []int32{4, 3, 1, 5, 2, 0, 6}; !slices.Equal(got, want) {
 		t.Fatalf("order %v, want %v", got, want)
+	}
+	// Haystacks that share their first eight bytes or are shorter, and
+	// bytes past ASCII, sort as strings do.
+	rng := rand.New(rand.NewPCG(7, 8))
+	word := randomWords(rng, "a", "b", " ", "\n", "é", "ü", "z")
+	hays = hays[:0]
+	for range 2000 {
+		hays = append(hays, "alice sm"+word(rng.IntN(4)), word(rng.IntN(10)))
+	}
+	got = HayOrder(len(hays), func(i int) string { return hays[i] })
+	want := naturalOrder(len(hays))
+	slices.SortStableFunc(want, func(a, b int32) int { return strings.Compare(hays[a], hays[b]) })
+	if !slices.Equal(got, want) {
+		t.Fatal("the order differs from a stable sort of the strings")
 	}
 }
 
