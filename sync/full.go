@@ -26,16 +26,18 @@ func (e *engine) full(ctx context.Context, run *directory.SyncRun) error {
 	}()
 
 	// One failure anywhere stops everything: the top-level listings and
-	// the per-group/per-app listings share one cancellable context.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// the per-group/per-app listings share one cancellable context, whose
+	// cause is that first failure (a listing it stopped may return its
+	// "context canceled" to the group before the failure itself).
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	var g, children errgroup.Group
 	children.SetLimit(e.opts.Workers)
 	goCancel := func(eg *errgroup.Group, fn func(context.Context) error) {
 		eg.Go(func() error {
 			err := fn(ctx)
 			if err != nil {
-				cancel()
+				cancel(err)
 			}
 			return err
 		})
@@ -60,6 +62,9 @@ func (e *engine) full(ctx context.Context, run *directory.SyncRun) error {
 	})
 	err = firstCause(g.Wait(), children.Wait())
 	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+			return cause
+		}
 		return err
 	}
 	for _, r := range []string{"memberships", "app_users", "app_groups"} {
