@@ -135,6 +135,30 @@ func TestReplayOfCleanRuns(t *testing.T) {
 	}
 }
 
+// TestCompareRequestCounts: a full run's request count may differ from
+// its replay's by 5% and by the requests in flight when either stopped,
+// not by more.
+func TestCompareRequestCounts(t *testing.T) {
+	tests := []struct {
+		a, b, cancelledA, cancelledB int
+		same                         bool
+	}{
+		{a: 700, b: 666, same: true},
+		{a: 700, b: 664, same: false},
+		{a: 702, b: 666, cancelledA: 38, same: true},
+		{a: 689, b: 613, cancelledB: 54, same: true},
+		{a: 700, b: 600, cancelledA: 10, cancelledB: 20, same: false},
+		{a: 20, b: 19, same: true},
+	}
+	for _, tt := range tests {
+		a := RunDigest{Mode: dsync.ModeFull, Requests: tt.a, Cancelled: tt.cancelledA}
+		b := RunDigest{Mode: dsync.ModeFull, Requests: tt.b, Cancelled: tt.cancelledB}
+		if d := compare(a, b); (len(d) == 0) != tt.same {
+			t.Errorf("%d (%d in flight) against %d (%d): differences %v, want same %v", tt.a, tt.cancelledA, tt.b, tt.cancelledB, d, tt.same)
+		}
+	}
+}
+
 func TestScriptFromJournal(t *testing.T) {
 	j := []directory.Request{
 		{Method: "GET", Path: "/api/v1/users", Status: 200},
