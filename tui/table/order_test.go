@@ -1,32 +1,60 @@
 package table
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 )
 
-// TestHayOrder: rows sort by haystack, equal ones in their own order.
+// TestHayOrder: rows sort by haystack, accents set aside, equal ones in
+// their own order.
 func TestHayOrder(t *testing.T) {
-	hays := []string{"carol\nc@x", "alice\nz@x", "bob", "alice\na@x", "", "alice\nz@x", "Émile"}
+	hays := []string{"carol\nc@x", "alice\nz@x", "bob", "alice\na@x", "", "alice\nz@x", "emma", "élise", "eliza", "elise", "øyvind", "zoë"}
 	got := HayOrder(len(hays), func(i int) string { return hays[i] })
-	if want := []int32{4, 3, 1, 5, 2, 0, 6}; !slices.Equal(got, want) {
+	want := []int32{4, 3, 1, 5, 2, 0, 9, 7, 8, 6, 10, 11}
+	if !slices.Equal(got, want) {
 		t.Fatalf("order %v, want %v", got, want)
 	}
 	// Haystacks that share their first eight bytes or are shorter, and
-	// bytes past ASCII, sort as strings do.
+	// bytes past ASCII, sort as their accentless keys, then as strings.
 	rng := rand.New(rand.NewPCG(7, 8))
-	word := randomWords(rng, "a", "b", " ", "\n", "é", "ü", "z")
+	word := randomWords(rng, "a", "b", " ", "\n", "é", "ü", "z", "e")
 	hays = hays[:0]
 	for range 2000 {
 		hays = append(hays, "alice sm"+word(rng.IntN(4)), word(rng.IntN(10)))
 	}
 	got = HayOrder(len(hays), func(i int) string { return hays[i] })
-	want := naturalOrder(len(hays))
-	slices.SortStableFunc(want, func(a, b int32) int { return strings.Compare(hays[a], hays[b]) })
-	if !slices.Equal(got, want) {
-		t.Fatal("the order differs from a stable sort of the strings")
+	ref := naturalOrder(len(hays))
+	slices.SortStableFunc(ref, func(a, b int32) int {
+		fa, _ := fold(hays[a])
+		fb, _ := fold(hays[b])
+		return cmp.Or(strings.Compare(fa, fb), strings.Compare(hays[a], hays[b]))
+	})
+	if !slices.Equal(got, ref) {
+		t.Fatal("the order differs from a stable sort of the keys and strings")
+	}
+}
+
+// TestFold: accents go, letters that do not decompose are spelled out,
+// and what has none is left as it is.
+func TestFold(t *testing.T) {
+	for in, want := range map[string]string{
+		"alice smith\nalice@x": "alice smith\nalice@x",
+		"émilie":               "emilie",
+		"søren straße":         "soren strasse",
+		"łukasz nguyễn":        "lukasz nguyen",
+		"ærø":                  "aero",
+		"秀英 李":                 "秀英 李",
+		"анна":                 "анна",
+		"ananya शर्मा":         "ananya शर्मा",
+		"йосиф":                "йосиф",
+	} {
+		got, changed := fold(in)
+		if got != want || changed != (want != in) {
+			t.Errorf("fold(%q) = %q, %v; want %q", in, got, changed, want)
+		}
 	}
 }
 
