@@ -180,27 +180,42 @@ func writeSorted(s *store.Store, byID *columns.File, tag string) error {
 		writers[k] = w
 	}
 	w, pw, dw := writers[0], writers[1], writers[2]
-	pb, db := table.NewPairBuilder(func(block string) error { return pw.Add(block) }), table.DictBuilder{}
 	cols := byID.Columns()
+	hay := cols[indexLayout.Hay]
+	order := table.HayOrder(byID.Rows(), hay.At)
+	// The pair index is built beside the table, on another CPU: both read
+	// the rows in the same order from the mapping, and share nothing else.
+	pairsDone := make(chan error, 1)
+	go func() {
+		pb := table.NewPairBuilder(func(block string) error { return pw.Add(block) })
+		for _, i := range order {
+			if err := pb.Add(hay.At(int(i))); err != nil {
+				pairsDone <- err
+				return
+			}
+		}
+		err := pb.Finish()
+		if err == nil {
+			err = pw.Finish(pairsPath(s), tag)
+		}
+		pairsDone <- err
+	}()
+	var db table.DictBuilder
 	values := make([]string, len(cols))
-	for _, i := range table.HayOrder(byID.Rows(), cols[indexLayout.Hay].At) {
+	var err error
+	for _, i := range order {
 		for k := range cols {
 			values[k] = cols[k].At(int(i))
 		}
-		row := indexLayout.Row(values)
-		if err := w.Add(values...); err != nil {
-			return err
+		if err = w.Add(values...); err != nil {
+			break
 		}
-		if err := pb.Add(row.Hay); err != nil {
-			return err
-		}
-		db.Add(row.Fields)
+		db.Add(indexLayout.Row(values).Fields)
+	}
+	if perr := <-pairsDone; err == nil {
+		err = perr
 	}
 	runtime.KeepAlive(byID) // its mapping holds the values read above
-	err := pb.Finish()
-	if err == nil {
-		err = pw.Finish(pairsPath(s), tag)
-	}
 	if err == nil {
 		err = db.Finish(func(v string) error { return dw.Add(v) })
 	}
