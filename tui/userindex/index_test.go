@@ -359,6 +359,32 @@ func TestFirstRows(t *testing.T) {
 		}
 	}
 
+	// The glance skips the checksum: a file edited to put an escape
+	// sequence in the first name still shows it as inert text.
+	b, err := os.ReadFile(IndexPath(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := table1.Row(0).Cells[0]
+	at := strings.Index(string(b), name)
+	if at < 0 || len(name) < 4 {
+		t.Fatalf("the first name %q is not in the file", name)
+	}
+	copy(b[at:], "\x1b[2J")
+	if err := os.WriteFile(IndexPath(s), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rows, _, err = FirstRows(s, 5)
+	if err != nil || len(rows) != 5 {
+		t.Fatalf("FirstRows on the edited file: %d rows, %v", len(rows), err)
+	}
+	if c := rows[0].Cells[0]; strings.Contains(c, "\x1b") || !strings.Contains(c, "␛[2J") {
+		t.Fatalf("the edited name came out as %q", c)
+	}
+	if _, err := LoadIndex(s); err != nil {
+		t.Fatal(err)
+	}
+
 	// A commit makes the file stale: the first rows come from the store
 	// again, with the new name.
 	u := org.Users[0]
