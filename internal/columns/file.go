@@ -33,6 +33,9 @@ const magic = "dirdeck-columns1"
 // intact columns file: a truncated write, damage, or someone's edit.
 var ErrCorrupt = errors.New("columns file is damaged")
 
+// ErrNoGlance is returned by Peek where files cannot be mapped.
+var ErrNoGlance = errors.New("columns: files are not mapped here, so no glance at their first rows")
+
 // castagnoli is CRC-32C, which CPUs compute in hardware: checking a
 // 300 MB file costs tens of milliseconds.
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -290,8 +293,13 @@ func Open(path string) (*File, error) {
 // most rows of them): it checks the header and those rows' offsets, not
 // the checksum, so that it costs the same for a million rows as for ten.
 // A damaged file may give wrong values, never a read outside the file;
-// whoever shows them must check the file with Open before long.
+// whoever shows them must check the file with Open before long. Where
+// files cannot be mapped it returns ErrNoGlance: reading the whole file
+// is no glance.
 func Peek(path string, rows int) (*File, error) {
+	if !canMap {
+		return nil, ErrNoGlance
+	}
 	data, unmap, err := mapFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("columns: %w", err)

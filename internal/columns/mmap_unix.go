@@ -8,6 +8,9 @@ import (
 	"syscall"
 )
 
+// canMap: files are mapped, so a glance (Peek) reads only what it shows.
+const canMap = true
+
 // mapFile maps path read-only. The mapping outlives the descriptor and
 // the file's name: a writer renaming a new file over path leaves it
 // intact.

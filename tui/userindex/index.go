@@ -254,8 +254,9 @@ func LoadIndex(s *store.Store) (*table.Rows, error) {
 // dashboard's first frame. They come from the current index file,
 // glanced at without its checksum (columns.Peek: LoadIndex checks the
 // whole file a moment later, and its rows replace these); where there is
-// none yet, from the first n users by id, sorted as the table is (a
-// preview until the file is written).
+// none yet, or files are not mapped (columns.ErrNoGlance), from the first
+// n users by id, sorted as the table is (a preview until the table
+// arrives).
 func FirstRows(s *store.Store, n int) (rows []table.Row, total int, err error) {
 	var tag string
 	err = s.View(func(r *store.Reader) error {
