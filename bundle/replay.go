@@ -229,10 +229,9 @@ func compare(a, b RunDigest) []string {
 	// An incremental run's request count follows the changes it read,
 	// which the snapshot (the state after them) cannot replay.
 	inFlight := max(a.Cancelled, b.Cancelled)
-	if diff := a.Requests - b.Requests; a.Mode != dsync.ModeIncremental && (diff*20 > a.Requests+20*inFlight || -diff*20 > a.Requests+20*inFlight) {
-		if diff > 1 || diff < -1 {
-			out = append(out, fmt.Sprintf("%d requests, replay %d (more than 5%% apart, %d in flight when the run stopped)", a.Requests, b.Requests, inFlight))
-		}
+	apart := max(a.Requests-b.Requests, b.Requests-a.Requests)
+	if a.Mode != dsync.ModeIncremental && apart > 1 && apart*20 > a.Requests+20*inFlight {
+		out = append(out, fmt.Sprintf("%d requests, replay %d (more than 5%% apart, %d in flight when the run stopped)", a.Requests, b.Requests, inFlight))
 	}
 	return out
 }
