@@ -2,6 +2,7 @@ package table
 
 import (
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -141,6 +142,11 @@ func (q Query) masks() []termMask {
 					m.skipPairs = append(m.skipPairs, p)
 				}
 			}
+		}
+		if strings.IndexByte(t, '@') >= 0 {
+			// The fuzzy and ordered pairs stop at an "@", which such a
+			// term's fuzzy match crosses (see termRank).
+			m.fuzzyPairs, m.orderPairs = nil, nil
 		}
 		first, _ := utf8.DecodeRuneInString(t)
 		m.initial = initialBit(first)

@@ -119,8 +119,22 @@ func pairsOf(hay string, set func(kind, p int)) {
 		// after[c]: the letters after c's first place on the line (the
 		// last one this loop, going left, sees).
 		var after [pairLetters]uint32
+		// orders records the ordered pairs of the part of the line just
+		// walked, and starts the next: the fuzzy and ordered pairs stop at
+		// an "@" as fuzzy matches do (see termRank).
+		orders := func() {
+			for c, ys := range after {
+				for ; ys != 0; ys &= ys - 1 {
+					set(pairOrder, c*pairLetters+bits.TrailingZeros32(ys))
+				}
+			}
+			after, seen = [pairLetters]uint32{}, 0
+		}
 		for i := len(line) - 1; i >= 0; i-- {
 			c := line[i]
+			if c == '@' {
+				orders()
+			}
 			if c < 'a' || c > 'z' {
 				continue
 			}
@@ -147,11 +161,7 @@ func pairsOf(hay string, set func(kind, p int)) {
 			after[c-'a'] = seen
 			seen |= 1 << (c - 'a')
 		}
-		for c, ys := range after {
-			for ; ys != 0; ys &= ys - 1 {
-				set(pairOrder, c*pairLetters+bits.TrailingZeros32(ys))
-			}
-		}
+		orders()
 		start = end + 1
 	}
 }

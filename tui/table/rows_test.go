@@ -36,8 +36,13 @@ func referenceRank(hay string, fields []string, q Query) int {
 				word = word || startsAt(i)
 			}
 		}
-		// A subsequence starting at a word start, within one line.
-		for _, line := range strings.Split(hay, "\n") {
+		// A subsequence starting at a word start, within one line and,
+		// unless the term holds an "@", on one side of any "@" in it.
+		lines := strings.Split(hay, "\n")
+		if !strings.Contains(t, "@") {
+			lines = strings.FieldsFunc(hay, func(r rune) bool { return r == '\n' || r == '@' })
+		}
+		for _, line := range lines {
 			for i, r := range line {
 				first, _ := utf8.DecodeRuneInString(t)
 				prev, _ := utf8.DecodeLastRuneInString(line[:i])

@@ -11,7 +11,10 @@ import (
 // appear in order inside one line of hay from the start of a word (fields
 // are newline-separated; both limits keep fuzzy matching useful on long
 // haystacks, where an unconstrained subsequence matches almost anything),
-// and noMatch otherwise. A one-byte term never matches fuzzily.
+// and noMatch otherwise. A fuzzy match also stays on one side of an "@"
+// (an address's local part or its domain: a…l…i…c across
+// "alex.smith@example.com" is noise), unless the term holds one. A
+// one-byte term never matches fuzzily.
 //
 // sub=false says the caller's masks prove t is no substring, so that
 // search is skipped. fuzzy=false says they prove that no word start
@@ -55,7 +58,8 @@ func occurrenceRank(hay, t string) int {
 }
 
 // inOrderFromStart reports whether the characters of t appear in order
-// inside one line of hay, the first at a word start. On each line only
+// inside one line of hay, the first at a word start; an "@" ends a line
+// here unless t holds one (see termRank). On each line only
 // the earliest such start matters: a later one leaves less of the line
 // to match, and from it the greedy in-order search is exact.
 //
@@ -69,6 +73,8 @@ func occurrenceRank(hay, t string) int {
 // of the byte search (SIMD where the machine has it).
 func inOrderFromStart(hay, t string) bool {
 	size := charLen(t)
+	// An "@" ends a line, as for termRank.
+	atEnds := strings.IndexByte(t, '@') < 0
 	var found [8]int // where each character of t after the first was found
 	known := 0       // how many of found hold
 	for j := 0; ; {
@@ -88,6 +94,11 @@ func inOrderFromStart(hay, t string) bool {
 		lineEnd := len(hay)
 		if nl := strings.IndexByte(hay[j:], '\n'); nl >= 0 {
 			lineEnd = j + nl
+		}
+		if atEnds {
+			if at := strings.IndexByte(hay[j:lineEnd], '@'); at >= 0 {
+				lineEnd = j + at
+			}
 		}
 		end, k := j+size, 0 // where the next character may be; its number
 		for rest := t[size:]; rest != ""; k++ {

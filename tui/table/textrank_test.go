@@ -45,8 +45,12 @@ func oldWordStart(hay string, i int, t string) bool {
 }
 
 // oldSubsequence reports whether the runes of t appear in order inside
-// one line of hay, starting at the beginning of a word.
+// one line of hay, starting at the beginning of a word; an "@" ends a
+// line unless t holds one.
 func oldSubsequence(hay, t string) bool {
+	if !strings.Contains(t, "@") {
+		hay = strings.ReplaceAll(hay, "@", "\n")
+	}
 	first, size := utf8.DecodeRuneInString(t)
 	rest := t[size:]
 	for i := 0; i < len(hay); {
@@ -104,6 +108,10 @@ var termRankCases = []struct {
 	{"after @", "ada@example.com", "exa", true, true, rankWordStart},
 	{"after a dot", "bob.lee@example.com", "lee", true, true, rankWordStart},
 	{"after a hyphen", "ffion-jones", "jon", true, true, rankWordStart},
+	{"fuzzy stops at @", "alex.smith@example.com", "alic", true, true, noMatch},
+	{"fuzzy on one side of @", "alex.smith@example.com", "exco", true, true, rankFuzzy},
+	{"fuzzy across @ when the term holds one", "alex.smith@example.com", "sm@ex", true, true, rankFuzzy},
+	{"a substring across @", "alex.smith@example.com", "th@ex", true, true, rankSubstring},
 	{"after &", "recherche &développement", "dév", true, true, rankWordStart},
 	{"inside a word", "natalie", "ali", true, true, rankSubstring},
 	{"after a digit", "x9ali", "ali", true, true, rankSubstring},

@@ -49,7 +49,7 @@ var indexLayout = table.Layout{
 // table.PairBuilder or table.DictBuilder change, so that files written
 // by an older dirdeck are rebuilt instead of shown (a layout that does
 // not fit is rebuilt too, but only after it was read in vain).
-const indexFormat = "users-v8"
+const indexFormat = "users-v9"
 
 // IndexPath is the users table file of the cache s. Its pair index
 // (see table.PairBuilder) is in pairsPath, its field dictionaries (see
