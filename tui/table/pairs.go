@@ -13,7 +13,8 @@ import (
 // (pairSub), at the start of a word (pairWord), and as a word start
 // followed later on its line by the second letter (pairFuzzy), and
 // anywhere followed later on its line by the second letter (pairOrder),
-// and with one byte between them (pairSkip: "x?z", which with the two
+// "on its line" meaning also on the same side of an "@" for these two, as
+// for fuzzy matches (see termRank), and with one byte between them (pairSkip: "x?z", which with the two
 // adjacent pairs tells most rows holding "xy" and "yz" but not "xyz"
 // apart: "mcallister" for "ali").
 // The first three are all a two-letter term needs, so its pass reads
