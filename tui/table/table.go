@@ -75,6 +75,7 @@ type Model struct {
 	fields map[string]int
 	keys   KeyMap
 	theme  themes.Theme
+	styles cellStyles // the theme's cell styles, filled as cells need them
 
 	rows *Rows
 	// keep, when not nil, is the rows shown: ascending indices into rows
@@ -110,6 +111,7 @@ func New(cols []Column, fields map[string]int, theme themes.Theme) Model {
 		fields:   fields,
 		keys:     DefaultKeyMap(),
 		theme:    theme,
+		styles:   cellStyles{},
 		sortCol:  -1,
 		want:     target{row: -1},
 		emptyMsg: "no rows",
@@ -131,7 +133,7 @@ func (m Model) FieldNames() []string {
 }
 
 // SetTheme restyles the table.
-func (m *Model) SetTheme(t themes.Theme) { m.theme = t }
+func (m *Model) SetTheme(t themes.Theme) { m.theme, m.styles = t, cellStyles{} }
 
 // SetCellFunc makes column col show f(row key) instead of the rows'
 // cell: a mark that changes without a reload (a member staged for
@@ -597,9 +599,10 @@ func (m Model) renderRow(b *strings.Builder, r int, w []int, selected bool) {
 	}
 	n := m.cells(b, r, w, func(i int, s string) string {
 		if m.cols[i].Status {
-			return m.theme.Status(strings.TrimSpace(s)).Render(s)
+			status := strings.TrimSpace(s)
+			return m.styles.render("status "+status, m.theme.Status(status), s)
 		}
-		return m.theme.Row.Render(s)
+		return m.styles.render("row", m.theme.Row, s)
 	})
 	if pad := m.width - n; pad > 0 {
 		b.WriteString(strings.Repeat(" ", pad))
