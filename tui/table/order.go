@@ -70,9 +70,9 @@ func HayOrder(n int, hay func(i int) string) []int32 {
 }
 
 // fold returns s without the accents of its Latin letters (é → e,
-// ß → ss, ø → o), and whether that differs from s: the key by which names sort as an admin expects,
-// not by the bytes of their letters (which put every accented initial
-// after "z").
+// ß → ss, ø → o), and whether that differs from s: the key by which
+// names sort as an admin expects, not by the bytes of their letters
+// (which put every accented initial after "z").
 func fold(s string) (string, bool) {
 	i := 0
 	for i < len(s) && s[i] < utf8.RuneSelf {
@@ -137,25 +137,12 @@ var unaccented = map[rune]string{
 func (rs *Rows) ByHay() *Rows {
 	var b Builder
 	for _, i := range HayOrder(rs.n, rs.hay.At) {
-		r := Row{Key: rs.keys.At(int(i)), Hay: rs.hay.At(int(i))}
-		r.Cells = valuesAt(rs.cells, int(i))
-		r.Fields = valuesAt(rs.fields, int(i))
-		for k := range rs.sorts {
-			if rs.sortKey(int(i), k) != "" {
-				r.SortKeys = valuesAt(rs.sorts, int(i))
-				break
-			}
+		r := rs.Row(int(i)) // key, cells and sort keys
+		r.Hay, r.Fields = rs.hay.At(int(i)), make([]string, len(rs.fields))
+		for k := range r.Fields {
+			r.Fields[k], _ = rs.field(int(i), k)
 		}
 		b.Add(r)
 	}
 	return b.Rows()
-}
-
-// valuesAt is row i's value in each of cols.
-func valuesAt(cols []column, i int) []string {
-	out := make([]string, len(cols))
-	for k := range cols {
-		out[k], _ = valueAt(cols, i, k)
-	}
-	return out
 }

@@ -14,9 +14,9 @@ import (
 // followed later on its line by the second letter (pairFuzzy), and
 // anywhere followed later on its line by the second letter (pairOrder),
 // "on its line" meaning also on the same side of an "@" for these two, as
-// for fuzzy matches (see termRank), and with one byte between them (pairSkip: "x?z", which with the two
-// adjacent pairs tells most rows holding "xy" and "yz" but not "xyz"
-// apart: "mcallister" for "ali").
+// for fuzzy matches (see termRank), and with one byte between them
+// (pairSkip: "x?z", which with the two adjacent pairs tells most rows
+// holding "xy" and "yz" but not "xyz" apart: "mcallister" for "ali").
 // The first three are all a two-letter term needs, so its pass reads
 // three bits a row and never the text: the second letter of a word is
 // the slowest keystroke at a million users otherwise (nearly every row
